@@ -1,0 +1,56 @@
+// The futexscope trace stream: one format for files and sockets.
+// Layout and guarantees are documented in docs/trace-format.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bpf/trace_abi.h"
+
+namespace fxs {
+
+inline constexpr char kTraceMagic[8] = {'F', 'X', 'S', 'T', 'R', 'A', 'C', 'E'};
+inline constexpr char kChunkMagic[4] = {'F', 'X', 'S', 'C'};
+inline constexpr uint32_t kTraceFormatVersion = 1;
+
+// What the recorder knew about the machine and the recording when it started.
+struct TraceHeader {
+  uint32_t format_version = kTraceFormatVersion;
+  uint32_t abi_version = FXS_ABI_VERSION;
+  bool summary = false;              // --summary: aggregates only, no per-event stream
+  uint64_t clock_mono_ns = 0;        // CLOCK_MONOTONIC (== bpf_ktime_get_ns) ...
+  uint64_t clock_real_ns = 0;        // ... and CLOCK_REALTIME, sampled together
+  uint64_t min_wait_ns = 0;          // --min-wait in effect
+  int32_t target_pid = -1;           // -p PID or the started command; -1 system-wide
+  uint32_t cpu_count = 0;
+  std::vector<int32_t> cpu_node;     // NUMA node of each CPU, index = CPU id
+  std::string kernel_release;
+  std::string hostname;
+  std::string command;               // the recorded command line, if any
+};
+
+// Chunk payload kinds. A chunk holds whole records (struct fxs_rec_hdr first).
+enum class ChunkType : uint32_t {
+  kRecords = 1,
+};
+
+// On-disk chunk header (little-endian), followed by `compressed_size` bytes of zstd.
+struct ChunkHeader {
+  char magic[4];
+  uint32_t type;             // ChunkType
+  uint32_t compressed_size;
+  uint32_t raw_size;
+  uint32_t record_count;
+  uint32_t payload_crc;      // crc32 of the compressed payload
+  uint64_t first_ts_ns;      // smallest record timestamp in the chunk (0 if none)
+  uint64_t last_ts_ns;       // largest
+  uint32_t sequence;         // chunk number, from 0
+  uint32_t header_crc;       // crc32 of this header with header_crc = 0
+};
+static_assert(sizeof(ChunkHeader) == 48, "ChunkHeader layout");
+
+// Timestamp a record carries (for chunk first/last ts); 0 if none.
+uint64_t record_timestamp(const fxs_rec_hdr* rec);
+
+}  // namespace fxs

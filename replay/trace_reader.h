@@ -1,0 +1,69 @@
+// Reads the trace stream chunk by chunk. Damage is survived, never fatal past
+// the header: a truncated tail ends the stream with a warning; a chunk whose
+// checksum fails is skipped with a warning (the reader resynchronises on the
+// next chunk magic).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "replay/error.h"
+#include "replay/trace_format.h"
+
+namespace fxs {
+
+struct ChunkInfo {
+  uint64_t offset;           // file offset of the chunk header
+  uint32_t sequence;
+  uint32_t record_count;
+  uint64_t first_ts_ns, last_ts_ns;
+};
+
+class TraceReader {
+ public:
+  // Opens and validates the header: a missing file, wrong magic or an
+  // unsupported version is an Error with a message saying what to do.
+  static Result<TraceReader> open(const std::string& path);
+  // Reads from an fd (file or socket); takes ownership of it.
+  static Result<TraceReader> from_fd(int fd, const std::string& name);
+
+  TraceReader(TraceReader&&) noexcept;
+  TraceReader& operator=(TraceReader&&) noexcept;
+  TraceReader(const TraceReader&) = delete;
+  TraceReader& operator=(const TraceReader&) = delete;
+  ~TraceReader();
+
+  const TraceHeader& header() const { return header_; }
+
+  enum class Next { kChunk, kEnd, kAgain };
+  // Reads the next intact chunk into `records` (decompressed bytes, whole
+  // records back to back). kEnd at end of data (or an unrecoverable truncated
+  // tail, with a warning). With follow(true), end of data yields kAgain
+  // instead, so a stream that is still growing can be polled.
+  Next next_chunk(std::vector<uint8_t>& records, ChunkInfo* info = nullptr);
+  void follow(bool on) { follow_ = on; }
+
+  // Convenience: every record of every intact chunk, in file order.
+  Status for_each_record(const std::function<void(const fxs_rec_hdr*)>& fn);
+
+  // Human-readable problems met so far ("chunk 12 at offset 4096: checksum mismatch, skipped").
+  const std::vector<std::string>& warnings() const { return warnings_; }
+  uint64_t bytes_read() const { return offset_; }
+
+ private:
+  TraceReader() = default;
+
+  int fd_ = -1;
+  std::string name_;
+  TraceHeader header_;
+  uint64_t offset_ = 0;        // next unread file offset
+  bool follow_ = false;
+  std::vector<uint8_t> pending_;  // bytes read but not yet consumed
+  std::vector<uint8_t> compressed_;
+  std::vector<std::string> warnings_;
+  void* dctx_ = nullptr;  // ZSTD_DCtx*
+};
+
+}  // namespace fxs
