@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * futex.bpf.c: every futex and futex2 system call, from raw sys_enter/sys_exit.
+ *
+ * Raw tracepoints instead of syscalls:sys_*_futex because the per-syscall
+ * tracepoints cost more even when empty (KERNEL-FACTS.md: 0.75 vs 0.86 of
+ * untraced throughput). sys_enter only stamps the time into task storage;
+ * sys_exit reads the arguments from the saved user registers (they still hold
+ * them) and either streams one record or aggregates in place (--summary).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
+#include "trace_abi.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Settings, fixed before load so the verifier prunes what is off. */
+const volatile bool summary_mode = false;
+const volatile bool filter_tgid = false;     /* only tgids in traced_tgids */
+const volatile bool follow_children = false; /* add forked children of traced tgids */
+const volatile __u32 self_tgid = 0;          /* never trace the recorder itself */
+const volatile __u64 min_wait_ns = 0;        /* per-event stream: drop shorter waits */
+const volatile __u64 wakeup_bytes = 1 << 20; /* wake the reader once this much is queued */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 20); /* resized from the command line before load */
+} events SEC(".maps");
+
+/* Per-thread state between sys_enter and sys_exit. */
+struct task_state {
+	__u64 enter_ns;
+	__u16 enter_cpu;
+	__u8 enter_node;
+	__u8 named; /* a FXS_REC_TASK was emitted for this thread */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct task_state);
+} task_states SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FXS_NR_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} traced_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536); /* resized from the command line before load */
+	__type(key, struct fxs_agg_key);
+	__type(value, struct fxs_agg_val);
+} aggs SEC(".maps");
+
+/* Scratch space for variable-length records (futex_waitv vectors). */
+struct waitv_entry {
+	__u64 val;
+	__u64 uaddr;
+	__u32 flags;
+	__u32 reserved;
+};
+
+struct waitv_scratch {
+	struct fxs_futex_rec rec;
+	__u64 uaddrs[FXS_FUTEX_WAITV_MAX];
+	struct waitv_entry vec[FXS_FUTEX_WAITV_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct waitv_scratch);
+} scratch SEC(".maps");
+
+static __always_inline void count(__u32 idx)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+	if (c)
+		__sync_fetch_and_add(c, 1);
+}
+
+static __always_inline bool is_futex_nr(long nr)
+{
+	return nr == FXS_NR_FUTEX || nr == FXS_NR_FUTEX_WAITV || nr == FXS_NR_FUTEX_WAKE ||
+	       nr == FXS_NR_FUTEX_WAIT || nr == FXS_NR_FUTEX_REQUEUE;
+}
+
+static __always_inline bool wanted(__u32 tgid)
+{
+	if (tgid == self_tgid)
+		return false;
+	if (filter_tgid && !bpf_map_lookup_elem(&traced_tgids, &tgid))
+		return false;
+	return true;
+}
+
+SEC("raw_tracepoint/sys_enter")
+int fxs_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	if (!is_futex_nr((long)ctx->args[1]))
+		return 0;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	if (!wanted(tgid))
+		return 0;
+	struct task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0,
+						     BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
+		count(FXS_CNT_TASK_STORAGE);
+		return 0;
+	}
+	st->enter_ns = bpf_ktime_get_ns();
+	st->enter_cpu = bpf_get_smp_processor_id();
+	st->enter_node = bpf_get_numa_node_id();
+	return 0;
+}
+
+static __always_inline bool is_wait_op(__u8 opi)
+{
+	return opi == FXS_OP_FUTEX_WAIT || opi == FXS_OP_FUTEX_WAIT_BITSET ||
+	       opi == FXS_OP_FUTEX_WAIT_REQUEUE_PI || opi == FXS_OP_FUTEX_LOCK_PI ||
+	       opi == FXS_OP_FUTEX_LOCK_PI2 || opi == FXS_OP_FUTEX2_WAIT ||
+	       opi == FXS_OP_FUTEX2_WAITV;
+}
+
+/* -EINTR, and the restart codes sys_exit sees before signal delivery turns them into EINTR. */
+static __always_inline bool is_interrupted(long ret)
+{
+	return ret == -4 || ret == -512 || ret == -513 || ret == -514 || ret == -516;
+}
+
+/* Decodes the arguments of one futex-family call from the saved user registers. */
+static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const struct pt_regs *regs)
+{
+	__u64 a0 = regs->di, a1 = regs->si, a2 = regs->dx, a3 = regs->r10, a4 = regs->r8,
+	      a5 = regs->r9;
+	r->uaddr2 = 0;
+	r->val2 = 0;
+	r->val3 = 0;
+	r->has_timeout = 0;
+	r->nr_uaddrs = 0;
+	switch (nr) {
+	case FXS_NR_FUTEX: {
+		__u32 cmd = (__u32)a1 & FXS_FUTEX_CMD_MASK;
+		r->syscall = FXS_SC_FUTEX;
+		r->uaddr = a0;
+		r->op = (__u32)a1;
+		r->val = (__u32)a2;
+		r->opi = cmd <= FXS_OP_FUTEX_LOCK_PI2 ? cmd : FXS_OP_UNKNOWN;
+		/* The utime slot carries val2 for the requeue and wake-op commands. */
+		if (cmd == FXS_OP_FUTEX_REQUEUE || cmd == FXS_OP_FUTEX_CMP_REQUEUE ||
+		    cmd == FXS_OP_FUTEX_WAKE_OP || cmd == FXS_OP_FUTEX_CMP_REQUEUE_PI)
+			r->val2 = (__u32)a3;
+		else
+			r->has_timeout = a3 != 0;
+		if (cmd == FXS_OP_FUTEX_REQUEUE || cmd == FXS_OP_FUTEX_CMP_REQUEUE ||
+		    cmd == FXS_OP_FUTEX_WAKE_OP || cmd == FXS_OP_FUTEX_CMP_REQUEUE_PI ||
+		    cmd == FXS_OP_FUTEX_WAIT_REQUEUE_PI)
+			r->uaddr2 = a4;
+		r->val3 = (__u32)a5;
+		break;
+	}
+	case FXS_NR_FUTEX_WAIT: /* uaddr, val, mask, flags, timeout, clockid */
+		r->syscall = FXS_SC_FUTEX_WAIT;
+		r->opi = FXS_OP_FUTEX2_WAIT;
+		r->uaddr = a0;
+		r->val = a1;
+		r->val2 = a2;
+		r->op = (__u32)a3;
+		r->has_timeout = a4 != 0;
+		break;
+	case FXS_NR_FUTEX_WAKE: /* uaddr, mask, nr, flags */
+		r->syscall = FXS_SC_FUTEX_WAKE;
+		r->opi = FXS_OP_FUTEX2_WAKE;
+		r->uaddr = a0;
+		r->val = 0;
+		r->val2 = a1;
+		r->val3 = (__u32)a2;
+		r->op = (__u32)a3;
+		break;
+	case FXS_NR_FUTEX_REQUEUE: { /* waiters[2], flags, nr_wake, nr_requeue */
+		struct waitv_entry w[2] = {};
+		r->syscall = FXS_SC_FUTEX_REQUEUE;
+		r->opi = FXS_OP_FUTEX2_REQUEUE;
+		if (bpf_probe_read_user(w, sizeof(w), (void *)a0))
+			count(FXS_CNT_WAITV_READ);
+		r->uaddr = w[0].uaddr;
+		r->uaddr2 = w[1].uaddr;
+		r->val = w[0].val;
+		r->op = (__u32)a1;
+		r->val3 = (__u32)a2;
+		r->val2 = (__u32)a3;
+		break;
+	}
+	default: /* futex_waitv: vector, nr, flags, timeout, clockid */
+		r->syscall = FXS_SC_FUTEX_WAITV;
+		r->opi = FXS_OP_FUTEX2_WAITV;
+		r->uaddr = 0; /* entries follow the record */
+		r->val = (__u32)a1;
+		r->op = (__u32)a2;
+		r->has_timeout = a3 != 0;
+		break;
+	}
+}
+
+/* ---- --summary: aggregate per (tgid, uaddr) in the kernel ---- */
+
+static __always_inline void atomic_max(__u64 *p, __u64 v)
+{
+	__u64 old = *p;
+	/* Bounded retries: the verifier wants a bounded loop; contention is rare. */
+	for (int i = 0; i < 8 && v > old; i++) {
+		__u64 seen = __sync_val_compare_and_swap(p, old, v);
+		if (seen == old)
+			break;
+		old = seen;
+	}
+}
+
+static __always_inline __u32 log2_bucket(__u64 v)
+{
+	__u32 b = 0;
+	for (int i = 0; i < FXS_HIST_BUCKETS - 1; i++) {
+		if (v < 2)
+			break;
+		v >>= 1;
+		b++;
+	}
+	return b;
+}
+
+static __always_inline struct fxs_agg_val *agg_lookup(__u32 tgid, __u64 uaddr)
+{
+	struct fxs_agg_key key = {.tgid = tgid, .uaddr = uaddr};
+	struct fxs_agg_val *v = bpf_map_lookup_elem(&aggs, &key);
+	if (v)
+		return v;
+	static const struct fxs_agg_val zero;
+	/* EEXIST means another CPU inserted it first: fine, look it up again. */
+	bpf_map_update_elem(&aggs, &key, &zero, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(&aggs, &key);
+	if (!v)
+		count(FXS_CNT_MAP_FULL);
+	return v;
+}
+
+/*
+ * Applies one call to the aggregate of one address. `primary` is false for
+ * uaddr2: the second address only counts the op (DESIGN.md JSON contract).
+ */
+static __always_inline void agg_apply(__u32 tgid, __u64 uaddr, const struct fxs_futex_rec *r,
+				      long ret, bool primary)
+{
+	struct fxs_agg_val *v = agg_lookup(tgid, uaddr);
+	if (!v)
+		return;
+	__u32 opi = r->opi;
+	if (opi < FXS_NR_OPS)
+		__sync_fetch_and_add(&v->ops[opi], 1);
+	if (!primary)
+		return;
+	if (is_wait_op(opi)) {
+		if (ret == -11) {
+			__sync_fetch_and_add(&v->eagain, 1);
+		} else if (ret >= 0 || ret == -110 || is_interrupted(ret)) {
+			__sync_fetch_and_add(&v->waits, 1);
+			if (ret == -110)
+				__sync_fetch_and_add(&v->timeouts, 1);
+			else if (ret < 0)
+				__sync_fetch_and_add(&v->interrupted, 1);
+			if (r->enter_ns) {
+				__u64 d = r->exit_ns - r->enter_ns;
+				__sync_fetch_and_add(&v->wait_total_ns, d);
+				atomic_max(&v->wait_max_ns, d);
+				__u32 b = log2_bucket(d);
+				if (b < FXS_HIST_BUCKETS)
+					__sync_fetch_and_add(&v->hist[b], 1);
+			}
+		}
+		return;
+	}
+	if (ret <= 0)
+		return;
+	if (opi == FXS_OP_FUTEX_WAKE || opi == FXS_OP_FUTEX_WAKE_BITSET ||
+	    opi == FXS_OP_FUTEX_WAKE_OP || opi == FXS_OP_FUTEX2_WAKE) {
+		__sync_fetch_and_add(&v->woken, ret);
+	} else if (opi == FXS_OP_FUTEX_REQUEUE || opi == FXS_OP_FUTEX_CMP_REQUEUE ||
+		   opi == FXS_OP_FUTEX_CMP_REQUEUE_PI || opi == FXS_OP_FUTEX2_REQUEUE) {
+		/* The kernel wakes up to nr_wake first, then requeues: ret = woken + requeued. */
+		__u64 nr_wake = opi == FXS_OP_FUTEX2_REQUEUE ? r->val3 : r->val;
+		__u64 woken = (__u64)ret < nr_wake ? (__u64)ret : nr_wake;
+		__sync_fetch_and_add(&v->woken, woken);
+		__sync_fetch_and_add(&v->requeued, ret - woken);
+	}
+}
+
+/* ---- futex_waitv: the vector is read back from user memory at exit ---- */
+
+static __always_inline int emit_waitv(struct fxs_futex_rec *r, __u64 vec_ptr, __u32 tgid, long ret)
+{
+	__u32 zero = 0;
+	struct waitv_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return 0;
+	__u32 n = r->val;
+	if (n > FXS_FUTEX_WAITV_MAX)
+		n = FXS_FUTEX_WAITV_MAX;
+	if (n == 0 || bpf_probe_read_user(s->vec, n * sizeof(struct waitv_entry), (void *)vec_ptr)) {
+		count(FXS_CNT_WAITV_READ);
+		n = 0;
+	}
+	for (__u32 i = 0; i < FXS_FUTEX_WAITV_MAX; i++) {
+		if (i >= n)
+			break;
+		__u64 a = s->vec[i].uaddr;
+		s->uaddrs[i] = a;
+		if (summary_mode)
+			agg_apply(tgid, a, r, ret, true);
+	}
+	if (summary_mode)
+		return 0;
+	r->nr_uaddrs = n;
+	r->uaddr = n ? s->uaddrs[0] : 0;
+	r->hdr.size = sizeof(*r) + n * sizeof(__u64);
+	s->rec = *r;
+	__u64 size = r->hdr.size;
+	if (size > sizeof(s->rec) + sizeof(s->uaddrs))
+		return 0;
+	if (bpf_ringbuf_output(&events, s, size, 0))
+		count(FXS_CNT_RINGBUF_DROP);
+	return 0;
+}
+
+static __always_inline __u64 wakeup_flag(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									     : BPF_RB_NO_WAKEUP;
+}
+
+/* First event of a thread: record its name and its process's name. */
+static __always_inline void emit_task(struct task_state *st, __u32 tgid, __u32 tid, __u64 now)
+{
+	struct fxs_task_rec *t = bpf_ringbuf_reserve(&events, sizeof(*t), 0);
+	if (!t) {
+		count(FXS_CNT_RINGBUF_DROP);
+		return;
+	}
+	t->hdr.type = FXS_REC_TASK;
+	t->hdr.size = sizeof(*t);
+	t->hdr.reserved = 0;
+	t->ts_ns = now;
+	t->tgid = tgid;
+	t->tid = tid;
+	bpf_get_current_comm(t->comm, sizeof(t->comm));
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	BPF_CORE_READ_STR_INTO(&t->pcomm, task, group_leader, comm);
+	bpf_ringbuf_submit(t, wakeup_flag());
+	st->named = 1;
+}
+
+SEC("raw_tracepoint/sys_exit")
+int fxs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *uregs = (struct pt_regs *)ctx->args[0];
+	long nr = BPF_CORE_READ(uregs, orig_ax);
+	if (!is_futex_nr(nr))
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	if (!wanted(tgid))
+		return 0;
+
+	long ret = (long)ctx->args[1];
+	__u64 now = bpf_ktime_get_ns();
+	struct pt_regs regs;
+	if (bpf_probe_read_kernel(&regs, sizeof(regs), uregs))
+		return 0;
+
+	struct task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0, 0);
+	struct fxs_futex_rec r;
+	r.hdr.type = FXS_REC_FUTEX;
+	r.hdr.size = sizeof(r);
+	r.hdr.reserved = 0;
+	/* enter_ns 0: the call began before tracing did; its wait time is unknown. */
+	r.enter_ns = st ? st->enter_ns : 0;
+	r.exit_ns = now;
+	r.tgid = tgid;
+	r.tid = tid;
+	r.ret = (__s32)ret;
+	r.enter_cpu = st ? st->enter_cpu : 0;
+	r.enter_node = st ? st->enter_node : 0;
+	r.exit_cpu = bpf_get_smp_processor_id();
+	r.exit_node = bpf_get_numa_node_id();
+	r.pad = 0;
+	decode_args(&r, nr, &regs);
+	if (st)
+		st->enter_ns = 0;
+
+	if (r.syscall == FXS_SC_FUTEX_WAITV)
+		return emit_waitv(&r, regs.di, tgid, ret);
+
+	if (summary_mode) {
+		agg_apply(tgid, r.uaddr, &r, ret, true);
+		if (r.uaddr2)
+			agg_apply(tgid, r.uaddr2, &r, ret, false);
+		return 0;
+	}
+
+	if (min_wait_ns && is_wait_op(r.opi) && r.enter_ns && ret != -11 &&
+	    now - r.enter_ns < min_wait_ns) {
+		count(FXS_CNT_FILTERED);
+		return 0;
+	}
+	if (st && !st->named)
+		emit_task(st, tgid, tid, now);
+
+	struct fxs_futex_rec *out = bpf_ringbuf_reserve(&events, sizeof(*out), 0);
+	if (!out) {
+		count(FXS_CNT_RINGBUF_DROP);
+		return 0;
+	}
+	*out = r;
+	bpf_ringbuf_submit(out, wakeup_flag());
+	return 0;
+}
+
+/* Children of traced processes are traced too (-- COMMAND). */
+SEC("raw_tracepoint/sched_process_fork")
+int fxs_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	if (!follow_children)
+		return 0;
+	struct task_struct *parent = (struct task_struct *)ctx->args[0];
+	struct task_struct *child = (struct task_struct *)ctx->args[1];
+	__u32 ptgid = BPF_CORE_READ(parent, tgid);
+	__u32 ctgid = BPF_CORE_READ(child, tgid);
+	if (ctgid == ptgid || !bpf_map_lookup_elem(&traced_tgids, &ptgid))
+		return 0;
+	__u8 one = 1;
+	bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY);
+	return 0;
+}

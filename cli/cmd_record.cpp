@@ -1,0 +1,95 @@
+// `futexscope record`: option parsing; the work is in collector/recorder.cpp.
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "cli/arg_parser.h"
+#include "cli/commands.h"
+#include "cli/units.h"
+#include "collector/recorder.h"
+
+namespace fxs {
+namespace {
+
+constexpr const char* kHelp = R"(usage: futexscope record [-o FILE] [--summary] [-p PID] [--min-wait DUR]
+                         [--duration DUR] [--ring-size SIZE] [-- COMMAND [ARGS...]]
+
+Records every futex(2), futex_wait, futex_wake, futex_requeue and futex_waitv
+call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
+
+  -o, --output FILE    trace file to write (default: futexscope.fxs)
+  --summary            aggregate per futex in the kernel, no per-event stream:
+                       the lowest overhead; `report` reads it the same way
+  -p, --pid PID        trace this process (all its threads, also later ones)
+  -- COMMAND ARGS      start COMMAND, trace it and its children, stop when it
+                       exits and exit with its status
+  --min-wait DUR       per-event mode: do not record waits shorter than DUR
+                       (they are counted as "filtered")
+  --duration DUR       stop after DUR (e.g. 500ms, 10s, 2m)
+  --ring-size SIZE     BPF ring buffer size (default 64M; a power of two)
+  --max-futexes N      --summary: in-kernel map size (default 65536)
+  -q, --quiet          no progress or closing line
+Without -p or COMMAND the whole system is traced. Ctrl-C stops cleanly.
+
+examples:
+  sudo futexscope record -- ./build/samples/fxs-sample-mutex
+  sudo futexscope record -p "$(pidof myserver)" --duration 30s -o server.fxs
+  sudo futexscope record --summary --duration 10s
+)";
+
+bool is_power_of_two(uint64_t v) { return v && !(v & (v - 1)); }
+
+}  // namespace
+
+int cmd_record(int argc, char** argv) {
+  RecordOptions o;
+  ArgParser p(argc, argv, 1);
+  std::string v;
+  while (!p.done()) {
+    if (p.at_command_separator()) {
+      o.command = p.rest_after_separator();
+      if (o.command.empty()) return usage_error("record", "no command after --");
+      break;
+    }
+    if (p.flag({"-h", "--help"})) {
+      std::fputs(kHelp, stdout);
+      return 0;
+    } else if (p.flag({"--summary"})) {
+      o.summary = true;
+    } else if (p.flag({"-q", "--quiet"})) {
+      o.quiet = true;
+    } else if (p.option({"-o", "--output"}, v)) {
+      o.output = v;
+    } else if (p.option({"-p", "--pid"}, v)) {
+      char* end = nullptr;
+      long pid = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end || pid <= 0) return usage_error("record", "bad PID '" + v + "'");
+      o.pid = int(pid);
+    } else if (p.option({"--min-wait"}, v)) {
+      auto d = parse_duration_ns(v);
+      if (!d) return usage_error("record", "bad duration '" + v + "' for --min-wait (e.g. 100us)");
+      o.min_wait_ns = *d;
+    } else if (p.option({"--duration"}, v)) {
+      auto d = parse_duration_ns(v);
+      if (!d || !*d) return usage_error("record", "bad duration '" + v + "' for --duration (e.g. 10s)");
+      o.duration_ns = *d;
+    } else if (p.option({"--ring-size"}, v)) {
+      auto b = parse_size_bytes(v);
+      if (!b || !is_power_of_two(*b) || *b < 4096 || *b > (1ull << 31))
+        return usage_error("record", "bad --ring-size '" + v + "' (a power of two from 4K to 2G, e.g. 64M)");
+      o.ring_bytes = uint32_t(*b);
+    } else if (p.option({"--max-futexes"}, v)) {
+      long n = std::strtol(v.c_str(), nullptr, 10);
+      if (n <= 0) return usage_error("record", "bad --max-futexes '" + v + "'");
+      o.agg_entries = uint32_t(n);
+    } else if (p.is_option()) {
+      return usage_error("record", "unknown option '" + p.peek() + "'");
+    } else {
+      return usage_error("record", "unexpected argument '" + p.peek() + "' (put the command after --)");
+    }
+    if (!p.error().empty()) return usage_error("record", p.error());
+  }
+  return run_record(o);
+}
+
+}  // namespace fxs

@@ -1,0 +1,68 @@
+// `futexscope report`: option parsing; the work is in replay/report.cpp.
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+#include "cli/arg_parser.h"
+#include "cli/commands.h"
+#include "replay/report.h"
+
+namespace fxs {
+namespace {
+
+constexpr const char* kHelp = R"(usage: futexscope report FILE [--format text|json] [--top N]
+
+Prints a recorded trace: futexes ranked by total wait time, with per-op counts,
+waits, EAGAIN, timeouts, interruptions, wakes and wait-time percentiles.
+Dropped events are always shown. Reading needs no root and no BPF.
+
+  --format FMT   text (default, with wait-time histograms) or json (docs/report-json.md)
+  --top N        show the N futexes with the most wait time (text default 20,
+                 json default all; 0 = all)
+
+examples:
+  futexscope report futexscope.fxs
+  futexscope report trace.fxs --format json | jq '.futexes[0]'
+)";
+
+}  // namespace
+
+int cmd_report(int argc, char** argv) {
+  ReportOptions o;
+  std::string file, v;
+  ArgParser p(argc, argv, 1);
+  while (!p.done()) {
+    if (p.flag({"-h", "--help"})) {
+      std::fputs(kHelp, stdout);
+      return 0;
+    } else if (p.option({"--format", "-f"}, v)) {
+      if (v == "text") o.format = ReportOptions::Format::kText;
+      else if (v == "json") o.format = ReportOptions::Format::kJson;
+      else if (v == "folded") o.format = ReportOptions::Format::kFolded;
+      else return usage_error("report", "unknown format '" + v + "' (text or json)");
+    } else if (p.option({"--top", "-n"}, v)) {
+      char* end = nullptr;
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end || n < 0) return usage_error("report", "bad --top '" + v + "'");
+      o.top = size_t(n);
+    } else if (p.is_option()) {
+      return usage_error("report", "unknown option '" + p.peek() + "'");
+    } else if (file.empty()) {
+      file = p.take();
+    } else {
+      return usage_error("report", "more than one trace file given");
+    }
+    if (!p.error().empty()) return usage_error("report", p.error());
+  }
+  if (file.empty()) return usage_error("report", "no trace file given");
+  Status st = write_report(file, o, std::cout, std::cerr);
+  std::cout.flush();
+  if (!st.ok()) {
+    std::fprintf(stderr, "futexscope: %s\n", st.message().c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace fxs

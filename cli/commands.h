@@ -1,0 +1,15 @@
+// The subcommands `futexscope` dispatches to. Each returns the exit status.
+#pragma once
+
+#include <string>
+
+namespace fxs {
+
+int cmd_record(int argc, char** argv);  // argv[0] = "record"
+int cmd_report(int argc, char** argv);
+int cmd_probe(int argc, char** argv);
+
+// Prints "futexscope: MSG (try `futexscope CMD --help`)" and returns 2.
+int usage_error(const char* cmd, const std::string& msg);
+
+}  // namespace fxs

@@ -1,0 +1,58 @@
+// futexscope: the command-line dispatcher. It only wires the subcommands
+// (cli/cmd_*.cpp) to the libraries below it.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(futexscope: see who waits on which futex, for how long, and who woke them.
+
+usage: futexscope COMMAND [OPTIONS]
+
+commands:
+  record   record futex, futex2 activity into a trace file (root)
+  report   print a recorded trace as text or JSON
+  probe    show what this kernel supports and what will be captured
+
+examples:
+  sudo futexscope record -- ./my_program arg1      trace a command and its children
+  sudo futexscope record -p 1234 --duration 10s    trace a running process for 10 s
+  sudo futexscope record --summary                 system-wide, in-kernel aggregation, Ctrl-C to stop
+  futexscope report futexscope.fxs --top 10        the 10 futexes with the most wait time
+  futexscope report futexscope.fxs --format json   machine-readable report
+
+Run `futexscope COMMAND --help` for a command's options.
+)";
+
+}  // namespace
+
+namespace fxs {
+
+int usage_error(const char* cmd, const std::string& msg) {
+  std::fprintf(stderr, "futexscope %s: %s (try `futexscope %s --help`)\n", cmd, msg.c_str(), cmd);
+  return 2;
+}
+
+}  // namespace fxs
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  if (!std::strcmp(argv[1], "--version")) {
+    std::printf("futexscope %s\n", FXS_VERSION);
+    return 0;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "record") return fxs::cmd_record(argc - 1, argv + 1);
+  if (cmd == "report") return fxs::cmd_report(argc - 1, argv + 1);
+  if (cmd == "probe") return fxs::cmd_probe(argc - 1, argv + 1);
+  std::fprintf(stderr, "futexscope: unknown command '%s' (run `futexscope --help` for the list)\n",
+               cmd.c_str());
+  return 2;
+}

@@ -1,0 +1,50 @@
+#include "cli/units.h"
+
+#include <cctype>
+#include <cstdlib>
+
+namespace fxs {
+namespace {
+
+// Splits "250ms" into 250 and "ms"; false if there is no leading number.
+bool split_number(const std::string& s, double& value, std::string& unit) {
+  if (s.empty() || !(std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '.')) return false;
+  char* end = nullptr;
+  value = std::strtod(s.c_str(), &end);
+  if (end == s.c_str() || value < 0) return false;
+  unit.assign(end);
+  return true;
+}
+
+}  // namespace
+
+std::optional<uint64_t> parse_duration_ns(const std::string& s) {
+  double v;
+  std::string unit;
+  if (!split_number(s, v, unit)) return std::nullopt;
+  double mult;
+  if (unit == "ns") mult = 1;
+  else if (unit == "us") mult = 1e3;
+  else if (unit == "ms") mult = 1e6;
+  else if (unit == "s" || unit.empty()) mult = 1e9;
+  else if (unit == "m") mult = 60e9;
+  else if (unit == "h") mult = 3600e9;
+  else return std::nullopt;
+  return uint64_t(v * mult);
+}
+
+std::optional<uint64_t> parse_size_bytes(const std::string& s) {
+  double v;
+  std::string unit;
+  if (!split_number(s, v, unit)) return std::nullopt;
+  if (!unit.empty() && (unit.back() == 'B' || unit.back() == 'b')) unit.pop_back();
+  double mult;
+  if (unit.empty()) mult = 1;
+  else if (unit == "K" || unit == "k") mult = 1024.0;
+  else if (unit == "M" || unit == "m") mult = 1024.0 * 1024;
+  else if (unit == "G" || unit == "g") mult = 1024.0 * 1024 * 1024;
+  else return std::nullopt;
+  return uint64_t(v * mult);
+}
+
+}  // namespace fxs

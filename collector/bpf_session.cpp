@@ -1,0 +1,118 @@
+#include "collector/bpf_session.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "futex.skel.h"
+
+namespace fxs {
+namespace {
+
+// libbpf returns -errno; turn it into "what: reason (hint)".
+Error bpf_error(const std::string& what, int err) {
+  err = err < 0 ? -err : err;
+  std::string msg = errno_message(what, err);
+  if (err == EPERM || err == EACCES)
+    msg += " (run as root, or grant CAP_BPF and CAP_PERFMON)";
+  return Error{msg};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<BpfSession>> BpfSession::load(const SessionConfig& cfg) {
+  std::unique_ptr<BpfSession> s(new BpfSession());
+  s->ncpus_ = libbpf_num_possible_cpus();
+  if (s->ncpus_ <= 0) return bpf_error("count possible CPUs", s->ncpus_);
+
+  s->skel_ = futex_bpf::open();
+  if (!s->skel_) return bpf_error("open BPF object", errno);
+
+  auto* ro = s->skel_->rodata;
+  ro->summary_mode = cfg.summary;
+  ro->filter_tgid = cfg.filter_tgid;
+  ro->follow_children = cfg.follow_children;
+  ro->self_tgid = static_cast<uint32_t>(getpid());
+  ro->min_wait_ns = cfg.min_wait_ns;
+  // Wake the reader when an eighth of the ring is queued; it also polls on a timer.
+  ro->wakeup_bytes = cfg.ring_bytes / 8;
+
+  int err = bpf_map__set_max_entries(s->skel_->maps.events, cfg.ring_bytes);
+  if (!err) err = bpf_map__set_max_entries(s->skel_->maps.aggs, cfg.summary ? cfg.agg_entries : 1);
+  if (err) return bpf_error("size BPF maps", err);
+  // The fork follower is only needed when following a command's children.
+  bpf_program__set_autoload(s->skel_->progs.fxs_fork, cfg.follow_children);
+
+  err = futex_bpf::load(s->skel_);
+  if (err) return bpf_error("load BPF programs (see `futexscope probe`)", err);
+
+  s->ring_ = ring_buffer__new(bpf_map__fd(s->skel_->maps.events), &BpfSession::on_record, s.get(), nullptr);
+  if (!s->ring_) return bpf_error("create ring buffer reader", errno);
+  return s;
+}
+
+BpfSession::~BpfSession() {
+  if (ring_) ring_buffer__free(ring_);
+  if (skel_) futex_bpf::destroy(skel_);
+}
+
+Status BpfSession::trace_tgid(uint32_t tgid) {
+  uint8_t one = 1;
+  if (bpf_map_update_elem(bpf_map__fd(skel_->maps.traced_tgids), &tgid, &one, BPF_ANY))
+    return bpf_error("add pid " + std::to_string(tgid) + " to the trace filter", errno);
+  return {};
+}
+
+Status BpfSession::attach() {
+  int err = futex_bpf::attach(skel_);
+  if (err) return bpf_error("attach raw tracepoints sys_enter/sys_exit", err);
+  return {};
+}
+
+int BpfSession::on_record(void* ctx, void* data, size_t size) {
+  auto* self = static_cast<BpfSession*>(ctx);
+  return self->sink_ ? self->sink_(data, size) : 0;
+}
+
+Result<int> BpfSession::poll(int timeout_ms) {
+  int n = ring_buffer__poll(ring_, timeout_ms);
+  if (n < 0 && n != -EINTR) return bpf_error("poll ring buffer", n);
+  return n < 0 ? 0 : n;
+}
+
+Result<int> BpfSession::consume() {
+  int n = ring_buffer__consume(ring_);
+  if (n < 0 && n != -EINTR) return bpf_error("drain ring buffer", n);
+  return n < 0 ? 0 : n;
+}
+
+std::array<uint64_t, FXS_NR_COUNTERS> BpfSession::counters() const {
+  std::array<uint64_t, FXS_NR_COUNTERS> out{};
+  std::vector<uint64_t> percpu(ncpus_);
+  int fd = bpf_map__fd(skel_->maps.counters);
+  for (uint32_t i = 0; i < FXS_NR_COUNTERS; i++) {
+    if (bpf_map_lookup_elem(fd, &i, percpu.data())) continue;
+    for (uint64_t v : percpu) out[i] += v;
+  }
+  return out;
+}
+
+Status BpfSession::read_aggregates(
+    const std::function<void(const fxs_agg_key&, const fxs_agg_val&)>& fn) const {
+  int fd = bpf_map__fd(skel_->maps.aggs);
+  fxs_agg_key key{}, next{};
+  fxs_agg_val val{};
+  const void* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    if (bpf_map_lookup_elem(fd, &next, &val) == 0) fn(next, val);
+    key = next;
+    prev = &key;
+  }
+  return {};
+}
+
+}  // namespace fxs

@@ -1,0 +1,61 @@
+// One BPF session: open -> configure -> load -> attach -> drain -> destroy.
+// Owns the skeleton and the ring buffer (RAII); the recorder drives it.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "bpf/trace_abi.h"
+#include "replay/error.h"
+
+struct futex_bpf;
+struct ring_buffer;
+
+namespace fxs {
+
+struct SessionConfig {
+  bool summary = false;
+  bool filter_tgid = false;       // trace only the tgids added with trace_tgid()
+  bool follow_children = false;   // and the processes they fork
+  uint64_t min_wait_ns = 0;
+  uint32_t ring_bytes = 64u << 20;   // power of two, multiple of the page size
+  uint32_t agg_entries = 65536;      // --summary map size
+};
+
+// Called for each ring buffer record; returning non-zero stops the drain.
+using RecordSink = std::function<int(const void* data, size_t size)>;
+
+class BpfSession {
+ public:
+  // Opens, configures and loads the programs (verifier runs here).
+  static Result<std::unique_ptr<BpfSession>> load(const SessionConfig& cfg);
+  ~BpfSession();
+  BpfSession(const BpfSession&) = delete;
+  BpfSession& operator=(const BpfSession&) = delete;
+
+  Status trace_tgid(uint32_t tgid);
+  Status attach();
+  // Drains the ring buffer into `sink`, waiting at most timeout_ms for data.
+  Result<int> poll(int timeout_ms);
+  // Drains whatever is queued now without waiting.
+  Result<int> consume();
+  // Sums the per-CPU failure counters (cumulative since load).
+  std::array<uint64_t, FXS_NR_COUNTERS> counters() const;
+  // Cumulative --summary aggregates, every key currently in the map.
+  Status read_aggregates(const std::function<void(const fxs_agg_key&, const fxs_agg_val&)>& fn) const;
+  void set_sink(RecordSink sink) { sink_ = std::move(sink); }
+
+ private:
+  BpfSession() = default;
+  static int on_record(void* ctx, void* data, size_t size);
+
+  futex_bpf* skel_ = nullptr;
+  ring_buffer* ring_ = nullptr;
+  RecordSink sink_;
+  int ncpus_ = 1;
+};
+
+}  // namespace fxs

@@ -1,0 +1,241 @@
+#include "collector/recorder.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <array>
+#include <optional>
+#include <unordered_map>
+
+#include "collector/bpf_session.h"
+#include "collector/child_process.h"
+#include "collector/machine_info.h"
+#include "replay/trace_writer.h"
+
+namespace fxs {
+namespace {
+
+volatile sig_atomic_t g_stop_signal = 0;
+
+void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+void install_stop_handlers() {
+  struct sigaction sa{};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGHUP, &sa, nullptr);
+}
+
+int fail(const std::string& msg) {
+  std::fprintf(stderr, "futexscope: %s\n", msg.c_str());
+  return 1;
+}
+
+bool process_exists(int pid) { return kill(pid, 0) == 0 || errno == EPERM; }
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& a : v) s += (s.empty() ? "" : " ") + a;
+  return s;
+}
+
+// Writes the records the collector itself produces: loss counters, aggregates, stop.
+class CollectorRecords {
+ public:
+  explicit CollectorRecords(TraceWriter& w) : w_(w) {}
+
+  Status loss(const std::array<uint64_t, FXS_NR_COUNTERS>& c, bool force) {
+    if (!force && c == last_counters_) return {};
+    last_counters_ = c;
+    fxs_loss_rec r{};
+    r.hdr = {FXS_REC_LOSS, sizeof(r), 0};
+    r.ts_ns = monotonic_ns();
+    for (int i = 0; i < FXS_NR_COUNTERS; i++) r.counters[i] = c[i];
+    return w_.append(&r, sizeof(r));
+  }
+
+  // Cumulative aggregates; only keys whose value changed since the last drain.
+  Status aggregates(const BpfSession& s) {
+    Status st;
+    uint64_t now = monotonic_ns();
+    s.read_aggregates([&](const fxs_agg_key& k, const fxs_agg_val& v) {
+      if (!st.ok()) return;
+      fxs_agg_rec r{};
+      r.hdr = {FXS_REC_AGG, sizeof(r), 0};
+      r.ts_ns = now;
+      r.key = k;
+      r.val = v;
+      auto& prev = last_agg_[key_of(k)];
+      if (std::memcmp(&prev, &v, sizeof(v)) == 0) return;
+      prev = v;
+      st = w_.append(&r, sizeof(r));
+    });
+    return st;
+  }
+
+  Status stop() {
+    fxs_stop_rec r{};
+    r.hdr = {FXS_REC_STOP, sizeof(r), 0};
+    r.ts_ns = monotonic_ns();
+    return w_.append(&r, sizeof(r));
+  }
+
+  uint64_t lost() const { return last_counters_[FXS_CNT_RINGBUF_DROP]; }
+
+ private:
+  static std::string key_of(const fxs_agg_key& k) {
+    return std::string(reinterpret_cast<const char*>(&k), sizeof(k));
+  }
+  TraceWriter& w_;
+  std::array<uint64_t, FXS_NR_COUNTERS> last_counters_{};
+  std::unordered_map<std::string, fxs_agg_val> last_agg_;
+};
+
+}  // namespace
+
+int run_record(const RecordOptions& opts) {
+  if (opts.pid >= 0 && !opts.command.empty())
+    return fail("give either -p PID or a command after --, not both");
+  if (opts.pid >= 0 && !process_exists(opts.pid))
+    return fail("no process with PID " + std::to_string(opts.pid) + " (check it with `ps -p " +
+                std::to_string(opts.pid) + "`)");
+  if (geteuid() != 0)
+    return fail("recording needs root (or CAP_BPF + CAP_PERFMON): run it with sudo");
+
+  install_stop_handlers();
+
+  std::optional<ChildProcess> child;
+  if (!opts.command.empty()) {
+    auto c = ChildProcess::spawn_held(opts.command);
+    if (!c) return fail(c.message());
+    child.emplace(std::move(c.value()));
+  }
+
+  SessionConfig cfg;
+  cfg.summary = opts.summary;
+  cfg.filter_tgid = opts.pid >= 0 || child;
+  cfg.follow_children = child.has_value();
+  cfg.min_wait_ns = opts.min_wait_ns;
+  cfg.ring_bytes = opts.ring_bytes;
+  cfg.agg_entries = opts.agg_entries;
+  auto session = BpfSession::load(cfg);
+  if (!session) return fail(session.message());
+  BpfSession& s = *session.value();
+  if (cfg.filter_tgid) {
+    Status st = s.trace_tgid(child ? uint32_t(child->pid()) : uint32_t(opts.pid));
+    if (!st) return fail(st.message());
+  }
+
+  TraceHeader header;
+  fill_machine_info(header);
+  header.summary = opts.summary;
+  header.min_wait_ns = opts.min_wait_ns;
+  header.target_pid = child ? child->pid() : opts.pid;
+  header.command = join(opts.command);
+  auto writer = TraceWriter::create(opts.output, header);
+  if (!writer) return fail(writer.message());
+  TraceWriter& w = writer.value();
+  CollectorRecords extra(w);
+
+  Status write_status;
+  s.set_sink([&](const void* data, size_t size) {
+    Status st = w.append(data, size);
+    if (!st.ok()) {
+      write_status = st;
+      return -1;  // stop draining: the disk is full or gone
+    }
+    return 0;
+  });
+
+  if (Status st = s.attach(); !st) return fail(st.message());
+  if (child) {
+    if (Status st = child->release(); !st) {
+      (void)w.close();
+      return fail(st.message());
+    }
+  }
+
+  const bool progress = !opts.quiet && isatty(STDERR_FILENO) && !child;
+  const uint64_t start = monotonic_ns();
+  uint64_t last_flush = start, last_progress = start;
+  const char* stop_reason = "stopped";
+  int exit_status = 0;
+  while (true) {
+    auto n = s.poll(100);
+    if (!n) return fail(n.message());
+    if (!write_status.ok()) break;
+    uint64_t now = monotonic_ns();
+    if (now - last_flush >= 1000000000ull) {
+      // At most a second of data is ever only in memory.
+      Status st = opts.summary ? extra.aggregates(s) : Status{};
+      if (st.ok()) st = extra.loss(s.counters(), false);
+      if (st.ok()) st = w.flush();
+      if (!st.ok()) {
+        write_status = st;
+        break;
+      }
+      last_flush = now;
+    }
+    if (progress && now - last_progress >= 2000000000ull) {
+      std::fprintf(stderr, "\rfutexscope: recording %.0fs, %" PRIu64 " records, %" PRIu64
+                   " lost, %.1f MB written   ",
+                   double(now - start) / 1e9, w.records_written(), extra.lost(),
+                   double(w.bytes_written()) / 1e6);
+      last_progress = now;
+    }
+    if (g_stop_signal) {
+      stop_reason = "interrupted";
+      break;
+    }
+    if (opts.duration_ns && now - start >= opts.duration_ns) {
+      stop_reason = "duration reached";
+      break;
+    }
+    if (child && child->poll_exit()) {
+      stop_reason = "command exited";
+      break;
+    }
+    if (opts.pid >= 0 && !process_exists(opts.pid)) {
+      stop_reason = "process exited";
+      break;
+    }
+  }
+  if (progress) std::fprintf(stderr, "\n");
+
+  // Drain what is still queued, then write the final counters and aggregates.
+  if (write_status.ok()) {
+    auto n = s.consume();
+    if (!n) write_status = n.error();
+  }
+  Status st = write_status;
+  if (st.ok() && opts.summary) st = extra.aggregates(s);
+  if (st.ok()) st = extra.loss(s.counters(), true);
+  if (st.ok()) st = extra.stop();
+  Status closed = w.close();
+  if (st.ok()) st = closed;
+  if (!st.ok()) return fail("writing " + opts.output + ": " + st.message() +
+                            " (the trace holds what was written before this error)");
+
+  if (child) {
+    if (g_stop_signal) child->signal(g_stop_signal);
+    child->wait();
+    exit_status = child->exit_status();
+  }
+  if (!opts.quiet) {
+    std::fprintf(stderr, "futexscope: %s; %" PRIu64 " records written to %s", stop_reason,
+                 w.records_written(), opts.output.c_str());
+    if (extra.lost())
+      std::fprintf(stderr, ", %" PRIu64 " events LOST (ring buffer full: raise --ring-size or use --summary)",
+                   extra.lost());
+    std::fprintf(stderr, "\n");
+  }
+  return exit_status;
+}
+
+}  // namespace fxs

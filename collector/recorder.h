@@ -1,0 +1,27 @@
+// `futexscope record`: load and attach the BPF session, drain it into the
+// trace stream, stop cleanly on Ctrl-C/SIGTERM, --duration, or the end of the
+// traced command or process, and flush everything recorded.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fxs {
+
+struct RecordOptions {
+  std::string output = "futexscope.fxs";
+  bool summary = false;
+  int pid = -1;                      // -p PID; -1 = none
+  uint64_t min_wait_ns = 0;
+  uint64_t duration_ns = 0;          // 0 = until stopped
+  uint32_t ring_bytes = 64u << 20;
+  uint32_t agg_entries = 65536;
+  std::vector<std::string> command;  // after --
+  bool quiet = false;                // no progress or closing line on stderr
+};
+
+// Runs a recording; returns the process exit status (the command's, if one was given).
+int run_record(const RecordOptions& opts);
+
+}  // namespace fxs
