@@ -1,0 +1,61 @@
+// Bad input gets one line on stderr and a non-zero exit; never a crash or a hang.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <string>
+
+#include "run_command.h"
+
+using fxs::test::run_command;
+using fxs::test::TempDir;
+
+namespace {
+
+const std::string kFutexscope = FXS_BINARY;
+
+void expect_one_line_error(const fxs::test::CommandResult& r, const std::string& needle) {
+  EXPECT_NE(r.status, 0);
+  EXPECT_LT(r.status, 128) << "crashed: " << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+}
+
+TEST(BadInput, ReportMissingFile) {
+  expect_one_line_error(run_command({kFutexscope, "report", "/nonexistent.fxs"}), "No such file");
+}
+
+TEST(BadInput, ReportGarbageFile) {
+  TempDir d;
+  std::ofstream(d.path("g.fxs")) << "this is not a trace at all, just some text\n";
+  expect_one_line_error(run_command({kFutexscope, "report", d.path("g.fxs")}), "not a futexscope trace");
+}
+
+TEST(BadInput, ReportEmptyFile) {
+  TempDir d;
+  std::ofstream(d.path("e.fxs")).flush();
+  expect_one_line_error(run_command({kFutexscope, "report", d.path("e.fxs")}), "e.fxs");
+}
+
+TEST(BadInput, UnknownOption) {
+  expect_one_line_error(run_command({kFutexscope, "report", "x.fxs", "--frobnicate"}), "unknown option");
+  expect_one_line_error(run_command({kFutexscope, "record", "--frobnicate"}), "unknown option");
+}
+
+TEST(BadInput, UnknownCommand) {
+  expect_one_line_error(run_command({kFutexscope, "frobnicate"}), "unknown command");
+}
+
+TEST(BadInput, BadDuration) {
+  expect_one_line_error(run_command({kFutexscope, "record", "--duration", "soon"}), "bad duration");
+}
+
+TEST(BadInput, HelpExitsZero) {
+  for (const char* cmd : {"record", "report", "probe"}) {
+    auto r = run_command({kFutexscope, cmd, "--help"});
+    EXPECT_EQ(r.status, 0) << cmd;
+    EXPECT_NE(r.out.find("usage: futexscope"), std::string::npos) << cmd;
+  }
+}
+
+}  // namespace

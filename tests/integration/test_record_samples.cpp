@@ -1,0 +1,157 @@
+// Records the sample workloads with the real BPF programs and compares the
+// report with the ground truth each sample printed from its own syscall
+// return values. Exact comparison, including lost == 0.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "run_command.h"
+
+using nlohmann::json;
+using fxs::test::run_command;
+using fxs::test::TempDir;
+
+namespace {
+
+const std::string kFutexscope = FXS_BINARY;
+const std::string kSamples = FXS_SAMPLES_DIR;
+
+#define REQUIRE_ROOT()                                                                   \
+  do {                                                                                   \
+    if (geteuid() != 0) {                                                                \
+      std::fprintf(stderr, "\n*** SKIPPED: %s needs root to load BPF programs ***\n\n", \
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name());     \
+      GTEST_SKIP() << "needs root (BPF)";                                                \
+    }                                                                                    \
+  } while (0)
+
+json truth_from(const std::string& out) {
+  size_t p = out.find("FXS_TRUTH ");
+  if (p == std::string::npos) return json();
+  size_t e = out.find('\n', p);
+  return json::parse(out.substr(p + 10, e == std::string::npos ? std::string::npos : e - p - 10));
+}
+
+// Records `sample args` (optionally --summary) and returns {truth, report}.
+std::pair<json, json> record_and_report(const std::vector<std::string>& sample, bool summary) {
+  TempDir dir;
+  std::string trace = dir.path("t.fxs");
+  std::vector<std::string> rec = {kFutexscope, "record", "-q", "-o", trace};
+  if (summary) rec.push_back("--summary");
+  rec.push_back("--");
+  for (size_t i = 0; i < sample.size(); i++) rec.push_back(i ? sample[i] : kSamples + "/" + sample[i]);
+  auto r = run_command(rec);
+  EXPECT_EQ(r.status, 0) << "record failed: " << r.err;
+  json truth = truth_from(r.out);
+  EXPECT_FALSE(truth.is_null()) << "sample printed no FXS_TRUTH line:\n" << r.out << r.err;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  EXPECT_EQ(rep.status, 0) << rep.err;
+  json report = rep.status == 0 ? json::parse(rep.out) : json();
+  return {truth, report};
+}
+
+const json* find_futex(const json& report, long pid, const std::string& uaddr) {
+  for (const auto& f : report["futexes"])
+    if (f["pid"].get<long>() == pid && f["uaddr"].get<std::string>() == uaddr) return &f;
+  return nullptr;
+}
+
+void expect_matches_truth(const json& truth, const json& report) {
+  ASSERT_TRUE(report.is_object());
+  EXPECT_EQ(report["lost"].get<long>(), 0) << "events were dropped";
+  long pid = truth["pid"].get<long>();
+  ASSERT_FALSE(truth["futexes"].empty());
+  for (const auto& t : truth["futexes"]) {
+    std::string uaddr = t["uaddr"];
+    const json* f = find_futex(report, pid, uaddr);
+    ASSERT_NE(f, nullptr) << "futex " << uaddr << " of pid " << pid << " missing from the report";
+    EXPECT_EQ((*f)["ops"], t["ops"]) << "ops of " << uaddr;
+    for (const char* k : {"waits", "eagain", "timeouts", "interrupted", "woken", "requeued"})
+      EXPECT_EQ((*f)[k], t[k]) << k << " of " << uaddr;
+    if (t["waits"].get<long>() > 0 && (*f).contains("wait_ns")) {
+      EXPECT_GT((*f)["wait_ns"]["total"].get<long>(), 0) << uaddr;
+      EXPECT_GE((*f)["wait_ns"]["max"].get<long>(), (*f)["wait_ns"]["p99"].get<long>()) << uaddr;
+    }
+  }
+}
+
+struct SampleCase {
+  const char* name;
+  std::vector<std::string> argv;
+};
+
+class RecordSample : public ::testing::TestWithParam<std::tuple<SampleCase, bool>> {};
+
+TEST_P(RecordSample, ReportEqualsGroundTruth) {
+  REQUIRE_ROOT();
+  const auto& [sample, summary] = GetParam();
+  auto [truth, report] = record_and_report(sample.argv, summary);
+  expect_matches_truth(truth, report);
+}
+
+const SampleCase kSamplesToRecord[] = {
+    {"mutex", {"fxs-sample-mutex"}},
+    {"condvar", {"fxs-sample-condvar"}},
+    {"futex2", {"fxs-sample-futex2"}},
+};
+
+INSTANTIATE_TEST_SUITE_P(
+    Samples, RecordSample,
+    ::testing::Combine(::testing::ValuesIn(kSamplesToRecord), ::testing::Bool()),
+    [](const auto& info) {
+      return std::string(std::get<0>(info.param).name) + (std::get<1>(info.param) ? "_summary" : "_events");
+    });
+
+TEST(Record, CommandExitStatusIsPassedThrough) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  auto r = run_command({kFutexscope, "record", "-q", "-o", dir.path("t.fxs"), "--", "sh", "-c", "exit 7"});
+  EXPECT_EQ(r.status, 7) << r.err;
+}
+
+TEST(Record, MissingCommandIsOneLineError) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  auto r = run_command({kFutexscope, "record", "-q", "-o", dir.path("t.fxs"), "--", "/nonexistent/cmd"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("cannot run"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(Record, NonexistentPidIsOneLineError) {
+  TempDir dir;
+  auto r = run_command({kFutexscope, "record", "-q", "-o", dir.path("t.fxs"), "-p", "999999999"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("no process with PID 999999999"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(Record, DurationStopsSystemWideRecording) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  std::string trace = dir.path("t.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--duration", "300ms"}, 30);
+  EXPECT_EQ(r.status, 0) << r.err;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  json j = json::parse(rep.out);
+  EXPECT_GE(j["duration_ns"].get<long>(), 0);
+}
+
+TEST(Record, SigintStopsAndKeepsTheTrace) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  std::string trace = dir.path("t.fxs");
+  // The recorder gets SIGINT from `timeout` while the sample runs for a while.
+  auto r = run_command({"timeout", "-s", "INT", "1", kFutexscope, "record", "-q", "-o", trace, "-p",
+                        std::to_string(getpid())},
+                       30);
+  EXPECT_EQ(r.status, 0) << r.err;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  EXPECT_EQ(rep.status, 0) << rep.err;
+  EXPECT_TRUE(rep.err.find("truncated") == std::string::npos) << rep.err;
+}
+
+}  // namespace
