@@ -12,13 +12,7 @@
 #ifdef __bpf__
 /* vmlinux.h provides __u8.. __u64 */
 #else
-#include <stdint.h>
-typedef uint8_t __u8;
-typedef uint16_t __u16;
-typedef uint32_t __u32;
-typedef uint64_t __u64;
-typedef int32_t __s32;
-typedef int64_t __s64;
+#include <linux/types.h> /* __u8 .. __u64, as the kernel and libbpf spell them */
 #endif
 
 #define FXS_ABI_VERSION 1
