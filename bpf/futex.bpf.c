@@ -18,7 +18,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Settings, fixed before load so the verifier prunes what is off. */
 const volatile bool summary_mode = false;
-const volatile bool filter_tgid = false;     /* only tgids in traced_tgids */
+const volatile bool filter_tgid = false;     /* only target_tgid (+ traced_tgids) */
+const volatile __u32 target_tgid = 0;        /* -p PID or the started command */
 const volatile bool follow_children = false; /* add forked children of traced tgids */
 const volatile __u32 self_tgid = 0;          /* never trace the recorder itself */
 const volatile __u64 min_wait_ns = 0;        /* per-event stream: drop shorter waits */
@@ -104,9 +105,10 @@ static __always_inline bool wanted(__u32 tgid)
 {
 	if (tgid == self_tgid)
 		return false;
-	if (filter_tgid && !bpf_map_lookup_elem(&traced_tgids, &tgid))
-		return false;
-	return true;
+	if (!filter_tgid || tgid == target_tgid)
+		return true;
+	/* Only forked children need the map: one compare covers the common case. */
+	return follow_children && bpf_map_lookup_elem(&traced_tgids, &tgid);
 }
 
 SEC("raw_tracepoint/sys_enter")
@@ -231,16 +233,17 @@ static __always_inline void atomic_max(__u64 *p, __u64 v)
 	}
 }
 
+/* floor(log2(v)) without a loop, capped to the histogram. */
 static __always_inline __u32 log2_bucket(__u64 v)
 {
 	__u32 b = 0;
-	for (int i = 0; i < FXS_HIST_BUCKETS - 1; i++) {
-		if (v < 2)
-			break;
-		v >>= 1;
-		b++;
-	}
-	return b;
+	if (v >> 32) { v >>= 32; b += 32; }
+	if (v >> 16) { v >>= 16; b += 16; }
+	if (v >> 8) { v >>= 8; b += 8; }
+	if (v >> 4) { v >>= 4; b += 4; }
+	if (v >> 2) { v >>= 2; b += 2; }
+	if (v >> 1) b += 1;
+	return b < FXS_HIST_BUCKETS ? b : FXS_HIST_BUCKETS - 1;
 }
 
 static __always_inline struct fxs_agg_val *agg_lookup(__u32 tgid, __u64 uaddr)
@@ -262,17 +265,17 @@ static __always_inline struct fxs_agg_val *agg_lookup(__u32 tgid, __u64 uaddr)
  * Applies one call to the aggregate of one address. `primary` is false for
  * uaddr2: the second address only counts the op (DESIGN.md JSON contract).
  */
-static __always_inline void agg_apply(__u32 tgid, __u64 uaddr, const struct fxs_futex_rec *r,
-				      long ret, bool primary)
+static __noinline int agg_apply(__u32 tgid, __u64 uaddr, const struct fxs_futex_rec *r, long ret,
+				bool primary)
 {
 	struct fxs_agg_val *v = agg_lookup(tgid, uaddr);
-	if (!v)
-		return;
+	if (!v || !r)
+		return 0;
 	__u32 opi = r->opi;
 	if (opi < FXS_NR_OPS)
 		__sync_fetch_and_add(&v->ops[opi], 1);
 	if (!primary)
-		return;
+		return 0;
 	if (is_wait_op(opi)) {
 		if (ret == -11) {
 			__sync_fetch_and_add(&v->eagain, 1);
@@ -291,10 +294,10 @@ static __always_inline void agg_apply(__u32 tgid, __u64 uaddr, const struct fxs_
 					__sync_fetch_and_add(&v->hist[b], 1);
 			}
 		}
-		return;
+		return 0;
 	}
 	if (ret <= 0)
-		return;
+		return 0;
 	if (opi == FXS_OP_FUTEX_WAKE || opi == FXS_OP_FUTEX_WAKE_BITSET ||
 	    opi == FXS_OP_FUTEX_WAKE_OP || opi == FXS_OP_FUTEX2_WAKE) {
 		__sync_fetch_and_add(&v->woken, ret);
@@ -306,9 +309,27 @@ static __always_inline void agg_apply(__u32 tgid, __u64 uaddr, const struct fxs_
 		__sync_fetch_and_add(&v->woken, woken);
 		__sync_fetch_and_add(&v->requeued, ret - woken);
 	}
+	return 0;
 }
 
 /* ---- futex_waitv: the vector is read back from user memory at exit ---- */
+
+struct waitv_agg_ctx {
+	struct waitv_scratch *s;
+	const struct fxs_futex_rec *r;
+	long ret;
+	__u32 tgid;
+};
+
+/* bpf_loop callback: the verifier checks it once instead of 128 unrolled times. */
+static int waitv_agg_one(__u32 i, void *data)
+{
+	struct waitv_agg_ctx *c = data;
+	if (i >= FXS_FUTEX_WAITV_MAX)
+		return 1;
+	agg_apply(c->tgid, c->s->vec[i].uaddr, c->r, c->ret, true);
+	return 0;
+}
 
 static __always_inline int emit_waitv(struct fxs_futex_rec *r, __u64 vec_ptr, __u32 tgid, long ret)
 {
@@ -323,16 +344,16 @@ static __always_inline int emit_waitv(struct fxs_futex_rec *r, __u64 vec_ptr, __
 		count(FXS_CNT_WAITV_READ);
 		n = 0;
 	}
+	if (summary_mode) {
+		struct waitv_agg_ctx c = {.s = s, .r = r, .ret = ret, .tgid = tgid};
+		bpf_loop(n, waitv_agg_one, &c, 0);
+		return 0;
+	}
 	for (__u32 i = 0; i < FXS_FUTEX_WAITV_MAX; i++) {
 		if (i >= n)
 			break;
-		__u64 a = s->vec[i].uaddr;
-		s->uaddrs[i] = a;
-		if (summary_mode)
-			agg_apply(tgid, a, r, ret, true);
+		s->uaddrs[i] = s->vec[i].uaddr;
 	}
-	if (summary_mode)
-		return 0;
 	r->nr_uaddrs = n;
 	r->uaddr = n ? s->uaddrs[0] : 0;
 	r->hdr.size = sizeof(*r) + n * sizeof(__u64);
@@ -375,8 +396,13 @@ static __always_inline void emit_task(struct task_state *st, __u32 tgid, __u32 t
 SEC("raw_tracepoint/sys_exit")
 int fxs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
+	/* One read covers the syscall number and all six arguments (r10 .. orig_ax). */
 	struct pt_regs *uregs = (struct pt_regs *)ctx->args[0];
-	long nr = BPF_CORE_READ(uregs, orig_ax);
+	struct pt_regs regs;
+	if (bpf_probe_read_kernel(&regs.r10, offsetof(struct pt_regs, ip) - offsetof(struct pt_regs, r10),
+				  &uregs->r10))
+		return 0;
+	long nr = regs.orig_ax;
 	if (!is_futex_nr(nr))
 		return 0;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -386,9 +412,6 @@ int fxs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 
 	long ret = (long)ctx->args[1];
 	__u64 now = bpf_ktime_get_ns();
-	struct pt_regs regs;
-	if (bpf_probe_read_kernel(&regs, sizeof(regs), uregs))
-		return 0;
 
 	struct task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0, 0);
 	struct fxs_futex_rec r;
@@ -448,7 +471,9 @@ int fxs_fork(struct bpf_raw_tracepoint_args *ctx)
 	struct task_struct *child = (struct task_struct *)ctx->args[1];
 	__u32 ptgid = BPF_CORE_READ(parent, tgid);
 	__u32 ctgid = BPF_CORE_READ(child, tgid);
-	if (ctgid == ptgid || !bpf_map_lookup_elem(&traced_tgids, &ptgid))
+	if (ctgid == ptgid)
+		return 0; /* a new thread, already covered by its tgid */
+	if (ptgid != target_tgid && !bpf_map_lookup_elem(&traced_tgids, &ptgid))
 		return 0;
 	__u8 one = 1;
 	bpf_map_update_elem(&traced_tgids, &ctgid, &one, BPF_ANY);

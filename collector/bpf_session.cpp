@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 
@@ -22,9 +25,19 @@ Error bpf_error(const std::string& what, int err) {
   return Error{msg};
 }
 
+// libbpf's own messages (verifier logs included) only with FXS_BPF_DEBUG=1:
+// users get our one-line errors instead.
+int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
+  static const bool debug = getenv("FXS_BPF_DEBUG") != nullptr;
+  if (!debug && level != LIBBPF_WARN) return 0;
+  if (!debug) return 0;
+  return vfprintf(stderr, fmt, args);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<BpfSession>> BpfSession::load(const SessionConfig& cfg) {
+  libbpf_set_print(libbpf_print);
   std::unique_ptr<BpfSession> s(new BpfSession());
   s->ncpus_ = libbpf_num_possible_cpus();
   if (s->ncpus_ <= 0) return bpf_error("count possible CPUs", s->ncpus_);
@@ -35,6 +48,7 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load(const SessionConfig& cfg) {
   auto* ro = s->skel_->rodata;
   ro->summary_mode = cfg.summary;
   ro->filter_tgid = cfg.filter_tgid;
+  ro->target_tgid = cfg.target_tgid;
   ro->follow_children = cfg.follow_children;
   ro->self_tgid = static_cast<uint32_t>(getpid());
   ro->min_wait_ns = cfg.min_wait_ns;
@@ -58,13 +72,6 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load(const SessionConfig& cfg) {
 BpfSession::~BpfSession() {
   if (ring_) ring_buffer__free(ring_);
   if (skel_) futex_bpf::destroy(skel_);
-}
-
-Status BpfSession::trace_tgid(uint32_t tgid) {
-  uint8_t one = 1;
-  if (bpf_map_update_elem(bpf_map__fd(skel_->maps.traced_tgids), &tgid, &one, BPF_ANY))
-    return bpf_error("add pid " + std::to_string(tgid) + " to the trace filter", errno);
-  return {};
 }
 
 Status BpfSession::attach() {
@@ -101,7 +108,7 @@ std::array<uint64_t, FXS_NR_COUNTERS> BpfSession::counters() const {
   return out;
 }
 
-Status BpfSession::read_aggregates(
+void BpfSession::read_aggregates(
     const std::function<void(const fxs_agg_key&, const fxs_agg_val&)>& fn) const {
   int fd = bpf_map__fd(skel_->maps.aggs);
   fxs_agg_key key{}, next{};
@@ -112,7 +119,6 @@ Status BpfSession::read_aggregates(
     key = next;
     prev = &key;
   }
-  return {};
 }
 
 }  // namespace fxs

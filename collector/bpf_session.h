@@ -18,8 +18,9 @@ namespace fxs {
 
 struct SessionConfig {
   bool summary = false;
-  bool filter_tgid = false;       // trace only the tgids added with trace_tgid()
-  bool follow_children = false;   // and the processes they fork
+  bool filter_tgid = false;       // trace only target_tgid ...
+  uint32_t target_tgid = 0;
+  bool follow_children = false;   // ... and the processes it forks
   uint64_t min_wait_ns = 0;
   uint32_t ring_bytes = 64u << 20;   // power of two, multiple of the page size
   uint32_t agg_entries = 65536;      // --summary map size
@@ -36,7 +37,6 @@ class BpfSession {
   BpfSession(const BpfSession&) = delete;
   BpfSession& operator=(const BpfSession&) = delete;
 
-  Status trace_tgid(uint32_t tgid);
   Status attach();
   // Drains the ring buffer into `sink`, waiting at most timeout_ms for data.
   Result<int> poll(int timeout_ms);
@@ -45,7 +45,7 @@ class BpfSession {
   // Sums the per-CPU failure counters (cumulative since load).
   std::array<uint64_t, FXS_NR_COUNTERS> counters() const;
   // Cumulative --summary aggregates, every key currently in the map.
-  Status read_aggregates(const std::function<void(const fxs_agg_key&, const fxs_agg_val&)>& fn) const;
+  void read_aggregates(const std::function<void(const fxs_agg_key&, const fxs_agg_val&)>& fn) const;
   void set_sink(RecordSink sink) { sink_ = std::move(sink); }
 
  private:

@@ -120,6 +120,7 @@ int run_record(const RecordOptions& opts) {
   SessionConfig cfg;
   cfg.summary = opts.summary;
   cfg.filter_tgid = opts.pid >= 0 || child;
+  cfg.target_tgid = child ? uint32_t(child->pid()) : uint32_t(opts.pid);
   cfg.follow_children = child.has_value();
   cfg.min_wait_ns = opts.min_wait_ns;
   cfg.ring_bytes = opts.ring_bytes;
@@ -127,10 +128,6 @@ int run_record(const RecordOptions& opts) {
   auto session = BpfSession::load(cfg);
   if (!session) return fail(session.message());
   BpfSession& s = *session.value();
-  if (cfg.filter_tgid) {
-    Status st = s.trace_tgid(child ? uint32_t(child->pid()) : uint32_t(opts.pid));
-    if (!st) return fail(st.message());
-  }
 
   TraceHeader header;
   fill_machine_info(header);
