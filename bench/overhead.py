@@ -1,0 +1,105 @@
+#!/usr/bin/env python3
+"""Tracing overhead, measured as ratios within one run (these machines are noisy).
+
+Runs the workload untraced and traced, interleaved, several times, and prints
+the median throughput of each mode and its ratio to the untraced median:
+  untraced | futexscope --summary | futexscope (every event) | bpftrace count
+For the full-event mode it also checks from the report that nothing was lost.
+
+usage (root):
+  bench/overhead.py futex-hash [--runs 5] [--seconds 3]
+  bench/overhead.py mutex      [--runs 5]
+"""
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FXS = os.path.join(ROOT, "build", "futexscope")
+SAMPLES = os.path.join(ROOT, "build", "samples")
+
+
+def workload(name, seconds):
+    if name == "futex-hash":
+        return ["perf", "bench", "futex", "hash", "-t", "2", "-r", str(seconds)]
+    if name == "mutex":
+        return [os.path.join(SAMPLES, "fxs-sample-mutex"), "--threads", "4", "--iters", "200000"]
+    sys.exit(f"unknown workload {name}")
+
+
+def throughput(name, out):
+    """Operations per second the workload reported about itself."""
+    if name == "futex-hash":
+        m = re.search(r"Averaged (\d+) operations/sec", out)
+    else:
+        m = re.search(r'"ops_per_sec":(\d+)', out)
+    if not m:
+        sys.exit(f"could not read the throughput from:\n{out}")
+    return int(m.group(1))
+
+
+def run(cmd):
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if p.returncode != 0:
+        sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stdout}")
+    return p.stdout
+
+
+def report_json(trace):
+    return json.loads(run([FXS, "report", trace, "--format", "json"]))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("workload", choices=["futex-hash", "mutex"])
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--seconds", type=int, default=3)
+    ap.add_argument("--no-bpftrace", action="store_true")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("overhead.py: needs root to load BPF programs")
+
+    wl = workload(args.workload, args.seconds)
+    tmp = tempfile.mkdtemp(prefix="fxs-bench-")
+    trace = os.path.join(tmp, "t.fxs")
+    modes = {
+        "untraced": lambda: wl,
+        "futexscope --summary": lambda: [FXS, "record", "-q", "--summary", "-o", trace, "--"] + wl,
+        "futexscope (every event)": lambda: [FXS, "record", "-q", "-o", trace, "--"] + wl,
+    }
+    if not args.no_bpftrace:
+        modes["bpftrace count per comm"] = lambda: [
+            "bpftrace", "-q", "-e", "tracepoint:syscalls:sys_enter_futex { @[comm] = count(); }",
+            "-c", " ".join(wl)]
+    results = {m: [] for m in modes}
+    lost, events, size = [], [], []
+    for i in range(args.runs):
+        for mode, cmd in modes.items():
+            out = run(cmd())
+            results[mode].append(throughput(args.workload, out))
+            if mode == "futexscope (every event)":
+                rep = report_json(trace)
+                lost.append(rep["lost"])
+                events.append(rep["events"])
+                size.append(os.path.getsize(trace))
+        print(f"run {i + 1}/{args.runs}: " +
+              ", ".join(f"{m}={results[m][-1]}" for m in modes), file=sys.stderr)
+
+    base = statistics.median(results["untraced"])
+    print(f"workload: {' '.join(wl)}  ({args.runs} interleaved runs, medians)")
+    print("| mode | ops/s | ratio to untraced |")
+    print("|---|---:|---:|")
+    for mode in modes:
+        med = statistics.median(results[mode])
+        print(f"| {mode} | {med:,.0f} | {med / base:.2f} |")
+    print(f"every-event mode: lost per run {lost}; events per run {events}; "
+          f"bytes/event on disk {statistics.median(s / max(e, 1) for s, e in zip(size, events)):.2f}")
+
+
+if __name__ == "__main__":
+    main()
