@@ -2,11 +2,13 @@
 // Layout and guarantees are documented in docs/trace-format.md.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/error.h"
 
 namespace fxs {
 
@@ -52,5 +54,30 @@ static_assert(sizeof(ChunkHeader) == 48, "ChunkHeader layout");
 
 // Timestamp a record carries (for chunk first/last ts); 0 if none.
 uint64_t record_timestamp(const fxs_rec_hdr* rec);
+
+// ---- Helpers shared by the writer and the reader (byte layouts: docs/trace-format.md).
+
+// magic[8] + format_version + header_size: enough to reject a file before reading more.
+inline constexpr size_t kTraceHeaderPrefixBytes = 16;
+// Sanity caps: anything larger is treated as damage, never allocated.
+inline constexpr uint32_t kMaxTraceHeaderBytes = 16u << 20;
+inline constexpr uint32_t kMaxChunkBytes = 256u << 20;  // compressed or raw
+
+// zlib crc32 of a byte range.
+uint32_t trace_crc32(const void* data, size_t n);
+
+// The whole serialized file header, trailing crc included.
+Result<std::vector<uint8_t>> encode_trace_header(const TraceHeader& h);
+// Checks magic, version and header size of the first kTraceHeaderPrefixBytes bytes;
+// returns the total header size. `name` prefixes error messages.
+Result<uint32_t> check_trace_header_prefix(const uint8_t* p, const std::string& name);
+// Parses a whole header (`n` == the size check_trace_header_prefix returned):
+// verifies the crc, then the fields; unknown trailing fields are skipped.
+Result<TraceHeader> decode_trace_header(const uint8_t* p, size_t n, const std::string& name);
+
+// crc32 of the chunk header with header_crc taken as 0.
+uint32_t chunk_header_crc(const ChunkHeader& h);
+// Magic, header crc and size caps all hold.
+bool chunk_header_valid(const ChunkHeader& h);
 
 }  // namespace fxs

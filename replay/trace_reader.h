@@ -45,7 +45,9 @@ class TraceReader {
   Next next_chunk(std::vector<uint8_t>& records, ChunkInfo* info = nullptr);
   void follow(bool on) { follow_ = on; }
 
-  // Convenience: every record of every intact chunk, in file order.
+  // Convenience: every record of every intact chunk, in file order. The
+  // pointer is 8-byte aligned (misaligned records are copied) and valid only
+  // during the call.
   Status for_each_record(const std::function<void(const fxs_rec_hdr*)>& fn);
 
   // Human-readable problems met so far ("chunk 12 at offset 4096: checksum mismatch, skipped").
@@ -54,8 +56,21 @@ class TraceReader {
 
  private:
   TraceReader() = default;
+  bool fill(size_t need);
+  Next at_end();
+  void finish_resync(uint64_t at);
+  std::string decode(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records);
+  uint64_t consumed_offset() const { return offset_ - (pending_.size() - pos_); }
+  void release();
 
   int fd_ = -1;
+  size_t pos_ = 0;             // first unconsumed byte of pending_
+  bool is_regular_ = true;     // EOF on a regular file may be followed by more data
+  bool closed_ = false;        // EOF on a pipe or socket: no more data will ever come
+  std::string read_error_;     // a failed read() ends the stream
+  bool resyncing_ = false;     // scanning for the next intact chunk header
+  uint64_t resync_from_ = 0;   // where the bytes being skipped began
+  int64_t last_sequence_ = -1; // last chunk header that validated
   std::string name_;
   TraceHeader header_;
   uint64_t offset_ = 0;        // next unread file offset

@@ -17,6 +17,9 @@ namespace fxs {
 class TraceWriter {
  public:
   static constexpr size_t kDefaultChunkBytes = 4 << 20;
+  // zstd level: 1 keeps up with millions of records per second on one core;
+  // negative levels trade ratio for more speed if the recorder ever needs it.
+  static constexpr int kCompressionLevel = 1;
 
   // Creates (truncates) `path` and writes the header.
   static Result<TraceWriter> create(const std::string& path, const TraceHeader& header,
@@ -44,9 +47,15 @@ class TraceWriter {
 
  private:
   TraceWriter() = default;
+  static Result<TraceWriter> start(int fd, std::string name, const TraceHeader& header,
+                                   size_t chunk_bytes);
   Status write_all(const void* p, size_t n);
+  void release();
 
   int fd_ = -1;
+  std::string name_;          // for error messages
+  bool is_socket_ = false;    // use send(MSG_NOSIGNAL): a closed peer is an error, not SIGPIPE
+  size_t raw_len_ = 0;        // bytes used in raw_ (raw_ is sized once, never per record)
   size_t chunk_bytes_ = kDefaultChunkBytes;
   std::vector<uint8_t> raw_;
   std::vector<uint8_t> compressed_;

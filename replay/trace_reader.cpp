@@ -1,0 +1,289 @@
+// Trace stream reader: validates the header, then yields intact chunks and
+// survives damage (truncated tails, flipped bits, garbage) with warnings.
+#include "replay/trace_reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <utility>
+
+namespace fxs {
+
+namespace {
+
+// read() granularity: large enough for few syscalls, and the most we grow the
+// buffer per read, so a damaged size field cannot make us allocate memory for
+// data that is not there.
+constexpr size_t kReadStep = 1 << 20;
+
+ZSTD_DCtx* as_dctx(void* p) { return static_cast<ZSTD_DCtx*>(p); }
+
+}  // namespace
+
+Result<TraceReader> TraceReader::open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error{errno_message(path, errno)};
+  return from_fd(fd, path);
+}
+
+Result<TraceReader> TraceReader::from_fd(int fd, const std::string& name) {
+  TraceReader r;
+  r.fd_ = fd;  // owned from here on: error paths close it via ~TraceReader
+  r.name_ = name;
+  // Only to know whether EOF is final (pipe, socket) or may be followed by
+  // more data (a file still being written); reading never seeks.
+  struct stat st {};
+  if (::fstat(fd, &st) == 0) r.is_regular_ = S_ISREG(st.st_mode);
+  r.dctx_ = ZSTD_createDCtx();
+  if (r.dctx_ == nullptr) return Error{name + ": cannot create a zstd decompression context"};
+
+  auto truncated = [&](size_t need) -> Error {
+    if (!r.read_error_.empty()) return Error{r.read_error_};
+    size_t got = r.pending_.size() - r.pos_;
+    if (got == 0) return Error{name + ": truncated header (the file is empty); the recording did not start"};
+    return Error{name + ": truncated header (" + std::to_string(got) + " of " + std::to_string(need) +
+                 " bytes); the recording was interrupted before its header was written"};
+  };
+  if (!r.fill(kTraceHeaderPrefixBytes)) {
+    // Too short to be a header: say "not a trace" if what is there is not even our magic.
+    size_t got = r.pending_.size() - r.pos_;
+    if (got > 0 && std::memcmp(r.pending_.data() + r.pos_, kTraceMagic,
+                               std::min(got, sizeof kTraceMagic)) != 0) {
+      return check_trace_header_prefix(r.pending_.data() + r.pos_, name).error();
+    }
+    return truncated(kTraceHeaderPrefixBytes);
+  }
+  auto size = check_trace_header_prefix(r.pending_.data() + r.pos_, name);
+  if (!size) return size.error();
+  if (!r.fill(*size)) return truncated(*size);
+  auto header = decode_trace_header(r.pending_.data() + r.pos_, *size, name);
+  if (!header) return header.error();
+  r.header_ = std::move(*header);
+  r.pos_ += *size;
+  return r;
+}
+
+TraceReader::TraceReader(TraceReader&& o) noexcept { *this = std::move(o); }
+
+TraceReader& TraceReader::operator=(TraceReader&& o) noexcept {
+  if (this != &o) {
+    release();
+    fd_ = std::exchange(o.fd_, -1);
+    name_ = std::move(o.name_);
+    header_ = std::move(o.header_);
+    offset_ = o.offset_;
+    follow_ = o.follow_;
+    pending_ = std::move(o.pending_);
+    pos_ = std::exchange(o.pos_, 0);
+    compressed_ = std::move(o.compressed_);
+    warnings_ = std::move(o.warnings_);
+    dctx_ = std::exchange(o.dctx_, nullptr);
+    is_regular_ = o.is_regular_;
+    closed_ = o.closed_;
+    read_error_ = std::move(o.read_error_);
+    resyncing_ = o.resyncing_;
+    resync_from_ = o.resync_from_;
+    last_sequence_ = o.last_sequence_;
+  }
+  return *this;
+}
+
+TraceReader::~TraceReader() { release(); }
+
+void TraceReader::release() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+  ZSTD_freeDCtx(as_dctx(dctx_));
+  dctx_ = nullptr;
+}
+
+// Makes at least `need` unconsumed bytes available; false if the data ends
+// (for now, or for good) or a read fails first. Partial bytes stay in pending_.
+bool TraceReader::fill(size_t need) {
+  for (;;) {
+    size_t avail = pending_.size() - pos_;
+    if (avail >= need) return true;
+    if (!read_error_.empty()) return false;
+    if (pos_ > 0) {  // drop consumed bytes so the buffer holds about one chunk
+      pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(pos_));
+      pos_ = 0;
+    }
+    size_t want = std::clamp(need - avail, kReadStep / 16, kReadStep);
+    size_t old = pending_.size();
+    pending_.resize(old + want);
+    ssize_t k = ::read(fd_, pending_.data() + old, want);
+    pending_.resize(old + static_cast<size_t>(std::max<ssize_t>(k, 0)));
+    if (k > 0) {
+      offset_ += static_cast<uint64_t>(k);
+      continue;
+    }
+    if (k == 0) {
+      if (!is_regular_) closed_ = true;
+      return false;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (follow_) return false;  // the caller polls us again later
+      // Not following: behave like a blocking read and wait for data.
+      pollfd pfd{fd_, POLLIN, 0};
+      if (::poll(&pfd, 1, -1) >= 0 || errno == EINTR) continue;
+    }
+    read_error_ = errno_message(name_ + ": read", errno);
+    warnings_.push_back(read_error_);
+    return false;
+  }
+}
+
+// No complete chunk is available. While following a growing file, keep the
+// partial bytes and report kAgain; otherwise the rest of the data is damage.
+TraceReader::Next TraceReader::at_end() {
+  if (follow_ && read_error_.empty() && !closed_) return Next::kAgain;
+  size_t rest = pending_.size() - pos_;
+  uint64_t at = consumed_offset();
+  std::string after = last_sequence_ < 0 ? std::string("before the first chunk")
+                                         : "after chunk " + std::to_string(last_sequence_);
+  if (resyncing_) {
+    if (offset_ > resync_from_) {
+      warnings_.push_back(name_ + ": damaged data " + after + " (offset " + std::to_string(resync_from_) +
+                          "): no intact chunk in the last " + std::to_string(offset_ - resync_from_) +
+                          " bytes, skipped");
+    }
+  } else if (rest > 0) {
+    warnings_.push_back(name_ + ": truncated " + after + " (offset " + std::to_string(at) + "): the last " +
+                        std::to_string(rest) + " bytes are incomplete and were ignored");
+  }
+  resyncing_ = false;
+  pending_.clear();
+  pos_ = 0;
+  return Next::kEnd;
+}
+
+// A valid chunk header was found at offset `at` after damage.
+void TraceReader::finish_resync(uint64_t at) {
+  resyncing_ = false;
+  if (at <= resync_from_) return;  // nothing beyond what a warning already covered
+  std::string after = last_sequence_ < 0 ? std::string("before the first chunk")
+                                         : "after chunk " + std::to_string(last_sequence_);
+  warnings_.push_back(name_ + ": damaged chunk header " + after + " (offset " + std::to_string(resync_from_) +
+                      "): skipped " + std::to_string(at - resync_from_) + " bytes to the next intact chunk");
+}
+
+// Decompresses a chunk whose payload checksum matched and checks the record
+// framing; returns what is wrong, or "" if `records` now holds its records.
+std::string TraceReader::decode(const ChunkHeader& h, const uint8_t* payload,
+                                std::vector<uint8_t>& records) {
+  records.resize(h.raw_size);
+  if (h.raw_size > 0) {
+    size_t n = ZSTD_decompressDCtx(as_dctx(dctx_), records.data(), records.size(), payload,
+                                   h.compressed_size);
+    if (ZSTD_isError(n)) return std::string("decompression failed (") + ZSTD_getErrorName(n) + ")";
+    if (n != h.raw_size) {
+      return "decompressed to " + std::to_string(n) + " bytes, header says " + std::to_string(h.raw_size);
+    }
+  }
+  size_t off = 0;
+  uint32_t count = 0;
+  while (off < records.size()) {
+    fxs_rec_hdr rh;
+    if (records.size() - off < sizeof rh) return "record at byte " + std::to_string(off) + " is cut short";
+    std::memcpy(&rh, records.data() + off, sizeof rh);
+    if (rh.size < sizeof rh || rh.size > records.size() - off) {
+      return "record at byte " + std::to_string(off) + " has impossible size " + std::to_string(rh.size);
+    }
+    off += rh.size;
+    ++count;
+  }
+  if (count != h.record_count) {
+    return "holds " + std::to_string(count) + " records, header says " + std::to_string(h.record_count);
+  }
+  return {};
+}
+
+TraceReader::Next TraceReader::next_chunk(std::vector<uint8_t>& records, ChunkInfo* info) {
+  if (fd_ < 0) return Next::kEnd;
+  for (;;) {
+    if (!fill(sizeof(ChunkHeader))) return at_end();
+    ChunkHeader h;
+    std::memcpy(&h, pending_.data() + pos_, sizeof h);
+    uint64_t off = consumed_offset();
+    if (!chunk_header_valid(h)) {
+      // Resynchronise: try every later position that starts with the chunk
+      // magic; only a header whose crc also holds ends the scan.
+      if (!resyncing_) {
+        resyncing_ = true;
+        resync_from_ = off;
+      }
+      ++pos_;
+      const void* m = std::memchr(pending_.data() + pos_, kChunkMagic[0], pending_.size() - pos_);
+      pos_ = m ? static_cast<size_t>(static_cast<const uint8_t*>(m) - pending_.data()) : pending_.size();
+      continue;
+    }
+    if (resyncing_) finish_resync(off);
+
+    size_t total = sizeof h + h.compressed_size;
+    if (!fill(total)) return at_end();
+    const uint8_t* payload = pending_.data() + pos_ + sizeof h;
+    std::string seq = name_ + ": chunk " + std::to_string(h.sequence) + " at offset " + std::to_string(off);
+
+    if (trace_crc32(payload, h.compressed_size) != h.payload_crc) {
+      warnings_.push_back(seq + ": payload checksum mismatch, skipped");
+      // Scan from just after the header rather than trusting compressed_size:
+      // a chunk cut short by a failed write is followed by the next chunk
+      // inside the range this one claims. Bytes up to the claimed end are
+      // covered by this warning; only skipping beyond it warns again.
+      pos_ += sizeof h;
+      resyncing_ = true;
+      resync_from_ = off + total;
+      last_sequence_ = h.sequence;
+      continue;
+    }
+    last_sequence_ = h.sequence;
+    if (h.type != static_cast<uint32_t>(ChunkType::kRecords)) {
+      pos_ += total;  // a chunk type from a newer writer: a compatible addition, skipped quietly
+      continue;
+    }
+    std::string problem = decode(h, payload, records);
+    pos_ += total;
+    if (!problem.empty()) {
+      warnings_.push_back(seq + ": " + problem + ", skipped");
+      continue;
+    }
+    if (info) *info = ChunkInfo{off, h.sequence, h.record_count, h.first_ts_ns, h.last_ts_ns};
+    return Next::kChunk;
+  }
+}
+
+Status TraceReader::for_each_record(const std::function<void(const fxs_rec_hdr*)>& fn) {
+  if (fd_ < 0) return Error{name_ + ": trace reader is closed"};
+  std::vector<uint8_t> buf;
+  // Records follow each other unpadded, so one whose size is not a multiple
+  // of 8 leaves the next misaligned; those are copied to an aligned buffer so
+  // callers can read the record structs directly.
+  std::vector<uint64_t> aligned(UINT16_MAX / sizeof(uint64_t) + 1);
+  // kAgain (following) ends the walk too: everything available now was seen.
+  while (next_chunk(buf) == Next::kChunk) {
+    // next_chunk() checked the framing: every hdr.size fits.
+    for (size_t off = 0; off < buf.size();) {
+      const uint8_t* p = buf.data() + off;
+      fxs_rec_hdr h;
+      std::memcpy(&h, p, sizeof h);
+      if (reinterpret_cast<uintptr_t>(p) % alignof(uint64_t) != 0) {
+        std::memcpy(aligned.data(), p, h.size);
+        p = reinterpret_cast<const uint8_t*>(aligned.data());
+      }
+      fn(reinterpret_cast<const fxs_rec_hdr*>(p));
+      off += h.size;
+    }
+  }
+  if (!read_error_.empty()) return Error{read_error_};
+  return {};
+}
+
+}  // namespace fxs
