@@ -1,5 +1,6 @@
 // futexscope: the command-line dispatcher. It only wires the subcommands
 // (cli/cmd_*.cpp) to the libraries below it.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -39,6 +40,8 @@ int usage_error(const char* cmd, const std::string& msg) {
 }  // namespace fxs
 
 int main(int argc, char** argv) {
+  // A closed pipe (`report ... | head`) must end the write with EPIPE, not kill us.
+  std::signal(SIGPIPE, SIG_IGN);
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
       !std::strcmp(argv[1], "help")) {
     std::fputs(kUsage, argc < 2 ? stderr : stdout);
