@@ -9,12 +9,12 @@
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"(usage: futexscope probe [--format text|json]
+constexpr const char* kHelp = R"HELP(usage: futexscope probe [--format text|json]
 
 Checks what the running kernel offers (BTF, BPF program and map types, futex2
 syscalls, NUMA futexes, the private futex hash, lock/sched/rseq tracepoints,
 UMCG) and says what futexscope will and will not capture here.
-)";
+)HELP";
 
 }  // namespace
 

@@ -11,7 +11,7 @@
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"(usage: futexscope record [-o FILE] [--summary] [-p PID] [--min-wait DUR]
+constexpr const char* kHelp = R"HELP(usage: futexscope record [-o FILE] [--summary] [-p PID] [--min-wait DUR]
                          [--duration DUR] [--ring-size SIZE] [-- COMMAND [ARGS...]]
 
 Records every futex(2), futex_wait, futex_wake, futex_requeue and futex_waitv
@@ -35,7 +35,7 @@ examples:
   sudo futexscope record -- ./build/samples/fxs-sample-mutex
   sudo futexscope record -p "$(pidof myserver)" --duration 30s -o server.fxs
   sudo futexscope record --summary --duration 10s
-)";
+)HELP";
 
 bool is_power_of_two(uint64_t v) { return v && !(v & (v - 1)); }
 

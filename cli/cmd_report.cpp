@@ -11,7 +11,7 @@
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"(usage: futexscope report FILE [--format text|json] [--top N]
+constexpr const char* kHelp = R"HELP(usage: futexscope report FILE [--format text|json] [--top N]
 
 Prints a recorded trace: futexes ranked by total wait time, with per-op counts,
 waits, EAGAIN, timeouts, interruptions, wakes and wait-time percentiles.
@@ -24,7 +24,7 @@ Dropped events are always shown. Reading needs no root and no BPF.
 examples:
   futexscope report futexscope.fxs
   futexscope report trace.fxs --format json | jq '.futexes[0]'
-)";
+)HELP";
 
 }  // namespace
 

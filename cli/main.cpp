@@ -9,7 +9,7 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(futexscope: see who waits on which futex, for how long, and who woke them.
+constexpr const char* kUsage = R"HELP(futexscope: see who waits on which futex, for how long, and who woke them.
 
 usage: futexscope COMMAND [OPTIONS]
 
@@ -26,7 +26,7 @@ examples:
   futexscope report futexscope.fxs --format json   machine-readable report
 
 Run `futexscope COMMAND --help` for a command's options.
-)";
+)HELP";
 
 }  // namespace
 
