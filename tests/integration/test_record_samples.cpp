@@ -82,6 +82,9 @@ struct SampleCase {
   std::vector<std::string> argv;
 };
 
+// Keeps gtest from printing the parameter as raw bytes.
+void PrintTo(const SampleCase& c, std::ostream* os) { *os << c.name; }
+
 class RecordSample : public ::testing::TestWithParam<std::tuple<SampleCase, bool>> {};
 
 TEST_P(RecordSample, ReportEqualsGroundTruth) {
@@ -145,7 +148,7 @@ TEST(Record, SigintStopsAndKeepsTheTrace) {
   TempDir dir;
   std::string trace = dir.path("t.fxs");
   // The recorder gets SIGINT from `timeout` while the sample runs for a while.
-  auto r = run_command({"timeout", "-s", "INT", "1", kFutexscope, "record", "-q", "-o", trace, "-p",
+  auto r = run_command({"timeout", "--preserve-status", "-s", "INT", "1", kFutexscope, "record", "-q", "-o", trace, "-p",
                         std::to_string(getpid())},
                        30);
   EXPECT_EQ(r.status, 0) << r.err;
