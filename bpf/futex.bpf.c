@@ -11,6 +11,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
 
 #include "trace_abi.h"
 
@@ -111,10 +112,9 @@ static __always_inline bool wanted(__u32 tgid)
 	return follow_children && bpf_map_lookup_elem(&traced_tgids, &tgid);
 }
 
-SEC("raw_tracepoint/sys_enter")
-int fxs_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int handle_enter(long nr)
 {
-	if (!is_futex_nr((long)ctx->args[1]))
+	if (!is_futex_nr(nr))
 		return 0;
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	if (!wanted(tgid))
@@ -146,10 +146,16 @@ static __always_inline bool is_interrupted(long ret)
 }
 
 /* Decodes the arguments of one futex-family call from the saved user registers. */
-static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const struct pt_regs *regs)
+/* A syscall's number and arguments, however they were read. */
+struct sys_args {
+	long nr;
+	__u64 a[6];
+};
+
+static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const struct sys_args *args)
 {
-	__u64 a0 = regs->di, a1 = regs->si, a2 = regs->dx, a3 = regs->r10, a4 = regs->r8,
-	      a5 = regs->r9;
+	__u64 a0 = args->a[0], a1 = args->a[1], a2 = args->a[2], a3 = args->a[3], a4 = args->a[4],
+	      a5 = args->a[5];
 	r->uaddr2 = 0;
 	r->val2 = 0;
 	r->val3 = 0;
@@ -393,24 +399,14 @@ static __always_inline void emit_task(struct task_state *st, __u32 tgid, __u32 t
 	st->named = 1;
 }
 
-SEC("raw_tracepoint/sys_exit")
-int fxs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int handle_exit(const struct sys_args *args, long ret)
 {
-	/* One read covers the syscall number and all six arguments (r10 .. orig_ax). */
-	struct pt_regs *uregs = (struct pt_regs *)ctx->args[0];
-	struct pt_regs regs;
-	if (bpf_probe_read_kernel(&regs.r10, offsetof(struct pt_regs, ip) - offsetof(struct pt_regs, r10),
-				  &uregs->r10))
-		return 0;
-	long nr = regs.orig_ax;
-	if (!is_futex_nr(nr))
-		return 0;
+	long nr = args->nr;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	if (!wanted(tgid))
 		return 0;
 
-	long ret = (long)ctx->args[1];
 	__u64 now = bpf_ktime_get_ns();
 
 	struct task_state *st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), 0, 0);
@@ -429,12 +425,12 @@ int fxs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	r.exit_cpu = bpf_get_smp_processor_id();
 	r.exit_node = bpf_get_numa_node_id();
 	r.pad = 0;
-	decode_args(&r, nr, &regs);
+	decode_args(&r, nr, args);
 	if (st)
 		st->enter_ns = 0;
 
 	if (r.syscall == FXS_SC_FUTEX_WAITV)
-		return emit_waitv(&r, regs.di, tgid, ret);
+		return emit_waitv(&r, args->a[0], tgid, ret);
 
 	if (summary_mode) {
 		agg_apply(tgid, r.uaddr, &r, ret, true);
@@ -459,6 +455,50 @@ int fxs_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	*out = r;
 	bpf_ringbuf_submit(out, wakeup_flag());
 	return 0;
+}
+
+/*
+ * Attach variants, chosen at load time (collector/bpf_session.cpp):
+ * tp_btf gets trusted pt_regs and reads the saved registers with plain loads;
+ * raw_tracepoint needs a bpf_probe_read_kernel() on every system call exit,
+ * which costs measurably more. Kernels without BTF-typed tracepoints get the
+ * raw ones.
+ */
+SEC("tp_btf/sys_enter")
+int BPF_PROG(fxs_sys_enter_btf, struct pt_regs *regs, long id)
+{
+	return handle_enter(id);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(fxs_sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	long nr = regs->orig_ax;
+	if (!is_futex_nr(nr))
+		return 0;
+	struct sys_args args = {nr, {regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9}};
+	return handle_exit(&args, ret);
+}
+
+SEC("raw_tracepoint/sys_enter")
+int fxs_sys_enter_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	return handle_enter((long)ctx->args[1]);
+}
+
+SEC("raw_tracepoint/sys_exit")
+int fxs_sys_exit_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	/* One read covers the syscall number and all six arguments (r10 .. orig_ax). */
+	struct pt_regs *uregs = (struct pt_regs *)ctx->args[0];
+	struct pt_regs regs;
+	if (bpf_probe_read_kernel(&regs.r10, offsetof(struct pt_regs, ip) - offsetof(struct pt_regs, r10),
+				  &uregs->r10))
+		return 0;
+	if (!is_futex_nr(regs.orig_ax))
+		return 0;
+	struct sys_args args = {regs.orig_ax, {regs.di, regs.si, regs.dx, regs.r10, regs.r8, regs.r9}};
+	return handle_exit(&args, (long)ctx->args[1]);
 }
 
 /* Children of traced processes are traced too (-- COMMAND). */

@@ -36,8 +36,34 @@ int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
 
 }  // namespace
 
+// Program variants, best first: each names the programs it autoloads.
+struct ProgramVariant {
+  const char* name;
+  bool use_btf;  // tp_btf programs vs raw_tracepoint programs
+};
+constexpr ProgramVariant kVariants[] = {
+    {"tp_btf", true},
+    {"raw_tracepoint", false},
+};
+
 Result<std::unique_ptr<BpfSession>> BpfSession::load(const SessionConfig& cfg) {
   libbpf_set_print(libbpf_print);
+  // FXS_BPF_VARIANT=raw_tracepoint forces one variant (tests, odd kernels).
+  const char* only = getenv("FXS_BPF_VARIANT");
+  Error last{std::string("unknown FXS_BPF_VARIANT '") + (only ? only : "") + "' (tp_btf or raw_tracepoint)"};
+  for (const ProgramVariant& v : kVariants) {
+    if (only && std::strcmp(only, v.name) != 0) continue;
+    auto s = load_variant(cfg, v.use_btf);
+    if (s) {
+      s.value()->variant_ = v.name;
+      return s;
+    }
+    last = s.error();
+  }
+  return last;
+}
+
+Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig& cfg, bool use_btf) {
   std::unique_ptr<BpfSession> s(new BpfSession());
   s->ncpus_ = libbpf_num_possible_cpus();
   if (s->ncpus_ <= 0) return bpf_error("count possible CPUs", s->ncpus_);
@@ -58,8 +84,13 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load(const SessionConfig& cfg) {
   int err = bpf_map__set_max_entries(s->skel_->maps.events, cfg.ring_bytes);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.aggs, cfg.summary ? cfg.agg_entries : 1);
   if (err) return bpf_error("size BPF maps", err);
+  auto& p = s->skel_->progs;
+  bpf_program__set_autoload(p.fxs_sys_enter_btf, use_btf);
+  bpf_program__set_autoload(p.fxs_sys_exit_btf, use_btf);
+  bpf_program__set_autoload(p.fxs_sys_enter_raw, !use_btf);
+  bpf_program__set_autoload(p.fxs_sys_exit_raw, !use_btf);
   // The fork follower is only needed when following a command's children.
-  bpf_program__set_autoload(s->skel_->progs.fxs_fork, cfg.follow_children);
+  bpf_program__set_autoload(p.fxs_fork, cfg.follow_children);
 
   err = futex_bpf::load(s->skel_);
   if (err) return bpf_error("load BPF programs (see `futexscope probe`)", err);
@@ -76,7 +107,7 @@ BpfSession::~BpfSession() {
 
 Status BpfSession::attach() {
   int err = futex_bpf::attach(skel_);
-  if (err) return bpf_error("attach raw tracepoints sys_enter/sys_exit", err);
+  if (err) return bpf_error(std::string("attach ") + variant_ + " programs to sys_enter/sys_exit", err);
   return {};
 }
 

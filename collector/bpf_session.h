@@ -47,15 +47,19 @@ class BpfSession {
   // Cumulative --summary aggregates, every key currently in the map.
   void read_aggregates(const std::function<void(const fxs_agg_key&, const fxs_agg_val&)>& fn) const;
   void set_sink(RecordSink sink) { sink_ = std::move(sink); }
+  // Which program variant loaded: "tp_btf" or "raw_tracepoint".
+  const char* variant() const { return variant_; }
 
  private:
   BpfSession() = default;
+  static Result<std::unique_ptr<BpfSession>> load_variant(const SessionConfig& cfg, bool use_btf);
   static int on_record(void* ctx, void* data, size_t size);
 
   futex_bpf* skel_ = nullptr;
   ring_buffer* ring_ = nullptr;
   RecordSink sink_;
   int ncpus_ = 1;
+  const char* variant_ = "";
 };
 
 }  // namespace fxs

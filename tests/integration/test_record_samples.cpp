@@ -107,6 +107,15 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(std::get<0>(info.param).name) + (std::get<1>(info.param) ? "_summary" : "_events");
     });
 
+// The raw_tracepoint fallback (kernels without tp_btf) must count the same.
+TEST(Record, RawTracepointVariantMatchesGroundTruth) {
+  REQUIRE_ROOT();
+  setenv("FXS_BPF_VARIANT", "raw_tracepoint", 1);
+  auto [truth, report] = record_and_report({"fxs-sample-condvar"}, false);
+  unsetenv("FXS_BPF_VARIANT");
+  expect_matches_truth(truth, report);
+}
+
 TEST(Record, CommandExitStatusIsPassedThrough) {
   REQUIRE_ROOT();
   TempDir dir;
