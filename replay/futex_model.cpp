@@ -1,0 +1,485 @@
+#include "replay/futex_model.h"
+
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+namespace fxs {
+
+namespace {
+
+constexpr uint64_t kNoPair = ~uint64_t{0};
+
+inline uint64_t mix(uint64_t x) {
+  // splitmix64 finalizer: futex words are 4- or 64-byte aligned, so the low
+  // bits alone would cluster.
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ull;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebull;
+  x ^= x >> 31;
+  return x;
+}
+
+inline uint64_t key_hash(uint32_t tgid, uint64_t uaddr) {
+  return mix(uaddr ^ (uint64_t{tgid} * 0x9e3779b97f4a7c15ull));
+}
+
+std::string_view comm_view(const char* s) { return {s, strnlen(s, FXS_COMM_LEN)}; }
+
+FutexCounts counts_of(const fxs_agg_val& v) {
+  FutexCounts c;
+  std::copy(std::begin(v.ops), std::end(v.ops), c.ops.begin());
+  c.waits = v.waits;
+  c.eagain = v.eagain;
+  c.timeouts = v.timeouts;
+  c.interrupted = v.interrupted;
+  c.woken = v.woken;
+  c.requeued = v.requeued;
+  c.wait_total_ns = v.wait_total_ns;
+  c.wait_max_ns = v.wait_max_ns;
+  std::copy(std::begin(v.hist), std::end(v.hist), c.hist.begin());
+  return c;
+}
+
+// Nearest-rank: the ceil(p/100 * n)-th smallest, 1-based.
+inline uint64_t nearest_rank(uint64_t n, unsigned p) {
+  uint64_t r = (uint64_t{p} * n + 99) / 100;
+  return r == 0 ? 1 : r;
+}
+
+}  // namespace
+
+const char* kind_name(FutexKind kind) {
+  switch (kind) {
+    case FutexKind::kMutex: return "mutex";
+    case FutexKind::kCondvar: return "condvar";
+    case FutexKind::kRwlock: return "rwlock";
+    case FutexKind::kPiMutex: return "pi-mutex";
+    case FutexKind::kBarrier: return "barrier";
+    case FutexKind::kOther: return "other";
+  }
+  return "other";
+}
+
+void FutexCounts::add(const FutexCounts& o) {
+  for (unsigned i = 0; i < kNumOps; i++) ops[i] += o.ops[i];
+  waits += o.waits;
+  eagain += o.eagain;
+  timeouts += o.timeouts;
+  interrupted += o.interrupted;
+  woken += o.woken;
+  requeued += o.requeued;
+  wait_total_ns += o.wait_total_ns;
+  wait_max_ns = std::max(wait_max_ns, o.wait_max_ns);
+  for (unsigned b = 0; b < FXS_HIST_BUCKETS; b++) hist[b] += o.hist[b];
+}
+
+uint64_t FutexCounts::total_ops() const {
+  return std::accumulate(ops.begin(), ops.end(), uint64_t{0});
+}
+
+FutexKind classify(const FutexCounts& c) {
+  uint64_t pi = 0, condvar = 0, waits = 0, wakes = 0, other = 0;
+  for (unsigned i = 0; i < kNumOps; i++) {
+    uint64_t n = c.ops[i];
+    if (n == 0) continue;
+    if (is_pi_lock_op(i)) {
+      pi += n;
+    } else if (is_requeue_op(i) || i == FXS_OP_FUTEX_WAIT_REQUEUE_PI ||
+               i == FXS_OP_FUTEX_WAIT_BITSET || i == FXS_OP_FUTEX_WAKE_BITSET) {
+      condvar += n;
+    } else if (i == FXS_OP_FUTEX_WAIT || i == FXS_OP_FUTEX2_WAIT) {
+      waits += n;
+    } else if (i == FXS_OP_FUTEX_WAKE || i == FXS_OP_FUTEX2_WAKE) {
+      wakes += n;
+    } else {
+      other += n;
+    }
+  }
+  if (pi) return FutexKind::kPiMutex;
+  if (condvar) return FutexKind::kCondvar;
+  // A lock word: plain waits and wakes only, each wake waking at most one
+  // waiter on average (a broadcast or a barrier release wakes many).
+  if (!other && waits && wakes && c.woken <= wakes) return FutexKind::kMutex;
+  return FutexKind::kOther;
+}
+
+uint64_t hist_percentile(const std::array<uint64_t, FXS_HIST_BUCKETS>& hist, uint64_t max_ns,
+                         unsigned p) {
+  uint64_t n = std::accumulate(hist.begin(), hist.end(), uint64_t{0});
+  if (n == 0) return 0;
+  uint64_t rank = nearest_rank(n, p), seen = 0;
+  for (unsigned b = 0; b < FXS_HIST_BUCKETS; b++) {
+    seen += hist[b];
+    if (seen >= rank) {
+      uint64_t upper = b == FXS_HIST_BUCKETS - 1 ? max_ns : (uint64_t{2} << b) - 1;
+      return std::min(upper, max_ns);
+    }
+  }
+  return max_ns;
+}
+
+FutexModel::FutexModel()
+    : slots_(1024, KeySlot{0, 0, 0}), tids_(256, TidSlot{0, 0, 0}), pairs_(1024, kNoPair) {}
+
+// ---- the flat tables --------------------------------------------------------
+// Open addressing with linear probing, at most half full, power-of-two sizes.
+
+inline uint32_t FutexModel::acc_for(uint32_t tgid, uint64_t uaddr) {
+  // Consecutive records often name the same futex (a thread's wait, then its
+  // wake; a waitv vector's entries are not, but they are few).
+  if (last_acc_ != UINT32_MAX) {
+    const Acc& a = accs_[last_acc_];
+    if (a.uaddr == uaddr && a.tgid == tgid) return last_acc_;
+  }
+  return acc_slow(tgid, uaddr);
+}
+
+uint32_t FutexModel::acc_slow(uint32_t tgid, uint64_t uaddr) {
+  size_t mask = slots_.size() - 1;
+  for (size_t i = key_hash(tgid, uaddr) & mask;; i = (i + 1) & mask) {
+    KeySlot& s = slots_[i];
+    if (s.idx1 == 0) {
+      uint32_t idx = static_cast<uint32_t>(accs_.size());
+      accs_.emplace_back();
+      accs_.back().tgid = tgid;
+      accs_.back().uaddr = uaddr;
+      s = KeySlot{uaddr, tgid, idx + 1};
+      if (++slots_used_ * 2 > slots_.size()) grow_slots();
+      return last_acc_ = idx;
+    }
+    if (s.uaddr == uaddr && s.tgid == tgid) return last_acc_ = s.idx1 - 1;
+  }
+}
+
+void FutexModel::grow_slots() {
+  std::vector<KeySlot> old(slots_.size() * 2, KeySlot{0, 0, 0});
+  old.swap(slots_);
+  size_t mask = slots_.size() - 1;
+  for (const KeySlot& s : old) {
+    if (s.idx1 == 0) continue;
+    size_t i = key_hash(s.tgid, s.uaddr) & mask;
+    while (slots_[i].idx1 != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+uint32_t FutexModel::local_index(uint32_t tgid, uint32_t tid) {
+  uint64_t key = (uint64_t{tgid} << 32) | tid;
+  if (has_last_tid_ && key == last_tid_key_) return last_local_;
+  size_t mask = tids_.size() - 1;
+  size_t i = mix(key) & mask;
+  while (tids_[i].local1 != 0 && tids_[i].key != key) i = (i + 1) & mask;
+  uint32_t local;
+  if (tids_[i].local1 != 0) {
+    local = tids_[i].local1 - 1;
+  } else {
+    local = threads_per_tgid_[tgid]++;
+    tids_[i] = TidSlot{key, local + 1, 0};
+    if (++tids_used_ * 2 > tids_.size()) grow_tids();
+  }
+  last_tid_key_ = key;
+  last_local_ = local;
+  has_last_tid_ = true;
+  return local;
+}
+
+void FutexModel::grow_tids() {
+  std::vector<TidSlot> old(tids_.size() * 2, TidSlot{0, 0, 0});
+  old.swap(tids_);
+  size_t mask = tids_.size() - 1;
+  for (const TidSlot& s : old) {
+    if (s.local1 == 0) continue;
+    size_t i = mix(s.key) & mask;
+    while (tids_[i].local1 != 0) i = (i + 1) & mask;
+    tids_[i] = s;
+  }
+}
+
+inline void FutexModel::note_thread(Acc& a, uint32_t acc, uint32_t tgid, uint32_t tid) {
+  uint32_t local = local_index(tgid, tid);
+  if (local < 64) {
+    uint64_t bit = uint64_t{1} << local;
+    if (!(a.thread_bits & bit)) {
+      a.thread_bits |= bit;
+      a.threads++;
+    }
+    return;
+  }
+  note_pair(a, acc, tid);
+}
+
+void FutexModel::note_pair(Acc& a, uint32_t acc, uint32_t tid) {
+  uint64_t key = (uint64_t{acc} << 32) | tid;
+  size_t mask = pairs_.size() - 1;
+  for (size_t i = mix(key) & mask;; i = (i + 1) & mask) {
+    if (pairs_[i] == key) return;
+    if (pairs_[i] == kNoPair) {
+      pairs_[i] = key;
+      a.threads++;
+      if (++pairs_used_ * 2 > pairs_.size()) grow_pairs();
+      return;
+    }
+  }
+}
+
+void FutexModel::grow_pairs() {
+  std::vector<uint64_t> old(pairs_.size() * 2, kNoPair);
+  old.swap(pairs_);
+  size_t mask = pairs_.size() - 1;
+  for (uint64_t k : old) {
+    if (k == kNoPair) continue;
+    size_t i = mix(k) & mask;
+    while (pairs_[i] != kNoPair) i = (i + 1) & mask;
+    pairs_[i] = k;
+  }
+}
+
+// ---- records --------------------------------------------------------------
+
+// Mirrors agg_apply() in bpf/futex.bpf.c. `primary` is false for uaddr2,
+// which only counts the op.
+inline void FutexModel::apply(uint32_t acc, const fxs_futex_rec& r, bool primary) {
+  Acc& a = accs_[acc];
+  unsigned opi = r.opi < kNumOps ? r.opi : unsigned{FXS_OP_UNKNOWN};
+  a.ops[opi]++;
+  note_thread(a, acc, r.tgid, r.tid);
+  if (!primary) return;
+  int32_t ret = r.ret;
+  if (is_wait_op(opi)) {
+    WaitOutcome o = wait_outcome(ret);
+    if (o == WaitOutcome::kEagain) {
+      a.eagain++;
+      return;
+    }
+    if (!queued(o)) return;
+    a.waits++;
+    if (o == WaitOutcome::kTimedOut) a.timeouts++;
+    if (o == WaitOutcome::kInterrupted) a.interrupted++;
+    // enter_ns 0: the call began before tracing did, its duration is unknown.
+    if (r.enter_ns != 0 && r.exit_ns >= r.enter_ns) {
+      uint64_t d = r.exit_ns - r.enter_ns;
+      a.wait_total_ns += d;
+      if (d > a.wait_max_ns) a.wait_max_ns = d;
+      if (d <= UINT32_MAX)
+        a.short_waits.push_back(static_cast<uint32_t>(d));
+      else
+        a.long_waits.push_back(d);
+    }
+    return;
+  }
+  if (ret <= 0) return;
+  if (is_wake_op(opi)) {
+    a.woken += static_cast<uint64_t>(ret);
+  } else if (is_requeue_op(opi)) {
+    // The kernel wakes up to nr_wake first, then requeues: ret = woken + requeued.
+    uint64_t nr_wake = opi == FXS_OP_FUTEX2_REQUEUE ? uint64_t{r.val3} : r.val;
+    uint64_t woken = std::min(static_cast<uint64_t>(ret), nr_wake);
+    a.woken += woken;
+    a.requeued += static_cast<uint64_t>(ret) - woken;
+  }
+}
+
+inline void FutexModel::add_futex(const fxs_rec_hdr* h) {
+  fxs_futex_rec r;
+  if (h->size < sizeof(r)) {
+    malformed_++;
+    return;
+  }
+  std::memcpy(&r, h, sizeof(r));
+  if (r.opi == FXS_OP_FUTEX2_WAITV) {
+    if (h->size < sizeof(r) + size_t{r.nr_uaddrs} * 8) {
+      malformed_++;
+      return;
+    }
+    futex_records_++;
+    note_ts(r.enter_ns);
+    note_ts(r.exit_ns);
+    // Every entry of the vector is a primary address; r.uaddr is entry 0.
+    const auto* p = reinterpret_cast<const uint8_t*>(h) + sizeof(r);
+    for (unsigned i = 0; i < r.nr_uaddrs; i++) {
+      uint64_t uaddr;
+      std::memcpy(&uaddr, p + i * 8, 8);
+      apply(acc_for(r.tgid, uaddr), r, true);
+    }
+    return;
+  }
+  futex_records_++;
+  note_ts(r.enter_ns);
+  note_ts(r.exit_ns);
+  apply(acc_for(r.tgid, r.uaddr), r, true);
+  if (r.uaddr2 != 0 && has_uaddr2(r.opi)) apply(acc_for(r.tgid, r.uaddr2), r, false);
+}
+
+void FutexModel::add(const fxs_rec_hdr* h) {
+  switch (h->type) {
+    case FXS_REC_FUTEX: add_futex(h); break;
+    case FXS_REC_TASK: add_task(h); break;
+    case FXS_REC_LOSS: add_loss(h); break;
+    case FXS_REC_AGG: add_agg(h); break;
+    case FXS_REC_STOP: {
+      fxs_stop_rec r;
+      if (h->size < sizeof(r)) {
+        malformed_++;
+        return;
+      }
+      std::memcpy(&r, h, sizeof(r));
+      note_ts(r.ts_ns);
+      break;
+    }
+    default: unknown_++; break;
+  }
+}
+
+void FutexModel::add_task(const fxs_rec_hdr* h) {
+  fxs_task_rec r;
+  if (h->size < sizeof(r)) {
+    malformed_++;
+    return;
+  }
+  std::memcpy(&r, h, sizeof(r));
+  note_ts(r.ts_ns);
+  thread_names_[r.tid] = comm_view(r.comm);
+  process_names_[r.tgid] = comm_view(r.pcomm);
+}
+
+void FutexModel::add_loss(const fxs_rec_hdr* h) {
+  fxs_loss_rec r;
+  if (h->size < sizeof(r)) {
+    malformed_++;
+    return;
+  }
+  std::memcpy(&r, h, sizeof(r));
+  note_ts(r.ts_ns);
+  std::copy(std::begin(r.counters), std::end(r.counters), counters_.begin());
+  has_loss_ = true;
+}
+
+void FutexModel::add_agg(const fxs_rec_hdr* h) {
+  if (h->size < sizeof(fxs_agg_rec)) {
+    malformed_++;
+    return;
+  }
+  fxs_agg_rec r;
+  std::memcpy(&r, h, sizeof(r));
+  note_ts(r.ts_ns);
+  Acc& a = accs_[acc_for(r.key.tgid, r.key.uaddr)];
+  if (a.agg < 0) {
+    a.agg = static_cast<int32_t>(aggs_.size());
+    aggs_.push_back(r.val);
+  } else {
+    aggs_[a.agg] = r.val;  // cumulative: the latest record of a key wins
+  }
+}
+
+// ---- batches ------------------------------------------------------------------
+
+void FutexModel::add_records(const uint8_t* data, size_t size) {
+  for (size_t off = 0; off < size;) {
+    fxs_rec_hdr h;
+    if (size - off < sizeof(h)) {
+      malformed_++;
+      return;
+    }
+    std::memcpy(&h, data + off, sizeof(h));
+    if (h.size < sizeof(h) || h.size > size - off) {
+      malformed_++;
+      return;
+    }
+    add(reinterpret_cast<const fxs_rec_hdr*>(data + off));
+    off += h.size;
+  }
+}
+
+// ---- results --------------------------------------------------------------
+
+std::vector<FutexStats> FutexModel::finish() {
+  std::vector<FutexStats> out;
+  out.reserve(accs_.size());
+  for (Acc& a : accs_) {
+    FutexStats s;
+    s.ops = a.ops;
+    s.waits = a.waits;
+    s.eagain = a.eagain;
+    s.timeouts = a.timeouts;
+    s.interrupted = a.interrupted;
+    s.woken = a.woken;
+    s.requeued = a.requeued;
+    s.wait_total_ns = a.wait_total_ns;
+    s.wait_max_ns = a.wait_max_ns;
+    for (uint32_t d : a.short_waits) s.hist[log2_bucket(d)]++;
+    for (uint64_t d : a.long_waits) s.hist[log2_bucket(d)]++;
+    s.tgid = a.tgid;
+    s.uaddr = a.uaddr;
+    s.threads = a.threads;
+    if (a.agg >= 0) {
+      s.add(counts_of(aggs_[a.agg]));
+      s.percentiles_estimated = true;
+    }
+    s.wait_samples = std::accumulate(s.hist.begin(), s.hist.end(), uint64_t{0});
+    if (s.percentiles_estimated) {
+      s.wait_p50_ns = hist_percentile(s.hist, s.wait_max_ns, 50);
+      s.wait_p99_ns = hist_percentile(s.hist, s.wait_max_ns, 99);
+    } else {
+      // Exact nearest rank. Every long wait is longer than every short one,
+      // so the sorted whole is sorted(short) followed by sorted(long).
+      uint64_t n = a.short_waits.size() + a.long_waits.size();
+      auto pick = [&](unsigned p) -> uint64_t {
+        if (n == 0) return 0;
+        size_t k = nearest_rank(n, p) - 1;
+        if (k < a.short_waits.size()) {
+          std::nth_element(a.short_waits.begin(), a.short_waits.begin() + k, a.short_waits.end());
+          return a.short_waits[k];
+        }
+        k -= a.short_waits.size();
+        std::nth_element(a.long_waits.begin(), a.long_waits.begin() + k, a.long_waits.end());
+        return a.long_waits[k];
+      };
+      s.wait_p50_ns = pick(50);
+      s.wait_p99_ns = pick(99);
+    }
+    s.kind = classify(s);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void FutexModel::rank(std::vector<FutexStats>& futexes) {
+  std::sort(futexes.begin(), futexes.end(), [](const FutexStats& x, const FutexStats& y) {
+    if (x.wait_total_ns != y.wait_total_ns) return x.wait_total_ns > y.wait_total_ns;
+    uint64_t ox = x.total_ops(), oy = y.total_ops();
+    if (ox != oy) return ox > oy;
+    if (x.tgid != y.tgid) return x.tgid < y.tgid;
+    return x.uaddr < y.uaddr;
+  });
+}
+
+uint64_t FutexModel::events() const {
+  uint64_t n = futex_records_;
+  for (const fxs_agg_val& v : aggs_)
+    n = std::accumulate(std::begin(v.ops), std::end(v.ops), n);
+  return n;
+}
+
+std::string_view FutexModel::process_name(uint32_t tgid) const {
+  auto it = process_names_.find(tgid);
+  return it == process_names_.end() ? std::string_view{} : std::string_view{it->second};
+}
+
+std::string_view FutexModel::thread_name(uint32_t tid) const {
+  auto it = thread_names_.find(tid);
+  return it == thread_names_.end() ? std::string_view{} : std::string_view{it->second};
+}
+
+std::vector<std::string> FutexModel::warnings() const {
+  std::vector<std::string> w;
+  if (malformed_)
+    w.push_back(std::to_string(malformed_) + " malformed records skipped (shorter than their type)");
+  if (unknown_)
+    w.push_back(std::to_string(unknown_) +
+                " records of an unknown type ignored (written by a newer futexscope?)");
+  return w;
+}
+
+}  // namespace fxs

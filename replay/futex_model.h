@@ -1,0 +1,198 @@
+// futex_model.h: the in-memory model of a trace, built record by record.
+//
+// One entry per futex, keyed by (tgid, uaddr). Counting follows agg_apply()
+// in bpf/futex.bpf.c exactly (and samples/ground_truth.h), so a per-event
+// trace and a --summary trace of the same run give the same numbers; the
+// rules are listed in docs/report-json.md.
+//
+// add() is the hot path (target: >= 10M records/s on one core): no per-record
+// allocation beyond amortized vector growth; futexes live in a flat
+// open-addressing table; distinct threads are a 64-bit mask per futex for the
+// first 64 threads of a process (a flat set of pairs past that); wait
+// durations are kept as uint32_t (uint64_t only past 4.29 s) for exact
+// percentiles at finish().
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "bpf/trace_abi.h"
+#include "replay/futex_ops.h"
+
+namespace fxs {
+
+enum class FutexKind : uint8_t { kMutex, kCondvar, kRwlock, kPiMutex, kBarrier, kOther };
+// "mutex", "condvar", "rwlock", "pi-mutex", "barrier", "other".
+const char* kind_name(FutexKind kind);
+
+// Counters of one futex (same meaning as struct fxs_agg_val).
+struct FutexCounts {
+  std::array<uint64_t, kNumOps> ops{};  // calls naming this address, by op index
+  uint64_t waits = 0;        // wait-type calls that queued: ret >= 0, ETIMEDOUT, interrupted
+  uint64_t eagain = 0;       // wait-type calls that returned EAGAIN
+  uint64_t timeouts = 0;     // ... that returned ETIMEDOUT (also in waits)
+  uint64_t interrupted = 0;  // ... that returned EINTR or a restart code (also in waits)
+  uint64_t woken = 0;        // waiters that wake/requeue calls on this address woke
+  uint64_t requeued = 0;     // waiters that requeue calls moved away from this address
+  uint64_t wait_total_ns = 0;  // over waits with a known duration (enter_ns != 0)
+  uint64_t wait_max_ns = 0;
+  std::array<uint64_t, FXS_HIST_BUCKETS> hist{};  // log2(ns) histogram of those durations
+
+  void add(const FutexCounts& o);
+  uint64_t total_ops() const;
+};
+
+// One futex, as reported.
+struct FutexStats : FutexCounts {
+  uint32_t tgid = 0;
+  uint64_t uaddr = 0;
+  uint64_t wait_samples = 0;   // waits with a known duration (== sum of hist)
+  uint64_t wait_p50_ns = 0;    // nearest-rank percentiles of those durations
+  uint64_t wait_p99_ns = 0;
+  // true when p50/p99 come from the log2 histogram (--summary aggregates):
+  // then they are the upper bound of the bucket holding the nearest-rank
+  // sample, clamped to wait_max_ns.
+  bool percentiles_estimated = false;
+  uint32_t threads = 0;        // distinct tids that named this address (0 in --summary)
+  FutexKind kind = FutexKind::kOther;
+};
+
+// The kind heuristic (docs/report-json.md): pi-mutex, condvar, mutex, other.
+FutexKind classify(const FutexCounts& c);
+
+// Nearest-rank percentile (p in 1..100) of the log2 histogram: upper bound
+// of the bucket holding the ceil(p/100 * n)-th sample, clamped to max_ns.
+uint64_t hist_percentile(const std::array<uint64_t, FXS_HIST_BUCKETS>& hist, uint64_t max_ns,
+                         unsigned p);
+
+class FutexModel {
+ public:
+  FutexModel();
+
+  // Applies one record (any alignment; hdr.size bytes must be readable).
+  // Unknown record types are ignored (counted in unknown_records()); records
+  // too short for their type are skipped (counted in malformed_records()).
+  void add(const fxs_rec_hdr* rec);
+  // Applies whole records back to back (a decompressed chunk, as
+  // TraceReader::next_chunk returns it). A record whose size runs past
+  // `size`, or is smaller than a header, ends the walk and counts as malformed.
+  void add_records(const uint8_t* data, size_t size);
+
+  // Per-futex results, in first-seen order: percentiles, kinds, and the
+  // latest --summary aggregate of each key added to what the per-event
+  // records counted. May be called again after more add()s (live mode); it
+  // costs O(futexes + wait durations recorded).
+  std::vector<FutexStats> finish();
+  // Sorts by total wait time (desc), then op count (desc), then pid, uaddr.
+  static void rank(std::vector<FutexStats>& futexes);
+
+  // FXS_REC_FUTEX records, plus the sum of ops over the latest aggregate of
+  // every key (a --summary trace has no per-call records; there a
+  // futex_waitv naming 3 words counts 3, a requeue 2).
+  uint64_t events() const;
+  uint64_t futex_records() const { return futex_records_; }
+  bool summary() const { return !aggs_.empty(); }  // FXS_REC_AGG records seen
+
+  // Latest FXS_REC_LOSS counters (cumulative; all 0 if none was seen).
+  const std::array<uint64_t, FXS_NR_COUNTERS>& counters() const { return counters_; }
+  bool has_loss_record() const { return has_loss_; }
+  uint64_t lost() const { return counters_[FXS_CNT_RINGBUF_DROP]; }
+
+  // Smallest and largest non-zero timestamp of any record (futex records:
+  // enter_ns and exit_ns); 0 if none.
+  uint64_t first_ts_ns() const { return has_ts_ ? min_ts_ : 0; }
+  uint64_t last_ts_ns() const { return has_ts_ ? max_ts_ : 0; }
+  uint64_t duration_ns() const { return has_ts_ ? max_ts_ - min_ts_ : 0; }
+
+  // Names from FXS_REC_TASK (the latest record wins); "" if unknown.
+  std::string_view process_name(uint32_t tgid) const;
+  std::string_view thread_name(uint32_t tid) const;
+
+  uint64_t malformed_records() const { return malformed_; }
+  uint64_t unknown_records() const { return unknown_; }
+  // Problems worth a line on stderr ("3 malformed records skipped").
+  std::vector<std::string> warnings() const;
+
+ private:
+  // Per-futex accumulator, hot fields first. The log2 histogram of a
+  // per-event trace is built from the durations at finish().
+  struct Acc {
+    uint64_t waits = 0, eagain = 0, timeouts = 0, interrupted = 0;
+    uint64_t woken = 0, requeued = 0, wait_total_ns = 0, wait_max_ns = 0;
+    uint64_t thread_bits = 0;  // bit i: the process's thread with local index i (< 64) seen
+    uint64_t uaddr = 0;
+    uint32_t tgid = 0;
+    uint32_t threads = 0;      // distinct tids
+    int32_t agg = -1;          // index into aggs_, or -1
+    std::array<uint64_t, kNumOps> ops{};
+    std::vector<uint32_t> short_waits;  // durations < 2^32 ns
+    std::vector<uint64_t> long_waits;   // durations >= 2^32 ns (rare)
+  };
+
+  // (tgid, uaddr) -> index into accs_: open addressing, linear probing.
+  struct KeySlot {
+    uint64_t uaddr;
+    uint32_t tgid;
+    uint32_t idx1;  // index + 1; 0 = empty
+  };
+  std::vector<KeySlot> slots_;
+  size_t slots_used_ = 0;
+  std::vector<Acc> accs_;
+  uint32_t last_acc_ = UINT32_MAX;  // the previous lookup's futex
+
+  // (tgid, tid) -> the thread's index among the threads of its process, in
+  // order of first appearance: the first 64 threads of a process are tracked
+  // per futex in Acc::thread_bits (no lookup in a big table), later ones in pairs_.
+  struct TidSlot {
+    uint64_t key;     // tgid << 32 | tid
+    uint32_t local1;  // local index + 1; 0 = empty
+    uint32_t pad;
+  };
+  std::vector<TidSlot> tids_;
+  size_t tids_used_ = 0;
+  uint64_t last_tid_key_ = 0;  // cache of the previous lookup
+  uint32_t last_local_ = 0;
+  bool has_last_tid_ = false;
+  std::unordered_map<uint32_t, uint32_t> threads_per_tgid_;  // next local index
+  // Set of (acc index << 32 | tid) for local indexes >= 64: open addressing, ~0 = empty.
+  std::vector<uint64_t> pairs_;
+  size_t pairs_used_ = 0;
+
+  std::vector<fxs_agg_val> aggs_;  // latest aggregate per key, by Acc::agg
+
+  uint64_t futex_records_ = 0;
+  uint64_t malformed_ = 0;
+  uint64_t unknown_ = 0;
+  std::array<uint64_t, FXS_NR_COUNTERS> counters_{};
+  bool has_loss_ = false;
+  uint64_t min_ts_ = UINT64_MAX, max_ts_ = 0;
+  bool has_ts_ = false;
+  std::unordered_map<uint32_t, std::string> process_names_, thread_names_;
+
+  uint32_t acc_for(uint32_t tgid, uint64_t uaddr);
+  uint32_t acc_slow(uint32_t tgid, uint64_t uaddr);
+  void grow_slots();
+  uint32_t local_index(uint32_t tgid, uint32_t tid);
+  void grow_tids();
+  void note_thread(Acc& a, uint32_t acc, uint32_t tgid, uint32_t tid);
+  void note_pair(Acc& a, uint32_t acc, uint32_t tid);
+  void grow_pairs();
+  void note_ts(uint64_t ts) {
+    if (ts == 0) return;
+    has_ts_ = true;
+    if (ts < min_ts_) min_ts_ = ts;
+    if (ts > max_ts_) max_ts_ = ts;
+  }
+  void apply(uint32_t acc, const fxs_futex_rec& r, bool primary);
+  void add_futex(const fxs_rec_hdr* h);
+  void add_task(const fxs_rec_hdr* h);
+  void add_loss(const fxs_rec_hdr* h);
+  void add_agg(const fxs_rec_hdr* h);
+};
+
+}  // namespace fxs

@@ -1,0 +1,230 @@
+#include "replay/report.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+
+#include "replay/trace_reader.h"
+
+namespace fxs {
+
+using nlohmann::json;
+
+// ---- formatting helpers ---------------------------------------------------
+
+std::string format_ns(uint64_t ns) {
+  if (ns < 1000) return std::to_string(ns) + "ns";
+  static constexpr const char* kUnits[] = {"us", "ms", "s"};
+  double v = static_cast<double>(ns) / 1e3;
+  size_t u = 0;
+  // Move up a unit when the value would print as 1000 or more (999.7us -> 1.00ms).
+  while (u + 1 < std::size(kUnits) && v >= 999.5) {
+    v /= 1e3;
+    u++;
+  }
+  char buf[32];
+  if (v < 9.995)
+    std::snprintf(buf, sizeof(buf), "%.2f%s", v, kUnits[u]);
+  else if (v < 99.95)
+    std::snprintf(buf, sizeof(buf), "%.1f%s", v, kUnits[u]);
+  else
+    std::snprintf(buf, sizeof(buf), "%.0f%s", v, kUnits[u]);
+  return buf;
+}
+
+std::string format_uaddr(uint64_t uaddr) {
+  char buf[24];
+  std::snprintf(buf, sizeof(buf), "0x%" PRIx64, uaddr);
+  return buf;
+}
+
+// ---- the data -------------------------------------------------------------
+
+ReportData build_report(const TraceHeader& header, FutexModel& model,
+                        std::vector<std::string> warnings) {
+  ReportData r;
+  r.header = header;
+  r.summary = header.summary || model.summary();
+  r.events = model.events();
+  r.lost = model.lost();
+  r.counters = model.counters();
+  r.duration_ns = model.duration_ns();
+  // A --summary trace holds only periodic snapshots, so its records span less
+  // than the recording did: measure from the recorder's start clock instead.
+  if (r.summary && header.clock_mono_ns != 0 && model.last_ts_ns() > header.clock_mono_ns &&
+      model.first_ts_ns() >= header.clock_mono_ns)
+    r.duration_ns = model.last_ts_ns() - header.clock_mono_ns;
+
+  std::vector<FutexStats> stats = model.finish();
+  FutexModel::rank(stats);
+  r.futexes.reserve(stats.size());
+  for (FutexStats& s : stats) {
+    std::string comm(model.process_name(s.tgid));
+    r.futexes.push_back({std::move(s), std::move(comm)});
+  }
+  r.warnings = std::move(warnings);
+  for (std::string& w : model.warnings()) r.warnings.push_back(std::move(w));
+  return r;
+}
+
+// ---- JSON -----------------------------------------------------------------
+
+json futex_json(const ReportData::Futex& f) {
+  const FutexStats& s = f.stats;
+  json ops = json::object();
+  for (unsigned i = 0; i < kNumOps; i++)
+    if (s.ops[i]) ops[op_name(i)] = s.ops[i];
+  return json{
+      {"pid", s.tgid},
+      {"uaddr", format_uaddr(s.uaddr)},
+      {"kind", kind_name(s.kind)},
+      {"comm", f.comm},
+      {"threads", s.threads},
+      {"ops", std::move(ops)},
+      {"waits", s.waits},
+      {"eagain", s.eagain},
+      {"timeouts", s.timeouts},
+      {"interrupted", s.interrupted},
+      {"woken", s.woken},
+      {"requeued", s.requeued},
+      {"wait_ns",
+       {{"total", s.wait_total_ns},
+        {"max", s.wait_max_ns},
+        {"p50", s.wait_p50_ns},
+        {"p99", s.wait_p99_ns}}},
+  };
+}
+
+json report_json(const ReportData& r, size_t top) {
+  json futexes = json::array();
+  size_t n = top == 0 ? r.futexes.size() : std::min(top, r.futexes.size());
+  for (size_t i = 0; i < n; i++) futexes.push_back(futex_json(r.futexes[i]));
+  json j = {
+      {"events", r.events},
+      {"lost", r.lost},
+      {"duration_ns", r.duration_ns},
+      {"summary", r.summary},
+      {"kernel", r.header.kernel_release},
+      {"hostname", r.header.hostname},
+      {"counters",
+       {{"ringbuf_drop", r.counters[FXS_CNT_RINGBUF_DROP]},
+        {"map_full", r.counters[FXS_CNT_MAP_FULL]},
+        {"task_storage", r.counters[FXS_CNT_TASK_STORAGE]},
+        {"filtered", r.counters[FXS_CNT_FILTERED]},
+        {"waitv_read", r.counters[FXS_CNT_WAITV_READ]}}},
+      {"warnings", r.warnings},
+      {"futexes", std::move(futexes)},
+  };
+  // Later sections ("buckets", "numa", "rseq") are added here, each built by
+  // its own function from its own part of the model, as j["buckets"] = ...;
+  return j;
+}
+
+// ---- text -----------------------------------------------------------------
+
+namespace {
+
+void write_histogram(const FutexStats& s, std::ostream& out) {
+  uint64_t peak = *std::max_element(s.hist.begin(), s.hist.end());
+  if (peak == 0) return;
+  constexpr uint64_t kBarWidth = 40;
+  out << "    wait time histogram (log2 buckets):\n";
+  for (unsigned b = 0; b < FXS_HIST_BUCKETS; b++) {
+    uint64_t n = s.hist[b];
+    if (n == 0) continue;
+    // Bucket b holds [2^b, 2^(b+1)); bucket 0 also holds 0, the last one everything longer.
+    std::string lo = format_ns(b == 0 ? 0 : uint64_t{1} << b);
+    std::string range = b == FXS_HIST_BUCKETS - 1
+                            ? ">= " + lo
+                            : "[" + lo + ", " + format_ns(uint64_t{2} << b) + ")";
+    uint64_t width = std::max<uint64_t>(1, (n * kBarWidth + peak - 1) / peak);
+    char buf[64];
+    std::snprintf(buf, sizeof(buf), "      %-20s %10" PRIu64 " |", range.c_str(), n);
+    out << buf << std::string(width, '#') << '\n';
+  }
+}
+
+void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out) {
+  const FutexStats& s = f.stats;
+  out << '#' << rank << "  pid " << s.tgid;
+  if (!f.comm.empty()) out << " (" << f.comm << ')';
+  out << "  uaddr " << format_uaddr(s.uaddr) << "  kind " << kind_name(s.kind);
+  if (s.threads) out << "  threads " << s.threads;
+  out << '\n';
+  out << "    ops";
+  for (unsigned i = 0; i < kNumOps; i++)
+    if (s.ops[i]) out << "  " << op_name(i) << ' ' << s.ops[i];
+  out << '\n';
+  out << "    waits " << s.waits << "  eagain " << s.eagain << "  timeouts " << s.timeouts
+      << "  interrupted " << s.interrupted << "  woken " << s.woken << "  requeued "
+      << s.requeued << '\n';
+  if (s.wait_samples) {
+    out << "    wait  total " << format_ns(s.wait_total_ns) << "  max " << format_ns(s.wait_max_ns)
+        << "  p50 " << format_ns(s.wait_p50_ns) << "  p99 " << format_ns(s.wait_p99_ns)
+        << "  (" << s.wait_samples << " timed";
+    if (s.percentiles_estimated) out << "; p50/p99 estimated from the log2 histogram";
+    out << ")\n";
+    write_histogram(s, out);
+  }
+}
+
+}  // namespace
+
+void write_text_report(const ReportData& r, size_t top, std::ostream& out) {
+  const TraceHeader& h = r.header;
+  out << "futexscope report\n";
+  out << "  kernel " << (h.kernel_release.empty() ? "?" : h.kernel_release) << "  host "
+      << (h.hostname.empty() ? "?" : h.hostname) << "  cpus " << h.cpu_count << '\n';
+  if (!h.command.empty()) out << "  command " << h.command << '\n';
+  if (h.target_pid >= 0) out << "  pid " << h.target_pid << '\n';
+  out << "  duration " << format_ns(r.duration_ns) << "  events " << r.events
+      << (r.summary ? "  (--summary: in-kernel aggregates; events = ops counted)" : "") << '\n';
+  out << "  lost " << r.lost << "  (map_full " << r.counters[FXS_CNT_MAP_FULL]
+      << ", task_storage " << r.counters[FXS_CNT_TASK_STORAGE] << ", filtered "
+      << r.counters[FXS_CNT_FILTERED] << ", waitv_read " << r.counters[FXS_CNT_WAITV_READ]
+      << ")\n";
+  if (r.lost > 0)
+    out << "\n!!! " << r.lost
+        << " EVENTS LOST: the ring buffer was full; the counts below are too low. "
+           "Record with --summary, or trace fewer processes. !!!\n";
+  if (r.counters[FXS_CNT_MAP_FULL] > 0)
+    out << "\n!!! " << r.counters[FXS_CNT_MAP_FULL]
+        << " calls not counted: the aggregation map was full. !!!\n";
+  // The warnings themselves went to stderr (write_report); do not repeat them here.
+  if (!r.warnings.empty()) out << "  warnings: " << r.warnings.size() << " (see stderr)\n";
+
+  size_t n = top == 0 ? r.futexes.size() : std::min(top, r.futexes.size());
+  out << "\nfutexes: " << r.futexes.size();
+  if (n < r.futexes.size()) out << " (top " << n << " by total wait time)";
+  out << "\n";
+  for (size_t i = 0; i < n; i++) {
+    out << '\n';
+    write_futex_text(i + 1, r.futexes[i], out);
+  }
+}
+
+// ---- the command ------------------------------------------------------------
+
+Status write_report(const std::string& trace_path, const ReportOptions& opts, std::ostream& out,
+                    std::ostream& warnings) {
+  if (opts.format == ReportOptions::Format::kFolded)
+    return Error{"folded stacks need stack capture (coming with causality)"};
+  Result<TraceReader> reader = TraceReader::open(trace_path);
+  if (!reader.ok()) return reader.error();
+  FutexModel model;
+  Status st = reader->for_each_record([&model](const fxs_rec_hdr* h) { model.add(h); });
+  std::vector<std::string> warns = reader->warnings();
+  // A read error ends the stream; report what was read before it.
+  if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
+  ReportData data = build_report(reader->header(), model, std::move(warns));
+  for (const std::string& w : data.warnings) warnings << "futexscope: warning: " << w << '\n';
+  warnings.flush();
+  size_t top = opts.effective_top();
+  if (opts.format == ReportOptions::Format::kJson)
+    out << report_json(data, top).dump(2) << '\n';
+  else
+    write_text_report(data, top, out);
+  return {};
+}
+
+}  // namespace fxs

@@ -1,0 +1,80 @@
+// report.h: `futexscope report` - a trace file rendered as text or JSON.
+// The JSON keys are a contract (DESIGN.md "JSON report", docs/report-json.md).
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "replay/error.h"
+#include "replay/futex_model.h"
+#include "replay/trace_format.h"
+
+namespace fxs {
+
+struct ReportOptions {
+  enum class Format { kText, kJson, kFolded };
+  Format format = Format::kText;
+  // How many futexes to list, best-ranked first. Unset: 20 in text, all in
+  // JSON. 0 = all.
+  std::optional<size_t> top;
+
+  static constexpr size_t kDefaultTextTop = 20;
+  // The limit in effect for `format` (0 = all).
+  size_t effective_top() const {
+    if (top) return *top;
+    return format == Format::kText ? kDefaultTextTop : 0;
+  }
+};
+
+// Reads `trace_path` with TraceReader, builds the model and writes the report
+// to `out`. The reader's and the model's warnings go to `warnings`, one line
+// each, prefixed "futexscope: warning: " (and into the JSON "warnings" list).
+// Errors (unreadable file, folded format) come back as a Status; nothing is
+// written to `out` then.
+Status write_report(const std::string& trace_path, const ReportOptions& opts, std::ostream& out,
+                    std::ostream& warnings);
+
+// ---- The pieces, for tests and other front ends ----------------------------
+
+// Everything a report shows, computed once from the model.
+struct ReportData {
+  TraceHeader header;
+  bool summary = false;        // header says --summary, or aggregates were found
+  uint64_t events = 0;         // FutexModel::events()
+  uint64_t lost = 0;           // ring buffer drops (FXS_CNT_RINGBUF_DROP)
+  uint64_t duration_ns = 0;
+  std::array<uint64_t, FXS_NR_COUNTERS> counters{};
+  struct Futex {
+    FutexStats stats;
+    std::string comm;          // process name, "" if unknown
+  };
+  std::vector<Futex> futexes;  // ranked: FutexModel::rank()
+  std::vector<std::string> warnings;
+};
+
+// Finishes `model` (see FutexModel::finish) and gathers what the report shows.
+// `warnings` are the reader's; the model's are appended.
+ReportData build_report(const TraceHeader& header, FutexModel& model,
+                        std::vector<std::string> warnings);
+
+// The JSON document (top: how many futexes to list, 0 = all).
+nlohmann::json report_json(const ReportData& r, size_t top);
+// One futex's JSON object.
+nlohmann::json futex_json(const ReportData::Futex& f);
+
+// The human-readable report.
+void write_text_report(const ReportData& r, size_t top, std::ostream& out);
+
+// "950ns", "1.50us", "12.3ms", "2.00s": three significant digits.
+std::string format_ns(uint64_t ns);
+// "0x7f12a4c0" (lower-case hex).
+std::string format_uaddr(uint64_t uaddr);
+
+}  // namespace fxs
