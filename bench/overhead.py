@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,7 +27,7 @@ SAMPLES = os.path.join(ROOT, "build", "samples")
 
 def workload(name, seconds):
     if name == "futex-hash":
-        return ["perf", "bench", "futex", "hash", "-t", "2", "-r", str(seconds)]
+        return [shutil.which("perf"), "bench", "futex", "hash", "-t", "2", "-r", str(seconds)]
     if name == "mutex":
         return [os.path.join(SAMPLES, "fxs-sample-mutex"), "--threads", "4", "--iters", "200000"]
     sys.exit(f"unknown workload {name}")
