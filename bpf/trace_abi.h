@@ -67,6 +67,7 @@ enum fxs_op {
 #define FXS_FUTEX_WAITV_MAX 128
 #define FXS_HIST_BUCKETS 40 /* log2(ns) buckets: bucket b holds [2^b, 2^(b+1)) */
 #define FXS_COMM_LEN 16
+#define FXS_MAX_CPUS 4096 /* CPUs the BPF side maps to NUMA nodes */
 
 /* x86_64 syscall numbers (KERNEL-FACTS.md). */
 #define FXS_NR_FUTEX 202
@@ -127,7 +128,7 @@ struct fxs_task_rec {
 enum fxs_counter {
 	FXS_CNT_RINGBUF_DROP = 0, /* ring buffer full: event lost */
 	FXS_CNT_MAP_FULL = 1,     /* aggregation map full: key not counted */
-	FXS_CNT_TASK_STORAGE = 2, /* no per-task storage: enter time lost */
+	FXS_CNT_ENTER_EVICTED = 2, /* a thread's enter slot was taken by another: enter time lost */
 	FXS_CNT_FILTERED = 3,     /* waits shorter than --min-wait, not recorded */
 	FXS_CNT_WAITV_READ = 4,   /* futex_waitv vector unreadable */
 	FXS_NR_COUNTERS = 8,

@@ -36,6 +36,21 @@ int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
 
 }  // namespace
 
+// One enter slot per possible tid (pid_max, rounded up to a power of two),
+// capped at 1M slots (16 MiB); above that, threads whose tids collide modulo
+// the slot count may lose an enter time (counted, never silently).
+uint32_t task_slots() {
+  uint64_t pid_max = 32768;
+  if (FILE* f = std::fopen("/proc/sys/kernel/pid_max", "r")) {
+    unsigned long long v;
+    if (std::fscanf(f, "%llu", &v) == 1 && v > 0) pid_max = v;
+    std::fclose(f);
+  }
+  uint32_t slots = 1024;
+  while (slots < pid_max && slots < (1u << 20)) slots <<= 1;
+  return slots;
+}
+
 // Program variants, best first: each names the programs it autoloads.
 struct ProgramVariant {
   const char* name;
@@ -81,7 +96,13 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   // Wake the reader when an eighth of the ring is queued; it also polls on a timer.
   ro->wakeup_bytes = cfg.ring_bytes / 8;
 
+  for (size_t cpu = 0; cpu < cfg.cpu_node.size() && cpu < FXS_MAX_CPUS; cpu++)
+    ro->cpu_node[cpu] = uint8_t(cfg.cpu_node[cpu]);
+  uint32_t slots = task_slots();
+  ro->task_slot_mask = slots - 1;
+
   int err = bpf_map__set_max_entries(s->skel_->maps.events, cfg.ring_bytes);
+  if (!err) err = bpf_map__set_max_entries(s->skel_->maps.task_states, slots);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.aggs, cfg.summary ? cfg.agg_entries : 1);
   if (err) return bpf_error("size BPF maps", err);
   auto& p = s->skel_->progs;

@@ -24,6 +24,7 @@ struct SessionConfig {
   uint64_t min_wait_ns = 0;
   uint32_t ring_bytes = 64u << 20;   // power of two, multiple of the page size
   uint32_t agg_entries = 65536;      // --summary map size
+  std::vector<int32_t> cpu_node;     // NUMA node of each CPU (TraceHeader::cpu_node)
 };
 
 // Called for each ring buffer record; returning non-zero stops the drain.

@@ -117,7 +117,14 @@ int run_record(const RecordOptions& opts) {
     child.emplace(std::move(c.value()));
   }
 
+  TraceHeader header;
+  fill_machine_info(header);
+  header.summary = opts.summary;
+  header.min_wait_ns = opts.min_wait_ns;
+  header.target_pid = child ? child->pid() : opts.pid;
+  header.command = join(opts.command);
   SessionConfig cfg;
+  cfg.cpu_node = header.cpu_node;
   cfg.summary = opts.summary;
   cfg.filter_tgid = opts.pid >= 0 || child;
   cfg.target_tgid = child ? uint32_t(child->pid()) : uint32_t(opts.pid);
@@ -129,12 +136,6 @@ int run_record(const RecordOptions& opts) {
   if (!session) return fail(session.message());
   BpfSession& s = *session.value();
 
-  TraceHeader header;
-  fill_machine_info(header);
-  header.summary = opts.summary;
-  header.min_wait_ns = opts.min_wait_ns;
-  header.target_pid = child ? child->pid() : opts.pid;
-  header.command = join(opts.command);
   auto writer = TraceWriter::create(opts.output, header);
   if (!writer) return fail(writer.message());
   TraceWriter& w = writer.value();

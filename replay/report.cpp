@@ -109,7 +109,7 @@ json report_json(const ReportData& r, size_t top) {
       {"counters",
        {{"ringbuf_drop", r.counters[FXS_CNT_RINGBUF_DROP]},
         {"map_full", r.counters[FXS_CNT_MAP_FULL]},
-        {"task_storage", r.counters[FXS_CNT_TASK_STORAGE]},
+        {"enter_evicted", r.counters[FXS_CNT_ENTER_EVICTED]},
         {"filtered", r.counters[FXS_CNT_FILTERED]},
         {"waitv_read", r.counters[FXS_CNT_WAITV_READ]}}},
       {"warnings", r.warnings},
@@ -180,7 +180,7 @@ void write_text_report(const ReportData& r, size_t top, std::ostream& out) {
   out << "  duration " << format_ns(r.duration_ns) << "  events " << r.events
       << (r.summary ? "  (--summary: in-kernel aggregates; events = ops counted)" : "") << '\n';
   out << "  lost " << r.lost << "  (map_full " << r.counters[FXS_CNT_MAP_FULL]
-      << ", task_storage " << r.counters[FXS_CNT_TASK_STORAGE] << ", filtered "
+      << ", enter_evicted " << r.counters[FXS_CNT_ENTER_EVICTED] << ", filtered "
       << r.counters[FXS_CNT_FILTERED] << ", waitv_read " << r.counters[FXS_CNT_WAITV_READ]
       << ")\n";
   if (r.lost > 0)

@@ -586,14 +586,14 @@ TEST(FutexModel, LatestLossCountersWin) {
   l.ts_ns = 6000;
   l.counters[FXS_CNT_RINGBUF_DROP] = 12;  // cumulative: 12, not 19
   l.counters[FXS_CNT_MAP_FULL] = 2;
-  l.counters[FXS_CNT_TASK_STORAGE] = 3;
+  l.counters[FXS_CNT_ENTER_EVICTED] = 3;
   l.counters[FXS_CNT_FILTERED] = 4;
   l.counters[FXS_CNT_WAITV_READ] = 5;
   m.add(&l.hdr);
   EXPECT_TRUE(m.has_loss_record());
   EXPECT_EQ(m.lost(), 12u);
   EXPECT_EQ(m.counters()[FXS_CNT_MAP_FULL], 2u);
-  EXPECT_EQ(m.counters()[FXS_CNT_TASK_STORAGE], 3u);
+  EXPECT_EQ(m.counters()[FXS_CNT_ENTER_EVICTED], 3u);
   EXPECT_EQ(m.counters()[FXS_CNT_FILTERED], 4u);
   EXPECT_EQ(m.counters()[FXS_CNT_WAITV_READ], 5u);
   fxs_stop_rec s{};
