@@ -838,7 +838,7 @@ TEST(Report, JsonKeysAndValues) {
   EXPECT_EQ(j["counters"]["ringbuf_drop"], 0);
   EXPECT_EQ(j["counters"]["filtered"], 9);
   EXPECT_EQ(j["counters"]["map_full"], 0);
-  EXPECT_EQ(j["counters"]["task_storage"], 0);
+  EXPECT_EQ(j["counters"]["enter_evicted"], 0);
   EXPECT_EQ(j["counters"]["waitv_read"], 0);
   ASSERT_EQ(j["warnings"].size(), 1u);
   EXPECT_FALSE(j.contains("buckets"));
