@@ -26,7 +26,8 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
   --min-wait DUR       per-event mode: do not record waits shorter than DUR
                        (they are counted as "filtered")
   --duration DUR       stop after DUR (e.g. 500ms, 10s, 2m)
-  --ring-size SIZE     BPF ring buffer size (default 64M; a power of two)
+  --ring-size SIZE     BPF ring buffer size per CPU (a power of two; default:
+                       64M split over the CPUs, at least 4M each)
   --max-futexes N      --summary: in-kernel map size (default 65536)
   -q, --quiet          no progress or closing line
 Without -p or COMMAND the whole system is traced. Ctrl-C stops cleanly.

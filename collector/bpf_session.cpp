@@ -94,14 +94,20 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   ro->self_tgid = static_cast<uint32_t>(getpid());
   ro->min_wait_ns = cfg.min_wait_ns;
   // Wake the reader when an eighth of the ring is queued; it also polls on a timer.
-  ro->wakeup_bytes = cfg.ring_bytes / 8;
+  ro->wakeup_bytes = cfg.ring_bytes / 8;  // per CPU ring
 
   for (size_t cpu = 0; cpu < cfg.cpu_node.size() && cpu < FXS_MAX_CPUS; cpu++)
     ro->cpu_node[cpu] = uint8_t(cfg.cpu_node[cpu]);
   uint32_t slots = task_slots();
   ro->task_slot_mask = slots - 1;
 
-  int err = bpf_map__set_max_entries(s->skel_->maps.events, cfg.ring_bytes);
+  int err = bpf_map__set_max_entries(s->skel_->maps.rings, uint32_t(s->ncpus_));
+  if (err) return bpf_error("size BPF maps", err);
+  // The rings are created here; the first doubles as the template of the inner map.
+  // --summary streams nothing: a token ring per CPU is enough.
+  const uint32_t ring_bytes = cfg.summary ? (64u << 10) : cfg.ring_bytes;
+  if (Status st = s->create_rings(ring_bytes); !st) return Error{st.message()};
+  err = bpf_map__set_inner_map_fd(s->skel_->maps.rings, s->ring_fds_[0]);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.task_states, slots);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.aggs, cfg.summary ? cfg.agg_entries : 1);
   if (err) return bpf_error("size BPF maps", err);
@@ -116,13 +122,39 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   err = futex_bpf::load(s->skel_);
   if (err) return bpf_error("load BPF programs (see `futexscope probe`)", err);
 
-  s->ring_ = ring_buffer__new(bpf_map__fd(s->skel_->maps.events), &BpfSession::on_record, s.get(), nullptr);
-  if (!s->ring_) return bpf_error("create ring buffer reader", errno);
+  if (Status st = s->install_rings(); !st) return Error{st.message()};
   return s;
+}
+
+Status BpfSession::create_rings(uint32_t ring_bytes) {
+  for (int cpu = 0; cpu < ncpus_; cpu++) {
+    int fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, "fxs_ring", 0, 0, ring_bytes, nullptr);
+    if (fd < 0) return bpf_error("create the ring buffer of CPU " + std::to_string(cpu), errno);
+    ring_fds_.push_back(fd);
+  }
+  return {};
+}
+
+Status BpfSession::install_rings() {
+  int outer = bpf_map__fd(skel_->maps.rings);
+  for (int cpu = 0; cpu < ncpus_; cpu++) {
+    int fd = ring_fds_[cpu];
+    uint32_t key = uint32_t(cpu);
+    if (bpf_map_update_elem(outer, &key, &fd, BPF_ANY))
+      return bpf_error("install the ring buffer of CPU " + std::to_string(cpu), errno);
+    if (!ring_) {
+      ring_ = ring_buffer__new(fd, &BpfSession::on_record, this, nullptr);
+      if (!ring_) return bpf_error("create ring buffer reader", errno);
+    } else if (int err = ring_buffer__add(ring_, fd, &BpfSession::on_record, this); err) {
+      return bpf_error("add ring buffer of CPU " + std::to_string(cpu), err);
+    }
+  }
+  return {};
 }
 
 BpfSession::~BpfSession() {
   if (ring_) ring_buffer__free(ring_);
+  for (int fd : ring_fds_) close(fd);
   if (skel_) futex_bpf::destroy(skel_);
 }
 

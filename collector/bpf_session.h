@@ -22,7 +22,7 @@ struct SessionConfig {
   uint32_t target_tgid = 0;
   bool follow_children = false;   // ... and the processes it forks
   uint64_t min_wait_ns = 0;
-  uint32_t ring_bytes = 64u << 20;   // power of two, multiple of the page size
+  uint32_t ring_bytes = 32u << 20;   // per CPU; a power of two, multiple of the page size
   uint32_t agg_entries = 65536;      // --summary map size
   std::vector<int32_t> cpu_node;     // NUMA node of each CPU (TraceHeader::cpu_node)
 };
@@ -55,9 +55,12 @@ class BpfSession {
   BpfSession() = default;
   static Result<std::unique_ptr<BpfSession>> load_variant(const SessionConfig& cfg, bool use_btf);
   static int on_record(void* ctx, void* data, size_t size);
+  Status create_rings(uint32_t ring_bytes);  // before load
+  Status install_rings();                    // after load: into the outer map, and the reader
 
   futex_bpf* skel_ = nullptr;
   ring_buffer* ring_ = nullptr;
+  std::vector<int> ring_fds_;  // one ring buffer per possible CPU
   RecordSink sink_;
   int ncpus_ = 1;
   const char* variant_ = "";

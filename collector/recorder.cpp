@@ -37,6 +37,15 @@ int fail(const std::string& msg) {
   return 1;
 }
 
+// 64 MiB of ring buffer in all, split over the CPUs, at least 4 MiB each.
+uint32_t default_ring_bytes() {
+  long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+  uint32_t per_cpu = 64u << 20;
+  while (per_cpu > (4u << 20) && uint64_t(per_cpu) * uint64_t(ncpu > 0 ? ncpu : 1) > (64u << 20))
+    per_cpu >>= 1;
+  return per_cpu;
+}
+
 bool process_exists(int pid) { return kill(pid, 0) == 0 || errno == EPERM; }
 
 std::string join(const std::vector<std::string>& v) {
@@ -130,7 +139,7 @@ int run_record(const RecordOptions& opts) {
   cfg.target_tgid = child ? uint32_t(child->pid()) : uint32_t(opts.pid);
   cfg.follow_children = child.has_value();
   cfg.min_wait_ns = opts.min_wait_ns;
-  cfg.ring_bytes = opts.ring_bytes;
+  cfg.ring_bytes = opts.ring_bytes ? opts.ring_bytes : default_ring_bytes();
   cfg.agg_entries = opts.agg_entries;
   auto session = BpfSession::load(cfg);
   if (!session) return fail(session.message());

@@ -15,7 +15,7 @@ struct RecordOptions {
   int pid = -1;                      // -p PID; -1 = none
   uint64_t min_wait_ns = 0;
   uint64_t duration_ns = 0;          // 0 = until stopped
-  uint32_t ring_bytes = 64u << 20;
+  uint32_t ring_bytes = 0;          // per CPU; 0 = 64 MiB split over the CPUs, >= 4 MiB each
   uint32_t agg_entries = 65536;
   std::vector<std::string> command;  // after --
   bool quiet = false;                // no progress or closing line on stderr
