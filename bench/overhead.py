@@ -3,7 +3,9 @@
 
 Runs the workload untraced and traced, interleaved, several times, and prints
 the median throughput of each mode and its ratio to the untraced median:
-  untraced | futexscope --summary | futexscope (every event) | bpftrace count
+  untraced | floor (futexscope's programs attached to sys_enter/sys_exit but
+  returning at once: the price of being on every system call) |
+  futexscope --summary | futexscope (every event) | bpftrace count
 For the full-event mode it also checks from the report that nothing was lost.
 
 usage (root):
@@ -70,6 +72,7 @@ def main():
     trace = os.path.join(tmp, "t.fxs")
     modes = {
         "untraced": lambda: wl,
+        "floor: programs attached, return at once": lambda: [FXS, "record", "-q", "--summary", "-o", trace, "--"] + wl,
         "futexscope --summary": lambda: [FXS, "record", "-q", "--summary", "-o", trace, "--"] + wl,
         "futexscope (every event)": lambda: [FXS, "record", "-q", "-o", trace, "--"] + wl,
     }
@@ -81,6 +84,9 @@ def main():
     lost, events, size = [], [], []
     for i in range(args.runs):
         for mode, cmd in modes.items():
+            os.environ.pop("FXS_BENCH_ATTACH_ONLY", None)
+            if mode.startswith("floor"):
+                os.environ["FXS_BENCH_ATTACH_ONLY"] = "1"
             out = run(cmd())
             results[mode].append(throughput(args.workload, out))
             if mode == "futexscope (every event)":

@@ -23,6 +23,7 @@ const volatile bool filter_tgid = false;     /* only target_tgid (+ traced_tgids
 const volatile __u32 target_tgid = 0;        /* -p PID or the started command */
 const volatile bool follow_children = false; /* add forked children of traced tgids */
 const volatile __u32 self_tgid = 0;          /* never trace the recorder itself */
+const volatile bool attach_only = false;     /* benchmarks: measure the cost of attaching alone */
 const volatile __u64 min_wait_ns = 0;        /* per-event stream: drop shorter waits */
 const volatile __u64 wakeup_bytes = 1 << 20; /* wake the reader once this much is queued */
 /* NUMA node of each CPU: a load instead of a bpf_get_numa_node_id() call per event. */
@@ -523,12 +524,16 @@ static __always_inline int handle_exit(const struct sys_args *args, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fxs_sys_enter_btf, struct pt_regs *regs, long id)
 {
+	if (attach_only)
+		return 0;
 	return handle_enter(id);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(fxs_sys_exit_btf, struct pt_regs *regs, long ret)
 {
+	if (attach_only)
+		return 0;
 	long nr = regs->orig_ax;
 	if (!is_futex_nr(nr))
 		return 0;
@@ -539,12 +544,16 @@ int BPF_PROG(fxs_sys_exit_btf, struct pt_regs *regs, long ret)
 SEC("raw_tracepoint/sys_enter")
 int fxs_sys_enter_raw(struct bpf_raw_tracepoint_args *ctx)
 {
+	if (attach_only)
+		return 0;
 	return handle_enter((long)ctx->args[1]);
 }
 
 SEC("raw_tracepoint/sys_exit")
 int fxs_sys_exit_raw(struct bpf_raw_tracepoint_args *ctx)
 {
+	if (attach_only)
+		return 0;
 	/* One read covers the syscall number and all six arguments (r10 .. orig_ax). */
 	struct pt_regs *uregs = (struct pt_regs *)ctx->args[0];
 	struct pt_regs regs;

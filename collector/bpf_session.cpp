@@ -93,6 +93,8 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   ro->follow_children = cfg.follow_children;
   ro->self_tgid = static_cast<uint32_t>(getpid());
   ro->min_wait_ns = cfg.min_wait_ns;
+  // FXS_BENCH_ATTACH_ONLY=1: programs attach but return at once (bench/ floor).
+  ro->attach_only = getenv("FXS_BENCH_ATTACH_ONLY") != nullptr;
   // Wake the reader when an eighth of the ring is queued; it also polls on a timer.
   ro->wakeup_bytes = cfg.ring_bytes / 8;  // per CPU ring
 
