@@ -25,13 +25,16 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FXS = os.path.join(ROOT, "build", "futexscope")
 SAMPLES = os.path.join(ROOT, "build", "samples")
+MUTEX_ITERS = 200000
 
 
 def workload(name, seconds):
     if name == "futex-hash":
         return [shutil.which("perf"), "bench", "futex", "hash", "-t", "2", "-r", str(seconds)]
     if name == "mutex":
-        return [os.path.join(SAMPLES, "fxs-sample-mutex"), "--threads", "4", "--iters", "200000"]
+        # --exact: a fixed amount of work, so throughput = lock acquisitions / elapsed.
+        return [os.path.join(SAMPLES, "fxs-sample-mutex"), "--threads", "4", "--iters",
+                str(MUTEX_ITERS), "--exact"]
     sys.exit(f"unknown workload {name}")
 
 
@@ -39,11 +42,13 @@ def throughput(name, out):
     """Operations per second the workload reported about itself."""
     if name == "futex-hash":
         m = re.search(r"Averaged (\d+) operations/sec", out)
+        if m:
+            return int(m.group(1))
     else:
-        m = re.search(r'"ops_per_sec":(\d+)', out)
-    if not m:
-        sys.exit(f"could not read the throughput from:\n{out}")
-    return int(m.group(1))
+        m = re.search(r'"elapsed_ns":(\d+)', out)
+        if m:
+            return int(4 * MUTEX_ITERS * 1e9 / int(m.group(1)))
+    sys.exit(f"could not read the throughput from:\n{out}")
 
 
 def run(cmd):
