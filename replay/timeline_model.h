@@ -1,0 +1,155 @@
+// timeline_model.h: every futex call of a trace, per thread, for drawing a
+// timeline. No UI here: the UI (ui/view_timeline.cpp) and the Chrome export
+// (replay/chrome_export.cpp) read it.
+//
+// Memory is the constraint (a 10M-event trace must fit comfortably): one
+// call is 24 bytes (TimelineCall), stored in per-thread vectors sorted by
+// enter time. A thread makes one system call at a time, so within a lane
+// the calls never overlap and both enter and exit times are ascending; that
+// is what makes the binary searches below valid.
+//
+// Per frame the UI asks for the items of the visible range of each lane
+// (fold()): two binary searches find the range, and runs of calls narrower
+// than a minimum width are folded into one item with another binary search
+// per fold, so the cost of a frame grows with the pixels drawn, not with
+// the number of calls in view.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "bpf/trace_abi.h"
+
+namespace fxs {
+
+// One futex-family call: 24 bytes.
+struct TimelineCall {
+  uint64_t enter_ns;  // absolute (bpf_ktime_get_ns); == exit when the enter time was lost
+  uint32_t dur;       // packed duration, see pack_duration()
+  uint32_t futex;     // index into TimelineModel::futexes()
+  int32_t ret;        // the system call's return value
+  uint8_t opi;        // enum fxs_op
+  uint8_t flags;      // kCallEnterLost, kCallQueued
+  uint16_t nr_uaddrs; // futex_waitv: entries in the vector (0 otherwise)
+
+  uint64_t dur_ns() const;
+  uint64_t exit_ns() const { return enter_ns + dur_ns(); }
+};
+static_assert(sizeof(TimelineCall) == 24, "TimelineCall must stay compact (memory per event)");
+
+inline constexpr uint8_t kCallEnterLost = 1;  // the enter time was not recorded
+inline constexpr uint8_t kCallQueued = 2;     // a wait-type call that queued (ret >= 0, ETIMEDOUT, EINTR)
+
+// Durations pack into 32 bits: the top 2 bits choose the unit (ns, us, ms,
+// s), the low 30 bits count it. Exact below 1.07 s; within 1 us below
+// 17.9 min; within 1 ms below 12.4 days. Units are rounded up so a packed
+// duration is never shorter than the real one.
+uint32_t pack_duration(uint64_t ns);
+uint64_t unpack_duration(uint32_t packed);
+inline uint64_t TimelineCall::dur_ns() const { return unpack_duration(dur); }
+
+struct TimelineFutex {
+  uint32_t tgid;
+  uint64_t uaddr;
+};
+
+struct TimelineLane {
+  uint32_t tgid = 0;
+  uint32_t tid = 0;
+  std::vector<TimelineCall> calls;  // sorted by enter_ns
+  uint64_t wait_ns = 0;             // sum of durations of calls that queued
+};
+
+// What one lane shows in a time range at a given zoom: one call (count == 1)
+// or several folded together.
+struct TimelineItem {
+  uint64_t t0, t1;      // drawn extent (absolute ns)
+  uint32_t first;       // index of the first call in the lane
+  uint32_t count;       // calls in the item
+  uint32_t futex;       // a single call's futex; for a fold, that of the longest sampled call
+  uint32_t longest;     // index of the longest sampled call (the call itself when count == 1)
+};
+
+class TimelineModel {
+ public:
+  // Applies whole records back to back (a decompressed chunk, as
+  // TraceReader::next_chunk returns it). Records of other types than
+  // FXS_REC_FUTEX / FXS_REC_TASK / FXS_REC_LOSS are ignored.
+  void add_records(const uint8_t* data, size_t size);
+  void add(const fxs_rec_hdr* rec);
+
+  const std::vector<TimelineLane>& lanes() const { return lanes_; }
+  const std::vector<TimelineFutex>& futexes() const { return futexes_; }
+  uint64_t calls() const { return calls_; }
+  uint64_t first_ns() const { return calls_ ? first_ns_ : 0; }
+  uint64_t last_ns() const { return calls_ ? last_ns_ : 0; }
+
+  // Names from FXS_REC_TASK records (latest wins); "" when unknown.
+  std::string_view thread_name(uint32_t tid) const;
+  std::string_view process_name(uint32_t tgid) const;
+  // Latest FXS_REC_LOSS ringbuf_drop counter (events the kernel dropped).
+  uint64_t lost() const { return lost_; }
+  uint64_t malformed() const { return malformed_; }
+
+  // The longest call that queued, as (lane, enter_ns); lane == SIZE_MAX if none.
+  struct Longest {
+    size_t lane = SIZE_MAX;
+    uint64_t enter_ns = 0;
+    uint64_t dur_ns = 0;
+  };
+  const Longest& longest_wait() const { return longest_; }
+
+  // Index of the first call of `lane` that ends at or after t (lane.calls.size() if none).
+  static size_t first_ending_at_or_after(const TimelineLane& lane, uint64_t t);
+  // Index of the first call of `lane` that enters at or after t.
+  static size_t first_entering_at_or_after(const TimelineLane& lane, uint64_t t);
+  // Index of the call that contains t, or SIZE_MAX.
+  static size_t call_at(const TimelineLane& lane, uint64_t t);
+
+  // Items of `lane` overlapping [t0, t1): calls at least min_ns long are
+  // items of their own; a run of shorter calls whose gaps are below min_ns
+  // is folded into one item of at least min_ns. Appends to `out`.
+  static void fold(const TimelineLane& lane, uint64_t t0, uint64_t t1, uint64_t min_ns,
+                   std::vector<TimelineItem>& out);
+
+ private:
+  void add_futex(const fxs_rec_hdr* h);
+  void add_task(const fxs_rec_hdr* h);
+  uint32_t futex_index(uint32_t tgid, uint64_t uaddr);
+  uint32_t lane_index(uint32_t tgid, uint32_t tid);
+  void finish_batch();
+
+  struct KeyHash {
+    size_t operator()(const std::pair<uint32_t, uint64_t>& k) const {
+      return std::hash<uint64_t>()(k.second * 0x9E3779B97F4A7C15ull ^ k.first);
+    }
+  };
+  std::vector<TimelineLane> lanes_;
+  std::vector<TimelineFutex> futexes_;
+  std::unordered_map<std::pair<uint32_t, uint64_t>, uint32_t, KeyHash> futex_ids_;
+  std::unordered_map<uint64_t, uint32_t> lane_ids_;  // tgid << 32 | tid
+  // One-entry caches: consecutive records usually share a thread and a futex.
+  uint64_t last_lane_key_ = UINT64_MAX;
+  uint32_t last_lane_ = 0;
+  uint32_t last_futex_tgid_ = 0;
+  uint64_t last_futex_uaddr_ = 0;
+  uint32_t last_futex_ = UINT32_MAX;
+  // Lanes whose calls arrived out of order in this batch, and by lane the
+  // index of the first late call (UINT64_MAX: in order): re-sorted at the
+  // end of the batch.
+  std::vector<uint32_t> unsorted_;
+  std::vector<uint64_t> unsorted_from_;
+  std::unordered_map<uint32_t, std::string> thread_names_, process_names_;
+  uint64_t calls_ = 0;
+  uint64_t first_ns_ = UINT64_MAX, last_ns_ = 0;
+  uint64_t lost_ = 0;
+  uint64_t malformed_ = 0;
+  Longest longest_;
+};
+
+}  // namespace fxs
