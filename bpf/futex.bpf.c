@@ -65,11 +65,14 @@ static __always_inline void *cpu_ring(void)
  * thread's tid there (slots < pid_max) knows its enter time was overwritten.
  */
 struct task_state {
-	__u64 enter_ns;
+	__u64 enter_ns; /* 0: not inside a traced futex call */
+	__u64 uaddr;    /* the call's first futex address (0 for futex_waitv/futex_requeue) */
 	__u32 tid;
 	__u16 enter_cpu;
 	__u8 enter_node;
 	__u8 named; /* a FXS_REC_TASK was emitted for this thread */
+	__u8 opi;   /* enum fxs_op of the call in flight, for the waking hook */
+	__u8 pad[7];
 };
 
 struct {
@@ -152,10 +155,24 @@ static __always_inline bool wanted(__u32 tgid)
 	return follow_children && bpf_map_lookup_elem(&traced_tgids, &tgid);
 }
 
-static __always_inline int handle_enter(long nr)
+/* The op of a call from its number and op word: what sched_waking needs to know. */
+static __always_inline __u8 op_at_enter(long nr, __u64 op_word)
 {
-	if (!is_futex_nr(nr))
-		return 0;
+	if (nr == FXS_NR_FUTEX) {
+		__u32 cmd = (__u32)op_word & FXS_FUTEX_CMD_MASK;
+		return cmd <= FXS_OP_FUTEX_LOCK_PI2 ? cmd : FXS_OP_UNKNOWN;
+	}
+	if (nr == FXS_NR_FUTEX_WAITV)
+		return FXS_OP_FUTEX2_WAITV;
+	if (nr == FXS_NR_FUTEX_WAIT)
+		return FXS_OP_FUTEX2_WAIT;
+	if (nr == FXS_NR_FUTEX_WAKE)
+		return FXS_OP_FUTEX2_WAKE;
+	return FXS_OP_FUTEX2_REQUEUE;
+}
+
+static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1)
+{
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
 	if (!wanted(tgid))
@@ -174,6 +191,8 @@ static __always_inline int handle_enter(long nr)
 		__u32 cpu = bpf_get_smp_processor_id();
 		st->enter_cpu = cpu;
 		st->enter_node = node_of_cpu(cpu);
+		st->opi = op_at_enter(nr, a1);
+		st->uaddr = (nr == FXS_NR_FUTEX || nr == FXS_NR_FUTEX_WAIT || nr == FXS_NR_FUTEX_WAKE) ? a0 : 0;
 	}
 	return 0;
 }
@@ -524,9 +543,9 @@ static __always_inline int handle_exit(const struct sys_args *args, long ret)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(fxs_sys_enter_btf, struct pt_regs *regs, long id)
 {
-	if (attach_only)
+	if (attach_only || !is_futex_nr(id))
 		return 0;
-	return handle_enter(id);
+	return handle_enter(id, regs->di, regs->si);
 }
 
 SEC("tp_btf/sys_exit")
@@ -544,9 +563,11 @@ int BPF_PROG(fxs_sys_exit_btf, struct pt_regs *regs, long ret)
 SEC("raw_tracepoint/sys_enter")
 int fxs_sys_enter_raw(struct bpf_raw_tracepoint_args *ctx)
 {
-	if (attach_only)
+	long nr = (long)ctx->args[1];
+	if (attach_only || !is_futex_nr(nr))
 		return 0;
-	return handle_enter((long)ctx->args[1]);
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	return handle_enter(nr, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si));
 }
 
 SEC("raw_tracepoint/sys_exit")
@@ -564,6 +585,59 @@ int fxs_sys_exit_raw(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	struct sys_args args = {regs.orig_ax, {regs.di, regs.si, regs.dx, regs.r10, regs.r8, regs.r9}};
 	return handle_exit(&args, (long)ctx->args[1]);
+}
+
+/*
+ * Who woke whom: sched_waking runs in the waker's context. When the woken
+ * thread is inside a traced futex wait, record the waker and what it was
+ * doing: a futex wake-type call (with its address) or anything else (a timer
+ * expiring, a signal). Only in the per-event stream.
+ */
+static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
+{
+	struct task_state *w = task_slot(wakee_tid);
+	if (!w || w->tid != wakee_tid || !w->enter_ns || !is_wait_op(w->opi))
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid;
+	struct task_state *k = task_slot(tid);
+	bool in_futex = k && k->tid == tid && k->enter_ns;
+	void *rb = cpu_ring();
+	struct fxs_wake_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
+	if (!r) {
+		count(FXS_CNT_RINGBUF_DROP);
+		return 0;
+	}
+	r->hdr.type = FXS_REC_WAKE;
+	r->hdr.size = sizeof(*r);
+	r->hdr.reserved = 0;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->waker_tgid = pid_tgid >> 32;
+	r->waker_tid = tid;
+	r->wakee_tgid = wakee_tgid;
+	r->wakee_tid = wakee_tid;
+	r->waker_uaddr = in_futex ? k->uaddr : 0;
+	r->wakee_uaddr = w->uaddr;
+	r->wait_enter_ns = w->enter_ns;
+	r->waker_opi = in_futex ? k->opi : FXS_OP_NONE;
+	r->wakee_opi = w->opi;
+	r->cpu = bpf_get_smp_processor_id();
+	r->pad = 0;
+	bpf_ringbuf_submit(r, wakeup_flag(rb));
+	return 0;
+}
+
+SEC("tp_btf/sched_waking")
+int BPF_PROG(fxs_waking_btf, struct task_struct *p)
+{
+	return handle_waking(p->pid, p->tgid);
+}
+
+SEC("raw_tracepoint/sched_waking")
+int fxs_waking_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *p = (struct task_struct *)ctx->args[0];
+	return handle_waking(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid));
 }
 
 /* Children of traced processes are traced too (-- COMMAND). */

@@ -23,6 +23,7 @@ enum fxs_rec_type {
 	FXS_REC_LOSS = 3,     /* struct fxs_loss_rec: written by the collector */
 	FXS_REC_AGG = 4,      /* struct fxs_agg_rec: --summary aggregate, cumulative */
 	FXS_REC_STOP = 5,     /* struct fxs_stop_rec: clean end of recording */
+	FXS_REC_WAKE = 6,     /* struct fxs_wake_rec: a thread in a futex wait was woken */
 };
 
 /* Which system call produced a futex record. */
@@ -59,6 +60,7 @@ enum fxs_op {
 	FXS_OP_FUTEX2_REQUEUE = 17,
 	FXS_OP_UNKNOWN = 18, /* futex(2) command above 13 */
 	FXS_NR_OPS = 19,
+	FXS_OP_NONE = 0xff, /* not inside a futex call */
 };
 
 #define FXS_FUTEX_CMD_MASK 0x7f
@@ -166,6 +168,28 @@ struct fxs_agg_rec {
 	struct fxs_agg_val val; /* cumulative: the latest record of a key wins */
 };
 
+/*
+ * sched_waking of a thread that was inside a traced futex wait. The waker is
+ * whatever ran the wake-up: a thread in a futex wake-type call (waker_opi,
+ * waker_uaddr), or not in a futex call at all (waker_opi FXS_OP_NONE: a
+ * timeout's timer, a signal, or a requeue-PI handover).
+ */
+struct fxs_wake_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u32 waker_tgid;
+	__u32 waker_tid;
+	__u32 wakee_tgid;
+	__u32 wakee_tid;
+	__u64 waker_uaddr;   /* first address of the waker's futex call, 0 if none */
+	__u64 wakee_uaddr;   /* first address of the woken wait (0 for futex_waitv) */
+	__u64 wait_enter_ns; /* enter time of the woken wait: pairs it with its FXS_REC_FUTEX */
+	__u8 waker_opi;
+	__u8 wakee_opi;
+	__u16 cpu;
+	__u32 pad;
+};
+
 struct fxs_stop_rec {
 	struct fxs_rec_hdr hdr;
 	__u64 ts_ns;
@@ -177,6 +201,7 @@ static_assert(sizeof(struct fxs_futex_rec) == 88, "fxs_futex_rec layout");
 static_assert(sizeof(struct fxs_task_rec) == 56, "fxs_task_rec layout");
 static_assert(sizeof(struct fxs_loss_rec) == 80, "fxs_loss_rec layout");
 static_assert(sizeof(struct fxs_agg_key) == 16, "fxs_agg_key layout");
+static_assert(sizeof(struct fxs_wake_rec) == 64, "fxs_wake_rec layout");
 static_assert(sizeof(struct fxs_agg_val) == (FXS_NR_OPS + 8 + FXS_HIST_BUCKETS) * 8, "fxs_agg_val layout");
 static_assert(sizeof(struct fxs_agg_rec) == 8 + 8 + 16 + sizeof(struct fxs_agg_val), "fxs_agg_rec layout");
 #else

@@ -118,6 +118,9 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   bpf_program__set_autoload(p.fxs_sys_exit_btf, use_btf);
   bpf_program__set_autoload(p.fxs_sys_enter_raw, !use_btf);
   bpf_program__set_autoload(p.fxs_sys_exit_raw, !use_btf);
+  // Who-woke-whom records belong to the per-event stream only.
+  bpf_program__set_autoload(p.fxs_waking_btf, use_btf && !cfg.summary);
+  bpf_program__set_autoload(p.fxs_waking_raw, !use_btf && !cfg.summary);
   // The fork follower is only needed when following a command's children.
   bpf_program__set_autoload(p.fxs_fork, cfg.follow_children);
 

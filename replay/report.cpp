@@ -41,7 +41,7 @@ std::string format_uaddr(uint64_t uaddr) {
 // ---- the data -------------------------------------------------------------
 
 ReportData build_report(const TraceHeader& header, FutexModel& model,
-                        std::vector<std::string> warnings) {
+                        std::vector<std::string> warnings, const WakeModel* wakes) {
   ReportData r;
   r.header = header;
   r.summary = header.summary || model.summary();
@@ -60,7 +60,8 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
   r.futexes.reserve(stats.size());
   for (FutexStats& s : stats) {
     std::string comm(model.process_name(s.tgid));
-    r.futexes.push_back({std::move(s), std::move(comm)});
+    const FutexWakes* w = wakes ? wakes->find(s.tgid, s.uaddr) : nullptr;
+    r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}});
   }
   r.warnings = std::move(warnings);
   for (std::string& w : model.warnings()) r.warnings.push_back(std::move(w));
@@ -74,7 +75,17 @@ json futex_json(const ReportData::Futex& f) {
   json ops = json::object();
   for (unsigned i = 0; i < kNumOps; i++)
     if (s.ops[i]) ops[op_name(i)] = s.ops[i];
+  json wakers = json::array();
+  for (const WakeEdge& e : f.wakes.wakers)
+    wakers.push_back({{"waker_tid", e.waker_tid}, {"waiter_tid", e.waiter_tid}, {"count", e.count}});
   return json{
+      {"wakers", std::move(wakers)},
+      {"woken_by", {{"futex_wake", f.wakes.by_futex_call}, {"other", f.wakes.by_other}}},
+      {"wake_latency_ns",
+       {{"samples", f.wakes.latency_samples},
+        {"p50", f.wakes.latency_p50_ns},
+        {"p99", f.wakes.latency_p99_ns},
+        {"max", f.wakes.latency_max_ns}}},
       {"pid", s.tgid},
       {"uaddr", format_uaddr(s.uaddr)},
       {"kind", kind_name(s.kind)},
@@ -144,6 +155,21 @@ void write_histogram(const FutexStats& s, std::ostream& out) {
   }
 }
 
+// Who woke the waiters: the top edges and the waking -> return latency.
+void write_wakes_text(const FutexWakes& w, std::ostream& out) {
+  if (!w.by_futex_call && !w.by_other) return;
+  out << "    woken by a futex wake " << w.by_futex_call << ", by something else (timer, signal) "
+      << w.by_other << '\n';
+  if (w.latency_samples)
+    out << "    woken -> returned  p50 " << format_ns(w.latency_p50_ns) << "  p99 "
+        << format_ns(w.latency_p99_ns) << "  max " << format_ns(w.latency_max_ns) << '\n';
+  const size_t shown = std::min<size_t>(w.wakers.size(), 5);
+  for (size_t i = 0; i < shown; i++)
+    out << "    waker tid " << w.wakers[i].waker_tid << " -> waiter tid " << w.wakers[i].waiter_tid
+        << "  x" << w.wakers[i].count << '\n';
+  if (shown < w.wakers.size()) out << "    ... " << w.wakers.size() - shown << " more waker edges\n";
+}
+
 void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out) {
   const FutexStats& s = f.stats;
   out << '#' << rank << "  pid " << s.tgid;
@@ -166,6 +192,7 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
     out << ")\n";
     write_histogram(s, out);
   }
+  write_wakes_text(f.wakes, out);
 }
 
 }  // namespace
@@ -212,11 +239,16 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   Result<TraceReader> reader = TraceReader::open(trace_path);
   if (!reader.ok()) return reader.error();
   FutexModel model;
-  Status st = reader->for_each_record([&model](const fxs_rec_hdr* h) { model.add(h); });
+  WakeModel wakes;
+  Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
+    model.add(h);
+    wakes.add(h);
+  });
+  wakes.finish();
   std::vector<std::string> warns = reader->warnings();
   // A read error ends the stream; report what was read before it.
   if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
-  ReportData data = build_report(reader->header(), model, std::move(warns));
+  ReportData data = build_report(reader->header(), model, std::move(warns), &wakes);
   for (const std::string& w : data.warnings) warnings << "futexscope: warning: " << w << '\n';
   warnings.flush();
   size_t top = opts.effective_top();

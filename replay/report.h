@@ -14,6 +14,7 @@
 
 #include "replay/error.h"
 #include "replay/futex_model.h"
+#include "replay/wake_model.h"
 #include "replay/trace_format.h"
 
 namespace fxs {
@@ -54,6 +55,7 @@ struct ReportData {
   struct Futex {
     FutexStats stats;
     std::string comm;          // process name, "" if unknown
+    FutexWakes wakes;          // who woke its waiters (per-event traces)
   };
   std::vector<Futex> futexes;  // ranked: FutexModel::rank()
   std::vector<std::string> warnings;
@@ -61,8 +63,9 @@ struct ReportData {
 
 // Finishes `model` (see FutexModel::finish) and gathers what the report shows.
 // `warnings` are the reader's; the model's are appended.
+// `wakes` (optional) adds who-woke-whom per futex; it must be finish()ed.
 ReportData build_report(const TraceHeader& header, FutexModel& model,
-                        std::vector<std::string> warnings);
+                        std::vector<std::string> warnings, const WakeModel* wakes = nullptr);
 
 // The JSON document (top: how many futexes to list, 0 = all).
 nlohmann::json report_json(const ReportData& r, size_t top);

@@ -40,6 +40,14 @@ void Counts::add(const Counts &o)
 	interrupted += o.interrupted;
 	woken += o.woken;
 	requeued += o.requeued;
+	for (const auto &[k, n] : o.wakers)
+		wakers[k] += n;
+}
+
+void Tally::record_wakers(const void *uaddr, pid_t waker, pid_t waiter, long n)
+{
+	if (n > 0) // a failed wake (-errno) woke nobody
+		at(uaddr).wakers[{waker, waiter}] += static_cast<uint64_t>(n);
 }
 
 // ---- Tally -------------------------------------------------------------------
@@ -395,9 +403,23 @@ std::string truth_json(const Tally &total, uint64_t elapsed_ns, uint64_t rate_op
 		}
 		std::snprintf(buf, sizeof(buf),
 			      "},\"waits\":%" PRIu64 ",\"eagain\":%" PRIu64 ",\"timeouts\":%" PRIu64
-			      ",\"interrupted\":%" PRIu64 ",\"woken\":%" PRIu64 ",\"requeued\":%" PRIu64 "}",
+			      ",\"interrupted\":%" PRIu64 ",\"woken\":%" PRIu64 ",\"requeued\":%" PRIu64,
 			      c.waits, c.eagain, c.timeouts, c.interrupted, c.woken, c.requeued);
 		s += buf;
+		if (!c.wakers.empty()) {
+			s += ",\"wakers\":[";
+			bool first_edge = true;
+			for (const auto &[k, n] : c.wakers) {
+				std::snprintf(buf, sizeof(buf),
+					      "%s{\"waker_tid\":%d,\"waiter_tid\":%d,\"count\":%" PRIu64 "}",
+					      first_edge ? "" : ",", static_cast<int>(k.first),
+					      static_cast<int>(k.second), n);
+				s += buf;
+				first_edge = false;
+			}
+			s += ']';
+		}
+		s += '}';
 	}
 	const uint64_t rate = elapsed_ns
 		? static_cast<uint64_t>(static_cast<unsigned __int128>(rate_ops) * 1000000000u / elapsed_ns)

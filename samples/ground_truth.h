@@ -28,6 +28,7 @@
 #include <atomic>
 #include <cstdint>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <string>
 #include <utility>
@@ -99,6 +100,8 @@ const char *op_name(int opi);
 struct Counts {
 	uint64_t ops[kNrOps] = {};
 	uint64_t waits = 0, eagain = 0, timeouts = 0, interrupted = 0, woken = 0, requeued = 0;
+	// Who woke whom on this word, where the sample knows it: (waker tid, waiter tid) -> count.
+	std::map<std::pair<pid_t, pid_t>, uint64_t> wakers;
 	void add(const Counts &o);
 };
 
@@ -121,6 +124,9 @@ public:
 	void record_wait2(const void *uaddr, long ret);
 	void record_wake2(const void *uaddr, long ret);
 	void record_requeue2(const FutexWaitv *v /*[2]*/, int nr_wake, long ret);
+	// A wake on uaddr by `waker` that woke `n` waiters, all of them `waiter`
+	// (the sample knows it: the word has a single waiter).
+	void record_wakers(const void *uaddr, pid_t waker, pid_t waiter, long n);
 
 private:
 	void wait_outcome(Counts &c, long ret);

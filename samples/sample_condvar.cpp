@@ -25,6 +25,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -84,16 +85,22 @@ uint64_t ping_pong(uint64_t rounds, uint64_t budget_ms)
 	const timespec safety = rel_ms(kSafetyMs);
 	const uint64_t deadline = now_ns() + budget_ms * 1000000ull;
 	uint64_t done = 0;
+	// Each word has exactly one waiter, so a wake that woke 1 woke the partner:
+	// the who-woke-whom edges are known exactly. Both tids are published first.
+	std::atomic<pid_t> tid_a{0}, tid_b{0};
 	std::thread a([&] {
 		Tally t;
+		tid_a = gettid_();
+		while (!tid_b.load())
+			sched_yield();
 		for (uint32_t i = 1; i <= rounds; i++) {
 			if (now_ns() > deadline) {
 				g_w.ping.w.store(kStop);
-				futex_wake(t, &g_w.ping.w, 1);
+				t.record_wakers(&g_w.ping.w, tid_a, tid_b, futex_wake(t, &g_w.ping.w, 1));
 				break;
 			}
 			g_w.ping.w.store(i);
-			futex_wake(t, &g_w.ping.w, 1);
+			t.record_wakers(&g_w.ping.w, tid_a, tid_b, futex_wake(t, &g_w.ping.w, 1));
 			while (g_w.pong.w.load() != i)
 				futex_wait(t, &g_w.pong.w, i - 1, &safety);
 			done = i;
@@ -102,6 +109,9 @@ uint64_t ping_pong(uint64_t rounds, uint64_t budget_ms)
 	});
 	std::thread b([&] {
 		Tally t;
+		tid_b = gettid_();
+		while (!tid_a.load())
+			sched_yield();
 		for (uint32_t i = 1; i <= rounds; i++) {
 			uint32_t v;
 			while ((v = g_w.ping.w.load()) != i && v != kStop)
@@ -109,7 +119,7 @@ uint64_t ping_pong(uint64_t rounds, uint64_t budget_ms)
 			if (v == kStop)
 				break;
 			g_w.pong.w.store(i);
-			futex_wake(t, &g_w.pong.w, 1);
+			t.record_wakers(&g_w.pong.w, tid_b, tid_a, futex_wake(t, &g_w.pong.w, 1));
 		}
 		g_truth.merge(t);
 	});

@@ -5,7 +5,9 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
+#include <tuple>
 
 #include "run_command.h"
 
@@ -58,6 +60,18 @@ const json* find_futex(const json& report, long pid, const std::string& uaddr) {
   return nullptr;
 }
 
+// Edges compared as sets: the report orders them by count, the sample by tid.
+void expect_same_wakers(const json& got, const json& want, const std::string& uaddr) {
+  auto edges = [](const json& a) {
+    std::set<std::tuple<long, long, long>> s;
+    for (const auto& e : a)
+      s.insert({e["waker_tid"].get<long>(), e["waiter_tid"].get<long>(), e["count"].get<long>()});
+    return s;
+  };
+  EXPECT_EQ(edges(got), edges(want)) << "wakers of " << uaddr << ": got " << got.dump()
+                                     << ", the sample says " << want.dump();
+}
+
 void expect_matches_truth(const json& truth, const json& report) {
   ASSERT_TRUE(report.is_object());
   EXPECT_EQ(report["lost"].get<long>(), 0) << "events were dropped";
@@ -70,6 +84,9 @@ void expect_matches_truth(const json& truth, const json& report) {
     EXPECT_EQ((*f)["ops"], t["ops"]) << "ops of " << uaddr;
     for (const char* k : {"waits", "eagain", "timeouts", "interrupted", "woken", "requeued"})
       EXPECT_EQ((*f)[k], t[k]) << k << " of " << uaddr;
+    // Who woke whom, where the sample knows it (per-event traces only).
+    if (t.contains("wakers") && !report.value("summary", false))
+      expect_same_wakers((*f)["wakers"], t["wakers"], uaddr);
     if (t["waits"].get<long>() > 0 && (*f).contains("wait_ns")) {
       EXPECT_GT((*f)["wait_ns"]["total"].get<long>(), 0) << uaddr;
       EXPECT_GE((*f)["wait_ns"]["max"].get<long>(), (*f)["wait_ns"]["p99"].get<long>()) << uaddr;
