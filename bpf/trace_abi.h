@@ -24,6 +24,13 @@ enum fxs_rec_type {
 	FXS_REC_AGG = 4,      /* struct fxs_agg_rec: --summary aggregate, cumulative */
 	FXS_REC_STOP = 5,     /* struct fxs_stop_rec: clean end of recording */
 	FXS_REC_WAKE = 6,     /* struct fxs_wake_rec: a thread in a futex wait was woken */
+	/* rseq and UMCG, numbered from 16 to stay clear of concurrent additions above */
+	FXS_REC_RSEQ_ABORT = 16,  /* struct fxs_rseq_abort_rec: one rseq_ip_fixup */
+	FXS_REC_RSEQ_THREAD = 17, /* struct fxs_rseq_thread_rec: per-thread rseq counts, cumulative */
+	FXS_REC_RSEQ_REG = 18,    /* struct fxs_rseq_reg_rec: one rseq(2) call */
+	FXS_REC_RSEQ_STATS = 19,  /* struct fxs_rseq_stats_rec: rseq capture counters (collector) */
+	FXS_REC_RSEQ_SYM = 20,    /* struct fxs_rseq_sym_rec + name: symbol of a critical section */
+	FXS_REC_UMCG = 21,        /* struct fxs_umcg_rec: one umcg_* call (kernels that carry UMCG) */
 };
 
 /* Which system call produced a futex record. */
@@ -207,6 +214,164 @@ static_assert(sizeof(struct fxs_agg_rec) == 8 + 8 + 16 + sizeof(struct fxs_agg_v
 #else
 _Static_assert(sizeof(struct fxs_futex_rec) == 88, "fxs_futex_rec layout");
 _Static_assert(sizeof(struct fxs_task_rec) == 56, "fxs_task_rec layout");
+#endif
+
+/*
+ * ---- rseq and UMCG (bpf/rseq.bpf.c, replay/rseq_model.h, replay/umcg_model.h,
+ * docs/rseq-umcg.md) ----
+ */
+
+/* Why a critical section aborted: what happened to the thread since its last rseq_update. */
+enum fxs_rseq_cause {
+	FXS_RSEQ_CAUSE_UNKNOWN = 0,   /* nothing seen: membarrier(RSEQ) IPI, or tracing began mid-way */
+	FXS_RSEQ_CAUSE_PREEMPTED = 1, /* switched out while runnable (sched_switch, not sleeping) */
+	FXS_RSEQ_CAUSE_MIGRATED = 2,  /* moved to another CPU (sched_migrate_task) */
+	FXS_RSEQ_CAUSE_SIGNAL = 3,    /* a signal was delivered (signal_deliver) */
+	FXS_RSEQ_CAUSE_BLOCKED = 4,   /* switched out while sleeping (e.g. a page fault that waited) */
+	FXS_RSEQ_NR_CAUSES = 5,
+};
+
+/* fxs_rseq_abort_rec.events: everything seen since the thread's last rseq_update. */
+#define FXS_RSEQ_EV_PREEMPTED 0x1
+#define FXS_RSEQ_EV_BLOCKED 0x2
+#define FXS_RSEQ_EV_MIGRATED 0x4
+#define FXS_RSEQ_EV_SIGNAL 0x8
+
+/* One rseq_ip_fixup: the kernel moved the thread from regs_ip to abort_ip. */
+struct fxs_rseq_abort_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u32 tgid;
+	__u32 tid;
+	__u64 start_ip;           /* the struct rseq_cs descriptor's fields */
+	__u64 post_commit_offset;
+	__u64 abort_ip;
+	__u64 regs_ip;            /* where the thread was inside the section */
+	__u16 cpu;                /* CPU the thread resumes on */
+	__u8 cause;               /* enum fxs_rseq_cause: signal, else migrated, else preempted, else blocked */
+	__u8 events;              /* FXS_RSEQ_EV_* */
+	__u32 signo;              /* last signal delivered since the last rseq_update, 0 if none */
+};
+
+/*
+ * Per-thread rseq counts: the value of the BPF hash map keyed by
+ * (tgid << 32 | tid), and the payload of FXS_REC_RSEQ_THREAD.
+ */
+struct fxs_rseq_counts {
+	__u64 first_ns;      /* when the thread was first seen: tells a reused tid apart */
+	__u64 updates;       /* rseq_update: returns to user after preemption/migration/signal */
+	__u64 aborts;        /* rseq_ip_fixup */
+	__u64 preempted;     /* switched out while runnable */
+	__u64 blocked;       /* switched out while sleeping */
+	__u64 migrated;
+	__u64 signals;
+	__u64 registrations; /* rseq(2) calls that registered (ret 0, flags 0) */
+};
+
+/* Cumulative counts of one thread; for a (tgid, tid, first_ns) the latest record wins. */
+struct fxs_rseq_thread_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u32 tgid;
+	__u32 tid;
+	struct fxs_rseq_counts c;
+	__u32 exited;        /* written at thread exit: these are the final counts */
+	__u32 pad;
+};
+
+/* One rseq(2) call (registration or unregistration), at its exit. */
+struct fxs_rseq_reg_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u32 tgid;
+	__u32 tid;
+	__u64 rseq;          /* struct rseq * argument */
+	__u32 len;
+	__u32 flags;         /* 1 = RSEQ_FLAG_UNREGISTER */
+	__u32 sig;
+	__s32 ret;
+};
+
+/* Named failure counters of the rseq capture (FXS_REC_RSEQ_STATS). */
+enum fxs_rseq_counter {
+	FXS_RSEQ_CNT_RINGBUF_DROP = 0, /* ring buffer full: an abort or registration lost */
+	FXS_RSEQ_CNT_MAP_FULL = 1,     /* per-thread map full: a thread not counted */
+	FXS_RSEQ_NR_COUNTERS = 4,
+};
+
+/* Written by the collector at every flush and at the end: the rseq capture ran. */
+struct fxs_rseq_stats_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u64 counters[FXS_RSEQ_NR_COUNTERS]; /* cumulative */
+};
+
+/*
+ * The symbol holding a critical section's start_ip, resolved by the collector
+ * from /proc/PID/maps and the mapped file's ELF symbols while the process ran.
+ * A NUL-terminated name follows; hdr.size is rounded up to a multiple of 8.
+ */
+struct fxs_rseq_sym_rec {
+	struct fxs_rec_hdr hdr;
+	__u32 tgid;
+	__u32 pad;
+	__u64 start_ip;
+	__u64 offset;        /* start_ip - symbol address */
+};
+
+/*
+ * UMCG (never merged into mainline; the Jan 2022 series): the umcg_task
+ * state word and the syscalls' flags. Decoded by replay/umcg_model.h.
+ */
+#define FXS_UMCG_TASK_NONE 0x0000
+#define FXS_UMCG_TASK_RUNNING 0x0001
+#define FXS_UMCG_TASK_RUNNABLE 0x0002
+#define FXS_UMCG_TASK_BLOCKED 0x0003
+#define FXS_UMCG_TASK_MASK 0x00ff
+#define FXS_UMCG_TF_PREEMPT 0x0100
+#define FXS_UMCG_TF_COND_WAIT 0x0200
+#define FXS_UMCG_TF_MASK 0xff00
+#define FXS_UMCG_CTL_REGISTER 0x00001
+#define FXS_UMCG_CTL_UNREGISTER 0x00002
+#define FXS_UMCG_CTL_WORKER 0x10000
+
+enum fxs_umcg_syscall {
+	FXS_UMCG_SC_CTL = 0,  /* umcg_ctl(u32 flags, struct umcg_task *self, clockid_t) */
+	FXS_UMCG_SC_WAIT = 1, /* umcg_wait(u32 flags, u64 timeout) */
+	FXS_UMCG_SC_KICK = 2, /* umcg_kick(u32 flags, pid_t tid) */
+};
+
+/* One umcg_* call, at enter (phase 0) or exit (phase 1), with the caller's umcg_task. */
+struct fxs_umcg_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u32 tgid;
+	__u32 tid;
+	__u64 arg;           /* umcg_ctl: self; umcg_wait: timeout; umcg_kick: target tid */
+	__u32 flags;         /* the call's flags argument */
+	__s32 ret;           /* at exit; 0 at enter */
+	__u32 state;         /* umcg_task.state: FXS_UMCG_TASK_* | FXS_UMCG_TF_* */
+	__u32 next_tid;      /* umcg_task.next_tid */
+	__u32 server_tid;    /* umcg_task.server_tid */
+	__u8 syscall;        /* enum fxs_umcg_syscall */
+	__u8 phase;          /* 0 enter, 1 exit */
+	__u8 task_read;      /* 1: state/next_tid/server_tid were read from user memory */
+	__u8 pad;
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(struct fxs_rseq_abort_rec) == 64, "fxs_rseq_abort_rec layout");
+static_assert(sizeof(struct fxs_rseq_counts) == 64, "fxs_rseq_counts layout");
+static_assert(sizeof(struct fxs_rseq_thread_rec) == 96, "fxs_rseq_thread_rec layout");
+static_assert(sizeof(struct fxs_rseq_reg_rec) == 48, "fxs_rseq_reg_rec layout");
+static_assert(sizeof(struct fxs_rseq_stats_rec) == 48, "fxs_rseq_stats_rec layout");
+static_assert(sizeof(struct fxs_rseq_sym_rec) == 32, "fxs_rseq_sym_rec layout");
+static_assert(sizeof(struct fxs_umcg_rec) == 56, "fxs_umcg_rec layout");
+#else
+_Static_assert(sizeof(struct fxs_rseq_abort_rec) == 64, "fxs_rseq_abort_rec layout");
+_Static_assert(sizeof(struct fxs_rseq_counts) == 64, "fxs_rseq_counts layout");
+_Static_assert(sizeof(struct fxs_rseq_thread_rec) == 96, "fxs_rseq_thread_rec layout");
+_Static_assert(sizeof(struct fxs_rseq_reg_rec) == 48, "fxs_rseq_reg_rec layout");
 #endif
 
 #endif /* FUTEXSCOPE_TRACE_ABI_H */

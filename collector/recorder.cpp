@@ -14,6 +14,7 @@
 #include "collector/bpf_session.h"
 #include "collector/child_process.h"
 #include "collector/machine_info.h"
+#include "collector/rseq_session.h"
 #include "replay/trace_writer.h"
 
 namespace fxs {
@@ -151,16 +152,21 @@ int run_record(const RecordOptions& opts) {
   CollectorRecords extra(w);
 
   Status write_status;
-  s.set_sink([&](const void* data, size_t size) {
+  RecordSink sink = [&](const void* data, size_t size) {
     Status st = w.append(data, size);
     if (!st.ok()) {
       write_status = st;
       return -1;  // stop draining: the disk is full or gone
     }
     return 0;
-  });
+  };
+  s.set_sink(sink);
 
   if (Status st = s.attach(); !st) return fail(st.message());
+  // rseq (collector/rseq_session.h): optional, its own BPF object, same config and sink.
+  std::unique_ptr<RseqSession> rseq = RseqSession::start_or_note(cfg, sink);
+  if (!opts.quiet && !kernel_has_umcg_tracepoints())
+    std::fprintf(stderr, "futexscope: UMCG is not captured: this kernel has no UMCG (never merged into mainline)\n");
   if (child) {
     if (Status st = child->release(); !st) {
       (void)w.close();
@@ -176,12 +182,14 @@ int run_record(const RecordOptions& opts) {
   while (true) {
     auto n = s.poll(100);
     if (!n) return fail(n.message());
+    if (rseq) rseq->consume();  // rseq
     if (!write_status.ok()) break;
     uint64_t now = monotonic_ns();
     if (now - last_flush >= 1000000000ull) {
       // At most a second of data is ever only in memory.
       Status st = opts.summary ? extra.aggregates(s) : Status{};
       if (st.ok()) st = extra.loss(s.counters(), false);
+      if (st.ok() && rseq) st = rseq->write_counts(w, false);  // rseq
       if (st.ok()) st = w.flush();
       if (!st.ok()) {
         write_status = st;
@@ -219,10 +227,12 @@ int run_record(const RecordOptions& opts) {
   if (write_status.ok()) {
     auto n = s.consume();
     if (!n) write_status = n.error();
+    if (rseq) rseq->consume();  // rseq
   }
   Status st = write_status;
   if (st.ok() && opts.summary) st = extra.aggregates(s);
   if (st.ok()) st = extra.loss(s.counters(), true);
+  if (st.ok() && rseq) st = rseq->write_counts(w, true);  // rseq
   if (st.ok()) st = extra.stop();
   Status closed = w.close();
   if (st.ok()) st = closed;

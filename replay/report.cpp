@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "replay/rseq_model.h"
 #include "replay/trace_reader.h"
 
 namespace fxs {
@@ -240,7 +241,9 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   if (!reader.ok()) return reader.error();
   FutexModel model;
   WakeModel wakes;
+  RseqModel rseq;  // rseq: replay/rseq_model.h
   Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
+    if (rseq.add(h)) return;  // rseq
     model.add(h);
     wakes.add(h);
   });
@@ -249,13 +252,19 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   // A read error ends the stream; report what was read before it.
   if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
   ReportData data = build_report(reader->header(), model, std::move(warns), &wakes);
+  RseqReport rseq_report = rseq.finish();  // rseq
+  data.warnings.insert(data.warnings.end(), rseq_report.warnings.begin(), rseq_report.warnings.end());
   for (const std::string& w : data.warnings) warnings << "futexscope: warning: " << w << '\n';
   warnings.flush();
   size_t top = opts.effective_top();
-  if (opts.format == ReportOptions::Format::kJson)
-    out << report_json(data, top).dump(2) << '\n';
-  else
+  if (opts.format == ReportOptions::Format::kJson) {
+    json j = report_json(data, top);
+    j["rseq"] = rseq_json(rseq_report);  // rseq
+    out << j.dump(2) << '\n';
+  } else {
     write_text_report(data, top, out);
+    write_rseq_text(rseq_report, top, out);  // rseq
+  }
   return {};
 }
 
