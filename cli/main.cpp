@@ -17,6 +17,7 @@ commands:
   record   record futex, futex2 activity into a trace file (root)
   report   print a recorded trace as text or JSON
   probe    show what this kernel supports and what will be captured
+  replay   open a recorded trace in a window: timeline per thread, futex table
 
 examples:
   sudo futexscope record -- ./my_program arg1      trace a command and its children
@@ -24,6 +25,7 @@ examples:
   sudo futexscope record --summary                 system-wide, in-kernel aggregation, Ctrl-C to stop
   futexscope report futexscope.fxs --top 10        the 10 futexes with the most wait time
   futexscope report futexscope.fxs --format json   machine-readable report
+  futexscope replay futexscope.fxs                 timeline and tables in a window
 
 Run `futexscope COMMAND --help` for a command's options.
 )HELP";
@@ -55,6 +57,7 @@ int main(int argc, char** argv) {
   if (cmd == "record") return fxs::cmd_record(argc - 1, argv + 1);
   if (cmd == "report") return fxs::cmd_report(argc - 1, argv + 1);
   if (cmd == "probe") return fxs::cmd_probe(argc - 1, argv + 1);
+  if (cmd == "replay") return fxs::cmd_replay(argc - 1, argv + 1);
   std::fprintf(stderr, "futexscope: unknown command '%s' (run `futexscope --help` for the list)\n",
                cmd.c_str());
   return 2;

@@ -1,0 +1,100 @@
+// `futexscope replay`: option parsing; the window is ui/app.cpp (built only
+// with FXS_BUILD_UI; without it, replay says so in one line).
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "cli/arg_parser.h"
+#include "cli/commands.h"
+#ifdef FXS_HAVE_UI
+#include "ui/app.h"
+#endif
+
+namespace fxs {
+namespace {
+
+constexpr const char* kHelp = R"HELP(usage: futexscope replay FILE [--screenshot PNG] [--frames N] [--bench-frames N] [--size WxH]
+
+Opens a recorded trace in a window: one timeline lane per thread with every
+futex call (waits as bars coloured by futex), a sortable futex table, the
+selected futex's wait-time histogram, and the trace's loss counters. The trace
+loads in the background; what is loaded is shown at once. Needs a display
+(X11 or Wayland); headless, run it under xvfb-run.
+
+  --screenshot PNG   load everything, render N frames, write the window to PNG, exit
+  --frames N         frames rendered before the screenshot (default 3)
+  --bench-frames N   load everything, render N frames panning and zooming across the
+                     whole trace, print load rate, memory per event and
+                     `frame_ms p50=X p99=Y`, exit
+  --size WxH         window size (default 1600x1000)
+
+Timeline: mouse wheel zooms, drag pans, click selects a call and its futex,
+Shift+wheel scrolls lanes; A/D or arrows pan, W/S zoom, Home fits, Space plays.
+
+examples:
+  futexscope replay app.fxs
+  xvfb-run -a -s "-screen 0 1600x1000x24" futexscope replay app.fxs --screenshot app.png
+)HELP";
+
+bool parse_int(const std::string& v, int lo, int hi, int& out) {
+  char* end = nullptr;
+  long n = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || *end || n < lo || n > hi) return false;
+  out = int(n);
+  return true;
+}
+
+}  // namespace
+
+int cmd_replay(int argc, char** argv) {
+  std::string file, screenshot, v;
+  int frames = 3, bench = 0, w = 1600, h = 1000;
+  ArgParser p(argc, argv, 1);
+  while (!p.done()) {
+    if (p.flag({"-h", "--help"})) {
+      std::fputs(kHelp, stdout);
+      return 0;
+    } else if (p.option({"--screenshot"}, screenshot)) {
+      if (p.error().empty() && screenshot.empty()) return usage_error("replay", "--screenshot needs a file name");
+    } else if (p.option({"--frames"}, v)) {
+      if (p.error().empty() && !parse_int(v, 1, 100000, frames))
+        return usage_error("replay", "bad --frames '" + v + "' (1..100000)");
+    } else if (p.option({"--bench-frames"}, v)) {
+      if (p.error().empty() && !parse_int(v, 1, 1000000, bench))
+        return usage_error("replay", "bad --bench-frames '" + v + "' (1..1000000)");
+    } else if (p.option({"--size"}, v)) {
+      if (!p.error().empty()) return usage_error("replay", p.error());
+      size_t x = v.find('x');
+      if (x == std::string::npos || !parse_int(v.substr(0, x), 200, 16384, w) ||
+          !parse_int(v.substr(x + 1), 150, 16384, h))
+        return usage_error("replay", "bad --size '" + v + "' (WxH, e.g. 1600x1000)");
+    } else if (p.is_option()) {
+      return usage_error("replay", "unknown option '" + p.peek() + "'");
+    } else if (file.empty()) {
+      file = p.take();
+    } else {
+      return usage_error("replay", "more than one trace file given");
+    }
+    if (!p.error().empty()) return usage_error("replay", p.error());
+  }
+  if (file.empty()) return usage_error("replay", "no trace file given");
+#ifdef FXS_HAVE_UI
+  ui::AppOptions o;
+  o.command = "replay";
+  o.trace_path = file;
+  o.screenshot_path = screenshot;
+  o.screenshot_frames = frames;
+  o.bench_frames = bench;
+  o.width = w;
+  o.height = h;
+  return ui::run_app(o);
+#else
+  (void)frames, (void)bench, (void)w, (void)h;
+  std::fprintf(stderr, "futexscope replay: this futexscope was built without the UI (configure with "
+                       "-DFXS_BUILD_UI=ON and install libimgui-dev libglfw3-dev libstb-dev); `futexscope "
+                       "report` reads the trace as text\n");
+  return 1;
+#endif
+}
+
+}  // namespace fxs

@@ -1,0 +1,339 @@
+// app.cpp: the window and the frame loop. Start-up and shutdown follow Dear
+// ImGui's example_glfw_opengl3 (GLFW, context, ImGui, backends; and the
+// reverse), wrapped in RAII so every early return cleans up.
+#include "ui/app.h"
+
+#include <GLFW/glfw3.h>
+#include <malloc.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "backends/imgui_impl_glfw.h"
+#include "backends/imgui_impl_opengl3.h"
+#include "imgui.h"
+#include "ui/ingest_worker.h"
+#include "ui/palette.h"
+#include "ui/screenshot.h"
+#include "ui/ui_state.h"
+
+namespace fxs::ui {
+
+namespace {
+
+std::string g_glfw_error;  // the last GLFW error, for the one-line message
+
+void on_glfw_error(int code, const char* what) {
+  g_glfw_error = std::string(what ? what : "unknown") + " (GLFW error " + std::to_string(code) + ")";
+}
+
+// Owns GLFW, the window and the ImGui context, torn down in reverse order.
+class Window {
+ public:
+  ~Window() {
+    if (imgui_gl_) ImGui_ImplOpenGL3_Shutdown();
+    if (imgui_glfw_) ImGui_ImplGlfw_Shutdown();
+    if (imgui_) ImGui::DestroyContext();
+    if (window_) glfwDestroyWindow(window_);
+    if (glfw_) glfwTerminate();
+  }
+
+  // Returns "" or what went wrong.
+  std::string open(const std::string& title, int w, int h, bool vsync, void* user) {
+    glfwSetErrorCallback(on_glfw_error);
+    if (!glfwInit()) return "cannot open the display: " + g_glfw_error;
+    glfw_ = true;
+    // GL 3.0 + GLSL 130, as the example does on Linux; llvmpipe provides it.
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+    window_ = glfwCreateWindow(w, h, title.c_str(), nullptr, nullptr);
+    if (!window_) return "cannot create an OpenGL 3.0 window: " + g_glfw_error;
+    glfwMakeContextCurrent(window_);
+    glfwSwapInterval(vsync ? 1 : 0);
+    glfwSetWindowUserPointer(window_, user);
+
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    imgui_ = true;
+    return {};
+  }
+  // After the app's own GLFW callbacks are installed: the backend chains to them.
+  void init_backends() {
+    ImGui_ImplGlfw_InitForOpenGL(window_, true);
+    imgui_glfw_ = true;
+    ImGui_ImplOpenGL3_Init("#version 130");
+    imgui_gl_ = true;
+  }
+  GLFWwindow* get() const { return window_; }
+
+ private:
+  bool glfw_ = false, imgui_ = false, imgui_glfw_ = false, imgui_gl_ = false;
+  GLFWwindow* window_ = nullptr;
+};
+
+// Input arrives through these (the ImGui backend chains to them), so an idle
+// window sleeps in glfwWaitEvents and redraws only on input or new data.
+struct InputFlag {
+  bool seen = true;
+};
+InputFlag* flag_of(GLFWwindow* w) { return static_cast<InputFlag*>(glfwGetWindowUserPointer(w)); }
+void install_input_callbacks(GLFWwindow* w) {
+  glfwSetCursorPosCallback(w, [](GLFWwindow* w, double, double) { flag_of(w)->seen = true; });
+  glfwSetMouseButtonCallback(w, [](GLFWwindow* w, int, int, int) { flag_of(w)->seen = true; });
+  glfwSetScrollCallback(w, [](GLFWwindow* w, double, double) { flag_of(w)->seen = true; });
+  glfwSetKeyCallback(w, [](GLFWwindow* w, int, int, int, int) { flag_of(w)->seen = true; });
+  glfwSetCharCallback(w, [](GLFWwindow* w, unsigned) { flag_of(w)->seen = true; });
+  glfwSetWindowFocusCallback(w, [](GLFWwindow* w, int) { flag_of(w)->seen = true; });
+  glfwSetCursorEnterCallback(w, [](GLFWwindow* w, int) { flag_of(w)->seen = true; });
+  glfwSetWindowSizeCallback(w, [](GLFWwindow* w, int, int) { flag_of(w)->seen = true; });
+  glfwSetWindowRefreshCallback(w, [](GLFWwindow* w) { flag_of(w)->seen = true; });
+}
+
+void setup_style() {
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // the layout is fixed; never write imgui.ini into the user's directory
+  // DejaVu Sans is on every Debian desktop (fonts-dejavu-core); the built-in
+  // 13 px bitmap font is the fallback.
+  const char* kFont = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+  if (access(kFont, R_OK) == 0) io.Fonts->AddFontFromFileTTF(kFont, 15.0f);
+  ImGui::StyleColorsDark();
+  ImGuiStyle& s = ImGui::GetStyle();
+  s.WindowRounding = 0;
+  s.FrameRounding = 3;
+  s.GrabRounding = 3;
+  s.TabRounding = 3;
+  s.ScrollbarRounding = 3;
+  s.FramePadding = ImVec2(7, 4);
+  s.ItemSpacing = ImVec2(8, 5);
+  s.CellPadding = ImVec2(6, 3);
+  s.WindowPadding = ImVec2(8, 8);
+  ImVec4* c = s.Colors;
+  c[ImGuiCol_WindowBg] = ImGui::ColorConvertU32ToFloat4(colors::kBackground);
+  c[ImGuiCol_ChildBg] = ImVec4(0, 0, 0, 0);
+  c[ImGuiCol_TableHeaderBg] = ImVec4(0.16f, 0.18f, 0.21f, 1);
+  c[ImGuiCol_TableRowBgAlt] = ImVec4(1, 1, 1, 0.03f);
+  c[ImGuiCol_Header] = ImVec4(0.26f, 0.42f, 0.62f, 0.55f);
+  c[ImGuiCol_HeaderHovered] = ImVec4(0.26f, 0.42f, 0.62f, 0.75f);
+  c[ImGuiCol_HeaderActive] = ImVec4(0.26f, 0.42f, 0.62f, 1.0f);
+}
+
+uint64_t rss_bytes() {
+  long pages = 0, resident = 0;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  size_t rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(v.size())));
+  return v[std::clamp<size_t>(rank, 1, v.size()) - 1];
+}
+
+// The bench's camera for frame i of n: three sweeps across the whole trace,
+// each zooming from the full trace to 1/10000 of it and back, so every frame
+// shows a different range at a different zoom.
+void bench_view(UiState& st, double total, int i, int n) {
+  double t = (static_cast<double>(i) + 0.5) / n;
+  double sweep = std::fmod(t * 3.0, 1.0);
+  double zoom = std::pow(10.0, -4.0 * std::sin(sweep * M_PI));  // 1 -> 1e-4 -> 1
+  st.view_span = std::max(total * zoom, 1000.0);
+  double centre = sweep * total;
+  st.view_start = centre - st.view_span / 2;
+}
+
+void draw_main_window(FrameContext& f) {
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->Pos);
+  ImGui::SetNextWindowSize(vp->Size);
+  ImGuiWindowFlags wf = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                        ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
+  ImGui::Begin("futexscope", nullptr, wf);
+  draw_controls(f);
+  float status_h = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.y;
+  float avail = ImGui::GetContentRegionAvail().y - status_h;
+  float timeline_h = std::max(180.0f, std::floor(avail * 0.56f));
+  ImGui::BeginChild("timeline", ImVec2(0, timeline_h), true, ImGuiWindowFlags_NoScrollWithMouse);
+  draw_timeline(f);
+  ImGui::EndChild();
+
+  float bottom_h = std::max(100.0f, ImGui::GetContentRegionAvail().y - status_h);
+  float w = ImGui::GetContentRegionAvail().x;
+  ImGui::BeginChild("futexes", ImVec2(std::floor(w * 0.58f), bottom_h), false);
+  draw_futexes(f);
+  ImGui::EndChild();
+  ImGui::SameLine();
+  ImGui::BeginChild("side", ImVec2(0, bottom_h), false);
+  if (ImGui::BeginTabBar("sidetabs")) {
+    if (ImGui::BeginTabItem("Futex")) {
+      draw_futex_detail(f);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Trace")) {
+      draw_trace_info(f);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Machine")) {
+      draw_capabilities(f);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::EndChild();
+  draw_status(f);
+  ImGui::End();
+}
+
+}  // namespace
+
+int run_app(const AppOptions& o) {
+  const std::string who = "futexscope " + o.command + ": ";
+  auto reader = TraceReader::open(o.trace_path);
+  if (!reader) {
+    std::fprintf(stderr, "%s%s\n", who.c_str(), reader.message().c_str());
+    return 1;
+  }
+  const char* display = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  if ((!display || !*display) && (!wayland || !*wayland)) {
+    std::fprintf(stderr,
+                 "%sno display (DISPLAY is not set): run it in a desktop session, or headless under "
+                 "xvfb-run -a -s \"-screen 0 %dx%dx24\" futexscope %s ...\n",
+                 who.c_str(), o.width, o.height, o.command.c_str());
+    return 1;
+  }
+  struct stat sb {};
+  uint64_t file_bytes = ::stat(o.trace_path.c_str(), &sb) == 0 && S_ISREG(sb.st_mode) ? uint64_t(sb.st_size) : 0;
+
+  const bool offscreen_job = !o.screenshot_path.empty() || o.bench_frames > 0;
+  InputFlag input;
+  Window win;
+  std::string title = "futexscope - " + o.trace_path;
+  if (std::string err = win.open(title, o.width, o.height, !offscreen_job, &input); !err.empty()) {
+    std::fprintf(stderr, "%s%s; run it in a desktop session or under xvfb-run\n", who.c_str(), err.c_str());
+    return 1;
+  }
+  install_input_callbacks(win.get());
+  win.init_backends();
+  setup_style();
+
+  // Memory per loaded event: RSS grown from here to the end of loading.
+  malloc_trim(0);
+  uint64_t rss_before = rss_bytes();
+
+  IngestWorker worker(std::move(*reader), file_bytes, o.follow);
+  worker.start([] { glfwPostEmptyEvent(); });
+
+  UiState st;
+  int frames_after_load = 0;
+  int bench_done = 0;
+  std::vector<double> bench_ms;
+  bool measured = false;
+  uint64_t seen_generation = UINT64_MAX;
+  int settle = 3;  // ImGui needs a frame or two to settle after any change
+  auto last_frame = std::chrono::steady_clock::now();
+  int status = 0;
+
+  while (!glfwWindowShouldClose(win.get())) {
+    IngestProgress progress = worker.progress();
+    uint64_t gen = worker.generation();
+    if (gen != seen_generation) settle = 3;
+    if (input.seen) settle = 3;
+    input.seen = false;
+    bool busy = offscreen_job || settle > 0 || st.playing || st.animate;
+    if (busy) {
+      glfwPollEvents();
+    } else {
+      glfwWaitEventsTimeout(1.0);  // wakes on input or glfwPostEmptyEvent from the worker
+      continue;                    // re-evaluate what changed before drawing
+    }
+    // While loading, ~30 frames per second is plenty and leaves the cores to the loader.
+    auto now = std::chrono::steady_clock::now();
+    if (!offscreen_job && !progress.done && !input.seen && now - last_frame < std::chrono::milliseconds(33)) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(33) - (now - last_frame));
+    }
+    double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_frame).count();
+    last_frame = std::chrono::steady_clock::now();
+    settle--;
+    seen_generation = gen;
+
+    if (progress.done && !measured) {
+      measured = true;
+      // Transient chunk buffers are gone by now; give their pages back so
+      // the RSS measures what the models keep.
+      malloc_trim(0);
+      if (o.bench_frames > 0) {
+        uint64_t rss_after = rss_bytes();
+        uint64_t calls = progress.calls;
+        double rate = progress.load_seconds > 0 ? double(calls) / progress.load_seconds : 0;
+        std::printf("load events=%llu seconds=%.3f rate=%.0f/s rss_delta_bytes=%llu bytes_per_event=%.1f\n",
+                    static_cast<unsigned long long>(calls), progress.load_seconds, rate,
+                    static_cast<unsigned long long>(rss_after > rss_before ? rss_after - rss_before : 0),
+                    calls ? double(rss_after > rss_before ? rss_after - rss_before : 0) / double(calls) : 0.0);
+        std::fflush(stdout);
+      }
+    }
+    if (st.playing) {
+      st.playhead += dt * st.speed * 1e9;
+      st.animate = true;
+    }
+    bool benching = o.bench_frames > 0 && progress.done;
+    auto t0 = std::chrono::steady_clock::now();
+    if (benching) {
+      std::lock_guard lk(worker.timeline_mutex());
+      double total = double(worker.timeline().last_ns() - worker.timeline().first_ns());
+      bench_view(st, std::max(total, 1000.0), bench_done, o.bench_frames);
+      st.fit_pending = false;
+    }
+
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    ImGui::NewFrame();
+    FrameContext f{worker, st, worker.futexes(), progress, o.trace_path, o.probe_text};
+    st.animate = false;
+    draw_main_window(f);
+    ImGui::Render();
+    int fw, fh;
+    glfwGetFramebufferSize(win.get(), &fw, &fh);
+    glViewport(0, 0, fw, fh);
+    ImVec4 bg = ImGui::ColorConvertU32ToFloat4(colors::kBackground);
+    glClearColor(bg.x, bg.y, bg.z, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+
+    if (!o.screenshot_path.empty() && progress.done && ++frames_after_load >= o.screenshot_frames) {
+      if (std::string err = write_framebuffer_png(o.screenshot_path, fw, fh); !err.empty()) {
+        std::fprintf(stderr, "%s%s\n", who.c_str(), err.c_str());
+        status = 1;
+      }
+      break;
+    }
+    glfwSwapBuffers(win.get());
+    if (benching) {
+      glFinish();  // llvmpipe rasterises asynchronously: count the pixels too
+      bench_ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      if (++bench_done >= o.bench_frames) {
+        std::printf("frame_ms p50=%.2f p99=%.2f frames=%d size=%dx%d\n", percentile(bench_ms, 50),
+                    percentile(bench_ms, 99), o.bench_frames, fw, fh);
+        break;
+      }
+    }
+  }
+  worker.stop();
+  for (const auto& w : worker.reader_warnings()) std::fprintf(stderr, "futexscope: warning: %s\n", w.c_str());
+  return status;
+}
+
+}  // namespace fxs::ui

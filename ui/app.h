@@ -1,0 +1,23 @@
+// app.h: the futexscope window (replay, live, ui). The only entry point of fxs_ui.
+#pragma once
+
+#include <string>
+
+namespace fxs::ui {
+
+struct AppOptions {
+  std::string command = "replay";   // for messages: "futexscope replay: ..."
+  std::string trace_path;
+  bool follow = false;              // the trace is still growing (live)
+  std::string screenshot_path;      // write a PNG after loading and exit
+  int screenshot_frames = 3;        // frames rendered after loading, before the PNG
+  int bench_frames = 0;             // > 0: render this many frames panning/zooming, print timings, exit
+  int width = 1600, height = 1000;  // window size
+  std::string probe_text;           // `probe` output to show (live), else empty
+};
+
+// Opens the window and runs until it is closed (or the screenshot/bench is
+// done). Prints one line on stderr for an error; returns the exit status.
+int run_app(const AppOptions& opts);
+
+}  // namespace fxs::ui

@@ -1,0 +1,185 @@
+#include "ui/ingest_worker.h"
+
+#include <pthread.h>
+
+#include <chrono>
+#include <utility>
+
+namespace fxs::ui {
+
+namespace {
+
+// How often the futex thread re-publishes statistics while loading:
+// FutexModel::finish() costs O(futexes + waits), so not after every chunk.
+constexpr auto kPublishEvery = std::chrono::milliseconds(400);
+// While following a growing file, how long to wait before polling again.
+constexpr auto kFollowPoll = std::chrono::milliseconds(50);
+
+void name_thread(const char* name) { pthread_setname_np(pthread_self(), name); }
+
+}  // namespace
+
+bool ChunkQueue::push(Chunk c) {
+  std::unique_lock lk(mu_);
+  cv_.wait(lk, [&] { return closed_ || q_.size() < capacity_; });
+  if (closed_) return false;
+  q_.push_back(std::move(c));
+  cv_.notify_all();
+  return true;
+}
+
+bool ChunkQueue::pop(Chunk& c) {
+  std::unique_lock lk(mu_);
+  cv_.wait(lk, [&] { return closed_ || !q_.empty(); });
+  if (q_.empty()) return false;
+  c = std::move(q_.front());
+  q_.pop_front();
+  cv_.notify_all();
+  return true;
+}
+
+void ChunkQueue::close() {
+  std::lock_guard lk(mu_);
+  closed_ = true;
+  cv_.notify_all();
+}
+
+IngestWorker::IngestWorker(TraceReader reader, uint64_t file_bytes, bool follow)
+    : reader_(std::move(reader)), header_(reader_.header()), file_bytes_(file_bytes), follow_(follow) {
+  reader_.follow(follow);
+  snapshot_ = std::make_shared<FutexSnapshot>();
+}
+
+IngestWorker::~IngestWorker() { stop(); }
+
+void IngestWorker::start(std::function<void()> wake_ui) {
+  wake_ui_ = std::move(wake_ui);
+  started_ = std::chrono::steady_clock::now();
+  reader_thread_ = std::thread([this] { read_loop(); });
+  timeline_thread_ = std::thread([this] { timeline_loop(); });
+  futex_thread_ = std::thread([this] { futex_loop(); });
+}
+
+void IngestWorker::stop() {
+  stop_ = true;
+  to_timeline_.close();
+  to_futexes_.close();
+  for (auto* t : {&reader_thread_, &timeline_thread_, &futex_thread_})
+    if (t->joinable()) t->join();
+}
+
+void IngestWorker::bump() {
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  if (wake_ui_) wake_ui_();
+}
+
+void IngestWorker::read_loop() {
+  name_thread("fxs-read");
+  size_t warnings_seen = 0;
+  while (!stop_) {
+    auto buf = std::make_shared<std::vector<uint8_t>>();
+    auto next = reader_.next_chunk(*buf);
+    bytes_read_ = reader_.bytes_read();
+    if (reader_.warnings().size() != warnings_seen) {
+      std::lock_guard lk(snap_mu_);
+      reader_warnings_ = reader_.warnings();
+      warnings_seen = reader_warnings_.size();
+    }
+    if (next == TraceReader::Next::kEnd) break;
+    if (next == TraceReader::Next::kAgain) {
+      std::this_thread::sleep_for(kFollowPoll);
+      continue;
+    }
+    ChunkQueue::Chunk chunk = std::move(buf);
+    if (!to_timeline_.push(chunk) || !to_futexes_.push(chunk)) break;
+  }
+  to_timeline_.close();
+  to_futexes_.close();
+}
+
+void IngestWorker::timeline_loop() {
+  name_thread("fxs-timeline");
+  ChunkQueue::Chunk chunk;
+  while (to_timeline_.pop(chunk)) {
+    {
+      std::lock_guard lk(timeline_mu_);
+      timeline_.add_records(chunk->data(), chunk->size());
+      calls_ = timeline_.calls();
+    }
+    chunk.reset();
+    bump();
+  }
+  if (consumers_done_.fetch_add(1) + 1 == 2) {
+    done_after_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::steady_clock::now() - started_)
+                         .count();
+  }
+  bump();
+}
+
+void IngestWorker::publish_futexes(FutexModel& model) {
+  auto s = std::make_shared<FutexSnapshot>();
+  s->futexes = model.finish();
+  FutexModel::rank(s->futexes);
+  s->counters = model.counters();
+  s->has_loss_record = model.has_loss_record();
+  s->summary = header_.summary || model.summary();
+  s->events = model.events();
+  s->duration_ns = model.duration_ns();
+  s->warnings = model.warnings();
+  {
+    std::lock_guard lk(snap_mu_);
+    snapshot_ = std::move(s);
+  }
+  bump();
+}
+
+void IngestWorker::futex_loop() {
+  name_thread("fxs-futexes");
+  FutexModel model;
+  auto last = std::chrono::steady_clock::now();
+  ChunkQueue::Chunk chunk;
+  bool dirty = false;
+  while (to_futexes_.pop(chunk)) {
+    model.add_records(chunk->data(), chunk->size());
+    chunk.reset();
+    dirty = true;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last >= kPublishEvery) {
+      publish_futexes(model);
+      last = std::chrono::steady_clock::now();
+      dirty = false;
+    }
+  }
+  if (dirty || model.events() == 0) publish_futexes(model);
+  if (consumers_done_.fetch_add(1) + 1 == 2) {
+    done_after_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::steady_clock::now() - started_)
+                         .count();
+  }
+  bump();
+}
+
+std::shared_ptr<const FutexSnapshot> IngestWorker::futexes() const {
+  std::lock_guard lk(snap_mu_);
+  return snapshot_;
+}
+
+std::vector<std::string> IngestWorker::reader_warnings() const {
+  std::lock_guard lk(snap_mu_);
+  return reader_warnings_;
+}
+
+IngestProgress IngestWorker::progress() const {
+  IngestProgress p;
+  p.bytes_read = bytes_read_.load();
+  p.file_bytes = file_bytes_;
+  p.calls = calls_.load();
+  int64_t done_us = done_after_us_.load();
+  p.done = done_us >= 0;
+  p.load_seconds = p.done ? static_cast<double>(done_us) / 1e6
+                          : std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  return p;
+}
+
+}  // namespace fxs::ui

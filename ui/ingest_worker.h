@@ -1,0 +1,124 @@
+// ingest_worker.h: loads a trace in the background while the UI draws what is
+// loaded so far.
+//
+// Three named threads form a pipeline, so the work spreads over the cores:
+//   fxs-read      TraceReader::next_chunk (read + zstd + framing checks)
+//   fxs-timeline  TimelineModel::add_records, chunk by chunk, under a mutex
+//                 the UI holds only while it draws the timeline
+//   fxs-futexes   FutexModel::add_records; publishes an immutable snapshot of
+//                 the per-futex statistics now and then and at the end
+// Chunks travel as shared, immutable buffers through two bounded queues.
+// With follow(true) (live mode) the reader polls a growing file until the
+// worker is stopped.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "replay/futex_model.h"
+#include "replay/timeline_model.h"
+#include "replay/trace_reader.h"
+
+namespace fxs::ui {
+
+// The per-futex statistics at one moment; never changes once published.
+struct FutexSnapshot {
+  std::vector<FutexStats> futexes;  // ranked by total wait (FutexModel::rank)
+  std::array<uint64_t, FXS_NR_COUNTERS> counters{};
+  bool has_loss_record = false;
+  bool summary = false;   // --summary aggregates (no per-call records)
+  uint64_t events = 0;
+  uint64_t duration_ns = 0;
+  std::vector<std::string> warnings;  // the model's
+};
+
+struct IngestProgress {
+  uint64_t bytes_read = 0;
+  uint64_t file_bytes = 0;   // 0 when unknown (a pipe or socket)
+  uint64_t calls = 0;        // calls in the timeline
+  bool done = false;         // every consumer has seen the end of the stream
+  double load_seconds = 0;   // from start() to done (or to now)
+};
+
+// A bounded queue of chunks; close() wakes everyone and makes pop() drain then fail.
+class ChunkQueue {
+ public:
+  using Chunk = std::shared_ptr<const std::vector<uint8_t>>;
+  explicit ChunkQueue(size_t capacity) : capacity_(capacity) {}
+  bool push(Chunk c);  // false once closed
+  bool pop(Chunk& c);  // false when closed and empty
+  void close();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Chunk> q_;
+  size_t capacity_;
+  bool closed_ = false;
+};
+
+class IngestWorker {
+ public:
+  IngestWorker(TraceReader reader, uint64_t file_bytes, bool follow);
+  ~IngestWorker();  // stops and joins
+  IngestWorker(const IngestWorker&) = delete;
+  IngestWorker& operator=(const IngestWorker&) = delete;
+
+  // `wake_ui` is called (from a worker thread) whenever new data was
+  // published, so an idle UI can redraw; it must be thread-safe.
+  void start(std::function<void()> wake_ui);
+  void stop();
+
+  const TraceHeader& header() const { return header_; }
+  // Hold this while reading timeline(); the timeline thread takes it per chunk.
+  std::mutex& timeline_mutex() const { return timeline_mu_; }
+  const TimelineModel& timeline() const { return timeline_; }
+  std::shared_ptr<const FutexSnapshot> futexes() const;
+  IngestProgress progress() const;
+  std::vector<std::string> reader_warnings() const;
+  // Increases whenever something new was published.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
+ private:
+  void read_loop();
+  void timeline_loop();
+  void futex_loop();
+  void publish_futexes(FutexModel& model);
+  void bump();
+
+  TraceReader reader_;
+  TraceHeader header_;
+  uint64_t file_bytes_;
+  bool follow_;
+  std::function<void()> wake_ui_;
+  std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<uint64_t> bytes_read_{0};
+  std::atomic<uint64_t> calls_{0};
+  std::atomic<int> consumers_done_{0};
+  std::chrono::steady_clock::time_point started_;
+  std::atomic<int64_t> done_after_us_{-1};
+
+  ChunkQueue to_timeline_{8}, to_futexes_{8};
+
+  mutable std::mutex timeline_mu_;
+  TimelineModel timeline_;
+
+  mutable std::mutex snap_mu_;
+  std::shared_ptr<const FutexSnapshot> snapshot_;
+  std::vector<std::string> reader_warnings_;
+
+  std::thread reader_thread_, timeline_thread_, futex_thread_;
+};
+
+}  // namespace fxs::ui

@@ -1,0 +1,112 @@
+// ui_state.h: what the views share: the visible time range, the replay
+// clock, the selection and the colour of each futex. Owned by the app, one
+// instance per window; no view keeps widget state of its own elsewhere.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "imgui.h"
+#include "ui/ingest_worker.h"
+
+namespace fxs::ui {
+
+struct FutexKey {
+  uint32_t tgid = 0;
+  uint64_t uaddr = 0;
+  bool operator==(const FutexKey& o) const { return tgid == o.tgid && uaddr == o.uaddr; }
+};
+struct FutexKeyHash {
+  size_t operator()(const FutexKey& k) const { return (k.uaddr * 0x9E3779B97F4A7C15ull) ^ k.tgid; }
+};
+
+struct UiState {
+  // Time is kept relative to `origin_ns` (the first call of the trace) in
+  // doubles: absolute boot-time nanoseconds would lose precision in a double.
+  uint64_t origin_ns = 0;
+  double view_start = 0;   // ns since origin at the left edge of the timeline
+  double view_span = 0;    // ns across the timeline; 0 = not fitted yet
+  bool fit_pending = true; // fit the whole trace once data arrives
+
+  // Replay: a playhead moving at `speed` x real time; the view follows it.
+  // While a replay is active, calls after the playhead are drawn faded.
+  bool replay_active = false;
+  bool playing = false;
+  float speed = 1.0f;
+  double playhead = 0;     // ns since origin
+
+  // Selection: a futex (from the table or a clicked call) and perhaps a call.
+  bool has_futex = false;
+  FutexKey futex;
+  size_t call_lane = SIZE_MAX;  // lane index of the selected call
+  uint64_t call_enter_ns = 0;   // its enter time (stable while lanes are re-sorted)
+  bool highlight_futex = true;  // dim other futexes in the timeline
+  bool scroll_table_to_futex = false;
+
+  // Colours: by rank in the latest futex snapshot, and by timeline futex index.
+  std::shared_ptr<const FutexSnapshot> ranked_from;
+  size_t colored_futexes = 0;  // timeline futexes with a colour computed
+  std::unordered_map<FutexKey, int, FutexKeyHash> rank;
+  std::vector<ImU32> timeline_colors;  // index: TimelineModel futex index
+  std::unordered_map<FutexKey, size_t, FutexKeyHash> stats_index;  // into ranked_from->futexes
+
+  // The futex table's row order (indexes into the snapshot), re-sorted when
+  // the sort column or the snapshot changes.
+  std::vector<uint32_t> table_order;
+  std::shared_ptr<const FutexSnapshot> table_sorted_from;
+
+  // Scratch for the timeline's per-lane items, reused every frame.
+  std::vector<TimelineItem> items;
+
+  // Set by views when something changed that needs another frame.
+  bool animate = false;
+
+  void select_futex(FutexKey k) {
+    has_futex = true;
+    futex = k;
+    scroll_table_to_futex = true;
+  }
+  // Zoom so [t0, t1] (ns since origin) fills the view with a margin.
+  void show_range(double t0, double t1) {
+    double span = std::max(t1 - t0, 1000.0);
+    view_span = span * 1.25;
+    view_start = t0 - span * 0.125;
+  }
+};
+
+// Everything a view needs for one frame.
+struct FrameContext {
+  const IngestWorker& data;
+  UiState& st;
+  std::shared_ptr<const FutexSnapshot> futexes;
+  IngestProgress progress;
+  const std::string& trace_path;
+  const std::string& probe_text;  // `probe` output when live, else empty
+};
+
+// Rebuilds colours when a new snapshot arrived or the timeline learned new futexes.
+// Needs the timeline mutex held.
+void update_colors(FrameContext& f);
+ImU32 color_of(const UiState& st, FutexKey k);
+// The statistics of a futex in the current snapshot, or nullptr.
+const FutexStats* stats_of(const FrameContext& f, FutexKey k);
+
+// The views, one per file (ui/view_*.cpp).
+void draw_controls(FrameContext& f);        // view_controls.cpp: play/pause, speed, seek, jump
+void draw_timeline(FrameContext& f);        // view_timeline.cpp
+void draw_futexes(FrameContext& f);         // view_futexes.cpp
+void draw_futex_detail(FrameContext& f);    // view_futex_detail.cpp
+void draw_status(FrameContext& f);          // view_status.cpp
+void draw_trace_info(FrameContext& f);      // view_status.cpp
+void draw_capabilities(FrameContext& f);    // view_capabilities.cpp
+
+// Formatting shared by the views.
+std::string format_time(double ns_since_origin);  // "1.234 567 s" style, for the time axis and tooltips
+const char* ret_meaning(int32_t ret);             // "EAGAIN", "ETIMEDOUT", ... or nullptr
+
+}  // namespace fxs::ui

@@ -1,0 +1,139 @@
+// view_futex_detail.cpp: the selected futex (the one with the most wait time
+// when nothing is selected): its counters, a log2 histogram of its wait
+// times, and the operations called on it.
+#include <algorithm>
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+#include "imgui.h"
+#include "replay/futex_ops.h"
+#include "replay/report.h"
+#include "ui/palette.h"
+#include "ui/ui_state.h"
+
+namespace fxs::ui {
+
+namespace {
+
+void histogram(const FutexStats& s, ImU32 color) {
+  size_t lo = FXS_HIST_BUCKETS, hi = 0;
+  uint64_t peak = 0;
+  for (size_t b = 0; b < FXS_HIST_BUCKETS; b++) {
+    if (!s.hist[b]) continue;
+    lo = std::min(lo, b);
+    hi = b;
+    peak = std::max(peak, s.hist[b]);
+  }
+  if (peak == 0) {
+    ImGui::TextDisabled("no timed waits on this futex");
+    return;
+  }
+  // At least 8 buckets wide so one spike still reads as a distribution.
+  while (hi - lo + 1 < 8) {
+    if (lo > 0) lo--;
+    if (hi - lo + 1 < 8 && hi + 1 < FXS_HIST_BUCKETS) hi++;
+  }
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  ImVec2 p = ImGui::GetCursorScreenPos();
+  float w = ImGui::GetContentRegionAvail().x, h = 110, label_h = ImGui::GetTextLineHeight() + 4;
+  size_t n = hi - lo + 1;
+  float bw = w / float(n);
+  ImGui::InvisibleButton("##hist", ImVec2(w, h + label_h));
+  bool hovered = ImGui::IsItemHovered();
+  float mx = ImGui::GetIO().MousePos.x;
+  dl->AddLine(ImVec2(p.x, p.y + h), ImVec2(p.x + w, p.y + h), colors::kGrid);
+  float last_label_x = -1e9f;
+  for (size_t i = 0; i < n; i++) {
+    size_t b = lo + i;
+    float x0 = p.x + float(i) * bw, x1 = x0 + bw - 2;
+    uint64_t v = s.hist[b];
+    float bh = v ? std::max(2.0f, h * float(double(v) / double(peak))) : 0;
+    bool hot = hovered && mx >= x0 && mx < x0 + bw;
+    if (v) dl->AddRectFilled(ImVec2(x0, p.y + h - bh), ImVec2(x1, p.y + h), hot ? faded(color, 1.0f) : faded(color, 0.8f));
+    if (hot) {
+      ImGui::BeginTooltip();
+      ImGui::Text("[%s, %s): %llu waits", format_ns(uint64_t{1} << b).c_str(), format_ns(uint64_t{1} << (b + 1)).c_str(),
+                  static_cast<unsigned long long>(v));
+      ImGui::EndTooltip();
+    }
+    std::string l = format_ns(uint64_t{1} << b);
+    if (x0 - last_label_x > ImGui::CalcTextSize(l.c_str()).x + 8) {
+      dl->AddLine(ImVec2(x0, p.y + h), ImVec2(x0, p.y + h + 3), colors::kDimText);
+      dl->AddText(ImVec2(x0, p.y + h + 3), colors::kDimText, l.c_str());
+      last_label_x = x0;
+    }
+  }
+  char peak_s[32];
+  std::snprintf(peak_s, sizeof peak_s, "%llu", static_cast<unsigned long long>(peak));
+  dl->AddText(ImVec2(p.x + w - ImGui::CalcTextSize(peak_s).x, p.y), colors::kDimText, peak_s);
+}
+
+}  // namespace
+
+void draw_futex_detail(FrameContext& f) {
+  const UiState& st = f.st;
+  const auto& fx = f.futexes->futexes;
+  if (fx.empty()) {
+    ImGui::TextDisabled(f.progress.done ? "no futexes in this trace" : "loading...");
+    return;
+  }
+  const FutexStats* s = st.has_futex ? stats_of(f, st.futex) : nullptr;
+  bool fallback = s == nullptr;
+  if (!s) s = &fx.front();
+  ImU32 color = color_of(st, {s->tgid, s->uaddr});
+  std::string pname;
+  {
+    std::lock_guard lk(f.data.timeline_mutex());
+    pname = std::string(f.data.timeline().process_name(s->tgid));
+  }
+  ImGui::ColorButton("##sw", ImGui::ColorConvertU32ToFloat4(color), ImGuiColorEditFlags_NoTooltip, ImVec2(14, 14));
+  ImGui::SameLine();
+  ImGui::Text("%s  %s  pid %u %s", format_uaddr(s->uaddr).c_str(), kind_name(s->kind), s->tgid, pname.c_str());
+  if (fallback) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("(most wait time; select another in the table)");
+  }
+  ImGui::Separator();
+  if (ImGui::BeginTable("counts", 4, ImGuiTableFlags_SizingStretchSame)) {
+    auto kv = [](const char* k, const std::string& v) {
+      ImGui::TableNextColumn();
+      ImGui::TextDisabled("%s", k);
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(v.c_str());
+    };
+    auto n = [](uint64_t v) { return std::to_string(v); };
+    bool timed = s->wait_samples > 0;
+    std::string est = s->percentiles_estimated ? " (est.)" : "";
+    kv("total wait", timed ? format_ns(s->wait_total_ns) : "-");
+    kv("waits", n(s->waits));
+    kv("max wait", timed ? format_ns(s->wait_max_ns) : "-");
+    kv("woken", n(s->woken));
+    kv("p50 wait", timed ? format_ns(s->wait_p50_ns) + est : "-");
+    kv("EAGAIN", n(s->eagain));
+    kv("p99 wait", timed ? format_ns(s->wait_p99_ns) + est : "-");
+    kv("timeouts", n(s->timeouts));
+    kv("threads", n(s->threads));
+    kv("interrupted", n(s->interrupted));
+    kv("", "");
+    kv("requeued", n(s->requeued));
+    ImGui::EndTable();
+  }
+  ImGui::Spacing();
+  ImGui::TextUnformatted("Wait time (log2 buckets, count per bucket)");
+  histogram(*s, color);
+  ImGui::Spacing();
+  ImGui::TextUnformatted("Operations");
+  if (ImGui::BeginTable("ops", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
+    for (unsigned op = 0; op < kNumOps; op++) {
+      if (!s->ops[op]) continue;
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(op_name(op));
+      ImGui::TableNextColumn();
+      ImGui::Text("%llu", static_cast<unsigned long long>(s->ops[op]));
+    }
+    ImGui::EndTable();
+  }
+}
+
+}  // namespace fxs::ui

@@ -1,0 +1,165 @@
+// view_futexes.cpp: every futex of the trace in a sortable table (total wait,
+// max wait, waits, wakes, kind, ...). Only the visible rows are built
+// (ImGuiListClipper), so 100K futexes cost what 30 do. Clicking a row selects
+// the futex: the timeline highlights its calls, the detail tab shows it.
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+#include "imgui.h"
+#include "replay/report.h"
+#include "ui/palette.h"
+#include "ui/ui_state.h"
+
+namespace fxs::ui {
+
+namespace {
+
+enum Col : ImGuiID { kColor, kAddr, kPid, kKind, kTotal, kMax, kP99, kWaits, kWoken, kEagain, kTimeouts, kOps, kThreads, kCols };
+
+// Sort key of column `c` for futex `f`; kinds sort by name.
+int compare(const FutexStats& a, const FutexStats& b, ImGuiID c) {
+  auto cmp = [](auto x, auto y) { return x < y ? -1 : x > y ? 1 : 0; };
+  switch (c) {
+    case kAddr: return cmp(a.uaddr, b.uaddr);
+    case kPid: return cmp(a.tgid, b.tgid);
+    case kKind: return std::string_view(kind_name(a.kind)).compare(kind_name(b.kind));
+    case kTotal: return cmp(a.wait_total_ns, b.wait_total_ns);
+    case kMax: return cmp(a.wait_max_ns, b.wait_max_ns);
+    case kP99: return cmp(a.wait_p99_ns, b.wait_p99_ns);
+    case kWaits: return cmp(a.waits, b.waits);
+    case kWoken: return cmp(a.woken, b.woken);
+    case kEagain: return cmp(a.eagain, b.eagain);
+    case kTimeouts: return cmp(a.timeouts, b.timeouts);
+    case kOps: return cmp(a.total_ops(), b.total_ops());
+    case kThreads: return cmp(a.threads, b.threads);
+    default: return 0;
+  }
+}
+
+void sort_rows(UiState& st, const FutexSnapshot& snap, const ImGuiTableSortSpecs* specs) {
+  const auto& fx = snap.futexes;
+  st.table_order.resize(fx.size());
+  for (uint32_t i = 0; i < fx.size(); i++) st.table_order[i] = i;
+  if (!specs || specs->SpecsCount == 0) return;  // the snapshot's rank: total wait, then ops
+  std::stable_sort(st.table_order.begin(), st.table_order.end(), [&](uint32_t x, uint32_t y) {
+    for (int i = 0; i < specs->SpecsCount; i++) {
+      const ImGuiTableColumnSortSpecs& s = specs->Specs[i];
+      int c = compare(fx[x], fx[y], s.ColumnUserID);
+      if (c != 0) return s.SortDirection == ImGuiSortDirection_Ascending ? c < 0 : c > 0;
+    }
+    return x < y;
+  });
+}
+
+void cell_ns(uint64_t ns, bool known) {
+  if (known) ImGui::TextUnformatted(format_ns(ns).c_str());
+  else ImGui::TextDisabled("-");
+}
+
+void cell_count(uint64_t n) {
+  if (n == 0) ImGui::TextDisabled("0");
+  else ImGui::Text("%llu", static_cast<unsigned long long>(n));
+}
+
+}  // namespace
+
+void draw_futexes(FrameContext& f) {
+  UiState& st = f.st;
+  const FutexSnapshot& snap = *f.futexes;
+  ImGui::Text("Futexes  %zu", snap.futexes.size());
+  ImGui::SameLine();
+  ImGui::TextDisabled("(click a row to select; click a header to sort)");
+  ImGui::SameLine(ImGui::GetContentRegionAvail().x - 190 + ImGui::GetCursorPosX());
+  ImGui::Checkbox("highlight selected", &st.highlight_futex);
+
+  ImGuiTableFlags tf = ImGuiTableFlags_Sortable | ImGuiTableFlags_SortMulti | ImGuiTableFlags_ScrollY |
+                       ImGuiTableFlags_ScrollX | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter |
+                       ImGuiTableFlags_BordersV | ImGuiTableFlags_Resizable | ImGuiTableFlags_Reorderable |
+                       ImGuiTableFlags_Hideable | ImGuiTableFlags_SizingFixedFit;
+  if (!ImGui::BeginTable("futex_table", kCols, tf)) return;
+  ImGui::TableSetupScrollFreeze(2, 1);
+  auto col = [](const char* name, ImGuiID id, ImGuiTableColumnFlags fl = 0) {
+    ImGui::TableSetupColumn(name, fl, 0.0f, id);
+  };
+  col("", kColor, ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_NoResize | ImGuiTableColumnFlags_WidthFixed);
+  col("futex", kAddr);
+  col("pid", kPid);
+  col("kind", kKind);
+  col("total wait", kTotal, ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending);
+  col("max wait", kMax, ImGuiTableColumnFlags_PreferSortDescending);
+  col("p99 wait", kP99, ImGuiTableColumnFlags_PreferSortDescending);
+  col("waits", kWaits, ImGuiTableColumnFlags_PreferSortDescending);
+  col("wakes", kWoken, ImGuiTableColumnFlags_PreferSortDescending);
+  col("EAGAIN", kEagain, ImGuiTableColumnFlags_PreferSortDescending);
+  col("timeouts", kTimeouts, ImGuiTableColumnFlags_PreferSortDescending);
+  col("calls", kOps, ImGuiTableColumnFlags_PreferSortDescending);
+  col("threads", kThreads, ImGuiTableColumnFlags_PreferSortDescending);
+  ImGui::TableHeadersRow();
+
+  ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
+  if ((specs && specs->SpecsDirty) || st.table_sorted_from != f.futexes) {
+    sort_rows(st, snap, specs);
+    st.table_sorted_from = f.futexes;
+    if (specs) specs->SpecsDirty = false;
+  }
+  float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2;
+  if (st.scroll_table_to_futex && st.has_futex) {
+    st.scroll_table_to_futex = false;
+    for (size_t r = 0; r < st.table_order.size(); r++) {
+      const FutexStats& s = snap.futexes[st.table_order[r]];
+      if (s.tgid == st.futex.tgid && s.uaddr == st.futex.uaddr) {
+        float y = float(r) * row_h, h = ImGui::GetWindowHeight() - row_h * 2;
+        if (y < ImGui::GetScrollY() || y > ImGui::GetScrollY() + h) ImGui::SetScrollY(y - h / 2);
+        break;
+      }
+    }
+  }
+
+  ImGuiListClipper clipper;
+  clipper.Begin(int(st.table_order.size()), row_h);
+  while (clipper.Step()) {
+    for (int r = clipper.DisplayStart; r < clipper.DisplayEnd; r++) {
+      const FutexStats& s = snap.futexes[st.table_order[size_t(r)]];
+      FutexKey key{s.tgid, s.uaddr};
+      ImGui::PushID(r);
+      ImGui::TableNextRow();
+      ImGui::TableSetColumnIndex(kColor);
+      ImGui::ColorButton("##sw", ImGui::ColorConvertU32ToFloat4(color_of(st, key)), ImGuiColorEditFlags_NoTooltip,
+                         ImVec2(12, ImGui::GetTextLineHeight() - 2));
+      ImGui::TableSetColumnIndex(kAddr);
+      bool selected = st.has_futex && st.futex == key;
+      if (ImGui::Selectable(format_uaddr(s.uaddr).c_str(), selected, ImGuiSelectableFlags_SpanAllColumns)) {
+        st.has_futex = true;
+        st.futex = key;
+      }
+      ImGui::TableSetColumnIndex(kPid);
+      ImGui::Text("%u", s.tgid);
+      ImGui::TableSetColumnIndex(kKind);
+      ImGui::TextUnformatted(kind_name(s.kind));
+      bool timed = s.wait_samples > 0;
+      ImGui::TableSetColumnIndex(kTotal);
+      cell_ns(s.wait_total_ns, timed);
+      ImGui::TableSetColumnIndex(kMax);
+      cell_ns(s.wait_max_ns, timed);
+      ImGui::TableSetColumnIndex(kP99);
+      cell_ns(s.wait_p99_ns, timed);
+      ImGui::TableSetColumnIndex(kWaits);
+      cell_count(s.waits);
+      ImGui::TableSetColumnIndex(kWoken);
+      cell_count(s.woken);
+      ImGui::TableSetColumnIndex(kEagain);
+      cell_count(s.eagain);
+      ImGui::TableSetColumnIndex(kTimeouts);
+      cell_count(s.timeouts);
+      ImGui::TableSetColumnIndex(kOps);
+      cell_count(s.total_ops());
+      ImGui::TableSetColumnIndex(kThreads);
+      cell_count(s.threads);
+      ImGui::PopID();
+    }
+  }
+  ImGui::EndTable();
+}
+
+}  // namespace fxs::ui

@@ -1,0 +1,308 @@
+// view_timeline.cpp: one lane per thread, every futex call as a bar coloured
+// by its futex. Waits that queued fill the lane; calls that did not block
+// (wakes, EAGAIN) are thin bars at its foot. Per frame and lane, two binary
+// searches find the visible calls and narrow ones fold into blocks of ~3 px
+// (TimelineModel::fold), so a frame costs the same for 1K or 100M calls.
+//
+// Mouse: wheel zooms at the cursor, drag pans, click selects a call (and its
+// futex), Shift+wheel scrolls lanes. Keys: A/D or Left/Right pan, W/S or
+// Up/Down zoom, Home fits, Esc clears the selection.
+#include <GLFW/glfw3.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <mutex>
+#include <string>
+
+#include "imgui.h"
+#include "replay/futex_model.h"
+#include "replay/futex_ops.h"
+#include "replay/report.h"
+#include "ui/palette.h"
+#include "ui/ui_state.h"
+
+namespace fxs::ui {
+
+namespace {
+
+constexpr float kLabelW = 200.0f;   // thread names column
+constexpr float kAxisH = 24.0f;
+constexpr float kLaneH = 34.0f;
+constexpr float kMinItemPx = 3.0f;  // narrower calls fold together
+
+// A tick step of 1, 2 or 5 x 10^k ns giving about `px` pixels between ticks.
+double nice_step(double ns_per_px, double px) {
+  double raw = ns_per_px * px;
+  double p = std::pow(10.0, std::floor(std::log10(std::max(raw, 1.0))));
+  for (double m : {1.0, 2.0, 5.0, 10.0})
+    if (m * p >= raw) return m * p;
+  return 10 * p;
+}
+
+// "120 ms", "1.5 ms", "250 us": the unit follows the tick step.
+std::string axis_label(double t, double step) {
+  double unit = step * 5 >= 1e9 ? 1e9 : step * 5 >= 1e6 ? 1e6 : step * 5 >= 1e3 ? 1e3 : 1;
+  const char* name = unit == 1e9 ? "s" : unit == 1e6 ? "ms" : unit == 1e3 ? "us" : "ns";
+  int decimals = std::max(0, int(std::ceil(-std::log10(step / unit) - 1e-9)));
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.*f %s", decimals, t / unit, name);
+  return buf;
+}
+
+std::string lane_label(const TimelineModel& tl, const TimelineLane& lane) {
+  std::string name(tl.thread_name(lane.tid));
+  if (name.empty()) name = "thread";
+  return name + "  " + std::to_string(lane.tid);
+}
+
+std::string return_text(const TimelineCall& c) {
+  if (const char* n = ret_meaning(c.ret)) return std::to_string(c.ret) + " (" + n + ")";
+  if (is_wake_op(c.opi) || is_requeue_op(c.opi))
+    return std::to_string(c.ret) + (c.ret == 1 ? " (woke 1 waiter)" : " (woke/requeued " + std::to_string(c.ret) + ")");
+  if (c.opi == FXS_OP_FUTEX2_WAITV) return std::to_string(c.ret) + " (woken by entry " + std::to_string(c.ret) + ")";
+  if (is_wait_op(c.opi)) return std::to_string(c.ret) + " (woken)";
+  return std::to_string(c.ret);
+}
+
+void call_tooltip(const FrameContext& f, const TimelineModel& tl, const TimelineLane& lane, const TimelineCall& c) {
+  const TimelineFutex& fx = tl.futexes()[c.futex];
+  const FutexStats* s = stats_of(f, {fx.tgid, fx.uaddr});
+  ImGui::ColorButton("##c", ImGui::ColorConvertU32ToFloat4(f.st.timeline_colors[c.futex]),
+                     ImGuiColorEditFlags_NoTooltip, ImVec2(12, 12));
+  ImGui::SameLine();
+  ImGui::Text("%s on %s", op_name(c.opi), format_uaddr(fx.uaddr).c_str());
+  ImGui::TextDisabled("futex: %s, pid %u%s%s", s ? kind_name(s->kind) : "?", fx.tgid,
+                      tl.process_name(fx.tgid).empty() ? "" : " ",
+                      std::string(tl.process_name(fx.tgid)).c_str());
+  ImGui::Text("thread     %s", lane_label(tl, lane).c_str());
+  ImGui::Text("entered    %s", format_time(double(c.enter_ns - f.st.origin_ns)).c_str());
+  if (c.flags & kCallEnterLost)
+    ImGui::TextColored(ImVec4(0.95f, 0.65f, 0.15f, 1), "duration   unknown (enter not recorded)");
+  else
+    ImGui::Text("duration   %s", format_ns(c.dur_ns()).c_str());
+  ImGui::Text("returned   %s", return_text(c).c_str());
+  if (c.nr_uaddrs) ImGui::Text("waitv      %u addresses", unsigned(c.nr_uaddrs));
+  if (s)
+    ImGui::TextDisabled("this futex: %llu waits, total %s, max %s",
+                        static_cast<unsigned long long>(s->waits), format_ns(s->wait_total_ns).c_str(),
+                        format_ns(s->wait_max_ns).c_str());
+}
+
+void draw_axis(ImDrawList* dl, ImVec2 a0, ImVec2 a1, const UiState& st, double ns_per_px, float lanes_bottom) {
+  dl->AddRectFilled(a0, a1, IM_COL32(30, 33, 38, 255));
+  double step = nice_step(ns_per_px, 120);
+  double minor = step / 5;
+  double first = std::floor(st.view_start / minor) * minor;
+  for (double t = first; t < st.view_start + st.view_span; t += minor) {
+    float x = a0.x + float((t - st.view_start) / ns_per_px);
+    if (x < a0.x) continue;
+    bool major = std::fabs(std::remainder(t, step)) < minor * 0.01;
+    dl->AddLine(ImVec2(x, a1.y - (major ? 8.0f : 4.0f)), ImVec2(x, a1.y), colors::kAxisText);
+    if (major) {
+      dl->AddLine(ImVec2(x, a1.y), ImVec2(x, lanes_bottom), colors::kGrid);
+      std::string s = axis_label(t, step);
+      dl->AddText(ImVec2(x + 3, a0.y + 3), colors::kAxisText, s.c_str());
+    }
+  }
+}
+
+void handle_input(UiState& st, ImVec2 area0, ImVec2 area1, double total, bool hovered) {
+  ImGuiIO& io = ImGui::GetIO();
+  double width = area1.x - area0.x;
+  double ns_per_px = st.view_span / width;
+  auto zoom_at = [&](double t_anchor, double factor) {
+    double span = std::clamp(st.view_span * factor, 100.0, std::max(total * 10, 1e4));
+    st.view_start = t_anchor - (t_anchor - st.view_start) * (span / st.view_span);
+    st.view_span = span;
+    st.fit_pending = false;
+  };
+  if (hovered && io.MouseWheel != 0 && !io.KeyShift) {
+    double t = st.view_start + (io.MousePos.x - area0.x) * ns_per_px;
+    zoom_at(t, std::pow(0.8, io.MouseWheel));
+  }
+  if (hovered && ImGui::IsMouseDragging(ImGuiMouseButton_Left, 2.0f)) {
+    st.view_start -= io.MouseDelta.x * ns_per_px;
+    ImGui::SetScrollY(ImGui::GetScrollY() - io.MouseDelta.y);
+    st.fit_pending = false;
+  }
+  if (io.WantTextInput) return;
+  auto key = [](int k) { return ImGui::IsKeyPressed(k, true); };
+  double centre = st.view_start + st.view_span / 2;
+  if (key(ImGui::GetKeyIndex(ImGuiKey_LeftArrow)) || key(GLFW_KEY_A)) {
+    st.view_start -= st.view_span * 0.1;
+    st.fit_pending = false;
+  }
+  if (key(ImGui::GetKeyIndex(ImGuiKey_RightArrow)) || key(GLFW_KEY_D)) {
+    st.view_start += st.view_span * 0.1;
+    st.fit_pending = false;
+  }
+  if (key(ImGui::GetKeyIndex(ImGuiKey_UpArrow)) || key(GLFW_KEY_W)) zoom_at(centre, 0.7);
+  if (key(ImGui::GetKeyIndex(ImGuiKey_DownArrow)) || key(GLFW_KEY_S)) zoom_at(centre, 1 / 0.7);
+  if (key(ImGui::GetKeyIndex(ImGuiKey_Home))) st.fit_pending = true;
+  if (key(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
+    st.call_lane = SIZE_MAX;
+    st.has_futex = false;
+  }
+}
+
+}  // namespace
+
+void draw_timeline(FrameContext& f) {
+  UiState& st = f.st;
+  std::lock_guard lk(f.data.timeline_mutex());
+  const TimelineModel& tl = f.data.timeline();
+  update_colors(f);
+  st.origin_ns = tl.first_ns();
+  double total = double(tl.last_ns() - tl.first_ns());
+
+  // Header: what the marks mean.
+  ImGui::TextUnformatted("Threads");
+  ImGui::SameLine(kLabelW);
+  ImGui::TextDisabled("bar = a wait that blocked, coloured by futex (table below)   thin = call that did not "
+                      "block (wake, EAGAIN)   translucent = calls folded at this zoom   wheel: zoom  drag: pan");
+  if (tl.calls() == 0) {
+    ImGui::Spacing();
+    if (!f.progress.done)
+      ImGui::TextDisabled("loading...");
+    else if (f.futexes && f.futexes->summary)
+      ImGui::TextWrapped("This trace was recorded with --summary: it holds per-futex aggregates, no individual "
+                         "calls, so there is no timeline. The futex table below has the statistics.");
+    else
+      ImGui::TextDisabled("no futex calls in this trace");
+    return;
+  }
+  if (st.fit_pending || st.view_span <= 0) {
+    st.view_span = std::max(total, 1000.0) * 1.02;
+    st.view_start = -std::max(total, 1000.0) * 0.01;
+  }
+
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  ImVec2 top = ImGui::GetCursorScreenPos();
+  float full_w = ImGui::GetContentRegionAvail().x;
+  float area_x0 = top.x + kLabelW;
+  float width = std::max(50.0f, full_w - kLabelW);
+  double ns_per_px = st.view_span / width;
+
+  // The axis stays put; the lanes below scroll vertically.
+  ImVec2 axis0(area_x0, top.y), axis1(area_x0 + width, top.y + kAxisH);
+  float lanes_h = ImGui::GetContentRegionAvail().y - kAxisH;
+  dl->AddText(ImVec2(top.x, top.y + 4), colors::kDimText, "time since first call");
+  ImGui::Dummy(ImVec2(full_w, kAxisH));
+  draw_axis(dl, axis0, axis1, st, ns_per_px, axis1.y + lanes_h);
+
+  ImGui::BeginChild("lanes", ImVec2(0, 0), false, ImGuiWindowFlags_NoScrollWithMouse);
+  ImDrawList* ldl = ImGui::GetWindowDrawList();
+  const auto& lanes = tl.lanes();
+  ImVec2 origin = ImGui::GetCursorScreenPos();
+  float scroll_y = ImGui::GetScrollY();
+  ImVec2 win0 = ImGui::GetWindowPos();
+  ImVec2 win_size = ImGui::GetWindowSize();
+  // Reserve the whole height so the child scrolls; one button takes the mouse.
+  ImGui::InvisibleButton("##lanes", ImVec2(std::max(1.0f, full_w), std::max(1.0f, float(lanes.size()) * kLaneH)));
+  bool hovered = ImGui::IsItemHovered();
+  ImGuiIO& io = ImGui::GetIO();
+  // A click is a release that did not drag (a drag pans).
+  bool clicked = hovered && ImGui::IsMouseReleased(ImGuiMouseButton_Left) && io.MouseDragMaxDistanceSqr[0] < 9.0f;
+  if (hovered && io.KeyShift && io.MouseWheel != 0) ImGui::SetScrollY(scroll_y - io.MouseWheel * kLaneH * 3);
+  if (ImGui::IsWindowHovered(ImGuiHoveredFlags_ChildWindows) || ImGui::IsWindowFocused()) {
+    handle_input(st, ImVec2(area_x0, win0.y), ImVec2(area_x0 + width, win0.y + win_size.y), total, hovered);
+    ns_per_px = st.view_span / width;
+  }
+
+  uint64_t t0 = st.origin_ns + uint64_t(std::max(0.0, st.view_start));
+  double end_rel = st.view_start + st.view_span;
+  uint64_t t1 = end_rel <= 0 ? st.origin_ns : st.origin_ns + uint64_t(end_rel) + 1;
+  uint64_t min_ns = uint64_t(std::max(1.0, kMinItemPx * ns_per_px));
+  auto x_of = [&](uint64_t t) {
+    return area_x0 + float((double(int64_t(t - st.origin_ns)) - st.view_start) / ns_per_px);
+  };
+  const double playhead_abs = double(st.origin_ns) + st.playhead;
+  ImVec2 mouse = io.MousePos;
+  size_t first_lane = size_t(std::max(0.0f, scroll_y / kLaneH));
+  size_t last_lane = std::min(lanes.size(), size_t((scroll_y + win_size.y) / kLaneH) + 1);
+  ldl->PushClipRect(win0, ImVec2(win0.x + win_size.x, win0.y + win_size.y), true);
+  bool tooltip_done = false;
+  for (size_t li = first_lane; li < last_lane; li++) {
+    const TimelineLane& lane = lanes[li];
+    float y0 = origin.y + float(li) * kLaneH, y1 = y0 + kLaneH;
+    ldl->AddRectFilled(ImVec2(top.x, y0), ImVec2(area_x0 + width, y1), li % 2 ? colors::kLaneOdd : colors::kLaneEven);
+    // Label: thread name and tid, then how long it waited in all.
+    std::string label = lane_label(tl, lane);
+    ldl->PushClipRect(ImVec2(top.x, y0), ImVec2(area_x0 - 6, y1), true);
+    ldl->AddText(ImVec2(top.x + 6, y0 + 2), colors::kAxisText, label.c_str());
+    std::string sub = "waited " + format_ns(lane.wait_ns) + "  (" + std::to_string(lane.calls.size()) + " calls)";
+    ldl->AddText(ImGui::GetFont(), ImGui::GetFontSize() * 0.85f, ImVec2(top.x + 6, y0 + 18), colors::kDimText, sub.c_str());
+    ldl->PopClipRect();
+
+    ldl->PushClipRect(ImVec2(area_x0, y0), ImVec2(area_x0 + width, y1), true);
+    st.items.clear();
+    TimelineModel::fold(lane, t0, t1, min_ns, st.items);
+    const TimelineItem* hover_item = nullptr;
+    for (const TimelineItem& it : st.items) {
+      const TimelineCall& c = lane.calls[it.longest];
+      float x0 = std::max(x_of(it.t0), area_x0 - 2);
+      float x1 = std::min(std::max(x_of(it.t1), x0 + 1), area_x0 + width + 2);
+      ImU32 col = st.timeline_colors[it.futex];
+      const TimelineFutex& fx = tl.futexes()[it.futex];
+      if (st.has_futex && st.highlight_futex && !(st.futex == FutexKey{fx.tgid, fx.uaddr})) col = dimmed(col);
+      if (st.replay_active && double(it.t0) > playhead_abs) col = faded(col, 0.25f);
+      bool queued = c.flags & kCallQueued;
+      float by0 = queued ? y0 + 3 : y1 - 10, by1 = y1 - 3;
+      if (it.count > 1) col = faded(col, queued ? 0.62f : 0.45f);
+      else if (!queued) col = faded(col, 0.8f);
+      ldl->AddRectFilled(ImVec2(x0, by0), ImVec2(x1, by1), col);
+      if (it.count == 1 && queued && x1 - x0 > 70) {
+        std::string text = std::string(op_name(c.opi)) + "  " + format_ns(c.dur_ns());
+        ldl->PushClipRect(ImVec2(x0, by0), ImVec2(x1, by1), true);
+        ldl->AddText(ImVec2(x0 + 4, by0 + 6), IM_COL32(15, 15, 20, 255), text.c_str());
+        ldl->PopClipRect();
+      }
+      if (li == st.call_lane && c.enter_ns == st.call_enter_ns)
+        ldl->AddRect(ImVec2(x0 - 1, by0 - 1), ImVec2(x1 + 1, by1 + 1), colors::kSelection, 0, 0, 2.0f);
+      if (hovered && mouse.y >= y0 && mouse.y < y1 && mouse.x >= x0 - 1 && mouse.x <= x1 + 1) hover_item = &it;
+    }
+    ldl->PopClipRect();
+
+    if (hover_item && !tooltip_done) {
+      tooltip_done = true;
+      const TimelineCall& c = lane.calls[hover_item->longest];
+      ImGui::BeginTooltip();
+      if (hover_item->count > 1) {
+        ImGui::Text("%u calls folded at this zoom (zoom in to see each)", hover_item->count);
+        ImGui::TextDisabled("%s .. %s", format_time(double(hover_item->t0 - st.origin_ns)).c_str(),
+                            format_time(double(hover_item->t1 - st.origin_ns)).c_str());
+        ImGui::Separator();
+        ImGui::TextDisabled("longest of those sampled:");
+      }
+      call_tooltip(f, tl, lane, c);
+      ImGui::EndTooltip();
+      if (clicked) {
+        st.call_lane = li;
+        st.call_enter_ns = c.enter_ns;
+        const TimelineFutex& fx = tl.futexes()[c.futex];
+        st.select_futex({fx.tgid, fx.uaddr});
+      }
+    } else if (clicked && mouse.y >= y0 && mouse.y < y1) {
+      st.call_lane = SIZE_MAX;  // a click on empty lane space clears the call
+    }
+  }
+
+  // Playhead and the time under the mouse.
+  if (st.replay_active || st.playing) {
+    float px = area_x0 + float((st.playhead - st.view_start) / ns_per_px);
+    if (px >= area_x0 && px <= area_x0 + width)
+      ldl->AddLine(ImVec2(px, win0.y), ImVec2(px, win0.y + win_size.y), colors::kPlayhead, 2.0f);
+  }
+  ldl->PopClipRect();
+  if (hovered && mouse.x >= area_x0) {
+    ldl->AddLine(ImVec2(mouse.x, win0.y), ImVec2(mouse.x, win0.y + win_size.y), IM_COL32(255, 255, 255, 60));
+    std::string s = format_time(st.view_start + (mouse.x - area_x0) * ns_per_px);
+    dl->AddRectFilled(ImVec2(mouse.x + 2, axis0.y + 1), ImVec2(mouse.x + 8 + ImGui::CalcTextSize(s.c_str()).x, axis1.y - 1),
+                      IM_COL32(60, 64, 72, 255));
+    dl->AddText(ImVec2(mouse.x + 5, axis0.y + 3), IM_COL32(255, 255, 255, 255), s.c_str());
+  }
+  ImGui::EndChild();
+}
+
+}  // namespace fxs::ui
