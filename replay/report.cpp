@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "replay/rseq_model.h"
+#include "replay/umcg_model.h"
 #include "replay/trace_reader.h"
 
 namespace fxs {
@@ -76,12 +77,20 @@ json futex_json(const ReportData::Futex& f) {
   json ops = json::object();
   for (unsigned i = 0; i < kNumOps; i++)
     if (s.ops[i]) ops[op_name(i)] = s.ops[i];
+  json herd = json::object();
+  for (const auto& [size, calls] : f.wakes.herd_sizes) herd[std::to_string(size)] = calls;
   json wakers = json::array();
   for (const WakeEdge& e : f.wakes.wakers)
     wakers.push_back({{"waker_tid", e.waker_tid}, {"waiter_tid", e.waiter_tid}, {"count", e.count}});
   return json{
       {"wakers", std::move(wakers)},
-      {"woken_by", {{"futex_wake", f.wakes.by_futex_call}, {"other", f.wakes.by_other}}},
+      {"woken_by",
+       {{"futex_wake", f.wakes.by_futex_wake},
+        {"timeout", f.wakes.by_timeout},
+        {"signal", f.wakes.by_signal},
+        {"other", f.wakes.by_other}}},
+      {"herd_sizes", herd},
+      {"empty_wakes", f.wakes.empty_wakes},
       {"wake_latency_ns",
        {{"samples", f.wakes.latency_samples},
         {"p50", f.wakes.latency_p50_ns},
@@ -158,9 +167,14 @@ void write_histogram(const FutexStats& s, std::ostream& out) {
 
 // Who woke the waiters: the top edges and the waking -> return latency.
 void write_wakes_text(const FutexWakes& w, std::ostream& out) {
-  if (!w.by_futex_call && !w.by_other) return;
-  out << "    woken by a futex wake " << w.by_futex_call << ", by something else (timer, signal) "
-      << w.by_other << '\n';
+  if (!w.herd_sizes.empty() || w.empty_wakes) {
+    out << "    herd sizes (woken per wake call)";
+    for (const auto& [size, calls] : w.herd_sizes) out << "  " << size << ":" << calls;
+    out << "  wakes that woke nobody " << w.empty_wakes << '\n';
+  }
+  if (!w.by_futex_wake && !w.by_timeout && !w.by_signal && !w.by_other) return;
+  out << "    waits ended by: futex wake " << w.by_futex_wake << "  timeout " << w.by_timeout
+      << "  signal " << w.by_signal << "  other " << w.by_other << '\n';
   if (w.latency_samples)
     out << "    woken -> returned  p50 " << format_ns(w.latency_p50_ns) << "  p99 "
         << format_ns(w.latency_p99_ns) << "  max " << format_ns(w.latency_max_ns) << '\n';
@@ -242,8 +256,9 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   FutexModel model;
   WakeModel wakes;
   RseqModel rseq;  // rseq: replay/rseq_model.h
+  UmcgModel umcg;  // UMCG: replay/umcg_model.h
   Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
-    if (rseq.add(h)) return;  // rseq
+    if (rseq.add(h) || umcg.add(h)) return;  // rseq, UMCG
     model.add(h);
     wakes.add(h);
   });
@@ -260,6 +275,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   if (opts.format == ReportOptions::Format::kJson) {
     json j = report_json(data, top);
     j["rseq"] = rseq_json(rseq_report);  // rseq
+    if (umcg.records()) j["umcg"] = umcg_json(umcg.finish(model.last_ts_ns()));  // UMCG: only when recorded
     out << j.dump(2) << '\n';
   } else {
     write_text_report(data, top, out);

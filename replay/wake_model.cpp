@@ -1,6 +1,7 @@
 #include "replay/wake_model.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "replay/futex_ops.h"
@@ -18,51 +19,146 @@ uint64_t nearest_rank(std::vector<uint64_t>& v, unsigned pct) {
 
 }  // namespace
 
+uint32_t WakeModel::futex_index(uint32_t tgid, uint64_t uaddr) {
+  auto [it, fresh] = index_.try_emplace(Key{tgid, uaddr}, uint32_t(futexes_.size()));
+  if (fresh) futexes_.emplace_back();
+  return it->second;
+}
+
 void WakeModel::add(const fxs_rec_hdr* h) {
   if (h->type == FXS_REC_WAKE && h->size >= sizeof(fxs_wake_rec)) {
     fxs_wake_rec w;
     std::memcpy(&w, h, sizeof(w));
-    wake_records_++;
-    const bool by_futex = w.waker_opi != FXS_OP_NONE;
-    // The waiter's own address; a futex_waitv waiter (no single address) is
-    // attributed to the address its waker's call named, in the same process.
-    uint64_t uaddr = w.wakee_uaddr;
-    if (!uaddr && by_futex && w.waker_tgid == w.wakee_tgid) uaddr = w.waker_uaddr;
-    if (!uaddr) {
-      unattributed_++;
-      return;
-    }
-    Key key{w.wakee_tgid, uaddr};
-    auto [it, fresh] = index_.try_emplace(key, futexes_.size());
-    if (fresh) {
-      futexes_.emplace_back();
-      keys_.push_back(key);
-    }
-    Accum& a = futexes_[it->second];
-    if (by_futex) {
-      a.out.by_futex_call++;
-      a.edges[(uint64_t(w.waker_tid) << 32) | w.wakee_tid]++;
-    } else {
-      a.out.by_other++;
-    }
-    if (w.wait_enter_ns) pending_[Key{w.wakee_tid, w.wait_enter_ns}] = Pending{it->second, w.ts_ns};
-    return;
-  }
-  if (h->type == FXS_REC_FUTEX && h->size >= sizeof(fxs_futex_rec) && !pending_.empty()) {
+    add_wake(w);
+  } else if (h->type == FXS_REC_FUTEX && h->size >= sizeof(fxs_futex_rec)) {
     fxs_futex_rec r;
     std::memcpy(&r, h, sizeof(r));
-    if (!r.enter_ns || !is_wait_op(r.opi)) return;
-    auto it = pending_.find(Key{r.tid, r.enter_ns});
-    if (it == pending_.end()) return;
-    if (r.exit_ns >= it->second.ts_ns)
-      futexes_[it->second.futex_tgid_uaddr_idx].latencies.push_back(r.exit_ns - it->second.ts_ns);
-    pending_.erase(it);
+    add_call(r, h);
+  }
+}
+
+void WakeModel::add_wake(const fxs_wake_rec& w) {
+  wake_records_++;
+  const bool by_wake_call =
+      w.waker_opi != FXS_OP_NONE && (is_wake_op(w.waker_opi) || is_requeue_op(w.waker_opi));
+  // The waiter's own address; a futex_waitv waiter (no single address) is
+  // attributed to the address its waker's call named, in the same process.
+  uint64_t uaddr = w.wakee_uaddr;
+  if (!uaddr && by_wake_call && w.waker_tgid == w.wakee_tgid) uaddr = w.waker_uaddr;
+  uint32_t futex = uaddr ? futex_index(w.wakee_tgid, uaddr) : kVectorWait;
+  wakes_.push_back({futex, w.wakee_tgid, w.waker_tid, w.wakee_tid, by_wake_call, w.ts_ns,
+                    w.wait_enter_ns});
+}
+
+void WakeModel::add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h) {
+  if (is_wait_op(r.opi)) {
+    WaitOutcome o = wait_outcome(r.ret);
+    if (!r.enter_ns || o == WaitOutcome::kEagain || o == WaitOutcome::kNotCounted) return;
+    WaitEnd& end = wait_ends_[Key{r.tid, r.enter_ns}];
+    end.exit_ns = r.exit_ns;
+    end.ret = r.ret;
+    end.tgid = r.tgid;
+    end.uaddr = r.opi == FXS_OP_FUTEX2_WAITV ? 0 : r.uaddr;
+    if (r.opi == FXS_OP_FUTEX2_WAITV) {
+      size_t n = std::min<size_t>(r.nr_uaddrs, (h->size - sizeof(r)) / sizeof(uint64_t));
+      end.vector.resize(n);
+      std::memcpy(end.vector.data(), reinterpret_cast<const uint8_t*>(h) + sizeof(r), n * sizeof(uint64_t));
+    }
+    return;
+  }
+  // Herd sizes: how many waiters each wake call woke on its first address.
+  uint64_t woken;
+  if (is_wake_op(r.opi)) {
+    woken = r.ret > 0 ? uint64_t(r.ret) : 0;
+  } else if (is_requeue_op(r.opi)) {
+    uint64_t nr_wake = r.opi == FXS_OP_FUTEX2_REQUEUE ? r.val3 : r.val;
+    woken = r.ret > 0 ? std::min<uint64_t>(uint64_t(r.ret), nr_wake) : 0;
+  } else {
+    return;
+  }
+  if (r.ret < 0) return;  // a failed call is not a wake
+  uint32_t futex = futex_index(r.tgid, r.uaddr);
+  FutexWakes& out = futexes_[futex].out;
+  if (woken) out.herd_sizes[woken]++;
+  else out.empty_wakes++;
+  if (woken && r.enter_ns) wake_calls_[futex].push_back({r.enter_ns, r.exit_ns, r.tid, woken});
+}
+
+// What ended the wait `w` woke, counted on futex `futex`.
+void WakeModel::classify(const Wake& w, uint32_t futex, const WaitEnd* end) {
+  Accum& a = futexes_[futex];
+  if (end && end->ret == kRetETIMEDOUT) {
+    a.out.by_timeout++;
+  } else if (end && is_interrupted(end->ret)) {
+    a.out.by_signal++;
+  } else if (w.by_wake_call) {
+    a.out.by_futex_wake++;
+    a.edges[(uint64_t(w.waker_tid) << 32) | w.waiter_tid]++;
+  } else {
+    a.out.by_other++;
+  }
+  if (end && end->exit_ns >= w.ts_ns) a.latencies.push_back(end->exit_ns - w.ts_ns);
+}
+
+// Waits that a wake call dequeued before they fell asleep produce no
+// sched_waking (the waiter was still running), yet the call counted them as
+// woken. Pair each such wait (returned >= 0, no wake record) with a wake call
+// on the same futex that overlapped it and still has unpaired wakes.
+void WakeModel::pair_unobserved_wakes() {
+  for (auto& [futex, calls] : wake_calls_)
+    std::sort(calls.begin(), calls.end(),
+              [](const WakeCall& a, const WakeCall& b) { return a.enter_ns < b.enter_ns; });
+  for (const auto& [key, end] : wait_ends_) {
+    if (end.paired || end.ret < 0 || !end.uaddr) continue;
+    auto idx = index_.find(Key{end.tgid, end.uaddr});
+    if (idx == index_.end()) continue;
+    auto calls = wake_calls_.find(idx->second);
+    if (calls == wake_calls_.end()) continue;
+    const uint64_t wait_enter = key.b;
+    std::vector<WakeCall>& v = calls->second;
+    // The earliest call that entered before the wait ended and left after it began.
+    auto first = std::lower_bound(v.begin(), v.end(), wait_enter,
+                                  [](const WakeCall& c, uint64_t t) { return c.exit_ns < t && c.enter_ns < t; });
+    for (auto c = first; c != v.end() && c->enter_ns <= end.exit_ns; ++c) {
+      if (!c->remaining || c->exit_ns < wait_enter) continue;
+      c->remaining--;
+      Accum& a = futexes_[idx->second];
+      a.out.by_futex_wake++;
+      a.edges[(uint64_t(c->tid) << 32) | uint32_t(key.a)]++;
+      break;
+    }
   }
 }
 
 void WakeModel::finish() {
+  for (const Wake& w : wakes_) {
+    auto it = w.wait_enter_ns ? wait_ends_.find(Key{w.waiter_tid, w.wait_enter_ns}) : wait_ends_.end();
+    WaitEnd* end = it == wait_ends_.end() ? nullptr : &it->second;
+    if (end) end->paired = true;
+    // The wake call that produced this record has one wake fewer left to pair.
+    if (w.by_wake_call && w.futex != kVectorWait) {
+      auto calls = wake_calls_.find(w.futex);
+      if (calls != wake_calls_.end())
+        for (WakeCall& c : calls->second)
+          if (c.tid == w.waker_tid && c.enter_ns <= w.ts_ns && w.ts_ns <= c.exit_ns && c.remaining) {
+            c.remaining--;
+            break;
+          }
+    }
+    if (w.futex != kVectorWait) {
+      classify(w, w.futex, end);
+    } else if (end && !end->vector.empty()) {
+      // A futex_waitv wait ended by a timeout or a signal ended on every address it named.
+      for (uint64_t uaddr : end->vector) classify(w, futex_index(w.tgid, uaddr), end);
+    } else {
+      unattributed_++;
+    }
+  }
+  pair_unobserved_wakes();
+  wakes_.clear();
+  wait_ends_.clear();
+  wake_calls_.clear();
   for (Accum& a : futexes_) {
-    a.out.wakers.clear();
     for (const auto& [k, n] : a.edges) a.out.wakers.push_back({uint32_t(k >> 32), uint32_t(k), n});
     std::sort(a.out.wakers.begin(), a.out.wakers.end(), [](const WakeEdge& x, const WakeEdge& y) {
       if (x.count != y.count) return x.count > y.count;

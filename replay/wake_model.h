@@ -1,12 +1,15 @@
 // Who woke whom: pairs each FXS_REC_WAKE (sched_waking of a thread inside a
-// futex wait) with the futex it waited on and with the wait's own record, so a
-// report can list waker -> waiter edges per futex and split the wait time into
-// "asleep until woken" and "woken until the syscall returned" (runqueue delay
-// plus kernel exit work).
+// futex wait) with the wait's own FXS_REC_FUTEX record, then classifies what
+// ended the wait: a futex wake-type call (an edge waker -> waiter), the wait's
+// timeout, a signal, or something else. Also: herd sizes (waiters woken per
+// wake call) and wake calls that woke nobody. Records may arrive in any order
+// (one ring buffer per CPU), so pairing happens in finish().
 #pragma once
 
 #include <cstddef>
+#include <climits>
 #include <cstdint>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -22,20 +25,24 @@ struct WakeEdge {
 
 struct FutexWakes {
   std::vector<WakeEdge> wakers;    // by count, descending
-  uint64_t by_futex_call = 0;      // woken by a thread in a futex wake-type call
-  uint64_t by_other = 0;           // woken by anything else: a timer, a signal
-  // Waking -> the waiter's syscall exit, for wakes paired with their wait.
+  uint64_t by_futex_wake = 0;      // ended by a thread in a futex wake-type call
+  uint64_t by_timeout = 0;         // the wait returned ETIMEDOUT
+  uint64_t by_signal = 0;          // the wait was interrupted
+  uint64_t by_other = 0;           // woken, but by none of the above (or the wait is unknown)
+  std::map<uint64_t, uint64_t> herd_sizes;  // waiters woken by one wake call -> calls
+  uint64_t empty_wakes = 0;        // wake calls that woke nobody
+  // Waking -> the waiter's syscall exit (runqueue delay plus kernel exit work).
   uint64_t latency_samples = 0;
   uint64_t latency_p50_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
 };
 
 class WakeModel {
  public:
-  // Takes FXS_REC_WAKE records, and FXS_REC_FUTEX records of waits (to pair them).
+  // Takes FXS_REC_WAKE and FXS_REC_FUTEX records; ignores the rest.
   void add(const fxs_rec_hdr* rec);
-  // Builds the per-futex results; call once after the last add().
+  // Pairs and classifies; call once after the last add().
   void finish();
-  // Wakes attributed to futex (tgid, uaddr), or nullptr.
+  // Results for futex (tgid, uaddr), or nullptr.
   const FutexWakes* find(uint32_t tgid, uint64_t uaddr) const;
   uint64_t wake_records() const { return wake_records_; }
   // Wakes whose futex could not be told (a futex_waitv waiter woken by a non-futex waker).
@@ -49,9 +56,23 @@ class WakeModel {
   struct KeyHash {
     size_t operator()(const Key& k) const { return size_t(k.a * 0x9E3779B97F4A7C15ull ^ k.b); }
   };
-  struct Pending {
-    uint64_t futex_tgid_uaddr_idx;  // index into futexes_
+  static constexpr uint32_t kVectorWait = UINT32_MAX;  // a futex_waitv waiter: futexes from its record
+  struct Wake {
+    uint32_t futex;        // index into futexes_, or kVectorWait
+    uint32_t tgid;
+    uint32_t waker_tid;
+    uint32_t waiter_tid;
+    bool by_wake_call;     // the waker was inside a futex wake-type call
     uint64_t ts_ns;
+    uint64_t wait_enter_ns;
+  };
+  struct WaitEnd {
+    uint64_t exit_ns;
+    int32_t ret;
+    uint32_t tgid;
+    uint64_t uaddr;                // 0 for futex_waitv
+    bool paired = false;           // a wake record named this wait
+    std::vector<uint64_t> vector;  // futex_waitv: every address it waited on
   };
   struct Accum {
     std::unordered_map<uint64_t, uint64_t> edges;  // (waker_tid << 32 | waiter_tid) -> count
@@ -59,11 +80,24 @@ class WakeModel {
     FutexWakes out;
   };
 
-  std::unordered_map<Key, size_t, KeyHash> index_;  // (tgid, uaddr) -> futexes_
-  std::vector<Key> keys_;
+  uint32_t futex_index(uint32_t tgid, uint64_t uaddr);
+  void add_wake(const fxs_wake_rec& w);
+  void add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h);
+  void classify(const Wake& w, uint32_t futex, const WaitEnd* end);
+  void pair_unobserved_wakes();
+
+  // A wake-type call that woke `remaining` waiters not yet paired with a wait.
+  struct WakeCall {
+    uint64_t enter_ns, exit_ns;
+    uint32_t tid;
+    uint64_t remaining;
+  };
+  std::unordered_map<uint32_t, std::vector<WakeCall>> wake_calls_;  // futexes_ index ->
+
+  std::unordered_map<Key, uint32_t, KeyHash> index_;  // (tgid, uaddr) -> futexes_
   std::vector<Accum> futexes_;
-  // A wake waiting for its wait's exit: (waiter tid, wait enter_ns) -> wake.
-  std::unordered_map<Key, Pending, KeyHash> pending_;
+  std::vector<Wake> wakes_;
+  std::unordered_map<Key, WaitEnd, KeyHash> wait_ends_;  // (tid, enter_ns) of waits that queued
   uint64_t wake_records_ = 0;
   uint64_t unattributed_ = 0;
 };

@@ -42,6 +42,9 @@ void Counts::add(const Counts &o)
 	requeued += o.requeued;
 	for (const auto &[k, n] : o.wakers)
 		wakers[k] += n;
+	for (const auto &[k, n] : o.herd_sizes)
+		herd_sizes[k] += n;
+	empty_wakes += o.empty_wakes;
 }
 
 void Tally::record_wakers(const void *uaddr, pid_t waker, pid_t waiter, long n)
@@ -96,8 +99,20 @@ void Tally::wait_outcome(Counts &c, long ret)
 		c.interrupted++;
 }
 
+// Herd size of one wake-type call that succeeded: the waiters it woke.
+static void count_herd(Counts &c, uint64_t woken, long ret)
+{
+	if (ret < 0)
+		return;
+	if (woken)
+		c.herd_sizes[woken]++;
+	else
+		c.empty_wakes++;
+}
+
 void Tally::requeue_outcome(Counts &c, uint64_t nr_wake, long ret)
 {
+	count_herd(c, ret > 0 ? std::min(static_cast<uint64_t>(ret), nr_wake) : 0, ret);
 	if (ret <= 0)
 		return;
 	const uint64_t r = static_cast<uint64_t>(ret);
@@ -140,6 +155,7 @@ void Tally::record_futex(const void *uaddr, int op, uint32_t val, uintptr_t /*va
 	case kFutexWake:
 	case kFutexWakeBitset:
 	case kFutexWakeOp:
+		count_herd(c, ret > 0 ? static_cast<uint64_t>(ret) : 0, ret);
 		if (ret > 0)
 			c.woken += static_cast<uint64_t>(ret);
 		break;
@@ -181,6 +197,7 @@ void Tally::record_wake2(const void *uaddr, long ret)
 	syscalls++;
 	Counts &c = at(uaddr);
 	c.ops[kOpFutex2Wake]++;
+	count_herd(c, ret > 0 ? static_cast<uint64_t>(ret) : 0, ret);
 	if (ret > 0)
 		c.woken += static_cast<uint64_t>(ret);
 }
@@ -405,6 +422,16 @@ std::string truth_json(const Tally &total, uint64_t elapsed_ns, uint64_t rate_op
 			      "},\"waits\":%" PRIu64 ",\"eagain\":%" PRIu64 ",\"timeouts\":%" PRIu64
 			      ",\"interrupted\":%" PRIu64 ",\"woken\":%" PRIu64 ",\"requeued\":%" PRIu64,
 			      c.waits, c.eagain, c.timeouts, c.interrupted, c.woken, c.requeued);
+		s += buf;
+		s += ",\"herd_sizes\":{";
+		bool first_herd = true;
+		for (const auto &[size, calls] : c.herd_sizes) {
+			std::snprintf(buf, sizeof(buf), "%s\"%" PRIu64 "\":%" PRIu64, first_herd ? "" : ",",
+				      size, calls);
+			s += buf;
+			first_herd = false;
+		}
+		std::snprintf(buf, sizeof(buf), "},\"empty_wakes\":%" PRIu64, c.empty_wakes);
 		s += buf;
 		if (!c.wakers.empty()) {
 			s += ",\"wakers\":[";

@@ -102,6 +102,10 @@ struct Counts {
 	uint64_t waits = 0, eagain = 0, timeouts = 0, interrupted = 0, woken = 0, requeued = 0;
 	// Who woke whom on this word, where the sample knows it: (waker tid, waiter tid) -> count.
 	std::map<std::pair<pid_t, pid_t>, uint64_t> wakers;
+	// Waiters woken per successful wake call (from its return value) -> calls; and
+	// wake calls that woke nobody.
+	std::map<uint64_t, uint64_t> herd_sizes;
+	uint64_t empty_wakes = 0;
 	void add(const Counts &o);
 };
 

@@ -85,8 +85,15 @@ void expect_matches_truth(const json& truth, const json& report) {
     for (const char* k : {"waits", "eagain", "timeouts", "interrupted", "woken", "requeued"})
       EXPECT_EQ((*f)[k], t[k]) << k << " of " << uaddr;
     // Who woke whom, where the sample knows it (per-event traces only).
-    if (t.contains("wakers") && !report.value("summary", false))
-      expect_same_wakers((*f)["wakers"], t["wakers"], uaddr);
+    if (!report.value("summary", false)) {
+      if (t.contains("wakers")) expect_same_wakers((*f)["wakers"], t["wakers"], uaddr);
+      // Herd sizes and empty wakes, from the sample's own wake return values.
+      EXPECT_EQ((*f)["herd_sizes"], t["herd_sizes"]) << "herd sizes of " << uaddr;
+      EXPECT_EQ((*f)["empty_wakes"], t["empty_wakes"]) << "empty wakes of " << uaddr;
+      // Every timed-out wait is attributed to its timeout, every interrupted one to the signal.
+      EXPECT_EQ((*f)["woken_by"]["timeout"], t["timeouts"]) << "waits ended by timeout on " << uaddr;
+      EXPECT_EQ((*f)["woken_by"]["signal"], t["interrupted"]) << "waits ended by a signal on " << uaddr;
+    }
     if (t["waits"].get<long>() > 0 && (*f).contains("wait_ns")) {
       EXPECT_GT((*f)["wait_ns"]["total"].get<long>(), 0) << uaddr;
       EXPECT_GE((*f)["wait_ns"]["max"].get<long>(), (*f)["wait_ns"]["p99"].get<long>()) << uaddr;
