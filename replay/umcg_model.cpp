@@ -1,0 +1,207 @@
+#include "replay/umcg_model.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+namespace fxs {
+
+std::string umcg_state_name(uint32_t state) {
+  static constexpr const char* kBase[] = {"NONE", "RUNNING", "RUNNABLE", "BLOCKED"};
+  uint32_t base = state & FXS_UMCG_TASK_MASK;
+  std::string s;
+  if (base < 4) {
+    s = kBase[base];
+  } else {
+    char buf[16];
+    std::snprintf(buf, sizeof(buf), "0x%" PRIx32, base);
+    s = buf;
+  }
+  if (state & FXS_UMCG_TF_PREEMPT) s += "|PREEMPT";
+  if (state & FXS_UMCG_TF_COND_WAIT) s += "|COND_WAIT";
+  uint32_t other = state & ~uint32_t(FXS_UMCG_TASK_MASK | FXS_UMCG_TF_PREEMPT | FXS_UMCG_TF_COND_WAIT);
+  if (other) {
+    char buf[24];
+    std::snprintf(buf, sizeof(buf), "|0x%" PRIx32, other);
+    s += buf;
+  }
+  return s;
+}
+
+const char* umcg_syscall_name(unsigned sc) {
+  switch (sc) {
+    case FXS_UMCG_SC_CTL: return "umcg_ctl";
+    case FXS_UMCG_SC_WAIT: return "umcg_wait";
+    case FXS_UMCG_SC_KICK: return "umcg_kick";
+    default: return "umcg_?";
+  }
+}
+
+const char* umcg_role_name(UmcgRole r) {
+  switch (r) {
+    case UmcgRole::kServer: return "server";
+    case UmcgRole::kWorker: return "worker";
+    default: return "unknown";
+  }
+}
+
+// The protocol's state machine (the Jan 2022 series, Documentation/userspace-api/umcg):
+//   NONE     -> RUNNING   a server registers (umcg_ctl REGISTER)
+//   NONE     -> RUNNABLE  a worker registers: queued for a server
+//   RUNNABLE -> RUNNING   a server switched to it (next_tid + umcg_wait), or a server woke
+//   RUNNING  -> BLOCKED   it blocked in the kernel (its server is told)
+//   BLOCKED  -> RUNNABLE  the kernel woke it: queued for a server again
+//   RUNNING  -> RUNNABLE  preempted (PREEMPT + umcg_kick) or it yielded (umcg_wait)
+//   RUNNING  -> NONE      it unregistered
+// Flag changes on one base state (PREEMPT or COND_WAIT set or cleared by user
+// space) are always allowed. Anything else means a lost event or a bug.
+bool umcg_transition_allowed(uint32_t from, uint32_t to) {
+  const uint32_t f = from & FXS_UMCG_TASK_MASK, t = to & FXS_UMCG_TASK_MASK;
+  if (f == t) return f <= FXS_UMCG_TASK_BLOCKED;
+  switch (f) {
+    case FXS_UMCG_TASK_NONE: return t == FXS_UMCG_TASK_RUNNING || t == FXS_UMCG_TASK_RUNNABLE;
+    case FXS_UMCG_TASK_RUNNABLE: return t == FXS_UMCG_TASK_RUNNING;
+    case FXS_UMCG_TASK_RUNNING:
+      return t == FXS_UMCG_TASK_BLOCKED || t == FXS_UMCG_TASK_RUNNABLE || t == FXS_UMCG_TASK_NONE;
+    case FXS_UMCG_TASK_BLOCKED: return t == FXS_UMCG_TASK_RUNNABLE;
+    default: return false;
+  }
+}
+
+void UmcgModel::observe(Acc& a, uint64_t ts, uint32_t state) {
+  UmcgTask& t = a.task;
+  if (a.has_state && !t.timeline.empty() && t.timeline.back().state == state) return;
+  if ((state & FXS_UMCG_TF_PREEMPT) &&
+      (t.timeline.empty() || !(t.timeline.back().state & FXS_UMCG_TF_PREEMPT)))
+    t.preempt_requests++;
+  if ((state & FXS_UMCG_TF_COND_WAIT) &&
+      (t.timeline.empty() || !(t.timeline.back().state & FXS_UMCG_TF_COND_WAIT)))
+    t.cond_waits++;
+  if (a.has_state) {
+    UmcgSegment& prev = t.timeline.back();
+    prev.end_ns = ts;
+    t.transitions++;
+    transitions_[{prev.state, state}]++;
+    if (!umcg_transition_allowed(prev.state, state)) t.unexpected++;
+  }
+  t.timeline.push_back({ts, ts, state});
+  a.has_state = true;
+}
+
+bool UmcgModel::add(const fxs_rec_hdr* h) {
+  if (h->type != FXS_REC_UMCG) return false;
+  records_++;
+  fxs_umcg_rec r;
+  if (h->size < sizeof(r)) {
+    malformed_++;
+    return true;
+  }
+  std::memcpy(&r, h, sizeof(r));
+  Acc& a = tasks_[{r.tgid, r.tid}];
+  UmcgTask& t = a.task;
+  t.tgid = r.tgid;
+  t.tid = r.tid;
+  if (r.ts_ns > a.last_ts) a.last_ts = r.ts_ns;
+  const unsigned sc = r.syscall < 3 ? r.syscall : 0;
+  if (r.phase == 0) {
+    t.calls[sc]++;
+    calls_[sc]++;
+  } else if (r.ret < 0) {
+    t.failed_calls++;
+    failed_++;
+  }
+  // Roles from registration (at enter: what the task asked for).
+  if (r.syscall == FXS_UMCG_SC_CTL && r.phase == 0) {
+    if (r.flags & FXS_UMCG_CTL_REGISTER)
+      t.role = (r.flags & FXS_UMCG_CTL_WORKER) ? UmcgRole::kWorker : UmcgRole::kServer;
+  }
+  if (r.syscall == FXS_UMCG_SC_CTL && r.phase == 1 && r.ret == 0) {
+    if (r.flags & FXS_UMCG_CTL_REGISTER) t.registered = true;
+    if (r.flags & FXS_UMCG_CTL_UNREGISTER) t.registered = false;
+  }
+  if (r.syscall == FXS_UMCG_SC_KICK && r.phase == 0) kicks_to_[uint32_t(r.arg)]++;
+  if (!r.task_read) {
+    unreadable_++;
+    return true;
+  }
+  observe(a, r.ts_ns, r.state);
+  if (r.server_tid && t.role != UmcgRole::kServer) t.server_tid = r.server_tid;
+  // A server entering umcg_wait with next_tid set switches to that worker.
+  if (r.syscall == FXS_UMCG_SC_WAIT && r.phase == 0 && r.next_tid && t.role != UmcgRole::kWorker)
+    edges_[{r.tid, r.next_tid}]++;
+  return true;
+}
+
+UmcgReport UmcgModel::finish(uint64_t end_ns) const {
+  UmcgReport r;
+  r.records = records_;
+  r.calls = calls_;
+  r.failed_calls = failed_;
+  r.unreadable = unreadable_;
+  r.malformed = malformed_;
+  for (const auto& [key, a] : tasks_) {
+    UmcgTask t = a.task;
+    if (!t.timeline.empty()) {
+      UmcgSegment& last = t.timeline.back();
+      last.end_ns = std::max(last.start_ns, end_ns ? end_ns : a.last_ts);
+    }
+    for (const UmcgSegment& s : t.timeline) {
+      uint32_t base = s.state & FXS_UMCG_TASK_MASK;
+      if (base < t.time_in_state_ns.size()) t.time_in_state_ns[base] += s.end_ns - s.start_ns;
+    }
+    if (auto it = kicks_to_.find(t.tid); it != kicks_to_.end()) t.kicks_received = it->second;
+    r.unexpected_transitions += t.unexpected;
+    r.tasks.push_back(std::move(t));
+  }
+  for (const auto& [k, n] : transitions_)
+    r.transitions.push_back({k.first, k.second, n, umcg_transition_allowed(k.first, k.second)});
+  for (const auto& [k, n] : edges_) r.server_worker.push_back({k.first, k.second, n});
+  return r;
+}
+
+nlohmann::json umcg_json(const UmcgReport& r) {
+  using nlohmann::json;
+  json tasks = json::array();
+  for (const UmcgTask& t : r.tasks) {
+    json timeline = json::array();
+    for (const UmcgSegment& s : t.timeline)
+      timeline.push_back({{"start_ns", s.start_ns}, {"end_ns", s.end_ns}, {"state", umcg_state_name(s.state)}});
+    tasks.push_back({{"pid", t.tgid},
+                     {"tid", t.tid},
+                     {"role", umcg_role_name(t.role)},
+                     {"registered", t.registered},
+                     {"server_tid", t.server_tid},
+                     {"time_ns",
+                      {{"NONE", t.time_in_state_ns[0]},
+                       {"RUNNING", t.time_in_state_ns[1]},
+                       {"RUNNABLE", t.time_in_state_ns[2]},
+                       {"BLOCKED", t.time_in_state_ns[3]}}},
+                     {"transitions", t.transitions},
+                     {"unexpected", t.unexpected},
+                     {"preempt_requests", t.preempt_requests},
+                     {"cond_waits", t.cond_waits},
+                     {"kicks_received", t.kicks_received},
+                     {"timeline", std::move(timeline)}});
+  }
+  json transitions = json::array();
+  for (const UmcgTransition& t : r.transitions)
+    transitions.push_back({{"from", umcg_state_name(t.from)},
+                           {"to", umcg_state_name(t.to)},
+                           {"count", t.count},
+                           {"allowed", t.allowed}});
+  json edges = json::array();
+  for (const UmcgEdge& e : r.server_worker)
+    edges.push_back({{"server_tid", e.server_tid}, {"worker_tid", e.worker_tid}, {"count", e.count}});
+  return {{"records", r.records},
+          {"calls", {{"umcg_ctl", r.calls[0]}, {"umcg_wait", r.calls[1]}, {"umcg_kick", r.calls[2]}}},
+          {"failed_calls", r.failed_calls},
+          {"unreadable", r.unreadable},
+          {"malformed", r.malformed},
+          {"unexpected_transitions", r.unexpected_transitions},
+          {"tasks", std::move(tasks)},
+          {"transitions", std::move(transitions)},
+          {"server_worker", std::move(edges)}};
+}
+
+}  // namespace fxs
