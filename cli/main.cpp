@@ -18,6 +18,7 @@ commands:
   report   print a recorded trace as text or JSON
   probe    show what this kernel supports and what will be captured
   replay   open a recorded trace in a window: timeline per thread, futex table
+  export   write a recorded trace as Chrome trace-event JSON (Perfetto)
 
 examples:
   sudo futexscope record -- ./my_program arg1      trace a command and its children
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
   if (cmd == "report") return fxs::cmd_report(argc - 1, argv + 1);
   if (cmd == "probe") return fxs::cmd_probe(argc - 1, argv + 1);
   if (cmd == "replay") return fxs::cmd_replay(argc - 1, argv + 1);
+  if (cmd == "export") return fxs::cmd_export(argc - 1, argv + 1);
   std::fprintf(stderr, "futexscope: unknown command '%s' (run `futexscope --help` for the list)\n",
                cmd.c_str());
   return 2;

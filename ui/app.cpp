@@ -164,7 +164,8 @@ void draw_main_window(FrameContext& f) {
   draw_controls(f);
   float status_h = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.y;
   float avail = ImGui::GetContentRegionAvail().y - status_h;
-  float timeline_h = std::max(180.0f, std::floor(avail * 0.56f));
+  // As tall as the lanes need, up to 56% of the window: the tables get the rest.
+  float timeline_h = std::max(180.0f, std::floor(std::min(avail * 0.56f, timeline_content_height(f))));
   ImGui::BeginChild("timeline", ImVec2(0, timeline_h), true, ImGuiWindowFlags_NoScrollWithMouse);
   draw_timeline(f);
   ImGui::EndChild();

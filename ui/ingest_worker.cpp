@@ -3,6 +3,7 @@
 #include <pthread.h>
 
 #include <chrono>
+#include <cstring>
 #include <utility>
 
 namespace fxs::ui {
@@ -134,6 +135,20 @@ void IngestWorker::publish_futexes(FutexModel& model) {
   bump();
 }
 
+// FutexModel::add_records() minus the rseq and UMCG records (types from
+// FXS_REC_RSEQ_ABORT up): those belong to their own models, and the futex
+// model would count them as unknown and warn. The framing was checked by
+// the reader.
+static void add_futex_records(FutexModel& model, const uint8_t* data, size_t size) {
+  for (size_t off = 0; size - off >= sizeof(fxs_rec_hdr);) {
+    fxs_rec_hdr h;
+    std::memcpy(&h, data + off, sizeof h);
+    if (h.size < sizeof h || h.size > size - off) break;
+    if (h.type < FXS_REC_RSEQ_ABORT) model.add(reinterpret_cast<const fxs_rec_hdr*>(data + off));
+    off += h.size;
+  }
+}
+
 void IngestWorker::futex_loop() {
   name_thread("fxs-futexes");
   FutexModel model;
@@ -141,7 +156,7 @@ void IngestWorker::futex_loop() {
   ChunkQueue::Chunk chunk;
   bool dirty = false;
   while (to_futexes_.pop(chunk)) {
-    model.add_records(chunk->data(), chunk->size());
+    add_futex_records(model, chunk->data(), chunk->size());
     chunk.reset();
     dirty = true;
     auto now = std::chrono::steady_clock::now();

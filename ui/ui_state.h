@@ -99,6 +99,7 @@ const FutexStats* stats_of(const FrameContext& f, FutexKey k);
 // The views, one per file (ui/view_*.cpp).
 void draw_controls(FrameContext& f);        // view_controls.cpp: play/pause, speed, seek, jump
 void draw_timeline(FrameContext& f);        // view_timeline.cpp
+float timeline_content_height(const FrameContext& f);  // what draw_timeline() needs to show every lane
 void draw_futexes(FrameContext& f);         // view_futexes.cpp
 void draw_futex_detail(FrameContext& f);    // view_futex_detail.cpp
 void draw_status(FrameContext& f);          // view_status.cpp

@@ -148,6 +148,17 @@ void handle_input(UiState& st, ImVec2 area0, ImVec2 area1, double total, bool ho
 
 }  // namespace
 
+float timeline_content_height(const FrameContext& f) {
+  size_t lanes;
+  {
+    std::lock_guard lk(f.data.timeline_mutex());
+    lanes = f.data.timeline().lanes().size();
+  }
+  const ImGuiStyle& s = ImGui::GetStyle();
+  return ImGui::GetTextLineHeightWithSpacing() + kAxisH + float(lanes) * kLaneH + s.WindowPadding.y * 2 +
+         s.ItemSpacing.y * 2 + 2;
+}
+
 void draw_timeline(FrameContext& f) {
   UiState& st = f.st;
   std::lock_guard lk(f.data.timeline_mutex());
