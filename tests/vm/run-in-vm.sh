@@ -9,6 +9,7 @@ usage() {
 usage: tests/vm/run-in-vm.sh [--nodes N] [--kernel VERSION|PATH] [--mem MB]
                              [--timeout SECONDS] [--bin FILE|DIR]... [--verbose]
                              -- COMMAND [ARGS...]
+       tests/vm/run-in-vm.sh [--kernel VERSION|PATH] --prepare
 
 Boots a Debian kernel under qemu-system-x86_64 (KVM if /dev/kvm is usable, else
 TCG) with N NUMA nodes of one CPU each, and runs COMMAND in it as root, in the
@@ -28,6 +29,8 @@ the exit status is COMMAND's, 124 if the VM timed out, 125 if it died first.
                    executable directly in DIR) into the guest; COMMAND itself
                    is always looked at. busybox provides the usual commands.
   --verbose        show the guest's console (boot log) on stderr
+  --prepare        only download and unpack the kernel into the cache (needs
+                   the Debian package mirror once; later runs work offline)
 
 Environment: VM_EXTRA_DIR (more shared directories), VM_ENV (names of more
 variables to pass in; FXS_* are always passed), FXS_VM_ACCEL=tcg (no KVM),
@@ -44,6 +47,7 @@ KERNEL=6.1
 MEM=1024
 TIMEOUT=300
 VERBOSE=0
+PREPARE=0
 BINS=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -58,12 +62,13 @@ while [ $# -gt 0 ]; do
 	--bin) BINS+=("${2:?}"); shift 2 ;;
 	--bin=*) BINS+=("${1#*=}"); shift ;;
 	--verbose | -v) VERBOSE=1; shift ;;
+	--prepare) PREPARE=1; shift ;;
 	-h | --help) usage; exit 0 ;;
 	--) shift; break ;;
 	*) usage >&2; die "unknown argument '$1' (the command goes after --)" ;;
 	esac
 done
-[ $# -gt 0 ] || { usage >&2; die "no COMMAND given"; }
+[ $# -gt 0 ] || [ "$PREPARE" = 1 ] || { usage >&2; die "no COMMAND given"; }
 [[ "$NODES" =~ ^[1-8]$ ]] || die "--nodes must be 1..8"
 [[ "$MEM" =~ ^[0-9]+$ ]] && [ "$MEM" -ge $((128 * NODES)) ] || die "--mem must be at least $((128 * NODES)) (MB)"
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "--timeout must be a number of seconds"
@@ -87,7 +92,7 @@ GUEST_MODULES=(virtio_pci 9pnet_virtio 9p)
 # in-guest decompressor would take ~9 s of the boot.
 extract_vmlinux() {
 	local in=$1 out=$2 magic tool off
-	for magic in xz:'\xfd7zXZ\x00' zstd:'\x28\xb5\x2f\xfd' gzip:'\x1f\x8b\x08'; do
+	for magic in xz:'\xfd7zXZ' zstd:'\x28\xb5\x2f\xfd' gzip:'\x1f\x8b\x08'; do
 		tool=${magic%%:*}
 		off=$(LC_ALL=C grep -abo "$(printf "${magic#*:}")" "$in" | head -n1 | cut -d: -f1)
 		[ -n "$off" ] || continue
@@ -151,7 +156,7 @@ cached_kernel() {
 	[ -d "$CACHE/kernels" ] || return 0
 	find "$CACHE/kernels" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' |
 		grep -E "^${spec//./\\.}([.-].*)?-amd64$" | grep -vE -- '-(cloud|rt)-amd64$' |
-		sort -V | tail -n1
+		sort -V | tail -n1 || true
 }
 
 # Package name for a kernel spec: exact "6.1.0-56-amd64" or newest of "6.1".
@@ -235,6 +240,10 @@ resolve_kernel() {
 
 resolve_kernel "$KERNEL"
 KVER=$(basename "$KDIR")
+if [ "$PREPARE" = 1 ]; then
+	note "kernel $KVER ready in $KDIR"
+	exit 0
+fi
 
 # ---- Shares: results dir + cwd + $VM_EXTRA_DIR, at the same paths. ----------
 
