@@ -7,6 +7,7 @@ PKGS=(
   libdw-dev libgtest-dev nlohmann-json3-dev
   libimgui-dev libglfw3-dev libstb-dev xvfb libgl1-mesa-dri xauth
   linux-perf bpftrace
+  qemu-system-x86 busybox-static xz-utils
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -17,4 +18,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+# The VM tests' kernel (Debian 6.1, unpacked into /var/cache/futexscope-vm, the
+# host's boot setup untouched), fetched now so that the tests need no network.
+if [ "$(id -u)" -eq 0 ]; then
+  "$(dirname "$0")/../tests/vm/run-in-vm.sh" --prepare ||
+    echo "install-deps: warning: no VM kernel yet; tests/vm/run-in-vm.sh fetches it on first use" >&2
 fi
