@@ -113,6 +113,8 @@ Result<std::unique_ptr<RseqSession>> RseqSession::start(const SessionConfig& cfg
 }
 
 std::unique_ptr<RseqSession> RseqSession::start_or_note(const SessionConfig& cfg, RecordSink sink) {
+  // FXS_NO_RSEQ=1: futex capture only (benchmarks isolate the rseq programs' cost with it).
+  if (const char* off = getenv("FXS_NO_RSEQ"); off && *off && std::strcmp(off, "0") != 0) return nullptr;
   auto s = start(cfg, std::move(sink));
   if (s) return std::move(s.value());
   std::fprintf(stderr, "futexscope: rseq not captured: %s\n", s.message().c_str());

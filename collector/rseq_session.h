@@ -33,6 +33,7 @@ class RseqSession {
   // loads and attaches. Records go to `sink`, like the futex session's.
   static Result<std::unique_ptr<RseqSession>> start(const SessionConfig& cfg, RecordSink sink);
   // start(), or nullptr after one line on stderr: "futexscope: rseq not captured: <reason>".
+  // FXS_NO_RSEQ=1 in the environment: nullptr, silently (futex capture only).
   static std::unique_ptr<RseqSession> start_or_note(const SessionConfig& cfg, RecordSink sink);
   ~RseqSession();
   RseqSession(const RseqSession&) = delete;
