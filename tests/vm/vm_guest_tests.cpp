@@ -70,6 +70,13 @@ int online_nodes() {
   return n ? n : 1;
 }
 
+// run_command's 127 with nothing on stderr: exec itself failed.
+std::string exec_hint(const fxs::test::CommandResult& r, const std::string& what) {
+  if (r.status == 127 && r.err.empty())
+    return "cannot execute " + what + " (missing, being rebuilt, or a shared library missing in the VM?)";
+  return r.err;
+}
+
 json truth_from(const std::string& out) {
   size_t p = out.find("FXS_TRUTH ");
   if (p == std::string::npos) return json();
@@ -96,11 +103,11 @@ Recorded record_and_report(const std::vector<std::string>& sample, bool summary,
   unsetenv("FXS_BPF_VARIANT");
   Recorded out;
   out.sample_out = r.out + r.err;
-  EXPECT_EQ(r.status, 0) << "record failed:\n" << r.out << r.err;
+  EXPECT_EQ(r.status, 0) << "record failed:\n" << r.out << exec_hint(r, kFutexscope);
   out.truth = truth_from(r.out);
   EXPECT_FALSE(out.truth.is_null()) << "sample printed no FXS_TRUTH line:\n" << r.out << r.err;
   auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
-  EXPECT_EQ(rep.status, 0) << rep.err;
+  EXPECT_EQ(rep.status, 0) << exec_hint(rep, kFutexscope);
   if (rep.status == 0) out.report = json::parse(rep.out);
   return out;
 }
@@ -158,7 +165,7 @@ TEST(Probe, MatchesTheRunningKernel) {
   std::string release;
   const int v = kernel_version(&release);
   auto r = run_command({kFutexscope, "probe", "--format", "json"});
-  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(r.status, 0) << exec_hint(r, kFutexscope);
   std::printf("futexscope probe on %s, %d NUMA node(s):\n%s\n", release.c_str(), online_nodes(), r.out.c_str());
   json p = json::parse(r.out);
   EXPECT_EQ(p["kernel_release"], release);
