@@ -284,11 +284,11 @@ i=0
 		p=$(printf '%s' "$s" | base64 -d)
 		echo "mkdir -p $(sq "$p") && mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 fxs$i $(sq "$p") ||
 			echo 'run-in-vm: guest: cannot mount '$(sq "$p") >&2"
-		QARGS+=(-virtfs "local,path=$p,mount_tag=fxs$i,security_model=none,id=fxs$i")
+		QARGS+=(-virtfs "local,path=${p//,/,,},mount_tag=fxs$i,security_model=none,id=fxs$i")
 		i=$((i + 1))
 	done
 } >"$RES/mounts"
-QARGS+=(-virtfs "local,path=$RES,mount_tag=fxsres,security_model=none,id=fxsres")
+QARGS+=(-virtfs "local,path=${RES//,/,,},mount_tag=fxsres,security_model=none,id=fxsres")
 
 {
 	echo "cd $(sq "$(pwd -P)") || exit 126"
