@@ -36,6 +36,8 @@ const volatile bool filter_tgid = false;     /* only target_tgid (+ traced_tgids
 const volatile __u32 target_tgid = 0;
 const volatile bool follow_children = false; /* add forked children of traced tgids */
 const volatile __u32 self_tgid = 0;          /* never trace the recorder itself */
+/* sched_switch passes prev_state as its 4th argument since 5.18 (the collector checks BTF). */
+const volatile bool switch_has_prev_state = true;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -197,6 +199,18 @@ int fxs_rseq_ip_fixup(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+/* Before 5.14 the field was `state`. */
+struct task_struct___pre514 {
+	long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline unsigned int task_state(struct task_struct *t)
+{
+	if (bpf_core_field_exists(t->__state))
+		return BPF_CORE_READ(t, __state);
+	return (unsigned int)BPF_CORE_READ((struct task_struct___pre514 *)t, state);
+}
+
 /*
  * sched_switch(bool preempt, prev, next, unsigned int prev_state), fired
  * with current == prev. Runnable (preempt, or state TASK_RUNNING) = preempted.
@@ -210,7 +224,10 @@ int fxs_rseq_switch(struct bpf_raw_tracepoint_args *ctx)
 	struct thread_val *v = current_thread(false, &key);
 	if (!v)
 		return 0;
-	bool preempted = ctx->args[0] || (__u32)ctx->args[3] == 0;
+	bool preempted = ctx->args[0];
+	if (!preempted)
+		preempted = (switch_has_prev_state ? (__u32)ctx->args[3]
+						   : task_state((struct task_struct *)ctx->args[1])) == 0;
 	if (preempted) {
 		v->pending |= FXS_RSEQ_EV_PREEMPTED;
 		__sync_fetch_and_add(&v->c.preempted, 1);

@@ -1,6 +1,7 @@
 #include "collector/rseq_session.h"
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <cxxabi.h>
 #include <fcntl.h>
@@ -51,6 +52,20 @@ std::string events_dir() {
   return "";
 }
 
+// sched_switch's prototype has prev_state (5 parameters with the tracepoint's
+// context pointer) since 5.18; before, the programs read prev->__state.
+bool sched_switch_has_prev_state() {
+  struct btf* vmlinux = btf__load_vmlinux_btf();
+  if (!vmlinux) return true;
+  bool has = true;
+  int id = btf__find_by_name_kind(vmlinux, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
+  const struct btf_type* t = id > 0 ? btf__type_by_id(vmlinux, id) : nullptr;
+  while (t && (btf_is_typedef(t) || btf_is_ptr(t))) t = btf__type_by_id(vmlinux, t->type);
+  if (t && btf_is_func_proto(t)) has = btf_vlen(t) >= 5;
+  btf__free(vmlinux);
+  return has;
+}
+
 }  // namespace
 
 bool kernel_has_rseq_tracepoints(std::string* why) {
@@ -97,6 +112,7 @@ Result<std::unique_ptr<RseqSession>> RseqSession::start(const SessionConfig& cfg
   ro->target_tgid = cfg.target_tgid;
   ro->follow_children = cfg.follow_children;
   ro->self_tgid = static_cast<uint32_t>(getpid());
+  ro->switch_has_prev_state = sched_switch_has_prev_state();
   int err = bpf_map__set_max_entries(s->skel_->maps.rseq_events,
                                      cfg.summary ? kSummaryRingBytes : kRingBytes);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.rseq_threads, kThreadEntries);
