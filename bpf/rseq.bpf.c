@@ -116,6 +116,23 @@ static __always_inline struct thread_val *current_thread(bool create, __u64 *key
 	return v;
 }
 
+#define FXS_PF_KTHREAD 0x00200000 /* include/linux/sched.h */
+
+/*
+ * The current thread's entry, created unless it is a kernel thread (those
+ * never run rseq): for events that may be a thread's first since tracing began.
+ */
+static __always_inline struct thread_val *current_user_thread(__u64 *key_out)
+{
+	struct thread_val *v = current_thread(false, key_out);
+	if (v)
+		return v;
+	struct task_struct *cur = bpf_get_current_task_btf();
+	if (cur->flags & FXS_PF_KTHREAD)
+		return 0;
+	return current_thread(true, key_out);
+}
+
 /* First abort of a thread: record its name and its process's name. */
 static __always_inline void emit_task(struct thread_val *v, __u64 key, __u64 now)
 {
@@ -214,14 +231,14 @@ static __always_inline unsigned int task_state(struct task_struct *t)
 /*
  * sched_switch(bool preempt, prev, next, unsigned int prev_state), fired
  * with current == prev. Runnable (preempt, or state TASK_RUNNING) = preempted.
- * Threads are only looked up here, never added: every registered thread gets
- * an rseq_update right after registering and after every switch.
+ * A user thread first seen here gets its entry here: its first switch since
+ * tracing began may interrupt a critical section (-p PID on a running process).
  */
 SEC("raw_tracepoint/sched_switch")
 int fxs_rseq_switch(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u64 key;
-	struct thread_val *v = current_thread(false, &key);
+	struct thread_val *v = current_user_thread(&key);
 	if (!v)
 		return 0;
 	bool preempted = ctx->args[0];
@@ -260,7 +277,7 @@ SEC("raw_tracepoint/signal_deliver")
 int fxs_rseq_signal(struct bpf_raw_tracepoint_args *ctx)
 {
 	__u64 key;
-	struct thread_val *v = current_thread(false, &key);
+	struct thread_val *v = current_user_thread(&key);
 	if (!v)
 		return 0;
 	v->pending |= FXS_RSEQ_EV_SIGNAL;
