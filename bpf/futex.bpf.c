@@ -57,6 +57,16 @@ static __always_inline void *cpu_ring(void)
 	return bpf_map_lookup_elem(&rings, &cpu);
 }
 
+/* User stacks of waits and wakes, deduplicated by the kernel; the collector symbolizes them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__uint(value_size, FXS_MAX_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+const volatile bool capture_stacks = true;
+
 /*
  * Per-thread state between sys_enter and sys_exit, in an array slot indexed by
  * tid & (slots - 1). Array lookups are inlined by the verifier: measured here,
@@ -467,7 +477,7 @@ static __always_inline void emit_task(struct task_state *st, __u32 tgid, __u32 t
 	st->named = 1;
 }
 
-static __always_inline int handle_exit(const struct sys_args *args, long ret)
+static __always_inline int handle_exit(void *ctx, const struct sys_args *args, long ret)
 {
 	long nr = args->nr;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -492,9 +502,14 @@ static __always_inline int handle_exit(const struct sys_args *args, long ret)
 	r.exit_cpu = bpf_get_smp_processor_id();
 	r.exit_node = node_of_cpu(r.exit_cpu);
 	r.pad = 0;
+	r.pad2 = 0;
+	r.ustack_id = -1;
 	decode_args(&r, nr, args);
 	if (st)
 		st->enter_ns = 0;
+	/* A futex2 system call this kernel does not have (ENOSYS) did nothing: not counted. */
+	if (ret == -38 && r.syscall != FXS_SC_FUTEX)
+		return 0;
 	/*
 	 * --summary needs the exit time only for waits that queued; reading the
 	 * clock is among the costliest things done here (rdtsc in a VM).
@@ -521,6 +536,9 @@ static __always_inline int handle_exit(const struct sys_args *args, long ret)
 	}
 	if (st && !st->named)
 		emit_task(st, tgid, tid, now);
+	/* Where in the program: for waits that slept and wakes that woke someone. */
+	if (capture_stacks && ((is_wait_op(r.opi) && ret != -11) || ret > 0))
+		r.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 
 	void *rb = cpu_ring();
 	struct fxs_futex_rec *out = rb ? bpf_ringbuf_reserve(rb, sizeof(*out), 0) : 0;
@@ -557,7 +575,7 @@ int BPF_PROG(fxs_sys_exit_btf, struct pt_regs *regs, long ret)
 	if (!is_futex_nr(nr))
 		return 0;
 	struct sys_args args = {nr, {regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9}};
-	return handle_exit(&args, ret);
+	return handle_exit(ctx, &args, ret);
 }
 
 SEC("raw_tracepoint/sys_enter")
@@ -584,7 +602,7 @@ int fxs_sys_exit_raw(struct bpf_raw_tracepoint_args *ctx)
 	if (!is_futex_nr(regs.orig_ax))
 		return 0;
 	struct sys_args args = {regs.orig_ax, {regs.di, regs.si, regs.dx, regs.r10, regs.r8, regs.r9}};
-	return handle_exit(&args, (long)ctx->args[1]);
+	return handle_exit(ctx, &args, (long)ctx->args[1]);
 }
 
 /*

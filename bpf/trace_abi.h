@@ -15,7 +15,7 @@
 #include <linux/types.h> /* __u8 .. __u64, as the kernel and libbpf spell them */
 #endif
 
-#define FXS_ABI_VERSION 1
+#define FXS_ABI_VERSION 2 /* 2: fxs_futex_rec grew ustack_id */
 
 enum fxs_rec_type {
 	FXS_REC_FUTEX = 1,    /* struct fxs_futex_rec (+ __u64 uaddrs[nr_uaddrs]) */
@@ -24,6 +24,7 @@ enum fxs_rec_type {
 	FXS_REC_AGG = 4,      /* struct fxs_agg_rec: --summary aggregate, cumulative */
 	FXS_REC_STOP = 5,     /* struct fxs_stop_rec: clean end of recording */
 	FXS_REC_WAKE = 6,     /* struct fxs_wake_rec: a thread in a futex wait was woken */
+	FXS_REC_STACK = 7,    /* struct fxs_stack_rec: a symbolized user stack (collector) */
 	/* rseq and UMCG, numbered from 16 to stay clear of concurrent additions above */
 	FXS_REC_RSEQ_ABORT = 16,  /* struct fxs_rseq_abort_rec: one rseq_ip_fixup */
 	FXS_REC_RSEQ_THREAD = 17, /* struct fxs_rseq_thread_rec: per-thread rseq counts, cumulative */
@@ -122,6 +123,8 @@ struct fxs_futex_rec {
 	__u8 has_timeout;
 	__u8 nr_uaddrs;    /* futex_waitv entries that follow (capped at 128) */
 	__u16 pad;
+	__s32 ustack_id;   /* user stack in the stack map (FXS_REC_STACK), or < 0 if none */
+	__u32 pad2;
 };
 
 struct fxs_task_rec {
@@ -197,6 +200,23 @@ struct fxs_wake_rec {
 	__u32 pad;
 };
 
+/*
+ * A user call stack, written by the collector the first time a (tgid,
+ * ustack_id) appears, symbolized while the process was alive so the trace
+ * replays with function names anywhere. Followed by __u64 ips[nframes]
+ * (innermost first), then nframes NUL-terminated names ("func+0x1c" or
+ * "[module+0x...]" or "0x..."), padded to a multiple of 8 bytes.
+ */
+struct fxs_stack_rec {
+	struct fxs_rec_hdr hdr;
+	__u32 tgid;
+	__s32 stack_id;
+	__u32 nframes;
+	__u32 pad;
+};
+
+#define FXS_MAX_STACK_DEPTH 127
+
 struct fxs_stop_rec {
 	struct fxs_rec_hdr hdr;
 	__u64 ts_ns;
@@ -204,7 +224,7 @@ struct fxs_stop_rec {
 
 #ifdef __cplusplus
 static_assert(sizeof(struct fxs_rec_hdr) == 8, "fxs_rec_hdr layout");
-static_assert(sizeof(struct fxs_futex_rec) == 88, "fxs_futex_rec layout");
+static_assert(sizeof(struct fxs_futex_rec) == 96, "fxs_futex_rec layout");
 static_assert(sizeof(struct fxs_task_rec) == 56, "fxs_task_rec layout");
 static_assert(sizeof(struct fxs_loss_rec) == 80, "fxs_loss_rec layout");
 static_assert(sizeof(struct fxs_agg_key) == 16, "fxs_agg_key layout");
@@ -212,7 +232,7 @@ static_assert(sizeof(struct fxs_wake_rec) == 64, "fxs_wake_rec layout");
 static_assert(sizeof(struct fxs_agg_val) == (FXS_NR_OPS + 8 + FXS_HIST_BUCKETS) * 8, "fxs_agg_val layout");
 static_assert(sizeof(struct fxs_agg_rec) == 8 + 8 + 16 + sizeof(struct fxs_agg_val), "fxs_agg_rec layout");
 #else
-_Static_assert(sizeof(struct fxs_futex_rec) == 88, "fxs_futex_rec layout");
+_Static_assert(sizeof(struct fxs_futex_rec) == 96, "fxs_futex_rec layout");
 _Static_assert(sizeof(struct fxs_task_rec) == 56, "fxs_task_rec layout");
 #endif
 

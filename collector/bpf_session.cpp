@@ -111,6 +111,9 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   if (Status st = s->create_rings(ring_bytes); !st) return Error{st.message()};
   err = bpf_map__set_inner_map_fd(s->skel_->maps.rings, s->ring_fds_[0]);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.task_states, slots);
+  // Stacks are for the per-event stream; --summary keeps a token map.
+  ro->capture_stacks = !cfg.summary;
+  if (!err && cfg.summary) err = bpf_map__set_max_entries(s->skel_->maps.stacks, 1);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.aggs, cfg.summary ? cfg.agg_entries : 1);
   if (err) return bpf_error("size BPF maps", err);
   auto& p = s->skel_->progs;
@@ -163,6 +166,8 @@ BpfSession::~BpfSession() {
   if (skel_) futex_bpf::destroy(skel_);
 }
 
+int BpfSession::stack_map_fd() const { return bpf_map__fd(skel_->maps.stacks); }
+
 Status BpfSession::attach() {
   int err = futex_bpf::attach(skel_);
   if (err) return bpf_error(std::string("attach ") + variant_ + " programs to sys_enter/sys_exit", err);
@@ -177,7 +182,12 @@ int BpfSession::on_record(void* ctx, void* data, size_t size) {
 Result<int> BpfSession::poll(int timeout_ms) {
   int n = ring_buffer__poll(ring_, timeout_ms);
   if (n < 0 && n != -EINTR) return bpf_error("poll ring buffer", n);
-  return n < 0 ? 0 : n;
+  // Producers wake us only once a ring is an eighth full; below that, epoll
+  // reports nothing and poll() drains nothing. Drain every ring on each tick
+  // so records reach the file (and stacks get symbolized) while it runs.
+  int more = ring_buffer__consume(ring_);
+  if (more < 0 && more != -EINTR) return bpf_error("drain ring buffer", more);
+  return (n < 0 ? 0 : n) + (more < 0 ? 0 : more);
 }
 
 Result<int> BpfSession::consume() {

@@ -48,6 +48,8 @@ class BpfSession {
   // Cumulative --summary aggregates, every key currently in the map.
   void read_aggregates(const std::function<void(const fxs_agg_key&, const fxs_agg_val&)>& fn) const;
   void set_sink(RecordSink sink) { sink_ = std::move(sink); }
+  // The user stack map the futex records' ustack_id index.
+  int stack_map_fd() const;
   // Which program variant loaded: "tp_btf" or "raw_tracepoint".
   const char* variant() const { return variant_; }
 

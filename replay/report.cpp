@@ -43,7 +43,8 @@ std::string format_uaddr(uint64_t uaddr) {
 // ---- the data -------------------------------------------------------------
 
 ReportData build_report(const TraceHeader& header, FutexModel& model,
-                        std::vector<std::string> warnings, const WakeModel* wakes) {
+                        std::vector<std::string> warnings, const WakeModel* wakes,
+                        const StackModel* stacks) {
   ReportData r;
   r.header = header;
   r.summary = header.summary || model.summary();
@@ -63,7 +64,8 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
   for (FutexStats& s : stats) {
     std::string comm(model.process_name(s.tgid));
     const FutexWakes* w = wakes ? wakes->find(s.tgid, s.uaddr) : nullptr;
-    r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}});
+    std::vector<StackWait> top = stacks ? stacks->top_stacks(s.tgid, s.uaddr, 3) : std::vector<StackWait>{};
+    r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}, std::move(top)});
   }
   r.warnings = std::move(warnings);
   for (std::string& w : model.warnings()) r.warnings.push_back(std::move(w));
@@ -79,11 +81,15 @@ json futex_json(const ReportData::Futex& f) {
     if (s.ops[i]) ops[op_name(i)] = s.ops[i];
   json herd = json::object();
   for (const auto& [size, calls] : f.wakes.herd_sizes) herd[std::to_string(size)] = calls;
+  json stacks = json::array();
+  for (const StackWait& st : f.stacks)
+    stacks.push_back({{"frames", st.frames}, {"wait_ns", st.wait_ns}, {"waits", st.waits}});
   json wakers = json::array();
   for (const WakeEdge& e : f.wakes.wakers)
     wakers.push_back({{"waker_tid", e.waker_tid}, {"waiter_tid", e.waiter_tid}, {"count", e.count}});
   return json{
       {"wakers", std::move(wakers)},
+      {"stacks", std::move(stacks)},
       {"woken_by",
        {{"futex_wake", f.wakes.by_futex_wake},
         {"timeout", f.wakes.by_timeout},
@@ -208,6 +214,11 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
     write_histogram(s, out);
   }
   write_wakes_text(f.wakes, out);
+  if (!f.stacks.empty()) {
+    const StackWait& st = f.stacks[0];
+    out << "    top stack (" << format_ns(st.wait_ns) << " in " << st.waits << " waits):\n";
+    for (size_t i = 0; i < st.frames.size() && i < 8; i++) out << "      " << st.frames[i] << '\n';
+  }
 }
 
 }  // namespace
@@ -249,30 +260,36 @@ void write_text_report(const ReportData& r, size_t top, std::ostream& out) {
 
 Status write_report(const std::string& trace_path, const ReportOptions& opts, std::ostream& out,
                     std::ostream& warnings) {
-  if (opts.format == ReportOptions::Format::kFolded)
-    return Error{"folded stacks need stack capture (coming with causality)"};
   Result<TraceReader> reader = TraceReader::open(trace_path);
   if (!reader.ok()) return reader.error();
   FutexModel model;
   WakeModel wakes;
+  StackModel stacks;
   RseqModel rseq;  // rseq: replay/rseq_model.h
   UmcgModel umcg;  // UMCG: replay/umcg_model.h
   Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
     if (rseq.add(h) || umcg.add(h)) return;  // rseq, UMCG
     model.add(h);
     wakes.add(h);
+    stacks.add(h);
   });
   wakes.finish();
   std::vector<std::string> warns = reader->warnings();
   // A read error ends the stream; report what was read before it.
   if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
-  ReportData data = build_report(reader->header(), model, std::move(warns), &wakes);
+  ReportData data = build_report(reader->header(), model, std::move(warns), &wakes, &stacks);
   RseqReport rseq_report = rseq.finish();  // rseq
   data.warnings.insert(data.warnings.end(), rseq_report.warnings.begin(), rseq_report.warnings.end());
   for (const std::string& w : data.warnings) warnings << "futexscope: warning: " << w << '\n';
   warnings.flush();
   size_t top = opts.effective_top();
-  if (opts.format == ReportOptions::Format::kJson) {
+  if (opts.format == ReportOptions::Format::kFolded) {
+    if (reader->header().summary)
+      return Error{trace_path + ": a --summary trace holds no stacks; record without --summary"};
+    std::unordered_map<uint32_t, std::string> names;
+    for (const auto& f : data.futexes) names.emplace(f.stats.tgid, f.comm);
+    stacks.write_folded(out, names);
+  } else if (opts.format == ReportOptions::Format::kJson) {
     json j = report_json(data, top);
     j["rseq"] = rseq_json(rseq_report);  // rseq
     if (umcg.records()) j["umcg"] = umcg_json(umcg.finish(model.last_ts_ns()));  // UMCG: only when recorded

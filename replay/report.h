@@ -14,6 +14,7 @@
 
 #include "replay/error.h"
 #include "replay/futex_model.h"
+#include "replay/stack_model.h"
 #include "replay/wake_model.h"
 #include "replay/trace_format.h"
 
@@ -56,6 +57,7 @@ struct ReportData {
     FutexStats stats;
     std::string comm;          // process name, "" if unknown
     FutexWakes wakes;          // who woke its waiters (per-event traces)
+    std::vector<StackWait> stacks;  // top user stacks of its waits, by wait time
   };
   std::vector<Futex> futexes;  // ranked: FutexModel::rank()
   std::vector<std::string> warnings;
@@ -65,7 +67,8 @@ struct ReportData {
 // `warnings` are the reader's; the model's are appended.
 // `wakes` (optional) adds who-woke-whom per futex; it must be finish()ed.
 ReportData build_report(const TraceHeader& header, FutexModel& model,
-                        std::vector<std::string> warnings, const WakeModel* wakes = nullptr);
+                        std::vector<std::string> warnings, const WakeModel* wakes = nullptr,
+                        const StackModel* stacks = nullptr);
 
 // The JSON document (top: how many futexes to list, 0 = all).
 nlohmann::json report_json(const ReportData& r, size_t top);

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <tuple>
 
@@ -130,6 +131,48 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) {
       return std::string(std::get<0>(info.param).name) + (std::get<1>(info.param) ? "_summary" : "_events");
     });
+
+// Stacks are symbolized while the sample runs and stored in the trace: the
+// folded output names the sample's own functions, weighted by wait time.
+TEST(Record, FoldedStacksNameTheSamplesFunctions) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  std::string trace = dir.path("t.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-condvar"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto folded = run_command({kFutexscope, "report", trace, "--format", "folded"});
+  ASSERT_EQ(folded.status, 0) << folded.err;
+  EXPECT_NE(folded.out.find("ping_pong"), std::string::npos) << folded.out.substr(0, 2000);
+  EXPECT_NE(folded.out.find("fxs_sample::futex_wait"), std::string::npos) << folded.out.substr(0, 2000);
+  // Every line is "frames weight" with a positive weight.
+  std::istringstream lines(folded.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    size_t sp = line.rfind(' ');
+    ASSERT_NE(sp, std::string::npos) << line;
+    EXPECT_GT(std::stoull(line.substr(sp + 1)), 0u) << line;
+    n++;
+  }
+  EXPECT_GT(n, 0);
+}
+
+// A SIGKILLed recorder loses at most the last second: what it drained and
+// flushed before is readable.
+TEST(Record, SigkillLosesAtMostTheLastSecond) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  std::string trace = dir.path("t.fxs");
+  auto r = run_command({"timeout", "-s", "KILL", "2.5", kFutexscope, "record", "-q", "-o", trace, "--",
+                        kSamples + "/fxs-sample-condvar", "--rounds", "100000000", "--budget-ms", "4000"},
+                       30);
+  EXPECT_EQ(r.status, 128 + 9) << r.err;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  json j = json::parse(rep.out);
+  EXPECT_GT(j["events"].get<long>(), 1000) << "nothing was flushed before the kill";
+  EXPECT_GE(j["duration_ns"].get<long>(), 1000000000L) << "less than a second made it to disk";
+}
 
 // The raw_tracepoint fallback (kernels without tp_btf) must count the same.
 TEST(Record, RawTracepointVariantMatchesGroundTruth) {

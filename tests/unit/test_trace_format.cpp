@@ -508,6 +508,7 @@ TEST_F(TraceFormatTest, ChunksWithBadContentsAreSkipped) {
     raw.insert(raw.end(), f.begin(), f.end());
   }
   const auto n = static_cast<uint32_t>(raw.size());
+  const size_t rec = sizeof(fxs_futex_rec) + 8;  // each record carries one futex_waitv address
   Bytes bad_size = raw;
   bad_size[sizeof(fxs_futex_rec) + 8 + 2] = 4;  // second record claims 4 bytes
   bad_size[sizeof(fxs_futex_rec) + 8 + 3] = 0;
@@ -525,8 +526,9 @@ TEST_F(TraceFormatTest, ChunksWithBadContentsAreSkipped) {
       {crafted_chunk(raw, 2, 3, n + 8), "decompressed to " + std::to_string(n) + " bytes, header says " +
                                             std::to_string(n + 8)},
       {crafted_chunk(raw, 3, 3, n, /*compress=*/false), "decompression failed"},
-      {crafted_chunk(bad_size, 4, 3, n), "record at byte 96 has impossible size 4"},
-      {crafted_chunk(overrun, 5, 3, n), "record at byte 192 has impossible size 32608"},
+      {crafted_chunk(bad_size, 4, 3, n), "record at byte " + std::to_string(rec) + " has impossible size 4"},
+      {crafted_chunk(overrun, 5, 3, n), "record at byte " + std::to_string(2 * rec) + " has impossible size " +
+                                            std::to_string((0x7f << 8) | (rec & 0xff))},
       {crafted_chunk(raw, 6, 3, n), ""},
   };
   std::vector<uint64_t> offsets;

@@ -119,28 +119,6 @@ const json* find_futex(const json& report, long pid, const std::string& uaddr) {
   return nullptr;
 }
 
-// KNOWN ISSUE (reported, fix proposed in bpf/futex.bpf.c; tests/vm/README.md):
-// before 6.7 futex_wait/futex_wake/futex_requeue do not exist, the calls fail
-// with ENOSYS, and the samples do not count them (samples/README.md), but the
-// raw sys_enter/sys_exit tracepoints still see them and the report counts them
-// in `ops` (nothing else). Until the tracer drops them, this removes exactly
-// those op keys where the truth has none, and says so loudly.
-// FXS_VM_STRICT=1 turns this off.
-json ops_without_enosys_calls(const json& report_ops, const json& truth_ops, const std::string& uaddr) {
-  if (kernel_version() >= 6007 || getenv("FXS_VM_STRICT")) return report_ops;
-  json ops = report_ops;
-  for (const char* k : {"futex_wait", "futex_wake", "futex_requeue"}) {
-    if (ops.contains(k) && !truth_ops.contains(k)) {
-      std::fprintf(stderr,
-                   "*** KNOWN ISSUE: the report counts %s x%ld on %s, calls that failed with ENOSYS "
-                   "(no such syscall before 6.7); not compared (FXS_VM_STRICT=1 compares) ***\n",
-                   k, ops[k].get<long>(), uaddr.c_str());
-      ops.erase(k);
-    }
-  }
-  return ops;
-}
-
 // The integration tests' comparison: every word the sample lists, exactly.
 void expect_matches_truth(const json& truth, const json& report) {
   ASSERT_TRUE(report.is_object()) << "no report";
@@ -152,7 +130,7 @@ void expect_matches_truth(const json& truth, const json& report) {
     std::string uaddr = t["uaddr"];
     const json* f = find_futex(report, pid, uaddr);
     ASSERT_NE(f, nullptr) << "futex " << uaddr << " of pid " << pid << " missing from the report";
-    EXPECT_EQ(ops_without_enosys_calls((*f)["ops"], t["ops"], uaddr), t["ops"]) << "ops of " << uaddr;
+    EXPECT_EQ((*f)["ops"], t["ops"]) << "ops of " << uaddr;
     for (const char* k : {"waits", "eagain", "timeouts", "interrupted", "woken", "requeued"})
       EXPECT_EQ((*f)[k], t[k]) << k << " of " << uaddr;
   }

@@ -1,0 +1,86 @@
+#include "replay/stack_model.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include "replay/futex_ops.h"
+
+namespace fxs {
+
+void StackModel::add(const fxs_rec_hdr* h) {
+  if (h->type == FXS_REC_STACK && h->size >= sizeof(fxs_stack_rec)) {
+    fxs_stack_rec s;
+    std::memcpy(&s, h, sizeof(s));
+    const char* p = reinterpret_cast<const char*>(h) + sizeof(s) + size_t(s.nframes) * sizeof(uint64_t);
+    const char* end = reinterpret_cast<const char*>(h) + h->size;
+    if (p > end) return;  // malformed: fewer bytes than frames
+    std::vector<std::string> frames;
+    for (uint32_t i = 0; i < s.nframes && p < end; i++) {
+      size_t len = strnlen(p, size_t(end - p));
+      frames.emplace_back(p, len);
+      p += len + 1;
+    }
+    names_[key(s.tgid, s.stack_id)] = std::move(frames);
+    stack_records_++;
+    return;
+  }
+  if (h->type != FXS_REC_FUTEX || h->size < sizeof(fxs_futex_rec)) return;
+  fxs_futex_rec r;
+  std::memcpy(&r, h, sizeof(r));
+  if (r.ustack_id < 0 || !is_wait_op(r.opi)) return;
+  WaitOutcome o = wait_outcome(r.ret);
+  if (o == WaitOutcome::kEagain || o == WaitOutcome::kNotCounted) return;
+  Use& u = by_futex_[FutexKey{r.tgid, r.uaddr}][key(r.tgid, r.ustack_id)];
+  u.waits++;
+  if (r.enter_ns && r.exit_ns >= r.enter_ns) u.wait_ns += r.exit_ns - r.enter_ns;
+}
+
+std::vector<std::string> StackModel::frames_of(uint32_t tgid, int32_t id) const {
+  auto it = names_.find(key(tgid, id));
+  if (it != names_.end()) return it->second;
+  char buf[48];
+  std::snprintf(buf, sizeof(buf), "[stack %d not symbolized]", id);
+  return {buf};
+}
+
+std::vector<StackWait> StackModel::top_stacks(uint32_t tgid, uint64_t uaddr, size_t top) const {
+  std::vector<StackWait> out;
+  auto it = by_futex_.find(FutexKey{tgid, uaddr});
+  if (it == by_futex_.end()) return out;
+  for (const auto& [k, u] : it->second)
+    out.push_back({frames_of(uint32_t(k >> 32), int32_t(uint32_t(k))), u.wait_ns, u.waits});
+  std::sort(out.begin(), out.end(), [](const StackWait& a, const StackWait& b) {
+    return a.wait_ns != b.wait_ns ? a.wait_ns > b.wait_ns : a.waits > b.waits;
+  });
+  if (top && out.size() > top) out.resize(top);
+  return out;
+}
+
+void StackModel::write_folded(std::ostream& out,
+                              const std::unordered_map<uint32_t, std::string>& process_names) const {
+  // Sum over futexes: one line per (process, stack); sorted for stable output.
+  std::map<std::string, uint64_t> lines;
+  for (const auto& [fk, uses] : by_futex_) {
+    for (const auto& [k, u] : uses) {
+      if (!u.wait_ns) continue;
+      auto name = process_names.find(fk.tgid);
+      std::string line = name != process_names.end() && !name->second.empty()
+                             ? name->second
+                             : "pid " + std::to_string(fk.tgid);
+      std::vector<std::string> frames = frames_of(uint32_t(k >> 32), int32_t(uint32_t(k)));
+      for (auto f = frames.rbegin(); f != frames.rend(); ++f) {
+        std::string frame = *f;
+        std::replace(frame.begin(), frame.end(), ';', ':');  // ';' separates frames
+        std::replace(frame.begin(), frame.end(), ' ', '_');  // ' ' separates the weight
+        line += ";" + frame;
+      }
+      lines[line] += u.wait_ns;
+    }
+  }
+  for (const auto& [line, ns] : lines) out << line << ' ' << ns << '\n';
+}
+
+}  // namespace fxs
