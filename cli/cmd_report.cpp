@@ -11,13 +11,14 @@
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"HELP(usage: futexscope report FILE [--format text|json] [--top N]
+constexpr const char* kHelp = R"HELP(usage: futexscope report FILE [--format text|json|folded] [--top N]
 
 Prints a recorded trace: futexes ranked by total wait time, with per-op counts,
 waits, EAGAIN, timeouts, interruptions, wakes and wait-time percentiles.
 Dropped events are always shown. Reading needs no root and no BPF.
 
-  --format FMT   text (default, with wait-time histograms) or json (docs/report-json.md)
+  --format FMT   text (default, with wait-time histograms), json (docs/report-json.md),
+                 or folded (user stacks of waits weighted by wait ns, for flame graphs)
   --top N        show the N futexes with the most wait time (text default 20,
                  json default all; 0 = all)
 
@@ -40,7 +41,7 @@ int cmd_report(int argc, char** argv) {
       if (v == "text") o.format = ReportOptions::Format::kText;
       else if (v == "json") o.format = ReportOptions::Format::kJson;
       else if (v == "folded") o.format = ReportOptions::Format::kFolded;
-      else return usage_error("report", "unknown format '" + v + "' (text or json)");
+      else return usage_error("report", "unknown format '" + v + "' (text, json or folded)");
     } else if (p.option({"--top", "-n"}, v)) {
       char* end = nullptr;
       long n = std::strtol(v.c_str(), &end, 10);
