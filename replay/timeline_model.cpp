@@ -1,6 +1,7 @@
 #include "replay/timeline_model.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 #include "replay/futex_ops.h"
@@ -17,10 +18,16 @@ std::string comm_string(const char* comm) {
   return std::string(comm, strnlen(comm, FXS_COMM_LEN));
 }
 
+size_t futex_slot_hash(uint32_t tgid, uint64_t uaddr) {
+  uint64_t h = (uaddr ^ (uint64_t{tgid} << 40)) * 0x9E3779B97F4A7C15ull;
+  return static_cast<size_t>(h ^ (h >> 29));
+}
+
 }  // namespace
 
 uint32_t pack_duration(uint64_t ns) {
-  for (uint32_t u = 0; u < 4; u++) {
+  if (ns <= kUnitMax) return static_cast<uint32_t>(ns);  // nearly every call: no division
+  for (uint32_t u = 1; u < 4; u++) {
     uint64_t v = (ns + kUnitNs[u] - 1) / kUnitNs[u];  // round up: never shorter than real
     if (v <= kUnitMax) return (u << kUnitShift) | static_cast<uint32_t>(v);
   }
@@ -41,15 +48,37 @@ std::string_view TimelineModel::process_name(uint32_t tgid) const {
   return it == process_names_.end() ? std::string_view() : std::string_view(it->second);
 }
 
+void TimelineModel::grow_futex_slots() {
+  std::vector<FutexSlot> old = std::move(futex_slots_);
+  futex_slots_.assign(old.empty() ? 1024 : old.size() * 2, FutexSlot{0, 0, 0});
+  size_t mask = futex_slots_.size() - 1;
+  for (const FutexSlot& s : old) {
+    if (!s.idx1) continue;
+    size_t i = futex_slot_hash(s.tgid, s.uaddr) & mask;
+    while (futex_slots_[i].idx1) i = (i + 1) & mask;
+    futex_slots_[i] = s;
+  }
+}
+
 uint32_t TimelineModel::futex_index(uint32_t tgid, uint64_t uaddr) {
   if (last_futex_ != UINT32_MAX && last_futex_uaddr_ == uaddr && last_futex_tgid_ == tgid)
     return last_futex_;
-  auto [it, added] = futex_ids_.try_emplace({tgid, uaddr}, static_cast<uint32_t>(futexes_.size()));
-  if (added) futexes_.push_back({tgid, uaddr});
+  if ((futexes_.size() + 1) * 2 > futex_slots_.size()) grow_futex_slots();
+  size_t mask = futex_slots_.size() - 1;
+  size_t i = futex_slot_hash(tgid, uaddr) & mask;
+  for (;; i = (i + 1) & mask) {
+    FutexSlot& s = futex_slots_[i];
+    if (!s.idx1) {
+      futexes_.push_back({tgid, uaddr});
+      s = {uaddr, tgid, static_cast<uint32_t>(futexes_.size())};
+      break;
+    }
+    if (s.uaddr == uaddr && s.tgid == tgid) break;
+  }
   last_futex_tgid_ = tgid;
   last_futex_uaddr_ = uaddr;
-  last_futex_ = it->second;
-  return it->second;
+  last_futex_ = futex_slots_[i].idx1 - 1;
+  return last_futex_;
 }
 
 uint32_t TimelineModel::lane_index(uint32_t tgid, uint32_t tid) {
@@ -68,17 +97,21 @@ uint32_t TimelineModel::lane_index(uint32_t tgid, uint32_t tid) {
 }
 
 void TimelineModel::add_futex(const fxs_rec_hdr* h) {
-  fxs_futex_rec r;
-  if (h->size < sizeof(r)) {
+  // Only the fields up to nr_uaddrs are read, so records of the first ABI
+  // (88 bytes) and of later ones that appended fields both load; a waitv
+  // vector is the record's last nr_uaddrs * 8 bytes whatever its layout.
+  constexpr size_t kNeeded = offsetof(fxs_futex_rec, nr_uaddrs) + 1;
+  fxs_futex_rec r{};
+  if (h->size < kNeeded) {
     malformed_++;
     return;
   }
-  std::memcpy(&r, h, sizeof(r));
+  std::memcpy(&r, h, std::min<size_t>(h->size, sizeof(r)));
   uint64_t uaddr = r.uaddr;
   // futex_waitv: draw the call on the entry that woke it (ret is its index).
-  if (r.opi == FXS_OP_FUTEX2_WAITV && r.ret > 0 && r.ret < r.nr_uaddrs &&
-      h->size >= sizeof(r) + (size_t{static_cast<uint32_t>(r.ret)} + 1) * 8)
-    std::memcpy(&uaddr, reinterpret_cast<const uint8_t*>(h) + sizeof(r) + size_t(r.ret) * 8, 8);
+  size_t vec = size_t{r.nr_uaddrs} * 8;
+  if (r.opi == FXS_OP_FUTEX2_WAITV && r.ret > 0 && r.ret < r.nr_uaddrs && h->size >= kNeeded + vec)
+    std::memcpy(&uaddr, reinterpret_cast<const uint8_t*>(h) + h->size - vec + size_t(r.ret) * 8, 8);
 
   TimelineCall c;
   c.flags = 0;
@@ -143,8 +176,8 @@ void TimelineModel::add(const fxs_rec_hdr* h) {
 }
 
 void TimelineModel::add_records(const uint8_t* data, size_t size) {
+  // Records may sit at any alignment: every reader below copies with memcpy.
   size_t off = 0;
-  alignas(8) uint8_t buf[sizeof(fxs_futex_rec)];
   while (size - off >= sizeof(fxs_rec_hdr)) {
     fxs_rec_hdr h;
     std::memcpy(&h, data + off, sizeof h);
@@ -152,14 +185,7 @@ void TimelineModel::add_records(const uint8_t* data, size_t size) {
       malformed_++;
       break;
     }
-    // add_futex() reads a waitv vector past the record struct, so only the
-    // fixed part may be copied for alignment when the vector is not needed.
-    const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(data + off);
-    if (reinterpret_cast<uintptr_t>(rec) % 8 != 0 && h.size <= sizeof buf) {
-      std::memcpy(buf, data + off, h.size);
-      rec = reinterpret_cast<const fxs_rec_hdr*>(buf);
-    }
-    add(rec);
+    add(reinterpret_cast<const fxs_rec_hdr*>(data + off));
     off += h.size;
   }
   finish_batch();

@@ -124,14 +124,18 @@ class TimelineModel {
   uint32_t lane_index(uint32_t tgid, uint32_t tid);
   void finish_batch();
 
-  struct KeyHash {
-    size_t operator()(const std::pair<uint32_t, uint64_t>& k) const {
-      return std::hash<uint64_t>()(k.second * 0x9E3779B97F4A7C15ull ^ k.first);
-    }
-  };
   std::vector<TimelineLane> lanes_;
   std::vector<TimelineFutex> futexes_;
-  std::unordered_map<std::pair<uint32_t, uint64_t>, uint32_t, KeyHash> futex_ids_;
+  // (tgid, uaddr) -> futex index: open addressing with linear probing, at
+  // most half full. Programs cycle through many futexes (a hash benchmark
+  // touches thousands in turn), so this lookup is the hot path of loading.
+  struct FutexSlot {
+    uint64_t uaddr;
+    uint32_t tgid;
+    uint32_t idx1;  // index + 1; 0 = empty
+  };
+  std::vector<FutexSlot> futex_slots_;
+  void grow_futex_slots();
   std::unordered_map<uint64_t, uint32_t> lane_ids_;  // tgid << 32 | tid
   // One-entry caches: consecutive records usually share a thread and a futex.
   uint64_t last_lane_key_ = UINT64_MAX;

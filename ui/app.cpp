@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -117,7 +118,9 @@ void setup_style() {
   s.CellPadding = ImVec2(6, 3);
   s.WindowPadding = ImVec2(8, 8);
   ImVec4* c = s.Colors;
-  c[ImGuiCol_WindowBg] = ImGui::ColorConvertU32ToFloat4(colors::kBackground);
+  // glClear already paints the background: a transparent main window saves
+  // blending every pixel once more, which is most of a frame on llvmpipe.
+  c[ImGuiCol_WindowBg] = ImVec4(0, 0, 0, 0);
   c[ImGuiCol_ChildBg] = ImVec4(0, 0, 0, 0);
   c[ImGuiCol_TableHeaderBg] = ImVec4(0.16f, 0.18f, 0.21f, 1);
   c[ImGuiCol_TableRowBgAlt] = ImVec4(1, 1, 1, 0.03f);
@@ -244,6 +247,7 @@ int run_app(const AppOptions& o) {
   bool measured = false;
   uint64_t seen_generation = UINT64_MAX;
   int settle = 3;  // ImGui needs a frame or two to settle after any change
+  int settle_for_input = 0;  // frames owed to input: drawn at once, even while loading
   auto last_frame = std::chrono::steady_clock::now();
   int status = 0;
 
@@ -251,7 +255,7 @@ int run_app(const AppOptions& o) {
     IngestProgress progress = worker.progress();
     uint64_t gen = worker.generation();
     if (gen != seen_generation) settle = 3;
-    if (input.seen) settle = 3;
+    if (input.seen) settle = settle_for_input = 3;
     input.seen = false;
     bool busy = offscreen_job || settle > 0 || st.playing || st.animate;
     if (busy) {
@@ -260,14 +264,18 @@ int run_app(const AppOptions& o) {
       glfwWaitEventsTimeout(1.0);  // wakes on input or glfwPostEmptyEvent from the worker
       continue;                    // re-evaluate what changed before drawing
     }
-    // While loading, ~30 frames per second is plenty and leaves the cores to the loader.
+    // While loading, the picture changes with every chunk: ~10 frames per
+    // second show the progress and leave the cores to the loader (a frame
+    // on llvmpipe costs a core for ~10 ms). Input still gets every frame.
     auto now = std::chrono::steady_clock::now();
-    if (!offscreen_job && !progress.done && !input.seen && now - last_frame < std::chrono::milliseconds(33)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(33) - (now - last_frame));
+    const auto kLoadingFrame = std::chrono::milliseconds(100);
+    if (!progress.done && settle_for_input == 0 && now - last_frame < kLoadingFrame) {
+      std::this_thread::sleep_for(kLoadingFrame - (now - last_frame));
     }
     double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - last_frame).count();
     last_frame = std::chrono::steady_clock::now();
     settle--;
+    if (settle_for_input > 0) settle_for_input--;
     seen_generation = gen;
 
     if (progress.done && !measured) {
@@ -301,6 +309,8 @@ int run_app(const AppOptions& o) {
 
     ImGui_ImplOpenGL3_NewFrame();
     ImGui_ImplGlfw_NewFrame();
+    // A screenshot or bench shows the data, not wherever the X server left the pointer.
+    if (offscreen_job) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
     ImGui::NewFrame();
     FrameContext f{worker, st, worker.futexes(), progress, o.trace_path, o.probe_text};
     st.animate = false;

@@ -51,7 +51,10 @@ IngestWorker::IngestWorker(TraceReader reader, uint64_t file_bytes, bool follow)
   snapshot_ = std::make_shared<FutexSnapshot>();
 }
 
-IngestWorker::~IngestWorker() { stop(); }
+IngestWorker::~IngestWorker() {
+  stop();
+  pool_alive_.reset();
+}
 
 void IngestWorker::start(std::function<void()> wake_ui) {
   wake_ui_ = std::move(wake_ui);
@@ -74,11 +77,32 @@ void IngestWorker::bump() {
   if (wake_ui_) wake_ui_();
 }
 
+std::shared_ptr<std::vector<uint8_t>> IngestWorker::take_buffer() {
+  std::unique_ptr<std::vector<uint8_t>> buf;
+  {
+    std::lock_guard lk(pool_mu_);
+    if (!pool_.empty()) {
+      buf = std::move(pool_.back());
+      pool_.pop_back();
+    }
+  }
+  if (!buf) buf = std::make_unique<std::vector<uint8_t>>();
+  // The last holder of the chunk (either consumer) puts the buffer back,
+  // unless the worker is gone by then (the UI may hold nothing, but be safe).
+  std::weak_ptr<bool> alive = pool_alive_;
+  return std::shared_ptr<std::vector<uint8_t>>(buf.release(), [this, alive](std::vector<uint8_t>* b) {
+    std::unique_ptr<std::vector<uint8_t>> owned(b);
+    if (alive.expired()) return;
+    std::lock_guard lk(pool_mu_);
+    if (pool_.size() < 20) pool_.push_back(std::move(owned));
+  });
+}
+
 void IngestWorker::read_loop() {
   name_thread("fxs-read");
   size_t warnings_seen = 0;
   while (!stop_) {
-    auto buf = std::make_shared<std::vector<uint8_t>>();
+    auto buf = take_buffer();
     auto next = reader_.next_chunk(*buf);
     bytes_read_ = reader_.bytes_read();
     if (reader_.warnings().size() != warnings_seen) {

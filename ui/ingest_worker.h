@@ -111,6 +111,13 @@ class IngestWorker {
 
   ChunkQueue to_timeline_{8}, to_futexes_{8};
 
+  // Chunk buffers are recycled: a fresh 4 MiB buffer per chunk costs page
+  // faults and zeroing on every chunk, as much as decompressing it.
+  std::shared_ptr<std::vector<uint8_t>> take_buffer();
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<std::vector<uint8_t>>> pool_;
+  std::shared_ptr<bool> pool_alive_ = std::make_shared<bool>(true);
+
   mutable std::mutex timeline_mu_;
   TimelineModel timeline_;
 
