@@ -1,0 +1,242 @@
+// The window and the export on a real recording: fxs-sample-condvar is
+// recorded once (root, real BPF), then `replay --screenshot` runs under
+// xvfb-run (llvmpipe) and the PNG is decoded and checked, and `export
+// --format chrome` is parsed back and its wake arrows are checked against the
+// sample's own ground truth.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "run_command.h"
+
+// stb_image from the system (libstb-dev), compiled into this test only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#include <stb/stb_image.h>
+#pragma GCC diagnostic pop
+
+using nlohmann::json;
+using fxs::test::run_command;
+using fxs::test::TempDir;
+
+namespace {
+
+const std::string kFutexscope = FXS_BINARY;
+const std::string kSamples = FXS_SAMPLES_DIR;
+
+bool have_xvfb() { return std::system("command -v xvfb-run >/dev/null 2>&1") == 0; }
+
+#define REQUIRE_ROOT()                                                                   \
+  do {                                                                                   \
+    if (geteuid() != 0) {                                                                \
+      std::fprintf(stderr, "\n*** SKIPPED: %s needs root to load BPF programs ***\n\n", \
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name());     \
+      GTEST_SKIP() << "needs root (BPF)";                                                \
+    }                                                                                    \
+  } while (0)
+
+#define REQUIRE_XVFB()                                                                              \
+  do {                                                                                              \
+    if (!have_xvfb()) {                                                                             \
+      std::fprintf(stderr, "\n*** SKIPPED: %s needs xvfb-run (apt-get install xvfb xauth "         \
+                           "libgl1-mesa-dri; scripts/install-deps.sh does) ***\n\n",                \
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name());                \
+      GTEST_SKIP() << "xvfb-run missing";                                                           \
+    }                                                                                               \
+  } while (0)
+
+// One recording shared by the tests of this file.
+class UiTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    if (geteuid() != 0) return;
+    dir_ = new TempDir();
+    trace_ = dir_->path("condvar.fxs");
+    auto r = run_command({kFutexscope, "record", "-q", "-o", trace_, "--", kSamples + "/fxs-sample-condvar"});
+    record_status_ = r.status;
+    record_err_ = r.err;
+    size_t p = r.out.find("FXS_TRUTH ");
+    if (p != std::string::npos) {
+      size_t e = r.out.find('\n', p);
+      truth_ = json::parse(r.out.substr(p + 10, e == std::string::npos ? std::string::npos : e - p - 10));
+    }
+  }
+  static void TearDownTestSuite() {
+    delete dir_;
+    dir_ = nullptr;
+  }
+  void SetUp() override {
+    REQUIRE_ROOT();
+    ASSERT_EQ(record_status_, 0) << "record failed: " << record_err_;
+    ASSERT_TRUE(truth_.is_object()) << "the sample printed no FXS_TRUTH line";
+  }
+
+  static TempDir* dir_;
+  static std::string trace_;
+  static int record_status_;
+  static std::string record_err_;
+  static json truth_;
+};
+TempDir* UiTest::dir_ = nullptr;
+std::string UiTest::trace_;
+int UiTest::record_status_ = -1;
+std::string UiTest::record_err_;
+json UiTest::truth_;
+
+TEST_F(UiTest, ScreenshotUnderXvfbHasTheSizeAndShowsTheData) {
+  REQUIRE_XVFB();
+  std::string png = dir_->path("shot.png");
+  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1024x768x24", kFutexscope, "replay", trace_,
+                        "--screenshot", png, "--size", "900x600"},
+                       60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  int w = 0, h = 0, n = 0;
+  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
+  ASSERT_NE(px, nullptr) << "not a PNG: " << png;
+  EXPECT_EQ(w, 900);
+  EXPECT_EQ(h, 600);
+  std::set<uint32_t> colors;
+  size_t top_futex_pixels = 0;
+  for (int i = 0; i < w * h; i++) {
+    const unsigned char* p = px + i * 3;
+    colors.insert(uint32_t(p[0]) << 16 | uint32_t(p[1]) << 8 | p[2]);
+    // The futex with the most wait time is drawn in the palette's first
+    // colour (ui/palette.cpp), in the timeline and the table.
+    if (p[0] == 78 && p[1] == 121 && p[2] == 167) top_futex_pixels++;
+  }
+  stbi_image_free(px);
+  EXPECT_GE(colors.size(), 50u) << "the screenshot is (nearly) blank";
+  EXPECT_GE(top_futex_pixels, 200u) << "the top futex's bars are missing";
+}
+
+TEST_F(UiTest, WithoutADisplayOneLineErrorAndNonZeroExit) {
+  auto r = run_command({"env", "-u", "DISPLAY", "-u", "WAYLAND_DISPLAY", kFutexscope, "replay", trace_,
+                        "--screenshot", dir_->path("none.png")});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("xvfb-run"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(access(dir_->path("none.png").c_str(), F_OK), 0);
+}
+
+// The pairing rule of replay/chrome_export.h, re-implemented here on the
+// exported slices: how many arrows the export must contain.
+size_t expected_flows(const json& events) {
+  struct Key {
+    long pid;
+    std::string uaddr;
+    bool operator<(const Key& o) const { return pid != o.pid ? pid < o.pid : uaddr < o.uaddr; }
+  };
+  static const std::set<std::string> kWakers = {"FUTEX_WAKE",    "FUTEX_WAKE_BITSET",  "FUTEX_WAKE_OP",
+                                                "futex_wake",    "FUTEX_REQUEUE",      "FUTEX_CMP_REQUEUE",
+                                                "FUTEX_CMP_REQUEUE_PI", "futex_requeue"};
+  std::map<Key, std::vector<double>> wakes, waits;  // wake enter; wait exit
+  for (const auto& e : events) {
+    if (e["ph"] != "X") continue;
+    Key k{e["pid"].get<long>(), e["args"]["uaddr"].get<std::string>()};
+    int ret = e["args"]["ret"];
+    std::string name = e["name"];
+    if (kWakers.count(name) && ret > 0) wakes[k].push_back(e["ts"].get<double>());
+    if (e["cat"] == "wait" && (name == "futex_waitv" ? ret >= 0 : ret == 0))
+      waits[k].push_back(e["ts"].get<double>() + e["dur"].get<double>());
+  }
+  size_t n = 0;
+  for (auto& [k, wk] : wakes) {
+    auto& wt = waits[k];
+    std::sort(wk.begin(), wk.end());
+    std::sort(wt.begin(), wt.end());
+    size_t p = 0;
+    for (double t : wk) {
+      while (p < wt.size() && wt[p] < t - 1e-6) p++;
+      if (p == wt.size()) break;
+      n++;
+      p++;
+    }
+  }
+  return n;
+}
+
+TEST_F(UiTest, ChromeExportIsValidJsonWithOneArrowPerWake) {
+  std::string out = dir_->path("t.json");
+  auto r = run_command({kFutexscope, "export", trace_, "--format", "chrome", "-o", out});
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::ifstream f(out);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  json doc = json::parse(ss.str());  // throws on invalid JSON: the test fails
+  const json& ev = doc["traceEvents"];
+  ASSERT_TRUE(ev.is_array());
+
+  std::map<std::string, size_t> flows_to_uaddr;  // arrows ending on a wait of this futex
+  std::map<uint64_t, std::pair<int, int>> ends;  // id -> (#s, #f)
+  size_t thread_names = 0, slices = 0;
+  for (const auto& e : ev) {
+    if (e["ph"] == "M" && e["name"] == "thread_name") thread_names++;
+    if (e["ph"] == "X") slices++;
+    if (e["ph"] == "s") ends[e["id"]].first++;
+    if (e["ph"] == "f") {
+      ends[e["id"]].second++;
+      EXPECT_EQ(e["bp"], "e");
+    }
+  }
+  EXPECT_GE(thread_names, 3u);
+  EXPECT_GT(slices, 1000u);
+  for (const auto& [id, se] : ends) {
+    EXPECT_EQ(se.first, 1) << "flow " << id;
+    EXPECT_EQ(se.second, 1) << "flow " << id;
+  }
+  EXPECT_EQ(ends.size(), expected_flows(ev));
+
+  // Ground truth: on the condvar sample's two ping-pong futexes (only
+  // FUTEX_WAIT and FUTEX_WAKE), every wake that woke someone (herd_sizes)
+  // must get exactly one arrow to a wait on that futex.
+  struct Slice {
+    double a, b;
+    std::string uaddr;
+    bool wait;
+    bool operator<(const Slice& o) const { return a < o.a; }
+  };
+  std::map<long, std::vector<Slice>> by_tid;  // sorted by start: a thread's slices do not overlap
+  for (const auto& e : ev)
+    if (e["ph"] == "X")
+      by_tid[e["tid"].get<long>()].push_back({e["ts"].get<double>(), e["ts"].get<double>() + e["dur"].get<double>(),
+                                              e["args"]["uaddr"], e["cat"] == "wait"});
+  for (auto& [tid, v] : by_tid) std::sort(v.begin(), v.end());
+  for (const auto& e : ev) {
+    if (e["ph"] != "f") continue;
+    const auto& v = by_tid[e["tid"].get<long>()];
+    double ts = e["ts"];
+    auto it = std::upper_bound(v.begin(), v.end(), Slice{ts, ts, "", false});
+    ASSERT_NE(it, v.begin()) << "arrow " << e["id"] << " ends before any slice of its thread";
+    --it;
+    ASSERT_TRUE(it->wait && it->a <= ts && ts <= it->b) << "arrow " << e["id"] << " does not end inside a wait";
+    flows_to_uaddr[it->uaddr]++;
+  }
+  size_t checked = 0;
+  for (const auto& t : truth_["futexes"]) {
+    const json& ops = t["ops"];
+    if (ops.size() != 2 || !ops.contains("FUTEX_WAIT") || !ops.contains("FUTEX_WAKE")) continue;
+    if (t["woken"].get<long>() < 100) continue;
+    size_t wakes_that_woke = 0;
+    for (const auto& [size, calls] : t["herd_sizes"].items()) wakes_that_woke += calls.get<size_t>();
+    EXPECT_EQ(flows_to_uaddr[t["uaddr"]], wakes_that_woke) << "futex " << t["uaddr"];
+    checked++;
+  }
+  EXPECT_GE(checked, 2u) << "the sample's ping-pong futexes were not found in its truth";
+}
+
+}  // namespace
