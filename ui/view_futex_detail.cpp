@@ -64,9 +64,9 @@ void histogram(const FutexStats& s, ImU32 color) {
       last_label_x = x0;
     }
   }
-  char peak_s[32];
-  std::snprintf(peak_s, sizeof peak_s, "%llu", static_cast<unsigned long long>(peak));
-  dl->AddText(ImVec2(p.x + w - ImGui::CalcTextSize(peak_s).x, p.y), colors::kDimText, peak_s);
+  char peak_s[48];
+  std::snprintf(peak_s, sizeof peak_s, "tallest bar: %llu waits", static_cast<unsigned long long>(peak));
+  ImGui::TextDisabled("%s", peak_s);
 }
 
 }  // namespace

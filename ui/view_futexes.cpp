@@ -79,22 +79,26 @@ void draw_futexes(FrameContext& f) {
                        ImGuiTableFlags_Hideable | ImGuiTableFlags_SizingFixedFit;
   if (!ImGui::BeginTable("futex_table", kCols, tf)) return;
   ImGui::TableSetupScrollFreeze(2, 1);
-  auto col = [](const char* name, ImGuiID id, ImGuiTableColumnFlags fl = 0) {
-    ImGui::TableSetupColumn(name, fl, 0.0f, id);
+  // Fixed widths from the widest content each column can hold, so rows that
+  // arrive later (while loading) never get clipped.
+  auto col = [](const char* name, ImGuiID id, const char* widest, ImGuiTableColumnFlags fl = 0) {
+    float w = std::max(ImGui::CalcTextSize(widest).x + 10.0f, ImGui::CalcTextSize(name).x + 22.0f);
+    ImGui::TableSetupColumn(name, fl | ImGuiTableColumnFlags_WidthFixed, w, id);
   };
-  col("", kColor, ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_NoResize | ImGuiTableColumnFlags_WidthFixed);
-  col("futex", kAddr);
-  col("pid", kPid);
-  col("kind", kKind);
-  col("total wait", kTotal, ImGuiTableColumnFlags_DefaultSort | ImGuiTableColumnFlags_PreferSortDescending);
-  col("max wait", kMax, ImGuiTableColumnFlags_PreferSortDescending);
-  col("p99 wait", kP99, ImGuiTableColumnFlags_PreferSortDescending);
-  col("waits", kWaits, ImGuiTableColumnFlags_PreferSortDescending);
-  col("wakes", kWoken, ImGuiTableColumnFlags_PreferSortDescending);
-  col("EAGAIN", kEagain, ImGuiTableColumnFlags_PreferSortDescending);
-  col("timeouts", kTimeouts, ImGuiTableColumnFlags_PreferSortDescending);
-  col("calls", kOps, ImGuiTableColumnFlags_PreferSortDescending);
-  col("threads", kThreads, ImGuiTableColumnFlags_PreferSortDescending);
+  const ImGuiTableColumnFlags kDesc = ImGuiTableColumnFlags_PreferSortDescending;
+  col("", kColor, "XX", ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_NoResize);
+  col("futex", kAddr, "0x88888888888888");
+  col("pid", kPid, "4194304");
+  col("kind", kKind, "pi-mutex");
+  col("total wait", kTotal, "999.9ms", ImGuiTableColumnFlags_DefaultSort | kDesc);
+  col("max wait", kMax, "999.9ms", kDesc);
+  col("p99 wait", kP99, "999.9ms", kDesc);
+  col("waits", kWaits, "99999999", kDesc);
+  col("wakes", kWoken, "99999999", kDesc);
+  col("EAGAIN", kEagain, "99999999", kDesc);
+  col("timeouts", kTimeouts, "999999", kDesc);
+  col("calls", kOps, "99999999", kDesc);
+  col("threads", kThreads, "99999", kDesc);
   ImGui::TableHeadersRow();
 
   ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
