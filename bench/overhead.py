@@ -23,8 +23,9 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FXS = os.path.join(ROOT, "build", "futexscope")
-SAMPLES = os.path.join(ROOT, "build", "samples")
+BUILD = os.environ.get("FXS_BUILD_DIR", os.path.join(ROOT, "build"))
+FXS = os.path.join(BUILD, "futexscope")
+SAMPLES = os.path.join(BUILD, "samples")
 MUTEX_ITERS = 200000
 
 

@@ -19,7 +19,8 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-FXS = os.path.join(ROOT, "build", "futexscope")
+BUILD = os.environ.get("FXS_BUILD_DIR", os.path.join(ROOT, "build"))
+FXS = os.path.join(BUILD, "futexscope")
 
 
 def main():

@@ -66,6 +66,7 @@ struct {
 } stacks SEC(".maps");
 
 const volatile bool capture_stacks = true;
+const volatile __u64 stack_min_wait_ns = 1000000; /* --stack-min-wait */
 
 /*
  * Per-thread state between sys_enter and sys_exit, in an array slot indexed by
@@ -536,8 +537,13 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	}
 	if (st && !st->named)
 		emit_task(st, tgid, tid, now);
-	/* Where in the program: for waits that slept and wakes that woke someone. */
-	if (capture_stacks && ((is_wait_op(r.opi) && ret != -11) || ret > 0))
+	/*
+	 * Where in the program: for waits that slept at least stack_min_wait_ns.
+	 * A user stack walk costs microseconds; on every wake and short wait it
+	 * slowed a contended mutex threefold (docs/BENCHMARKS.md).
+	 */
+	if (capture_stacks && is_wait_op(r.opi) && ret != -11 && r.enter_ns &&
+	    now - r.enter_ns >= stack_min_wait_ns)
 		r.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 
 	void *rb = cpu_ring();

@@ -29,6 +29,10 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
   --ring-size SIZE     BPF ring buffer size per CPU (a power of two; default:
                        64M split over the CPUs, at least 4M each)
   --max-futexes N      --summary: in-kernel map size (default 65536)
+  --stack-min-wait DUR capture the user call stack of waits that slept at
+                       least DUR (default 1ms; a stack walk costs microseconds,
+                       so 0, every wait, slows contended locks measurably)
+  --no-stacks          capture no stacks (no folded output)
   -q, --quiet          no progress or closing line
 Without -p or COMMAND the whole system is traced. Ctrl-C stops cleanly.
 
@@ -57,6 +61,8 @@ int cmd_record(int argc, char** argv) {
       return 0;
     } else if (p.flag({"--summary"})) {
       o.summary = true;
+    } else if (p.flag({"--no-stacks"})) {
+      o.stacks = false;
     } else if (p.flag({"-q", "--quiet"})) {
       o.quiet = true;
     } else if (p.option({"-o", "--output"}, v)) {
@@ -66,6 +72,10 @@ int cmd_record(int argc, char** argv) {
       long pid = std::strtol(v.c_str(), &end, 10);
       if (v.empty() || *end || pid <= 0) return usage_error("record", "bad PID '" + v + "'");
       o.pid = int(pid);
+    } else if (p.option({"--stack-min-wait"}, v)) {
+      auto d = parse_duration_ns(v);
+      if (!d) return usage_error("record", "bad duration '" + v + "' for --stack-min-wait (e.g. 1ms)");
+      o.stack_min_wait_ns = *d;
     } else if (p.option({"--min-wait"}, v)) {
       auto d = parse_duration_ns(v);
       if (!d) return usage_error("record", "bad duration '" + v + "' for --min-wait (e.g. 100us)");

@@ -112,8 +112,9 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   err = bpf_map__set_inner_map_fd(s->skel_->maps.rings, s->ring_fds_[0]);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.task_states, slots);
   // Stacks are for the per-event stream; --summary keeps a token map.
-  ro->capture_stacks = !cfg.summary;
-  if (!err && cfg.summary) err = bpf_map__set_max_entries(s->skel_->maps.stacks, 1);
+  ro->capture_stacks = !cfg.summary && cfg.stacks;
+  ro->stack_min_wait_ns = cfg.stack_min_wait_ns;
+  if (!err && !ro->capture_stacks) err = bpf_map__set_max_entries(s->skel_->maps.stacks, 1);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.aggs, cfg.summary ? cfg.agg_entries : 1);
   if (err) return bpf_error("size BPF maps", err);
   auto& p = s->skel_->progs;

@@ -25,6 +25,8 @@ struct SessionConfig {
   uint32_t ring_bytes = 32u << 20;   // per CPU; a power of two, multiple of the page size
   uint32_t agg_entries = 65536;      // --summary map size
   std::vector<int32_t> cpu_node;     // NUMA node of each CPU (TraceHeader::cpu_node)
+  bool stacks = true;                // user stacks of long waits (per-event mode)
+  uint64_t stack_min_wait_ns = 1000000;  // ... that slept at least this long
 };
 
 // Called for each ring buffer record; returning non-zero stops the drain.

@@ -136,6 +136,8 @@ int run_record(const RecordOptions& opts) {
   header.command = join(opts.command);
   SessionConfig cfg;
   cfg.cpu_node = header.cpu_node;
+  cfg.stacks = opts.stacks;
+  cfg.stack_min_wait_ns = opts.stack_min_wait_ns;
   cfg.summary = opts.summary;
   cfg.filter_tgid = opts.pid >= 0 || child;
   cfg.target_tgid = child ? uint32_t(child->pid()) : uint32_t(opts.pid);

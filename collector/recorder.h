@@ -19,6 +19,8 @@ struct RecordOptions {
   uint32_t agg_entries = 65536;
   std::vector<std::string> command;  // after --
   bool quiet = false;                // no progress or closing line on stderr
+  bool stacks = true;                // capture and symbolize user stacks (per-event mode)
+  uint64_t stack_min_wait_ns = 1000000;  // of waits that slept at least this long
 };
 
 // Runs a recording; returns the process exit status (the command's, if one was given).

@@ -138,7 +138,9 @@ TEST(Record, FoldedStacksNameTheSamplesFunctions) {
   REQUIRE_ROOT();
   TempDir dir;
   std::string trace = dir.path("t.fxs");
-  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-condvar"});
+  // Every wait's stack (the default keeps only waits of 1 ms or more).
+  auto r = run_command({kFutexscope, "record", "-q", "--stack-min-wait", "0", "-o", trace, "--",
+                        kSamples + "/fxs-sample-condvar"});
   ASSERT_EQ(r.status, 0) << r.err;
   auto folded = run_command({kFutexscope, "report", trace, "--format", "folded"});
   ASSERT_EQ(folded.status, 0) << folded.err;
