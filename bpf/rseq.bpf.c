@@ -28,6 +28,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "trace_abi.h"
+#include "follow_fork.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -367,15 +368,5 @@ int fxs_rseq_fork(struct bpf_raw_tracepoint_args *ctx)
 {
 	if (!follow_children)
 		return 0;
-	struct task_struct *parent = (struct task_struct *)ctx->args[0];
-	struct task_struct *child = (struct task_struct *)ctx->args[1];
-	__u32 ptgid = BPF_CORE_READ(parent, tgid);
-	__u32 ctgid = BPF_CORE_READ(child, tgid);
-	if (ctgid == ptgid)
-		return 0; /* a new thread, already covered by its tgid */
-	if (ptgid != target_tgid && !bpf_map_lookup_elem(&rseq_traced_tgids, &ptgid))
-		return 0;
-	__u8 one = 1;
-	bpf_map_update_elem(&rseq_traced_tgids, &ctgid, &one, BPF_ANY);
-	return 0;
+	return follow_fork(ctx, &rseq_traced_tgids, target_tgid);
 }

@@ -63,6 +63,13 @@ CommandResult run_command(const std::vector<std::string>& argv, int timeout_s) {
   return r;
 }
 
+nlohmann::json truth_from(const std::string& out) {
+  size_t p = out.find("FXS_TRUTH ");
+  if (p == std::string::npos) return nlohmann::json();
+  size_t e = out.find('\n', p);
+  return nlohmann::json::parse(out.substr(p + 10, e == std::string::npos ? std::string::npos : e - p - 10));
+}
+
 TempDir::TempDir() {
   char tmpl[] = "/tmp/fxs-test-XXXXXX";
   if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");

@@ -1,8 +1,23 @@
 // Runs a command for the integration tests and captures what it printed.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
+
+// Skips the current test, loudly, when not root: BPF needs it. CI runs as root.
+#define REQUIRE_ROOT()                                                                   \
+  do {                                                                                   \
+    if (geteuid() != 0) {                                                                \
+      std::fprintf(stderr, "\n*** SKIPPED: %s needs root to load BPF programs ***\n\n", \
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name());     \
+      GTEST_SKIP() << "needs root (BPF)";                                                \
+    }                                                                                    \
+  } while (0)
 
 namespace fxs::test {
 
@@ -14,6 +29,9 @@ struct CommandResult {
 
 // Runs argv (no shell), feeding it no stdin; kills it after timeout_s.
 CommandResult run_command(const std::vector<std::string>& argv, int timeout_s = 120);
+
+// The JSON of the "FXS_TRUTH {...}" line a sample printed, or null if none.
+nlohmann::json truth_from(const std::string& out);
 
 // A fresh temporary directory, removed with everything in it on destruction.
 class TempDir {

@@ -13,28 +13,13 @@
 
 using nlohmann::json;
 using fxs::test::run_command;
+using fxs::test::truth_from;
 using fxs::test::TempDir;
 
 namespace {
 
 const std::string kFutexscope = FXS_BINARY;
 const std::string kSamples = FXS_SAMPLES_DIR;
-
-#define REQUIRE_ROOT()                                                                   \
-  do {                                                                                   \
-    if (geteuid() != 0) {                                                                \
-      std::fprintf(stderr, "\n*** SKIPPED: %s needs root to load BPF programs ***\n\n", \
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name());     \
-      GTEST_SKIP() << "needs root (BPF)";                                                \
-    }                                                                                    \
-  } while (0)
-
-json truth_from(const std::string& out) {
-  size_t p = out.find("FXS_TRUTH ");
-  if (p == std::string::npos) return json();
-  size_t e = out.find('\n', p);
-  return json::parse(out.substr(p + 10, e == std::string::npos ? std::string::npos : e - p - 10));
-}
 
 struct Recorded {
   int status = -1;

@@ -14,28 +14,13 @@
 
 using nlohmann::json;
 using fxs::test::run_command;
+using fxs::test::truth_from;
 using fxs::test::TempDir;
 
 namespace {
 
 const std::string kFutexscope = FXS_BINARY;
 const std::string kSamples = FXS_SAMPLES_DIR;
-
-#define REQUIRE_ROOT()                                                                   \
-  do {                                                                                   \
-    if (geteuid() != 0) {                                                                \
-      std::fprintf(stderr, "\n*** SKIPPED: %s needs root to load BPF programs ***\n\n", \
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name());     \
-      GTEST_SKIP() << "needs root (BPF)";                                                \
-    }                                                                                    \
-  } while (0)
-
-json truth_from(const std::string& out) {
-  size_t p = out.find("FXS_TRUTH ");
-  if (p == std::string::npos) return json();
-  size_t e = out.find('\n', p);
-  return json::parse(out.substr(p + 10, e == std::string::npos ? std::string::npos : e - p - 10));
-}
 
 // Records `sample args` (optionally --summary) and returns {truth, report}.
 std::pair<json, json> record_and_report(const std::vector<std::string>& sample, bool summary) {
@@ -174,6 +159,20 @@ TEST(Record, SigkillLosesAtMostTheLastSecond) {
   json j = json::parse(rep.out);
   EXPECT_GT(j["events"].get<long>(), 1000) << "nothing was flushed before the kill";
   EXPECT_GE(j["duration_ns"].get<long>(), 1000000000L) << "less than a second made it to disk";
+}
+
+// `-- COMMAND` follows the processes the command forks: a shell that runs the
+// sample as its child (not exec'd: `; true` keeps the shell around).
+TEST(Record, ChildrenOfTheCommandAreTraced) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  std::string trace = dir.path("t.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", "sh", "-c",
+                        kSamples + "/fxs-sample-mutex; true"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  expect_matches_truth(truth_from(r.out), json::parse(rep.out));
 }
 
 // The raw_tracepoint fallback (kernels without tp_btf) must count the same.
