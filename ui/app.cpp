@@ -202,6 +202,13 @@ void draw_main_window(FrameContext& f) {
 
 }  // namespace
 
+std::string display_problem() {
+  const char* display = std::getenv("DISPLAY");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  if ((!display || !*display) && (!wayland || !*wayland)) return "no display (DISPLAY is not set)";
+  return {};
+}
+
 int run_app(const AppOptions& o) {
   const std::string who = "futexscope " + o.command + ": ";
   auto reader = TraceReader::open(o.trace_path);
@@ -209,13 +216,11 @@ int run_app(const AppOptions& o) {
     std::fprintf(stderr, "%s%s\n", who.c_str(), reader.message().c_str());
     return 1;
   }
-  const char* display = std::getenv("DISPLAY");
-  const char* wayland = std::getenv("WAYLAND_DISPLAY");
-  if ((!display || !*display) && (!wayland || !*wayland)) {
+  if (std::string why = display_problem(); !why.empty()) {
     std::fprintf(stderr,
-                 "%sno display (DISPLAY is not set): run it in a desktop session, or headless under "
+                 "%s%s: run it in a desktop session, or headless under "
                  "xvfb-run -a -s \"-screen 0 %dx%dx24\" futexscope %s ...\n",
-                 who.c_str(), o.width, o.height, o.command.c_str());
+                 who.c_str(), why.c_str(), o.width, o.height, o.command.c_str());
     return 1;
   }
   struct stat sb {};
@@ -252,6 +257,7 @@ int run_app(const AppOptions& o) {
   int status = 0;
 
   while (!glfwWindowShouldClose(win.get())) {
+    if (o.source_finished && o.source_finished()) worker.finish_following();
     IngestProgress progress = worker.progress();
     uint64_t gen = worker.generation();
     if (gen != seen_generation) settle = 3;
@@ -312,7 +318,8 @@ int run_app(const AppOptions& o) {
     // A screenshot or bench shows the data, not wherever the X server left the pointer.
     if (offscreen_job) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
     ImGui::NewFrame();
-    FrameContext f{worker, st, worker.futexes(), progress, o.trace_path, o.probe_text};
+    std::string live = o.live_status ? o.live_status() : std::string();
+    FrameContext f{worker, st, worker.futexes(), progress, o.trace_path, o.probe_text, live};
     st.animate = false;
     draw_main_window(f);
     ImGui::Render();

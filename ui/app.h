@@ -1,6 +1,7 @@
 // app.h: the futexscope window (replay, live, ui). The only entry point of fxs_ui.
 #pragma once
 
+#include <functional>
 #include <string>
 
 namespace fxs::ui {
@@ -14,7 +15,14 @@ struct AppOptions {
   int bench_frames = 0;             // > 0: render this many frames panning/zooming, print timings, exit
   int width = 1600, height = 1000;  // window size
   std::string probe_text;           // `probe` output to show (live), else empty
+  std::function<std::string()> live_status;  // live: "LIVE: recording", ... (thread-safe)
+  // live: true once the recorder has stopped, so nothing more will be
+  // written; loading then ends at the end of the file (and --screenshot can fire).
+  std::function<bool()> source_finished;
 };
+
+// "" when a display seems available, else why not ("no display (DISPLAY is not set)").
+std::string display_problem();
 
 // Opens the window and runs until it is closed (or the screenshot/bench is
 // done). Prints one line on stderr for an error; returns the exit status.

@@ -102,6 +102,10 @@ void IngestWorker::read_loop() {
   name_thread("fxs-read");
   size_t warnings_seen = 0;
   while (!stop_) {
+    if (follow_ && finish_following_) {
+      reader_.follow(false);  // what is in the file now is all there will be
+      follow_ = false;
+    }
     auto buf = take_buffer();
     auto next = reader_.next_chunk(*buf);
     bytes_read_ = reader_.bytes_read();

@@ -78,6 +78,9 @@ class IngestWorker {
   // published, so an idle UI can redraw; it must be thread-safe.
   void start(std::function<void()> wake_ui);
   void stop();
+  // Following a growing file: no more data will come, so end at the end of the
+  // file (progress().done becomes true). Called from the UI thread.
+  void finish_following() { finish_following_ = true; }
 
   const TraceHeader& header() const { return header_; }
   // Hold this while reading timeline(); the timeline thread takes it per chunk.
@@ -102,6 +105,7 @@ class IngestWorker {
   bool follow_;
   std::function<void()> wake_ui_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> finish_following_{false};
   std::atomic<uint64_t> generation_{0};
   std::atomic<uint64_t> bytes_read_{0};
   std::atomic<uint64_t> calls_{0};

@@ -87,6 +87,7 @@ struct FrameContext {
   IngestProgress progress;
   const std::string& trace_path;
   const std::string& probe_text;  // `probe` output when live, else empty
+  const std::string& live;        // live mode: what the recorder is doing; else empty
 };
 
 // Rebuilds colours when a new snapshot arrived or the timeline learned new futexes.

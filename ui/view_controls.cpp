@@ -75,7 +75,7 @@ void draw_controls(FrameContext& f) {
   }
 
   // The seek bar takes the rest of the row, minus room for the load progress.
-  bool loading = !f.progress.done;
+  bool loading = !f.progress.done && f.live.empty();  // live data never "finishes" loading
   float progress_w = loading ? 260.0f : 0.0f;
   ImGui::SetNextItemWidth(std::max(100.0f, ImGui::GetContentRegionAvail().x - progress_w));
   float pos_ms = float(std::clamp(st.playhead, 0.0, total) / 1e6);

@@ -74,7 +74,10 @@ void draw_status(FrameContext& f) {
   ImGui::SameLine();
   const IngestProgress& p = f.progress;
   double rate = p.load_seconds > 0 ? double(p.calls) / p.load_seconds : 0;
-  if (p.done)
+  if (!f.live.empty())
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(f.live.rfind("LIVE", 0) == 0 ? colors::kLoss : colors::kDimText),
+                       "%s", f.live.c_str());
+  else if (p.done)
     ImGui::TextDisabled("loaded in %.2f s (%.1fM calls/s)", p.load_seconds, rate / 1e6);
   else
     ImGui::TextDisabled("loading... %.1f MB", double(p.bytes_read) / 1e6);

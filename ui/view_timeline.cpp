@@ -240,20 +240,23 @@ void draw_timeline(FrameContext& f) {
     ldl->AddRectFilled(ImVec2(top.x, y0), ImVec2(area_x0 + width, y1), li % 2 ? colors::kLaneOdd : colors::kLaneEven);
     // Label: thread name and tid, then how long it waited in all.
     std::string label = lane_label(tl, lane);
-    ldl->PushClipRect(ImVec2(top.x, y0), ImVec2(area_x0 - 6, y1), true);
-    ldl->AddText(ImVec2(top.x + 6, y0 + 2), colors::kAxisText, label.c_str());
+    // Text is clipped on the CPU (the clip-rect argument of AddText) and bars
+    // are clamped to the lane: a clip-rect push per lane or per label would
+    // be one more draw call each, and draw calls are what llvmpipe pays for.
+    ImVec4 label_clip(top.x, y0, area_x0 - 6, y1);
+    ImFont* font = ImGui::GetFont();
+    float fs = ImGui::GetFontSize();
+    ldl->AddText(font, fs, ImVec2(top.x + 6, y0 + 2), colors::kAxisText, label.c_str(), nullptr, 0, &label_clip);
     std::string sub = "waited " + format_ns(lane.wait_ns) + "  (" + std::to_string(lane.calls.size()) + " calls)";
-    ldl->AddText(ImGui::GetFont(), ImGui::GetFontSize() * 0.85f, ImVec2(top.x + 6, y0 + 18), colors::kDimText, sub.c_str());
-    ldl->PopClipRect();
+    ldl->AddText(font, fs * 0.85f, ImVec2(top.x + 6, y0 + 18), colors::kDimText, sub.c_str(), nullptr, 0, &label_clip);
 
-    ldl->PushClipRect(ImVec2(area_x0, y0), ImVec2(area_x0 + width, y1), true);
     st.items.clear();
     TimelineModel::fold(lane, t0, t1, min_ns, st.items);
     const TimelineItem* hover_item = nullptr;
     for (const TimelineItem& it : st.items) {
       const TimelineCall& c = lane.calls[it.longest];
-      float x0 = std::max(x_of(it.t0), area_x0 - 2);
-      float x1 = std::min(std::max(x_of(it.t1), x0 + 1), area_x0 + width + 2);
+      float x0 = std::max(x_of(it.t0), area_x0);
+      float x1 = std::min(std::max(x_of(it.t1), x0 + 1), area_x0 + width);
       ImU32 col = st.timeline_colors[it.futex];
       const TimelineFutex& fx = tl.futexes()[it.futex];
       if (st.has_futex && st.highlight_futex && !(st.futex == FutexKey{fx.tgid, fx.uaddr})) col = dimmed(col);
@@ -265,15 +268,14 @@ void draw_timeline(FrameContext& f) {
       ldl->AddRectFilled(ImVec2(x0, by0), ImVec2(x1, by1), col);
       if (it.count == 1 && queued && x1 - x0 > 70) {
         std::string text = std::string(op_name(c.opi)) + "  " + format_ns(c.dur_ns());
-        ldl->PushClipRect(ImVec2(x0, by0), ImVec2(x1, by1), true);
-        ldl->AddText(ImVec2(x0 + 4, by0 + 6), IM_COL32(15, 15, 20, 255), text.c_str());
-        ldl->PopClipRect();
+        ImVec4 clip(std::max(x0, area_x0), by0, std::min(x1, area_x0 + width), by1);
+        ldl->AddText(font, fs, ImVec2(std::max(x0, area_x0) + 4, by0 + 6), IM_COL32(15, 15, 20, 255), text.c_str(),
+                     nullptr, 0, &clip);
       }
       if (li == st.call_lane && c.enter_ns == st.call_enter_ns)
         ldl->AddRect(ImVec2(x0 - 1, by0 - 1), ImVec2(x1 + 1, by1 + 1), colors::kSelection, 0, 0, 2.0f);
       if (hovered && mouse.y >= y0 && mouse.y < y1 && mouse.x >= x0 - 1 && mouse.x <= x1 + 1) hover_item = &it;
     }
-    ldl->PopClipRect();
 
     if (hover_item && !tooltip_done) {
       tooltip_done = true;

@@ -240,3 +240,35 @@ TEST_F(UiTest, ChromeExportIsValidJsonWithOneArrowPerWake) {
 }
 
 }  // namespace
+
+namespace {
+
+// `live`: record + window in one process. With --screenshot it writes the
+// window once the command has exited and everything recorded is loaded.
+TEST(UiLive, RecordsAndShowsACommandThenExitsWithItsStatus) {
+  REQUIRE_ROOT();
+  REQUIRE_XVFB();
+  TempDir dir;
+  std::string png = dir.path("live.png"), trace = dir.path("live.fxs");
+  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1024x768x24", kFutexscope, "live", "--screenshot", png,
+                        "--size", "800x600", "-o", trace, "--", kSamples + "/fxs-sample-condvar"},
+                       60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("FXS_TRUTH"), std::string::npos) << "the command's output is passed through";
+  int w = 0, h = 0, n = 0;
+  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
+  ASSERT_NE(px, nullptr) << "no PNG written";
+  size_t top = 0;
+  for (int i = 0; i < w * h; i++)
+    if (px[i * 3] == 78 && px[i * 3 + 1] == 121 && px[i * 3 + 2] == 167) top++;
+  stbi_image_free(px);
+  EXPECT_EQ(w, 800);
+  EXPECT_EQ(h, 600);
+  EXPECT_GE(top, 200u) << "the recorded calls are not on screen";
+  // -o keeps the trace, and it is complete: `report` reads it.
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  EXPECT_GT(json::parse(rep.out)["events"].get<long>(), 10000);
+}
+
+}  // namespace
