@@ -124,6 +124,7 @@ void setup_style() {
   c[ImGuiCol_ChildBg] = ImVec4(0, 0, 0, 0);
   c[ImGuiCol_TableHeaderBg] = ImVec4(0.16f, 0.18f, 0.21f, 1);
   c[ImGuiCol_TableRowBgAlt] = ImVec4(1, 1, 1, 0.03f);
+  c[ImGuiCol_TableBorderLight] = ImVec4(1, 1, 1, 0.06f);
   c[ImGuiCol_Header] = ImVec4(0.26f, 0.42f, 0.62f, 0.55f);
   c[ImGuiCol_HeaderHovered] = ImVec4(0.26f, 0.42f, 0.62f, 0.75f);
   c[ImGuiCol_HeaderActive] = ImVec4(0.26f, 0.42f, 0.62f, 1.0f);

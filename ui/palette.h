@@ -16,6 +16,7 @@ namespace colors {
 inline constexpr ImU32 kBackground = IM_COL32(24, 26, 30, 255);
 inline constexpr ImU32 kLaneEven = IM_COL32(32, 35, 40, 255);
 inline constexpr ImU32 kLaneOdd = IM_COL32(38, 41, 47, 255);
+inline constexpr ImU32 kLaneLine = IM_COL32(255, 255, 255, 18);
 inline constexpr ImU32 kGrid = IM_COL32(255, 255, 255, 22);
 inline constexpr ImU32 kAxisText = IM_COL32(200, 204, 212, 255);
 inline constexpr ImU32 kDimText = IM_COL32(140, 146, 156, 255);

@@ -73,8 +73,11 @@ void draw_futexes(FrameContext& f) {
   ImGui::SameLine(ImGui::GetContentRegionAvail().x - 190 + ImGui::GetCursorPosX());
   ImGui::Checkbox("highlight selected", &st.highlight_futex);
 
+  // Rows are told apart by hairlines, not alternating fills: on a software
+  // renderer (llvmpipe) every filled pixel costs, and row fills were a third
+  // of a frame's pixels.
   ImGuiTableFlags tf = ImGuiTableFlags_Sortable | ImGuiTableFlags_SortMulti | ImGuiTableFlags_ScrollY |
-                       ImGuiTableFlags_ScrollX | ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersOuter |
+                       ImGuiTableFlags_ScrollX | ImGuiTableFlags_BordersInnerH | ImGuiTableFlags_BordersOuter |
                        ImGuiTableFlags_BordersV | ImGuiTableFlags_Resizable | ImGuiTableFlags_Reorderable |
                        ImGuiTableFlags_Hideable | ImGuiTableFlags_SizingFixedFit;
   if (!ImGui::BeginTable("futex_table", kCols, tf)) return;

@@ -237,7 +237,10 @@ void draw_timeline(FrameContext& f) {
   for (size_t li = first_lane; li < last_lane; li++) {
     const TimelineLane& lane = lanes[li];
     float y0 = origin.y + float(li) * kLaneH, y1 = y0 + kLaneH;
-    ldl->AddRectFilled(ImVec2(top.x, y0), ImVec2(area_x0 + width, y1), li % 2 ? colors::kLaneOdd : colors::kLaneEven);
+    // A hairline between lanes and a shaded label column, rather than a
+    // filled band per lane: filled pixels are what a software renderer pays for.
+    ldl->AddRectFilled(ImVec2(top.x, y0), ImVec2(area_x0, y1), li % 2 ? colors::kLaneOdd : colors::kLaneEven);
+    ldl->AddLine(ImVec2(top.x, y1 - 0.5f), ImVec2(area_x0 + width, y1 - 0.5f), colors::kLaneLine);
     // Label: thread name and tid, then how long it waited in all.
     std::string label = lane_label(tl, lane);
     // Text is clipped on the CPU (the clip-rect argument of AddText) and bars
