@@ -40,7 +40,7 @@ std::string json_string(std::string_view v) {
 
 }  // namespace
 
-std::vector<WakeFlow> pair_wakes(const TimelineModel& tl) {
+std::vector<WakeFlow> pair_wakes(const TimelineModel& tl, uint32_t only_futex) {
   // Per futex: its wakes by enter time and its woken waits by exit time.
   std::vector<std::vector<Ref>> wakes(tl.futexes().size()), waits(tl.futexes().size());
   const auto& lanes = tl.lanes();
@@ -48,6 +48,7 @@ std::vector<WakeFlow> pair_wakes(const TimelineModel& tl) {
     const auto& calls = lanes[li].calls;
     for (uint32_t i = 0; i < calls.size(); i++) {
       const TimelineCall& c = calls[i];
+      if (only_futex != UINT32_MAX && c.futex != only_futex) continue;
       if (is_waker(c.opi) && c.ret > 0) wakes[c.futex].push_back({c.enter_ns, li, i});
       else if (is_woken_wait(c)) waits[c.futex].push_back({c.exit_ns(), li, i});
     }

@@ -43,8 +43,9 @@ struct WakeFlow {
   uint32_t wait_lane, wait_call;
 };
 
-// Applies the pairing rule above to a loaded model.
-std::vector<WakeFlow> pair_wakes(const TimelineModel& tl);
+// Applies the pairing rule above to a loaded model; with `only_futex` (an
+// index into tl.futexes()), to that futex alone (the UI's "woken by").
+std::vector<WakeFlow> pair_wakes(const TimelineModel& tl, uint32_t only_futex = UINT32_MAX);
 
 // Writes the JSON document for a loaded model.
 ChromeExportStats write_chrome_json(const TimelineModel& tl, std::ostream& out);

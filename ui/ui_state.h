@@ -46,6 +46,13 @@ struct UiState {
   size_t call_lane = SIZE_MAX;  // lane index of the selected call
   uint64_t call_enter_ns = 0;   // its enter time (stable while lanes are re-sorted)
   bool highlight_futex = true;  // dim other futexes in the timeline
+  // The selected call's partner under the export's wake rule
+  // (replay/chrome_export.h): the wake that ended the selected wait, or the
+  // wait the selected wake ended. Recomputed when the selection or the data changes.
+  size_t partner_lane = SIZE_MAX;
+  uint64_t partner_enter_ns = 0;
+  size_t partner_for_lane = SIZE_MAX;
+  uint64_t partner_for_enter = 0, partner_for_calls = 0;
   bool scroll_table_to_futex = false;
 
   // Colours: by rank in the latest futex snapshot, and by timeline futex index.

@@ -17,6 +17,7 @@
 
 #include "imgui.h"
 #include "replay/futex_model.h"
+#include "replay/chrome_export.h"
 #include "replay/futex_ops.h"
 #include "replay/report.h"
 #include "ui/palette.h"
@@ -146,6 +147,63 @@ void handle_input(UiState& st, ImVec2 area0, ImVec2 area1, double total, bool ho
   }
 }
 
+// Index of the call of `lane` that entered at exactly `enter`, or SIZE_MAX.
+size_t find_call(const TimelineLane& lane, uint64_t enter) {
+  size_t i = TimelineModel::first_entering_at_or_after(lane, enter);
+  return i < lane.calls.size() && lane.calls[i].enter_ns == enter ? i : SIZE_MAX;
+}
+
+// The wake that ended the selected wait (or the wait the selected wake
+// ended): one pass over the calls of the selected futex, only when the
+// selection or the data changed.
+void update_partner(UiState& st, const TimelineModel& tl) {
+  if (st.call_lane == st.partner_for_lane && st.call_enter_ns == st.partner_for_enter &&
+      tl.calls() == st.partner_for_calls)
+    return;
+  st.partner_for_lane = st.call_lane;
+  st.partner_for_enter = st.call_enter_ns;
+  st.partner_for_calls = tl.calls();
+  st.partner_lane = SIZE_MAX;
+  if (st.call_lane >= tl.lanes().size()) return;
+  size_t i = find_call(tl.lanes()[st.call_lane], st.call_enter_ns);
+  if (i == SIZE_MAX) return;
+  for (const WakeFlow& fl : pair_wakes(tl, tl.lanes()[st.call_lane].calls[i].futex)) {
+    if (fl.wait_lane == st.call_lane && fl.wait_call == i) {
+      st.partner_lane = fl.wake_lane;
+      st.partner_enter_ns = tl.lanes()[fl.wake_lane].calls[fl.wake_call].enter_ns;
+      return;
+    }
+    if (fl.wake_lane == st.call_lane && fl.wake_call == i) {
+      st.partner_lane = fl.wait_lane;
+      st.partner_enter_ns = tl.lanes()[fl.wait_lane].calls[fl.wait_call].enter_ns;
+      return;
+    }
+  }
+}
+
+// One line about the selected call and its partner, in place of the legend.
+bool selection_line(const UiState& st, const TimelineModel& tl) {
+  if (st.call_lane >= tl.lanes().size()) return false;
+  const TimelineLane& lane = tl.lanes()[st.call_lane];
+  size_t i = find_call(lane, st.call_enter_ns);
+  if (i == SIZE_MAX) return false;
+  const TimelineCall& c = lane.calls[i];
+  std::string s = "selected: " + std::string(op_name(c.opi)) + " " + format_ns(c.dur_ns()) + " on " +
+                  format_uaddr(tl.futexes()[c.futex].uaddr) + ", " + lane_label(tl, lane) + ", at " +
+                  format_time(double(c.enter_ns - st.origin_ns));
+  if (st.partner_lane < tl.lanes().size()) {
+    const TimelineLane& pl = tl.lanes()[st.partner_lane];
+    size_t j = find_call(pl, st.partner_enter_ns);
+    if (j != SIZE_MAX) {
+      bool woken = is_wait_op(c.opi);
+      s += woken ? "  <-  woken by " : "  ->  woke ";
+      s += lane_label(tl, pl) + " (" + op_name(pl.calls[j].opi) + ")";
+    }
+  }
+  ImGui::TextColored(ImVec4(1, 1, 1, 1), "%s", s.c_str());
+  return true;
+}
+
 }  // namespace
 
 float timeline_content_height(const FrameContext& f) {
@@ -167,10 +225,12 @@ void draw_timeline(FrameContext& f) {
   st.origin_ns = tl.first_ns();
   double total = double(tl.last_ns() - tl.first_ns());
 
-  // Header: what the marks mean.
+  update_partner(st, tl);
+  // Header: the selected call, or what the marks mean.
   ImGui::TextUnformatted("Threads");
   ImGui::SameLine(kLabelW);
-  ImGui::TextDisabled("bar = a wait that blocked, coloured by futex (table below)   thin = call that did not "
+  if (!selection_line(st, tl))
+    ImGui::TextDisabled("bar = a wait that blocked, coloured by futex (table below)   thin = call that did not "
                       "block (wake, EAGAIN)   translucent = calls folded at this zoom   wheel: zoom  drag: pan");
   if (tl.calls() == 0) {
     ImGui::Spacing();
@@ -301,6 +361,27 @@ void draw_timeline(FrameContext& f) {
       }
     } else if (clicked && mouse.y >= y0 && mouse.y < y1) {
       st.call_lane = SIZE_MAX;  // a click on empty lane space clears the call
+    }
+  }
+
+  // The arrow from the waking call to the wait it ended, for the selection.
+  if (st.partner_lane < lanes.size() && st.call_lane < lanes.size()) {
+    bool selected_is_wait = false;
+    size_t si = find_call(lanes[st.call_lane], st.call_enter_ns);
+    size_t pi = find_call(lanes[st.partner_lane], st.partner_enter_ns);
+    if (si != SIZE_MAX && pi != SIZE_MAX) {
+      selected_is_wait = is_wait_op(lanes[st.call_lane].calls[si].opi);
+      size_t wake_lane = selected_is_wait ? st.partner_lane : st.call_lane;
+      size_t wait_lane = selected_is_wait ? st.call_lane : st.partner_lane;
+      const TimelineCall& wake = lanes[wake_lane].calls[selected_is_wait ? pi : si];
+      const TimelineCall& wait = lanes[wait_lane].calls[selected_is_wait ? si : pi];
+      ImVec2 a(x_of(wake.enter_ns), origin.y + (float(wake_lane) + 0.5f) * kLaneH);
+      ImVec2 b(x_of(wait.exit_ns()), origin.y + (float(wait_lane) + 0.5f) * kLaneH);
+      ImU32 col = IM_COL32(255, 255, 255, 230);
+      ldl->AddCircleFilled(a, 3.5f, col);
+      ldl->AddLine(a, b, col, 2.0f);
+      float dir = b.y >= a.y ? 1.0f : -1.0f;  // arrowhead pointing into the woken lane
+      ldl->AddTriangleFilled(b, ImVec2(b.x - 5, b.y - 9 * dir), ImVec2(b.x + 5, b.y - 9 * dir), col);
     }
   }
 

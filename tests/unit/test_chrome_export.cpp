@@ -155,6 +155,11 @@ TEST(ChromeExport, OnlyWokenWaitsOnTheSameAddressAfterTheWakeEntered) {
   auto flows = pair_wakes(m);
   ASSERT_EQ(flows.size(), 1u);
   EXPECT_EQ(m.lanes()[flows[0].wait_lane].tid, 5u);
+  // Restricted to one futex (the UI's "woken by"): B has the arrow, A none.
+  uint32_t a = UINT32_MAX, b = UINT32_MAX;
+  for (uint32_t i = 0; i < m.futexes().size(); i++) (m.futexes()[i].uaddr == kA ? a : b) = i;
+  EXPECT_EQ(pair_wakes(m, b).size(), 1u);
+  EXPECT_TRUE(pair_wakes(m, a).empty());
 }
 
 TEST(ChromeExport, EmptyModelIsValidJson) {
