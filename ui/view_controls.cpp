@@ -101,6 +101,7 @@ void draw_controls(FrameContext& f) {
     if (st.playhead >= total) {
       st.playhead = total;
       st.playing = false;
+      st.animate = true;  // one more frame, so the button says Play again
     }
     if (st.playhead > st.view_start + st.view_span * 0.75 || st.playhead < st.view_start)
       st.view_start = st.playhead - st.view_span * 0.75;
