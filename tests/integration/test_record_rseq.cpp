@@ -82,8 +82,9 @@ void expect_aborts_match(const Recorded& r) {
   long by_cause = 0;
   for (const auto& [name, n] : (*cs)["causes"].items()) by_cause += n.get<long>();
   EXPECT_EQ(by_cause, aborts) << (*cs)["causes"].dump();
-  if (t["signals_sent"].get<long>() > 0)
+  if (t["signals_sent"].get<long>() > 0) {
     EXPECT_GT((*cs)["causes"]["signal"].get<long>(), 0) << (*cs)["causes"].dump();
+  }
 
   // Per process, per thread (in-kernel counts) and per CPU agree.
   const json* proc = nullptr;
