@@ -20,6 +20,7 @@ commands:
   replay   open a recorded trace in a window: timeline per thread, futex table
   export   write a recorded trace as Chrome trace-event JSON (Perfetto)
   live     record and watch in the window at once (root + display)
+  ui       the window on a trace stream from a socket (ui --connect ADDR)
 
 examples:
   sudo futexscope record -- ./my_program arg1      trace a command and its children
@@ -62,6 +63,7 @@ int main(int argc, char** argv) {
   if (cmd == "replay") return fxs::cmd_replay(argc - 1, argv + 1);
   if (cmd == "export") return fxs::cmd_export(argc - 1, argv + 1);
   if (cmd == "live") return fxs::cmd_live(argc - 1, argv + 1);
+  if (cmd == "ui") return fxs::cmd_ui(argc - 1, argv + 1);
   std::fprintf(stderr, "futexscope: unknown command '%s' (run `futexscope --help` for the list)\n",
                cmd.c_str());
   return 2;

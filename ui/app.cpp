@@ -211,12 +211,16 @@ std::string display_problem() {
 }
 
 int run_app(const AppOptions& o) {
-  const std::string who = "futexscope " + o.command + ": ";
   auto reader = TraceReader::open(o.trace_path);
   if (!reader) {
-    std::fprintf(stderr, "%s%s\n", who.c_str(), reader.message().c_str());
+    std::fprintf(stderr, "futexscope %s: %s\n", o.command.c_str(), reader.message().c_str());
     return 1;
   }
+  return run_app(o, std::move(*reader));
+}
+
+int run_app(const AppOptions& o, TraceReader trace) {
+  const std::string who = "futexscope " + o.command + ": ";
   if (std::string why = display_problem(); !why.empty()) {
     std::fprintf(stderr,
                  "%s%s: run it in a desktop session, or headless under "
@@ -243,7 +247,7 @@ int run_app(const AppOptions& o) {
   malloc_trim(0);
   uint64_t rss_before = rss_bytes();
 
-  IngestWorker worker(std::move(*reader), file_bytes, o.follow);
+  IngestWorker worker(std::move(trace), file_bytes, o.follow);
   worker.start([] { glfwPostEmptyEvent(); });
 
   UiState st;

@@ -4,6 +4,8 @@
 #include <functional>
 #include <string>
 
+#include "replay/trace_reader.h"
+
 namespace fxs::ui {
 
 struct AppOptions {
@@ -27,5 +29,7 @@ std::string display_problem();
 // Opens the window and runs until it is closed (or the screenshot/bench is
 // done). Prints one line on stderr for an error; returns the exit status.
 int run_app(const AppOptions& opts);
+// The same on a stream already opened (a socket: `ui --connect`); opts.trace_path names it.
+int run_app(const AppOptions& opts, TraceReader trace);
 
 }  // namespace fxs::ui

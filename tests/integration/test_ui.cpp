@@ -4,6 +4,8 @@
 // --format chrome` is parsed back and its wake arrows are checked against the
 // sample's own ground truth.
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +17,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "run_command.h"
@@ -269,6 +272,65 @@ TEST(UiLive, RecordsAndShowsACommandThenExitsWithItsStatus) {
   auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
   ASSERT_EQ(rep.status, 0) << rep.err;
   EXPECT_GT(json::parse(rep.out)["events"].get<long>(), 10000);
+}
+
+}  // namespace
+
+namespace {
+
+// `ui --connect`: the same stream over a unix socket, sent in pieces with
+// pauses (a growing stream); the window follows it until the sender closes.
+TEST_F(UiTest, ConnectReadsAStreamFromASocketUntilItCloses) {
+  REQUIRE_XVFB();
+  std::string sock = dir_->path("s.sock"), png = dir_->path("sock.png");
+  int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
+  ASSERT_GE(lfd, 0);
+  sockaddr_un sa{};
+  sa.sun_family = AF_UNIX;
+  std::snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock.c_str());
+  ASSERT_EQ(bind(lfd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+  ASSERT_EQ(listen(lfd, 1), 0);
+  std::ifstream in(trace_, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::thread sender([&] {
+    int c = accept(lfd, nullptr, nullptr);
+    if (c < 0) return;
+    size_t step = bytes.size() / 3 + 1;
+    for (size_t off = 0; off < bytes.size(); off += step) {
+      size_t n = std::min(step, bytes.size() - off);
+      for (size_t done = 0; done < n;) {
+        ssize_t k = write(c, bytes.data() + off + done, n - done);
+        if (k <= 0) break;
+        done += size_t(k);
+      }
+      usleep(200000);
+    }
+    close(c);
+  });
+  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1024x768x24", kFutexscope, "ui", "--connect", sock,
+                        "--screenshot", png, "--size", "800x600"},
+                       60);
+  shutdown(lfd, SHUT_RDWR);
+  sender.join();
+  close(lfd);
+  ASSERT_EQ(r.status, 0) << r.err;
+  int w = 0, h = 0, n = 0;
+  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
+  ASSERT_NE(px, nullptr);
+  size_t top = 0;
+  for (int i = 0; i < w * h; i++)
+    if (px[i * 3] == 78 && px[i * 3 + 1] == 121 && px[i * 3 + 2] == 167) top++;
+  stbi_image_free(px);
+  EXPECT_EQ(w, 800);
+  EXPECT_GE(top, 200u) << "the streamed calls are not on screen";
+}
+
+TEST(UiConnect, NobodyListeningIsAOneLineError) {
+  TempDir dir;
+  auto r = run_command({"env", "DISPLAY=:0", kFutexscope, "ui", "--connect", dir.path("nobody.sock")});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("nobody.sock"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
 }  // namespace

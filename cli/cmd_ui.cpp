@@ -1,0 +1,146 @@
+// `futexscope ui --connect ADDR`: the replay window on a trace stream read
+// from a socket (what `record --serve ADDR` sends: the same bytes as a .fxs
+// file, docs/trace-format.md). The window shows what has arrived and keeps
+// following until the sender closes the connection.
+#include <fcntl.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "cli/arg_parser.h"
+#include "cli/commands.h"
+#include "replay/error.h"
+#include "replay/trace_reader.h"
+#ifdef FXS_HAVE_UI
+#include "ui/app.h"
+#endif
+
+namespace fxs {
+namespace {
+
+constexpr const char* kHelp = R"HELP(usage: futexscope ui --connect ADDR [--screenshot PNG] [--size WxH]
+
+Shows a trace stream received over a socket in the replay window, while it
+arrives (see `futexscope record --serve`). ADDR is a unix socket path (it
+contains a '/'), HOST:PORT, or PORT alone for the loopback address.
+
+  --connect ADDR     where the stream comes from
+  --screenshot PNG   when the sender has closed the stream and everything is
+                     loaded, write the window to PNG and exit
+  --size WxH         window size (default 1600x1000)
+
+examples:
+  futexscope ui --connect 127.0.0.1:7411
+  futexscope ui --connect /run/futexscope.sock
+)HELP";
+
+// A connected, non-blocking socket (the reader polls it), or an error.
+Result<int> connect_to(const std::string& addr) {
+  if (addr.find('/') != std::string::npos) {
+    sockaddr_un sa{};
+    sa.sun_family = AF_UNIX;
+    if (addr.size() >= sizeof sa.sun_path) return Error{addr + ": unix socket path too long"};
+    std::memcpy(sa.sun_path, addr.c_str(), addr.size());
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return Error{errno_message("socket", errno)};
+    if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+      int e = errno;
+      close(fd);
+      return Error{errno_message("connect " + addr, e)};
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+  }
+  size_t colon = addr.rfind(':');
+  std::string host = colon == std::string::npos ? "127.0.0.1" : addr.substr(0, colon);
+  std::string port = colon == std::string::npos ? addr : addr.substr(colon + 1);
+  if (host.empty()) host = "127.0.0.1";
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  addrinfo hints{};
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0)
+    return Error{addr + ": " + gai_strerror(rc)};
+  std::string last = addr + ": no address";
+  int fd = -1;
+  for (addrinfo* ai = res; ai && fd < 0; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+      last = errno_message("connect " + addr, errno);
+      close(fd);
+      fd = -1;
+    }
+  }
+  freeaddrinfo(res);
+  if (fd < 0) return Error{last};
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  return fd;
+}
+
+}  // namespace
+
+int cmd_ui(int argc, char** argv) {
+  std::string addr, screenshot, v;
+  int w = 1600, h = 1000;
+  ArgParser p(argc, argv, 1);
+  while (!p.done()) {
+    if (p.flag({"-h", "--help"})) {
+      std::fputs(kHelp, stdout);
+      return 0;
+    } else if (p.option({"--connect", "-c"}, addr)) {
+    } else if (p.option({"--screenshot"}, screenshot)) {
+    } else if (p.option({"--size"}, v)) {
+      size_t x = v.find('x');
+      if (x == std::string::npos || (w = std::atoi(v.substr(0, x).c_str())) < 200 ||
+          (h = std::atoi(v.substr(x + 1).c_str())) < 150)
+        return usage_error("ui", "bad --size '" + v + "' (WxH, e.g. 1600x1000)");
+    } else if (p.is_option()) {
+      return usage_error("ui", "unknown option '" + p.peek() + "'");
+    } else {
+      return usage_error("ui", "unexpected argument '" + p.peek() + "' (replay a file with `futexscope replay FILE`)");
+    }
+    if (!p.error().empty()) return usage_error("ui", p.error());
+  }
+  if (addr.empty()) return usage_error("ui", "no --connect ADDR given");
+#ifndef FXS_HAVE_UI
+  (void)w, (void)h;
+  std::fprintf(stderr, "futexscope ui: this futexscope was built without the UI (configure with -DFXS_BUILD_UI=ON)\n");
+  return 1;
+#else
+  if (std::string why = ui::display_problem(); !why.empty()) {
+    std::fprintf(stderr, "futexscope ui: %s: run it in a desktop session, or headless under xvfb-run\n",
+                 why.c_str());
+    return 1;
+  }
+  auto fd = connect_to(addr);
+  if (!fd) {
+    std::fprintf(stderr, "futexscope ui: %s (is `futexscope record --serve %s` running?)\n", fd.message().c_str(),
+                 addr.c_str());
+    return 1;
+  }
+  // Reads the stream header (waiting for it); the reader owns the socket from here.
+  auto reader = TraceReader::from_fd(*fd, addr);
+  if (!reader) {
+    std::fprintf(stderr, "futexscope ui: %s\n", reader.message().c_str());
+    return 1;
+  }
+  ui::AppOptions o;
+  o.command = "ui";
+  o.trace_path = addr;
+  o.follow = true;  // poll the socket; the sender closing it ends the stream
+  o.screenshot_path = screenshot;
+  o.width = w;
+  o.height = h;
+  return ui::run_app(o, std::move(*reader));
+#endif
+}
+
+}  // namespace fxs
