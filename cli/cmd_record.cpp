@@ -1,10 +1,13 @@
 // `futexscope record`: option parsing; the work is in collector/recorder.cpp.
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "cli/arg_parser.h"
 #include "cli/commands.h"
+#include "cli/stream_socket.h"
 #include "cli/units.h"
 #include "collector/recorder.h"
 
@@ -12,7 +15,8 @@ namespace fxs {
 namespace {
 
 constexpr const char* kHelp = R"HELP(usage: futexscope record [-o FILE] [--summary] [-p PID] [--min-wait DUR]
-                         [--duration DUR] [--ring-size SIZE] [-- COMMAND [ARGS...]]
+                         [--duration DUR] [--ring-size SIZE] [--serve ADDR]
+                         [-- COMMAND [ARGS...]]
 
 Records every futex(2), futex_wait, futex_wake, futex_requeue and futex_waitv
 call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
@@ -33,6 +37,9 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
                        least DUR (default 1ms; a stack walk costs microseconds,
                        so 0, every wait, slows contended locks measurably)
   --no-stacks          capture no stacks (no folded output)
+  --serve ADDR         also stream the trace, as it is written, to every
+                       `futexscope ui --connect ADDR` (ADDR: PORT for loopback,
+                       HOST:PORT, or a unix socket path)
   -q, --quiet          no progress or closing line
 Without -p or COMMAND the whole system is traced. Ctrl-C stops cleanly.
 
@@ -48,6 +55,7 @@ bool is_power_of_two(uint64_t v) { return v && !(v & (v - 1)); }
 
 int cmd_record(int argc, char** argv) {
   RecordOptions o;
+  std::string serve;  // --serve ADDR
   ArgParser p(argc, argv, 1);
   std::string v;
   while (!p.done()) {
@@ -67,6 +75,7 @@ int cmd_record(int argc, char** argv) {
       o.quiet = true;
     } else if (p.option({"-o", "--output"}, v)) {
       o.output = v;
+    } else if (p.option({"--serve"}, serve)) {
     } else if (p.option({"-p", "--pid"}, v)) {
       char* end = nullptr;
       long pid = std::strtol(v.c_str(), &end, 10);
@@ -100,7 +109,19 @@ int cmd_record(int argc, char** argv) {
     }
     if (!p.error().empty()) return usage_error("record", p.error());
   }
-  return run_record(o);
+  if (serve.empty()) return run_record(o);
+  // --serve: the file is written as usual and served to `ui --connect`
+  // clients while it grows (cli/stream_socket.h). Any earlier file of that
+  // name goes first, so no client is sent its stale bytes.
+  unlink(o.output.c_str());
+  auto server = StreamServer::start(serve, o.output);
+  if (!server) {
+    std::fprintf(stderr, "futexscope record: --serve %s: %s\n", serve.c_str(), server.message().c_str());
+    return 1;
+  }
+  int status = run_record(o);
+  (*server)->finish();
+  return status;
 }
 
 }  // namespace fxs

@@ -2,20 +2,13 @@
 // from a socket (what `record --serve ADDR` sends: the same bytes as a .fxs
 // file, docs/trace-format.md). The window shows what has arrived and keeps
 // following until the sender closes the connection.
-#include <fcntl.h>
-#include <netdb.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <string>
 
 #include "cli/arg_parser.h"
 #include "cli/commands.h"
+#include "cli/stream_socket.h"
 #include "replay/error.h"
 #include "replay/trace_reader.h"
 #ifdef FXS_HAVE_UI
@@ -40,50 +33,6 @@ examples:
   futexscope ui --connect 127.0.0.1:7411
   futexscope ui --connect /run/futexscope.sock
 )HELP";
-
-// A connected, non-blocking socket (the reader polls it), or an error.
-Result<int> connect_to(const std::string& addr) {
-  if (addr.find('/') != std::string::npos) {
-    sockaddr_un sa{};
-    sa.sun_family = AF_UNIX;
-    if (addr.size() >= sizeof sa.sun_path) return Error{addr + ": unix socket path too long"};
-    std::memcpy(sa.sun_path, addr.c_str(), addr.size());
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return Error{errno_message("socket", errno)};
-    if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-      int e = errno;
-      close(fd);
-      return Error{errno_message("connect " + addr, e)};
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-    return fd;
-  }
-  size_t colon = addr.rfind(':');
-  std::string host = colon == std::string::npos ? "127.0.0.1" : addr.substr(0, colon);
-  std::string port = colon == std::string::npos ? addr : addr.substr(colon + 1);
-  if (host.empty()) host = "127.0.0.1";
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0)
-    return Error{addr + ": " + gai_strerror(rc)};
-  std::string last = addr + ": no address";
-  int fd = -1;
-  for (addrinfo* ai = res; ai && fd < 0; ai = ai->ai_next) {
-    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) continue;
-    if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-      last = errno_message("connect " + addr, errno);
-      close(fd);
-      fd = -1;
-    }
-  }
-  freeaddrinfo(res);
-  if (fd < 0) return Error{last};
-  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-  return fd;
-}
 
 }  // namespace
 
@@ -120,7 +69,7 @@ int cmd_ui(int argc, char** argv) {
                  why.c_str());
     return 1;
   }
-  auto fd = connect_to(addr);
+  auto fd = connect_stream(addr);
   if (!fd) {
     std::fprintf(stderr, "futexscope ui: %s (is `futexscope record --serve %s` running?)\n", fd.message().c_str(),
                  addr.c_str());

@@ -334,3 +334,39 @@ TEST(UiConnect, NobodyListeningIsAOneLineError) {
 }
 
 }  // namespace
+
+namespace {
+
+// `record --serve ADDR` + `ui --connect ADDR`: the window receives the trace
+// while it is being recorded and ends when the recording does.
+TEST(UiServe, RecordServesAWindowThatConnectsWhileRecording) {
+  REQUIRE_ROOT();
+  REQUIRE_XVFB();
+  TempDir dir;
+  std::string sock = dir.path("rec.sock"), trace = dir.path("rec.fxs"), png = dir.path("served.png");
+  fxs::test::CommandResult rec;
+  // The command sleeps first, so the window connects before the calls happen.
+  std::thread recorder([&] {
+    rec = run_command({kFutexscope, "record", "-q", "--serve", sock, "-o", trace, "--", "sh", "-c",
+                       "sleep 1; exec " + kSamples + "/fxs-sample-condvar"},
+                      60);
+  });
+  for (int i = 0; i < 100 && access(sock.c_str(), F_OK) != 0; i++) usleep(50000);
+  auto ui = run_command({"xvfb-run", "-a", "-s", "-screen 0 1024x768x24", kFutexscope, "ui", "--connect", sock,
+                         "--screenshot", png, "--size", "800x600"},
+                        60);
+  recorder.join();
+  ASSERT_EQ(rec.status, 0) << rec.err;
+  ASSERT_EQ(ui.status, 0) << ui.err;
+  int w = 0, h = 0, n = 0;
+  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
+  ASSERT_NE(px, nullptr);
+  size_t top = 0;
+  for (int i = 0; i < w * h; i++)
+    if (px[i * 3] == 78 && px[i * 3 + 1] == 121 && px[i * 3 + 2] == 167) top++;
+  stbi_image_free(px);
+  EXPECT_GE(top, 200u) << "the served calls are not on screen";
+  EXPECT_NE(access(sock.c_str(), F_OK), 0) << "the socket file is left behind";
+}
+
+}  // namespace
