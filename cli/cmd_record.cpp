@@ -1,6 +1,4 @@
 // `futexscope record`: option parsing; the work is in collector/recorder.cpp.
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -111,9 +109,7 @@ int cmd_record(int argc, char** argv) {
   }
   if (serve.empty()) return run_record(o);
   // --serve: the file is written as usual and served to `ui --connect`
-  // clients while it grows (cli/stream_socket.h). Any earlier file of that
-  // name goes first, so no client is sent its stale bytes.
-  unlink(o.output.c_str());
+  // clients while it grows (cli/stream_socket.h).
   auto server = StreamServer::start(serve, o.output);
   if (!server) {
     std::fprintf(stderr, "futexscope record: --serve %s: %s\n", serve.c_str(), server.message().c_str());

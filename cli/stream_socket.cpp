@@ -93,6 +93,7 @@ Result<int> connect_stream(const std::string& addr) {
 Result<std::unique_ptr<StreamServer>> StreamServer::start(const std::string& addr, const std::string& path) {
   std::unique_ptr<StreamServer> s(new StreamServer());
   s->path_ = path;
+  s->existed_ = stat(path.c_str(), &s->before_) == 0;
   if (is_unix(addr)) {
     auto sa = unix_address(addr);
     if (!sa) return sa.error();
@@ -138,6 +139,16 @@ StreamServer::~StreamServer() {
 
 void StreamServer::finish() { finished_ = true; }
 
+bool StreamServer::rewritten() const {
+  struct stat now {};
+  if (stat(path_.c_str(), &now) != 0) return false;
+  if (!existed_) return true;
+  // The recorder truncates and rewrites the file: a new inode, a shorter
+  // file or a new modification time all say it has started.
+  return now.st_ino != before_.st_ino || now.st_size < before_.st_size ||
+         now.st_mtim.tv_sec != before_.st_mtim.tv_sec || now.st_mtim.tv_nsec != before_.st_mtim.tv_nsec;
+}
+
 void StreamServer::accept_loop() {
   pthread_setname_np(pthread_self(), "fxs-serve");
   while (!finished_) {
@@ -157,7 +168,8 @@ void StreamServer::serve(int client) {
   int fd = -1;
   std::vector<char> buf(1 << 20);
   for (;;) {
-    if (fd < 0) fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);  // the recorder may not have created it yet
+    // The recorder may not have (re)written the file yet.
+    if (fd < 0 && rewritten()) fd = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
     bool done = finished_.load();  // read before the last read(): nothing is appended after finish()
     ssize_t k = fd >= 0 ? read(fd, buf.data(), buf.size()) : 0;
     if (k > 0) {

@@ -7,6 +7,8 @@
 // alone (or :PORT) for the loopback address 127.0.0.1.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -39,6 +41,12 @@ class StreamServer {
   StreamServer() = default;
   void accept_loop();
   void serve(int client);
+
+  // An earlier file of the same name must not be served: clients are sent
+  // the file only once it differs from what was there at start().
+  bool rewritten() const;
+  bool existed_ = false;
+  struct stat before_ {};
 
   int listen_fd_ = -1;
   std::string path_, unix_path_;

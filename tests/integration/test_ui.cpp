@@ -344,6 +344,8 @@ TEST(UiServe, RecordServesAWindowThatConnectsWhileRecording) {
   REQUIRE_XVFB();
   TempDir dir;
   std::string sock = dir.path("rec.sock"), trace = dir.path("rec.fxs"), png = dir.path("served.png");
+  // A file of that name from an earlier run must not be what the window gets.
+  std::ofstream(trace) << "stale bytes of an earlier recording\n";
   fxs::test::CommandResult rec;
   // The command sleeps first, so the window connects before the calls happen.
   std::thread recorder([&] {
