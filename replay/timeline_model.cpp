@@ -101,12 +101,16 @@ void TimelineModel::add_futex(const fxs_rec_hdr* h) {
   // (88 bytes) and of later ones that appended fields both load; a waitv
   // vector is the record's last nr_uaddrs * 8 bytes whatever its layout.
   constexpr size_t kNeeded = offsetof(fxs_futex_rec, nr_uaddrs) + 1;
-  fxs_futex_rec r{};
-  if (h->size < kNeeded) {
+  fxs_futex_rec r;
+  if (h->size >= sizeof(r)) {
+    std::memcpy(&r, h, sizeof(r));  // a fixed size: a few vector moves, the hot path
+  } else if (h->size >= kNeeded) {
+    r = fxs_futex_rec{};  // an older, shorter layout
+    std::memcpy(&r, h, h->size);
+  } else {
     malformed_++;
     return;
   }
-  std::memcpy(&r, h, std::min<size_t>(h->size, sizeof(r)));
   uint64_t uaddr = r.uaddr;
   // futex_waitv: draw the call on the entry that woke it (ret is its index).
   size_t vec = size_t{r.nr_uaddrs} * 8;
