@@ -67,8 +67,12 @@ void draw_status(FrameContext& f) {
   }
   ImGui::TextDisabled("|");
   ImGui::SameLine();
-  ImGui::Text("%s calls  %llu threads  %zu futexes  %s", thousands(calls).c_str(),
-              static_cast<unsigned long long>(lanes), snap.futexes.size(), format_ns(snap.duration_ns).c_str());
+  if (snap.summary && calls == 0)
+    ImGui::Text("--summary trace: %s calls aggregated in the kernel  %zu futexes  %s", thousands(snap.events).c_str(),
+                snap.futexes.size(), format_ns(snap.duration_ns).c_str());
+  else
+    ImGui::Text("%s calls  %llu threads  %zu futexes  %s", thousands(calls).c_str(),
+                static_cast<unsigned long long>(lanes), snap.futexes.size(), format_ns(snap.duration_ns).c_str());
   ImGui::SameLine();
   ImGui::TextDisabled("|");
   ImGui::SameLine();
