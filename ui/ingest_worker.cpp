@@ -72,6 +72,21 @@ void IngestWorker::stop() {
     if (t->joinable()) t->join();
 }
 
+// The second consumer to finish marks the load done and frees the chunk
+// buffer pool: nothing will be read any more, and the pool would otherwise
+// keep tens of MiB resident for the rest of the session.
+void IngestWorker::consumer_done() {
+  if (consumers_done_.fetch_add(1) + 1 != 2) return;
+  {
+    std::lock_guard lk(pool_mu_);
+    pool_closed_ = true;
+    pool_.clear();
+  }
+  done_after_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::steady_clock::now() - started_)
+                       .count();
+}
+
 void IngestWorker::bump() {
   generation_.fetch_add(1, std::memory_order_acq_rel);
   if (wake_ui_) wake_ui_();
@@ -94,7 +109,7 @@ std::shared_ptr<std::vector<uint8_t>> IngestWorker::take_buffer() {
     std::unique_ptr<std::vector<uint8_t>> owned(b);
     if (alive.expired()) return;
     std::lock_guard lk(pool_mu_);
-    if (pool_.size() < 20) pool_.push_back(std::move(owned));
+    if (!pool_closed_ && pool_.size() < 20) pool_.push_back(std::move(owned));
   });
 }
 
@@ -138,11 +153,7 @@ void IngestWorker::timeline_loop() {
     chunk.reset();
     bump();
   }
-  if (consumers_done_.fetch_add(1) + 1 == 2) {
-    done_after_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
-                         std::chrono::steady_clock::now() - started_)
-                         .count();
-  }
+  consumer_done();
   bump();
 }
 
@@ -195,11 +206,7 @@ void IngestWorker::futex_loop() {
     }
   }
   if (dirty || model.events() == 0) publish_futexes(model);
-  if (consumers_done_.fetch_add(1) + 1 == 2) {
-    done_after_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
-                         std::chrono::steady_clock::now() - started_)
-                         .count();
-  }
+  consumer_done();
   bump();
 }
 

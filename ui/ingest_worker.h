@@ -98,6 +98,7 @@ class IngestWorker {
   void futex_loop();
   void publish_futexes(FutexModel& model);
   void bump();
+  void consumer_done();
 
   TraceReader reader_;
   TraceHeader header_;
@@ -120,6 +121,7 @@ class IngestWorker {
   std::shared_ptr<std::vector<uint8_t>> take_buffer();
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<std::vector<uint8_t>>> pool_;
+  bool pool_closed_ = false;  // loading is over: buffers are freed, not pooled
   std::shared_ptr<bool> pool_alive_ = std::make_shared<bool>(true);
 
   mutable std::mutex timeline_mu_;
