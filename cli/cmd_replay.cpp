@@ -23,9 +23,9 @@ loads in the background; what is loaded is shown at once. Needs a display
 
   --screenshot PNG   load everything, render N frames, write the window to PNG, exit
   --frames N         frames rendered before the screenshot (default 3)
-  --bench-frames N   load everything, render N frames panning and zooming across the
-                     whole trace, print load rate, memory per event and
-                     `frame_ms p50=X p99=Y`, exit
+  --bench-frames N   load everything, render 20 warm-up frames, then N frames panning
+                     and zooming across the whole trace; print load rate, memory
+                     per event and `frame_ms p50=X p99=Y`, exit
   --size WxH         window size (default 1600x1000)
 
 Timeline: mouse wheel zooms, drag pans, click selects a call and its futex,
