@@ -3,7 +3,7 @@
 // (replay/chrome_export.cpp) read it.
 //
 // Memory is the constraint (a 10M-event trace must fit comfortably): one
-// call is 24 bytes (TimelineCall), stored in per-thread vectors sorted by
+// call is 24 bytes (TimelineCall), stored in per-thread arrays sorted by
 // enter time. A thread makes one system call at a time, so within a lane
 // the calls never overlap and both enter and exit times are ascending; that
 // is what makes the binary searches below valid.
@@ -19,13 +19,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <functional>
 #include <new>
-#include <type_traits>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "bpf/trace_abi.h"
