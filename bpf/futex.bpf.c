@@ -84,7 +84,14 @@ struct task_state {
 	__u8 enter_node;
 	__u8 named; /* a FXS_REC_TASK was emitted for this thread */
 	__u8 opi;   /* enum fxs_op of the call in flight, for the waking hook */
-	__u8 pad[7];
+	__u8 hash_noted; /* a FXS_REC_HASH told the replay about (phash_seen, mask_seen) */
+	__u8 pad[2];
+	__u32 mask_seen;   /* private hash as last reported (futex_hash.bpf.h) */
+	__u64 phash_seen;
+	__u64 lock;        /* lock spun on since lock_ns (contention_begin), 0 if none */
+	__u64 lock_ns;
+	__u32 lock_flags;
+	__u32 key_flags;   /* futex2 flag bits of the call's first key (key_flags_at_enter) */
 };
 
 struct {
@@ -183,7 +190,28 @@ static __always_inline __u8 op_at_enter(long nr, __u64 op_word)
 	return FXS_OP_FUTEX2_REQUEUE;
 }
 
-static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1)
+/*
+ * The futex2 flag bits (FUTEX2_PRIVATE, FUTEX2_NUMA) of a call's first key, as
+ * far as the registers tell at sys_enter: what a lock spin inside the call is
+ * attributed with (futex_hash.bpf.h). futex_waitv and futex_requeue keep their
+ * flags in user memory: unknown there.
+ */
+#define FXS_KEY_FLAGS_UNKNOWN (1u << 31)
+static __always_inline __u32 key_flags_at_enter(long nr, __u64 a1, __u64 a3)
+{
+	if (nr == FXS_NR_FUTEX)
+		return (a1 & FXS_FUTEX_PRIVATE_FLAG) ? 0x80 : 0;
+	if (nr == FXS_NR_FUTEX_WAIT || nr == FXS_NR_FUTEX_WAKE)
+		return (__u32)a3;
+	return FXS_KEY_FLAGS_UNKNOWN;
+}
+
+static __always_inline bool needs_a3_at_enter(long nr)
+{
+	return nr == FXS_NR_FUTEX_WAIT || nr == FXS_NR_FUTEX_WAKE;
+}
+
+static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1, __u64 a3)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
@@ -197,7 +225,9 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1)
 			count(FXS_CNT_ENTER_EVICTED); /* evicts another thread's pending call */
 		st->tid = tid;
 		st->named = 0;
+		st->hash_noted = 0;
 	}
+	st->lock = 0;
 	st->enter_ns = bpf_ktime_get_ns();
 	if (!summary_mode) {
 		__u32 cpu = bpf_get_smp_processor_id();
@@ -205,6 +235,7 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1)
 		st->enter_node = node_of_cpu(cpu);
 		st->opi = op_at_enter(nr, a1);
 		st->uaddr = (nr == FXS_NR_FUTEX || nr == FXS_NR_FUTEX_WAIT || nr == FXS_NR_FUTEX_WAKE) ? a0 : 0;
+		st->key_flags = key_flags_at_enter(nr, a1, a3);
 	}
 	return 0;
 }
@@ -230,7 +261,11 @@ struct sys_args {
 	__u64 a[6];
 };
 
-static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const struct sys_args *args)
+/*
+ * Returns the futex2 flag bits (FUTEX2_PRIVATE, FUTEX2_NUMA) of the call's
+ * first key, which decide its hash table; 0 for futex_waitv (per entry).
+ */
+static __always_inline __u32 decode_args(struct fxs_futex_rec *r, long nr, const struct sys_args *args)
 {
 	__u64 a0 = args->a[0], a1 = args->a[1], a2 = args->a[2], a3 = args->a[3], a4 = args->a[4],
 	      a5 = args->a[5];
@@ -258,7 +293,7 @@ static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const 
 		    cmd == FXS_OP_FUTEX_WAIT_REQUEUE_PI)
 			r->uaddr2 = a4;
 		r->val3 = (__u32)a5;
-		break;
+		return (a1 & FXS_FUTEX_PRIVATE_FLAG) ? 0x80 : 0;
 	}
 	case FXS_NR_FUTEX_WAIT: /* uaddr, val, mask, flags, timeout, clockid */
 		r->syscall = FXS_SC_FUTEX_WAIT;
@@ -268,7 +303,7 @@ static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const 
 		r->val2 = a2;
 		r->op = (__u32)a3;
 		r->has_timeout = a4 != 0;
-		break;
+		return (__u32)a3;
 	case FXS_NR_FUTEX_WAKE: /* uaddr, mask, nr, flags */
 		r->syscall = FXS_SC_FUTEX_WAKE;
 		r->opi = FXS_OP_FUTEX2_WAKE;
@@ -277,7 +312,7 @@ static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const 
 		r->val2 = a1;
 		r->val3 = (__u32)a2;
 		r->op = (__u32)a3;
-		break;
+		return (__u32)a3;
 	case FXS_NR_FUTEX_REQUEUE: { /* waiters[2], flags, nr_wake, nr_requeue */
 		struct waitv_entry w[2] = {};
 		r->syscall = FXS_SC_FUTEX_REQUEUE;
@@ -290,7 +325,7 @@ static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const 
 		r->op = (__u32)a1;
 		r->val3 = (__u32)a2;
 		r->val2 = (__u32)a3;
-		break;
+		return w[0].flags;
 	}
 	default: /* futex_waitv: vector, nr, flags, timeout, clockid */
 		r->syscall = FXS_SC_FUTEX_WAITV;
@@ -299,7 +334,7 @@ static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const 
 		r->val = (__u32)a1;
 		r->op = (__u32)a2;
 		r->has_timeout = a3 != 0;
-		break;
+		return 0;
 	}
 }
 
@@ -415,7 +450,12 @@ static int waitv_agg_one(__u32 i, void *data)
 	return 0;
 }
 
-static __always_inline int emit_waitv(struct fxs_futex_rec *r, __u64 vec_ptr, __u32 tgid, long ret)
+static __always_inline void compute_bucket(__u64 uaddr, __u32 key_flags, struct task_state *st,
+					   __u32 tgid, __u32 tid, __u64 now, __u16 *where,
+					   __u32 *index);
+
+static __always_inline int emit_waitv(struct fxs_futex_rec *r, __u64 vec_ptr, __u32 tgid, long ret,
+				      struct task_state *st)
 {
 	__u32 zero = 0;
 	struct waitv_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
@@ -440,6 +480,9 @@ static __always_inline int emit_waitv(struct fxs_futex_rec *r, __u64 vec_ptr, __
 	}
 	r->nr_uaddrs = n;
 	r->uaddr = n ? s->uaddrs[0] : 0;
+	/* The record has room for one bucket: the first entry's. */
+	compute_bucket(r->uaddr, n ? s->vec[0].flags : 0, st, tgid, r->tid, r->exit_ns,
+		       &r->bucket_where, &r->bucket_index);
 	r->hdr.size = sizeof(*r) + n * sizeof(__u64);
 	s->rec = *r;
 	__u64 size = r->hdr.size;
@@ -479,6 +522,8 @@ static __always_inline void emit_task(struct task_state *st, __u32 tgid, __u32 t
 	st->named = 1;
 }
 
+#include "futex_hash.bpf.h"
+
 static __always_inline int handle_exit(void *ctx, const struct sys_args *args, long ret)
 {
 	long nr = args->nr;
@@ -503,12 +548,14 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	r.enter_node = st ? st->enter_node : 0;
 	r.exit_cpu = bpf_get_smp_processor_id();
 	r.exit_node = node_of_cpu(r.exit_cpu);
-	r.pad = 0;
-	r.pad2 = 0;
+	r.bucket_where = 0;
+	r.bucket_index = 0;
 	r.ustack_id = -1;
-	decode_args(&r, nr, args);
-	if (st)
+	__u32 key_flags = decode_args(&r, nr, args);
+	if (st) {
 		st->enter_ns = 0;
+		st->lock = 0;
+	}
 	/* A futex2 system call this kernel does not have (ENOSYS) did nothing: not counted. */
 	if (ret == -38 && r.syscall != FXS_SC_FUTEX)
 		return 0;
@@ -522,7 +569,7 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	r.exit_ns = now;
 
 	if (r.syscall == FXS_SC_FUTEX_WAITV)
-		return emit_waitv(&r, args->a[0], tgid, ret);
+		return emit_waitv(&r, args->a[0], tgid, ret, st);
 
 	if (summary_mode) {
 		agg_apply(tgid, r.uaddr, &r, ret, true);
@@ -538,6 +585,7 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	}
 	if (st && !st->named)
 		emit_task(st, tgid, tid, now);
+	compute_bucket(r.uaddr, key_flags, st, tgid, tid, now, &r.bucket_where, &r.bucket_index);
 	/*
 	 * Where in the program: for waits that slept at least stack_min_wait_ns.
 	 * A user stack walk costs microseconds; on every wake and short wait it
@@ -570,7 +618,7 @@ int BPF_PROG(fxs_sys_enter_btf, struct pt_regs *regs, long id)
 {
 	if (attach_only || !is_futex_nr(id))
 		return 0;
-	return handle_enter(id, regs->di, regs->si);
+	return handle_enter(id, regs->di, regs->si, regs->r10);
 }
 
 SEC("tp_btf/sys_exit")
@@ -592,7 +640,8 @@ int fxs_sys_enter_raw(struct bpf_raw_tracepoint_args *ctx)
 	if (attach_only || !is_futex_nr(nr))
 		return 0;
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	return handle_enter(nr, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si));
+	__u64 a3 = needs_a3_at_enter(nr) ? BPF_CORE_READ(regs, r10) : 0;
+	return handle_enter(nr, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), a3);
 }
 
 SEC("raw_tracepoint/sys_exit")

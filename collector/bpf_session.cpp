@@ -125,6 +125,17 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   // Who-woke-whom records belong to the per-event stream only.
   bpf_program__set_autoload(p.fxs_waking_btf, use_btf && !cfg.summary);
   bpf_program__set_autoload(p.fxs_waking_raw, !use_btf && !cfg.summary);
+  // Hash buckets (bpf/futex_hash.bpf.h): the global table's shape, the private one's layout.
+  ro->global_hash_mask = cfg.hash.mask();
+  ro->global_hash_shift = cfg.hash.shift();
+  ro->global_nr_node_ids = cfg.hash.nr_node_ids;
+  ro->global_numa_hash = cfg.hash.numa_hash;
+  ro->phash_queues_offset = cfg.hash.queues_offset;
+  ro->hash_bucket_size = cfg.hash.bucket_size;
+  // Bucket lock spins: per-event stream only, and only where the tracepoints exist.
+  const bool contention = !cfg.summary && cfg.hash.contention_tp;
+  bpf_program__set_autoload(p.fxs_contention_begin, contention);
+  bpf_program__set_autoload(p.fxs_contention_end, contention);
   // The fork follower is only needed when following a command's children.
   bpf_program__set_autoload(p.fxs_fork, cfg.follow_children);
 

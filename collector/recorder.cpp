@@ -145,6 +145,7 @@ int run_record(const RecordOptions& opts) {
   cfg.min_wait_ns = opts.min_wait_ns;
   cfg.ring_bytes = opts.ring_bytes ? opts.ring_bytes : default_ring_bytes();
   cfg.agg_entries = opts.agg_entries;
+  cfg.hash = probe_hash_shape();
   auto session = BpfSession::load(cfg);
   if (!session) return fail(session.message());
   BpfSession& s = *session.value();
@@ -153,6 +154,11 @@ int run_record(const RecordOptions& opts) {
   if (!writer) return fail(writer.message());
   TraceWriter& w = writer.value();
   CollectorRecords extra(w);
+  if (!opts.summary) {
+    // The replay needs the global table's shape to read contended lock addresses.
+    fxs_hash_global_rec shape = cfg.hash.record();
+    if (Status st = w.append(&shape, sizeof(shape)); !st) return fail(st.message());
+  }
 
   Status write_status;
   StackSymbolizer stacks(s.stack_map_fd());

@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "replay/bucket_report.h"
 #include "replay/rseq_model.h"
 #include "replay/umcg_model.h"
 #include "replay/trace_reader.h"
@@ -44,7 +45,7 @@ std::string format_uaddr(uint64_t uaddr) {
 
 ReportData build_report(const TraceHeader& header, FutexModel& model,
                         std::vector<std::string> warnings, const WakeModel* wakes,
-                        const StackModel* stacks) {
+                        const StackModel* stacks, const BucketModel* buckets) {
   ReportData r;
   r.header = header;
   r.summary = header.summary || model.summary();
@@ -58,6 +59,7 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
       model.first_ts_ns() >= header.clock_mono_ns)
     r.duration_ns = model.last_ts_ns() - header.clock_mono_ns;
 
+  if (buckets) r.buckets = buckets->finish();
   std::vector<FutexStats> stats = model.finish();
   FutexModel::rank(stats);
   r.futexes.reserve(stats.size());
@@ -65,7 +67,9 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
     std::string comm(model.process_name(s.tgid));
     const FutexWakes* w = wakes ? wakes->find(s.tgid, s.uaddr) : nullptr;
     std::vector<StackWait> top = stacks ? stacks->top_stacks(s.tgid, s.uaddr, 3) : std::vector<StackWait>{};
-    r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}, std::move(top)});
+    const FutexBucket* b = r.buckets.find(s.tgid, s.uaddr);
+    r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}, std::move(top),
+                         b ? std::optional<FutexBucket>(*b) : std::nullopt});
   }
   r.warnings = std::move(warnings);
   for (std::string& w : model.warnings()) r.warnings.push_back(std::move(w));
@@ -87,7 +91,7 @@ json futex_json(const ReportData::Futex& f) {
   json wakers = json::array();
   for (const WakeEdge& e : f.wakes.wakers)
     wakers.push_back({{"waker_tid", e.waker_tid}, {"waiter_tid", e.waiter_tid}, {"count", e.count}});
-  return json{
+  json j{
       {"wakers", std::move(wakers)},
       {"stacks", std::move(stacks)},
       {"woken_by",
@@ -120,6 +124,8 @@ json futex_json(const ReportData::Futex& f) {
         {"p50", s.wait_p50_ns},
         {"p99", s.wait_p99_ns}}},
   };
+  if (f.bucket) j["bucket"] = futex_bucket_json(*f.bucket);
+  return j;
 }
 
 json report_json(const ReportData& r, size_t top) {
@@ -143,7 +149,11 @@ json report_json(const ReportData& r, size_t top) {
       {"futexes", std::move(futexes)},
   };
   // Later sections ("buckets", "numa", "rseq") are added here, each built by
-  // its own function from its own part of the model, as j["buckets"] = ...;
+  // its own function from its own part of the model.
+  if (r.buckets.available) {
+    j["buckets"] = buckets_json(r.buckets, top);
+    j["hash"] = hash_json(r.buckets);
+  }
   return j;
 }
 
@@ -214,6 +224,7 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
     write_histogram(s, out);
   }
   write_wakes_text(f.wakes, out);
+  if (f.bucket) write_futex_bucket_text(*f.bucket, out);
   if (!f.stacks.empty()) {
     const StackWait& st = f.stacks[0];
     out << "    top stack (" << format_ns(st.wait_ns) << " in " << st.waits << " waits):\n";
@@ -254,6 +265,7 @@ void write_text_report(const ReportData& r, size_t top, std::ostream& out) {
     out << '\n';
     write_futex_text(i + 1, r.futexes[i], out);
   }
+  write_buckets_text(r.buckets, top, out);
 }
 
 // ---- the command ------------------------------------------------------------
@@ -267,8 +279,9 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   StackModel stacks;
   RseqModel rseq;  // rseq: replay/rseq_model.h
   UmcgModel umcg;  // UMCG: replay/umcg_model.h
+  BucketModel buckets;
   Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
-    if (rseq.add(h) || umcg.add(h)) return;  // rseq, UMCG
+    if (rseq.add(h) || umcg.add(h) || buckets.add(h)) return;  // rseq, UMCG, hash buckets
     model.add(h);
     wakes.add(h);
     stacks.add(h);
@@ -277,7 +290,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   std::vector<std::string> warns = reader->warnings();
   // A read error ends the stream; report what was read before it.
   if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
-  ReportData data = build_report(reader->header(), model, std::move(warns), &wakes, &stacks);
+  ReportData data = build_report(reader->header(), model, std::move(warns), &wakes, &stacks, &buckets);
   RseqReport rseq_report = rseq.finish();  // rseq
   data.warnings.insert(data.warnings.end(), rseq_report.warnings.begin(), rseq_report.warnings.end());
   for (const std::string& w : data.warnings) warnings << "futexscope: warning: " << w << '\n';
