@@ -144,7 +144,8 @@ json report_json(const ReportData& r, size_t top) {
         {"map_full", r.counters[FXS_CNT_MAP_FULL]},
         {"enter_evicted", r.counters[FXS_CNT_ENTER_EVICTED]},
         {"filtered", r.counters[FXS_CNT_FILTERED]},
-        {"waitv_read", r.counters[FXS_CNT_WAITV_READ]}}},
+        {"waitv_read", r.counters[FXS_CNT_WAITV_READ]},
+        {"bucket_unknown", r.counters[FXS_CNT_BUCKET_UNKNOWN]}}},
       {"warnings", r.warnings},
       {"futexes", std::move(futexes)},
   };
@@ -246,6 +247,7 @@ void write_text_report(const ReportData& r, size_t top, std::ostream& out) {
   out << "  lost " << r.lost << "  (map_full " << r.counters[FXS_CNT_MAP_FULL]
       << ", enter_evicted " << r.counters[FXS_CNT_ENTER_EVICTED] << ", filtered "
       << r.counters[FXS_CNT_FILTERED] << ", waitv_read " << r.counters[FXS_CNT_WAITV_READ]
+      << ", bucket_unknown " << r.counters[FXS_CNT_BUCKET_UNKNOWN]
       << ")\n";
   if (r.lost > 0)
     out << "\n!!! " << r.lost
