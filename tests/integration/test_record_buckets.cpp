@@ -48,7 +48,7 @@ struct Run {
   json truth, hash_truth, report;
 };
 
-Run record_buckets(int hash_slots, int calls) {
+Run record_buckets(int hash_slots, int calls, bool numa) {
   TempDir dir;
   std::string trace = dir.path("t.fxs");
   std::vector<std::string> cmd = {kFutexscope, "record", "-q", "-o", trace, "--",
@@ -58,6 +58,7 @@ Run record_buckets(int hash_slots, int calls) {
     cmd.push_back("--hash-slots");
     cmd.push_back(std::to_string(hash_slots));
   }
+  if (numa) cmd.push_back("--numa");
   Run run;
   auto r = run_command(cmd);
   EXPECT_EQ(r.status, 0) << r.err;
@@ -69,11 +70,11 @@ Run record_buckets(int hash_slots, int calls) {
   return run;
 }
 
-void check_buckets(int hash_slots) {
+void check_buckets(int hash_slots, bool numa = false) {
   uint64_t compared = 0, matched = 0;
   // Bucket-lock contention comes in bursts: run until enough calls spun.
   for (int attempt = 0; attempt < 4 && compared < 100; attempt++) {
-    Run run = record_buckets(hash_slots, 200000 << attempt);
+    Run run = record_buckets(hash_slots, 200000 << attempt, numa);
     ASSERT_FALSE(run.truth.is_null() || run.hash_truth.is_null() || run.report.is_null());
     const long pid = run.truth["pid"];
     const json& rep = run.report;
@@ -95,7 +96,11 @@ void check_buckets(int hash_slots) {
       EXPECT_EQ((*f)["eagain"], word["eagain"]) << uaddr;
       ASSERT_TRUE(f->contains("bucket"));
       const json& b = (*f)["bucket"];
-      if (want_slots > 0) {
+      if (numa) {
+        // FUTEX2_NUMA: the global table of the node the kernel wrote into the word.
+        EXPECT_EQ(b["table"], "numa") << uaddr;
+        EXPECT_EQ(b["node"], run.hash_truth["numa_nodes"][uaddr]) << uaddr;
+      } else if (want_slots > 0) {
         EXPECT_EQ(b["table"], "private") << uaddr;
         EXPECT_LT(b["index"].get<long>(), want_slots) << uaddr;
       } else {
@@ -121,6 +126,17 @@ TEST(RecordBuckets, PrivateTableBucketIsTheKernels) {
 TEST(RecordBuckets, GlobalTableBucketIsTheKernels) {
   REQUIRE_ROOT();
   check_buckets(0);
+}
+
+TEST(RecordBuckets, NumaFutexBucketIsTheKernels) {
+  REQUIRE_ROOT();
+  auto probe = run_command({kFutexscope, "probe", "--format", "json"});
+  ASSERT_EQ(probe.status, 0) << probe.err;
+  if (!json::parse(probe.out)["numa_futex"].get<bool>()) {
+    std::fprintf(stderr, "\n*** SKIPPED: this kernel has no FUTEX2_NUMA (6.16+) ***\n\n");
+    GTEST_SKIP() << "no FUTEX2_NUMA";
+  }
+  check_buckets(-1, true);
 }
 
 }  // namespace
