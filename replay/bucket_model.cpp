@@ -115,8 +115,15 @@ void BucketModel::add_futex(const fxs_rec_hdr* h) {
   uint8_t table = uint8_t(FXS_BUCKET_TABLE(r.bucket_where));
   if (table == FXS_BUCKET_NONE || r.uaddr == 0) return;  // older trace or --summary
   BucketId b = bucket_id(r.bucket_where, r.bucket_index, r.tgid);
-  auto [it, fresh] = futexes_.try_emplace(Key{r.tgid, r.uaddr});
-  FutexBucket& f = it->second;
+  const Key key{r.tgid, r.uaddr};
+  bool fresh = false;
+  if (!last_ || !(last_key_ == key)) {
+    auto [it, inserted] = futexes_.try_emplace(key);
+    fresh = inserted;
+    last_ = &it->second;
+    last_key_ = key;
+  }
+  FutexBucket& f = *last_;
   if (fresh) {
     f.tgid = r.tgid;
     f.uaddr = r.uaddr;
@@ -226,8 +233,10 @@ BucketReport BucketModel::finish() const {
 
   std::unordered_map<Key, FutexBucket, KeyHash> futexes = futexes_;
   std::map<BucketId, BucketStats> buckets;
-  for (const fxs_contention_rec& c : contentions_) {
-    std::optional<BucketId> derived = bucket_of_lock(c.lock, c.tgid, v.global_base);
+  std::vector<std::optional<BucketId>> derived_of(contentions_.size());
+  for (size_t i = 0; i < contentions_.size(); i++) {
+    const fxs_contention_rec& c = contentions_[i];
+    std::optional<BucketId> derived = derived_of[i] = bucket_of_lock(c.lock, c.tgid, v.global_base);
     if (!derived) {
       v.other_locks++;
       continue;
@@ -274,6 +283,12 @@ BucketReport BucketModel::finish() const {
     if (a.futexes.size() != b.futexes.size()) return a.futexes.size() > b.futexes.size();
     return a.id < b.id;
   });
+  std::map<BucketId, uint32_t> rank;
+  for (size_t i = 0; i < out.buckets.size(); i++) rank[out.buckets[i].id] = uint32_t(i);
+  for (size_t i = 0; i < contentions_.size(); i++)
+    if (derived_of[i]) out.spins.push_back({contentions_[i].ts_ns, contentions_[i].spin_ns, rank.at(*derived_of[i])});
+  std::sort(out.spins.begin(), out.spins.end(),
+            [](const BucketSpin& a, const BucketSpin& b) { return a.ts_ns < b.ts_ns; });
 
   // Per process: its private table, and advice where collisions cost spin time.
   std::map<uint32_t, ProcessHash> procs;

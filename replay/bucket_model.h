@@ -74,12 +74,20 @@ struct BucketVerification {
   uint64_t calibration_votes = 0;  // contentions that agreed on those bases
 };
 
+// One spin on a known bucket's lock, for views over time.
+struct BucketSpin {
+  uint64_t ts_ns = 0;
+  uint64_t spin_ns = 0;
+  uint32_t bucket = 0;  // index into BucketReport::buckets
+};
+
 struct BucketReport {
   bool available = false;        // the trace has bucket data
   std::vector<FutexBucket> futexes;  // sorted by (tgid, uaddr)
   std::vector<BucketStats> buckets;  // ranked: spin_ns, contended, futexes
   std::vector<ProcessHash> processes;
   BucketVerification verification;
+  std::vector<BucketSpin> spins;  // by time
   uint32_t global_entries = 0;   // per node, 0 = unknown
   uint32_t nr_node_ids = 0;
   // Bucket of a futex, or nullptr.
@@ -115,6 +123,8 @@ class BucketModel {
   std::map<uint32_t, uint64_t> calibrate(uint64_t* votes) const;
 
   std::unordered_map<Key, FutexBucket, KeyHash> futexes_;
+  Key last_key_{0, 0};               // one-entry cache: calls come in runs on one futex
+  FutexBucket* last_ = nullptr;      // (map nodes never move)
   std::vector<fxs_contention_rec> contentions_;
   std::vector<PrivateTable> tables_;  // every (tgid, phash, mask) seen
   std::optional<fxs_hash_global_rec> global_;

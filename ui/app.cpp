@@ -182,18 +182,27 @@ void draw_main_window(FrameContext& f) {
   ImGui::SameLine();
   ImGui::BeginChild("side", ImVec2(0, bottom_h), false);
   if (ImGui::BeginTabBar("sidetabs")) {
-    if (ImGui::BeginTabItem("Futex")) {
+    // --tab NAME selects a tab once, on the first frame.
+    auto tab = [&f](const char* label, const char* name) {
+      return ImGui::BeginTabItem(label, nullptr, f.st.select_tab == name ? ImGuiTabItemFlags_SetSelected : 0);
+    };
+    if (tab("Futex", "futex")) {
       draw_futex_detail(f);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Trace")) {
+    if (tab("Buckets", "buckets")) {
+      draw_buckets(f);
+      ImGui::EndTabItem();
+    }
+    if (tab("Trace", "trace")) {
       draw_trace_info(f);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Machine")) {
+    if (tab("Machine", "machine")) {
       draw_capabilities(f);
       ImGui::EndTabItem();
     }
+    f.st.select_tab.clear();
     ImGui::EndTabBar();
   }
   ImGui::EndChild();
@@ -251,6 +260,7 @@ int run_app(const AppOptions& o, TraceReader trace) {
   worker.start([] { glfwPostEmptyEvent(); });
 
   UiState st;
+  st.select_tab = o.initial_tab;
   int frames_after_load = 0;
   // The bench first renders a quick pass over the same camera path, not
   // counted: llvmpipe compiles shader variants and the caches fill on the

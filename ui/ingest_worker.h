@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "replay/bucket_model.h"
 #include "replay/futex_model.h"
 #include "replay/timeline_model.h"
 #include "replay/trace_reader.h"
@@ -40,6 +41,7 @@ struct FutexSnapshot {
   uint64_t events = 0;
   uint64_t duration_ns = 0;
   std::vector<std::string> warnings;  // the model's
+  std::shared_ptr<const BucketReport> buckets;  // hash buckets and their lock spins
 };
 
 struct IngestProgress {
@@ -96,7 +98,7 @@ class IngestWorker {
   void read_loop();
   void timeline_loop();
   void futex_loop();
-  void publish_futexes(FutexModel& model);
+  void publish_futexes(FutexModel& model, const BucketModel& buckets);
   void bump();
   void consumer_done();
 

@@ -54,6 +54,7 @@ struct UiState {
   size_t partner_for_lane = SIZE_MAX;
   uint64_t partner_for_enter = 0, partner_for_calls = 0;
   bool scroll_table_to_futex = false;
+  std::string select_tab;       // side panel tab to select on the next frame ("buckets"...)
 
   // Colours: by rank in the latest futex snapshot, and by timeline futex index.
   std::shared_ptr<const FutexSnapshot> ranked_from;
@@ -113,6 +114,7 @@ void draw_futex_detail(FrameContext& f);    // view_futex_detail.cpp
 void draw_status(FrameContext& f);          // view_status.cpp
 void draw_trace_info(FrameContext& f);      // view_status.cpp
 void draw_capabilities(FrameContext& f);    // view_capabilities.cpp
+void draw_buckets(FrameContext& f);         // view_buckets.cpp: hash-bucket heat map
 
 // Formatting shared by the views.
 std::string format_time(double ns_since_origin);  // "1.234 567 s" style, for the time axis and tooltips
