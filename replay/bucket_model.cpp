@@ -74,9 +74,6 @@ const FutexBucket* BucketReport::find(uint32_t tgid, uint64_t uaddr) const {
 
 bool BucketModel::add(const fxs_rec_hdr* h) {
   switch (h->type) {
-    case FXS_REC_FUTEX:
-      add_futex(h);
-      return false;
     case FXS_REC_HASH: {
       fxs_hash_rec r;
       if (h->size < sizeof(r)) return true;
@@ -106,32 +103,6 @@ bool BucketModel::add(const fxs_rec_hdr* h) {
     default:
       return false;
   }
-}
-
-void BucketModel::add_futex(const fxs_rec_hdr* h) {
-  fxs_futex_rec r;
-  if (h->size < sizeof(r)) return;
-  std::memcpy(&r, h, sizeof(r));
-  uint8_t table = uint8_t(FXS_BUCKET_TABLE(r.bucket_where));
-  if (table == FXS_BUCKET_NONE || r.uaddr == 0) return;  // older trace or --summary
-  BucketId b = bucket_id(r.bucket_where, r.bucket_index, r.tgid);
-  const Key key{r.tgid, r.uaddr};
-  bool fresh = false;
-  if (!last_ || !(last_key_ == key)) {
-    auto [it, inserted] = futexes_.try_emplace(key);
-    fresh = inserted;
-    last_ = &it->second;
-    last_key_ = key;
-  }
-  FutexBucket& f = *last_;
-  if (fresh) {
-    f.tgid = r.tgid;
-    f.uaddr = r.uaddr;
-  } else if (!(f.bucket == b) && computed(b.table)) {
-    f.buckets_seen++;
-  }
-  if (fresh || computed(b.table)) f.bucket = b;
-  f.ops++;
 }
 
 std::optional<BucketId> BucketModel::bucket_of_lock(
@@ -220,9 +191,21 @@ std::map<uint32_t, uint64_t> BucketModel::calibrate(uint64_t* votes) const {
   return bases;
 }
 
-BucketReport BucketModel::finish() const {
+BucketReport BucketModel::finish(const std::vector<FutexStats>& stats) const {
   BucketReport out;
-  out.available = !futexes_.empty() || !contentions_.empty() || global_.has_value();
+  // A copy: spins add futexes (shared ones) and counts; finish() may run again.
+  std::unordered_map<Key, FutexBucket, KeyHash> futexes;
+  for (const FutexStats& s : stats) {
+    if (!s.bucket.where || FXS_BUCKET_TABLE(s.bucket.where) == FXS_BUCKET_NONE) continue;
+    FutexBucket f;
+    f.tgid = s.tgid;
+    f.uaddr = s.uaddr;
+    f.bucket = bucket_id(s.bucket.where, s.bucket.index, s.tgid);
+    f.ops = s.bucket.ops;
+    f.buckets_seen = 1 + s.bucket.changes;
+    futexes.emplace(Key{f.tgid, f.uaddr}, f);
+  }
+  out.available = !futexes.empty() || !contentions_.empty() || global_.has_value();
   if (global_) {
     out.global_entries = global_->hash_mask + 1;
     out.nr_node_ids = global_->nr_node_ids;
@@ -231,7 +214,6 @@ BucketReport BucketModel::finish() const {
   v.contentions = contentions_.size();
   v.global_base = calibrate(&v.calibration_votes);
 
-  std::unordered_map<Key, FutexBucket, KeyHash> futexes = futexes_;
   std::map<BucketId, BucketStats> buckets;
   std::vector<std::optional<BucketId>> derived_of(contentions_.size());
   for (size_t i = 0; i < contentions_.size(); i++) {

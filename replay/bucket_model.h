@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/futex_model.h"
 
 namespace fxs {
 
@@ -96,10 +97,11 @@ struct BucketReport {
 
 class BucketModel {
  public:
-  // Takes FXS_REC_FUTEX, FXS_REC_HASH, FXS_REC_CONTENTION, FXS_REC_HASH_GLOBAL;
-  // returns true for the last three (nobody else needs them).
+  // Takes FXS_REC_HASH, FXS_REC_CONTENTION, FXS_REC_HASH_GLOBAL (returns
+  // true); false for any other record. The futexes' computed buckets come
+  // from the futex model (FutexStats::bucket), which looks every call up anyway.
   bool add(const fxs_rec_hdr* h);
-  BucketReport finish() const;
+  BucketReport finish(const std::vector<FutexStats>& futexes) const;
   uint64_t contention_records() const { return contentions_.size(); }
 
  private:
@@ -117,14 +119,10 @@ class BucketModel {
     uint32_t mask;
     uint64_t first_ns;
   };
-  void add_futex(const fxs_rec_hdr* h);
   std::optional<BucketId> bucket_of_lock(uint64_t lock, uint32_t tgid,
                                          const std::map<uint32_t, uint64_t>& global_base) const;
   std::map<uint32_t, uint64_t> calibrate(uint64_t* votes) const;
 
-  std::unordered_map<Key, FutexBucket, KeyHash> futexes_;
-  Key last_key_{0, 0};               // one-entry cache: calls come in runs on one futex
-  FutexBucket* last_ = nullptr;      // (map nodes never move)
   std::vector<fxs_contention_rec> contentions_;
   std::vector<PrivateTable> tables_;  // every (tgid, phash, mask) seen
   std::optional<fxs_hash_global_rec> global_;

@@ -59,8 +59,8 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
       model.first_ts_ns() >= header.clock_mono_ns)
     r.duration_ns = model.last_ts_ns() - header.clock_mono_ns;
 
-  if (buckets) r.buckets = buckets->finish();
   std::vector<FutexStats> stats = model.finish();
+  if (buckets) r.buckets = buckets->finish(stats);
   FutexModel::rank(stats);
   r.futexes.reserve(stats.size());
   for (FutexStats& s : stats) {

@@ -167,7 +167,7 @@ void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets
   s->events = model.events();
   s->duration_ns = model.duration_ns();
   s->warnings = model.warnings();
-  s->buckets = std::make_shared<const BucketReport>(buckets.finish());
+  s->buckets = std::make_shared<const BucketReport>(buckets.finish(s->futexes));
   {
     std::lock_guard lk(snap_mu_);
     snapshot_ = std::move(s);

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "replay/bucket_model.h"
+#include "replay/futex_model.h"
 
 namespace fxs {
 namespace {
@@ -53,26 +54,36 @@ fxs_futex_rec op(uint32_t tgid, uint64_t uaddr, uint8_t table, uint32_t index) {
   return r;
 }
 
-template <class R>
-bool feed(BucketModel& m, const R& r) {
-  return m.add(reinterpret_cast<const fxs_rec_hdr*>(&r));
-}
 
 uint64_t global_lock(uint32_t index) { return kBase + 64ull * index + 4; }
 
+// The futex records' buckets reach the bucket model through the futex model.
+struct Models {
+  BucketModel buckets;
+  FutexModel futexes;
+  template <class R>
+  bool feed(const R& r) {
+    auto* h = reinterpret_cast<const fxs_rec_hdr*>(&r);
+    if (buckets.add(h)) return true;
+    futexes.add(h);
+    return false;
+  }
+  BucketReport finish() { return buckets.finish(futexes.finish()); }
+};
+
 TEST(BucketModel, CalibratesTheGlobalTableFromTwoBucketsAndChecksEachSpin) {
-  BucketModel m;
-  EXPECT_TRUE(feed(m, global_shape()));
-  EXPECT_TRUE(feed(m, spin(5, 0x1000, FXS_BUCKET_GLOBAL, 10, global_lock(10))));
-  EXPECT_TRUE(feed(m, spin(5, 0x2000, FXS_BUCKET_GLOBAL, 20, global_lock(20))));
-  EXPECT_TRUE(feed(m, spin(5, 0x2000, FXS_BUCKET_GLOBAL, 20, global_lock(20))));
+  Models m;
+  EXPECT_TRUE(m.feed(global_shape()));
+  EXPECT_TRUE(m.feed(spin(5, 0x1000, FXS_BUCKET_GLOBAL, 10, global_lock(10))));
+  EXPECT_TRUE(m.feed(spin(5, 0x2000, FXS_BUCKET_GLOBAL, 20, global_lock(20))));
+  EXPECT_TRUE(m.feed(spin(5, 0x2000, FXS_BUCKET_GLOBAL, 20, global_lock(20))));
   // A wrong computation: the lock says bucket 20, the computation said 21.
-  EXPECT_TRUE(feed(m, spin(5, 0x2000, FXS_BUCKET_GLOBAL, 21, global_lock(20))));
+  EXPECT_TRUE(m.feed(spin(5, 0x2000, FXS_BUCKET_GLOBAL, 21, global_lock(20))));
   // Another lock taken inside the calls (a runqueue lock), seen often but with one index only:
   // it agrees with itself and must not become the table's base.
   const uint64_t rq_lock = 0xffff88813bc00000ull + 4;
-  for (int i = 0; i < 5; i++) EXPECT_TRUE(feed(m, spin(5, 0x1000, FXS_BUCKET_GLOBAL, 10, rq_lock)));
-  EXPECT_FALSE(feed(m, op(5, 0x1000, FXS_BUCKET_GLOBAL, 10)));
+  for (int i = 0; i < 5; i++) EXPECT_TRUE(m.feed(spin(5, 0x1000, FXS_BUCKET_GLOBAL, 10, rq_lock)));
+  EXPECT_FALSE(m.feed(op(5, 0x1000, FXS_BUCKET_GLOBAL, 10)));
 
   BucketReport r = m.finish();
   const BucketVerification& v = r.verification;
@@ -94,9 +105,9 @@ TEST(BucketModel, CalibratesTheGlobalTableFromTwoBucketsAndChecksEachSpin) {
 }
 
 TEST(BucketModel, OneBucketCannotCalibrateTheGlobalTable) {
-  BucketModel m;
-  feed(m, global_shape());
-  for (int i = 0; i < 10; i++) feed(m, spin(5, 0x1000, FXS_BUCKET_GLOBAL, 10, global_lock(10)));
+  Models m;
+  m.feed(global_shape());
+  for (int i = 0; i < 10; i++) m.feed(spin(5, 0x1000, FXS_BUCKET_GLOBAL, 10, global_lock(10)));
   BucketReport r = m.finish();
   EXPECT_TRUE(r.verification.global_base.empty());
   EXPECT_EQ(r.verification.other_locks, 10u);
@@ -104,8 +115,8 @@ TEST(BucketModel, OneBucketCannotCalibrateTheGlobalTable) {
 }
 
 TEST(BucketModel, PrivateTableCollisionsGetAdvice) {
-  BucketModel m;
-  feed(m, global_shape());
+  Models m;
+  m.feed(global_shape());
   fxs_hash_rec h{};
   h.hdr = {FXS_REC_HASH, sizeof(h), 0};
   h.tgid = 7;
@@ -115,13 +126,13 @@ TEST(BucketModel, PrivateTableCollisionsGetAdvice) {
   h.hash_mask = 15;
   h.queues_offset = 64;
   h.bucket_size = 64;
-  EXPECT_TRUE(feed(m, h));
+  EXPECT_TRUE(m.feed(h));
   // Two futexes share private bucket 3; a third is alone in bucket 9.
-  feed(m, op(7, 0xa000, FXS_BUCKET_PRIVATE, 3));
-  feed(m, op(7, 0xb000, FXS_BUCKET_PRIVATE, 3));
-  feed(m, op(7, 0xc000, FXS_BUCKET_PRIVATE, 9));
+  m.feed(op(7, 0xa000, FXS_BUCKET_PRIVATE, 3));
+  m.feed(op(7, 0xb000, FXS_BUCKET_PRIVATE, 3));
+  m.feed(op(7, 0xc000, FXS_BUCKET_PRIVATE, 9));
   const uint64_t lock3 = kPhash + 64 + 3 * 64 + 4;
-  feed(m, spin(7, 0xa000, FXS_BUCKET_PRIVATE, 3, lock3, 20000));
+  m.feed(spin(7, 0xa000, FXS_BUCKET_PRIVATE, 3, lock3, 20000));
 
   BucketReport r = m.finish();
   EXPECT_EQ(r.verification.compared, 1u);
@@ -138,14 +149,14 @@ TEST(BucketModel, PrivateTableCollisionsGetAdvice) {
 }
 
 TEST(BucketModel, SharedFutexLearnsItsBucketFromASpin) {
-  BucketModel m;
-  feed(m, global_shape());
-  feed(m, op(5, 0x3000, FXS_BUCKET_SHARED, 0));
+  Models m;
+  m.feed(global_shape());
+  m.feed(op(5, 0x3000, FXS_BUCKET_SHARED, 0));
   // Calibration from two private-key futexes, then a spin by the shared one.
-  feed(m, spin(5, 0x1000, FXS_BUCKET_GLOBAL, 10, global_lock(10)));
-  feed(m, spin(5, 0x2000, FXS_BUCKET_GLOBAL, 20, global_lock(20)));
+  m.feed(spin(5, 0x1000, FXS_BUCKET_GLOBAL, 10, global_lock(10)));
+  m.feed(spin(5, 0x2000, FXS_BUCKET_GLOBAL, 20, global_lock(20)));
   fxs_contention_rec c = spin(5, 0x3000, FXS_BUCKET_SHARED, 0, global_lock(77));
-  feed(m, c);
+  m.feed(c);
   BucketReport r = m.finish();
   const FutexBucket* f = r.find(5, 0x3000);
   ASSERT_NE(f, nullptr);
