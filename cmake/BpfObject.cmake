@@ -37,6 +37,9 @@ function(bpf_object name source)
     COMMENT "Skeleton ${name}.skel.h"
     VERBATIM)
   add_custom_target(${name}_skel_gen DEPENDS ${skel})
+  # vmlinux.h's rule lives in another directory: only a target-level
+  # dependency orders it before this object in a parallel build.
+  add_dependencies(${name}_skel_gen fxs_vmlinux_h)
   add_library(${name}_skel INTERFACE)
   add_dependencies(${name}_skel ${name}_skel_gen)
   target_include_directories(${name}_skel INTERFACE ${FXS_BPF_GEN})
