@@ -168,16 +168,25 @@ void write_numa_text(const NumaReport& r, size_t top, std::ostream& out) {
   if (n < v.size()) out << "    ... " << v.size() - n << " more\n";
 }
 
-Result<NumaReport> numa_report_from_file(const std::string& path) {
+Result<NumaReport> numa_report_from_file(const std::string& path, const std::function<bool()>& keep_going) {
   Result<TraceReader> reader = TraceReader::open(path);
   if (!reader.ok()) return reader.error();
   WakeModel wakes;
   NumaModel numa(reader->header().cpu_node);
-  Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
-    wakes.add(h);
-    numa.add(h);
-  });
-  if (!st.ok()) return st.message().empty() ? Error{path + ": read error"} : Error{st.message()};
+  std::vector<uint8_t> chunk;
+  while (reader->next_chunk(chunk) == TraceReader::Next::kChunk) {
+    if (keep_going && !keep_going()) return Error{path + ": cancelled"};
+    // The reader checked the framing; records are whole and back to back.
+    for (size_t off = 0; chunk.size() - off >= sizeof(fxs_rec_hdr);) {
+      fxs_rec_hdr h;
+      std::memcpy(&h, chunk.data() + off, sizeof(h));
+      if (h.size < sizeof(h) || h.size > chunk.size() - off) break;
+      const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(chunk.data() + off);
+      wakes.add(rec);
+      numa.add(rec);
+      off += h.size;
+    }
+  }
   wakes.finish([&](const AttributedWake& w) { numa.add_wake(w); });
   return numa.finish();
 }

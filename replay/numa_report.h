@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <ostream>
 #include <string>
 
@@ -26,7 +27,9 @@ std::string numa_futex_key(uint32_t tgid, uint64_t uaddr);
 std::string page_node_text(int32_t node);
 
 // Reads the whole trace at `path` (a file) and builds its NumaReport, the
-// way `report` does.
-Result<NumaReport> numa_report_from_file(const std::string& path);
+// way `report` does. `keep_going` (optional) is asked between chunks; false
+// ends the read with an Error ("cancelled").
+Result<NumaReport> numa_report_from_file(const std::string& path,
+                                         const std::function<bool()>& keep_going = nullptr);
 
 }  // namespace fxs
