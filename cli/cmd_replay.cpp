@@ -13,7 +13,7 @@
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"HELP(usage: futexscope replay FILE [--screenshot PNG] [--frames N] [--bench-frames N] [--size WxH]
+constexpr const char* kHelp = R"HELP(usage: futexscope replay FILE [--screenshot PNG] [--frames N] [--bench-frames N] [--size WxH] [--tab NAME]
 
 Opens a recorded trace in a window: one timeline lane per thread with every
 futex call (waits as bars coloured by futex), a sortable futex table, the
@@ -27,6 +27,7 @@ loads in the background; what is loaded is shown at once. Needs a display
                      and zooming across the whole trace; print load rate, memory
                      per event and `frame_ms p50=X p99=Y`, exit
   --size WxH         window size (default 1600x1000)
+  --tab NAME         side tab shown first: futex (default), numa, trace, machine
 
 Timeline: mouse wheel zooms, drag pans, click selects a call and its futex,
 Shift+wheel scrolls lanes; A/D or arrows pan, W/S zoom, Home fits, Space plays.
@@ -47,7 +48,7 @@ bool parse_int(const std::string& v, int lo, int hi, int& out) {
 }  // namespace
 
 int cmd_replay(int argc, char** argv) {
-  std::string file, screenshot, v;
+  std::string file, screenshot, v, tab;
   int frames = 3, bench = 0, w = 1600, h = 1000;
   ArgParser p(argc, argv, 1);
   while (!p.done()) {
@@ -62,6 +63,9 @@ int cmd_replay(int argc, char** argv) {
     } else if (p.option({"--bench-frames"}, v)) {
       if (p.error().empty() && !parse_int(v, 1, 1000000, bench))
         return usage_error("replay", "bad --bench-frames '" + v + "' (1..1000000)");
+    } else if (p.option({"--tab"}, tab)) {
+      if (p.error().empty() && tab != "futex" && tab != "numa" && tab != "trace" && tab != "machine")
+        return usage_error("replay", "bad --tab '" + tab + "' (futex, numa, trace or machine)");
     } else if (p.option({"--size"}, v)) {
       if (!p.error().empty()) return usage_error("replay", p.error());
       size_t x = v.find('x');
@@ -84,6 +88,7 @@ int cmd_replay(int argc, char** argv) {
   o.trace_path = file;
   o.screenshot_path = screenshot;
   o.screenshot_frames = frames;
+  o.tab = tab;
   o.bench_frames = bench;
   o.width = w;
   o.height = h;

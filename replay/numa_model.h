@@ -56,8 +56,10 @@ struct NumaFutex {
     uint64_t k = local_calls + remote_calls;
     return k ? double(remote_calls) / double(k) : 0;
   }
-  // More than half of the calls with a known page node ran on another node.
-  bool mostly_remote() const { return remote_calls * 2 > local_calls + remote_calls; }
+  // Of the calls with a known page node, more than two ran on another node
+  // for every one on the page's node: a futex split evenly between two nodes
+  // (a ping-pong across them) is not flagged, one used mostly from afar is.
+  bool mostly_remote() const { return remote_calls > 2 * local_calls; }
 };
 
 struct NumaPage {

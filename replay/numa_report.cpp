@@ -166,6 +166,8 @@ void write_numa_text(const NumaReport& r, size_t top, std::ostream& out) {
     out << '\n';
   }
   if (n < v.size()) out << "    ... " << v.size() - n << " more\n";
+  if (std::any_of(v.begin(), v.begin() + long(n), [](const NumaFutex* f) { return f->mostly_remote(); }))
+    out << "  MOSTLY REMOTE: more than two of its calls ran off the page's node for every one on it\n";
 }
 
 Result<NumaReport> numa_report_from_file(const std::string& path, const std::function<bool()>& keep_going) {

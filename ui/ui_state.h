@@ -16,6 +16,8 @@
 
 namespace fxs::ui {
 
+class NumaLoader;  // ui/numa_loader.h
+
 struct FutexKey {
   uint32_t tgid = 0;
   uint64_t uaddr = 0;
@@ -73,6 +75,11 @@ struct UiState {
   // Set by views when something changed that needs another frame.
   bool animate = false;
 
+  // The NUMA tab's data, computed on demand (view_numa.cpp).
+  std::shared_ptr<NumaLoader> numa;
+  // A side tab to bring to front on the next frame ("numa", ...; --tab), then cleared.
+  std::string select_tab;
+
   void select_futex(FutexKey k) {
     has_futex = true;
     futex = k;
@@ -113,6 +120,8 @@ void draw_futex_detail(FrameContext& f);    // view_futex_detail.cpp
 void draw_status(FrameContext& f);          // view_status.cpp
 void draw_trace_info(FrameContext& f);      // view_status.cpp
 void draw_capabilities(FrameContext& f);    // view_capabilities.cpp
+void draw_numa(FrameContext& f);            // view_numa.cpp
+bool numa_view_busy(const UiState& st);     // view_numa.cpp: its data is being computed
 
 // Formatting shared by the views.
 std::string format_time(double ns_since_origin);  // "1.234 567 s" style, for the time axis and tooltips
