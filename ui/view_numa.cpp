@@ -180,7 +180,8 @@ void draw_numa(FrameContext& f) {
   NumaLoader& loader = *f.st.numa;
   auto snap = loader.snapshot();
   const uint64_t gen = f.data.generation();
-  const bool stale = !snap || (snap->generation != gen &&
+  // A replay is computed once, when loaded; live data again now and then.
+  const bool stale = !snap || (!f.live.empty() && snap->generation != gen &&
                                std::chrono::steady_clock::now() - loader.requested_at() >= kLiveRefresh);
   if (stale && !loader.busy()) loader.request(f.trace_path, gen);
   if (loader.busy()) f.st.animate = true;  // draw again when it is done
