@@ -28,6 +28,7 @@ enum fxs_rec_type {
 	FXS_REC_HASH = 8,     /* struct fxs_hash_rec: a thread saw its process's private futex hash (new or resized) */
 	FXS_REC_CONTENTION = 9, /* struct fxs_contention_rec: a spin on a lock inside a traced futex call */
 	FXS_REC_HASH_GLOBAL = 14, /* struct fxs_hash_global_rec: the global table's shape (collector) */
+	FXS_REC_PAGE_NODE = 10, /* struct fxs_page_node_rec: NUMA node of a page holding futex words (collector) */
 	/* rseq and UMCG, numbered from 16 to stay clear of concurrent additions above */
 	FXS_REC_RSEQ_ABORT = 16,  /* struct fxs_rseq_abort_rec: one rseq_ip_fixup */
 	FXS_REC_RSEQ_THREAD = 17, /* struct fxs_rseq_thread_rec: per-thread rseq counts, cumulative */
@@ -296,6 +297,23 @@ struct fxs_stop_rec {
 	__u64 ts_ns;
 };
 
+/*
+ * The NUMA node of a page holding futex words, asked by the collector with
+ * move_pages(2) (nodes = NULL: a query, nothing moves) the first time a
+ * (tgid, page) appears in a record, and again about once a second: a new
+ * record is written whenever the answer changed (the page migrated). For a
+ * (tgid, page) the latest record is the page's node from ts_ns on.
+ */
+struct fxs_page_node_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u32 tgid;
+	__s32 node;       /* move_pages status: a node, or -errno (-ENOENT: page not present, -ESRCH: process gone) */
+	__u64 page;       /* page address: the futex address rounded down to page_size */
+	__u32 page_size;
+	__u32 pad;
+};
+
 #ifdef __cplusplus
 static_assert(sizeof(struct fxs_rec_hdr) == 8, "fxs_rec_hdr layout");
 static_assert(sizeof(struct fxs_futex_rec) == 96, "fxs_futex_rec layout");
@@ -306,6 +324,7 @@ static_assert(sizeof(struct fxs_wake_rec) == 64, "fxs_wake_rec layout");
 static_assert(sizeof(struct fxs_hash_rec) == 48, "fxs_hash_rec layout");
 static_assert(sizeof(struct fxs_contention_rec) == 72, "fxs_contention_rec layout");
 static_assert(sizeof(struct fxs_hash_global_rec) == 32, "fxs_hash_global_rec layout");
+static_assert(sizeof(struct fxs_page_node_rec) == 40, "fxs_page_node_rec layout");
 static_assert(sizeof(struct fxs_agg_val) == (FXS_NR_OPS + 8 + FXS_HIST_BUCKETS) * 8, "fxs_agg_val layout");
 static_assert(sizeof(struct fxs_agg_rec) == 8 + 8 + 16 + sizeof(struct fxs_agg_val), "fxs_agg_rec layout");
 #else

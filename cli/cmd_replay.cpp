@@ -13,8 +13,7 @@
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"HELP(usage: futexscope replay FILE [--screenshot PNG] [--frames N] [--bench-frames N] [--size WxH]
-                         [--tab futex|buckets|trace|machine]
+constexpr const char* kHelp = R"HELP(usage: futexscope replay FILE [--screenshot PNG] [--frames N] [--bench-frames N] [--size WxH] [--tab NAME]
 
 Opens a recorded trace in a window: one timeline lane per thread with every
 futex call (waits as bars coloured by futex), a sortable futex table, the
@@ -28,8 +27,8 @@ loads in the background; what is loaded is shown at once. Needs a display
                      and zooming across the whole trace; print load rate, memory
                      per event and `frame_ms p50=X p99=Y`, exit
   --size WxH         window size (default 1600x1000)
-  --tab NAME         side panel shown first: futex (default), buckets (hash-bucket
-                     heat map), trace, machine
+  --tab NAME         side tab shown first: futex (default), buckets (hash-bucket heat
+                     map), numa (NUMA wake matrix), trace, machine
 
 Timeline: mouse wheel zooms, drag pans, click selects a call and its futex,
 Shift+wheel scrolls lanes; A/D or arrows pan, W/S zoom, Home fits, Space plays.
@@ -67,8 +66,9 @@ int cmd_replay(int argc, char** argv) {
       if (p.error().empty() && !parse_int(v, 1, 1000000, bench))
         return usage_error("replay", "bad --bench-frames '" + v + "' (1..1000000)");
     } else if (p.option({"--tab"}, tab)) {
-      if (p.error().empty() && tab != "futex" && tab != "buckets" && tab != "trace" && tab != "machine")
-        return usage_error("replay", "bad --tab '" + tab + "' (futex, buckets, trace or machine)");
+      if (p.error().empty() && tab != "futex" && tab != "buckets" && tab != "numa" && tab != "trace" &&
+          tab != "machine")
+        return usage_error("replay", "bad --tab '" + tab + "' (futex, buckets, numa, trace or machine)");
     } else if (p.option({"--size"}, v)) {
       if (!p.error().empty()) return usage_error("replay", p.error());
       size_t x = v.find('x');
@@ -91,10 +91,10 @@ int cmd_replay(int argc, char** argv) {
   o.trace_path = file;
   o.screenshot_path = screenshot;
   o.screenshot_frames = frames;
+  o.tab = tab;
   o.bench_frames = bench;
   o.width = w;
   o.height = h;
-  o.initial_tab = tab;
   return ui::run_app(o);
 #else
   (void)frames, (void)bench, (void)w, (void)h;

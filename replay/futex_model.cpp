@@ -299,6 +299,7 @@ void FutexModel::add(const fxs_rec_hdr* h) {
     case FXS_REC_HASH:          // hash buckets: replay/bucket_model.cpp
     case FXS_REC_CONTENTION:
     case FXS_REC_HASH_GLOBAL: break;
+    case FXS_REC_PAGE_NODE: break;  // page nodes: replay/numa_model.cpp
     case FXS_REC_STOP: {
       fxs_stop_rec r;
       if (h->size < sizeof(r)) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "replay/bucket_report.h"
+#include "replay/numa_report.h"
 #include "replay/rseq_model.h"
 #include "replay/umcg_model.h"
 #include "replay/trace_reader.h"
@@ -282,13 +283,16 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   RseqModel rseq;  // rseq: replay/rseq_model.h
   UmcgModel umcg;  // UMCG: replay/umcg_model.h
   BucketModel buckets;
+  NumaModel numa(reader->header().cpu_node);  // NUMA: replay/numa_model.h
   Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
     if (rseq.add(h) || umcg.add(h) || buckets.add(h)) return;  // rseq, UMCG, hash buckets
     model.add(h);
     wakes.add(h);
     stacks.add(h);
+    numa.add(h);  // NUMA
   });
-  wakes.finish();
+  wakes.finish([&](const AttributedWake& w) { numa.add_wake(w); });  // NUMA: the wake matrix
+  NumaReport numa_report = numa.finish();
   std::vector<std::string> warns = reader->warnings();
   // A read error ends the stream; report what was read before it.
   if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
@@ -307,10 +311,13 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   } else if (opts.format == ReportOptions::Format::kJson) {
     json j = report_json(data, top);
     j["rseq"] = rseq_json(rseq_report);  // rseq
+    j["numa"] = numa_json(numa_report);  // NUMA
+    add_numa_to_futexes(j["futexes"], numa_report);  // NUMA: futexes[].page_node, .numa
     if (umcg.records()) j["umcg"] = umcg_json(umcg.finish(model.last_ts_ns()));  // UMCG: only when recorded
     out << j.dump(2) << '\n';
   } else {
     write_text_report(data, top, out);
+    write_numa_text(numa_report, top, out);  // NUMA
     write_rseq_text(rseq_report, top, out);  // rseq
   }
   return {};

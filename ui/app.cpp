@@ -23,6 +23,7 @@
 #include "backends/imgui_impl_opengl3.h"
 #include "imgui.h"
 #include "ui/ingest_worker.h"
+#include "ui/numa_loader.h"
 #include "ui/palette.h"
 #include "ui/screenshot.h"
 #include "ui/ui_state.h"
@@ -182,28 +183,32 @@ void draw_main_window(FrameContext& f) {
   ImGui::SameLine();
   ImGui::BeginChild("side", ImVec2(0, bottom_h), false);
   if (ImGui::BeginTabBar("sidetabs")) {
-    // --tab NAME selects a tab once, on the first frame.
-    auto tab = [&f](const char* label, const char* name) {
-      return ImGui::BeginTabItem(label, nullptr, f.st.select_tab == name ? ImGuiTabItemFlags_SetSelected : 0);
+    // --tab: brought to front once.
+    auto tab_flags = [&](const char* name) {
+      return f.st.select_tab == name ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
     };
-    if (tab("Futex", "futex")) {
+    if (ImGui::BeginTabItem("Futex", nullptr, tab_flags("futex"))) {
       draw_futex_detail(f);
       ImGui::EndTabItem();
     }
-    if (tab("Buckets", "buckets")) {
+    if (ImGui::BeginTabItem("Buckets", nullptr, tab_flags("buckets"))) {
       draw_buckets(f);
       ImGui::EndTabItem();
     }
-    if (tab("Trace", "trace")) {
+    if (ImGui::BeginTabItem("NUMA", nullptr, tab_flags("numa"))) {
+      draw_numa(f);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Trace", nullptr, tab_flags("trace"))) {
       draw_trace_info(f);
       ImGui::EndTabItem();
     }
-    if (tab("Machine", "machine")) {
+    if (ImGui::BeginTabItem("Machine", nullptr, tab_flags("machine"))) {
       draw_capabilities(f);
       ImGui::EndTabItem();
     }
-    f.st.select_tab.clear();
     ImGui::EndTabBar();
+    f.st.select_tab.clear();
   }
   ImGui::EndChild();
   draw_status(f);
@@ -260,7 +265,7 @@ int run_app(const AppOptions& o, TraceReader trace) {
   worker.start([] { glfwPostEmptyEvent(); });
 
   UiState st;
-  st.select_tab = o.initial_tab;
+  st.select_tab = o.tab;
   int frames_after_load = 0;
   // The bench first renders a quick pass over the same camera path, not
   // counted: llvmpipe compiles shader variants and the caches fill on the
@@ -354,7 +359,9 @@ int run_app(const AppOptions& o, TraceReader trace) {
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
-    if (!o.screenshot_path.empty() && progress.done && ++frames_after_load >= o.screenshot_frames) {
+    // The NUMA tab computes its data after loading: the picture waits for it.
+    if (!o.screenshot_path.empty() && progress.done && !numa_view_busy(st) &&
+        ++frames_after_load >= o.screenshot_frames) {
       if (std::string err = write_framebuffer_png(o.screenshot_path, fw, fh); !err.empty()) {
         std::fprintf(stderr, "%s%s\n", who.c_str(), err.c_str());
         status = 1;

@@ -14,9 +14,9 @@ struct AppOptions {
   bool follow = false;              // the trace is still growing (live)
   std::string screenshot_path;      // write a PNG after loading and exit
   int screenshot_frames = 3;        // frames rendered after loading, before the PNG
+  std::string tab;                  // side tab shown first: "futex" (default), "buckets", "numa", "trace", "machine"
   int bench_frames = 0;             // > 0: render this many frames panning/zooming, print timings, exit
   int width = 1600, height = 1000;  // window size
-  std::string initial_tab;          // side panel tab selected on the first frame ("buckets"...)
   std::string probe_text;           // `probe` output to show (live), else empty
   std::function<std::string()> live_status;  // live: "LIVE: recording", ... (thread-safe)
   // live: true once the recorder has stopped, so nothing more will be

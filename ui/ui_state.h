@@ -16,6 +16,8 @@
 
 namespace fxs::ui {
 
+class NumaLoader;  // ui/numa_loader.h
+
 struct FutexKey {
   uint32_t tgid = 0;
   uint64_t uaddr = 0;
@@ -54,7 +56,6 @@ struct UiState {
   size_t partner_for_lane = SIZE_MAX;
   uint64_t partner_for_enter = 0, partner_for_calls = 0;
   bool scroll_table_to_futex = false;
-  std::string select_tab;       // side panel tab to select on the next frame ("buckets"...)
 
   // Colours: by rank in the latest futex snapshot, and by timeline futex index.
   std::shared_ptr<const FutexSnapshot> ranked_from;
@@ -73,6 +74,11 @@ struct UiState {
 
   // Set by views when something changed that needs another frame.
   bool animate = false;
+
+  // The NUMA tab's data, computed on demand (view_numa.cpp).
+  std::shared_ptr<NumaLoader> numa;
+  // A side tab to bring to front on the next frame ("numa", ...; --tab), then cleared.
+  std::string select_tab;
 
   void select_futex(FutexKey k) {
     has_futex = true;
@@ -115,6 +121,8 @@ void draw_status(FrameContext& f);          // view_status.cpp
 void draw_trace_info(FrameContext& f);      // view_status.cpp
 void draw_capabilities(FrameContext& f);    // view_capabilities.cpp
 void draw_buckets(FrameContext& f);         // view_buckets.cpp: hash-bucket heat map
+void draw_numa(FrameContext& f);            // view_numa.cpp
+bool numa_view_busy(const UiState& st);     // view_numa.cpp: its data is being computed
 
 // Formatting shared by the views.
 std::string format_time(double ns_since_origin);  // "1.234 567 s" style, for the time axis and tooltips
