@@ -55,14 +55,12 @@ Status PageNodeResolver::note(uint32_t tgid, uint64_t uaddr, TraceWriter& w) {
     unresolved_++;
     return {};
   }
-  int32_t node = -ESRCH;
-  if (!p.gone) {
-    std::vector<void*> one = {reinterpret_cast<void*>(page)};
-    std::vector<int> status;
-    long rc = query_pages(tgid, one, status);
-    if (rc == -ESRCH || rc == -EINVAL) p.gone = true;
-    node = rc < 0 ? int32_t(rc) : status[0];
-  }
+  // Asked even for a process seen gone: its pid may have been reused.
+  std::vector<void*> one = {reinterpret_cast<void*>(page)};
+  std::vector<int> status;
+  long rc = query_pages(tgid, one, status);
+  p.gone = rc == -ESRCH || rc == -EINVAL;
+  const int32_t node = rc < 0 ? int32_t(rc) : status[0];
   p.nodes.emplace(page, node);
   pages_++;
   last_tgid_ = tgid;

@@ -102,6 +102,12 @@ void NumaModel::add(const fxs_rec_hdr* h) {
     }
   } else if (hdr.type == FXS_REC_WAKE) {
     wake_records_ = true;
+  } else if (hdr.type == FXS_REC_AGG && hdr.size >= sizeof(fxs_agg_rec)) {
+    fxs_agg_rec r;
+    std::memcpy(&r, h, sizeof(r));
+    uint64_t ops = 0;
+    for (uint64_t n : r.val.ops) ops += n;
+    acc(r.key.tgid, r.key.uaddr).agg_calls = ops;  // cumulative: the latest wins
   }
 }
 
@@ -163,6 +169,7 @@ NumaReport NumaModel::finish() {
   r.futexes.reserve(accs_.size());
   for (const Acc& a : accs_) {
     NumaFutex f = a.out;
+    f.calls += a.agg_calls;
     if (const Page* p = page_of(f.tgid, f.uaddr)) {
       f.page_node = node_of(*p);
       f.page_moves = p->moves;

@@ -46,7 +46,7 @@ struct NumaFutex {
   uint32_t page_moves = 0;        // times the page's node changed during the recording
   uint64_t wakes = 0;             // attributed wakes with both nodes known
   uint64_t cross_node_wakes = 0;  // ... whose waker and woken thread ran on different nodes
-  uint64_t calls = 0;             // calls naming this address
+  uint64_t calls = 0;             // calls naming this address (--summary: from its aggregate)
   uint64_t local_calls = 0;       // ... that ran on the page's node (at that time)
   uint64_t remote_calls = 0;      // ... that ran on another node
   uint64_t futex2_numa = 0;       // calls with FUTEX2_NUMA
@@ -87,7 +87,8 @@ class NumaModel {
   // cpu_node: the trace header's CPU -> node map.
   explicit NumaModel(std::vector<int32_t> cpu_node);
 
-  // Takes FXS_REC_FUTEX, FXS_REC_PAGE_NODE and FXS_REC_WAKE; ignores the rest.
+  // Takes FXS_REC_FUTEX, FXS_REC_PAGE_NODE, FXS_REC_WAKE and FXS_REC_AGG
+  // (a --summary trace: its futexes and their call counts); ignores the rest.
   void add(const fxs_rec_hdr* rec);
   // A wake WakeModel::finish() attributed to a wake call.
   void add_wake(const AttributedWake& w);
@@ -112,6 +113,7 @@ class NumaModel {
     // Calls made before the page's node was known, by the CPU's node:
     // settled against the page's first node at finish().
     std::vector<uint64_t> pending_by_node;
+    uint64_t agg_calls = 0;  // ops of the latest --summary aggregate (cumulative)
   };
 
   int32_t node_of_cpu(int64_t cpu) const;

@@ -207,7 +207,9 @@ void draw_numa(FrameContext& f) {
   } else {
     ImGui::TextDisabled("| no wake records (a --summary trace): no wake matrix");
   }
-  ImGui::TextDisabled("rows: waker's node, columns: woken thread's node; count, then p50 / p99 waking -> return");
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("rows: waker's node, columns: woken thread's node; count, then p50 / p99 waking -> return");
+  ImGui::PopStyleColor();
   matrix(r);
   if (r.page_records == 0)
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kWarn),

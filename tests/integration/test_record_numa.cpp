@@ -79,3 +79,29 @@ TEST(RecordNuma, WakeMatrixAndPageNodeEqualTheSamplesTruth) {
 }
 
 }  // namespace
+
+namespace {
+
+// --summary has no wake records (no matrix) but still the page nodes, for
+// the aggregates' keys.
+TEST(RecordNuma, SummaryTraceHasThePageNode) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  const std::string trace = dir.path("numa-summary.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "--summary", "-o", trace, "--", kSamples + "/fxs-sample-numa",
+                        "--rounds", "20000"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const json truth = truth_from(r.out);
+  ASSERT_FALSE(truth.is_null()) << r.out << r.err;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+  const json& n = report["numa"];
+  EXPECT_EQ(n["wake_records"], false);
+  EXPECT_EQ(n["wakes"], 0);
+  const std::string key = std::to_string(truth["pid"].get<long>()) + ":" + truth["futexes"][0]["uaddr"].get<std::string>();
+  ASSERT_TRUE(n["page_nodes"].contains(key)) << n["page_nodes"].dump();
+  EXPECT_EQ(n["page_nodes"][key], truth["numa"]["page_node"]);
+}
+
+}  // namespace

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <cerrno>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -261,6 +262,33 @@ TEST(NumaModel, NoWakeRecordsNoMatrix) {
   EXPECT_EQ(r.wake_matrix, (std::vector<std::vector<uint64_t>>{{0, 0}, {0, 0}}));
   ASSERT_EQ(r.pages.size(), 1u);
   EXPECT_EQ(r.pages[0].node, 1);
+}
+
+}  // namespace
+}  // namespace fxs
+
+namespace fxs {
+namespace {
+
+// A real recording: `futexscope record -- fxs-sample-numa` in the 2-node VM of
+// tests/vm (Linux 6.1, one CPU per node), stored with the FXS_TRUTH line the
+// sample printed. The report of the stored trace must still equal that truth.
+TEST(NumaRecorded, TwoNodeTraceEqualsItsTruth) {
+  const std::string dir = FXS_TEST_DATA_DIR;
+  std::ifstream tf(dir + "/numa-2node.truth.json");
+  ASSERT_TRUE(tf) << dir << "/numa-2node.truth.json";
+  const nlohmann::json truth = nlohmann::json::parse(tf);
+  std::ostringstream out, warn;
+  ReportOptions o;
+  o.format = ReportOptions::Format::kJson;
+  ASSERT_TRUE(write_report(dir + "/numa-2node.fxs", o, out, warn).ok());
+  const nlohmann::json j = nlohmann::json::parse(out.str());
+  const nlohmann::json& tn = truth["numa"];
+  EXPECT_EQ(j["numa"]["wake_matrix"], tn["wakes_by_node"]);
+  EXPECT_EQ(j["numa"]["cross_node_wakes"], tn["cross_node_wakes"]);
+  const std::string key = std::to_string(truth["pid"].get<long>()) + ":" + truth["futexes"][0]["uaddr"].get<std::string>();
+  EXPECT_EQ(j["numa"]["page_nodes"][key], tn["page_node"]);
+  EXPECT_EQ(j["numa"]["page_nodes"][key], 1);
 }
 
 }  // namespace
