@@ -13,7 +13,7 @@
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"HELP(usage: futexscope replay FILE [--screenshot PNG] [--frames N] [--bench-frames N] [--size WxH]
+constexpr const char* kHelp = R"HELP(usage: futexscope replay FILE [--screenshot PNG] [--frames N] [--bench-frames N] [--size WxH] [--view TAB]
 
 Opens a recorded trace in a window: one timeline lane per thread with every
 futex call (waits as bars coloured by futex), a sortable futex table, the
@@ -27,6 +27,8 @@ loads in the background; what is loaded is shown at once. Needs a display
                      and zooming across the whole trace; print load rate, memory
                      per event and `frame_ms p50=X p99=Y`, exit
   --size WxH         window size (default 1600x1000)
+  --view TAB         open with this tab shown below the timeline: futexes (default),
+                     rseq (critical-section aborts), umcg (server/worker lanes)
 
 Timeline: mouse wheel zooms, drag pans, click selects a call and its futex,
 Shift+wheel scrolls lanes; A/D or arrows pan, W/S zoom, Home fits, Space plays.
@@ -47,7 +49,7 @@ bool parse_int(const std::string& v, int lo, int hi, int& out) {
 }  // namespace
 
 int cmd_replay(int argc, char** argv) {
-  std::string file, screenshot, v;
+  std::string file, screenshot, view, v;
   int frames = 3, bench = 0, w = 1600, h = 1000;
   ArgParser p(argc, argv, 1);
   while (!p.done()) {
@@ -68,6 +70,9 @@ int cmd_replay(int argc, char** argv) {
       if (x == std::string::npos || !parse_int(v.substr(0, x), 200, 16384, w) ||
           !parse_int(v.substr(x + 1), 150, 16384, h))
         return usage_error("replay", "bad --size '" + v + "' (WxH, e.g. 1600x1000)");
+    } else if (p.option({"--view"}, view)) {
+      if (p.error().empty() && view != "futexes" && view != "rseq" && view != "umcg")
+        return usage_error("replay", "bad --view '" + view + "' (futexes, rseq or umcg)");
     } else if (p.is_option()) {
       return usage_error("replay", "unknown option '" + p.peek() + "'");
     } else if (file.empty()) {
@@ -87,9 +92,10 @@ int cmd_replay(int argc, char** argv) {
   o.bench_frames = bench;
   o.width = w;
   o.height = h;
+  o.view = view;
   return ui::run_app(o);
 #else
-  (void)frames, (void)bench, (void)w, (void)h;
+  (void)frames, (void)bench, (void)w, (void)h, (void)view;
   std::fprintf(stderr, "futexscope replay: this futexscope was built without the UI (configure with "
                        "-DFXS_BUILD_UI=ON and install libimgui-dev libglfw3-dev libstb-dev); `futexscope "
                        "report` reads the trace as text\n");

@@ -88,6 +88,7 @@ UmcgLaneSet UmcgLaneBuilder::finish() const {
     lane.serving = a.serving;
     if (a.serving_open && !lane.serving.empty())  // never returned: last seen at the task's last record
       lane.serving.back().t1 = std::max(lane.serving.back().t0, a.last_ts);
+    for (const UmcgSpan& sv : lane.serving) lane.serving_ns += sv.t1 - sv.t0;
     lanes.push_back(std::move(lane));
   }
 

@@ -36,6 +36,7 @@ struct UmcgLane {
   uint32_t server = 0;             // workers: the server last seen
   std::vector<UmcgSpan> spans;     // the task's own state, sorted, not overlapping
   std::vector<UmcgSpan> serving;   // servers: the workers it ran (peer = worker), sorted
+  uint64_t serving_ns = 0;         // servers: time spent running workers (sum of `serving`)
 };
 
 struct UmcgLaneSet {

@@ -16,6 +16,7 @@ struct AppOptions {
   int screenshot_frames = 3;        // frames rendered after loading, before the PNG
   int bench_frames = 0;             // > 0: render this many frames panning/zooming, print timings, exit
   int width = 1600, height = 1000;  // window size
+  std::string view;                 // tab to open first: "futexes", "rseq", "umcg" ("" = futexes)
   std::string probe_text;           // `probe` output to show (live), else empty
   std::function<std::string()> live_status;  // live: "LIVE: recording", ... (thread-safe)
   // live: true once the recorder has stopped, so nothing more will be

@@ -168,6 +168,10 @@ void IngestWorker::publish_futexes(FutexModel& model) {
   s->duration_ns = model.duration_ns();
   s->warnings = model.warnings();
   {
+    std::lock_guard lk(side_mu_);
+    side_.publish();
+  }
+  {
     std::lock_guard lk(snap_mu_);
     snapshot_ = std::move(s);
   }
@@ -196,6 +200,10 @@ void IngestWorker::futex_loop() {
   bool dirty = false;
   while (to_futexes_.pop(chunk)) {
     add_futex_records(model, chunk->data(), chunk->size());
+    {
+      std::lock_guard lk(side_mu_);
+      side_.add_records(chunk->data(), chunk->size());
+    }
     chunk.reset();
     dirty = true;
     auto now = std::chrono::steady_clock::now();

@@ -155,6 +155,7 @@ TEST_F(UmcgLanesTest, ServingSpansAreTheUmcgWaitsThatNamedAWorker) {
   EXPECT_EQ(s1[2].t0, 510u);
   EXPECT_EQ(s1[2].t1, 600u);
   EXPECT_EQ(s1[2].peer, kW1);
+  EXPECT_EQ(lane(kS1).serving_ns, 100u + 190u + 90u);
   ASSERT_EQ(lane(kS2).serving.size(), 1u);
   EXPECT_EQ(lane(kS2).serving[0].peer, kW3);
   EXPECT_TRUE(lane(kW1).serving.empty());  // workers serve nobody
