@@ -118,9 +118,11 @@ void top_stacks(FrameContext& f, const FutexStats& s) {
   }
   ImGui::TextUnformatted("Top stacks by wait time");
   if (st.stacks.empty()) {
-    ImGui::SameLine();
-    ImGui::TextDisabled(f.futexes->summary ? "(a --summary trace holds no stacks)"
-                                           : "(none: stacks are taken of waits that slept >= --stack-min-wait, 1 ms by default)");
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+    ImGui::TextWrapped(f.futexes->summary ? "none: a --summary trace holds no stacks"
+                                          : "none: `record` takes the stack of waits that slept at least "
+                                            "--stack-min-wait (1 ms by default), unless --no-stacks");
+    ImGui::PopStyleColor();
     return;
   }
   ImGui::SameLine();

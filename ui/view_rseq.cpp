@@ -145,16 +145,17 @@ void histogram(FrameContext& f, const RseqAbortTimes& times, size_t section, dou
 }
 
 void sections_table(UiState& st, const RseqReport& r, float height) {
+  // Proportional widths: the name gets the most, and nothing is squeezed
+  // to nothing in a narrow panel.
   ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV |
-                       ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_Resizable;
-  if (!ImGui::BeginTable("sections", 10, tf, ImVec2(0, height))) return;
+                       ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_Resizable;
+  if (!ImGui::BeginTable("sections", 9, tf, ImVec2(0, height))) return;
   ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("critical section", ImGuiTableColumnFlags_WidthStretch);
-  ImGui::TableSetupColumn("start_ip");
-  ImGui::TableSetupColumn("pid");
-  ImGui::TableSetupColumn("aborts");
-  for (unsigned c : kCauseOrder) ImGui::TableSetupColumn(rseq_cause_name(c));
-  ImGui::TableSetupColumn("threads");
+  ImGui::TableSetupColumn("critical section (pid)", 0, 3.2f);
+  ImGui::TableSetupColumn("start_ip", 0, 1.9f);
+  ImGui::TableSetupColumn("aborts", 0, 0.9f);
+  for (unsigned c : kCauseOrder) ImGui::TableSetupColumn(rseq_cause_name(c), 0, 1.0f);
+  ImGui::TableSetupColumn("threads", 0, 0.8f);
   ImGui::TableHeadersRow();
   ImGuiListClipper clip;
   clip.Begin(int(r.by_cs.size()));
@@ -165,7 +166,8 @@ void sections_table(UiState& st, const RseqReport& r, float height) {
       ImGui::TableNextColumn();
       bool sel = st.rseq_has_section && st.rseq_tgid == s.tgid && st.rseq_start_ip == s.start_ip;
       ImGui::PushID(i);
-      if (ImGui::Selectable(section_name(s).c_str(), sel, ImGuiSelectableFlags_SpanAllColumns)) {
+      std::string name = section_name(s) + "  (" + std::to_string(s.tgid) + ")";
+      if (ImGui::Selectable(name.c_str(), sel, ImGuiSelectableFlags_SpanAllColumns)) {
         if (sel) {
           st.rseq_has_section = false;
         } else {
@@ -182,8 +184,6 @@ void sections_table(UiState& st, const RseqReport& r, float height) {
       ImGui::PopID();
       ImGui::TableNextColumn();
       ImGui::TextUnformatted(hex(s.start_ip).c_str());
-      ImGui::TableNextColumn();
-      ImGui::Text("%u", s.tgid);
       ImGui::TableNextColumn();
       ImGui::Text("%llu", static_cast<unsigned long long>(s.aborts));
       for (unsigned c : kCauseOrder) {
