@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <mutex>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "imgui.h"
 #include "replay/report.h"
@@ -163,15 +165,13 @@ void draw_lanes(FrameContext& f, const TimelineModel& tl, const UmcgLaneSet& set
   ImVec2 mouse = io.MousePos;
   bool tooltip_done = false;
   std::vector<UmcgLaneItem> items;
-  // Each worker's hue: by its place among the workers, in lane order (the
-  // lanes are few: one per task).
+  // Each worker's hue: by its place among the workers, in lane order.
+  std::unordered_map<uint64_t, ImU32> hues;
+  for (const UmcgLane& l : lanes)
+    if (l.role != UmcgRole::kServer) hues.emplace(uint64_t(l.tgid) << 32 | l.tid, kWorkerHues[hues.size() % kNumHues]);
   auto hue_of = [&](uint32_t tgid, uint32_t tid) {
-    size_t k = 0;
-    for (const UmcgLane& l : lanes) {
-      if (l.tgid == tgid && l.tid == tid) return kWorkerHues[k % kNumHues];
-      if (l.role != UmcgRole::kServer) k++;
-    }
-    return colors::kDimText;
+    auto it = hues.find(uint64_t(tgid) << 32 | tid);
+    return it == hues.end() ? colors::kDimText : it->second;
   };
   size_t first_lane = size_t(std::max(0.0f, scroll_y / kLaneH));
   size_t last_lane = std::min(lanes.size(), size_t((scroll_y + win_size.y) / kLaneH) + 1);
