@@ -214,6 +214,10 @@ void IngestWorker::futex_loop() {
     }
   }
   if (dirty || model.events() == 0) publish_futexes(model);
+  {
+    std::lock_guard lk(side_mu_);
+    side_.publish(/*final=*/true);  // everything is in: complete rseq/UMCG reports
+  }
   consumer_done();
   bump();
 }

@@ -56,9 +56,14 @@ void SideModels::add_records(const uint8_t* data, size_t size) {
   }
 }
 
-void SideModels::publish() {
+void SideModels::publish(bool final) {
   rseq_report_ = rseq_model_.finish();
-  if (umcg_builder_.records()) umcg_ = umcg_builder_.finish();
+  auto now = std::chrono::steady_clock::now();
+  if (umcg_builder_.records() != umcg_built_from_ && (final || now >= umcg_next_build_)) {
+    umcg_ = umcg_builder_.finish();
+    umcg_built_from_ = umcg_builder_.records();
+    umcg_next_build_ = std::chrono::steady_clock::now() + 4 * (std::chrono::steady_clock::now() - now);
+  }
   generation_++;
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 
@@ -24,7 +25,11 @@ class SideModels {
  public:
   // Loader side (under the side mutex).
   void add_records(const uint8_t* data, size_t size);
-  void publish();
+  // Rebuilds the reports. The UMCG lanes cost O(all spans) to rebuild, so
+  // while loading (final == false) they are rebuilt only when the time since
+  // the last rebuild is at least 4x what it took: at most a fifth of the
+  // loader's time. final: the stream has ended, rebuild everything.
+  void publish(bool final = false);
 
   // View side (under the side mutex). Reports as of the last publish().
   const RseqReport& rseq() const { return rseq_report_; }
@@ -47,6 +52,8 @@ class SideModels {
   RseqReport rseq_report_;
   UmcgLaneSet umcg_;
   uint64_t generation_ = 0;
+  uint64_t umcg_built_from_ = 0;  // UMCG records in the lanes
+  std::chrono::steady_clock::time_point umcg_next_build_{};
   std::atomic<uint64_t> first_ns_{UINT64_MAX}, last_ns_{0};
 };
 
