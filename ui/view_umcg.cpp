@@ -168,7 +168,7 @@ void draw_lanes(FrameContext& f, const TimelineModel& tl, const UmcgLaneSet& set
   // Each worker's hue: by its place among the workers, in lane order.
   std::unordered_map<uint64_t, ImU32> hues;
   for (const UmcgLane& l : lanes)
-    if (l.role != UmcgRole::kServer) hues.emplace(uint64_t(l.tgid) << 32 | l.tid, kWorkerHues[hues.size() % kNumHues]);
+    if (l.role != UmcgRole::kServer && l.serving.empty()) hues.emplace(uint64_t(l.tgid) << 32 | l.tid, kWorkerHues[hues.size() % kNumHues]);
   auto hue_of = [&](uint32_t tgid, uint32_t tid) {
     auto it = hues.find(uint64_t(tgid) << 32 | tid);
     return it == hues.end() ? colors::kDimText : it->second;
@@ -177,7 +177,8 @@ void draw_lanes(FrameContext& f, const TimelineModel& tl, const UmcgLaneSet& set
   size_t last_lane = std::min(lanes.size(), size_t((scroll_y + win_size.y) / kLaneH) + 1);
   for (size_t li = first_lane; li < last_lane; li++) {
     const UmcgLane& lane = lanes[li];
-    const bool server = lane.role == UmcgRole::kServer;
+    // A task whose registration was not seen still shows whom it ran.
+    const bool server = lane.role == UmcgRole::kServer || !lane.serving.empty();
     float y0 = origin.y + float(li) * kLaneH, y1 = y0 + kLaneH;
     ldl->AddRectFilled(ImVec2(top.x, y0), ImVec2(area_x0, y1), li % 2 ? colors::kLaneOdd : colors::kLaneEven);
     ldl->AddLine(ImVec2(top.x, y1 - 0.5f), ImVec2(area_x0 + width, y1 - 0.5f), colors::kLaneLine);
@@ -311,11 +312,16 @@ void draw_umcg(FrameContext& f) {
     return;
   }
   const UmcgReport& r = set.report;
-  size_t servers = 0, workers = 0;
-  for (const UmcgLane& l : set.lanes) (l.role == UmcgRole::kServer ? servers : workers)++;
+  size_t servers = 0, workers = 0, unknown = 0;
+  for (const UmcgLane& l : set.lanes)
+    (l.role == UmcgRole::kServer ? servers : l.role == UmcgRole::kWorker ? workers : unknown)++;
   ImGui::Text("%zu servers, %zu workers   calls: umcg_ctl %llu  umcg_wait %llu  umcg_kick %llu", servers, workers,
               static_cast<unsigned long long>(r.calls[0]), static_cast<unsigned long long>(r.calls[1]),
               static_cast<unsigned long long>(r.calls[2]));
+  if (unknown) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("%zu of unknown role (registration not recorded)", unknown);
+  }
   auto warn = [](const char* what, uint64_t n) {
     if (!n) return;
     ImGui::SameLine();
