@@ -321,14 +321,17 @@ TEST(UiViews, RseqTabShowsTheAbortsOfTheRseqSampleByCause) {
                        60);
   ASSERT_EQ(r.status, 0) << r.err;
   auto n = count_colors(png, 1200, 800, kCauseColors);
-  // Beyond the legend swatch (121 px) and the table's coloured digits: bars.
+  // Without the histogram these colours cover 78 and 70 px (legend swatch,
+  // table digits; measured with the histogram call removed). A bar is 4 px
+  // wide and 91 px x (its aborts / the tallest bar's) high, so the bars of N
+  // aborts of a cause add about 4 x 91 x N / peak px.
   if (preempted >= 20) {
-    EXPECT_GE(n[0], 600u) << "preempted aborts not in the histogram";
+    EXPECT_GE(n[0], 300u) << "preempted aborts not in the histogram";
   }
   if (signal >= 5) {
-    EXPECT_GE(n[1], 250u) << "signal aborts not in the histogram";
+    EXPECT_GE(n[1], 140u) << "signal aborts not in the histogram";
   } else if (signal == 0) {
-    EXPECT_LE(n[1], 130u) << "signal colour drawn with no signal aborts";
+    EXPECT_LE(n[1], 90u) << "signal colour drawn with no signal aborts";
   }
 }
 
