@@ -132,9 +132,9 @@ void top_stacks(FrameContext& f, const FutexStats& s) {
     if (sw.frames.empty()) continue;
     double pct = s.wait_total_ns ? 100.0 * double(sw.wait_ns) / double(s.wait_total_ns) : 0;
     ImGui::PushID(int(i));
-    bool open = ImGui::TreeNodeEx("##stack", i == 0 ? ImGuiTreeNodeFlags_DefaultOpen : 0, "%s in %llu waits (%.0f%%)  %s",
-                                  format_ns(sw.wait_ns).c_str(), static_cast<unsigned long long>(sw.waits), pct,
-                                  short_frame(naming_frame(sw.frames)).c_str());
+    bool open = ImGui::TreeNodeEx("##stack", i == 0 ? ImGuiTreeNodeFlags_DefaultOpen : 0, "%s in %llu wait%s (%.0f%%)  %s",
+                                  format_ns(sw.wait_ns).c_str(), static_cast<unsigned long long>(sw.waits),
+                                  sw.waits == 1 ? "" : "s", pct, short_frame(naming_frame(sw.frames)).c_str());
     if (open) {
       for (size_t j = 0; j < sw.frames.size(); j++) {
         ImGui::TextDisabled("%2zu", j);
