@@ -1,5 +1,6 @@
 // `futexscope replay`: option parsing; the window is ui/app.cpp (built only
 // with FXS_BUILD_UI; without it, replay says so in one line).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -27,8 +28,10 @@ loads in the background; what is loaded is shown at once. Needs a display
                      and zooming across the whole trace; print load rate, memory
                      per event and `frame_ms p50=X p99=Y`, exit
   --size WxH         window size (default 1600x1000)
-  --tab NAME         side tab shown first: futex (default), buckets (hash-bucket heat
-                     map), numa (NUMA wake matrix), trace, machine
+  --tab NAME         open with this tab in front. Below the timeline: futexes
+                     (default), rseq (critical-section aborts), umcg (server/worker
+                     lanes). Side panel: futex (default), buckets (hash-bucket heat
+                     map), numa (NUMA wake matrix), trace, machine. (--view is the same.)
 
 Timeline: mouse wheel zooms, drag pans, click selects a call and its futex,
 Shift+wheel scrolls lanes; A/D or arrows pan, W/S zoom, Home fits, Space plays.
@@ -65,10 +68,11 @@ int cmd_replay(int argc, char** argv) {
     } else if (p.option({"--bench-frames"}, v)) {
       if (p.error().empty() && !parse_int(v, 1, 1000000, bench))
         return usage_error("replay", "bad --bench-frames '" + v + "' (1..1000000)");
-    } else if (p.option({"--tab"}, tab)) {
-      if (p.error().empty() && tab != "futex" && tab != "buckets" && tab != "numa" && tab != "trace" &&
-          tab != "machine")
-        return usage_error("replay", "bad --tab '" + tab + "' (futex, buckets, numa, trace or machine)");
+    } else if (p.option({"--tab", "--view"}, tab)) {
+      static const char* const kTabs[] = {"futexes", "rseq", "umcg", "futex", "buckets", "numa", "trace", "machine"};
+      if (p.error().empty() && std::find(std::begin(kTabs), std::end(kTabs), tab) == std::end(kTabs))
+        return usage_error("replay", "bad --tab/--view '" + tab +
+                                         "' (futexes, rseq, umcg, futex, buckets, numa, trace or machine)");
     } else if (p.option({"--size"}, v)) {
       if (!p.error().empty()) return usage_error("replay", p.error());
       size_t x = v.find('x');

@@ -178,7 +178,21 @@ void draw_main_window(FrameContext& f) {
   float bottom_h = std::max(100.0f, ImGui::GetContentRegionAvail().y - status_h);
   float w = ImGui::GetContentRegionAvail().x;
   ImGui::BeginChild("futexes", ImVec2(std::floor(w * 0.58f), bottom_h), false);
-  draw_futexes(f);
+  if (ImGui::BeginTabBar("maintabs")) {
+    if (ImGui::BeginTabItem("Futexes", nullptr, open_tab_flags(f.st, "futexes"))) {
+      draw_futexes(f);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem(rseq_tab_label(f).c_str(), nullptr, open_tab_flags(f.st, "rseq"))) {
+      draw_rseq(f);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem(umcg_tab_label(f).c_str(), nullptr, open_tab_flags(f.st, "umcg"))) {
+      draw_umcg(f);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("side", ImVec2(0, bottom_h), false);
@@ -265,7 +279,8 @@ int run_app(const AppOptions& o, TraceReader trace) {
   worker.start([] { glfwPostEmptyEvent(); });
 
   UiState st;
-  st.select_tab = o.tab;
+  st.select_tab = o.tab;  // a side-panel tab (--tab), or
+  st.open_tab = o.tab;    // a tab below the timeline
   int frames_after_load = 0;
   // The bench first renders a quick pass over the same camera path, not
   // counted: llvmpipe compiles shader variants and the caches fill on the

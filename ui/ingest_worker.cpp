@@ -169,6 +169,10 @@ void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets
   s->warnings = model.warnings();
   s->buckets = std::make_shared<const BucketReport>(buckets.finish(s->futexes));
   {
+    std::lock_guard lk(side_mu_);
+    side_.publish();
+  }
+  {
     std::lock_guard lk(snap_mu_);
     snapshot_ = std::move(s);
   }
@@ -201,6 +205,10 @@ void IngestWorker::futex_loop() {
   bool dirty = false;
   while (to_futexes_.pop(chunk)) {
     add_futex_records(model, buckets, chunk->data(), chunk->size());
+    {
+      std::lock_guard lk(side_mu_);
+      side_.add_records(chunk->data(), chunk->size());
+    }
     chunk.reset();
     dirty = true;
     auto now = std::chrono::steady_clock::now();
@@ -211,6 +219,10 @@ void IngestWorker::futex_loop() {
     }
   }
   if (dirty || model.events() == 0) publish_futexes(model, buckets);
+  {
+    std::lock_guard lk(side_mu_);
+    side_.publish(/*final=*/true);  // everything is in: complete rseq/UMCG reports
+  }
   consumer_done();
   bump();
 }
