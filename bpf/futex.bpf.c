@@ -518,7 +518,8 @@ static __always_inline void emit_task(struct task_state *st, __u32 tgid, __u32 t
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	BPF_CORE_READ_STR_INTO(&t->pcomm, task, group_leader, comm);
-	bpf_ringbuf_submit(t, wakeup_flag(rb));
+	/* Wake the collector now: it reads a new process's mappings for its stacks while it lives. */
+	bpf_ringbuf_submit(t, BPF_RB_FORCE_WAKEUP);
 	st->named = 1;
 }
 

@@ -144,6 +144,22 @@ TEST(Record, FoldedStacksNameTheSamplesFunctions) {
   EXPECT_GT(n, 0);
 }
 
+// A process that lives ~50 ms exits before the recorder's first drain tick
+// (100 ms): its mappings must have been read when its first thread record
+// arrived, or every frame stays a bare address.
+TEST(Record, StacksOfAShortLivedProcessAreNamed) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  std::string trace = dir.path("t.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "--stack-min-wait", "0", "-o", trace, "--",
+                        kSamples + "/fxs-sample-mutex", "--budget-ms", "0"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto folded = run_command({kFutexscope, "report", trace, "--format", "folded"});
+  ASSERT_EQ(folded.status, 0) << folded.err;
+  EXPECT_NE(folded.out.find("worker"), std::string::npos) << folded.out.substr(0, 2000);
+  EXPECT_NE(folded.out.find("fxs_sample::futex_wait"), std::string::npos) << folded.out.substr(0, 2000);
+}
+
 // A SIGKILLed recorder loses at most the last second: what it drained and
 // flushed before is readable.
 TEST(Record, SigkillLosesAtMostTheLastSecond) {
