@@ -676,7 +676,19 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct task_state *k = task_slot(tid);
-	bool in_futex = k && k->tid == tid && k->enter_ns;
+	/* What the waker was doing, read before the reservation (the verifier then tracks k simply). */
+	__u64 waker_uaddr = 0;
+	__u8 waker_opi = FXS_OP_NONE;
+	__u32 flags = 0;
+	if (k && k->tid == tid && k->enter_ns) {
+		waker_uaddr = k->uaddr;
+		waker_opi = k->opi;
+	} else {
+		/* Not in a futex call: an exiting thread wakes its joiner (CLEARTID) from mm_release. */
+		struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+		if (BPF_CORE_READ(cur, flags) & 0x4 /* PF_EXITING */)
+			flags = FXS_WAKE_F_WAKER_EXITING;
+	}
 	void *rb = cpu_ring();
 	struct fxs_wake_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
 	if (!r) {
@@ -691,13 +703,13 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 	r->waker_tid = tid;
 	r->wakee_tgid = wakee_tgid;
 	r->wakee_tid = wakee_tid;
-	r->waker_uaddr = in_futex ? k->uaddr : 0;
+	r->waker_uaddr = waker_uaddr;
 	r->wakee_uaddr = w->uaddr;
 	r->wait_enter_ns = w->enter_ns;
-	r->waker_opi = in_futex ? k->opi : FXS_OP_NONE;
+	r->waker_opi = waker_opi;
 	r->wakee_opi = w->opi;
 	r->cpu = bpf_get_smp_processor_id();
-	r->pad = 0;
+	r->flags = flags;
 	bpf_ringbuf_submit(r, wakeup_flag(rb));
 	return 0;
 }

@@ -219,8 +219,11 @@ struct fxs_wake_rec {
 	__u8 waker_opi;
 	__u8 wakee_opi;
 	__u16 cpu;
-	__u32 pad;
+	__u32 flags;         /* FXS_WAKE_F_* */
 };
+
+/* fxs_wake_rec.flags. 0 in traces from before the flags existed. */
+#define FXS_WAKE_F_WAKER_EXITING 0x1 /* the waker was exiting: the kernel's CLEARTID wake of pthread_join */
 
 /*
  * A user call stack, written by the collector the first time a (tgid,

@@ -99,6 +99,7 @@ json futex_json(const ReportData::Futex& f) {
        {{"futex_wake", f.wakes.by_futex_wake},
         {"timeout", f.wakes.by_timeout},
         {"signal", f.wakes.by_signal},
+        {"thread_exit", f.wakes.by_thread_exit},
         {"other", f.wakes.by_other}}},
       {"herd_sizes", herd},
       {"empty_wakes", f.wakes.empty_wakes},
@@ -190,9 +191,9 @@ void write_wakes_text(const FutexWakes& w, std::ostream& out) {
     for (const auto& [size, calls] : w.herd_sizes) out << "  " << size << ":" << calls;
     out << "  wakes that woke nobody " << w.empty_wakes << '\n';
   }
-  if (!w.by_futex_wake && !w.by_timeout && !w.by_signal && !w.by_other) return;
+  if (!w.by_futex_wake && !w.by_timeout && !w.by_signal && !w.by_thread_exit && !w.by_other) return;
   out << "    waits ended by: futex wake " << w.by_futex_wake << "  timeout " << w.by_timeout
-      << "  signal " << w.by_signal << "  other " << w.by_other << '\n';
+      << "  signal " << w.by_signal << "  thread exit " << w.by_thread_exit << "  other " << w.by_other << '\n';
   if (w.latency_samples)
     out << "    woken -> returned  p50 " << format_ns(w.latency_p50_ns) << "  p99 "
         << format_ns(w.latency_p99_ns) << "  max " << format_ns(w.latency_max_ns) << '\n';

@@ -49,8 +49,9 @@ void WakeModel::add_wake(const fxs_wake_rec& w) {
   uint64_t uaddr = w.wakee_uaddr;
   if (!uaddr && by_wake_call && w.waker_tgid == w.wakee_tgid) uaddr = w.waker_uaddr;
   uint32_t futex = uaddr ? futex_index(w.wakee_tgid, uaddr) : kVectorWait;
-  wakes_.push_back({futex, w.wakee_tgid, w.waker_tid, w.wakee_tid, by_wake_call, w.cpu, w.ts_ns,
-                    w.wait_enter_ns});
+  const bool by_exit = !by_wake_call && (w.flags & FXS_WAKE_F_WAKER_EXITING);
+  wakes_.push_back({futex, w.wakee_tgid, w.waker_tid, w.wakee_tid, by_wake_call, by_exit, w.cpu,
+                    w.ts_ns, w.wait_enter_ns});
 }
 
 void WakeModel::add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h) {
@@ -110,6 +111,8 @@ void WakeModel::classify(const Wake& w, uint32_t futex, const WaitEnd* end) {
       aw.latency_ns = aw.has_latency ? end->exit_ns - w.ts_ns : 0;
       on_wake_(aw);
     }
+  } else if (w.by_exit) {
+    a.out.by_thread_exit++;
   } else {
     a.out.by_other++;
   }

@@ -29,6 +29,7 @@ struct FutexWakes {
   uint64_t by_futex_wake = 0;      // ended by a thread in a futex wake-type call
   uint64_t by_timeout = 0;         // the wait returned ETIMEDOUT
   uint64_t by_signal = 0;          // the wait was interrupted
+  uint64_t by_thread_exit = 0;     // a thread's exit woke it (CLEARTID, how pthread_join waits)
   uint64_t by_other = 0;           // woken, but by none of the above (or the wait is unknown)
   std::map<uint64_t, uint64_t> herd_sizes;  // waiters woken by one wake call -> calls
   uint64_t empty_wakes = 0;        // wake calls that woke nobody
@@ -77,6 +78,7 @@ class WakeModel {
     uint32_t waker_tid;
     uint32_t waiter_tid;
     bool by_wake_call;     // the waker was inside a futex wake-type call
+    bool by_exit;          // the waker was exiting (CLEARTID: pthread_join's wake)
     uint16_t cpu;          // the waker's CPU
     uint64_t ts_ns;
     uint64_t wait_enter_ns;
