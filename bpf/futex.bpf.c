@@ -92,6 +92,10 @@ struct task_state {
 	__u64 lock_ns;
 	__u32 lock_flags;
 	__u32 key_flags;   /* futex2 flag bits of the call's first key (key_flags_at_enter) */
+	__u32 lock_bucket_index; /* the call's bucket, computed at contention_begin */
+	__u16 lock_bucket_where;
+	__u16 pad3;
+	__u64 pad4;
 };
 
 struct {
@@ -322,7 +326,8 @@ static __always_inline __u32 decode_args(struct fxs_futex_rec *r, long nr, const
 		r->uaddr = w[0].uaddr;
 		r->uaddr2 = w[1].uaddr;
 		r->val = w[0].val;
-		r->op = (__u32)a1;
+		/* The syscall's own flags must be 0 (else EINVAL): keep the first key's instead. */
+		r->op = a1 ? (__u32)a1 : w[0].flags;
 		r->val3 = (__u32)a2;
 		r->val2 = (__u32)a3;
 		return w[0].flags;

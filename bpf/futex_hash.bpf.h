@@ -21,6 +21,12 @@
 const volatile __u32 global_hash_mask = 0;
 const volatile __u32 global_hash_shift = 0;
 const volatile __u32 global_nr_node_ids = 1;
+/*
+ * The node the kernel uses for each `(hash >> shift) % nr_node_ids`: itself
+ * when possible, else the next possible node, wrapping (find_next_bit_wrap
+ * over node_possible_map), for sparse node maps. Set before load.
+ */
+const volatile __u16 global_node_remap[FXS_MAX_NODES] = {};
 const volatile bool global_numa_hash = false; /* 6.16+: a node per key */
 /* Layout of the private table, from kernel BTF: written into FXS_REC_HASH. */
 const volatile __u16 phash_queues_offset = 0;
@@ -28,6 +34,7 @@ const volatile __u16 hash_bucket_size = 0;
 
 #define FXS_PAGE_SIZE 4096ull /* x86_64 */
 #define FXS_FUTEX2_NUMA 0x04
+#define FXS_FUTEX2_MPOL 0x08
 #define FXS_FUTEX2_PRIVATE 0x80
 #define FXS_FUTEX_NO_NODE 0xffffffffu
 
@@ -77,7 +84,7 @@ static __always_inline void note_hash_view(struct task_state *st, const struct h
 	h->hdr.type = FXS_REC_HASH;
 	h->hdr.size = sizeof(*h);
 	h->hdr.reserved = 0;
-	h->ts_ns = now;
+	h->ts_ns = now ? now : bpf_ktime_get_ns();
 	h->tgid = tgid;
 	h->tid = tid;
 	h->mm = v->mm;
@@ -94,7 +101,8 @@ static __always_inline void note_hash_view(struct task_state *st, const struct h
 /*
  * The bucket of the key at uaddr, into *where (FXS_BUCKET_WHERE) and *index.
  * key_flags are the futex2 flag bits (FUTEX2_PRIVATE, FUTEX2_NUMA) of that
- * key, whatever the call, or FXS_KEY_FLAGS_UNKNOWN.
+ * key, whatever the call, or FXS_KEY_FLAGS_UNKNOWN. now 0: a second
+ * computation for a call (at a lock spin), whose failures sys_exit counts.
  */
 static __always_inline void compute_bucket(__u64 uaddr, __u32 key_flags, struct task_state *st,
 					   __u32 tgid, __u32 tid, __u64 now, __u16 *where,
@@ -105,6 +113,15 @@ static __always_inline void compute_bucket(__u64 uaddr, __u32 key_flags, struct 
 	*index = 0;
 	if (!uaddr || (key_flags & FXS_KEY_FLAGS_UNKNOWN) || (uaddr & (numa ? 7 : 3)))
 		return; /* unaligned words are refused (EINVAL): no bucket */
+	/*
+	 * FUTEX2_MPOL without FUTEX2_NUMA: the node may come from the VMA's memory
+	 * policy, which BPF cannot read here. Say unknown rather than guess.
+	 */
+	if ((key_flags & FXS_FUTEX2_MPOL) && !numa) {
+		if (now)
+			count(FXS_CNT_BUCKET_UNKNOWN);
+		return;
+	}
 	if (!(key_flags & FXS_FUTEX2_PRIVATE)) {
 		*where = FXS_BUCKET_WHERE(FXS_BUCKET_SHARED, 0);
 		return;
@@ -120,7 +137,8 @@ static __always_inline void compute_bucket(__u64 uaddr, __u32 key_flags, struct 
 		return;
 	}
 	if (!global_hash_mask || !v.mm) {
-		count(FXS_CNT_BUCKET_UNKNOWN);
+		if (now)
+			count(FXS_CNT_BUCKET_UNKNOWN);
 		return;
 	}
 	__u32 hash = fxs_jhash2_4((__u32)v.mm, (__u32)(v.mm >> 32), (__u32)page, (__u32)(page >> 32),
@@ -130,11 +148,13 @@ static __always_inline void compute_bucket(__u64 uaddr, __u32 key_flags, struct 
 		/* {u32 value; u32 node}: the kernel wrote the node it chose by sys_exit. */
 		if (bpf_probe_read_user(&node, sizeof(node), (void *)(uaddr + 4)) ||
 		    node == FXS_FUTEX_NO_NODE || node >= 8192) {
-			count(FXS_CNT_BUCKET_UNKNOWN);
+			if (now)
+				count(FXS_CNT_BUCKET_UNKNOWN);
 			return;
 		}
 	} else if (global_numa_hash && global_nr_node_ids > 1) {
-		node = (hash >> global_hash_shift) % global_nr_node_ids;
+		__u32 n = (hash >> global_hash_shift) % global_nr_node_ids;
+		node = n < FXS_MAX_NODES ? global_node_remap[n] : n;
 	}
 	*index = hash & global_hash_mask;
 	*where = FXS_BUCKET_WHERE(numa ? FXS_BUCKET_NUMA : FXS_BUCKET_GLOBAL, node);
@@ -151,6 +171,12 @@ static __always_inline int handle_contention_begin(__u64 lock, __u32 flags)
 		return 0;
 	st->lock = lock;
 	st->lock_flags = flags;
+	/*
+	 * The call's bucket, computed now, before this thread holds the lock: the
+	 * work would otherwise lengthen the very hold time the other spinners wait on.
+	 */
+	compute_bucket(st->uaddr, st->key_flags, st, (__u32)(bpf_get_current_pid_tgid() >> 32), tid,
+		       0, &st->lock_bucket_where, &st->lock_bucket_index);
 	st->lock_ns = bpf_ktime_get_ns();
 	return 0;
 }
@@ -183,9 +209,8 @@ static __always_inline int handle_contention_end(__u64 lock)
 	c->flags = st->lock_flags;
 	c->opi = st->opi;
 	__builtin_memset(c->pad, 0, sizeof(c->pad));
-	/* The bucket the call's first key hashes to, as the futex record will say (or unknown). */
-	compute_bucket(st->uaddr, st->key_flags, st, c->tgid, tid, now, &c->bucket_where,
-		       &c->bucket_index);
+	c->bucket_where = st->lock_bucket_where;
+	c->bucket_index = st->lock_bucket_index;
 	bpf_ringbuf_submit(c, wakeup_flag(rb));
 	st->lock = 0;
 	return 0;

@@ -82,6 +82,7 @@ enum fxs_op {
 #define FXS_HIST_BUCKETS 40 /* log2(ns) buckets: bucket b holds [2^b, 2^(b+1)) */
 #define FXS_COMM_LEN 16
 #define FXS_MAX_CPUS 4096 /* CPUs the BPF side maps to NUMA nodes */
+#define FXS_MAX_NODES 1024 /* NUMA nodes the bucket computation knows (x86 MAX_NUMNODES) */
 
 /* x86_64 syscall numbers (KERNEL-FACTS.md). */
 #define FXS_NR_FUTEX 202
@@ -102,7 +103,9 @@ struct fxs_rec_hdr {
  *  futex_wait:    uaddr, val, val2 = mask, op = flags, timeout
  *  futex_wake:    uaddr, val2 = mask, val3 = nr, op = flags
  *  futex_requeue: uaddr = waiters[0].uaddr, uaddr2 = waiters[1].uaddr,
- *                 val3 = nr_wake, val2 = nr_requeue, op = flags, val = waiters[0].val
+ *                 val3 = nr_wake, val2 = nr_requeue, val = waiters[0].val,
+ *                 op = waiters[0].flags (the FUTEX2_* flags of the first key), or the
+ *                 syscall's flags argument when that was not 0 (the call failed: EINVAL)
  *  futex_waitv:   uaddrs[] follow the record, val = nr, op = flags, ret = woken index
  */
 struct fxs_futex_rec {

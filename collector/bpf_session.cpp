@@ -130,6 +130,8 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   ro->global_hash_shift = cfg.hash.shift();
   ro->global_nr_node_ids = cfg.hash.nr_node_ids;
   ro->global_numa_hash = cfg.hash.numa_hash;
+  for (size_t n = 0; n < cfg.hash.node_remap.size() && n < FXS_MAX_NODES; n++)
+    ro->global_node_remap[n] = cfg.hash.node_remap[n];
   ro->phash_queues_offset = cfg.hash.queues_offset;
   ro->hash_bucket_size = cfg.hash.bucket_size;
   // Bucket lock spins: per-event stream only, and only where the tracepoints exist.

@@ -15,10 +15,8 @@
 namespace fxs {
 namespace {
 
-// Number of entries in a sysfs range list such as "0-3,8" and its highest entry.
-void parse_range_list(const std::string& s, uint32_t* count, uint32_t* highest) {
-  *count = 0;
-  *highest = 0;
+template <class F>
+void for_each_in_range_list(const std::string& s, F f) {
   std::stringstream ss(s);
   std::string part;
   while (std::getline(ss, part, ',')) {
@@ -26,10 +24,18 @@ void parse_range_list(const std::string& s, uint32_t* count, uint32_t* highest) 
     int n = std::sscanf(part.c_str(), "%u-%u", &lo, &hi);
     if (n < 1) continue;
     if (n == 1) hi = lo;
-    if (hi < lo) continue;
-    *count += hi - lo + 1;
-    if (hi > *highest) *highest = hi;
+    for (unsigned v = lo; v <= hi && v < 65536; v++) f(v);
   }
+}
+
+// Number of entries in a sysfs range list such as "0-3,8" and its highest entry.
+void parse_range_list(const std::string& s, uint32_t* count, uint32_t* highest) {
+  *count = 0;
+  *highest = 0;
+  for_each_in_range_list(s, [&](uint32_t v) {
+    ++*count;
+    *highest = std::max(*highest, v);
+  });
 }
 
 std::string first_line(const char* path) {
@@ -126,6 +132,14 @@ HashShape probe_hash_shape() {
   if (cpus == 0) cpus = 1;
   if (nodes == 0) nodes = 1;  // CONFIG_NUMA off: no node directory
   s.nr_node_ids = highest_node + 1;
+  std::vector<bool> possible(s.nr_node_ids, nodes == 1 && highest_node == 0);
+  for_each_in_range_list(first_line("/sys/devices/system/node/possible"),
+                         [&](uint32_t n) { if (n < possible.size()) possible[n] = true; });
+  for (uint32_t n = 0; n < s.nr_node_ids; n++) {
+    uint32_t m = n;
+    for (uint32_t step = 0; step < s.nr_node_ids && !possible[m]; step++) m = (m + 1) % s.nr_node_ids;
+    s.node_remap.push_back(uint16_t(m));
+  }
   // Since 6.16 the global table is split per node and keys pick a node (KERNEL-FACTS.md).
   s.numa_hash = kernel_version() >= 6016;
   read_btf_layout(s);

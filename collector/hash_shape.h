@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "bpf/trace_abi.h"
 
@@ -13,6 +14,9 @@ namespace fxs {
 struct HashShape {
   uint32_t entries_per_node = 0;  // global table; 0 = unknown
   uint32_t nr_node_ids = 1;       // highest possible node + 1
+  // node_remap[n]: the node the kernel hashes n to: n if possible, else the
+  // next possible node, wrapping (sparse node maps). Empty: identity.
+  std::vector<uint16_t> node_remap;
   bool numa_hash = false;         // 6.16+: a node per key, one table per node
   // From kernel BTF; 0 when the kernel lacks the type (no private hash before 6.16).
   uint16_t bucket_size = 0;       // sizeof(struct futex_hash_bucket)

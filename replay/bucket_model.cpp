@@ -46,6 +46,13 @@ uint32_t roundup_pow2(uint64_t v) {
 
 }  // namespace
 
+uint64_t BucketStats::spin_between(uint64_t t0, uint64_t t1) const {
+  if (spin_ts.empty() || t1 <= t0) return 0;
+  size_t a = size_t(std::lower_bound(spin_ts.begin(), spin_ts.end(), t0) - spin_ts.begin());
+  size_t b = size_t(std::lower_bound(spin_ts.begin() + a, spin_ts.end(), t1) - spin_ts.begin());
+  return spin_cum[b] - spin_cum[a];
+}
+
 bool BucketId::operator<(const BucketId& o) const {
   return std::tie(table, tgid, node, index) < std::tie(o.table, o.tgid, o.node, o.index);
 }
@@ -80,10 +87,11 @@ bool BucketModel::add(const fxs_rec_hdr* h) {
       std::memcpy(&r, h, sizeof(r));
       queues_offset_ = r.queues_offset;
       bucket_size_ = r.bucket_size;
-      bool known = std::any_of(tables_.begin(), tables_.end(), [&](const PrivateTable& t) {
-        return t.tgid == r.tgid && t.phash == r.phash && t.mask == r.hash_mask;
+      std::vector<PrivateTable>& at = tables_[r.phash];
+      bool known = std::any_of(at.begin(), at.end(), [&](const PrivateTable& t) {
+        return t.tgid == r.tgid && t.mask == r.hash_mask;
       });
-      if (!known) tables_.push_back({r.tgid, r.phash, r.hash_mask, r.ts_ns});
+      if (!known) at.push_back({r.tgid, r.phash, r.hash_mask, r.ts_ns});
       return true;
     }
     case FXS_REC_CONTENTION: {
@@ -113,19 +121,27 @@ std::optional<BucketId> BucketModel::bucket_of_lock(
   const uint64_t lock_off = global_ && global_->bucket_size ? global_->lock_offset : kDefaultLockOffset;
   if (lock < lock_off) return std::nullopt;
   const uint64_t addr = lock - lock_off;
-  // Private tables: the caller's own first, newest first (a freed table's memory may be reused).
-  for (int pass = 0; pass < 2; pass++) {
-    for (auto t = tables_.rbegin(); t != tables_.rend(); ++t) {
-      if ((t->tgid == tgid) != (pass == 0) || !t->phash || !t->mask) continue;
-      uint64_t base = t->phash + queues_offset_;
-      if (addr < base || (addr - base) % bsize) continue;
-      uint64_t idx = (addr - base) / bsize;
-      if (idx > t->mask) continue;
-      BucketId b;
-      b.table = FXS_BUCKET_PRIVATE;
-      b.tgid = t->tgid;
-      b.index = uint32_t(idx);
-      return b;
+  // Private tables: the one at the highest address at or below the lock; of
+  // tables seen at that address (freed memory is reused), the caller's own
+  // first, newest first.
+  if (addr >= queues_offset_) {
+    auto it = tables_.upper_bound(addr - queues_offset_);
+    if (it != tables_.begin()) {
+      --it;
+      for (int pass = 0; pass < 2; pass++) {
+        for (auto t = it->second.rbegin(); t != it->second.rend(); ++t) {
+          if ((t->tgid == tgid) != (pass == 0) || !t->phash || !t->mask) continue;
+          uint64_t base = t->phash + queues_offset_;
+          if ((addr - base) % bsize) continue;
+          uint64_t idx = (addr - base) / bsize;
+          if (idx > t->mask) continue;
+          BucketId b;
+          b.table = FXS_BUCKET_PRIVATE;
+          b.tgid = t->tgid;
+          b.index = uint32_t(idx);
+          return b;
+        }
+      }
     }
   }
   const uint64_t entries = global_ ? uint64_t(global_->hash_mask) + 1 : 0;
@@ -207,7 +223,7 @@ BucketReport BucketModel::finish(const std::vector<FutexStats>& stats) const {
   }
   out.available = !futexes.empty() || !contentions_.empty() || global_.has_value();
   if (global_) {
-    out.global_entries = global_->hash_mask + 1;
+    out.global_entries = global_->hash_mask ? global_->hash_mask + 1 : 0;
     out.nr_node_ids = global_->nr_node_ids;
   }
   BucketVerification& v = out.verification;
@@ -240,8 +256,12 @@ BucketReport BucketModel::finish(const std::vector<FutexStats>& stats) const {
       f.uaddr = c.uaddr;
       f.contended++;
       f.spin_ns += c.spin_ns;
-      // A shared futex's bucket is not computable, but its spins name it.
-      if (!computed(f.bucket.table)) f.bucket = *derived;
+      // A shared futex's bucket is not computable, but its spins name it (a
+      // call naming two futexes may spin on the second one's: not those).
+      if (!computed(f.bucket.table) && !has_uaddr2(c.opi)) {
+        f.bucket = *derived;
+        f.from_lock = true;
+      }
     }
   }
 
@@ -265,24 +285,34 @@ BucketReport BucketModel::finish(const std::vector<FutexStats>& stats) const {
     if (a.futexes.size() != b.futexes.size()) return a.futexes.size() > b.futexes.size();
     return a.id < b.id;
   });
-  std::map<BucketId, uint32_t> rank;
-  for (size_t i = 0; i < out.buckets.size(); i++) rank[out.buckets[i].id] = uint32_t(i);
+  // Each listed bucket's spins over time, sorted, with running sums.
+  std::map<BucketId, std::vector<std::pair<uint64_t, uint64_t>>> series;
   for (size_t i = 0; i < contentions_.size(); i++)
-    if (derived_of[i]) out.spins.push_back({contentions_[i].ts_ns, contentions_[i].spin_ns, rank.at(*derived_of[i])});
-  std::sort(out.spins.begin(), out.spins.end(),
-            [](const BucketSpin& a, const BucketSpin& b) { return a.ts_ns < b.ts_ns; });
+    if (derived_of[i]) series[*derived_of[i]].emplace_back(contentions_[i].ts_ns, contentions_[i].spin_ns);
+  for (BucketStats& b : out.buckets) {
+    auto it = series.find(b.id);
+    if (it == series.end()) continue;
+    std::sort(it->second.begin(), it->second.end());
+    b.spin_cum.push_back(0);
+    for (const auto& [ts, ns] : it->second) {
+      b.spin_ts.push_back(ts);
+      b.spin_cum.push_back(b.spin_cum.back() + ns);
+    }
+  }
 
   // Per process: its private table, and advice where collisions cost spin time.
   std::map<uint32_t, ProcessHash> procs;
   std::map<uint32_t, std::set<std::pair<uint64_t, uint32_t>>> tables_of;
   std::map<uint32_t, uint64_t> newest;
-  for (const PrivateTable& t : tables_) {
-    ProcessHash& p = procs[t.tgid];
-    p.tgid = t.tgid;
-    if (t.phash && t.mask) tables_of[t.tgid].insert({t.phash, t.mask});
-    if (t.first_ns >= newest[t.tgid]) {
-      newest[t.tgid] = t.first_ns;
-      p.slots = t.phash && t.mask ? t.mask + 1 : 0;
+  for (const auto& [phash, at] : tables_) {
+    for (const PrivateTable& t : at) {
+      ProcessHash& p = procs[t.tgid];
+      p.tgid = t.tgid;
+      if (t.phash && t.mask) tables_of[t.tgid].insert({t.phash, t.mask});
+      if (t.first_ns >= newest[t.tgid]) {
+        newest[t.tgid] = t.first_ns;
+        p.slots = t.phash && t.mask ? t.mask + 1 : 0;
+      }
     }
   }
   std::map<uint32_t, uint64_t> futexes_per_tgid;

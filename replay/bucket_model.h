@@ -46,6 +46,7 @@ struct FutexBucket {
   uint32_t buckets_seen = 1;  // >1: the process's table was resized while it was used
   uint64_t contended = 0;   // spins on a bucket lock inside calls on this futex
   uint64_t spin_ns = 0;
+  bool from_lock = false;   // the bucket was read from a spun-on lock's address, not computed
 };
 
 struct BucketStats {
@@ -54,6 +55,12 @@ struct BucketStats {
   uint64_t spin_ns = 0;
   std::vector<std::pair<uint32_t, uint64_t>> futexes;  // (tgid, uaddr) hashing here
   std::vector<uint32_t> processes;                       // distinct tgids among them
+  // The spins over time, for views: start times in order, and the running sum
+  // of spin time (spin_cum[i] = spin ns of spins 0..i-1; one more entry).
+  std::vector<uint64_t> spin_ts;
+  std::vector<uint64_t> spin_cum;
+  // Spin ns of the spins that began in [t0, t1): two binary searches.
+  uint64_t spin_between(uint64_t t0, uint64_t t1) const;
 };
 
 struct ProcessHash {
@@ -75,20 +82,12 @@ struct BucketVerification {
   uint64_t calibration_votes = 0;  // contentions that agreed on those bases
 };
 
-// One spin on a known bucket's lock, for views over time.
-struct BucketSpin {
-  uint64_t ts_ns = 0;
-  uint64_t spin_ns = 0;
-  uint32_t bucket = 0;  // index into BucketReport::buckets
-};
-
 struct BucketReport {
   bool available = false;        // the trace has bucket data
   std::vector<FutexBucket> futexes;  // sorted by (tgid, uaddr)
   std::vector<BucketStats> buckets;  // ranked: spin_ns, contended, futexes
   std::vector<ProcessHash> processes;
   BucketVerification verification;
-  std::vector<BucketSpin> spins;  // by time
   uint32_t global_entries = 0;   // per node, 0 = unknown
   uint32_t nr_node_ids = 0;
   // Bucket of a futex, or nullptr.
@@ -124,7 +123,9 @@ class BucketModel {
   std::map<uint32_t, uint64_t> calibrate(uint64_t* votes) const;
 
   std::vector<fxs_contention_rec> contentions_;
-  std::vector<PrivateTable> tables_;  // every (tgid, phash, mask) seen
+  // Every (tgid, phash, mask) seen, by table address (phash), oldest first:
+  // a lock address finds its table with one search.
+  std::map<uint64_t, std::vector<PrivateTable>> tables_;
   std::optional<fxs_hash_global_rec> global_;
   uint16_t queues_offset_ = 0, bucket_size_ = 0;  // from FXS_REC_HASH
 };

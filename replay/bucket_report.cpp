@@ -37,7 +37,7 @@ json futex_bucket_json(const FutexBucket& b) {
     j["node"] = b.bucket.node;
     j["resized"] = b.buckets_seen > 1;  // the private table changed while in use
     // Shared futexes are not computable; a spin on their bucket's lock names it.
-    j["source"] = b.ops ? "computed" : "lock address";
+    j["source"] = b.from_lock ? "lock address" : "computed";
   } else if (b.bucket.table == FXS_BUCKET_SHARED) {
     j["note"] = "process-shared futex: the kernel keys it by inode or page, which BPF cannot see; "
                 "bucket unknown unless its lock was contended";

@@ -157,7 +157,7 @@ void IngestWorker::timeline_loop() {
   bump();
 }
 
-void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets) {
+void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets, bool final) {
   auto s = std::make_shared<FutexSnapshot>();
   s->futexes = model.finish();
   FutexModel::rank(s->futexes);
@@ -167,7 +167,13 @@ void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets
   s->events = model.events();
   s->duration_ns = model.duration_ns();
   s->warnings = model.warnings();
-  s->buckets = std::make_shared<const BucketReport>(buckets.finish(s->futexes));
+  auto now = std::chrono::steady_clock::now();
+  if (final || !buckets_ || (now - buckets_built_) >= buckets_cost_ * 5) {
+    buckets_ = std::make_shared<const BucketReport>(buckets.finish(s->futexes));
+    buckets_built_ = std::chrono::steady_clock::now();
+    buckets_cost_ = buckets_built_ - now;
+  }
+  s->buckets = buckets_;
   {
     std::lock_guard lk(side_mu_);
     side_.publish();
@@ -213,12 +219,12 @@ void IngestWorker::futex_loop() {
     dirty = true;
     auto now = std::chrono::steady_clock::now();
     if (now - last >= kPublishEvery) {
-      publish_futexes(model, buckets);
+      publish_futexes(model, buckets, false);
       last = std::chrono::steady_clock::now();
       dirty = false;
     }
   }
-  if (dirty || model.events() == 0) publish_futexes(model, buckets);
+  if (dirty || model.events() == 0) publish_futexes(model, buckets, true);
   {
     std::lock_guard lk(side_mu_);
     side_.publish(/*final=*/true);  // everything is in: complete rseq/UMCG reports

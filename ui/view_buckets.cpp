@@ -70,17 +70,16 @@ void draw_heat_map(FrameContext& f, const BucketReport& r) {
   const double span = st.view_span > 0 ? st.view_span : 1;
   const double bin_ns = span / double(bins);
 
-  // Sum the spins inside the visible range into rows x bins (spins are sorted by time).
+  // Spin time per row and bin: two binary searches in the row's running sums
+  // per cell, so the cost does not grow with the trace.
   std::vector<double> grid(rows * bins, 0.0);
-  const uint64_t t0 = st.origin_ns + uint64_t(std::max(0.0, st.view_start));
-  auto it = std::lower_bound(r.spins.begin(), r.spins.end(), t0,
-                             [](const BucketSpin& s, uint64_t t) { return s.ts_ns < t; });
-  for (; it != r.spins.end(); ++it) {
-    double x = double(it->ts_ns - st.origin_ns) - st.view_start;
-    if (x >= span) break;
-    if (x < 0 || it->bucket >= rows) continue;
-    grid[it->bucket * bins + size_t(x / bin_ns)] += double(it->spin_ns);
-  }
+  auto at = [&](size_t bin) {
+    double t = double(st.origin_ns) + st.view_start + double(bin) * bin_ns;
+    return t <= 0 ? uint64_t(0) : uint64_t(t);
+  };
+  for (size_t row = 0; row < rows; row++)
+    for (size_t bin = 0; bin < bins; bin++)
+      grid[row * bins + bin] = double(r.buckets[row].spin_between(at(bin), at(bin + 1)));
   const double peak = *std::max_element(grid.begin(), grid.end());
 
   ImDrawList* dl = ImGui::GetWindowDrawList();

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "replay/bucket_model.h"
+#include "replay/bucket_report.h"
 #include "replay/futex_model.h"
 
 namespace fxs {
@@ -97,6 +98,9 @@ TEST(BucketModel, CalibratesTheGlobalTableFromTwoBucketsAndChecksEachSpin) {
   ASSERT_FALSE(r.buckets.empty());
   EXPECT_EQ(r.buckets[0].id.index, 20u);  // most spin time
   EXPECT_EQ(r.buckets[0].contended, 3u);
+  // Its spins over time: three of 1000 ns, all at ts 0.
+  EXPECT_EQ(r.buckets[0].spin_between(0, 1), 3000u);
+  EXPECT_EQ(r.buckets[0].spin_between(1, 100), 0u);
   const FutexBucket* f = r.find(5, 0x1000);
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->bucket.table, FXS_BUCKET_GLOBAL);
@@ -162,6 +166,8 @@ TEST(BucketModel, SharedFutexLearnsItsBucketFromASpin) {
   ASSERT_NE(f, nullptr);
   EXPECT_EQ(f->bucket.table, FXS_BUCKET_GLOBAL);
   EXPECT_EQ(f->bucket.index, 77u);
+  EXPECT_TRUE(f->from_lock);
+  EXPECT_EQ(futex_bucket_json(*f)["source"], "lock address");
   EXPECT_EQ(r.verification.compared, 2u);  // the shared one had nothing computed to compare
 }
 
