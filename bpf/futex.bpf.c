@@ -85,6 +85,19 @@ struct task_state {
 	__u8 named; /* a FXS_REC_TASK was emitted for this thread */
 	__u8 opi;   /* enum fxs_op of the call in flight, for the waking hook */
 	__u8 pad[7];
+	/* Latency split of the wait in flight (sched_split.bpf.h), cleared at enter. */
+	__u64 sleep_ns;  /* t0: its first sleep */
+	__u64 waking_ns; /* t1 of its latest sleep */
+	__u64 wakeup_ns; /* t2 of its latest sleep */
+	union {
+		struct {
+			__u16 sleeps;
+			__u8 asleep; /* switched out sleeping, not yet back */
+			__u8 split_flags;
+			__u32 split_pad;
+		};
+		__u64 split_word; /* all of the above, cleared in one store */
+	};
 };
 
 struct {
@@ -205,6 +218,14 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1)
 		st->enter_node = node_of_cpu(cpu);
 		st->opi = op_at_enter(nr, a1);
 		st->uaddr = (nr == FXS_NR_FUTEX || nr == FXS_NR_FUTEX_WAIT || nr == FXS_NR_FUTEX_WAKE) ? a0 : 0;
+		/*
+		 * A new call: no sleeps, wakings or wakeups yet (sched_split.bpf.h).
+		 * Cleared here, in the thread's own context, because the hooks that
+		 * set them run on other CPUs and could race with a reset there.
+		 */
+		st->waking_ns = 0;
+		st->wakeup_ns = 0;
+		st->split_word = 0;
 	}
 	return 0;
 }
@@ -612,6 +633,8 @@ int fxs_sys_exit_raw(struct bpf_raw_tracepoint_args *ctx)
 	return handle_exit(ctx, &args, (long)ctx->args[1]);
 }
 
+#include "sched_split.bpf.h"
+
 /*
  * Who woke whom: sched_waking runs in the waker's context. When the woken
  * thread is inside a traced futex wait, record the waker and what it was
@@ -623,6 +646,8 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 	struct task_state *w = task_slot(wakee_tid);
 	if (!w || w->tid != wakee_tid || !w->enter_ns || !is_wait_op(w->opi))
 		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	split_on_waking(w, now);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct task_state *k = task_slot(tid);
@@ -636,7 +661,7 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 	r->hdr.type = FXS_REC_WAKE;
 	r->hdr.size = sizeof(*r);
 	r->hdr.reserved = 0;
-	r->ts_ns = bpf_ktime_get_ns();
+	r->ts_ns = now;
 	r->waker_tgid = pid_tgid >> 32;
 	r->waker_tid = tid;
 	r->wakee_tgid = wakee_tgid;

@@ -25,6 +25,7 @@ enum fxs_rec_type {
 	FXS_REC_STOP = 5,     /* struct fxs_stop_rec: clean end of recording */
 	FXS_REC_WAKE = 6,     /* struct fxs_wake_rec: a thread in a futex wait was woken */
 	FXS_REC_STACK = 7,    /* struct fxs_stack_rec: a symbolized user stack (collector) */
+	FXS_REC_WAIT_SPLIT = 11, /* struct fxs_wait_split_rec: where a wait that slept spent its time */
 	/* rseq and UMCG, numbered from 16 to stay clear of concurrent additions above */
 	FXS_REC_RSEQ_ABORT = 16,  /* struct fxs_rseq_abort_rec: one rseq_ip_fixup */
 	FXS_REC_RSEQ_THREAD = 17, /* struct fxs_rseq_thread_rec: per-thread rseq counts, cumulative */
@@ -217,6 +218,36 @@ struct fxs_stack_rec {
 
 #define FXS_MAX_STACK_DEPTH 127
 
+/*
+ * One sleep of a futex wait (bpf/sched_split.bpf.h), emitted when the waiter
+ * is switched back in. t0 sleep_ns: its first sleeping switch-out inside the
+ * wait; t1 waking_ns: sched_waking of its last sleep; t2 wakeup_ns:
+ * sched_wakeup; t3 run_ns: switch-in. t4 is the exit_ns of the wait's own
+ * FXS_REC_FUTEX, found by (tid, wait_enter_ns). A wait that slept more than
+ * once emits one record per sleep, with `sleeps` counting: the last one wins.
+ * A zero t1/t2 means that hook did not see the wake-up.
+ */
+#define FXS_SPLIT_WAKING_RACE 0x1 /* sched_waking came while it was switching out: t1 = t0 */
+
+struct fxs_wait_split_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 wait_enter_ns; /* enter_ns of the wait: pairs it with its FXS_REC_FUTEX */
+	__u64 sleep_ns;      /* t0 */
+	__u64 waking_ns;     /* t1 */
+	__u64 wakeup_ns;     /* t2 */
+	__u64 run_ns;        /* t3 */
+	__u64 uaddr;         /* the wait's first address (0 for futex_waitv) */
+	__u32 tgid;
+	__u32 tid;
+	__u16 sleeps;        /* sleeps of this wait so far, this one included */
+	__u16 cpu;           /* CPU it was switched in on */
+	__u8 opi;            /* enum fxs_op of the wait */
+	__u8 flags;          /* FXS_SPLIT_* */
+	__u16 pad;
+	__s32 kstack_id;     /* kernel stack at the first sleep, < 0 if none */
+	__u32 pad2;
+};
+
 struct fxs_stop_rec {
 	struct fxs_rec_hdr hdr;
 	__u64 ts_ns;
@@ -229,11 +260,13 @@ static_assert(sizeof(struct fxs_task_rec) == 56, "fxs_task_rec layout");
 static_assert(sizeof(struct fxs_loss_rec) == 80, "fxs_loss_rec layout");
 static_assert(sizeof(struct fxs_agg_key) == 16, "fxs_agg_key layout");
 static_assert(sizeof(struct fxs_wake_rec) == 64, "fxs_wake_rec layout");
+static_assert(sizeof(struct fxs_wait_split_rec) == 80, "fxs_wait_split_rec layout");
 static_assert(sizeof(struct fxs_agg_val) == (FXS_NR_OPS + 8 + FXS_HIST_BUCKETS) * 8, "fxs_agg_val layout");
 static_assert(sizeof(struct fxs_agg_rec) == 8 + 8 + 16 + sizeof(struct fxs_agg_val), "fxs_agg_rec layout");
 #else
 _Static_assert(sizeof(struct fxs_futex_rec) == 96, "fxs_futex_rec layout");
 _Static_assert(sizeof(struct fxs_task_rec) == 56, "fxs_task_rec layout");
+_Static_assert(sizeof(struct fxs_wait_split_rec) == 80, "fxs_wait_split_rec layout");
 #endif
 
 /*

@@ -125,6 +125,11 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   // Who-woke-whom records belong to the per-event stream only.
   bpf_program__set_autoload(p.fxs_waking_btf, use_btf && !cfg.summary);
   bpf_program__set_autoload(p.fxs_waking_raw, !use_btf && !cfg.summary);
+  // So is the latency split of waits that slept (bpf/sched_split.bpf.h).
+  bpf_program__set_autoload(p.fxs_switch_btf, use_btf && !cfg.summary);
+  bpf_program__set_autoload(p.fxs_wakeup_btf, use_btf && !cfg.summary);
+  bpf_program__set_autoload(p.fxs_switch_raw, !use_btf && !cfg.summary);
+  bpf_program__set_autoload(p.fxs_wakeup_raw, !use_btf && !cfg.summary);
   // The fork follower is only needed when following a command's children.
   bpf_program__set_autoload(p.fxs_fork, cfg.follow_children);
 

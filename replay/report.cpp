@@ -84,6 +84,7 @@ json futex_json(const ReportData::Futex& f) {
   json stacks = json::array();
   for (const StackWait& st : f.stacks)
     stacks.push_back({{"frames", st.frames}, {"wait_ns", st.wait_ns}, {"waits", st.waits}});
+  auto pct = [](const Percentiles& p) { return json{{"p50", p.p50}, {"p99", p.p99}, {"max", p.max}}; };
   json wakers = json::array();
   for (const WakeEdge& e : f.wakes.wakers)
     wakers.push_back({{"waker_tid", e.waker_tid}, {"waiter_tid", e.waiter_tid}, {"count", e.count}});
@@ -102,6 +103,15 @@ json futex_json(const ReportData::Futex& f) {
         {"p50", f.wakes.latency_p50_ns},
         {"p99", f.wakes.latency_p99_ns},
         {"max", f.wakes.latency_max_ns}}},
+      {"latency_split_ns",
+       {{"samples", f.split.samples},
+        {"incomplete", f.split.incomplete},
+        {"disordered", f.split.disordered},
+        {"multi_sleep", f.split.multi_sleep},
+        {"waiting", pct(f.split.waiting)},
+        {"wake_to_run", pct(f.split.wake_to_run)},
+        {"runqueue", pct(f.split.runqueue)},
+        {"exit", pct(f.split.exit)}}},
       {"pid", s.tgid},
       {"uaddr", format_uaddr(s.uaddr)},
       {"kind", kind_name(s.kind)},
@@ -191,6 +201,22 @@ void write_wakes_text(const FutexWakes& w, std::ostream& out) {
   if (shown < w.wakers.size()) out << "    ... " << w.wakers.size() - shown << " more waker edges\n";
 }
 
+// Where the waits that slept spent their time: one line per phase.
+void write_split_text(const WaitSplit& s, std::ostream& out) {
+  if (!s.samples) return;
+  out << "    latency split of " << s.samples << " waits that slept";
+  if (s.incomplete || s.disordered) out << " (" << s.incomplete << " incomplete, " << s.disordered << " disordered)";
+  out << ":\n";
+  const std::pair<const char*, const Percentiles*> rows[] = {
+      {"waiting     (switch-out -> waking)", &s.waiting},
+      {"wake to run (waking -> switch-in) ", &s.wake_to_run},
+      {"runqueue    (wakeup -> switch-in) ", &s.runqueue},
+      {"exit        (switch-in -> return) ", &s.exit}};
+  for (const auto& [name, p] : rows)
+    out << "      " << name << "  p50 " << format_ns(p->p50) << "  p99 " << format_ns(p->p99)
+        << "  max " << format_ns(p->max) << '\n';
+}
+
 void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out) {
   const FutexStats& s = f.stats;
   out << '#' << rank << "  pid " << s.tgid;
@@ -214,6 +240,7 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
     write_histogram(s, out);
   }
   write_wakes_text(f.wakes, out);
+  write_split_text(f.split, out);
   if (!f.stacks.empty()) {
     const StackWait& st = f.stacks[0];
     out << "    top stack (" << format_ns(st.wait_ns) << " in " << st.waits << " waits):\n";
@@ -265,6 +292,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   FutexModel model;
   WakeModel wakes;
   StackModel stacks;
+  SplitModel splits;
   RseqModel rseq;  // rseq: replay/rseq_model.h
   UmcgModel umcg;  // UMCG: replay/umcg_model.h
   Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
@@ -272,12 +300,16 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     model.add(h);
     wakes.add(h);
     stacks.add(h);
+    splits.add(h);
   });
   wakes.finish();
+  splits.finish();
   std::vector<std::string> warns = reader->warnings();
   // A read error ends the stream; report what was read before it.
   if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
   ReportData data = build_report(reader->header(), model, std::move(warns), &wakes, &stacks);
+  for (ReportData::Futex& f : data.futexes)
+    if (const WaitSplit* s = splits.find(f.stats.tgid, f.stats.uaddr)) f.split = *s;
   RseqReport rseq_report = rseq.finish();  // rseq
   data.warnings.insert(data.warnings.end(), rseq_report.warnings.begin(), rseq_report.warnings.end());
   for (const std::string& w : data.warnings) warnings << "futexscope: warning: " << w << '\n';

@@ -96,6 +96,8 @@ uint64_t record_timestamp(const fxs_rec_hdr* rec) {
       return ts_field(rec, h.size, offsetof(fxs_agg_rec, ts_ns));
     case FXS_REC_STOP:
       return ts_field(rec, h.size, offsetof(fxs_stop_rec, ts_ns));
+    case FXS_REC_WAIT_SPLIT:
+      return ts_field(rec, h.size, offsetof(fxs_wait_split_rec, run_ns));
     default:
       return 0;
   }

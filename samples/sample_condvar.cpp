@@ -76,6 +76,16 @@ void blocked_or_sleep(pid_t tid, Word *w)
 
 // ---- 1. ping-pong ------------------------------------------------------------------
 
+// A ping-pong wait, noting whether it slept (FXS_TRUTH "slept": the waits
+// futexscope must give a latency split).
+long wait_noting_sleep(Tally &t, Word *w, uint32_t val, const timespec *timeout)
+{
+	const long before = thread_nvcsw();
+	const long ret = futex_wait(t, w, val, timeout);
+	t.record_slept(w, thread_nvcsw() > before);
+	return ret;
+}
+
 // A leads: once the time budget is spent it stores kStop instead of the next
 // round number, and both stop. Returns the number of round trips done.
 constexpr uint32_t kStop = UINT32_MAX;
@@ -102,7 +112,7 @@ uint64_t ping_pong(uint64_t rounds, uint64_t budget_ms)
 			g_w.ping.w.store(i);
 			t.record_wakers(&g_w.ping.w, tid_a, tid_b, futex_wake(t, &g_w.ping.w, 1));
 			while (g_w.pong.w.load() != i)
-				futex_wait(t, &g_w.pong.w, i - 1, &safety);
+				wait_noting_sleep(t, &g_w.pong.w, i - 1, &safety);
 			done = i;
 		}
 		g_truth.merge(t);
@@ -115,7 +125,7 @@ uint64_t ping_pong(uint64_t rounds, uint64_t budget_ms)
 		for (uint32_t i = 1; i <= rounds; i++) {
 			uint32_t v;
 			while ((v = g_w.ping.w.load()) != i && v != kStop)
-				futex_wait(t, &g_w.ping.w, i - 1, &safety);
+				wait_noting_sleep(t, &g_w.ping.w, i - 1, &safety);
 			if (v == kStop)
 				break;
 			g_w.pong.w.store(i);

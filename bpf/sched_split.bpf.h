@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Where a futex wait that slept spent its time (KERNEL-FACTS.md, "Scheduler
+ * tracepoints"): t0 sleeping switch-out, t1 sched_waking (handle_waking),
+ * t2 sched_wakeup, t3 switch-in; t4 is the wait's sys_exit, already in its
+ * FXS_REC_FUTEX. The state lives in the thread's task_states slot; one
+ * FXS_REC_WAIT_SPLIT is emitted per sleep, at switch-in. A wait that never
+ * sleeps (EAGAIN, woken before it got to schedule()) costs nothing here.
+ *
+ * Included by futex.bpf.c after task_slot(), is_wait_op(), cpu_ring() and
+ * wakeup_flag(). handle_enter() clears the slot's split fields; sched_waking
+ * (handle_waking) and sched_wakeup may run on any CPU, so they only ever set
+ * a field that is still 0, and the switch-out clears with compare-and-swap.
+ */
+#ifndef FUTEXSCOPE_SCHED_SPLIT_BPF_H
+#define FUTEXSCOPE_SCHED_SPLIT_BPF_H
+
+/* The slot of `tid` if it is inside a traced futex wait, else NULL. */
+static __always_inline struct task_state *split_slot(__u32 tid)
+{
+	struct task_state *st = task_slot(tid);
+	if (!st || st->tid != tid || !st->enter_ns || !is_wait_op(st->opi))
+		return 0;
+	return st;
+}
+
+/* t1, from handle_waking: the first waking of the current sleep (or of the one about to begin). */
+static __always_inline void split_on_waking(struct task_state *st, __u64 now)
+{
+	if (!st->waking_ns)
+		st->waking_ns = now;
+}
+
+/* t2: sched_wakeup(p), on whichever CPU activated p. */
+static __always_inline int split_on_wakeup(__u32 tid)
+{
+	struct task_state *st = split_slot(tid);
+	if (st && !st->wakeup_ns)
+		st->wakeup_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline void split_emit(struct task_state *st, struct task_struct *next, __u32 tid, __u64 now)
+{
+	void *rb = cpu_ring();
+	struct fxs_wait_split_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
+	if (!r) {
+		count(FXS_CNT_RINGBUF_DROP);
+		return;
+	}
+	r->hdr.type = FXS_REC_WAIT_SPLIT;
+	r->hdr.size = sizeof(*r);
+	r->hdr.reserved = 0;
+	r->wait_enter_ns = st->enter_ns;
+	r->sleep_ns = st->sleep_ns;
+	r->waking_ns = st->waking_ns;
+	r->wakeup_ns = st->wakeup_ns;
+	r->flags = st->split_flags;
+	/* A waking that read the clock just before the switch-out did, and stored after it. */
+	if (r->waking_ns && r->waking_ns < r->sleep_ns) {
+		r->waking_ns = r->sleep_ns;
+		r->flags |= FXS_SPLIT_WAKING_RACE;
+	}
+	r->run_ns = now;
+	r->uaddr = st->uaddr;
+	r->tgid = BPF_CORE_READ(next, tgid);
+	r->tid = tid;
+	r->sleeps = st->sleeps;
+	r->cpu = bpf_get_smp_processor_id();
+	r->opi = st->opi;
+	r->pad = 0;
+	r->kstack_id = -1;
+	r->pad2 = 0;
+	bpf_ringbuf_submit(r, wakeup_flag(rb));
+}
+
+/*
+ * sched_switch, with current == prev. A switch-out counts as a sleep when
+ * the thread blocked: not preempted and prev_state not TASK_RUNNING (the
+ * same test that bumps the kernel's nvcsw, which the samples read back).
+ */
+static __always_inline int split_on_switch(bool preempt, __u32 prev_tid, unsigned int prev_state,
+					   struct task_struct *next, __u32 next_tid)
+{
+	__u64 now = 0;
+	if (!preempt && prev_state) {
+		struct task_state *st = split_slot(prev_tid);
+		if (st) {
+			now = bpf_ktime_get_ns();
+			if (!st->sleeps)
+				st->sleep_ns = now;
+			/*
+			 * A waking with no wakeup yet came while this switch-out ran
+			 * (try_to_wake_up waits for the CPU to let go): it ends this
+			 * sleep, at once. A waking with its wakeup belongs to an earlier
+			 * sleep of this wait: cleared, unless a new one lands meanwhile.
+			 */
+			__u64 old = st->waking_ns;
+			if (old && (!st->wakeup_ns || __sync_val_compare_and_swap(&st->waking_ns, old, 0) != old)) {
+				st->waking_ns = now;
+				st->split_flags |= FXS_SPLIT_WAKING_RACE;
+			}
+			st->wakeup_ns = 0;
+			st->asleep = 1;
+			st->sleeps++;
+		}
+	}
+	struct task_state *nt = split_slot(next_tid);
+	if (!nt || !nt->asleep)
+		return 0;
+	nt->asleep = 0;
+	split_emit(nt, next, next_tid, now ? now : bpf_ktime_get_ns());
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(fxs_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	return split_on_switch(preempt, (__u32)bpf_get_current_pid_tgid(), prev_state, next, next->pid);
+}
+
+SEC("raw_tracepoint/sched_switch")
+int fxs_switch_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *next = (struct task_struct *)ctx->args[2];
+	return split_on_switch((bool)ctx->args[0], (__u32)bpf_get_current_pid_tgid(),
+			       (unsigned int)ctx->args[3], next, BPF_CORE_READ(next, pid));
+}
+
+SEC("tp_btf/sched_wakeup")
+int BPF_PROG(fxs_wakeup_btf, struct task_struct *p)
+{
+	return split_on_wakeup(p->pid);
+}
+
+SEC("raw_tracepoint/sched_wakeup")
+int fxs_wakeup_raw(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *p = (struct task_struct *)ctx->args[0];
+	return split_on_wakeup(BPF_CORE_READ(p, pid));
+}
+
+#endif /* FUTEXSCOPE_SCHED_SPLIT_BPF_H */

@@ -1,0 +1,73 @@
+// The latency split of futex waits that slept (FXS_REC_WAIT_SPLIT, from
+// bpf/sched_split.bpf.h) joined with each wait's own FXS_REC_FUTEX (t4, its
+// exit): per futex, percentiles of
+//   waiting     t1 - t0  switch-out to sched_waking: until someone woke it
+//   wake_to_run t3 - t1  sched_waking to switch-in
+//   runqueue    t3 - t2  sched_wakeup to switch-in: runnable, not running
+//   exit        t4 - t3  switch-in to the system call's return
+// Records arrive in any order (one ring per CPU): pairing happens in finish().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "bpf/trace_abi.h"
+
+namespace fxs {
+
+struct Percentiles {
+  uint64_t p50 = 0, p99 = 0, max = 0;
+};
+
+struct WaitSplit {
+  uint64_t samples = 0;     // waits that slept and whose own record was found
+  uint64_t incomplete = 0;  // ... of which a hook missed t1 or t2 (not in the percentiles)
+  uint64_t disordered = 0;  // ... of which t0 <= t1 <= t2 <= t3 <= t4 did not hold (not in them)
+  uint64_t multi_sleep = 0; // waits that slept more than once (t0 is the first sleep)
+  Percentiles waiting, wake_to_run, runqueue, exit;
+};
+
+class SplitModel {
+ public:
+  // Takes FXS_REC_WAIT_SPLIT and FXS_REC_FUTEX records; ignores the rest.
+  void add(const fxs_rec_hdr* rec);
+  // Pairs and computes; call once after the last add().
+  void finish();
+  // Results for futex (tgid, uaddr), or nullptr if none of its waits slept.
+  const WaitSplit* find(uint32_t tgid, uint64_t uaddr) const;
+  uint64_t split_records() const { return records_; }
+  // Split records whose wait has no FXS_REC_FUTEX (dropped by --min-wait, or lost).
+  uint64_t unpaired() const { return unpaired_; }
+
+ private:
+  struct Key {
+    uint64_t a, b;
+    bool operator==(const Key& o) const { return a == o.a && b == o.b; }
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return size_t(k.a * 0x9E3779B97F4A7C15ull ^ k.b); }
+  };
+  struct WaitEnd {
+    uint64_t exit_ns;
+    uint32_t tgid;
+    uint64_t uaddr;  // the futex it counts on (futex_waitv: the one that woke it, 0: see vectors_)
+  };
+  struct Accum {
+    std::vector<uint64_t> waiting, wake_to_run, runqueue, exit;
+    WaitSplit out;
+  };
+
+  std::unordered_map<Key, fxs_wait_split_rec, KeyHash> splits_;  // (tid, wait_enter_ns) -> last sleep
+  std::unordered_map<Key, WaitEnd, KeyHash> ends_;               // (tid, enter_ns) of waits
+  std::unordered_map<Key, std::vector<uint64_t>, KeyHash> vectors_;  // futex_waitv that no futex woke
+  std::unordered_map<Key, Accum, KeyHash> futexes_;              // (tgid, uaddr)
+  uint64_t records_ = 0;
+  uint64_t unpaired_ = 0;
+};
+
+// Nearest-rank percentile of `v` (reorders it); 0 if empty.
+uint64_t nearest_rank_pct(std::vector<uint64_t>& v, unsigned pct);
+
+}  // namespace fxs
