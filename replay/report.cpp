@@ -112,6 +112,7 @@ json futex_json(const ReportData::Futex& f) {
         {"wake_to_run", pct(f.split.wake_to_run)},
         {"runqueue", pct(f.split.runqueue)},
         {"exit", pct(f.split.exit)}}},
+      {"futile_wakeups", {{"woken_waits", f.futile.woken_waits}, {"futile", f.futile.futile}}},
       {"pid", s.tgid},
       {"uaddr", format_uaddr(s.uaddr)},
       {"kind", kind_name(s.kind)},
@@ -241,6 +242,9 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
   }
   write_wakes_text(f.wakes, out);
   write_split_text(f.split, out);
+  if (f.futile.futile)
+    out << "    futile wakeups " << f.futile.futile << " of " << f.futile.woken_waits
+        << " woken waits (the waiter went straight back to waiting)\n";
   if (!f.stacks.empty()) {
     const StackWait& st = f.stacks[0];
     out << "    top stack (" << format_ns(st.wait_ns) << " in " << st.waits << " waits):\n";
@@ -293,6 +297,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   WakeModel wakes;
   StackModel stacks;
   SplitModel splits;
+  FutileModel futile;
   RseqModel rseq;  // rseq: replay/rseq_model.h
   UmcgModel umcg;  // UMCG: replay/umcg_model.h
   Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
@@ -301,15 +306,19 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     wakes.add(h);
     stacks.add(h);
     splits.add(h);
+    futile.add(h);
   });
   wakes.finish();
   splits.finish();
+  futile.finish();
   std::vector<std::string> warns = reader->warnings();
   // A read error ends the stream; report what was read before it.
   if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
   ReportData data = build_report(reader->header(), model, std::move(warns), &wakes, &stacks);
   for (ReportData::Futex& f : data.futexes)
     if (const WaitSplit* s = splits.find(f.stats.tgid, f.stats.uaddr)) f.split = *s;
+  for (ReportData::Futex& f : data.futexes)
+    if (const FutileWakes* w = futile.find(f.stats.tgid, f.stats.uaddr)) f.futile = *w;
   RseqReport rseq_report = rseq.finish();  // rseq
   data.warnings.insert(data.warnings.end(), rseq_report.warnings.begin(), rseq_report.warnings.end());
   for (const std::string& w : data.warnings) warnings << "futexscope: warning: " << w << '\n';

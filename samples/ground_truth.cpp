@@ -48,6 +48,17 @@ void Counts::add(const Counts &o)
 	empty_wakes += o.empty_wakes;
 	slept += o.slept;
 	slept_known = slept_known || o.slept_known;
+	woken_waits += o.woken_waits;
+	futile += o.futile;
+	woken_known = woken_known || o.woken_known;
+}
+
+void Tally::record_woken_wait(const void *uaddr, bool futile)
+{
+	Counts &c = at(uaddr);
+	c.woken_known = true;
+	c.woken_waits++;
+	c.futile += futile ? 1 : 0;
 }
 
 void Tally::record_slept(const void *uaddr, bool slept)
@@ -451,6 +462,11 @@ std::string truth_json(const Tally &total, uint64_t elapsed_ns, uint64_t rate_op
 		s += buf;
 		if (c.slept_known) {
 			std::snprintf(buf, sizeof(buf), ",\"slept\":%" PRIu64, c.slept);
+			s += buf;
+		}
+		if (c.woken_known) {
+			std::snprintf(buf, sizeof(buf), ",\"futile_wakeups\":{\"woken_waits\":%" PRIu64 ",\"futile\":%" PRIu64 "}",
+				      c.woken_waits, c.futile);
 			s += buf;
 		}
 		if (!c.wakers.empty()) {

@@ -110,6 +110,11 @@ struct Counts {
 	// the call), where the sample measured it (slept_known).
 	uint64_t slept = 0;
 	bool slept_known = false;
+	// Waits that returned 0 (woken), and those of them after which the thread
+	// went straight back to waiting on this word (its condition was not met:
+	// a futile wakeup), where the sample knows it (woken_known).
+	uint64_t woken_waits = 0, futile = 0;
+	bool woken_known = false;
 	void add(const Counts &o);
 };
 
@@ -137,6 +142,9 @@ public:
 	void record_wakers(const void *uaddr, pid_t waker, pid_t waiter, long n);
 	// A wait on uaddr that did (or did not) sleep: see thread_nvcsw().
 	void record_slept(const void *uaddr, bool slept);
+	// A wait on uaddr that returned 0; futile: the thread's next futex call
+	// is a wait on uaddr again.
+	void record_woken_wait(const void *uaddr, bool futile);
 
 private:
 	void wait_outcome(Counts &c, long ret);

@@ -111,8 +111,15 @@ uint64_t ping_pong(uint64_t rounds, uint64_t budget_ms)
 			}
 			g_w.ping.w.store(i);
 			t.record_wakers(&g_w.ping.w, tid_a, tid_b, futex_wake(t, &g_w.ping.w, 1));
-			while (g_w.pong.w.load() != i)
-				wait_noting_sleep(t, &g_w.pong.w, i - 1, &safety);
+			// A woken wait followed by another one is a futile wakeup (FXS_TRUTH).
+			bool woken = false;
+			while (g_w.pong.w.load() != i) {
+				if (woken)
+					t.record_woken_wait(&g_w.pong.w, true);
+				woken = wait_noting_sleep(t, &g_w.pong.w, i - 1, &safety) == 0;
+			}
+			if (woken)
+				t.record_woken_wait(&g_w.pong.w, false);
 			done = i;
 		}
 		g_truth.merge(t);
@@ -124,8 +131,14 @@ uint64_t ping_pong(uint64_t rounds, uint64_t budget_ms)
 			sched_yield();
 		for (uint32_t i = 1; i <= rounds; i++) {
 			uint32_t v;
-			while ((v = g_w.ping.w.load()) != i && v != kStop)
-				wait_noting_sleep(t, &g_w.ping.w, i - 1, &safety);
+			bool woken = false;
+			while ((v = g_w.ping.w.load()) != i && v != kStop) {
+				if (woken)
+					t.record_woken_wait(&g_w.ping.w, true);
+				woken = wait_noting_sleep(t, &g_w.ping.w, i - 1, &safety) == 0;
+			}
+			if (woken)
+				t.record_woken_wait(&g_w.ping.w, false);
 			if (v == kStop)
 				break;
 			g_w.pong.w.store(i);

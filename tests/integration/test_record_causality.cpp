@@ -140,3 +140,36 @@ TEST_P(LatencySplit, EveryWaitThatSleptHasAnOrderedSplit) {
 INSTANTIATE_TEST_SUITE_P(Variants, LatencySplit, ::testing::Values("tp_btf", "raw_tracepoint"));
 
 }  // namespace
+
+namespace {
+
+// Futile wakeups: every woken wait of the sample, and those after which its
+// thread went straight back to waiting, exactly as the sample counted them.
+class FutileWakeups : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FutileWakeups, EqualTheSamplesOwnCount) {
+  REQUIRE_ROOT();
+  Recorded rec = record({kSamples + "/" + GetParam()});
+  ASSERT_FALSE(rec.truth.is_null());
+  ASSERT_EQ(rec.report["lost"].get<long>(), 0) << "events were dropped";
+  long pid = rec.truth["pid"].get<long>();
+  int words = 0;
+  long futile = 0;
+  for (const auto& t : rec.truth["futexes"]) {
+    if (!t.contains("futile_wakeups")) continue;
+    words++;
+    futile += t["futile_wakeups"]["futile"].get<long>();
+    const json* f = find_futex(rec.report, pid, t["uaddr"]);
+    ASSERT_NE(f, nullptr) << t["uaddr"];
+    EXPECT_EQ((*f)["futile_wakeups"], t["futile_wakeups"]) << "futile wakeups of " << t["uaddr"];
+  }
+  EXPECT_GT(words, 0) << GetParam() << " should say which of its wakeups were futile";
+  if (std::string(GetParam()) == "fxs-sample-mutex") {
+    EXPECT_GT(futile, 0) << "a contended mutex with 4 threads should see some futile wakeups";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Samples, FutileWakeups, ::testing::Values("fxs-sample-mutex", "fxs-sample-condvar"),
+                         [](const auto& info) { return std::string(info.param).substr(11); });
+
+}  // namespace

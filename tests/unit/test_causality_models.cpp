@@ -1,0 +1,104 @@
+// SplitModel and FutileModel on hand-made records: pairing, ordering checks,
+// percentiles, and the futile-wakeup rule.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "replay/futile_model.h"
+#include "replay/split_model.h"
+
+namespace {
+
+fxs_futex_rec call(uint32_t tid, uint64_t enter, uint64_t exit, uint8_t opi, int32_t ret, uint64_t uaddr) {
+  fxs_futex_rec r;
+  std::memset(&r, 0, sizeof(r));
+  r.hdr = {FXS_REC_FUTEX, sizeof(r), 0};
+  r.enter_ns = enter;
+  r.exit_ns = exit;
+  r.tgid = 100;
+  r.tid = tid;
+  r.uaddr = uaddr;
+  r.opi = opi;
+  r.ret = ret;
+  return r;
+}
+
+fxs_wait_split_rec split(uint32_t tid, uint64_t wait_enter, uint64_t t0, uint64_t t1, uint64_t t2, uint64_t t3,
+                         uint16_t sleeps = 1) {
+  fxs_wait_split_rec s;
+  std::memset(&s, 0, sizeof(s));
+  s.hdr = {FXS_REC_WAIT_SPLIT, sizeof(s), 0};
+  s.wait_enter_ns = wait_enter;
+  s.sleep_ns = t0;
+  s.waking_ns = t1;
+  s.wakeup_ns = t2;
+  s.run_ns = t3;
+  s.tgid = 100;
+  s.tid = tid;
+  s.sleeps = sleeps;
+  return s;
+}
+
+template <class M, class R>
+void add(M& m, const R& r) {
+  m.add(&r.hdr);
+}
+
+TEST(SplitModel, PairsEachSleepWithItsWaitAndSplitsTheTime) {
+  fxs::SplitModel m;
+  constexpr uint64_t kA = 0x1000;
+  // Split records first: they come from other CPUs' rings, in any order.
+  add(m, split(7, 100, 110, 150, 160, 200));
+  add(m, call(7, 100, 230, FXS_OP_FUTEX_WAIT, 0, kA));
+  add(m, call(8, 300, 700, FXS_OP_FUTEX_WAIT, 0, kA));
+  add(m, split(8, 300, 310, 400, 420, 500, 1));
+  add(m, split(8, 300, 310, 600, 640, 690, 2));  // a second sleep: this one wins
+  add(m, split(9, 900, 910, 0, 950, 960));      // no waking seen
+  add(m, call(9, 900, 970, FXS_OP_FUTEX_WAIT, 0, kA));
+  add(m, split(10, 1000, 1010, 1005, 1020, 1030));  // waking before switch-out: disordered
+  add(m, call(10, 1000, 1040, FXS_OP_FUTEX_WAIT, 0, kA));
+  add(m, split(11, 2000, 2010, 2020, 2030, 2040));  // its wait is not in the trace
+  m.finish();
+  const fxs::WaitSplit* s = m.find(100, kA);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->samples, 4u);
+  EXPECT_EQ(s->incomplete, 1u);
+  EXPECT_EQ(s->disordered, 1u);
+  EXPECT_EQ(s->multi_sleep, 1u);
+  EXPECT_EQ(m.unpaired(), 1u);
+  // Two ordered waits: waiting {40, 290}, wake_to_run {50, 90}, runqueue {40, 50}, exit {30, 10}.
+  EXPECT_EQ(s->waiting.p50, 40u);
+  EXPECT_EQ(s->waiting.max, 290u);
+  EXPECT_EQ(s->wake_to_run.p50, 50u);
+  EXPECT_EQ(s->wake_to_run.p99, 90u);
+  EXPECT_EQ(s->runqueue.max, 50u);
+  EXPECT_EQ(s->exit.p50, 10u);
+  EXPECT_EQ(s->exit.max, 30u);
+}
+
+TEST(FutileModel, AWokenWaitFollowedByAWaitOnTheSameFutexIsFutile) {
+  fxs::FutileModel m;
+  constexpr uint64_t kA = 0x1000, kB = 0x2000;
+  // tid 1: woken, waits again on A (futile), woken, then wakes A (it got the lock).
+  add(m, call(1, 10, 20, FXS_OP_FUTEX_WAIT, 0, kA));
+  add(m, call(1, 30, 40, FXS_OP_FUTEX_WAIT, -11, kA));  // EAGAIN still counts as going back
+  add(m, call(1, 50, 60, FXS_OP_FUTEX_WAIT, 0, kA));
+  add(m, call(1, 70, 80, FXS_OP_FUTEX_WAKE, 1, kA));
+  // tid 2: woken on A, next call is on B: not futile; woken on B, then nothing.
+  add(m, call(2, 15, 25, FXS_OP_FUTEX_WAIT, 0, kA));
+  add(m, call(2, 35, 45, FXS_OP_FUTEX_WAIT, 0, kB));
+  // tid 3: timed out on A, then waits again: not a wakeup at all. Out of order on purpose.
+  add(m, call(3, 300, 310, FXS_OP_FUTEX_WAIT, 0, kA));
+  add(m, call(3, 100, 200, FXS_OP_FUTEX_WAIT, -110, kA));
+  m.finish();
+  const fxs::FutileWakes* a = m.find(100, kA);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->woken_waits, 4u);
+  EXPECT_EQ(a->futile, 1u);
+  const fxs::FutileWakes* b = m.find(100, kB);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->woken_waits, 1u);
+  EXPECT_EQ(b->futile, 0u);
+}
+
+}  // namespace
