@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "replay/kind_model.h"
 #include "replay/rseq_model.h"
 #include "replay/umcg_model.h"
 #include "replay/trace_reader.h"
@@ -298,6 +299,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   StackModel stacks;
   SplitModel splits;
   FutileModel futile;
+  KindModel kinds;
   RseqModel rseq;  // rseq: replay/rseq_model.h
   UmcgModel umcg;  // UMCG: replay/umcg_model.h
   Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
@@ -307,6 +309,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     stacks.add(h);
     splits.add(h);
     futile.add(h);
+    kinds.add(h);
   });
   wakes.finish();
   splits.finish();
@@ -317,8 +320,10 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   ReportData data = build_report(reader->header(), model, std::move(warns), &wakes, &stacks);
   for (ReportData::Futex& f : data.futexes)
     if (const WaitSplit* s = splits.find(f.stats.tgid, f.stats.uaddr)) f.split = *s;
-  for (ReportData::Futex& f : data.futexes)
+  for (ReportData::Futex& f : data.futexes) {
     if (const FutileWakes* w = futile.find(f.stats.tgid, f.stats.uaddr)) f.futile = *w;
+    f.stats.kind = kinds.kind(f.stats, &stacks);  // values, bitsets, wake counts, stacks
+  }
   RseqReport rseq_report = rseq.finish();  // rseq
   data.warnings.insert(data.warnings.end(), rseq_report.warnings.begin(), rseq_report.warnings.end());
   for (const std::string& w : data.warnings) warnings << "futexscope: warning: " << w << '\n';

@@ -51,6 +51,13 @@ void Counts::add(const Counts &o)
 	woken_waits += o.woken_waits;
 	futile += o.futile;
 	woken_known = woken_known || o.woken_known;
+	if (kind.empty())
+		kind = o.kind;
+}
+
+void Tally::set_kind(const void *uaddr, const char *kind)
+{
+	at(uaddr).kind = kind;
 }
 
 void Tally::record_woken_wait(const void *uaddr, bool futile)
@@ -463,6 +470,11 @@ std::string truth_json(const Tally &total, uint64_t elapsed_ns, uint64_t rate_op
 		if (c.slept_known) {
 			std::snprintf(buf, sizeof(buf), ",\"slept\":%" PRIu64, c.slept);
 			s += buf;
+		}
+		if (!c.kind.empty()) {
+			s += ",\"kind\":\"";
+			s += c.kind;
+			s += '"';
 		}
 		if (c.woken_known) {
 			std::snprintf(buf, sizeof(buf), ",\"futile_wakeups\":{\"woken_waits\":%" PRIu64 ",\"futile\":%" PRIu64 "}",

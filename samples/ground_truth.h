@@ -115,6 +115,8 @@ struct Counts {
 	// a futile wakeup), where the sample knows it (woken_known).
 	uint64_t woken_waits = 0, futile = 0;
 	bool woken_known = false;
+	// What the word implements, where the sample says so ("mutex", "condvar").
+	std::string kind;
 	void add(const Counts &o);
 };
 
@@ -145,6 +147,8 @@ public:
 	// A wait on uaddr that returned 0; futile: the thread's next futex call
 	// is a wait on uaddr again.
 	void record_woken_wait(const void *uaddr, bool futile);
+	// The sample's own word of what uaddr implements (FXS_TRUTH "kind").
+	void set_kind(const void *uaddr, const char *kind);
 
 private:
 	void wait_outcome(Counts &c, long ret);

@@ -100,6 +100,9 @@ uint64_t ping_pong(uint64_t rounds, uint64_t budget_ms)
 	std::atomic<pid_t> tid_a{0}, tid_b{0};
 	std::thread a([&] {
 		Tally t;
+		// Turn words waited on until they hold the expected round: condvar-style.
+		t.set_kind(&g_w.ping.w, "condvar");
+		t.set_kind(&g_w.pong.w, "condvar");
 		tid_a = gettid_();
 		while (!tid_b.load())
 			sched_yield();
@@ -266,6 +269,7 @@ Broadcast broadcast(uint64_t n)
 	Broadcast r;
 	// "pthread_cond_broadcast": new cond value, wake one, requeue the rest.
 	g_w.cond.w.store(1);
+	t.set_kind(&g_w.cond.w, "condvar");
 	r.cmp_requeue = futex_cmp_requeue(t, &g_w.cond.w, 1, INT_MAX, &g_w.mtx.w, 1);
 	// The mutex word wakes one of those and hands the rest on to a second word.
 	r.requeue = futex_requeue(t, &g_w.mtx.w, 1, INT_MAX, &g_w.mtx2.w);

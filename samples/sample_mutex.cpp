@@ -115,6 +115,7 @@ void worker(const Options &o, uint64_t deadline)
 			critical_section(o, i);
 		}
 	} else {
+		t.set_kind(&g_lock.w, "mutex");
 		for (uint64_t end = o.iters;; end += 1000) {
 			for (; i < end; i++) {
 				lock(t, o, sleeps);

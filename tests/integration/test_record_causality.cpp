@@ -173,3 +173,30 @@ INSTANTIATE_TEST_SUITE_P(Samples, FutileWakeups, ::testing::Values("fxs-sample-m
                          [](const auto& info) { return std::string(info.param).substr(11); });
 
 }  // namespace
+
+namespace {
+
+// `kind` of the words whose kind the sample states (a mutex, condvar-style
+// turn words, a requeue source), per-event trace: values and wake counts.
+class Kinds : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(Kinds, OfTheSamplesWordsAreWhatTheSampleSays) {
+  REQUIRE_ROOT();
+  Recorded rec = record({kSamples + "/" + GetParam()});
+  ASSERT_FALSE(rec.truth.is_null());
+  long pid = rec.truth["pid"].get<long>();
+  int words = 0;
+  for (const auto& t : rec.truth["futexes"]) {
+    if (!t.contains("kind")) continue;
+    words++;
+    const json* f = find_futex(rec.report, pid, t["uaddr"]);
+    ASSERT_NE(f, nullptr) << t["uaddr"];
+    EXPECT_EQ((*f)["kind"], t["kind"]) << "kind of " << t["uaddr"] << ", ops " << (*f)["ops"].dump();
+  }
+  EXPECT_GT(words, 0) << GetParam() << " states no kind";
+}
+
+INSTANTIATE_TEST_SUITE_P(Samples, Kinds, ::testing::Values("fxs-sample-mutex", "fxs-sample-condvar"),
+                         [](const auto& info) { return std::string(info.param).substr(11); });
+
+}  // namespace

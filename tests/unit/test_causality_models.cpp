@@ -4,7 +4,10 @@
 
 #include <cstring>
 
+#include <climits>
+
 #include "replay/futile_model.h"
+#include "replay/kind_model.h"
 #include "replay/split_model.h"
 
 namespace {
@@ -99,6 +102,85 @@ TEST(FutileModel, AWokenWaitFollowedByAWaitOnTheSameFutexIsFutile) {
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->woken_waits, 1u);
   EXPECT_EQ(b->futile, 0u);
+}
+
+}  // namespace
+
+namespace {
+
+fxs::FutexCounts ops(std::initializer_list<std::pair<unsigned, uint64_t>> list) {
+  fxs::FutexCounts c;
+  for (auto [op, n] : list) c.ops[op] = n;
+  return c;
+}
+
+TEST(KindModel, GlibcEntryPointNearestTheWaitDecides) {
+  fxs::FutexKind k;
+  ASSERT_TRUE(fxs::kind_from_frames({"__GI___lll_lock_wait+0x2b", "[libstdc++.so.6.0.30+0xd44a3]"}, &k));
+  EXPECT_EQ(k, fxs::FutexKind::kMutex);
+  // A condvar wait re-taking its mutex waits on the mutex word.
+  ASSERT_TRUE(fxs::kind_from_frames({"__lll_lock_wait+0x2b", "__pthread_mutex_cond_lock+0x10",
+                                     "___pthread_cond_wait+0x1f0"}, &k));
+  EXPECT_EQ(k, fxs::FutexKind::kMutex);
+  ASSERT_TRUE(fxs::kind_from_frames({"__futex_abstimed_wait_common+0xc6", "___pthread_cond_wait@@GLIBC_2.3.2+0x1f0"}, &k));
+  EXPECT_EQ(k, fxs::FutexKind::kCondvar);
+  ASSERT_TRUE(fxs::kind_from_frames({"__futex_abstimed_wait_common+0xc6", "__pthread_rwlock_rdlock_full64+0x90"}, &k));
+  EXPECT_EQ(k, fxs::FutexKind::kRwlock);
+  ASSERT_TRUE(fxs::kind_from_frames({"futex_wait+0x10", "pthread_barrier_wait+0x60", "main+0x20"}, &k));
+  EXPECT_EQ(k, fxs::FutexKind::kBarrier);
+  ASSERT_TRUE(fxs::kind_from_frames({"__futex_abstimed_wait_common+0xc6", "__new_sem_wait_slow64+0x80"}, &k));
+  EXPECT_EQ(k, fxs::FutexKind::kOther);
+  EXPECT_FALSE(fxs::kind_from_frames({"__futex_abstimed_wait_common+0xc6", "main+0x10", "0x7f00"}, &k));
+}
+
+TEST(KindModel, ValuesBitsetsAndWakeCountsRefineTheOpCounts) {
+  fxs::KindModel m;
+  auto rec = [&](uint32_t tid, uint64_t uaddr, uint8_t opi, uint64_t val, uint32_t val3 = 0) {
+    fxs_futex_rec r = call(tid, 10, 20, opi, 0, uaddr);
+    r.val = val;
+    r.val3 = val3;
+    m.add(&r.hdr);
+  };
+  // A lock word: waits expect 2, wakes release one.
+  for (int i = 0; i < 5; i++) rec(1, 0x100, FXS_OP_FUTEX_WAIT, 2);
+  for (int i = 0; i < 5; i++) rec(2, 0x100, FXS_OP_FUTEX_WAKE, 1);
+  // A sequence word (glibc condvar): MATCH_ANY bitset waits on moving values, signal and broadcast.
+  for (uint64_t v = 0; v < 8; v += 2) rec(1, 0x200, FXS_OP_FUTEX_WAIT_BITSET, v, 0xffffffffu);
+  rec(2, 0x200, FXS_OP_FUTEX_WAKE, 1);
+  rec(2, 0x200, FXS_OP_FUTEX_WAKE, INT_MAX);
+  // A barrier: moving values, every wake releases all.
+  for (uint64_t v = 1; v < 5; v++) rec(1, 0x300, FXS_OP_FUTEX_WAIT, v);
+  rec(2, 0x300, FXS_OP_FUTEX_WAKE, INT_MAX);
+  // pthread_join: one MATCH_ANY bitset wait on the tid word, woken by the kernel.
+  rec(1, 0x400, FXS_OP_FUTEX_WAIT_BITSET, 1234, 0xffffffffu);
+  // A semaphore-like word: waits expect 0, wakes release one.
+  for (int i = 0; i < 3; i++) rec(1, 0x500, FXS_OP_FUTEX_WAIT, 0);
+  rec(2, 0x500, FXS_OP_FUTEX_WAKE, 1);
+
+  auto kind = [&](uint64_t uaddr, const fxs::FutexCounts& c) {
+    fxs::FutexStats s;
+    static_cast<fxs::FutexCounts&>(s) = c;
+    s.tgid = 100;
+    s.uaddr = uaddr;
+    s.kind = fxs::classify(c);
+    return m.kind(s, nullptr);
+  };
+  EXPECT_EQ(kind(0x100, ops({{FXS_OP_FUTEX_WAIT, 5}, {FXS_OP_FUTEX_WAKE, 5}})), fxs::FutexKind::kMutex);
+  EXPECT_EQ(kind(0x200, ops({{FXS_OP_FUTEX_WAIT_BITSET, 4}, {FXS_OP_FUTEX_WAKE, 2}})), fxs::FutexKind::kCondvar);
+  EXPECT_EQ(kind(0x300, ops({{FXS_OP_FUTEX_WAIT, 4}, {FXS_OP_FUTEX_WAKE, 1}})), fxs::FutexKind::kBarrier);
+  EXPECT_EQ(kind(0x400, ops({{FXS_OP_FUTEX_WAIT_BITSET, 1}})), fxs::FutexKind::kOther);
+  EXPECT_EQ(kind(0x500, ops({{FXS_OP_FUTEX_WAIT, 3}, {FXS_OP_FUTEX_WAKE, 1}})), fxs::FutexKind::kOther);
+  // No call recorded (a --summary trace): the op counts decide.
+  EXPECT_EQ(kind(0x999, ops({{FXS_OP_FUTEX_WAIT, 5}, {FXS_OP_FUTEX_WAKE, 5}})), fxs::FutexKind::kMutex);
+  // PI operations always win.
+  fxs::KindEvidence e;
+  e.stack_votes[size_t(fxs::FutexKind::kCondvar)] = 3;
+  EXPECT_EQ(fxs::refine_kind(ops({{FXS_OP_FUTEX_LOCK_PI, 1}}), e), fxs::FutexKind::kPiMutex);
+  // Stacks beat values.
+  e.values = {2};
+  e.plain_waits = 1;
+  e.wake_one = 1;
+  EXPECT_EQ(fxs::refine_kind(ops({{FXS_OP_FUTEX_WAIT, 1}, {FXS_OP_FUTEX_WAKE, 1}}), e), fxs::FutexKind::kCondvar);
 }
 
 }  // namespace
