@@ -15,15 +15,6 @@
 #ifndef FUTEXSCOPE_SCHED_SPLIT_BPF_H
 #define FUTEXSCOPE_SCHED_SPLIT_BPF_H
 
-/* The slot of `tid` if it is inside a traced futex wait, else NULL. */
-static __always_inline struct task_state *split_slot(__u32 tid)
-{
-	struct task_state *st = task_slot(tid);
-	if (!st || st->tid != tid || !st->enter_ns || !is_wait_op(st->opi))
-		return 0;
-	return st;
-}
-
 /* t1, from handle_waking: the first waking of the current sleep (or of the one about to begin). */
 static __always_inline void split_on_waking(struct task_state *st, __u64 now)
 {
@@ -31,13 +22,62 @@ static __always_inline void split_on_waking(struct task_state *st, __u64 now)
 		st->waking_ns = now;
 }
 
-/* t2: sched_wakeup(p), on whichever CPU activated p. */
+/* A thread that made a traced futex call (its slot is its own); never the idle task. */
+static __always_inline struct task_state *traced_slot(__u32 tid)
+{
+	struct task_state *st = tid ? task_slot(tid) : 0;
+	return st && st->tid == tid ? st : 0;
+}
+
+/*
+ * t2: sched_wakeup(p), on whichever CPU activated p; and, for the lock-holder
+ * view, a FXS_REC_WAKEUP of every traced thread.
+ */
 static __always_inline int split_on_wakeup(__u32 tid)
 {
-	struct task_state *st = split_slot(tid);
-	if (st && !st->wakeup_ns)
-		st->wakeup_ns = bpf_ktime_get_ns();
+	struct task_state *st = traced_slot(tid);
+	if (!st)
+		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	if (st->enter_ns && is_wait_op(st->opi) && !st->wakeup_ns)
+		st->wakeup_ns = now;
+	void *rb = cpu_ring();
+	struct fxs_wakeup_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
+	if (!r) {
+		count(FXS_CNT_RINGBUF_DROP);
+		return 0;
+	}
+	r->hdr.type = FXS_REC_WAKEUP;
+	r->hdr.size = sizeof(*r);
+	r->hdr.reserved = 0;
+	r->ts_ns = now;
+	r->tid = tid;
+	r->cpu = bpf_get_smp_processor_id();
+	r->pad = 0;
+	bpf_ringbuf_submit(r, wakeup_flag(rb));
 	return 0;
+}
+
+static __always_inline void emit_switch(__u64 now, __u32 prev_tid, __u32 next_tid, unsigned int prev_state,
+					__u8 flags)
+{
+	void *rb = cpu_ring();
+	struct fxs_switch_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
+	if (!r) {
+		count(FXS_CNT_RINGBUF_DROP);
+		return;
+	}
+	r->hdr.type = FXS_REC_SWITCH;
+	r->hdr.size = sizeof(*r);
+	r->hdr.reserved = 0;
+	r->ts_ns = now;
+	r->prev_tid = prev_tid;
+	r->next_tid = next_tid;
+	r->prev_state = prev_state;
+	r->cpu = bpf_get_smp_processor_id();
+	r->flags = flags;
+	r->pad = 0;
+	bpf_ringbuf_submit(r, wakeup_flag(rb));
 }
 
 static __always_inline void split_emit(struct task_state *st, struct task_struct *next, __u32 tid, __u64 now)
@@ -75,41 +115,44 @@ static __always_inline void split_emit(struct task_state *st, struct task_struct
 }
 
 /*
- * sched_switch, with current == prev. A switch-out counts as a sleep when
+ * sched_switch, with current == prev: a FXS_REC_SWITCH when either side is a
+ * traced thread, and the split's t0/t3. A switch-out counts as a sleep when
  * the thread blocked: not preempted and prev_state not TASK_RUNNING (the
  * same test that bumps the kernel's nvcsw, which the samples read back).
  */
 static __always_inline int split_on_switch(bool preempt, __u32 prev_tid, unsigned int prev_state,
 					   struct task_struct *next, __u32 next_tid)
 {
-	__u64 now = 0;
-	if (!preempt && prev_state) {
-		struct task_state *st = split_slot(prev_tid);
-		if (st) {
-			now = bpf_ktime_get_ns();
-			if (!st->sleeps)
-				st->sleep_ns = now;
-			/*
-			 * A waking with no wakeup yet came while this switch-out ran
-			 * (try_to_wake_up waits for the CPU to let go): it ends this
-			 * sleep, at once. A waking with its wakeup belongs to an earlier
-			 * sleep of this wait: cleared, unless a new one lands meanwhile.
-			 */
-			__u64 old = st->waking_ns;
-			if (old && (!st->wakeup_ns || __sync_val_compare_and_swap(&st->waking_ns, old, 0) != old)) {
-				st->waking_ns = now;
-				st->split_flags |= FXS_SPLIT_WAKING_RACE;
-			}
-			st->wakeup_ns = 0;
-			st->asleep = 1;
-			st->sleeps++;
+	struct task_state *st = traced_slot(prev_tid);
+	struct task_state *nt = traced_slot(next_tid);
+	if (!st && !nt)
+		return 0; /* neither side ever made a traced futex call */
+	__u64 now = bpf_ktime_get_ns();
+	if (st && !preempt && prev_state && st->enter_ns && is_wait_op(st->opi)) {
+		if (!st->sleeps)
+			st->sleep_ns = now;
+		/*
+		 * A waking with no wakeup yet came while this switch-out ran
+		 * (try_to_wake_up waits for the CPU to let go): it ends this
+		 * sleep, at once. A waking with its wakeup belongs to an earlier
+		 * sleep of this wait: cleared, unless a new one lands meanwhile.
+		 */
+		__u64 old = st->waking_ns;
+		if (old && (!st->wakeup_ns || __sync_val_compare_and_swap(&st->waking_ns, old, 0) != old)) {
+			st->waking_ns = now;
+			st->split_flags |= FXS_SPLIT_WAKING_RACE;
 		}
+		st->wakeup_ns = 0;
+		st->asleep = 1;
+		st->sleeps++;
 	}
-	struct task_state *nt = split_slot(next_tid);
-	if (!nt || !nt->asleep)
-		return 0;
-	nt->asleep = 0;
-	split_emit(nt, next, next_tid, now ? now : bpf_ktime_get_ns());
+	if (nt && nt->asleep && nt->enter_ns && is_wait_op(nt->opi)) {
+		nt->asleep = 0;
+		split_emit(nt, next, next_tid, now);
+	}
+	emit_switch(now, prev_tid, next_tid, prev_state,
+		    (preempt ? FXS_SWITCH_PREEMPT : 0) | (st ? FXS_SWITCH_PREV_TRACED : 0) |
+			    (nt ? FXS_SWITCH_NEXT_TRACED : 0));
 	return 0;
 }
 

@@ -26,6 +26,8 @@ enum fxs_rec_type {
 	FXS_REC_WAKE = 6,     /* struct fxs_wake_rec: a thread in a futex wait was woken */
 	FXS_REC_STACK = 7,    /* struct fxs_stack_rec: a symbolized user stack (collector) */
 	FXS_REC_WAIT_SPLIT = 11, /* struct fxs_wait_split_rec: where a wait that slept spent its time */
+	FXS_REC_SWITCH = 12,  /* struct fxs_switch_rec: a context switch of a traced thread */
+	FXS_REC_WAKEUP = 13,  /* struct fxs_wakeup_rec: sched_wakeup of a traced thread */
 	/* rseq and UMCG, numbered from 16 to stay clear of concurrent additions above */
 	FXS_REC_RSEQ_ABORT = 16,  /* struct fxs_rseq_abort_rec: one rseq_ip_fixup */
 	FXS_REC_RSEQ_THREAD = 17, /* struct fxs_rseq_thread_rec: per-thread rseq counts, cumulative */
@@ -248,6 +250,34 @@ struct fxs_wait_split_rec {
 	__u32 pad2;
 };
 
+/*
+ * Scheduler states of traced threads (threads that made a traced futex call),
+ * for the lock-holder view: a switch with either side traced, and the
+ * wakeups of traced threads. Per-event traces only.
+ */
+#define FXS_SWITCH_PREEMPT 0x1     /* prev was preempted (stays runnable) */
+#define FXS_SWITCH_PREV_TRACED 0x2
+#define FXS_SWITCH_NEXT_TRACED 0x4
+
+struct fxs_switch_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u32 prev_tid;
+	__u32 next_tid;
+	__u32 prev_state; /* sched_switch prev_state: 0 runnable, else blocked (unless FXS_SWITCH_PREEMPT) */
+	__u16 cpu;
+	__u8 flags;       /* FXS_SWITCH_* */
+	__u8 pad;
+};
+
+struct fxs_wakeup_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u32 tid;
+	__u16 cpu;        /* CPU the hook ran on */
+	__u16 pad;
+};
+
 struct fxs_stop_rec {
 	struct fxs_rec_hdr hdr;
 	__u64 ts_ns;
@@ -261,12 +291,16 @@ static_assert(sizeof(struct fxs_loss_rec) == 80, "fxs_loss_rec layout");
 static_assert(sizeof(struct fxs_agg_key) == 16, "fxs_agg_key layout");
 static_assert(sizeof(struct fxs_wake_rec) == 64, "fxs_wake_rec layout");
 static_assert(sizeof(struct fxs_wait_split_rec) == 80, "fxs_wait_split_rec layout");
+static_assert(sizeof(struct fxs_switch_rec) == 32, "fxs_switch_rec layout");
+static_assert(sizeof(struct fxs_wakeup_rec) == 24, "fxs_wakeup_rec layout");
 static_assert(sizeof(struct fxs_agg_val) == (FXS_NR_OPS + 8 + FXS_HIST_BUCKETS) * 8, "fxs_agg_val layout");
 static_assert(sizeof(struct fxs_agg_rec) == 8 + 8 + 16 + sizeof(struct fxs_agg_val), "fxs_agg_rec layout");
 #else
 _Static_assert(sizeof(struct fxs_futex_rec) == 96, "fxs_futex_rec layout");
 _Static_assert(sizeof(struct fxs_task_rec) == 56, "fxs_task_rec layout");
 _Static_assert(sizeof(struct fxs_wait_split_rec) == 80, "fxs_wait_split_rec layout");
+_Static_assert(sizeof(struct fxs_switch_rec) == 32, "fxs_switch_rec layout");
+_Static_assert(sizeof(struct fxs_wakeup_rec) == 24, "fxs_wakeup_rec layout");
 #endif
 
 /*

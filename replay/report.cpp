@@ -85,6 +85,13 @@ json futex_json(const ReportData::Futex& f) {
   json stacks = json::array();
   for (const StackWait& st : f.stacks)
     stacks.push_back({{"frames", st.frames}, {"wait_ns", st.wait_ns}, {"waits", st.waits}});
+  json holders = json::array();
+  for (size_t i = 0; i < f.holders.size() && i < 5; i++) {
+    const HolderTime& h = f.holders[i];
+    holders.push_back({{"holder_tid", h.holder_tid}, {"waits", h.waits}, {"wait_ns", h.wait_ns},
+                       {"on_cpu_ns", h.on_cpu_ns}, {"runnable_ns", h.runnable_ns},
+                       {"blocked_ns", h.blocked_ns}, {"unknown_ns", h.unknown_ns}});
+  }
   auto pct = [](const Percentiles& p) { return json{{"p50", p.p50}, {"p99", p.p99}, {"max", p.max}}; };
   json wakers = json::array();
   for (const WakeEdge& e : f.wakes.wakers)
@@ -113,6 +120,7 @@ json futex_json(const ReportData::Futex& f) {
         {"wake_to_run", pct(f.split.wake_to_run)},
         {"runqueue", pct(f.split.runqueue)},
         {"exit", pct(f.split.exit)}}},
+      {"holders", std::move(holders)},
       {"futile_wakeups", {{"woken_waits", f.futile.woken_waits}, {"futile", f.futile.futile}}},
       {"pid", s.tgid},
       {"uaddr", format_uaddr(s.uaddr)},
@@ -243,6 +251,14 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
   }
   write_wakes_text(f.wakes, out);
   write_split_text(f.split, out);
+  for (size_t i = 0; i < f.holders.size() && i < 3; i++) {
+    const HolderTime& h = f.holders[i];
+    out << "    holder tid " << h.holder_tid << " while " << h.waits << " waiters slept "
+        << format_ns(h.wait_ns) << ": on cpu " << format_ns(h.on_cpu_ns) << "  runnable "
+        << format_ns(h.runnable_ns) << "  blocked " << format_ns(h.blocked_ns);
+    if (h.unknown_ns) out << "  unknown " << format_ns(h.unknown_ns);
+    out << '\n';
+  }
   if (f.futile.futile)
     out << "    futile wakeups " << f.futile.futile << " of " << f.futile.woken_waits
         << " woken waits (the waiter went straight back to waiting)\n";
@@ -300,6 +316,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   SplitModel splits;
   FutileModel futile;
   KindModel kinds;
+  HolderModel holders;
   RseqModel rseq;  // rseq: replay/rseq_model.h
   UmcgModel umcg;  // UMCG: replay/umcg_model.h
   Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
@@ -310,10 +327,12 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     splits.add(h);
     futile.add(h);
     kinds.add(h);
+    holders.add(h);
   });
   wakes.finish();
   splits.finish();
   futile.finish();
+  holders.finish();
   std::vector<std::string> warns = reader->warnings();
   // A read error ends the stream; report what was read before it.
   if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
@@ -323,6 +342,9 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   for (ReportData::Futex& f : data.futexes) {
     if (const FutileWakes* w = futile.find(f.stats.tgid, f.stats.uaddr)) f.futile = *w;
     f.stats.kind = kinds.kind(f.stats, &stacks);  // values, bitsets, wake counts, stacks
+    // The lock-holder view is for lock words only.
+    if (f.stats.kind == FutexKind::kMutex || f.stats.kind == FutexKind::kPiMutex)
+      if (const std::vector<HolderTime>* v = holders.find(f.stats.tgid, f.stats.uaddr)) f.holders = *v;
   }
   RseqReport rseq_report = rseq.finish();  // rseq
   data.warnings.insert(data.warnings.end(), rseq_report.warnings.begin(), rseq_report.warnings.end());

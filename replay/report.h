@@ -15,6 +15,7 @@
 #include "replay/error.h"
 #include "replay/futex_model.h"
 #include "replay/futile_model.h"
+#include "replay/holder_model.h"
 #include "replay/split_model.h"
 #include "replay/stack_model.h"
 #include "replay/wake_model.h"
@@ -62,6 +63,7 @@ struct ReportData {
     std::vector<StackWait> stacks;  // top user stacks of its waits, by wait time
     WaitSplit split;           // where its waits that slept spent their time (per-event traces)
     FutileWakes futile;        // woken waiters that went straight back to waiting
+    std::vector<HolderTime> holders;  // mutex-like: who held it while its waiters slept
   };
   std::vector<Futex> futexes;  // ranked: FutexModel::rank()
   std::vector<std::string> warnings;

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -198,5 +199,40 @@ TEST_P(Kinds, OfTheSamplesWordsAreWhatTheSampleSays) {
 
 INSTANTIATE_TEST_SUITE_P(Samples, Kinds, ::testing::Values("fxs-sample-mutex", "fxs-sample-condvar"),
                          [](const auto& info) { return std::string(info.param).substr(11); });
+
+}  // namespace
+
+namespace {
+
+// The lock-holder view of the contended mutex: each holder's sleeps split
+// into on-CPU, runnable, blocked and unknown time that add up, and every
+// holder is a thread that woke waiters of this mutex.
+TEST(Holders, OfTheContendedMutexAddUpAndAreItsWakers) {
+  REQUIRE_ROOT();
+  Recorded rec = record({kSamples + "/fxs-sample-mutex"});
+  ASSERT_FALSE(rec.truth.is_null());
+  long pid = rec.truth["pid"].get<long>();
+  const json& t = rec.truth["futexes"][0];
+  const json* f = find_futex(rec.report, pid, t["uaddr"]);
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ((*f)["kind"], "mutex");
+  const json& holders = (*f)["holders"];
+  ASSERT_FALSE(holders.empty()) << "no holders for a mutex 4 threads fought over";
+  std::set<long> wakers;
+  for (const auto& e : (*f)["wakers"]) wakers.insert(e["waker_tid"].get<long>());
+  long waits = 0, known = 0, total = 0;
+  for (const auto& h : holders) {
+    const long parts = h["on_cpu_ns"].get<long>() + h["runnable_ns"].get<long>() + h["blocked_ns"].get<long>() +
+                       h["unknown_ns"].get<long>();
+    EXPECT_EQ(parts, h["wait_ns"].get<long>()) << h.dump();
+    EXPECT_TRUE(wakers.count(h["holder_tid"].get<long>())) << "holder " << h["holder_tid"] << " woke nobody";
+    waits += h["waits"].get<long>();
+    known += parts - h["unknown_ns"].get<long>();
+    total += parts;
+  }
+  EXPECT_GT(waits, 0);
+  EXPECT_LE(waits, (*f)["latency_split_ns"]["samples"].get<long>()) << "more holder sleeps than sleeps";
+  EXPECT_GT(known, total / 2) << "the holders' context switches were mostly not found";
+}
 
 }  // namespace

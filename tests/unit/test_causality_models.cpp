@@ -7,6 +7,7 @@
 #include <climits>
 
 #include "replay/futile_model.h"
+#include "replay/holder_model.h"
 #include "replay/kind_model.h"
 #include "replay/split_model.h"
 
@@ -181,6 +182,67 @@ TEST(KindModel, ValuesBitsetsAndWakeCountsRefineTheOpCounts) {
   e.plain_waits = 1;
   e.wake_one = 1;
   EXPECT_EQ(fxs::refine_kind(ops({{FXS_OP_FUTEX_WAIT, 1}, {FXS_OP_FUTEX_WAKE, 1}}), e), fxs::FutexKind::kCondvar);
+}
+
+}  // namespace
+
+namespace {
+
+// A waiter sleeps from 100 to 200; the thread that woke it was on a CPU from
+// 90 to 120, runnable (preempted) to 130, running to 140, blocked to 170,
+// woken at 170, running again from 180.
+TEST(HolderModel, ChargesTheHoldersStatesOverTheSleep) {
+  fxs::HolderModel m;
+  constexpr uint64_t kA = 0x1000;
+  fxs_wait_split_rec s = split(7, 50, 100, 200, 210, 220);
+  s.uaddr = kA;
+  m.add(&s.hdr);
+  fxs_wake_rec w;
+  std::memset(&w, 0, sizeof(w));
+  w.hdr = {FXS_REC_WAKE, sizeof(w), 0};
+  w.ts_ns = 200;
+  w.waker_tgid = w.wakee_tgid = 100;
+  w.waker_tid = 8;
+  w.wakee_tid = 7;
+  w.waker_uaddr = w.wakee_uaddr = kA;
+  w.wait_enter_ns = 50;
+  w.waker_opi = FXS_OP_FUTEX_WAKE;
+  w.wakee_opi = FXS_OP_FUTEX_WAIT;
+  m.add(&w.hdr);
+  auto sw = [&](uint64_t ts, uint32_t prev, uint32_t next, uint32_t state, uint8_t flags) {
+    fxs_switch_rec r;
+    std::memset(&r, 0, sizeof(r));
+    r.hdr = {FXS_REC_SWITCH, sizeof(r), 0};
+    r.ts_ns = ts;
+    r.prev_tid = prev;
+    r.next_tid = next;
+    r.prev_state = state;
+    r.flags = flags;
+    m.add(&r.hdr);
+  };
+  sw(90, 0, 8, 0, FXS_SWITCH_NEXT_TRACED);
+  sw(120, 8, 9, 0, FXS_SWITCH_PREV_TRACED | FXS_SWITCH_PREEMPT);
+  sw(130, 9, 8, 0, FXS_SWITCH_NEXT_TRACED);
+  sw(140, 8, 0, 1, FXS_SWITCH_PREV_TRACED);
+  fxs_wakeup_rec u;
+  std::memset(&u, 0, sizeof(u));
+  u.hdr = {FXS_REC_WAKEUP, sizeof(u), 0};
+  u.ts_ns = 170;
+  u.tid = 8;
+  m.add(&u.hdr);
+  sw(180, 0, 8, 0, FXS_SWITCH_NEXT_TRACED);
+  m.finish();
+  const std::vector<fxs::HolderTime>* v = m.find(100, kA);
+  ASSERT_NE(v, nullptr);
+  ASSERT_EQ(v->size(), 1u);
+  const fxs::HolderTime& h = (*v)[0];
+  EXPECT_EQ(h.holder_tid, 8u);
+  EXPECT_EQ(h.waits, 1u);
+  EXPECT_EQ(h.wait_ns, 100u);
+  EXPECT_EQ(h.on_cpu_ns, 20u + 10u + 20u);  // 100-120, 130-140, 180-200
+  EXPECT_EQ(h.runnable_ns, 10u + 10u);      // 120-130, 170-180
+  EXPECT_EQ(h.blocked_ns, 30u);             // 140-170
+  EXPECT_EQ(h.unknown_ns, 0u);
 }
 
 }  // namespace
