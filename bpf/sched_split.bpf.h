@@ -80,8 +80,64 @@ static __always_inline void emit_switch(__u64 now, __u32 prev_tid, __u32 next_ti
 	bpf_ringbuf_submit(r, wakeup_flag(rb));
 }
 
-static __always_inline void split_emit(struct task_state *st, struct task_struct *next, __u32 tid, __u64 now)
+/*
+ * Kernel stacks of waits that slept at least stack_min_wait_ns (the user
+ * stacks' threshold), taken when the waiter is switched back in: its saved
+ * stack still shows where it slept. bpf_get_task_stack fills a buffer, not a
+ * stack map, so frames are deduplicated here by an FNV-1a hash of the
+ * addresses; the collector reads them from kstacks and symbolizes them with
+ * /proc/kallsyms (FXS_REC_STACK with tgid 0).
+ */
+struct kstack_ips {
+	__u64 ip[FXS_MAX_STACK_DEPTH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct kstack_ips);
+} kstacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct kstack_ips);
+} kstack_scratch SEC(".maps");
+
+/* Needs a trusted task pointer (tp_btf); the raw_tracepoint variant passes NULL. */
+static __always_inline __s32 kernel_stack_of(struct task_struct *t)
 {
+	__u32 zero = 0;
+	struct kstack_ips *b = t ? bpf_map_lookup_elem(&kstack_scratch, &zero) : 0;
+	if (!b)
+		return -1;
+	long n = bpf_get_task_stack(t, b->ip, sizeof(b->ip), 0);
+	if (n <= 0)
+		return -1;
+	__u32 frames = n / sizeof(__u64), h = 2166136261u;
+	for (__u32 i = 0; i < FXS_MAX_STACK_DEPTH; i++) {
+		if (i < frames) {
+			h = (h ^ (__u32)b->ip[i]) * 16777619u;
+			h = (h ^ (__u32)(b->ip[i] >> 32)) * 16777619u;
+		} else {
+			b->ip[i] = 0; /* the same stack is the same map value */
+		}
+	}
+	h &= 0x7fffffff;
+	/* EEXIST: this stack (or, rarely, one with the same hash) is already there. */
+	bpf_map_update_elem(&kstacks, &h, b, BPF_NOEXIST);
+	return (__s32)h;
+}
+
+static __always_inline void split_emit(struct task_state *st, struct task_struct *next, __u32 tid, __u64 now,
+				       struct task_struct *trusted_next)
+{
+	__s32 kstack_id = -1;
+	if (capture_stacks && now - st->sleep_ns >= stack_min_wait_ns)
+		kstack_id = kernel_stack_of(trusted_next);
+
 	void *rb = cpu_ring();
 	struct fxs_wait_split_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
 	if (!r) {
@@ -109,7 +165,7 @@ static __always_inline void split_emit(struct task_state *st, struct task_struct
 	r->cpu = bpf_get_smp_processor_id();
 	r->opi = st->opi;
 	r->pad = 0;
-	r->kstack_id = -1;
+	r->kstack_id = kstack_id;
 	r->pad2 = 0;
 	bpf_ringbuf_submit(r, wakeup_flag(rb));
 }
@@ -121,7 +177,8 @@ static __always_inline void split_emit(struct task_state *st, struct task_struct
  * same test that bumps the kernel's nvcsw, which the samples read back).
  */
 static __always_inline int split_on_switch(bool preempt, __u32 prev_tid, unsigned int prev_state,
-					   struct task_struct *next, __u32 next_tid)
+					   struct task_struct *next, __u32 next_tid,
+					   struct task_struct *trusted_next)
 {
 	struct task_state *st = traced_slot(prev_tid);
 	struct task_state *nt = traced_slot(next_tid);
@@ -148,7 +205,7 @@ static __always_inline int split_on_switch(bool preempt, __u32 prev_tid, unsigne
 	}
 	if (nt && nt->asleep && nt->enter_ns && is_wait_op(nt->opi)) {
 		nt->asleep = 0;
-		split_emit(nt, next, next_tid, now);
+		split_emit(nt, next, next_tid, now, trusted_next);
 	}
 	emit_switch(now, prev_tid, next_tid, prev_state,
 		    (preempt ? FXS_SWITCH_PREEMPT : 0) | (st ? FXS_SWITCH_PREV_TRACED : 0) |
@@ -160,7 +217,7 @@ SEC("tp_btf/sched_switch")
 int BPF_PROG(fxs_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next,
 	     unsigned int prev_state)
 {
-	return split_on_switch(preempt, (__u32)bpf_get_current_pid_tgid(), prev_state, next, next->pid);
+	return split_on_switch(preempt, (__u32)bpf_get_current_pid_tgid(), prev_state, next, next->pid, next);
 }
 
 SEC("raw_tracepoint/sched_switch")
@@ -168,7 +225,7 @@ int fxs_switch_raw(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct task_struct *next = (struct task_struct *)ctx->args[2];
 	return split_on_switch((bool)ctx->args[0], (__u32)bpf_get_current_pid_tgid(),
-			       (unsigned int)ctx->args[3], next, BPF_CORE_READ(next, pid));
+			       (unsigned int)ctx->args[3], next, BPF_CORE_READ(next, pid), 0);
 }
 
 SEC("tp_btf/sched_wakeup")

@@ -246,7 +246,7 @@ struct fxs_wait_split_rec {
 	__u8 opi;            /* enum fxs_op of the wait */
 	__u8 flags;          /* FXS_SPLIT_* */
 	__u16 pad;
-	__s32 kstack_id;     /* kernel stack at the first sleep, < 0 if none */
+	__s32 kstack_id;     /* kernel stack where it slept (FXS_REC_STACK, tgid 0), < 0 if none */
 	__u32 pad2;
 };
 

@@ -115,6 +115,7 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   ro->capture_stacks = !cfg.summary && cfg.stacks;
   ro->stack_min_wait_ns = cfg.stack_min_wait_ns;
   if (!err && !ro->capture_stacks) err = bpf_map__set_max_entries(s->skel_->maps.stacks, 1);
+  if (!err && !ro->capture_stacks) err = bpf_map__set_max_entries(s->skel_->maps.kstacks, 1);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.aggs, cfg.summary ? cfg.agg_entries : 1);
   if (err) return bpf_error("size BPF maps", err);
   auto& p = s->skel_->progs;
@@ -173,6 +174,7 @@ BpfSession::~BpfSession() {
 }
 
 int BpfSession::stack_map_fd() const { return bpf_map__fd(skel_->maps.stacks); }
+int BpfSession::kstack_map_fd() const { return bpf_map__fd(skel_->maps.kstacks); }
 
 Status BpfSession::attach() {
   int err = futex_bpf::attach(skel_);

@@ -15,6 +15,7 @@
 #include "collector/child_process.h"
 #include "collector/machine_info.h"
 #include "collector/rseq_session.h"
+#include "collector/kstack_symbolizer.h"
 #include "collector/stack_symbolizer.h"
 #include "replay/trace_writer.h"
 
@@ -156,9 +157,11 @@ int run_record(const RecordOptions& opts) {
 
   Status write_status;
   StackSymbolizer stacks(s.stack_map_fd());
+  KernelStackSymbolizer kstacks(s.kstack_map_fd());
   RecordSink sink = [&](const void* data, size_t size) {
     Status st = w.append(data, size);
     if (st.ok() && !opts.summary) st = stacks.on_record(data, size, w);
+    if (st.ok() && !opts.summary) st = kstacks.on_record(data, size, w);
     if (!st.ok()) {
       write_status = st;
       return -1;  // stop draining: the disk is full or gone

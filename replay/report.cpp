@@ -85,6 +85,9 @@ json futex_json(const ReportData::Futex& f) {
   json stacks = json::array();
   for (const StackWait& st : f.stacks)
     stacks.push_back({{"frames", st.frames}, {"wait_ns", st.wait_ns}, {"waits", st.waits}});
+  json kstacks = json::array();
+  for (const KernelStack& k : f.split.kernel_stacks)
+    kstacks.push_back({{"frames", k.frames}, {"waits", k.waits}, {"sleep_ns", k.sleep_ns}});
   json holders = json::array();
   for (size_t i = 0; i < f.holders.size() && i < 5; i++) {
     const HolderTime& h = f.holders[i];
@@ -121,6 +124,7 @@ json futex_json(const ReportData::Futex& f) {
         {"runqueue", pct(f.split.runqueue)},
         {"exit", pct(f.split.exit)}}},
       {"holders", std::move(holders)},
+      {"kernel_stacks", std::move(kstacks)},
       {"futile_wakeups", {{"woken_waits", f.futile.woken_waits}, {"futile", f.futile.futile}}},
       {"pid", s.tgid},
       {"uaddr", format_uaddr(s.uaddr)},
@@ -225,6 +229,11 @@ void write_split_text(const WaitSplit& s, std::ostream& out) {
   for (const auto& [name, p] : rows)
     out << "      " << name << "  p50 " << format_ns(p->p50) << "  p99 " << format_ns(p->p99)
         << "  max " << format_ns(p->max) << '\n';
+  if (!s.kernel_stacks.empty() && !s.kernel_stacks[0].frames.empty()) {
+    const KernelStack& k = s.kernel_stacks[0];
+    out << "    top kernel stack (" << format_ns(k.sleep_ns) << " asleep in " << k.waits << " waits):\n";
+    for (size_t i = 0; i < k.frames.size() && i < 6; i++) out << "      " << k.frames[i] << '\n';
+  }
 }
 
 void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out) {

@@ -36,6 +36,21 @@ void SplitModel::add(const fxs_rec_hdr* h) {
     // One record per sleep: the one with the most sleeps has the wait's last wake-up.
     auto [it, fresh] = splits_.try_emplace(Key{s.tid, s.wait_enter_ns}, s);
     if (!fresh && s.sleeps >= it->second.sleeps) it->second = s;
+  } else if (h->type == FXS_REC_STACK && h->size >= sizeof(fxs_stack_rec)) {
+    fxs_stack_rec st;
+    std::memcpy(&st, h, sizeof(st));
+    if (st.tgid != 0) return;  // user stacks: replay/stack_model.cpp
+    const char* p = reinterpret_cast<const char*>(h) + sizeof(st) + size_t(st.nframes) * sizeof(uint64_t);
+    const char* end = reinterpret_cast<const char*>(h) + h->size;
+    if (p > end) return;  // malformed: fewer bytes than frames
+    std::vector<std::string> frames;
+    for (uint32_t i = 0; i < st.nframes && p < end; i++) {
+      const char* nul = static_cast<const char*>(std::memchr(p, 0, size_t(end - p)));
+      if (!nul) break;
+      frames.emplace_back(p, nul);
+      p = nul + 1;
+    }
+    kernel_frames_[st.stack_id] = std::move(frames);
   } else if (h->type == FXS_REC_FUTEX && h->size >= sizeof(fxs_futex_rec)) {
     fxs_futex_rec r;
     std::memcpy(&r, h, sizeof(r));
@@ -76,6 +91,12 @@ void SplitModel::finish() {
       Accum& a = futexes_[Key{e->second.tgid, uaddr}];
       a.out.samples++;
       if (s.sleeps > 1) a.out.multi_sleep++;
+      if (s.kstack_id >= 0 && t3 >= t0) {
+        KernelStack& k = a.kstacks[s.kstack_id];
+        k.id = s.kstack_id;
+        k.waits++;
+        k.sleep_ns += t3 - t0;
+      }
       if (!t1 || !t2) {
         a.out.incomplete++;
       } else if (!(t0 <= t1 && t1 <= t2 && t2 <= t3 && t3 <= t4)) {
@@ -97,7 +118,18 @@ void SplitModel::finish() {
     a.out.runqueue = percentiles(a.runqueue);
     a.out.exit = percentiles(a.exit);
     a.waiting = a.wake_to_run = a.runqueue = a.exit = {};
+    for (auto& [id, k] : a.kstacks) {
+      auto f = kernel_frames_.find(id);
+      if (f != kernel_frames_.end()) k.frames = f->second;
+      a.out.kernel_stacks.push_back(std::move(k));
+    }
+    a.kstacks.clear();
+    std::sort(a.out.kernel_stacks.begin(), a.out.kernel_stacks.end(), [](const KernelStack& x, const KernelStack& y) {
+      return x.sleep_ns != y.sleep_ns ? x.sleep_ns > y.sleep_ns : x.id < y.id;
+    });
+    if (a.out.kernel_stacks.size() > 3) a.out.kernel_stacks.resize(3);
   }
+  kernel_frames_.clear();
 }
 
 const WaitSplit* SplitModel::find(uint32_t tgid, uint64_t uaddr) const {

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -21,12 +22,21 @@ struct Percentiles {
   uint64_t p50 = 0, p99 = 0, max = 0;
 };
 
+// A kernel stack where waits slept (FXS_REC_STACK with tgid 0), innermost first.
+struct KernelStack {
+  std::vector<std::string> frames;  // "function+0x1c"; empty if the stack record is missing
+  int32_t id = -1;
+  uint64_t waits = 0;
+  uint64_t sleep_ns = 0;  // t3 - t0 of those waits
+};
+
 struct WaitSplit {
   uint64_t samples = 0;     // waits that slept and whose own record was found
   uint64_t incomplete = 0;  // ... of which a hook missed t1 or t2 (not in the percentiles)
   uint64_t disordered = 0;  // ... of which t0 <= t1 <= t2 <= t3 <= t4 did not hold (not in them)
   uint64_t multi_sleep = 0; // waits that slept more than once (t0 is the first sleep)
   Percentiles waiting, wake_to_run, runqueue, exit;
+  std::vector<KernelStack> kernel_stacks;  // top 3 by sleep_ns (waits over --stack-min-wait)
 };
 
 class SplitModel {
@@ -56,6 +66,7 @@ class SplitModel {
   };
   struct Accum {
     std::vector<uint64_t> waiting, wake_to_run, runqueue, exit;
+    std::unordered_map<int32_t, KernelStack> kstacks;
     WaitSplit out;
   };
 
@@ -63,6 +74,7 @@ class SplitModel {
   std::unordered_map<Key, WaitEnd, KeyHash> ends_;               // (tid, enter_ns) of waits
   std::unordered_map<Key, std::vector<uint64_t>, KeyHash> vectors_;  // futex_waitv that no futex woke
   std::unordered_map<Key, Accum, KeyHash> futexes_;              // (tgid, uaddr)
+  std::unordered_map<int32_t, std::vector<std::string>> kernel_frames_;  // kstack_id ->
   uint64_t records_ = 0;
   uint64_t unpaired_ = 0;
 };

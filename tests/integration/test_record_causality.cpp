@@ -236,3 +236,45 @@ TEST(Holders, OfTheContendedMutexAddUpAndAreItsWakers) {
 }
 
 }  // namespace
+
+namespace {
+
+// Kernel stacks of the waits that slept, symbolized from /proc/kallsyms: with
+// --stack-min-wait 0 every sleep of the ping-pong words has one, and it names
+// the kernel's futex wait path.
+TEST(KernelStacks, OfEveryWaitThatSleptNameTheFutexWaitPath) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  std::string trace = dir.path("t.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "--stack-min-wait", "0", "-o", trace, "--",
+                        kSamples + "/fxs-sample-condvar"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  json truth = truth_from(r.out);
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  json report = json::parse(rep.out);
+  long pid = truth["pid"].get<long>();
+  int words = 0;
+  for (const auto& t : truth["futexes"]) {
+    if (!t.contains("slept") || t["slept"].get<long>() == 0) continue;
+    words++;
+    const json* f = find_futex(report, pid, t["uaddr"]);
+    ASSERT_NE(f, nullptr);
+    const json& ks = (*f)["kernel_stacks"];
+    ASSERT_FALSE(ks.empty()) << "no kernel stack for " << t["uaddr"];
+    long waits = 0;
+    for (const auto& k : ks) {
+      waits += k["waits"].get<long>();
+      ASSERT_FALSE(k["frames"].empty());
+      std::string all;
+      for (const auto& fr : k["frames"]) all += fr.get<std::string>() + ";";
+      EXPECT_NE(all.find("futex_wait"), std::string::npos) << all;
+      EXPECT_NE(all.find("do_syscall_64"), std::string::npos) << all;
+    }
+    // Every sleep with a split has its kernel stack (one stack, or a few).
+    EXPECT_EQ(waits, (*f)["latency_split_ns"]["samples"].get<long>()) << t["uaddr"];
+  }
+  EXPECT_EQ(words, 2);
+}
+
+}  // namespace
