@@ -37,8 +37,9 @@ int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
 }  // namespace
 
 // One enter slot per possible tid (pid_max, rounded up to a power of two),
-// capped at 1M slots (64 MiB of 64-byte slots); above that, threads whose tids collide modulo
-// the slot count may lose an enter time (counted, never silently).
+// capped at 1M slots (64 MiB of 64-byte slots); above that, threads whose
+// tids collide modulo the slot count may lose an enter time (counted, never
+// silently).
 uint32_t task_slots() {
   uint64_t pid_max = 32768;
   if (FILE* f = std::fopen("/proc/sys/kernel/pid_max", "r")) {
