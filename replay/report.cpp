@@ -117,6 +117,7 @@ json futex_json(const ReportData::Futex& f) {
       {"latency_split_ns",
        {{"samples", f.split.samples},
         {"incomplete", f.split.incomplete},
+        {"no_switch_in", f.split.no_switch_in},
         {"disordered", f.split.disordered},
         {"multi_sleep", f.split.multi_sleep},
         {"waiting", pct(f.split.waiting)},

@@ -36,6 +36,11 @@ void SplitModel::add(const fxs_rec_hdr* h) {
     // One record per sleep: the one with the most sleeps has the wait's last wake-up.
     auto [it, fresh] = splits_.try_emplace(Key{s.tid, s.wait_enter_ns}, s);
     if (!fresh && s.sleeps >= it->second.sleeps) it->second = s;
+  } else if (h->type == FXS_REC_SWITCH && h->size >= sizeof(fxs_switch_rec)) {
+    fxs_switch_rec w;
+    std::memcpy(&w, h, sizeof(w));
+    if ((w.flags & FXS_SWITCH_PREV_TRACED) && !(w.flags & FXS_SWITCH_PREEMPT) && w.prev_state)
+      sleeps_out_[w.prev_tid].push_back(w.ts_ns);
   } else if (h->type == FXS_REC_STACK && h->size >= sizeof(fxs_stack_rec)) {
     fxs_stack_rec st;
     std::memcpy(&st, h, sizeof(st));
@@ -109,6 +114,25 @@ void SplitModel::finish() {
       }
     }
   }
+  // Waits with a sleeping switch-out but no split: the switch-in never came.
+  for (auto& [tid, v] : sleeps_out_) std::sort(v.begin(), v.end());
+  for (const auto& [key, end] : ends_) {
+    if (splits_.count(key)) continue;
+    auto out = sleeps_out_.find(uint32_t(key.a));
+    if (out == sleeps_out_.end()) continue;
+    auto first = std::lower_bound(out->second.begin(), out->second.end(), key.b);
+    if (first == out->second.end() || *first > end.exit_ns) continue;
+    auto vec = end.uaddr ? vectors_.end() : vectors_.find(key);
+    const uint64_t* u0 = vec != vectors_.end() ? vec->second.data() : &end.uaddr;
+    const size_t count = vec != vectors_.end() ? vec->second.size() : 1;
+    for (const uint64_t* u = u0; u != u0 + count; ++u) {
+      Accum& a = futexes_[Key{end.tgid, *u}];
+      a.out.samples++;
+      a.out.incomplete++;
+      a.out.no_switch_in++;
+    }
+  }
+  sleeps_out_.clear();
   splits_.clear();
   ends_.clear();
   vectors_.clear();

@@ -6,6 +6,11 @@
 //   runqueue    t3 - t2  sched_wakeup to switch-in: runnable, not running
 //   exit        t4 - t3  switch-in to the system call's return
 // Records arrive in any order (one ring per CPU): pairing happens in finish().
+// A wait that slept but has no split record because the kernel never
+// delivered the switch that brought it back (seen on this VM: no consumer,
+// ftrace included, gets it) is still found: its sleeping switch-out is in
+// the FXS_REC_SWITCH stream between its enter and exit; it counts in
+// `samples` as `incomplete` and `no_switch_in`.
 #pragma once
 
 #include <cstddef>
@@ -32,7 +37,8 @@ struct KernelStack {
 
 struct WaitSplit {
   uint64_t samples = 0;     // waits that slept and whose own record was found
-  uint64_t incomplete = 0;  // ... of which a hook missed t1 or t2 (not in the percentiles)
+  uint64_t incomplete = 0;  // ... of which a hook missed t1, t2 or t3 (not in the percentiles)
+  uint64_t no_switch_in = 0;  // ... of which no sched_switch brought the waiter back (see below)
   uint64_t disordered = 0;  // ... of which t0 <= t1 <= t2 <= t3 <= t4 did not hold (not in them)
   uint64_t multi_sleep = 0; // waits that slept more than once (t0 is the first sleep)
   Percentiles waiting, wake_to_run, runqueue, exit;
@@ -75,6 +81,7 @@ class SplitModel {
   std::unordered_map<Key, std::vector<uint64_t>, KeyHash> vectors_;  // futex_waitv that no futex woke
   std::unordered_map<Key, Accum, KeyHash> futexes_;              // (tgid, uaddr)
   std::unordered_map<int32_t, std::vector<std::string>> kernel_frames_;  // kstack_id ->
+  std::unordered_map<uint32_t, std::vector<uint64_t>> sleeps_out_;  // tid -> sleeping switch-outs
   uint64_t records_ = 0;
   uint64_t unpaired_ = 0;
 };

@@ -246,3 +246,36 @@ TEST(HolderModel, ChargesTheHoldersStatesOverTheSleep) {
 }
 
 }  // namespace
+
+namespace {
+
+// A wait with a sleeping switch-out between its enter and exit but no split
+// record (its switch-in never came) still counts as a wait that slept.
+TEST(SplitModel, AWaitWhoseSwitchInNeverCameCountsFromItsSwitchOut) {
+  fxs::SplitModel m;
+  constexpr uint64_t kA = 0x1000;
+  auto sw = [&](uint64_t ts, uint32_t prev, uint32_t state, uint8_t flags) {
+    fxs_switch_rec r;
+    std::memset(&r, 0, sizeof(r));
+    r.hdr = {FXS_REC_SWITCH, sizeof(r), 0};
+    r.ts_ns = ts;
+    r.prev_tid = prev;
+    r.prev_state = state;
+    r.flags = flags;
+    m.add(&r.hdr);
+  };
+  add(m, call(7, 100, 300, FXS_OP_FUTEX_WAIT, 0, kA));
+  sw(150, 7, 1, FXS_SWITCH_PREV_TRACED);                       // slept inside: counted
+  add(m, call(7, 400, 500, FXS_OP_FUTEX_WAIT, 0, kA));
+  sw(450, 7, 0, FXS_SWITCH_PREV_TRACED | FXS_SWITCH_PREEMPT);  // preempted: not a sleep
+  add(m, call(7, 600, 700, FXS_OP_FUTEX_WAIT, -11, kA));
+  sw(750, 7, 1, FXS_SWITCH_PREV_TRACED);                       // after it: not its sleep
+  m.finish();
+  const fxs::WaitSplit* s = m.find(100, kA);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->samples, 1u);
+  EXPECT_EQ(s->incomplete, 1u);
+  EXPECT_EQ(s->no_switch_in, 1u);
+}
+
+}  // namespace
