@@ -4,8 +4,12 @@
  * tracepoints"): t0 sleeping switch-out, t1 sched_waking (handle_waking),
  * t2 sched_wakeup, t3 switch-in; t4 is the wait's sys_exit, already in its
  * FXS_REC_FUTEX. The state lives in the thread's task_states slot; one
- * FXS_REC_WAIT_SPLIT is emitted per sleep, at switch-in. A wait that never
+ * FXS_REC_WAIT_SPLIT is emitted per sleep, at switch-in, with the kernel
+ * stack it slept in when the sleep reached --stack-min-wait. A wait that never
  * sleeps (EAGAIN, woken before it got to schedule()) costs nothing here.
+ * For the lock-holder view, every context switch and wakeup of a traced
+ * thread (one that made a traced futex call) is recorded too
+ * (FXS_REC_SWITCH, FXS_REC_WAKEUP); other threads cost two slot lookups.
  *
  * Included by futex.bpf.c after task_slot(), is_wait_op(), cpu_ring() and
  * wakeup_flag(). handle_enter() clears the slot's split fields; sched_waking
