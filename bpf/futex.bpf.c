@@ -84,7 +84,14 @@ struct task_state {
 	__u8 enter_node;
 	__u8 named; /* a FXS_REC_TASK was emitted for this thread */
 	__u8 opi;   /* enum fxs_op of the call in flight, for the waking hook */
-	__u8 pad[7];
+	__u8 hash_noted; /* a FXS_REC_HASH told the replay about (phash_seen, mask_seen) */
+	__u8 pad[2];
+	__u32 mask_seen;   /* private hash as last reported (futex_hash.bpf.h) */
+	__u64 phash_seen;
+	__u64 lock;        /* lock spun on since lock_ns (contention_begin), 0 if none */
+	__u64 lock_ns;
+	__u32 lock_flags;
+	__u32 key_flags;   /* futex2 flag bits of the call's first key (key_flags_at_enter) */
 	/* Latency split of the wait in flight (sched_split.bpf.h), cleared at enter. */
 	__u64 sleep_ns;  /* t0: its first sleep */
 	__u64 waking_ns; /* t1 of its latest sleep */
@@ -196,7 +203,28 @@ static __always_inline __u8 op_at_enter(long nr, __u64 op_word)
 	return FXS_OP_FUTEX2_REQUEUE;
 }
 
-static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1)
+/*
+ * The futex2 flag bits (FUTEX2_PRIVATE, FUTEX2_NUMA) of a call's first key, as
+ * far as the registers tell at sys_enter: what a lock spin inside the call is
+ * attributed with (futex_hash.bpf.h). futex_waitv and futex_requeue keep their
+ * flags in user memory: unknown there.
+ */
+#define FXS_KEY_FLAGS_UNKNOWN (1u << 31)
+static __always_inline __u32 key_flags_at_enter(long nr, __u64 a1, __u64 a3)
+{
+	if (nr == FXS_NR_FUTEX)
+		return (a1 & FXS_FUTEX_PRIVATE_FLAG) ? 0x80 : 0;
+	if (nr == FXS_NR_FUTEX_WAIT || nr == FXS_NR_FUTEX_WAKE)
+		return (__u32)a3;
+	return FXS_KEY_FLAGS_UNKNOWN;
+}
+
+static __always_inline bool needs_a3_at_enter(long nr)
+{
+	return nr == FXS_NR_FUTEX_WAIT || nr == FXS_NR_FUTEX_WAKE;
+}
+
+static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1, __u64 a3)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
@@ -210,7 +238,9 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1)
 			count(FXS_CNT_ENTER_EVICTED); /* evicts another thread's pending call */
 		st->tid = tid;
 		st->named = 0;
+		st->hash_noted = 0;
 	}
+	st->lock = 0;
 	st->enter_ns = bpf_ktime_get_ns();
 	if (!summary_mode) {
 		__u32 cpu = bpf_get_smp_processor_id();
@@ -226,6 +256,7 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1)
 		st->waking_ns = 0;
 		st->wakeup_ns = 0;
 		st->split_word = 0;
+		st->key_flags = key_flags_at_enter(nr, a1, a3);
 	}
 	return 0;
 }
@@ -251,7 +282,11 @@ struct sys_args {
 	__u64 a[6];
 };
 
-static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const struct sys_args *args)
+/*
+ * Returns the futex2 flag bits (FUTEX2_PRIVATE, FUTEX2_NUMA) of the call's
+ * first key, which decide its hash table; 0 for futex_waitv (per entry).
+ */
+static __always_inline __u32 decode_args(struct fxs_futex_rec *r, long nr, const struct sys_args *args)
 {
 	__u64 a0 = args->a[0], a1 = args->a[1], a2 = args->a[2], a3 = args->a[3], a4 = args->a[4],
 	      a5 = args->a[5];
@@ -279,7 +314,7 @@ static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const 
 		    cmd == FXS_OP_FUTEX_WAIT_REQUEUE_PI)
 			r->uaddr2 = a4;
 		r->val3 = (__u32)a5;
-		break;
+		return (a1 & FXS_FUTEX_PRIVATE_FLAG) ? 0x80 : 0;
 	}
 	case FXS_NR_FUTEX_WAIT: /* uaddr, val, mask, flags, timeout, clockid */
 		r->syscall = FXS_SC_FUTEX_WAIT;
@@ -289,7 +324,7 @@ static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const 
 		r->val2 = a2;
 		r->op = (__u32)a3;
 		r->has_timeout = a4 != 0;
-		break;
+		return (__u32)a3;
 	case FXS_NR_FUTEX_WAKE: /* uaddr, mask, nr, flags */
 		r->syscall = FXS_SC_FUTEX_WAKE;
 		r->opi = FXS_OP_FUTEX2_WAKE;
@@ -298,7 +333,7 @@ static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const 
 		r->val2 = a1;
 		r->val3 = (__u32)a2;
 		r->op = (__u32)a3;
-		break;
+		return (__u32)a3;
 	case FXS_NR_FUTEX_REQUEUE: { /* waiters[2], flags, nr_wake, nr_requeue */
 		struct waitv_entry w[2] = {};
 		r->syscall = FXS_SC_FUTEX_REQUEUE;
@@ -311,7 +346,7 @@ static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const 
 		r->op = (__u32)a1;
 		r->val3 = (__u32)a2;
 		r->val2 = (__u32)a3;
-		break;
+		return w[0].flags;
 	}
 	default: /* futex_waitv: vector, nr, flags, timeout, clockid */
 		r->syscall = FXS_SC_FUTEX_WAITV;
@@ -320,7 +355,7 @@ static __always_inline void decode_args(struct fxs_futex_rec *r, long nr, const 
 		r->val = (__u32)a1;
 		r->op = (__u32)a2;
 		r->has_timeout = a3 != 0;
-		break;
+		return 0;
 	}
 }
 
@@ -436,7 +471,12 @@ static int waitv_agg_one(__u32 i, void *data)
 	return 0;
 }
 
-static __always_inline int emit_waitv(struct fxs_futex_rec *r, __u64 vec_ptr, __u32 tgid, long ret)
+static __always_inline void compute_bucket(__u64 uaddr, __u32 key_flags, struct task_state *st,
+					   __u32 tgid, __u32 tid, __u64 now, __u16 *where,
+					   __u32 *index);
+
+static __always_inline int emit_waitv(struct fxs_futex_rec *r, __u64 vec_ptr, __u32 tgid, long ret,
+				      struct task_state *st)
 {
 	__u32 zero = 0;
 	struct waitv_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
@@ -461,6 +501,9 @@ static __always_inline int emit_waitv(struct fxs_futex_rec *r, __u64 vec_ptr, __
 	}
 	r->nr_uaddrs = n;
 	r->uaddr = n ? s->uaddrs[0] : 0;
+	/* The record has room for one bucket: the first entry's. */
+	compute_bucket(r->uaddr, n ? s->vec[0].flags : 0, st, tgid, r->tid, r->exit_ns,
+		       &r->bucket_where, &r->bucket_index);
 	r->hdr.size = sizeof(*r) + n * sizeof(__u64);
 	s->rec = *r;
 	__u64 size = r->hdr.size;
@@ -496,9 +539,12 @@ static __always_inline void emit_task(struct task_state *st, __u32 tgid, __u32 t
 	bpf_get_current_comm(t->comm, sizeof(t->comm));
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	BPF_CORE_READ_STR_INTO(&t->pcomm, task, group_leader, comm);
-	bpf_ringbuf_submit(t, wakeup_flag(rb));
+	/* Wake the collector now: it reads a new process's mappings for its stacks while it lives. */
+	bpf_ringbuf_submit(t, BPF_RB_FORCE_WAKEUP);
 	st->named = 1;
 }
+
+#include "futex_hash.bpf.h"
 
 static __always_inline int handle_exit(void *ctx, const struct sys_args *args, long ret)
 {
@@ -524,12 +570,14 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	r.enter_node = st ? st->enter_node : 0;
 	r.exit_cpu = bpf_get_smp_processor_id();
 	r.exit_node = node_of_cpu(r.exit_cpu);
-	r.pad = 0;
-	r.pad2 = 0;
+	r.bucket_where = 0;
+	r.bucket_index = 0;
 	r.ustack_id = -1;
-	decode_args(&r, nr, args);
-	if (st)
+	__u32 key_flags = decode_args(&r, nr, args);
+	if (st) {
 		st->enter_ns = 0;
+		st->lock = 0;
+	}
 	/* A futex2 system call this kernel does not have (ENOSYS) did nothing: not counted. */
 	if (ret == -38 && r.syscall != FXS_SC_FUTEX)
 		return 0;
@@ -543,7 +591,7 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	r.exit_ns = now;
 
 	if (r.syscall == FXS_SC_FUTEX_WAITV)
-		return emit_waitv(&r, args->a[0], tgid, ret);
+		return emit_waitv(&r, args->a[0], tgid, ret, st);
 
 	if (summary_mode) {
 		agg_apply(tgid, r.uaddr, &r, ret, true);
@@ -559,6 +607,7 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	}
 	if (st && !st->named)
 		emit_task(st, tgid, tid, now);
+	compute_bucket(r.uaddr, key_flags, st, tgid, tid, now, &r.bucket_where, &r.bucket_index);
 	/*
 	 * Where in the program: for waits that slept at least stack_min_wait_ns.
 	 * A user stack walk costs microseconds; on every wake and short wait it
@@ -591,7 +640,7 @@ int BPF_PROG(fxs_sys_enter_btf, struct pt_regs *regs, long id)
 {
 	if (attach_only || !is_futex_nr(id))
 		return 0;
-	return handle_enter(id, regs->di, regs->si);
+	return handle_enter(id, regs->di, regs->si, regs->r10);
 }
 
 SEC("tp_btf/sys_exit")
@@ -613,7 +662,8 @@ int fxs_sys_enter_raw(struct bpf_raw_tracepoint_args *ctx)
 	if (attach_only || !is_futex_nr(nr))
 		return 0;
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	return handle_enter(nr, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si));
+	__u64 a3 = needs_a3_at_enter(nr) ? BPF_CORE_READ(regs, r10) : 0;
+	return handle_enter(nr, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), a3);
 }
 
 SEC("raw_tracepoint/sys_exit")
@@ -651,7 +701,19 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct task_state *k = task_slot(tid);
-	bool in_futex = k && k->tid == tid && k->enter_ns;
+	/* What the waker was doing, read before the reservation (the verifier then tracks k simply). */
+	__u64 waker_uaddr = 0;
+	__u8 waker_opi = FXS_OP_NONE;
+	__u32 flags = 0;
+	if (k && k->tid == tid && k->enter_ns) {
+		waker_uaddr = k->uaddr;
+		waker_opi = k->opi;
+	} else {
+		/* Not in a futex call: an exiting thread wakes its joiner (CLEARTID) from mm_release. */
+		struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+		if (BPF_CORE_READ(cur, flags) & 0x4 /* PF_EXITING */)
+			flags = FXS_WAKE_F_WAKER_EXITING;
+	}
 	void *rb = cpu_ring();
 	struct fxs_wake_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
 	if (!r) {
@@ -666,13 +728,13 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 	r->waker_tid = tid;
 	r->wakee_tgid = wakee_tgid;
 	r->wakee_tid = wakee_tid;
-	r->waker_uaddr = in_futex ? k->uaddr : 0;
+	r->waker_uaddr = waker_uaddr;
 	r->wakee_uaddr = w->uaddr;
 	r->wait_enter_ns = w->enter_ns;
-	r->waker_opi = in_futex ? k->opi : FXS_OP_NONE;
+	r->waker_opi = waker_opi;
 	r->wakee_opi = w->opi;
 	r->cpu = bpf_get_smp_processor_id();
-	r->pad = 0;
+	r->flags = flags;
 	bpf_ringbuf_submit(r, wakeup_flag(rb));
 	return 0;
 }

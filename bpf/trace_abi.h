@@ -28,6 +28,10 @@ enum fxs_rec_type {
 	FXS_REC_WAIT_SPLIT = 11, /* struct fxs_wait_split_rec: where a wait that slept spent its time */
 	FXS_REC_SWITCH = 12,  /* struct fxs_switch_rec: a context switch of a traced thread */
 	FXS_REC_WAKEUP = 13,  /* struct fxs_wakeup_rec: sched_wakeup of a traced thread */
+	FXS_REC_HASH = 8,     /* struct fxs_hash_rec: a thread saw its process's private futex hash (new or resized) */
+	FXS_REC_CONTENTION = 9, /* struct fxs_contention_rec: a spin on a lock inside a traced futex call */
+	FXS_REC_HASH_GLOBAL = 14, /* struct fxs_hash_global_rec: the global table's shape (collector) */
+	FXS_REC_PAGE_NODE = 10, /* struct fxs_page_node_rec: NUMA node of a page holding futex words (collector) */
 	/* rseq and UMCG, numbered from 16 to stay clear of concurrent additions above */
 	FXS_REC_RSEQ_ABORT = 16,  /* struct fxs_rseq_abort_rec: one rseq_ip_fixup */
 	FXS_REC_RSEQ_THREAD = 17, /* struct fxs_rseq_thread_rec: per-thread rseq counts, cumulative */
@@ -125,10 +129,27 @@ struct fxs_futex_rec {
 	__u8 opi;          /* enum fxs_op */
 	__u8 has_timeout;
 	__u8 nr_uaddrs;    /* futex_waitv entries that follow (capped at 128) */
-	__u16 pad;
+	__u16 bucket_where; /* hash bucket of uaddr: FXS_BUCKET_TABLE(w) and FXS_BUCKET_NODE(w) */
 	__s32 ustack_id;   /* user stack in the stack map (FXS_REC_STACK), or < 0 if none */
-	__u32 pad2;
+	__u32 bucket_index; /* index of that bucket in its table */
 };
+
+/*
+ * Which kernel hash table a futex op's key hashed to, computed in BPF with the
+ * kernel's formula at sys_exit (bpf/futex_hash.bpf.h, KERNEL-FACTS.md "The
+ * futex hash"). Traces from before this field hold 0 (FXS_BUCKET_NONE).
+ */
+enum fxs_bucket_table {
+	FXS_BUCKET_NONE = 0,    /* not computed (older trace, --summary) */
+	FXS_BUCKET_PRIVATE = 1, /* the process's own table (mm->futex_phash), index & hash_mask */
+	FXS_BUCKET_GLOBAL = 2,  /* futex_queues[node][index]: node from the hash */
+	FXS_BUCKET_NUMA = 3,    /* FUTEX2_NUMA: the global table of the node in the futex word */
+	FXS_BUCKET_SHARED = 4,  /* process-shared key (inode or mm-shared): not computable here */
+	FXS_BUCKET_UNKNOWN = 5, /* could not read what the formula needs (NUMA word unreadable, 6.1 ...) */
+};
+#define FXS_BUCKET_WHERE(table, node) ((__u16)(((node) << 3) | ((table) & 7)))
+#define FXS_BUCKET_TABLE(where) ((where) & 7)
+#define FXS_BUCKET_NODE(where) ((where) >> 3)
 
 struct fxs_task_rec {
 	struct fxs_rec_hdr hdr;
@@ -146,6 +167,7 @@ enum fxs_counter {
 	FXS_CNT_ENTER_EVICTED = 2, /* a thread's enter slot was taken by another: enter time lost */
 	FXS_CNT_FILTERED = 3,     /* waits shorter than --min-wait, not recorded */
 	FXS_CNT_WAITV_READ = 4,   /* futex_waitv vector unreadable */
+	FXS_CNT_BUCKET_UNKNOWN = 5, /* a bucket could not be computed (NUMA word or mm unreadable) */
 	FXS_NR_COUNTERS = 8,
 };
 
@@ -200,8 +222,11 @@ struct fxs_wake_rec {
 	__u8 waker_opi;
 	__u8 wakee_opi;
 	__u16 cpu;
-	__u32 pad;
+	__u32 flags;         /* FXS_WAKE_F_* */
 };
+
+/* fxs_wake_rec.flags. 0 in traces from before the flags existed. */
+#define FXS_WAKE_F_WAKER_EXITING 0x1 /* the waker was exiting: the kernel's CLEARTID wake of pthread_join */
 
 /*
  * A user call stack, written by the collector the first time a (tgid,
@@ -278,9 +303,79 @@ struct fxs_wakeup_rec {
 	__u16 pad;
 };
 
+/*
+ * The private futex hash of a process as one of its threads saw it at a futex
+ * call's exit: emitted when the thread first sees a table and whenever the
+ * table changes (prctl(PR_FUTEX_HASH) or automatic resize replace it).
+ * phash 0: the process uses the global table. Buckets are 64 bytes and start
+ * at phash + queues_offset; the bucket lock is at bucket + lock_offset.
+ */
+struct fxs_hash_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u32 tgid;
+	__u32 tid;
+	__u64 mm;            /* struct mm_struct *: part of every private key */
+	__u64 phash;         /* struct futex_private_hash *, 0 if none */
+	__u32 hash_mask;     /* slots - 1; 0 = the global table is used */
+	__u16 queues_offset; /* offsetof(struct futex_private_hash, queues) */
+	__u16 bucket_size;   /* sizeof(struct futex_hash_bucket) */
+};
+
+/*
+ * lock:contention_begin .. contention_end of a thread inside a traced futex
+ * call. The replay keeps those whose lock lies in a known hash table and
+ * derives the bucket from the address (private tables: fxs_hash_rec; the
+ * global one: calibrated from these events), to compare with bucket_index.
+ */
+struct fxs_contention_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;         /* contention_begin */
+	__u64 spin_ns;       /* until contention_end */
+	__u64 lock;          /* address of the contended lock */
+	__u64 call_enter_ns; /* enter time of the futex call: pairs it with its FXS_REC_FUTEX */
+	__u64 uaddr;         /* the call's first futex address */
+	__u32 tgid;
+	__u32 tid;
+	__u32 flags;         /* LCB_F_*: 1 spin, 2 read, 4 write, 8 rt, 16 percpu, 32 mutex */
+	__u32 bucket_index;  /* the call's first key's bucket, computed as for fxs_futex_rec */
+	__u16 bucket_where;  /* FXS_BUCKET_WHERE(table, node) */
+	__u8 opi;            /* the call's enum fxs_op */
+	__u8 pad[5];
+};
+
+/* Shape of the global futex hash, derived by the collector from the machine (KERNEL-FACTS.md). */
+struct fxs_hash_global_rec {
+	struct fxs_rec_hdr hdr;
+	__u32 hash_mask;     /* entries per node - 1 */
+	__u32 hash_shift;    /* log2(entries per node): node = (hash >> shift) % nr_node_ids */
+	__u32 nr_node_ids;   /* highest possible node + 1 */
+	__u16 bucket_size;   /* sizeof(struct futex_hash_bucket), 0 if unknown */
+	__u16 lock_offset;   /* offsetof(struct futex_hash_bucket, lock) */
+	__u32 numa_hash;     /* 1: the kernel picks a node per key (6.16+); 0: one table */
+	__u32 pad;
+};
+
 struct fxs_stop_rec {
 	struct fxs_rec_hdr hdr;
 	__u64 ts_ns;
+};
+
+/*
+ * The NUMA node of a page holding futex words, asked by the collector with
+ * move_pages(2) (nodes = NULL: a query, nothing moves) the first time a
+ * (tgid, page) appears in a record, and again about once a second: a new
+ * record is written whenever the answer changed (the page migrated). For a
+ * (tgid, page) the latest record is the page's node from ts_ns on.
+ */
+struct fxs_page_node_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u32 tgid;
+	__s32 node;       /* move_pages status: a node, or -errno (-ENOENT: page not present, -ESRCH: process gone) */
+	__u64 page;       /* page address: the futex address rounded down to page_size */
+	__u32 page_size;
+	__u32 pad;
 };
 
 #ifdef __cplusplus
@@ -293,6 +388,10 @@ static_assert(sizeof(struct fxs_wake_rec) == 64, "fxs_wake_rec layout");
 static_assert(sizeof(struct fxs_wait_split_rec) == 80, "fxs_wait_split_rec layout");
 static_assert(sizeof(struct fxs_switch_rec) == 32, "fxs_switch_rec layout");
 static_assert(sizeof(struct fxs_wakeup_rec) == 24, "fxs_wakeup_rec layout");
+static_assert(sizeof(struct fxs_hash_rec) == 48, "fxs_hash_rec layout");
+static_assert(sizeof(struct fxs_contention_rec) == 72, "fxs_contention_rec layout");
+static_assert(sizeof(struct fxs_hash_global_rec) == 32, "fxs_hash_global_rec layout");
+static_assert(sizeof(struct fxs_page_node_rec) == 40, "fxs_page_node_rec layout");
 static_assert(sizeof(struct fxs_agg_val) == (FXS_NR_OPS + 8 + FXS_HIST_BUCKETS) * 8, "fxs_agg_val layout");
 static_assert(sizeof(struct fxs_agg_rec) == 8 + 8 + 16 + sizeof(struct fxs_agg_val), "fxs_agg_rec layout");
 #else

@@ -1,5 +1,6 @@
 // `futexscope replay`: option parsing; the window is ui/app.cpp (built only
 // with FXS_BUILD_UI; without it, replay says so in one line).
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -13,7 +14,7 @@
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"HELP(usage: futexscope replay FILE [--screenshot PNG] [--frames N] [--bench-frames N] [--size WxH]
+constexpr const char* kHelp = R"HELP(usage: futexscope replay FILE [--screenshot PNG] [--frames N] [--bench-frames N] [--size WxH] [--tab NAME]
 
 Opens a recorded trace in a window: one timeline lane per thread with every
 futex call (waits as bars coloured by futex), a sortable futex table, the
@@ -27,12 +28,17 @@ loads in the background; what is loaded is shown at once. Needs a display
                      and zooming across the whole trace; print load rate, memory
                      per event and `frame_ms p50=X p99=Y`, exit
   --size WxH         window size (default 1600x1000)
+  --tab NAME         open with this tab in front. Below the timeline: futexes
+                     (default), rseq (critical-section aborts), umcg (server/worker
+                     lanes). Side panel: futex (default), buckets (hash-bucket heat
+                     map), numa (NUMA wake matrix), trace, machine. (--view is the same.)
 
 Timeline: mouse wheel zooms, drag pans, click selects a call and its futex,
 Shift+wheel scrolls lanes; A/D or arrows pan, W/S zoom, Home fits, Space plays.
 
 examples:
   futexscope replay app.fxs
+  futexscope replay app.fxs --tab buckets
   xvfb-run -a -s "-screen 0 1600x1000x24" futexscope replay app.fxs --screenshot app.png
 )HELP";
 
@@ -47,7 +53,7 @@ bool parse_int(const std::string& v, int lo, int hi, int& out) {
 }  // namespace
 
 int cmd_replay(int argc, char** argv) {
-  std::string file, screenshot, v;
+  std::string file, screenshot, tab, v;
   int frames = 3, bench = 0, w = 1600, h = 1000;
   ArgParser p(argc, argv, 1);
   while (!p.done()) {
@@ -62,6 +68,11 @@ int cmd_replay(int argc, char** argv) {
     } else if (p.option({"--bench-frames"}, v)) {
       if (p.error().empty() && !parse_int(v, 1, 1000000, bench))
         return usage_error("replay", "bad --bench-frames '" + v + "' (1..1000000)");
+    } else if (p.option({"--tab", "--view"}, tab)) {
+      static const char* const kTabs[] = {"futexes", "rseq", "umcg", "futex", "buckets", "numa", "trace", "machine"};
+      if (p.error().empty() && std::find(std::begin(kTabs), std::end(kTabs), tab) == std::end(kTabs))
+        return usage_error("replay", "bad --tab/--view '" + tab +
+                                         "' (futexes, rseq, umcg, futex, buckets, numa, trace or machine)");
     } else if (p.option({"--size"}, v)) {
       if (!p.error().empty()) return usage_error("replay", p.error());
       size_t x = v.find('x');
@@ -84,6 +95,7 @@ int cmd_replay(int argc, char** argv) {
   o.trace_path = file;
   o.screenshot_path = screenshot;
   o.screenshot_frames = frames;
+  o.tab = tab;
   o.bench_frames = bench;
   o.width = w;
   o.height = h;

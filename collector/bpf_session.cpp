@@ -37,7 +37,7 @@ int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
 }  // namespace
 
 // One enter slot per possible tid (pid_max, rounded up to a power of two),
-// capped at 1M slots (64 MiB of 64-byte slots); above that, threads whose
+// capped at 1M slots (96 MiB of 96-byte slots); above that, threads whose
 // tids collide modulo the slot count may lose an enter time (counted, never
 // silently).
 uint32_t task_slots() {
@@ -132,6 +132,17 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   bpf_program__set_autoload(p.fxs_wakeup_btf, use_btf && !cfg.summary);
   bpf_program__set_autoload(p.fxs_switch_raw, !use_btf && !cfg.summary);
   bpf_program__set_autoload(p.fxs_wakeup_raw, !use_btf && !cfg.summary);
+  // Hash buckets (bpf/futex_hash.bpf.h): the global table's shape, the private one's layout.
+  ro->global_hash_mask = cfg.hash.mask();
+  ro->global_hash_shift = cfg.hash.shift();
+  ro->global_nr_node_ids = cfg.hash.nr_node_ids;
+  ro->global_numa_hash = cfg.hash.numa_hash;
+  ro->phash_queues_offset = cfg.hash.queues_offset;
+  ro->hash_bucket_size = cfg.hash.bucket_size;
+  // Bucket lock spins: per-event stream only, and only where the tracepoints exist.
+  const bool contention = !cfg.summary && cfg.hash.contention_tp;
+  bpf_program__set_autoload(p.fxs_contention_begin, contention);
+  bpf_program__set_autoload(p.fxs_contention_end, contention);
   // The fork follower is only needed when following a command's children.
   bpf_program__set_autoload(p.fxs_fork, cfg.follow_children);
 

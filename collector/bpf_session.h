@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "collector/hash_shape.h"
 #include "replay/error.h"
 
 struct futex_bpf;
@@ -27,6 +28,7 @@ struct SessionConfig {
   std::vector<int32_t> cpu_node;     // NUMA node of each CPU (TraceHeader::cpu_node)
   bool stacks = true;                // user stacks of long waits (per-event mode)
   uint64_t stack_min_wait_ns = 1000000;  // ... that slept at least this long
+  HashShape hash;                    // bucket computation (per-event mode)
 };
 
 // Called for each ring buffer record; returning non-zero stops the drain.

@@ -14,6 +14,7 @@
 #include "collector/bpf_session.h"
 #include "collector/child_process.h"
 #include "collector/machine_info.h"
+#include "collector/page_node_resolver.h"
 #include "collector/rseq_session.h"
 #include "collector/kstack_symbolizer.h"
 #include "collector/stack_symbolizer.h"
@@ -60,7 +61,7 @@ std::string join(const std::vector<std::string>& v) {
 // Writes the records the collector itself produces: loss counters, aggregates, stop.
 class CollectorRecords {
  public:
-  explicit CollectorRecords(TraceWriter& w) : w_(w) {}
+  CollectorRecords(TraceWriter& w, PageNodeResolver& pages) : w_(w), pages_(pages) {}
 
   Status loss(const std::array<uint64_t, FXS_NR_COUNTERS>& c, bool force) {
     if (!force && c == last_counters_) return {};
@@ -87,6 +88,7 @@ class CollectorRecords {
       if (std::memcmp(&prev, &v, sizeof(v)) == 0) return;
       prev = v;
       st = w_.append(&r, sizeof(r));
+      if (st.ok()) st = pages_.on_record(&r, sizeof(r), w_);  // NUMA page nodes
     });
     return st;
   }
@@ -105,6 +107,7 @@ class CollectorRecords {
     return std::string(reinterpret_cast<const char*>(&k), sizeof(k));
   }
   TraceWriter& w_;
+  PageNodeResolver& pages_;
   std::array<uint64_t, FXS_NR_COUNTERS> last_counters_{};
   std::unordered_map<std::string, fxs_agg_val> last_agg_;
 };
@@ -146,6 +149,7 @@ int run_record(const RecordOptions& opts) {
   cfg.min_wait_ns = opts.min_wait_ns;
   cfg.ring_bytes = opts.ring_bytes ? opts.ring_bytes : default_ring_bytes();
   cfg.agg_entries = opts.agg_entries;
+  cfg.hash = probe_hash_shape();
   auto session = BpfSession::load(cfg);
   if (!session) return fail(session.message());
   BpfSession& s = *session.value();
@@ -153,7 +157,13 @@ int run_record(const RecordOptions& opts) {
   auto writer = TraceWriter::create(opts.output, header);
   if (!writer) return fail(writer.message());
   TraceWriter& w = writer.value();
-  CollectorRecords extra(w);
+  PageNodeResolver pages;  // NUMA: the node of each futex word's page (collector/page_node_resolver.h)
+  CollectorRecords extra(w, pages);
+  if (!opts.summary) {
+    // The replay needs the global table's shape to read contended lock addresses.
+    fxs_hash_global_rec shape = cfg.hash.record();
+    if (Status st = w.append(&shape, sizeof(shape)); !st) return fail(st.message());
+  }
 
   Status write_status;
   StackSymbolizer stacks(s.stack_map_fd());
@@ -162,6 +172,7 @@ int run_record(const RecordOptions& opts) {
     Status st = w.append(data, size);
     if (st.ok() && !opts.summary) st = stacks.on_record(data, size, w);
     if (st.ok() && !opts.summary) st = kstacks.on_record(data, size, w);
+    if (st.ok() && !opts.summary) st = pages.on_record(data, size, w);  // NUMA
     if (!st.ok()) {
       write_status = st;
       return -1;  // stop draining: the disk is full or gone
@@ -197,6 +208,7 @@ int run_record(const RecordOptions& opts) {
       // At most a second of data is ever only in memory.
       Status st = opts.summary ? extra.aggregates(s) : Status{};
       if (st.ok()) st = extra.loss(s.counters(), false);
+      if (st.ok()) st = pages.refresh(w);  // NUMA: pages that migrated
       if (st.ok() && rseq) st = rseq->write_counts(w, false);  // rseq
       if (st.ok()) st = w.flush();
       if (!st.ok()) {
@@ -239,6 +251,7 @@ int run_record(const RecordOptions& opts) {
   }
   Status st = write_status;
   if (st.ok() && opts.summary) st = extra.aggregates(s);
+  if (st.ok()) st = pages.refresh(w);  // NUMA
   if (st.ok()) st = extra.loss(s.counters(), true);
   if (st.ok() && rseq) st = rseq->write_counts(w, true);  // rseq
   if (st.ok()) st = extra.stop();
@@ -255,6 +268,9 @@ int run_record(const RecordOptions& opts) {
   if (!opts.quiet) {
     std::fprintf(stderr, "futexscope: %s; %" PRIu64 " records written to %s", stop_reason,
                  w.records_written(), opts.output.c_str());
+    if (pages.unresolved())
+      std::fprintf(stderr, ", NUMA nodes of futex pages beyond the first %zu NOT asked (%" PRIu64 " lookups)",
+                   PageNodeResolver::kMaxPages, pages.unresolved());
     if (extra.lost())
       std::fprintf(stderr, ", %" PRIu64 " events LOST (ring buffer full: raise --ring-size or use --summary)",
                    extra.lost());

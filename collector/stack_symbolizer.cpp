@@ -43,12 +43,33 @@ Dwfl* StackSymbolizer::dwfl_for(uint32_t pid) {
   return d;
 }
 
+bool StackSymbolizer::refresh(uint32_t pid) {
+  auto it = dwfl_.find(pid);
+  if (it == dwfl_.end() || !it->second) {
+    if (it != dwfl_.end()) dwfl_.erase(it);  // failed before: try afresh
+    return dwfl_for(pid) != nullptr;
+  }
+  Dwfl* d = it->second;
+  dwfl_report_begin_add(d);
+  bool ok = dwfl_linux_proc_report(d, pid_t(pid)) == 0;
+  dwfl_report_end(d, nullptr, nullptr);
+  return ok;
+}
+
 std::string StackSymbolizer::symbolize(uint32_t pid, uint64_t ip, bool return_address) {
   char out[512];
   // A return address points after the call: look up the call itself.
   const uint64_t lookup = return_address && ip ? ip - 1 : ip;
   Dwfl* d = dwfl_for(pid);
   Dwfl_Module* m = d ? dwfl_addrmodule(d, Dwarf_Addr(lookup)) : nullptr;
+  // Not in the mappings read so far: a library loaded since? Once per stack.
+  if (!m && !refreshed_) {
+    refreshed_ = true;
+    if (refresh(pid)) {
+      d = dwfl_for(pid);
+      m = d ? dwfl_addrmodule(d, Dwarf_Addr(lookup)) : nullptr;
+    }
+  }
   if (!m) {
     std::snprintf(out, sizeof(out), "0x%" PRIx64, ip);
     return out;
@@ -73,9 +94,15 @@ std::string StackSymbolizer::symbolize(uint32_t pid, uint64_t ip, bool return_ad
 }
 
 Status StackSymbolizer::on_record(const void* data, size_t size, TraceWriter& w) {
-  if (size < sizeof(fxs_futex_rec)) return {};
   const auto* hdr = static_cast<const fxs_rec_hdr*>(data);
-  if (hdr->type != FXS_REC_FUTEX) return {};
+  if (size >= sizeof(fxs_task_rec) && hdr->type == FXS_REC_TASK) {
+    // A new process: read its mappings now, while it surely still runs.
+    fxs_task_rec t;
+    std::memcpy(&t, data, sizeof(t));
+    dwfl_for(t.tgid);
+    return {};
+  }
+  if (size < sizeof(fxs_futex_rec) || hdr->type != FXS_REC_FUTEX) return {};
   fxs_futex_rec r;
   std::memcpy(&r, data, sizeof(r));
   if (r.ustack_id < 0) return {};
@@ -88,6 +115,7 @@ Status StackSymbolizer::on_record(const void* data, size_t size, TraceWriter& w)
   while (n < FXS_MAX_STACK_DEPTH && ips[n]) n++;
 
   std::string names;
+  refreshed_ = false;
   for (uint32_t i = 0; i < n; i++) {
     names += symbolize(r.tgid, ips[i], i > 0);
     names.push_back('\0');

@@ -1,8 +1,11 @@
 // Symbolizes the user stacks the BPF side stores in its stack map. The first
 // time a futex record names a (tgid, stack id), the stack is read from the map,
-// resolved with elfutils' libdwfl against the live process's mappings, and
-// written into the trace as an FXS_REC_STACK, so a trace replays with function
-// names on any machine, after the process is gone.
+// resolved with elfutils' libdwfl against the process's mappings, and written
+// into the trace as an FXS_REC_STACK, so a trace replays with function names
+// on any machine, after the process is gone. The mappings are read when the
+// process's first thread record arrives (the BPF side wakes the collector for
+// those at once), so that a process that exits before its stacks are drained
+// still gets names; a miss later on re-reads them (dlopen) while it lives.
 #pragma once
 
 #include <cstddef>
@@ -36,10 +39,13 @@ class StackSymbolizer {
 
  private:
   Dwfl* dwfl_for(uint32_t pid);
+  // Re-reads the mappings of a live process (libraries loaded since); false if it is gone.
+  bool refresh(uint32_t pid);
 
   int map_fd_;
   std::unordered_set<uint64_t> seen_;          // (tgid << 32 | stack id)
   std::unordered_map<uint32_t, Dwfl*> dwfl_;   // per process, kept after it exits
+  bool refreshed_ = false;                     // refresh() already tried for the stack at hand
   std::vector<uint8_t> buf_;
   uint64_t written_ = 0;
 };

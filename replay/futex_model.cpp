@@ -21,10 +21,6 @@ inline uint64_t mix(uint64_t x) {
   return x;
 }
 
-inline uint64_t key_hash(uint32_t tgid, uint64_t uaddr) {
-  return mix(uaddr ^ (uint64_t{tgid} * 0x9e3779b97f4a7c15ull));
-}
-
 std::string_view comm_view(const char* s) { return {s, strnlen(s, FXS_COMM_LEN)}; }
 
 FutexCounts counts_of(const fxs_agg_val& v) {
@@ -121,48 +117,20 @@ uint64_t hist_percentile(const std::array<uint64_t, FXS_HIST_BUCKETS>& hist, uin
 }
 
 FutexModel::FutexModel()
-    : slots_(1024, KeySlot{0, 0, 0}), tids_(256, TidSlot{0, 0, 0}), pairs_(1024, kNoPair) {}
+    : tids_(256, TidSlot{0, 0, 0}), pairs_(1024, kNoPair) {}
 
 // ---- the flat tables --------------------------------------------------------
 // Open addressing with linear probing, at most half full, power-of-two sizes.
 
 inline uint32_t FutexModel::acc_for(uint32_t tgid, uint64_t uaddr) {
-  // Consecutive records often name the same futex (a thread's wait, then its
-  // wake; a waitv vector's entries are not, but they are few).
-  if (last_acc_ != UINT32_MAX) {
-    const Acc& a = accs_[last_acc_];
-    if (a.uaddr == uaddr && a.tgid == tgid) return last_acc_;
+  bool added = false;
+  uint32_t idx = index_.find_or_add(tgid, uaddr, &added);
+  if (added) {
+    accs_.emplace_back();
+    accs_.back().tgid = tgid;
+    accs_.back().uaddr = uaddr;
   }
-  return acc_slow(tgid, uaddr);
-}
-
-uint32_t FutexModel::acc_slow(uint32_t tgid, uint64_t uaddr) {
-  size_t mask = slots_.size() - 1;
-  for (size_t i = key_hash(tgid, uaddr) & mask;; i = (i + 1) & mask) {
-    KeySlot& s = slots_[i];
-    if (s.idx1 == 0) {
-      uint32_t idx = static_cast<uint32_t>(accs_.size());
-      accs_.emplace_back();
-      accs_.back().tgid = tgid;
-      accs_.back().uaddr = uaddr;
-      s = KeySlot{uaddr, tgid, idx + 1};
-      if (++slots_used_ * 2 > slots_.size()) grow_slots();
-      return last_acc_ = idx;
-    }
-    if (s.uaddr == uaddr && s.tgid == tgid) return last_acc_ = s.idx1 - 1;
-  }
-}
-
-void FutexModel::grow_slots() {
-  std::vector<KeySlot> old(slots_.size() * 2, KeySlot{0, 0, 0});
-  old.swap(slots_);
-  size_t mask = slots_.size() - 1;
-  for (const KeySlot& s : old) {
-    if (s.idx1 == 0) continue;
-    size_t i = key_hash(s.tgid, s.uaddr) & mask;
-    while (slots_[i].idx1 != 0) i = (i + 1) & mask;
-    slots_[i] = s;
-  }
+  return idx;
 }
 
 uint32_t FutexModel::local_index(uint32_t tgid, uint32_t tid) {
@@ -246,6 +214,14 @@ inline void FutexModel::apply(uint32_t acc, const fxs_futex_rec& r, bool primary
   a.ops[opi]++;
   note_thread(a, acc, r.tgid, r.tid);
   if (!primary) return;
+  // The record's bucket is its first address's (a futex_waitv names several).
+  if (r.bucket_where && a.uaddr == r.uaddr) {
+    BucketSeen& b = a.bucket;
+    if (b.ops && (b.where != r.bucket_where || b.index != r.bucket_index)) b.changes++;
+    b.where = r.bucket_where;
+    b.index = r.bucket_index;
+    b.ops++;
+  }
   int32_t ret = r.ret;
   if (is_wait_op(opi)) {
     WaitOutcome o = wait_outcome(ret);
@@ -323,6 +299,10 @@ void FutexModel::add(const fxs_rec_hdr* h) {
     case FXS_REC_WAIT_SPLIT: break;  // latency split: replay/split_model.cpp
     case FXS_REC_SWITCH: break;      // scheduler states: replay/holder_model.cpp
     case FXS_REC_WAKEUP: break;
+    case FXS_REC_HASH:          // hash buckets: replay/bucket_model.cpp
+    case FXS_REC_CONTENTION:
+    case FXS_REC_HASH_GLOBAL: break;
+    case FXS_REC_PAGE_NODE: break;  // page nodes: replay/numa_model.cpp
     case FXS_REC_STOP: {
       fxs_stop_rec r;
       if (h->size < sizeof(r)) {
@@ -418,6 +398,7 @@ std::vector<FutexStats> FutexModel::finish() {
     s.tgid = a.tgid;
     s.uaddr = a.uaddr;
     s.threads = a.threads;
+    s.bucket = a.bucket;
     if (a.agg >= 0) {
       s.add(counts_of(aggs_[a.agg]));
       s.percentiles_estimated = true;

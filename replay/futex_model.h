@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "replay/futex_index.h"
 #include "bpf/trace_abi.h"
 #include "replay/futex_ops.h"
 
@@ -48,6 +49,16 @@ struct FutexCounts {
 };
 
 // One futex, as reported.
+// The kernel hash bucket computed for a futex's calls (fxs_futex_rec.bucket_*),
+// kept here because this model already looks every call's futex up; the
+// bucket model (replay/bucket_model.h) does the rest.
+struct BucketSeen {
+  uint16_t where = 0;    // FXS_BUCKET_WHERE(table, node) of the latest call; 0 = none
+  uint32_t index = 0;
+  uint32_t changes = 0;  // times a call's bucket differed from the previous one's
+  uint64_t ops = 0;      // calls that carried a bucket
+};
+
 struct FutexStats : FutexCounts {
   uint32_t tgid = 0;
   uint64_t uaddr = 0;
@@ -60,6 +71,7 @@ struct FutexStats : FutexCounts {
   bool percentiles_estimated = false;
   uint32_t threads = 0;        // distinct tids that named this address (0 in --summary)
   FutexKind kind = FutexKind::kOther;
+  BucketSeen bucket;
 };
 
 // The kind heuristic (docs/report-json.md): pi-mutex, condvar, mutex, other.
@@ -129,21 +141,14 @@ class FutexModel {
     uint32_t tgid = 0;
     uint32_t threads = 0;      // distinct tids
     int32_t agg = -1;          // index into aggs_, or -1
+    BucketSeen bucket;
     std::array<uint64_t, kNumOps> ops{};
     std::vector<uint32_t> short_waits;  // durations < 2^32 ns
     std::vector<uint64_t> long_waits;   // durations >= 2^32 ns (rare)
   };
 
-  // (tgid, uaddr) -> index into accs_: open addressing, linear probing.
-  struct KeySlot {
-    uint64_t uaddr;
-    uint32_t tgid;
-    uint32_t idx1;  // index + 1; 0 = empty
-  };
-  std::vector<KeySlot> slots_;
-  size_t slots_used_ = 0;
+  FutexIndex index_;  // (tgid, uaddr) -> index into accs_
   std::vector<Acc> accs_;
-  uint32_t last_acc_ = UINT32_MAX;  // the previous lookup's futex
 
   // (tgid, tid) -> the thread's index among the threads of its process, in
   // order of first appearance: the first 64 threads of a process are tracked
@@ -175,8 +180,6 @@ class FutexModel {
   std::unordered_map<uint32_t, std::string> process_names_, thread_names_;
 
   uint32_t acc_for(uint32_t tgid, uint64_t uaddr);
-  uint32_t acc_slow(uint32_t tgid, uint64_t uaddr);
-  void grow_slots();
   uint32_t local_index(uint32_t tgid, uint32_t tid);
   void grow_tids();
   void note_thread(Acc& a, uint32_t acc, uint32_t tgid, uint32_t tid);

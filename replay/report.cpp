@@ -5,6 +5,8 @@
 #include <cstdio>
 
 #include "replay/kind_model.h"
+#include "replay/bucket_report.h"
+#include "replay/numa_report.h"
 #include "replay/rseq_model.h"
 #include "replay/umcg_model.h"
 #include "replay/trace_reader.h"
@@ -45,7 +47,7 @@ std::string format_uaddr(uint64_t uaddr) {
 
 ReportData build_report(const TraceHeader& header, FutexModel& model,
                         std::vector<std::string> warnings, const WakeModel* wakes,
-                        const StackModel* stacks) {
+                        const StackModel* stacks, const BucketModel* buckets) {
   ReportData r;
   r.header = header;
   r.summary = header.summary || model.summary();
@@ -60,13 +62,16 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
     r.duration_ns = model.last_ts_ns() - header.clock_mono_ns;
 
   std::vector<FutexStats> stats = model.finish();
+  if (buckets) r.buckets = buckets->finish(stats);
   FutexModel::rank(stats);
   r.futexes.reserve(stats.size());
   for (FutexStats& s : stats) {
     std::string comm(model.process_name(s.tgid));
     const FutexWakes* w = wakes ? wakes->find(s.tgid, s.uaddr) : nullptr;
     std::vector<StackWait> top = stacks ? stacks->top_stacks(s.tgid, s.uaddr, 3) : std::vector<StackWait>{};
-    r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}, std::move(top)});
+    const FutexBucket* b = r.buckets.find(s.tgid, s.uaddr);
+    r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}, std::move(top),
+                         b ? std::optional<FutexBucket>(*b) : std::nullopt});
   }
   r.warnings = std::move(warnings);
   for (std::string& w : model.warnings()) r.warnings.push_back(std::move(w));
@@ -99,13 +104,14 @@ json futex_json(const ReportData::Futex& f) {
   json wakers = json::array();
   for (const WakeEdge& e : f.wakes.wakers)
     wakers.push_back({{"waker_tid", e.waker_tid}, {"waiter_tid", e.waiter_tid}, {"count", e.count}});
-  return json{
+  json j{
       {"wakers", std::move(wakers)},
       {"stacks", std::move(stacks)},
       {"woken_by",
        {{"futex_wake", f.wakes.by_futex_wake},
         {"timeout", f.wakes.by_timeout},
         {"signal", f.wakes.by_signal},
+        {"thread_exit", f.wakes.by_thread_exit},
         {"other", f.wakes.by_other}}},
       {"herd_sizes", herd},
       {"empty_wakes", f.wakes.empty_wakes},
@@ -145,6 +151,8 @@ json futex_json(const ReportData::Futex& f) {
         {"p50", s.wait_p50_ns},
         {"p99", s.wait_p99_ns}}},
   };
+  if (f.bucket) j["bucket"] = futex_bucket_json(*f.bucket);
+  return j;
 }
 
 json report_json(const ReportData& r, size_t top) {
@@ -163,12 +171,17 @@ json report_json(const ReportData& r, size_t top) {
         {"map_full", r.counters[FXS_CNT_MAP_FULL]},
         {"enter_evicted", r.counters[FXS_CNT_ENTER_EVICTED]},
         {"filtered", r.counters[FXS_CNT_FILTERED]},
-        {"waitv_read", r.counters[FXS_CNT_WAITV_READ]}}},
+        {"waitv_read", r.counters[FXS_CNT_WAITV_READ]},
+        {"bucket_unknown", r.counters[FXS_CNT_BUCKET_UNKNOWN]}}},
       {"warnings", r.warnings},
       {"futexes", std::move(futexes)},
   };
   // Later sections ("buckets", "numa", "rseq") are added here, each built by
-  // its own function from its own part of the model, as j["buckets"] = ...;
+  // its own function from its own part of the model.
+  if (r.buckets.available) {
+    j["buckets"] = buckets_json(r.buckets, top);
+    j["hash"] = hash_json(r.buckets);
+  }
   return j;
 }
 
@@ -203,9 +216,9 @@ void write_wakes_text(const FutexWakes& w, std::ostream& out) {
     for (const auto& [size, calls] : w.herd_sizes) out << "  " << size << ":" << calls;
     out << "  wakes that woke nobody " << w.empty_wakes << '\n';
   }
-  if (!w.by_futex_wake && !w.by_timeout && !w.by_signal && !w.by_other) return;
+  if (!w.by_futex_wake && !w.by_timeout && !w.by_signal && !w.by_thread_exit && !w.by_other) return;
   out << "    waits ended by: futex wake " << w.by_futex_wake << "  timeout " << w.by_timeout
-      << "  signal " << w.by_signal << "  other " << w.by_other << '\n';
+      << "  signal " << w.by_signal << "  thread exit " << w.by_thread_exit << "  other " << w.by_other << '\n';
   if (w.latency_samples)
     out << "    woken -> returned  p50 " << format_ns(w.latency_p50_ns) << "  p99 "
         << format_ns(w.latency_p99_ns) << "  max " << format_ns(w.latency_max_ns) << '\n';
@@ -272,6 +285,7 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
   if (f.futile.futile)
     out << "    futile wakeups " << f.futile.futile << " of " << f.futile.woken_waits
         << " woken waits (the waiter went straight back to waiting)\n";
+  if (f.bucket) write_futex_bucket_text(*f.bucket, out);
   if (!f.stacks.empty()) {
     const StackWait& st = f.stacks[0];
     out << "    top stack (" << format_ns(st.wait_ns) << " in " << st.waits << " waits):\n";
@@ -293,6 +307,7 @@ void write_text_report(const ReportData& r, size_t top, std::ostream& out) {
   out << "  lost " << r.lost << "  (map_full " << r.counters[FXS_CNT_MAP_FULL]
       << ", enter_evicted " << r.counters[FXS_CNT_ENTER_EVICTED] << ", filtered "
       << r.counters[FXS_CNT_FILTERED] << ", waitv_read " << r.counters[FXS_CNT_WAITV_READ]
+      << ", bucket_unknown " << r.counters[FXS_CNT_BUCKET_UNKNOWN]
       << ")\n";
   if (r.lost > 0)
     out << "\n!!! " << r.lost
@@ -312,6 +327,7 @@ void write_text_report(const ReportData& r, size_t top, std::ostream& out) {
     out << '\n';
     write_futex_text(i + 1, r.futexes[i], out);
   }
+  write_buckets_text(r.buckets, top, out);
 }
 
 // ---- the command ------------------------------------------------------------
@@ -329,8 +345,10 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   HolderModel holders;
   RseqModel rseq;  // rseq: replay/rseq_model.h
   UmcgModel umcg;  // UMCG: replay/umcg_model.h
+  BucketModel buckets;
+  NumaModel numa(reader->header().cpu_node);  // NUMA: replay/numa_model.h
   Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
-    if (rseq.add(h) || umcg.add(h)) return;  // rseq, UMCG
+    if (rseq.add(h) || umcg.add(h) || buckets.add(h)) return;  // rseq, UMCG, hash buckets
     model.add(h);
     wakes.add(h);
     stacks.add(h);
@@ -338,18 +356,19 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     futile.add(h);
     kinds.add(h);
     holders.add(h);
+    numa.add(h);  // NUMA
   });
-  wakes.finish();
+  wakes.finish([&](const AttributedWake& w) { numa.add_wake(w); });  // NUMA: the wake matrix
+  NumaReport numa_report = numa.finish();
   splits.finish();
   futile.finish();
   holders.finish();
   std::vector<std::string> warns = reader->warnings();
   // A read error ends the stream; report what was read before it.
   if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
-  ReportData data = build_report(reader->header(), model, std::move(warns), &wakes, &stacks);
-  for (ReportData::Futex& f : data.futexes)
-    if (const WaitSplit* s = splits.find(f.stats.tgid, f.stats.uaddr)) f.split = *s;
+  ReportData data = build_report(reader->header(), model, std::move(warns), &wakes, &stacks, &buckets);
   for (ReportData::Futex& f : data.futexes) {
+    if (const WaitSplit* s = splits.find(f.stats.tgid, f.stats.uaddr)) f.split = *s;
     if (const FutileWakes* w = futile.find(f.stats.tgid, f.stats.uaddr)) f.futile = *w;
     f.stats.kind = kinds.kind(f.stats, &stacks);  // values, bitsets, wake counts, stacks
     // The lock-holder view is for lock words only.
@@ -370,10 +389,13 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   } else if (opts.format == ReportOptions::Format::kJson) {
     json j = report_json(data, top);
     j["rseq"] = rseq_json(rseq_report);  // rseq
+    j["numa"] = numa_json(numa_report);  // NUMA
+    add_numa_to_futexes(j["futexes"], numa_report);  // NUMA: futexes[].page_node, .numa
     if (umcg.records()) j["umcg"] = umcg_json(umcg.finish(model.last_ts_ns()));  // UMCG: only when recorded
     out << j.dump(2) << '\n';
   } else {
     write_text_report(data, top, out);
+    write_numa_text(numa_report, top, out);  // NUMA
     write_rseq_text(rseq_report, top, out);  // rseq
   }
   return {};

@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "replay/bucket_model.h"
 #include "replay/error.h"
 #include "replay/futex_model.h"
 #include "replay/futile_model.h"
@@ -61,11 +62,14 @@ struct ReportData {
     std::string comm;          // process name, "" if unknown
     FutexWakes wakes;          // who woke its waiters (per-event traces)
     std::vector<StackWait> stacks;  // top user stacks of its waits, by wait time
-    WaitSplit split;           // where its waits that slept spent their time (per-event traces)
+    std::optional<FutexBucket> bucket;  // its kernel hash bucket (per-event traces)
+    // Filled by write_report from their own models (per-event traces):
+    WaitSplit split;           // where its waits that slept spent their time
     FutileWakes futile;        // woken waiters that went straight back to waiting
     std::vector<HolderTime> holders;  // mutex-like: who held it while its waiters slept
   };
   std::vector<Futex> futexes;  // ranked: FutexModel::rank()
+  BucketReport buckets;        // hash buckets, their contention, per-process tables
   std::vector<std::string> warnings;
 };
 
@@ -74,7 +78,8 @@ struct ReportData {
 // `wakes` (optional) adds who-woke-whom per futex; it must be finish()ed.
 ReportData build_report(const TraceHeader& header, FutexModel& model,
                         std::vector<std::string> warnings, const WakeModel* wakes = nullptr,
-                        const StackModel* stacks = nullptr);
+                        const StackModel* stacks = nullptr,
+                        const BucketModel* buckets = nullptr);
 
 // The JSON document (top: how many futexes to list, 0 = all).
 nlohmann::json report_json(const ReportData& r, size_t top);

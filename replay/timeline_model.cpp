@@ -18,10 +18,6 @@ std::string comm_string(const char* comm) {
   return std::string(comm, strnlen(comm, FXS_COMM_LEN));
 }
 
-size_t futex_slot_hash(uint32_t tgid, uint64_t uaddr) {
-  uint64_t h = (uaddr ^ (uint64_t{tgid} << 40)) * 0x9E3779B97F4A7C15ull;
-  return static_cast<size_t>(h ^ (h >> 29));
-}
 
 }  // namespace
 
@@ -48,37 +44,11 @@ std::string_view TimelineModel::process_name(uint32_t tgid) const {
   return it == process_names_.end() ? std::string_view() : std::string_view(it->second);
 }
 
-void TimelineModel::grow_futex_slots() {
-  std::vector<FutexSlot> old = std::move(futex_slots_);
-  futex_slots_.assign(old.empty() ? 1024 : old.size() * 2, FutexSlot{0, 0, 0});
-  size_t mask = futex_slots_.size() - 1;
-  for (const FutexSlot& s : old) {
-    if (!s.idx1) continue;
-    size_t i = futex_slot_hash(s.tgid, s.uaddr) & mask;
-    while (futex_slots_[i].idx1) i = (i + 1) & mask;
-    futex_slots_[i] = s;
-  }
-}
-
 uint32_t TimelineModel::futex_index(uint32_t tgid, uint64_t uaddr) {
-  if (last_futex_ != UINT32_MAX && last_futex_uaddr_ == uaddr && last_futex_tgid_ == tgid)
-    return last_futex_;
-  if ((futexes_.size() + 1) * 2 > futex_slots_.size()) grow_futex_slots();
-  size_t mask = futex_slots_.size() - 1;
-  size_t i = futex_slot_hash(tgid, uaddr) & mask;
-  for (;; i = (i + 1) & mask) {
-    FutexSlot& s = futex_slots_[i];
-    if (!s.idx1) {
-      futexes_.push_back({tgid, uaddr});
-      s = {uaddr, tgid, static_cast<uint32_t>(futexes_.size())};
-      break;
-    }
-    if (s.uaddr == uaddr && s.tgid == tgid) break;
-  }
-  last_futex_tgid_ = tgid;
-  last_futex_uaddr_ = uaddr;
-  last_futex_ = futex_slots_[i].idx1 - 1;
-  return last_futex_;
+  bool added = false;
+  uint32_t idx = futex_ids_.find_or_add(tgid, uaddr, &added);
+  if (added) futexes_.push_back({tgid, uaddr});
+  return idx;
 }
 
 uint32_t TimelineModel::lane_index(uint32_t tgid, uint32_t tid) {

@@ -27,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "replay/futex_index.h"
 #include "bpf/trace_abi.h"
 
 namespace fxs {
@@ -188,23 +189,11 @@ class TimelineModel {
 
   std::vector<TimelineLane> lanes_;
   std::vector<TimelineFutex> futexes_;
-  // (tgid, uaddr) -> futex index: open addressing with linear probing, at
-  // most half full. Programs cycle through many futexes (a hash benchmark
-  // touches thousands in turn), so this lookup is the hot path of loading.
-  struct FutexSlot {
-    uint64_t uaddr;
-    uint32_t tgid;
-    uint32_t idx1;  // index + 1; 0 = empty
-  };
-  std::vector<FutexSlot> futex_slots_;
-  void grow_futex_slots();
+  FutexIndex futex_ids_;  // (tgid, uaddr) -> index into futexes_: the hot path of loading
   std::unordered_map<uint64_t, uint32_t> lane_ids_;  // tgid << 32 | tid
   // One-entry caches: consecutive records usually share a thread and a futex.
   uint64_t last_lane_key_ = UINT64_MAX;
   uint32_t last_lane_ = 0;
-  uint32_t last_futex_tgid_ = 0;
-  uint64_t last_futex_uaddr_ = 0;
-  uint32_t last_futex_ = UINT32_MAX;
   // Lanes whose calls arrived out of order in this batch, and by lane the
   // index of the first late call (UINT64_MAX: in order): re-sorted at the
   // end of the batch.

@@ -102,6 +102,8 @@ uint64_t record_timestamp(const fxs_rec_hdr* rec) {
       return ts_field(rec, h.size, offsetof(fxs_switch_rec, ts_ns));
     case FXS_REC_WAKEUP:
       return ts_field(rec, h.size, offsetof(fxs_wakeup_rec, ts_ns));
+    case FXS_REC_PAGE_NODE:
+      return ts_field(rec, h.size, offsetof(fxs_page_node_rec, ts_ns));
     default:
       return 0;
   }

@@ -21,7 +21,10 @@ uint64_t nearest_rank(std::vector<uint64_t>& v, unsigned pct) {
 
 uint32_t WakeModel::futex_index(uint32_t tgid, uint64_t uaddr) {
   auto [it, fresh] = index_.try_emplace(Key{tgid, uaddr}, uint32_t(futexes_.size()));
-  if (fresh) futexes_.emplace_back();
+  if (fresh) {
+    futexes_.emplace_back();
+    futex_uaddrs_.push_back(uaddr);
+  }
   return it->second;
 }
 
@@ -46,8 +49,9 @@ void WakeModel::add_wake(const fxs_wake_rec& w) {
   uint64_t uaddr = w.wakee_uaddr;
   if (!uaddr && by_wake_call && w.waker_tgid == w.wakee_tgid) uaddr = w.waker_uaddr;
   uint32_t futex = uaddr ? futex_index(w.wakee_tgid, uaddr) : kVectorWait;
-  wakes_.push_back({futex, w.wakee_tgid, w.waker_tid, w.wakee_tid, by_wake_call, w.ts_ns,
-                    w.wait_enter_ns});
+  const bool by_exit = !by_wake_call && (w.flags & FXS_WAKE_F_WAKER_EXITING);
+  wakes_.push_back({futex, w.wakee_tgid, w.waker_tid, w.wakee_tid, by_wake_call, by_exit, w.cpu,
+                    w.ts_ns, w.wait_enter_ns});
 }
 
 void WakeModel::add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h) {
@@ -58,6 +62,7 @@ void WakeModel::add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h) {
     end.exit_ns = r.exit_ns;
     end.ret = r.ret;
     end.tgid = r.tgid;
+    end.exit_cpu = r.exit_cpu;
     end.uaddr = r.opi == FXS_OP_FUTEX2_WAITV ? 0 : r.uaddr;
     if (r.opi == FXS_OP_FUTEX2_WAITV) {
       size_t n = std::min<size_t>(r.nr_uaddrs, (h->size - sizeof(r)) / sizeof(uint64_t));
@@ -81,7 +86,7 @@ void WakeModel::add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h) {
   FutexWakes& out = futexes_[futex].out;
   if (woken) out.herd_sizes[woken]++;
   else out.empty_wakes++;
-  if (woken && r.enter_ns) wake_calls_[futex].push_back({r.enter_ns, r.exit_ns, r.tid, woken});
+  if (woken && r.enter_ns) wake_calls_[futex].push_back({r.enter_ns, r.exit_ns, r.tid, r.enter_cpu, woken});
 }
 
 // What ended the wait `w` woke, counted on futex `futex`.
@@ -94,6 +99,20 @@ void WakeModel::classify(const Wake& w, uint32_t futex, const WaitEnd* end) {
   } else if (w.by_wake_call) {
     a.out.by_futex_wake++;
     a.edges[(uint64_t(w.waker_tid) << 32) | w.waiter_tid]++;
+    if (on_wake_) {
+      AttributedWake aw;
+      aw.tgid = w.tgid;
+      aw.uaddr = futex_uaddrs_[futex];
+      aw.waker_tid = w.waker_tid;
+      aw.waiter_tid = w.waiter_tid;
+      aw.waker_cpu = w.cpu;
+      aw.waiter_cpu = end ? end->exit_cpu : -1;
+      aw.has_latency = end && end->exit_ns >= w.ts_ns;
+      aw.latency_ns = aw.has_latency ? end->exit_ns - w.ts_ns : 0;
+      on_wake_(aw);
+    }
+  } else if (w.by_exit) {
+    a.out.by_thread_exit++;
   } else {
     a.out.by_other++;
   }
@@ -125,12 +144,24 @@ void WakeModel::pair_unobserved_wakes() {
       Accum& a = futexes_[idx->second];
       a.out.by_futex_wake++;
       a.edges[(uint64_t(c->tid) << 32) | uint32_t(key.a)]++;
+      if (on_wake_) {
+        // No sched_waking: the waker's node is that of its call, no latency.
+        AttributedWake aw;
+        aw.tgid = end.tgid;
+        aw.uaddr = end.uaddr;
+        aw.waker_tid = c->tid;
+        aw.waiter_tid = uint32_t(key.a);
+        aw.waker_cpu = c->cpu;
+        aw.waiter_cpu = end.exit_cpu;
+        on_wake_(aw);
+      }
       break;
     }
   }
 }
 
-void WakeModel::finish() {
+void WakeModel::finish(const std::function<void(const AttributedWake&)>& on_wake) {
+  on_wake_ = on_wake;
   for (const Wake& w : wakes_) {
     auto it = w.wait_enter_ns ? wait_ends_.find(Key{w.waiter_tid, w.wait_enter_ns}) : wait_ends_.end();
     WaitEnd* end = it == wait_ends_.end() ? nullptr : &it->second;
@@ -155,6 +186,7 @@ void WakeModel::finish() {
     }
   }
   pair_unobserved_wakes();
+  on_wake_ = nullptr;
   wakes_.clear();
   wait_ends_.clear();
   wake_calls_.clear();

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <climits>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <unordered_map>
 #include <vector>
@@ -28,6 +29,7 @@ struct FutexWakes {
   uint64_t by_futex_wake = 0;      // ended by a thread in a futex wake-type call
   uint64_t by_timeout = 0;         // the wait returned ETIMEDOUT
   uint64_t by_signal = 0;          // the wait was interrupted
+  uint64_t by_thread_exit = 0;     // a thread's exit woke it (CLEARTID, how pthread_join waits)
   uint64_t by_other = 0;           // woken, but by none of the above (or the wait is unknown)
   std::map<uint64_t, uint64_t> herd_sizes;  // waiters woken by one wake call -> calls
   uint64_t empty_wakes = 0;        // wake calls that woke nobody
@@ -36,12 +38,25 @@ struct FutexWakes {
   uint64_t latency_p50_ns = 0, latency_p99_ns = 0, latency_max_ns = 0;
 };
 
+// One waiter a futex wake-type call woke, as finish() attributed it (for
+// replay/numa_model.h): the CPUs tell the nodes.
+struct AttributedWake {
+  uint32_t tgid = 0;
+  uint64_t uaddr = 0;           // the futex it is counted on
+  uint32_t waker_tid = 0, waiter_tid = 0;
+  int32_t waker_cpu = -1;       // where the waker ran the wake-up; -1 unknown
+  int32_t waiter_cpu = -1;      // where the woken wait returned (exit_cpu); -1 unknown
+  bool has_latency = false;     // a sched_waking was seen and the wait's return
+  uint64_t latency_ns = 0;      // waking -> the wait's return
+};
+
 class WakeModel {
  public:
   // Takes FXS_REC_WAKE and FXS_REC_FUTEX records; ignores the rest.
   void add(const fxs_rec_hdr* rec);
-  // Pairs and classifies; call once after the last add().
-  void finish();
+  // Pairs and classifies; call once after the last add(). `on_wake` (optional)
+  // sees every wake attributed to a futex wake-type call (woken_by.futex_wake).
+  void finish(const std::function<void(const AttributedWake&)>& on_wake = nullptr);
   // Results for futex (tgid, uaddr), or nullptr.
   const FutexWakes* find(uint32_t tgid, uint64_t uaddr) const;
   uint64_t wake_records() const { return wake_records_; }
@@ -63,6 +78,8 @@ class WakeModel {
     uint32_t waker_tid;
     uint32_t waiter_tid;
     bool by_wake_call;     // the waker was inside a futex wake-type call
+    bool by_exit;          // the waker was exiting (CLEARTID: pthread_join's wake)
+    uint16_t cpu;          // the waker's CPU
     uint64_t ts_ns;
     uint64_t wait_enter_ns;
   };
@@ -70,6 +87,7 @@ class WakeModel {
     uint64_t exit_ns;
     int32_t ret;
     uint32_t tgid;
+    uint16_t exit_cpu;
     uint64_t uaddr;                // 0 for futex_waitv
     bool paired = false;           // a wake record named this wait
     std::vector<uint64_t> vector;  // futex_waitv: every address it waited on
@@ -85,11 +103,14 @@ class WakeModel {
   void add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h);
   void classify(const Wake& w, uint32_t futex, const WaitEnd* end);
   void pair_unobserved_wakes();
+  std::function<void(const AttributedWake&)> on_wake_;
+  std::vector<uint64_t> futex_uaddrs_;  // futexes_ index -> uaddr (for AttributedWake)
 
   // A wake-type call that woke `remaining` waiters not yet paired with a wait.
   struct WakeCall {
     uint64_t enter_ns, exit_ns;
     uint32_t tid;
+    uint16_t cpu;          // enter_cpu
     uint64_t remaining;
   };
   std::unordered_map<uint32_t, std::vector<WakeCall>> wake_calls_;  // futexes_ index ->

@@ -5,7 +5,7 @@ PKGS=(
   build-essential cmake ninja-build pkg-config
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
   libdw-dev libgtest-dev nlohmann-json3-dev
-  libimgui-dev libglfw3-dev libstb-dev xvfb libgl1-mesa-dri xauth
+  libimgui-dev libglfw3-dev libstb-dev xvfb libgl1-mesa-dri xauth fonts-dejavu-core
   linux-perf bpftrace
   qemu-system-x86 busybox-static xz-utils
 )

@@ -23,6 +23,7 @@
 #include "backends/imgui_impl_opengl3.h"
 #include "imgui.h"
 #include "ui/ingest_worker.h"
+#include "ui/numa_loader.h"
 #include "ui/palette.h"
 #include "ui/screenshot.h"
 #include "ui/ui_state.h"
@@ -177,24 +178,51 @@ void draw_main_window(FrameContext& f) {
   float bottom_h = std::max(100.0f, ImGui::GetContentRegionAvail().y - status_h);
   float w = ImGui::GetContentRegionAvail().x;
   ImGui::BeginChild("futexes", ImVec2(std::floor(w * 0.58f), bottom_h), false);
-  draw_futexes(f);
+  if (ImGui::BeginTabBar("maintabs")) {
+    if (ImGui::BeginTabItem("Futexes", nullptr, open_tab_flags(f.st, "futexes"))) {
+      draw_futexes(f);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem(rseq_tab_label(f).c_str(), nullptr, open_tab_flags(f.st, "rseq"))) {
+      draw_rseq(f);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem(umcg_tab_label(f).c_str(), nullptr, open_tab_flags(f.st, "umcg"))) {
+      draw_umcg(f);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
   ImGui::EndChild();
   ImGui::SameLine();
   ImGui::BeginChild("side", ImVec2(0, bottom_h), false);
   if (ImGui::BeginTabBar("sidetabs")) {
-    if (ImGui::BeginTabItem("Futex")) {
+    // --tab: brought to front once.
+    auto tab_flags = [&](const char* name) {
+      return f.st.select_tab == name ? ImGuiTabItemFlags_SetSelected : ImGuiTabItemFlags_None;
+    };
+    if (ImGui::BeginTabItem("Futex", nullptr, tab_flags("futex"))) {
       draw_futex_detail(f);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Trace")) {
+    if (ImGui::BeginTabItem("Buckets", nullptr, tab_flags("buckets"))) {
+      draw_buckets(f);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("NUMA", nullptr, tab_flags("numa"))) {
+      draw_numa(f);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Trace", nullptr, tab_flags("trace"))) {
       draw_trace_info(f);
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Machine")) {
+    if (ImGui::BeginTabItem("Machine", nullptr, tab_flags("machine"))) {
       draw_capabilities(f);
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
+    f.st.select_tab.clear();
   }
   ImGui::EndChild();
   draw_status(f);
@@ -251,6 +279,8 @@ int run_app(const AppOptions& o, TraceReader trace) {
   worker.start([] { glfwPostEmptyEvent(); });
 
   UiState st;
+  st.select_tab = o.tab;  // a side-panel tab (--tab), or
+  st.open_tab = o.tab;    // a tab below the timeline
   int frames_after_load = 0;
   // The bench first renders a quick pass over the same camera path, not
   // counted: llvmpipe compiles shader variants and the caches fill on the
@@ -344,7 +374,9 @@ int run_app(const AppOptions& o, TraceReader trace) {
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
-    if (!o.screenshot_path.empty() && progress.done && ++frames_after_load >= o.screenshot_frames) {
+    // The NUMA tab computes its data after loading: the picture waits for it.
+    if (!o.screenshot_path.empty() && progress.done && !numa_view_busy(st) &&
+        ++frames_after_load >= o.screenshot_frames) {
       if (std::string err = write_framebuffer_png(o.screenshot_path, fw, fh); !err.empty()) {
         std::fprintf(stderr, "%s%s\n", who.c_str(), err.c_str());
         status = 1;

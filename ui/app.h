@@ -14,6 +14,8 @@ struct AppOptions {
   bool follow = false;              // the trace is still growing (live)
   std::string screenshot_path;      // write a PNG after loading and exit
   int screenshot_frames = 3;        // frames rendered after loading, before the PNG
+  std::string tab;                  // tab shown first: below the timeline "futexes", "rseq", "umcg";
+                                    // side panel "futex", "buckets", "numa", "trace", "machine"
   int bench_frames = 0;             // > 0: render this many frames panning/zooming, print timings, exit
   int width = 1600, height = 1000;  // window size
   std::string probe_text;           // `probe` output to show (live), else empty

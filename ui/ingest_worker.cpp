@@ -157,7 +157,7 @@ void IngestWorker::timeline_loop() {
   bump();
 }
 
-void IngestWorker::publish_futexes(FutexModel& model) {
+void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets) {
   auto s = std::make_shared<FutexSnapshot>();
   s->futexes = model.finish();
   FutexModel::rank(s->futexes);
@@ -167,6 +167,11 @@ void IngestWorker::publish_futexes(FutexModel& model) {
   s->events = model.events();
   s->duration_ns = model.duration_ns();
   s->warnings = model.warnings();
+  s->buckets = std::make_shared<const BucketReport>(buckets.finish(s->futexes));
+  {
+    std::lock_guard lk(side_mu_);
+    side_.publish();
+  }
   {
     std::lock_guard lk(snap_mu_);
     snapshot_ = std::move(s);
@@ -178,12 +183,15 @@ void IngestWorker::publish_futexes(FutexModel& model) {
 // FXS_REC_RSEQ_ABORT up): those belong to their own models, and the futex
 // model would count them as unknown and warn. The framing was checked by
 // the reader.
-static void add_futex_records(FutexModel& model, const uint8_t* data, size_t size) {
+// Hash-bucket records (and the buckets of futex records) also go to `buckets`.
+static void add_futex_records(FutexModel& model, BucketModel& buckets, const uint8_t* data,
+                              size_t size) {
   for (size_t off = 0; size - off >= sizeof(fxs_rec_hdr);) {
     fxs_rec_hdr h;
     std::memcpy(&h, data + off, sizeof h);
     if (h.size < sizeof h || h.size > size - off) break;
-    if (h.type < FXS_REC_RSEQ_ABORT) model.add(reinterpret_cast<const fxs_rec_hdr*>(data + off));
+    auto* rec = reinterpret_cast<const fxs_rec_hdr*>(data + off);
+    if (h.type < FXS_REC_RSEQ_ABORT && !buckets.add(rec)) model.add(rec);
     off += h.size;
   }
 }
@@ -191,21 +199,30 @@ static void add_futex_records(FutexModel& model, const uint8_t* data, size_t siz
 void IngestWorker::futex_loop() {
   name_thread("fxs-futexes");
   FutexModel model;
+  BucketModel buckets;
   auto last = std::chrono::steady_clock::now();
   ChunkQueue::Chunk chunk;
   bool dirty = false;
   while (to_futexes_.pop(chunk)) {
-    add_futex_records(model, chunk->data(), chunk->size());
+    add_futex_records(model, buckets, chunk->data(), chunk->size());
+    {
+      std::lock_guard lk(side_mu_);
+      side_.add_records(chunk->data(), chunk->size());
+    }
     chunk.reset();
     dirty = true;
     auto now = std::chrono::steady_clock::now();
     if (now - last >= kPublishEvery) {
-      publish_futexes(model);
+      publish_futexes(model, buckets);
       last = std::chrono::steady_clock::now();
       dirty = false;
     }
   }
-  if (dirty || model.events() == 0) publish_futexes(model);
+  if (dirty || model.events() == 0) publish_futexes(model, buckets);
+  {
+    std::lock_guard lk(side_mu_);
+    side_.publish(/*final=*/true);  // everything is in: complete rseq/UMCG reports
+  }
   consumer_done();
   bump();
 }

@@ -25,9 +25,11 @@
 #include <thread>
 #include <vector>
 
+#include "replay/bucket_model.h"
 #include "replay/futex_model.h"
 #include "replay/timeline_model.h"
 #include "replay/trace_reader.h"
+#include "ui/side_models.h"
 
 namespace fxs::ui {
 
@@ -40,6 +42,7 @@ struct FutexSnapshot {
   uint64_t events = 0;
   uint64_t duration_ns = 0;
   std::vector<std::string> warnings;  // the model's
+  std::shared_ptr<const BucketReport> buckets;  // hash buckets and their lock spins
 };
 
 struct IngestProgress {
@@ -87,6 +90,10 @@ class IngestWorker {
   std::mutex& timeline_mutex() const { return timeline_mu_; }
   const TimelineModel& timeline() const { return timeline_; }
   std::shared_ptr<const FutexSnapshot> futexes() const;
+  // rseq, UMCG and stacks: hold side_mutex() while reading side() (its
+  // first_ns()/last_ns() need no lock).
+  std::mutex& side_mutex() const { return side_mu_; }
+  const SideModels& side() const { return side_; }
   IngestProgress progress() const;
   std::vector<std::string> reader_warnings() const;
   // Increases whenever something new was published.
@@ -96,7 +103,7 @@ class IngestWorker {
   void read_loop();
   void timeline_loop();
   void futex_loop();
-  void publish_futexes(FutexModel& model);
+  void publish_futexes(FutexModel& model, const BucketModel& buckets);
   void bump();
   void consumer_done();
 
@@ -126,6 +133,9 @@ class IngestWorker {
 
   mutable std::mutex timeline_mu_;
   TimelineModel timeline_;
+
+  mutable std::mutex side_mu_;
+  SideModels side_;
 
   mutable std::mutex snap_mu_;
   std::shared_ptr<const FutexSnapshot> snapshot_;

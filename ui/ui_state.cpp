@@ -66,3 +66,13 @@ const char* ret_meaning(int32_t ret) {
 }
 
 }  // namespace fxs::ui
+
+namespace fxs::ui {
+
+int open_tab_flags(UiState& st, const char* tab) {
+  if (st.open_tab.empty() || st.open_tab != tab) return 0;
+  st.open_tab.clear();  // once: afterwards the user picks
+  return ImGuiTabItemFlags_SetSelected;
+}
+
+}  // namespace fxs::ui

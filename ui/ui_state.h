@@ -16,6 +16,8 @@
 
 namespace fxs::ui {
 
+class NumaLoader;  // ui/numa_loader.h
+
 struct FutexKey {
   uint32_t tgid = 0;
   uint64_t uaddr = 0;
@@ -73,6 +75,20 @@ struct UiState {
   // Set by views when something changed that needs another frame.
   bool animate = false;
 
+  // The NUMA tab's data, computed on demand (view_numa.cpp).
+  std::shared_ptr<NumaLoader> numa;
+  // A side tab to bring to front on the next frame ("numa", ...; --tab), then cleared.
+  std::string select_tab;
+  // The views beside the futex table (view_rseq.cpp, view_umcg.cpp) and the
+  // stacks of the Futex tab (view_futex_detail.cpp).
+  std::string open_tab;           // --view: the tab to select on the first frame
+  bool rseq_has_section = false;  // the rseq histogram shows only this section
+  uint32_t rseq_tgid = 0;
+  uint64_t rseq_start_ip = 0;
+  FutexKey stacks_of;                       // top stacks cached for this futex ...
+  uint64_t stacks_generation = UINT64_MAX;  // ... as of this SideModels::generation()
+  std::vector<StackWait> stacks;
+
   void select_futex(FutexKey k) {
     has_futex = true;
     futex = k;
@@ -113,6 +129,15 @@ void draw_futex_detail(FrameContext& f);    // view_futex_detail.cpp
 void draw_status(FrameContext& f);          // view_status.cpp
 void draw_trace_info(FrameContext& f);      // view_status.cpp
 void draw_capabilities(FrameContext& f);    // view_capabilities.cpp
+void draw_buckets(FrameContext& f);         // view_buckets.cpp: hash-bucket heat map
+void draw_numa(FrameContext& f);            // view_numa.cpp
+bool numa_view_busy(const UiState& st);     // view_numa.cpp: its data is being computed
+void draw_rseq(FrameContext& f);            // view_rseq.cpp
+void draw_umcg(FrameContext& f);            // view_umcg.cpp
+std::string rseq_tab_label(const FrameContext& f);  // "rseq (N aborts)###rseq"
+std::string umcg_tab_label(const FrameContext& f);  // "UMCG (N tasks)###umcg"
+// ImGuiTabItemFlags_SetSelected for the tab named by --view (once), else 0.
+int open_tab_flags(UiState& st, const char* tab);
 
 // Formatting shared by the views.
 std::string format_time(double ns_since_origin);  // "1.234 567 s" style, for the time axis and tooltips

@@ -37,8 +37,9 @@ void draw_controls(FrameContext& f) {
   {
     std::lock_guard lk(f.data.timeline_mutex());
     const TimelineModel& tl = f.data.timeline();
-    st.origin_ns = tl.first_ns();
-    total = double(tl.last_ns() - tl.first_ns());
+    TraceExtent ext = trace_extent(tl, f.data.side());  // rseq aborts and UMCG records too
+    st.origin_ns = ext.first_ns;
+    total = double(ext.last_ns - ext.first_ns);
     bool typing = ImGui::GetIO().WantTextInput;
     if (ImGui::Button(st.playing ? "Pause" : "Play", ImVec2(70, 0)) ||
         (!typing && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false))) {

@@ -1,10 +1,11 @@
 // view_futex_detail.cpp: the selected futex (the one with the most wait time
 // when nothing is selected): its counters, a log2 histogram of its wait
-// times, and the operations called on it.
+// times, the call stacks its waits came from, and the operations called on it.
 #include <algorithm>
 #include <cstdio>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "imgui.h"
 #include "replay/futex_ops.h"
@@ -69,6 +70,85 @@ void histogram(const FutexStats& s, ImU32 color) {
   ImGui::TextDisabled("%s", peak_s);
 }
 
+// "ns::fn" from "ns::fn(args) const+0x1c": the label of a collapsed stack.
+std::string short_frame(const std::string& frame) {
+  std::string n = frame;
+  if (size_t plus = n.rfind("+0x"); plus != std::string::npos && plus > 0) n.resize(plus);
+  size_t end = n.size();
+  while (end > 0 && n[end - 1] != ')' && n.compare(end >= 6 ? end - 6 : 0, 6, " const") == 0) end -= 6;
+  if (end > 0 && n[end - 1] == ')') {
+    int depth = 0;
+    for (size_t i = end; i-- > 0;) {
+      if (n[i] == ')') depth++;
+      if (n[i] == '(' && --depth == 0) {
+        if (i > 0) n.resize(i);
+        break;
+      }
+    }
+  }
+  return n;
+}
+
+// The frame a stack is named by: the innermost one that is not a futex
+// wrapper of the C library (syscall(), __lll_lock_wait, pthread_*, ...)
+// nor an unsymbolized address, if there is one.
+const std::string& naming_frame(const std::vector<std::string>& frames) {
+  static const char* const kWrappers[] = {"syscall", "__", "pthread_", "futex", "sem_", "[", "0x"};
+  for (const std::string& fr : frames) {
+    bool wrapper = false;
+    for (const char* w : kWrappers) wrapper |= fr.rfind(w, 0) == 0;
+    if (!wrapper) return fr;
+  }
+  return frames.front();
+}
+
+// Where the waits on this futex came from: the top stacks by wait time,
+// each a collapsible list of its frames (innermost first).
+void top_stacks(FrameContext& f, const FutexStats& s) {
+  UiState& st = f.st;
+  FutexKey k{s.tgid, s.uaddr};
+  {
+    std::lock_guard lk(f.data.side_mutex());
+    const SideModels& side = f.data.side();
+    if (!(st.stacks_of == k) || st.stacks_generation != side.generation()) {
+      st.stacks = side.stacks().top_stacks(k.tgid, k.uaddr, 5);  // only when the futex or the data changed
+      st.stacks_of = k;
+      st.stacks_generation = side.generation();
+    }
+  }
+  ImGui::TextUnformatted("Top stacks by wait time");
+  if (st.stacks.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+    ImGui::TextWrapped(f.futexes->summary ? "none: a --summary trace holds no stacks"
+                                          : "none: `record` takes the stack of waits that slept at least "
+                                            "--stack-min-wait (1 ms by default), unless --no-stacks");
+    ImGui::PopStyleColor();
+    return;
+  }
+  ImGui::SameLine();
+  ImGui::TextDisabled("(click to expand; innermost frame first)");
+  for (size_t i = 0; i < st.stacks.size(); i++) {
+    const StackWait& sw = st.stacks[i];
+    if (sw.frames.empty()) continue;
+    double pct = s.wait_total_ns ? 100.0 * double(sw.wait_ns) / double(s.wait_total_ns) : 0;
+    ImGui::PushID(int(i));
+    bool open = ImGui::TreeNodeEx("##stack", i == 0 ? ImGuiTreeNodeFlags_DefaultOpen : 0, "%s in %llu wait%s (%.0f%%)  %s",
+                                  format_ns(sw.wait_ns).c_str(), static_cast<unsigned long long>(sw.waits),
+                                  sw.waits == 1 ? "" : "s", pct, short_frame(naming_frame(sw.frames)).c_str());
+    if (open) {
+      for (size_t j = 0; j < sw.frames.size(); j++) {
+        ImGui::TextDisabled("%2zu", j);
+        ImGui::SameLine();
+        ImGui::TextUnformatted(sw.frames[j].c_str());
+        if (ImGui::IsItemHovered() && ImGui::CalcTextSize(sw.frames[j].c_str()).x > ImGui::GetContentRegionAvail().x)
+          ImGui::SetTooltip("%s", sw.frames[j].c_str());
+      }
+      ImGui::TreePop();
+    }
+    ImGui::PopID();
+  }
+}
+
 }  // namespace
 
 void draw_futex_detail(FrameContext& f) {
@@ -122,6 +202,8 @@ void draw_futex_detail(FrameContext& f) {
   ImGui::Spacing();
   ImGui::TextUnformatted("Wait time (log2 buckets, count per bucket)");
   histogram(*s, color);
+  ImGui::Spacing();
+  top_stacks(f, *s);
   ImGui::Spacing();
   ImGui::TextUnformatted("Operations");
   if (ImGui::BeginTable("ops", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {

@@ -21,6 +21,7 @@
 #include "replay/futex_ops.h"
 #include "replay/report.h"
 #include "ui/palette.h"
+#include "ui/time_view.h"
 #include "ui/ui_state.h"
 
 namespace fxs::ui {
@@ -222,8 +223,9 @@ void draw_timeline(FrameContext& f) {
   std::lock_guard lk(f.data.timeline_mutex());
   const TimelineModel& tl = f.data.timeline();
   update_colors(f);
-  st.origin_ns = tl.first_ns();
-  double total = double(tl.last_ns() - tl.first_ns());
+  TraceExtent ext = trace_extent(tl, f.data.side());  // rseq aborts and UMCG records too
+  st.origin_ns = ext.first_ns;
+  double total = double(ext.last_ns - ext.first_ns);
 
   update_partner(st, tl);
   // Header: the selected call, or what the marks mean.
@@ -258,7 +260,7 @@ void draw_timeline(FrameContext& f) {
   // The axis stays put; the lanes below scroll vertically.
   ImVec2 axis0(area_x0, top.y), axis1(area_x0 + width, top.y + kAxisH);
   float lanes_h = ImGui::GetContentRegionAvail().y - kAxisH;
-  dl->AddText(ImVec2(top.x, top.y + 4), colors::kDimText, "time since first call");
+  dl->AddText(ImVec2(top.x, top.y + 4), colors::kDimText, "time since first event");
   ImGui::Dummy(ImVec2(full_w, kAxisH));
   draw_axis(dl, axis0, axis1, st, ns_per_px, axis1.y + lanes_h);
 
@@ -400,6 +402,14 @@ void draw_timeline(FrameContext& f) {
     dl->AddText(ImVec2(mouse.x + 5, axis0.y + 3), IM_COL32(255, 255, 255, 255), s.c_str());
   }
   ImGui::EndChild();
+}
+
+// For the views that draw on the same time range (ui/time_view.h).
+void draw_time_axis(ImDrawList* dl, ImVec2 a0, ImVec2 a1, const UiState& st, double ns_per_px, float grid_bottom) {
+  draw_axis(dl, a0, a1, st, ns_per_px, grid_bottom);
+}
+void handle_time_input(UiState& st, ImVec2 area0, ImVec2 area1, double total, bool hovered) {
+  handle_input(st, area0, area1, total, hovered);
 }
 
 }  // namespace fxs::ui

@@ -144,6 +144,37 @@ TEST(Record, FoldedStacksNameTheSamplesFunctions) {
   EXPECT_GT(n, 0);
 }
 
+// A process that lives ~50 ms exits before the recorder's first drain tick
+// (100 ms): its mappings must have been read when its first thread record
+// arrived, or every frame stays a bare address.
+TEST(Record, StacksOfAShortLivedProcessAreNamed) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  std::string trace = dir.path("t.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "--stack-min-wait", "0", "-o", trace, "--",
+                        kSamples + "/fxs-sample-mutex", "--budget-ms", "0"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto folded = run_command({kFutexscope, "report", trace, "--format", "folded"});
+  ASSERT_EQ(folded.status, 0) << folded.err;
+  EXPECT_NE(folded.out.find("worker"), std::string::npos) << folded.out.substr(0, 2000);
+  EXPECT_NE(folded.out.find("fxs_sample::futex_wait"), std::string::npos) << folded.out.substr(0, 2000);
+}
+
+// pthread_join sleeps on the thread's tid word until the kernel's CLEARTID wake
+// at thread exit: that wake comes from an exiting thread, not a futex call, and
+// is told apart ("thread_exit"), so no wait of the mutex sample ends as "other".
+TEST(Record, JoinWakesAreThreadExits) {
+  REQUIRE_ROOT();
+  auto [truth, report] = record_and_report({"fxs-sample-mutex"}, false);
+  ASSERT_TRUE(report.is_object());
+  long exits = 0;
+  for (const auto& f : report["futexes"]) {
+    EXPECT_EQ(f["woken_by"]["other"], 0) << f["uaddr"] << ": " << f["woken_by"].dump();
+    exits += f["woken_by"]["thread_exit"].get<long>();
+  }
+  std::printf("waits ended by a thread exit: %ld\n", exits);
+}
+
 // A SIGKILLed recorder loses at most the last second: what it drained and
 // flushed before is readable.
 TEST(Record, SigkillLosesAtMostTheLastSecond) {

@@ -386,3 +386,39 @@ TEST(UiServe, RecordServesAWindowThatConnectsWhileRecording) {
 }
 
 }  // namespace
+
+// The Buckets tab: a heat map of bucket-lock spin time, one row per contended
+// bucket. fxs-sample-buckets contends its buckets on purpose; the recording is
+// repeated until the report saw enough spins to draw.
+TEST(UiBuckets, HeatMapShowsTheContendedBuckets) {
+  REQUIRE_ROOT();
+  if (!ui_built()) GTEST_SKIP() << "built with FXS_BUILD_UI=OFF";
+  REQUIRE_XVFB();
+  TempDir dir;
+  std::string trace = dir.path("buckets.fxs"), png = dir.path("buckets.png");
+  long spins = 0;
+  for (int attempt = 0; attempt < 4 && spins < 20; attempt++) {
+    auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-buckets",
+                          "--threads", "2", "--words", "6", "--calls", std::to_string(200000 << attempt)});
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+    ASSERT_EQ(rep.status, 0) << rep.err;
+    spins = json::parse(rep.out)["hash"]["verification"]["bucket_locks"].get<long>();
+  }
+  ASSERT_GE(spins, 20) << "too few bucket-lock spins recorded to draw a heat map";
+  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1024x768x24", kFutexscope, "replay", trace,
+                        "--tab", "buckets", "--screenshot", png, "--size", "1000x700"},
+                       60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  int w = 0, h = 0, n = 0;
+  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
+  ASSERT_NE(px, nullptr) << "not a PNG: " << png;
+  // Heat cells (ui/view_buckets.cpp heat_color): blue 40, green 60..70, red 90..250.
+  size_t heat = 0;
+  for (int i = 0; i < w * h; i++) {
+    const unsigned char* p = px + i * 3;
+    if (p[2] == 40 && p[1] >= 60 && p[1] <= 70 && p[0] >= 90) heat++;
+  }
+  stbi_image_free(px);
+  EXPECT_GE(heat, 100u) << "no heat-map cell with spin time was drawn";
+}

@@ -193,6 +193,39 @@ const RecordCase kRecordCases[] = {
 INSTANTIATE_TEST_SUITE_P(Samples, Record, ::testing::ValuesIn(kRecordCases),
                          [](const auto& info) { return std::string(info.param.name); });
 
+// ---- Hash buckets ---------------------------------------------------------------
+
+// The bucket computation on this kernel: before 6.16 there is no private hash
+// (the CO-RE read of mm->futex_phash must find the field absent) and one global
+// table; where bucket locks were seen contended, their addresses must name the
+// computed buckets. (Under TCG without paravirt spinlocks, two CPUs rarely reach
+// the contention tracepoint: then only the computation's shape is checked.)
+TEST(Buckets, ComputedOnThisKernel) {
+  REQUIRE_ROOT();
+  Recorded r = record_and_report(
+      {"fxs-sample-buckets", "--threads", "2", "--words", "3", "--calls", "20000"}, false, nullptr);
+  expect_matches_truth(r.truth, r.report);
+  ASSERT_TRUE(r.report.contains("hash")) << "no \"hash\" section";
+  const long pid = r.truth["pid"].get<long>();
+  const long entries = r.report["hash"]["global"]["entries_per_node"].get<long>();
+  EXPECT_GT(entries, 0);
+  const bool private_hash = kernel_version() >= 6016;
+  for (const auto& t : r.truth["futexes"]) {
+    const json* f = find_futex(r.report, pid, t["uaddr"]);
+    ASSERT_NE(f, nullptr);
+    ASSERT_TRUE(f->contains("bucket"));
+    const json& b = (*f)["bucket"];
+    EXPECT_EQ(b["table"], private_hash ? "private" : "global") << t["uaddr"];
+    if (!private_hash) EXPECT_LT(b["index"].get<long>(), entries);
+  }
+  const json& v = r.report["hash"]["verification"];
+  std::printf("bucket verification on this kernel: %s\n", v.dump().c_str());
+  if (v["compared"].get<long>() >= 20)
+    EXPECT_GE(v["matched"].get<long>() * 100, v["compared"].get<long>() * 99);
+  else
+    loud_skip_note("too few bucket-lock contentions on this VM to compare with the kernel's buckets");
+}
+
 // ---- NUMA ----------------------------------------------------------------------
 
 // The report's node of the page holding `uaddr`, if the report has one:

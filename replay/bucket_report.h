@@ -1,0 +1,27 @@
+// bucket_report.h: the hash-bucket parts of `futexscope report` (JSON keys
+// "bucket" per futex, "buckets", "hash"; docs/report-json.md) and their text.
+#pragma once
+
+#include <cstddef>
+#include <ostream>
+
+#include <nlohmann/json.hpp>
+
+#include "replay/bucket_model.h"
+
+namespace fxs {
+
+// A futex's "bucket" object: {table, index, node, ...}.
+nlohmann::json futex_bucket_json(const FutexBucket& b);
+// "buckets": contended or shared buckets, ranked (top: how many, 0 = all).
+nlohmann::json buckets_json(const BucketReport& r, size_t top);
+// "hash": the global table, each process's private table with advice, and
+// how the computed buckets compared with the kernel's lock addresses.
+nlohmann::json hash_json(const BucketReport& r);
+
+// One line for a futex in the text report ("bucket private #12 ...").
+void write_futex_bucket_text(const FutexBucket& b, std::ostream& out);
+// The "hash buckets" section of the text report.
+void write_buckets_text(const BucketReport& r, size_t top, std::ostream& out);
+
+}  // namespace fxs

@@ -1,0 +1,84 @@
+// futex_index.h: (tgid, uaddr) -> a dense index 0, 1, 2... in order of first
+// appearance. Open addressing with linear probing, at most half full, and a
+// one-entry cache: programs cycle through many futexes (a hash benchmark
+// touches thousands in turn), so this lookup is a hot path of every model
+// that keeps something per futex (futex, timeline, bucket models).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace fxs {
+
+class FutexIndex {
+ public:
+  // The index of (tgid, uaddr); `*added` (if given) says it is new (== size() - 1).
+  uint32_t find_or_add(uint32_t tgid, uint64_t uaddr, bool* added = nullptr) {
+    if (last_ != UINT32_MAX && last_uaddr_ == uaddr && last_tgid_ == tgid) {
+      if (added) *added = false;
+      return last_;
+    }
+    return slow(tgid, uaddr, added);
+  }
+  size_t size() const { return size_; }
+  void clear() { *this = FutexIndex(); }
+
+ private:
+  struct Slot {
+    uint64_t uaddr;
+    uint32_t tgid;
+    uint32_t idx1;  // index + 1; 0 = empty
+  };
+  static uint64_t hash(uint32_t tgid, uint64_t uaddr) {
+    // A 64-bit finalizer (splitmix64): futex words are 4-byte aligned and clustered.
+    uint64_t x = uaddr ^ (uint64_t{tgid} * 0x9e3779b97f4a7c15ull);
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+  }
+  uint32_t slow(uint32_t tgid, uint64_t uaddr, bool* added);
+  void grow();
+
+  std::vector<Slot> slots_;
+  size_t size_ = 0;
+  uint32_t last_ = UINT32_MAX;
+  uint32_t last_tgid_ = 0;
+  uint64_t last_uaddr_ = 0;
+};
+
+inline uint32_t FutexIndex::slow(uint32_t tgid, uint64_t uaddr, bool* added) {
+  if ((size_ + 1) * 2 > slots_.size()) grow();
+  const size_t mask = slots_.size() - 1;
+  size_t i = hash(tgid, uaddr) & mask;
+  bool is_new = false;
+  for (;; i = (i + 1) & mask) {
+    Slot& s = slots_[i];
+    if (s.idx1 == 0) {
+      s = Slot{uaddr, tgid, uint32_t(++size_)};
+      is_new = true;
+      break;
+    }
+    if (s.uaddr == uaddr && s.tgid == tgid) break;
+  }
+  if (added) *added = is_new;
+  last_tgid_ = tgid;
+  last_uaddr_ = uaddr;
+  return last_ = slots_[i].idx1 - 1;
+}
+
+inline void FutexIndex::grow() {
+  std::vector<Slot> old(slots_.empty() ? 1024 : slots_.size() * 2, Slot{0, 0, 0});
+  old.swap(slots_);
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.idx1 == 0) continue;
+    size_t i = hash(s.tgid, s.uaddr) & mask;
+    while (slots_[i].idx1 != 0) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+}  // namespace fxs

@@ -1,0 +1,35 @@
+// numa_report.h: the "numa" part of `futexscope report` (JSON and text) and
+// a NumaReport straight from a trace file (for the window's NUMA view).
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "replay/error.h"
+#include "replay/numa_model.h"
+
+namespace fxs {
+
+// The top-level "numa" object (docs/report-json.md).
+nlohmann::json numa_json(const NumaReport& r);
+// Adds "page_node" and "numa" to each entry of the report's "futexes" array.
+void add_numa_to_futexes(nlohmann::json& futexes, const NumaReport& r);
+// The NUMA section of the text report (top: futexes listed, 0 = all).
+void write_numa_text(const NumaReport& r, size_t top, std::ostream& out);
+
+// "pid:0xuaddr", the key of numa.page_nodes.
+std::string numa_futex_key(uint32_t tgid, uint64_t uaddr);
+// "node 1", "unknown", or the errno name of a move_pages answer ("ENOENT").
+std::string page_node_text(int32_t node);
+
+// Reads the whole trace at `path` (a file) and builds its NumaReport, the
+// way `report` does. `keep_going` (optional) is asked between chunks; false
+// ends the read with an Error ("cancelled").
+Result<NumaReport> numa_report_from_file(const std::string& path,
+                                         const std::function<bool()>& keep_going = nullptr);
+
+}  // namespace fxs

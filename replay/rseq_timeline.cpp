@@ -1,0 +1,65 @@
+#include "replay/rseq_timeline.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace fxs {
+
+bool RseqAbortTimes::add(const fxs_rec_hdr* h) {
+  if (h->type != FXS_REC_RSEQ_ABORT) return false;
+  fxs_rseq_abort_rec r;
+  if (h->size < sizeof(r)) return true;  // malformed: RseqModel counts it
+  std::memcpy(&r, h, sizeof(r));
+  unsigned cause = r.cause < FXS_RSEQ_NR_CAUSES ? unsigned(r.cause) : unsigned(FXS_RSEQ_CAUSE_UNKNOWN);
+  auto [it, fresh] = index_.try_emplace({r.tgid, r.start_ip}, sections_.size());
+  if (fresh) sections_.emplace_back();
+  push(kAll, cause, r.ts_ns);
+  push(it->second, cause, r.ts_ns);
+  total_++;
+  first_ns_ = std::min<uint64_t>(first_ns_, r.ts_ns);
+  last_ns_ = std::max<uint64_t>(last_ns_, r.ts_ns);
+  return true;
+}
+
+RseqAbortTimes::ByCause& RseqAbortTimes::by(size_t s) { return s == kAll ? all_ : sections_[s]; }
+
+void RseqAbortTimes::push(size_t s, unsigned cause, uint64_t ts) {
+  std::vector<uint64_t>& v = by(s)[cause];
+  // Only the first late arrival of a vector in a batch needs remembering.
+  std::pair<size_t, unsigned> key{s, cause};
+  if (!v.empty() && ts < v.back() && std::find(unsorted_.begin(), unsorted_.end(), key) == unsorted_.end())
+    unsorted_.push_back(key);
+  v.push_back(ts);
+}
+
+void RseqAbortTimes::finish_batch() {
+  // Late records are few and recent: this sorts mostly sorted vectors.
+  for (auto [s, cause] : unsorted_) {
+    std::vector<uint64_t>& v = by(s)[cause];
+    std::sort(v.begin(), v.end());
+  }
+  unsorted_.clear();
+}
+
+size_t RseqAbortTimes::section(uint32_t tgid, uint64_t start_ip) const {
+  auto it = index_.find({tgid, start_ip});
+  return it == index_.end() ? SIZE_MAX : it->second;
+}
+
+uint64_t RseqAbortTimes::count(size_t s, unsigned cause, uint64_t t0, uint64_t t1) const {
+  if (cause >= FXS_RSEQ_NR_CAUSES || t1 <= t0) return 0;
+  const ByCause* by = s == kAll ? &all_ : s < sections_.size() ? &sections_[s] : nullptr;
+  if (!by) return 0;
+  const std::vector<uint64_t>& v = (*by)[cause];
+  auto a = std::lower_bound(v.begin(), v.end(), t0);
+  auto b = std::lower_bound(a, v.end(), t1);
+  return uint64_t(b - a);
+}
+
+uint64_t RseqAbortTimes::count(size_t s, uint64_t t0, uint64_t t1) const {
+  uint64_t n = 0;
+  for (unsigned c = 0; c < FXS_RSEQ_NR_CAUSES; c++) n += count(s, c, t0, t1);
+  return n;
+}
+
+}  // namespace fxs

@@ -1,0 +1,107 @@
+// Records fxs-sample-numa (two threads taking turns on one futex word whose
+// page is bound to a node) and compares the report's NUMA keys with the
+// sample's own truth, exactly: numa.wake_matrix with wakes_by_node (threads
+// each FUTEX_WAKE woke, by waker's and woken thread's node) and the word's
+// page node with what move_pages(2) told the sample. On a one-node machine the
+// matrix is 1x1 (the VM test Numa.* runs the same on two nodes).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "run_command.h"
+
+using fxs::test::run_command;
+using fxs::test::TempDir;
+using fxs::test::truth_from;
+using nlohmann::json;
+
+namespace {
+
+const std::string kFutexscope = FXS_BINARY;
+const std::string kSamples = FXS_SAMPLES_DIR;
+
+TEST(RecordNuma, WakeMatrixAndPageNodeEqualTheSamplesTruth) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  const std::string trace = dir.path("numa.fxs");
+  // The collector asks about a page when it drains the first record naming it
+  // (every 0.1 s): 20000 turns keep the sample alive long enough (its 1.5 s
+  // budget bounds the run) for the answer to come from a live process.
+  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-numa", "--rounds",
+                        "20000"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const json truth = truth_from(r.out);
+  ASSERT_FALSE(truth.is_null()) << r.out << r.err;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+  EXPECT_EQ(report["lost"], 0);
+
+  const json& tn = truth["numa"];
+  const long pid = truth["pid"].get<long>();
+  const std::string uaddr = truth["futexes"][0]["uaddr"];
+  const json& n = report["numa"];
+  EXPECT_EQ(n["wake_matrix"], tn["wakes_by_node"]) << "rows: waker's node, columns: woken thread's node";
+  EXPECT_EQ(n["nodes"], tn["nodes"]);
+  EXPECT_EQ(n["cross_node_wakes"], tn["cross_node_wakes"]);
+  EXPECT_EQ(n["unknown_node_wakes"], 0);
+  const std::string key = std::to_string(pid) + ":" + uaddr;
+  ASSERT_TRUE(n["page_nodes"].contains(key)) << n["page_nodes"].dump();
+  EXPECT_EQ(n["page_nodes"][key], tn["page_node"]);
+
+  const json* f = nullptr;
+  for (const auto& x : report["futexes"])
+    if (x["pid"] == pid && x["uaddr"] == uaddr) f = &x;
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ((*f)["page_node"], tn["page_node"]);
+  const json& fn = (*f)["numa"];
+  EXPECT_EQ(fn["wakes"], (*f)["woken"]) << "every thread the wakes woke is in the matrix";
+  EXPECT_EQ(fn["cross_node_wakes"], tn["cross_node_wakes"]);
+  // Every call on the word ran on a CPU whose node is known and the page
+  // stays put (bound with mbind), so each is local or remote.
+  EXPECT_EQ(fn["local_calls"].get<long>() + fn["remote_calls"].get<long>(), fn["calls"].get<long>());
+  EXPECT_EQ(fn["page_moves"], 0);
+  // Latency per cell: as many samples as wakes seen by sched_waking, p50 <= p99 <= max.
+  for (size_t i = 0; i < n["wake_latency_ns"].size(); i++)
+    for (size_t j = 0; j < n["wake_latency_ns"][i].size(); j++) {
+      const json& c = n["wake_latency_ns"][i][j];
+      EXPECT_LE(c["samples"].get<long>(), n["wake_matrix"][i][j].get<long>());
+      EXPECT_LE(c["p50"].get<long>(), c["p99"].get<long>());
+      EXPECT_LE(c["p99"].get<long>(), c["max"].get<long>());
+    }
+
+  // The text report has the section.
+  auto text = run_command({kFutexscope, "report", trace});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("wake matrix: rows = waker's node"), std::string::npos) << text.out;
+}
+
+}  // namespace
+
+namespace {
+
+// --summary has no wake records (no matrix) but still the page nodes, for
+// the aggregates' keys.
+TEST(RecordNuma, SummaryTraceHasThePageNode) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  const std::string trace = dir.path("numa-summary.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "--summary", "-o", trace, "--", kSamples + "/fxs-sample-numa",
+                        "--rounds", "20000"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const json truth = truth_from(r.out);
+  ASSERT_FALSE(truth.is_null()) << r.out << r.err;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+  const json& n = report["numa"];
+  EXPECT_EQ(n["wake_records"], false);
+  EXPECT_EQ(n["wakes"], 0);
+  const std::string key = std::to_string(truth["pid"].get<long>()) + ":" + truth["futexes"][0]["uaddr"].get<std::string>();
+  ASSERT_TRUE(n["page_nodes"].contains(key)) << n["page_nodes"].dump();
+  EXPECT_EQ(n["page_nodes"][key], truth["numa"]["page_node"]);
+}
+
+}  // namespace

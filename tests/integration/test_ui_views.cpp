@@ -1,0 +1,338 @@
+// The rseq and UMCG tabs and the futex tab's stacks, drawn by `replay
+// --view TAB --screenshot` under xvfb-run (llvmpipe); the PNG is decoded and
+// the colours only those views draw are counted.
+//
+// UMCG exists on no kernel here (never merged), so its trace is synthetic:
+// written with replay/trace_writer in the recorded format, a simulated
+// schedule of two servers running four workers, with the workers' futex
+// waits (and their stacks) while they are blocked. The rseq trace is a real
+// recording of fxs-sample-rseq (root).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "replay/trace_writer.h"
+#include "run_command.h"
+
+// stb_image is compiled into test_ui.cpp (STB_IMAGE_IMPLEMENTATION); only the declarations here.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#define STBI_ONLY_PNG
+#include <stb/stb_image.h>
+#pragma GCC diagnostic pop
+
+using fxs::test::run_command;
+using fxs::test::TempDir;
+
+namespace {
+
+const std::string kFutexscope = FXS_BINARY;
+const std::string kSamples = FXS_SAMPLES_DIR;
+
+bool have_xvfb() { return std::system("command -v xvfb-run >/dev/null 2>&1") == 0; }
+bool ui_built() {
+  static const bool built =
+      run_command({kFutexscope, "replay", "/nonexistent.fxs"}).err.find("without the UI") == std::string::npos;
+  return built;
+}
+
+#define REQUIRE_XVFB_UI()                                                                                    \
+  do {                                                                                                       \
+    if (!ui_built() || !have_xvfb()) {                                                                       \
+      std::fprintf(stderr, "\n*** SKIPPED: %s needs the UI built and xvfb-run (apt-get install xvfb xauth " \
+                           "libgl1-mesa-dri) ***\n\n",                                                       \
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name());                         \
+      GTEST_SKIP() << "no UI or no xvfb-run";                                                                \
+    }                                                                                                        \
+  } while (0)
+
+struct Rgb {
+  unsigned char r, g, b;
+};
+
+// Pixels of each colour in the PNG; also checks its size. Copies it to
+// $FXS_UI_TEST_OUT if set, for a human to look at.
+std::vector<size_t> count_colors(const std::string& png, int w, int h, const std::vector<Rgb>& want) {
+  if (const char* out = std::getenv("FXS_UI_TEST_OUT")) {
+    EXPECT_EQ(std::system(("cp '" + png + "' '" + out + "/'").c_str()), 0) << "FXS_UI_TEST_OUT=" << out;
+  }
+  int pw = 0, ph = 0, n = 0;
+  unsigned char* px = stbi_load(png.c_str(), &pw, &ph, &n, 3);
+  std::vector<size_t> counts(want.size(), 0);
+  if (!px) {
+    ADD_FAILURE() << "not a PNG: " << png;
+    return counts;
+  }
+  EXPECT_EQ(pw, w);
+  EXPECT_EQ(ph, h);
+  for (int i = 0; i < pw * ph; i++)
+    for (size_t k = 0; k < want.size(); k++)
+      if (px[i * 3] == want[k].r && px[i * 3 + 1] == want[k].g && px[i * 3 + 2] == want[k].b) counts[k]++;
+  stbi_image_free(px);
+  return counts;
+}
+
+// ---- a synthetic UMCG trace ----
+
+constexpr uint32_t kPid = 900;
+constexpr uint64_t kT0 = 5'000'000'000;  // boot-time ns of the first record
+constexpr uint64_t kLock = 0x7f0000001000;
+
+struct Writer {
+  fxs::TraceWriter& w;
+  void umcg(uint64_t ts, uint32_t tid, uint8_t sc, uint8_t phase, uint32_t state, uint32_t flags = 0,
+            uint32_t next_tid = 0, uint32_t server_tid = 0) {
+    fxs_umcg_rec r{};
+    r.hdr = {FXS_REC_UMCG, sizeof(r), 0};
+    r.ts_ns = ts;
+    r.tgid = kPid;
+    r.tid = tid;
+    r.flags = flags;
+    r.state = state;
+    r.next_tid = next_tid;
+    r.server_tid = server_tid;
+    r.syscall = sc;
+    r.phase = phase;
+    r.task_read = 1;
+    ASSERT_TRUE(w.append(&r, sizeof(r)).ok());
+  }
+  void task(uint32_t tid, const char* name) {
+    fxs_task_rec t{};
+    t.hdr = {FXS_REC_TASK, sizeof(t), 0};
+    t.ts_ns = kT0;
+    t.tgid = kPid;
+    t.tid = tid;
+    std::strncpy(t.comm, name, sizeof t.comm - 1);
+    std::strncpy(t.pcomm, "umcg-demo", sizeof t.pcomm - 1);
+    ASSERT_TRUE(w.append(&t, sizeof(t)).ok());
+  }
+  void wait(uint32_t tid, uint64_t enter, uint64_t exit, int32_t stack) {
+    fxs_futex_rec r{};
+    r.hdr = {FXS_REC_FUTEX, sizeof(r), 0};
+    r.enter_ns = enter;
+    r.exit_ns = exit;
+    r.tgid = kPid;
+    r.tid = tid;
+    r.uaddr = kLock;
+    r.op = 128;  // FUTEX_WAIT | FUTEX_PRIVATE_FLAG
+    r.syscall = FXS_SC_FUTEX;
+    r.opi = FXS_OP_FUTEX_WAIT;
+    r.ustack_id = stack;
+    ASSERT_TRUE(w.append(&r, sizeof(r)).ok());
+  }
+  void stack(int32_t id, const std::vector<std::string>& frames) {
+    std::string names;
+    for (const auto& f : frames) names += f + '\0';
+    size_t total = (sizeof(fxs_stack_rec) + frames.size() * 8 + names.size() + 7) & ~size_t(7);
+    std::vector<uint8_t> buf(total, 0);
+    fxs_stack_rec s{};
+    s.hdr = {FXS_REC_STACK, uint16_t(total), 0};
+    s.tgid = kPid;
+    s.stack_id = id;
+    s.nframes = uint32_t(frames.size());
+    std::memcpy(buf.data(), &s, sizeof s);
+    for (size_t i = 0; i < frames.size(); i++) {
+      uint64_t ip = 0x400000 + i * 0x40;
+      std::memcpy(buf.data() + sizeof s + i * 8, &ip, 8);
+    }
+    std::memcpy(buf.data() + sizeof s + frames.size() * 8, names.data(), names.size());
+    ASSERT_TRUE(w.append(buf.data(), buf.size()).ok());
+  }
+};
+
+// Two servers (901, 902), each running two workers in turn for 2-8 ms; a
+// worker then blocks in FUTEX_WAIT for 3-12 ms (its server's umcg_wait
+// returns) and comes back RUNNABLE; every 5th run ends in a preemption
+// (PREEMPT, then RUNNABLE at once). One record per umcg_* enter and exit,
+// each task's records in time order.
+void write_umcg_trace(const std::string& path, bool with_umcg) {
+  fxs::TraceHeader h;
+  h.kernel_release = "6.18.0-synthetic";
+  h.target_pid = int32_t(kPid);
+  auto tw = fxs::TraceWriter::create(path, h, 64 << 10);
+  ASSERT_TRUE(tw.ok()) << tw.message();
+  Writer w{*tw};
+  const uint32_t servers[2] = {901, 902};
+  const uint32_t workers[2][2] = {{903, 904}, {905, 906}};
+  w.task(901, "server-0");
+  w.task(902, "server-1");
+  for (uint32_t t = 903; t <= 906; t++) w.task(t, ("worker-" + std::to_string(t - 903)).c_str());
+  w.stack(7, {"syscall+0x19", "demo::lock(demo::Mutex&)+0x2c", "demo::worker_loop(int)+0x88", "start_thread+0x8b"});
+  w.stack(8, {"syscall+0x19", "demo::lock(demo::Mutex&)+0x2c", "demo::flush_queue()+0x41",
+              "demo::worker_loop(int)+0xd0", "start_thread+0x8b"});
+  constexpr uint32_t RUNNING = FXS_UMCG_TASK_RUNNING, RUNNABLE = FXS_UMCG_TASK_RUNNABLE,
+                     BLOCKED = FXS_UMCG_TASK_BLOCKED;
+  uint64_t rng = 12345;
+  auto rnd = [&](uint64_t lo, uint64_t hi) {
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return lo + (rng >> 33) % (hi - lo + 1);
+  };
+  // Per worker: when it is runnable again (after blocking).
+  uint64_t ready_at[2][2] = {{0, 0}, {0, 0}};
+  for (int s = 0; s < 2; s++) {
+    uint64_t t = kT0 + uint64_t(s) * 50'000;
+    if (with_umcg) {
+      w.umcg(t, servers[s], FXS_UMCG_SC_CTL, 0, 0, FXS_UMCG_CTL_REGISTER);
+      w.umcg(t + 2'000, servers[s], FXS_UMCG_SC_CTL, 1, RUNNING, FXS_UMCG_CTL_REGISTER);
+      for (int k = 0; k < 2; k++) {
+        uint32_t wt = workers[s][k];
+        w.umcg(t + 5'000 + k * 3'000, wt, FXS_UMCG_SC_CTL, 0, 0, FXS_UMCG_CTL_REGISTER | FXS_UMCG_CTL_WORKER);
+        w.umcg(t + 6'000 + k * 3'000, wt, FXS_UMCG_SC_CTL, 1, RUNNABLE,
+               FXS_UMCG_CTL_REGISTER | FXS_UMCG_CTL_WORKER, 0, servers[s]);
+      }
+    }
+    t += 20'000;
+    // Each worker's records must stay in time order; the server's too.
+    uint64_t last_worker_ts[2] = {t, t};
+    for (int run = 0; run < 40; run++) {
+      int k = run % 2;
+      if (ready_at[s][k] > t) k = 1 - k;       // the other one, if it is ready sooner
+      t = std::max(t, ready_at[s][k]);         // else the server waits for one
+      uint32_t srv = servers[s], wk = workers[s][k];
+      uint64_t start = std::max(t, last_worker_ts[k] + 1'000);
+      uint64_t ran = rnd(2'000'000, 8'000'000);
+      uint64_t stop = start + ran;
+      if (with_umcg) {
+        w.umcg(start, srv, FXS_UMCG_SC_WAIT, 0, RUNNING, 0, wk);
+        w.umcg(start + 3'000, wk, FXS_UMCG_SC_WAIT, 1, RUNNING, 0, 0, srv);
+      }
+      if (run % 5 == 4) {  // preempted: the server kicks it, it is runnable at once
+        if (with_umcg) {
+          w.umcg(stop - 5'000, wk, FXS_UMCG_SC_WAIT, 0, RUNNING | FXS_UMCG_TF_PREEMPT, 0, 0, srv);
+          w.umcg(stop, wk, FXS_UMCG_SC_WAIT, 1, RUNNABLE, 0, 0, srv);
+          w.umcg(stop + 2'000, srv, FXS_UMCG_SC_WAIT, 1, RUNNING);
+          w.umcg(stop + 4'000, srv, FXS_UMCG_SC_KICK, 0, RUNNING);
+          w.umcg(stop + 5'000, srv, FXS_UMCG_SC_KICK, 1, RUNNING);
+        }
+        ready_at[s][k] = stop + 6'000;
+        last_worker_ts[k] = stop;
+        t = stop + 6'000;
+      } else {  // it blocks on the lock for a while
+        uint64_t blocked = rnd(3'000'000, 12'000'000);
+        if (with_umcg) {
+          w.umcg(stop, wk, FXS_UMCG_SC_WAIT, 0, BLOCKED, 0, 0, srv);
+          w.umcg(stop + 2'000, srv, FXS_UMCG_SC_WAIT, 1, RUNNING);
+        }
+        w.wait(wk, stop + 1'000, stop + blocked - 1'000, run % 3 == 0 ? 8 : 7);
+        if (with_umcg) w.umcg(stop + blocked, wk, FXS_UMCG_SC_WAIT, 1, RUNNABLE, 0, 0, srv);
+        ready_at[s][k] = stop + blocked + 1'000;
+        last_worker_ts[k] = stop + blocked;
+        t = stop + 4'000;
+      }
+    }
+  }
+  ASSERT_TRUE(tw->close().ok());
+}
+
+// Colours of ui/view_umcg.cpp: RUNNING, RUNNABLE, BLOCKED, and the hues of
+// the first two workers (a server's lane while it runs them).
+const std::vector<Rgb> kUmcgColors = {{96, 184, 96}, {232, 192, 64}, {216, 72, 80}, {100, 150, 240}, {180, 120, 240}};
+
+TEST(UiViews, UmcgTabDrawsServerAndWorkerLanesOfASyntheticTrace) {
+  REQUIRE_XVFB_UI();
+  TempDir dir;
+  std::string trace = dir.path("umcg.fxs"), png = dir.path("umcg.png");
+  write_umcg_trace(trace, true);
+  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1280x900x24", kFutexscope, "replay", trace, "--view",
+                        "umcg", "--screenshot", png, "--size", "1200x800"},
+                       60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto n = count_colors(png, 1200, 800, kUmcgColors);
+  // The legend's swatches are 11x11 (121 px) each; the lanes are far more.
+  EXPECT_GE(n[0], 3000u) << "RUNNING worker spans missing";
+  EXPECT_GE(n[1], 3000u) << "RUNNABLE worker spans missing";
+  EXPECT_GE(n[2], 3000u) << "BLOCKED worker spans missing";
+  EXPECT_GE(n[3], 2000u) << "server 901 running worker 903 missing";
+  EXPECT_GE(n[4], 2000u) << "server 901 running worker 904 missing";
+}
+
+TEST(UiViews, UmcgTabWithoutUmcgRecordsDrawsNoLanes) {
+  REQUIRE_XVFB_UI();
+  TempDir dir;
+  std::string trace = dir.path("plain.fxs"), png = dir.path("no-umcg.png");
+  write_umcg_trace(trace, false);  // the same futex waits, no UMCG records
+  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1280x900x24", kFutexscope, "replay", trace, "--view",
+                        "umcg", "--screenshot", png, "--size", "1200x800"},
+                       60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto n = count_colors(png, 1200, 800, kUmcgColors);
+  for (size_t k = 0; k < n.size(); k++) EXPECT_EQ(n[k], 0u) << "colour " << k << " drawn without UMCG records";
+}
+
+TEST(UiViews, BadViewNameIsAOneLineUsageError) {
+  if (!ui_built()) GTEST_SKIP() << "built with FXS_BUILD_UI=OFF";
+  auto r = run_command({kFutexscope, "replay", "x.fxs", "--view", "numa-nope"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("--view"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+// The futex tab of the synthetic trace: its one futex has waits with two
+// stacks; the tab lists them (collapsible, named by their first frame
+// outside the C library). Only that it draws is checked here: text is not
+// read back from pixels.
+TEST(UiViews, FutexTabWithStacksDraws) {
+  REQUIRE_XVFB_UI();
+  TempDir dir;
+  std::string trace = dir.path("stacks.fxs"), png = dir.path("stacks.png");
+  write_umcg_trace(trace, false);
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  auto j = nlohmann::json::parse(rep.out);
+  ASSERT_EQ(j["futexes"].size(), 1u);
+  ASSERT_EQ(j["futexes"][0]["stacks"].size(), 2u) << "the fixture's two stacks";
+  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1280x900x24", kFutexscope, "replay", trace,
+                        "--screenshot", png, "--size", "1200x800"},
+                       60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  count_colors(png, 1200, 800, {});
+}
+
+// Colours of ui/view_rseq.cpp: preempted, signal.
+const std::vector<Rgb> kCauseColors = {{255, 160, 60}, {200, 120, 220}};
+
+TEST(UiViews, RseqTabShowsTheAbortsOfTheRseqSampleByCause) {
+  REQUIRE_ROOT();
+  REQUIRE_XVFB_UI();
+  TempDir dir;
+  std::string trace = dir.path("rseq.fxs"), png = dir.path("rseq.png");
+  auto rec = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-rseq",
+                          "--signal-every-ms", "10"},
+                         60);
+  ASSERT_EQ(rec.status, 0) << rec.err;
+  auto truth = fxs::test::truth_from(rec.out);
+  ASSERT_TRUE(truth.is_object()) << "no FXS_TRUTH line";
+  long aborts = truth["rseq"]["aborts"];
+  if (aborts < 20) GTEST_SKIP() << "the sample aborted only " << aborts << " times: nothing to draw";
+  // What the tab shows comes from the same model as the report's rseq object.
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  auto rs = nlohmann::json::parse(rep.out)["rseq"];
+  long preempted = rs["causes"]["preempted"], signal = rs["causes"]["signal"];
+
+  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1280x900x24", kFutexscope, "replay", trace, "--view",
+                        "rseq", "--screenshot", png, "--size", "1200x800"},
+                       60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto n = count_colors(png, 1200, 800, kCauseColors);
+  // Without the histogram these colours cover 78 and 70 px (legend swatch,
+  // table digits; measured with the histogram call removed). A bar is 4 px
+  // wide and 91 px x (its aborts / the tallest bar's) high, so the bars of N
+  // aborts of a cause add about 4 x 91 x N / peak px.
+  if (preempted >= 20) {
+    EXPECT_GE(n[0], 300u) << "preempted aborts not in the histogram";
+  }
+  if (signal >= 5) {
+    EXPECT_GE(n[1], 140u) << "signal aborts not in the histogram";
+  } else if (signal == 0) {
+    EXPECT_LE(n[1], 90u) << "signal colour drawn with no signal aborts";
+  }
+}
+
+}  // namespace

@@ -1,0 +1,49 @@
+#include "ui/numa_loader.h"
+
+#include <pthread.h>
+
+#include "replay/numa_report.h"
+
+namespace fxs::ui {
+
+NumaLoader::~NumaLoader() {
+  cancel_ = true;
+  join();
+}
+
+void NumaLoader::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void NumaLoader::request(const std::string& path, uint64_t generation) {
+  if (busy_) return;
+  join();  // the previous run has finished
+  busy_ = true;
+  requested_at_ = std::chrono::steady_clock::now();
+  thread_ = std::thread([this, path, generation] {
+    pthread_setname_np(pthread_self(), "fxs-numa");
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = numa_report_from_file(path, [this] { return !cancel_.load(); });
+    auto s = std::make_shared<NumaSnapshot>();
+    s->generation = generation;
+    s->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (r.ok()) {
+      s->ok = true;
+      s->report = std::move(r.value());
+    } else {
+      s->error = r.message();
+    }
+    {
+      std::lock_guard lk(mu_);
+      snap_ = std::move(s);
+    }
+    busy_ = false;
+  });
+}
+
+std::shared_ptr<const NumaSnapshot> NumaLoader::snapshot() const {
+  std::lock_guard lk(mu_);
+  return snap_;
+}
+
+}  // namespace fxs::ui

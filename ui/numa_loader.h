@@ -1,0 +1,52 @@
+// numa_loader.h: the NUMA view's data, computed on demand on a named thread
+// (fxs-numa) by reading the trace file again with the report's own models
+// (replay/numa_report.h). The wake matrix needs every wait paired with its
+// wake (replay/wake_model.h), which costs memory per wait: the window's
+// loader does not keep that for every trace, only while this runs.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "replay/numa_model.h"
+
+namespace fxs::ui {
+
+struct NumaSnapshot {
+  bool ok = false;
+  std::string error;      // when !ok
+  NumaReport report;
+  uint64_t generation = 0;  // the ingest generation it was requested at
+  double seconds = 0;       // how long it took
+};
+
+class NumaLoader {
+ public:
+  NumaLoader() = default;
+  ~NumaLoader();  // cancels and joins
+  NumaLoader(const NumaLoader&) = delete;
+  NumaLoader& operator=(const NumaLoader&) = delete;
+
+  // Starts computing from `path` unless a computation is running.
+  void request(const std::string& path, uint64_t generation);
+  bool busy() const { return busy_.load(); }
+  // The latest finished result, or nullptr.
+  std::shared_ptr<const NumaSnapshot> snapshot() const;
+  std::chrono::steady_clock::time_point requested_at() const { return requested_at_; }
+
+ private:
+  void join();
+  std::thread thread_;
+  std::atomic<bool> busy_{false};
+  std::atomic<bool> cancel_{false};
+  std::chrono::steady_clock::time_point requested_at_{};
+  mutable std::mutex mu_;
+  std::shared_ptr<const NumaSnapshot> snap_;
+};
+
+}  // namespace fxs::ui

@@ -1,0 +1,67 @@
+// side_models.h: the models the window keeps beside the timeline and the
+// per-futex statistics: rseq (totals and abort times), UMCG lanes, and the
+// user stacks of futex waits.
+//
+// The fxs-futexes loader thread feeds them chunk by chunk and rebuilds the
+// reports the views read a few times a second (publish()), both under the
+// worker's side_mutex(); the views read them under the same mutex. Lock
+// order: the timeline mutex before this one, never the other way round.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "replay/rseq_model.h"
+#include "replay/rseq_timeline.h"
+#include "replay/stack_model.h"
+#include "replay/timeline_model.h"
+#include "replay/umcg_lanes.h"
+
+namespace fxs::ui {
+
+class SideModels {
+ public:
+  // Loader side (under the side mutex).
+  void add_records(const uint8_t* data, size_t size);
+  // Rebuilds the reports. The UMCG lanes cost O(all spans) to rebuild, so
+  // while loading (final == false) they are rebuilt only when the time since
+  // the last rebuild is at least 4x what it took: at most a fifth of the
+  // loader's time. final: the stream has ended, rebuild everything.
+  void publish(bool final = false);
+
+  // View side (under the side mutex). Reports as of the last publish().
+  const RseqReport& rseq() const { return rseq_report_; }
+  const RseqAbortTimes& rseq_times() const { return rseq_times_; }
+  const UmcgLaneSet& umcg() const { return umcg_; }
+  const StackModel& stacks() const { return stacks_; }
+  // Increases at every publish(): caches of the views key on it.
+  uint64_t generation() const { return generation_; }
+
+  // Lock-free: when the rseq and UMCG records begin and end (absolute ns;
+  // first > last while there are none), so the timeline can fit them in.
+  uint64_t first_ns() const { return first_ns_.load(std::memory_order_relaxed); }
+  uint64_t last_ns() const { return last_ns_.load(std::memory_order_relaxed); }
+
+ private:
+  RseqModel rseq_model_;
+  RseqAbortTimes rseq_times_;
+  UmcgLaneBuilder umcg_builder_;
+  StackModel stacks_;
+  RseqReport rseq_report_;
+  UmcgLaneSet umcg_;
+  uint64_t generation_ = 0;
+  uint64_t umcg_built_from_ = 0;  // UMCG records in the lanes
+  std::chrono::steady_clock::time_point umcg_next_build_{};
+  std::atomic<uint64_t> first_ns_{UINT64_MAX}, last_ns_{0};
+};
+
+// The time the window shows: from the first to the last futex call, rseq
+// abort or UMCG record (absolute ns); {0, 0} while there is nothing.
+struct TraceExtent {
+  uint64_t first_ns = 0, last_ns = 0;
+};
+TraceExtent trace_extent(const TimelineModel& tl, const SideModels& side);
+
+}  // namespace fxs::ui
