@@ -95,7 +95,19 @@ struct task_state {
 	__u32 lock_bucket_index; /* the call's bucket, computed at contention_begin */
 	__u16 lock_bucket_where;
 	__u16 pad3;
-	__u64 pad4;
+	/* Latency split of the wait in flight (sched_split.bpf.h), cleared at enter. */
+	__u64 sleep_ns;  /* t0: its first sleep */
+	__u64 waking_ns; /* t1 of its latest sleep */
+	__u64 wakeup_ns; /* t2 of its latest sleep */
+	union {
+		struct {
+			__u16 sleeps;
+			__u8 asleep; /* switched out sleeping, not yet back */
+			__u8 split_flags;
+			__u32 split_pad;
+		};
+		__u64 split_word; /* all of the above, cleared in one store */
+	};
 };
 
 struct {
@@ -239,6 +251,14 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1, __u64 a3)
 		st->enter_node = node_of_cpu(cpu);
 		st->opi = op_at_enter(nr, a1);
 		st->uaddr = (nr == FXS_NR_FUTEX || nr == FXS_NR_FUTEX_WAIT || nr == FXS_NR_FUTEX_WAKE) ? a0 : 0;
+		/*
+		 * A new call: no sleeps, wakings or wakeups yet (sched_split.bpf.h).
+		 * Cleared here, in the thread's own context, because the hooks that
+		 * set them run on other CPUs and could race with a reset there.
+		 */
+		st->waking_ns = 0;
+		st->wakeup_ns = 0;
+		st->split_word = 0;
 		st->key_flags = key_flags_at_enter(nr, a1, a3);
 	}
 	return 0;
@@ -667,6 +687,8 @@ int fxs_sys_exit_raw(struct bpf_raw_tracepoint_args *ctx)
 	return handle_exit(ctx, &args, (long)ctx->args[1]);
 }
 
+#include "sched_split.bpf.h"
+
 /*
  * Who woke whom: sched_waking runs in the waker's context. When the woken
  * thread is inside a traced futex wait, record the waker and what it was
@@ -678,6 +700,8 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 	struct task_state *w = task_slot(wakee_tid);
 	if (!w || w->tid != wakee_tid || !w->enter_ns || !is_wait_op(w->opi))
 		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	split_on_waking(w, now);
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
 	struct task_state *k = task_slot(tid);
@@ -703,7 +727,7 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 	r->hdr.type = FXS_REC_WAKE;
 	r->hdr.size = sizeof(*r);
 	r->hdr.reserved = 0;
-	r->ts_ns = bpf_ktime_get_ns();
+	r->ts_ns = now;
 	r->waker_tgid = pid_tgid >> 32;
 	r->waker_tid = tid;
 	r->wakee_tgid = wakee_tgid;

@@ -25,6 +25,9 @@ enum fxs_rec_type {
 	FXS_REC_STOP = 5,     /* struct fxs_stop_rec: clean end of recording */
 	FXS_REC_WAKE = 6,     /* struct fxs_wake_rec: a thread in a futex wait was woken */
 	FXS_REC_STACK = 7,    /* struct fxs_stack_rec: a symbolized user stack (collector) */
+	FXS_REC_WAIT_SPLIT = 11, /* struct fxs_wait_split_rec: where a wait that slept spent its time */
+	FXS_REC_SWITCH = 12,  /* struct fxs_switch_rec: a context switch of a traced thread */
+	FXS_REC_WAKEUP = 13,  /* struct fxs_wakeup_rec: sched_wakeup of a traced thread */
 	FXS_REC_HASH = 8,     /* struct fxs_hash_rec: a thread saw its process's private futex hash (new or resized) */
 	FXS_REC_CONTENTION = 9, /* struct fxs_contention_rec: a spin on a lock inside a traced futex call */
 	FXS_REC_HASH_GLOBAL = 14, /* struct fxs_hash_global_rec: the global table's shape (collector) */
@@ -246,6 +249,64 @@ struct fxs_stack_rec {
 #define FXS_MAX_STACK_DEPTH 127
 
 /*
+ * One sleep of a futex wait (bpf/sched_split.bpf.h), emitted when the waiter
+ * is switched back in. t0 sleep_ns: its first sleeping switch-out inside the
+ * wait; t1 waking_ns: sched_waking of its last sleep; t2 wakeup_ns:
+ * sched_wakeup; t3 run_ns: switch-in. t4 is the exit_ns of the wait's own
+ * FXS_REC_FUTEX, found by (tid, wait_enter_ns). A wait that slept more than
+ * once emits one record per sleep, with `sleeps` counting: the last one wins.
+ * A zero t1/t2 means that hook did not see the wake-up.
+ */
+#define FXS_SPLIT_WAKING_RACE 0x1 /* sched_waking came while it was switching out: t1 = t0 */
+
+struct fxs_wait_split_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 wait_enter_ns; /* enter_ns of the wait: pairs it with its FXS_REC_FUTEX */
+	__u64 sleep_ns;      /* t0 */
+	__u64 waking_ns;     /* t1 */
+	__u64 wakeup_ns;     /* t2 */
+	__u64 run_ns;        /* t3 */
+	__u64 uaddr;         /* the wait's first address (0 for futex_waitv) */
+	__u32 tgid;
+	__u32 tid;
+	__u16 sleeps;        /* sleeps of this wait so far, this one included */
+	__u16 cpu;           /* CPU it was switched in on */
+	__u8 opi;            /* enum fxs_op of the wait */
+	__u8 flags;          /* FXS_SPLIT_* */
+	__u16 pad;
+	__s32 kstack_id;     /* kernel stack where it slept (FXS_REC_STACK, tgid 0), < 0 if none */
+	__u32 pad2;
+};
+
+/*
+ * Scheduler states of traced threads (threads that made a traced futex call),
+ * for the lock-holder view: a switch with either side traced, and the
+ * wakeups of traced threads. Per-event traces only.
+ */
+#define FXS_SWITCH_PREEMPT 0x1     /* prev was preempted (stays runnable) */
+#define FXS_SWITCH_PREV_TRACED 0x2
+#define FXS_SWITCH_NEXT_TRACED 0x4
+
+struct fxs_switch_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u32 prev_tid;
+	__u32 next_tid;
+	__u32 prev_state; /* sched_switch prev_state: 0 runnable, else blocked (unless FXS_SWITCH_PREEMPT) */
+	__u16 cpu;
+	__u8 flags;       /* FXS_SWITCH_* */
+	__u8 pad;
+};
+
+struct fxs_wakeup_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u32 tid;
+	__u16 cpu;        /* CPU the hook ran on */
+	__u16 pad;
+};
+
+/*
  * The private futex hash of a process as one of its threads saw it at a futex
  * call's exit: emitted when the thread first sees a table and whenever the
  * table changes (prctl(PR_FUTEX_HASH) or automatic resize replace it).
@@ -327,6 +388,9 @@ static_assert(sizeof(struct fxs_task_rec) == 56, "fxs_task_rec layout");
 static_assert(sizeof(struct fxs_loss_rec) == 80, "fxs_loss_rec layout");
 static_assert(sizeof(struct fxs_agg_key) == 16, "fxs_agg_key layout");
 static_assert(sizeof(struct fxs_wake_rec) == 64, "fxs_wake_rec layout");
+static_assert(sizeof(struct fxs_wait_split_rec) == 80, "fxs_wait_split_rec layout");
+static_assert(sizeof(struct fxs_switch_rec) == 32, "fxs_switch_rec layout");
+static_assert(sizeof(struct fxs_wakeup_rec) == 24, "fxs_wakeup_rec layout");
 static_assert(sizeof(struct fxs_hash_rec) == 48, "fxs_hash_rec layout");
 static_assert(sizeof(struct fxs_contention_rec) == 72, "fxs_contention_rec layout");
 static_assert(sizeof(struct fxs_hash_global_rec) == 32, "fxs_hash_global_rec layout");
@@ -336,6 +400,9 @@ static_assert(sizeof(struct fxs_agg_rec) == 8 + 8 + 16 + sizeof(struct fxs_agg_v
 #else
 _Static_assert(sizeof(struct fxs_futex_rec) == 96, "fxs_futex_rec layout");
 _Static_assert(sizeof(struct fxs_task_rec) == 56, "fxs_task_rec layout");
+_Static_assert(sizeof(struct fxs_wait_split_rec) == 80, "fxs_wait_split_rec layout");
+_Static_assert(sizeof(struct fxs_switch_rec) == 32, "fxs_switch_rec layout");
+_Static_assert(sizeof(struct fxs_wakeup_rec) == 24, "fxs_wakeup_rec layout");
 #endif
 
 /*

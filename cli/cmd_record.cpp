@@ -31,9 +31,10 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
   --ring-size SIZE     BPF ring buffer size per CPU (a power of two; default:
                        64M split over the CPUs, at least 4M each)
   --max-futexes N      --summary: in-kernel map size (default 65536)
-  --stack-min-wait DUR capture the user call stack of waits that slept at
-                       least DUR (default 1ms; a stack walk costs microseconds,
-                       so 0, every wait, slows contended locks measurably)
+  --stack-min-wait DUR capture the user and kernel call stacks of waits that
+                       slept at least DUR (default 1ms; a stack walk costs
+                       microseconds, so 0, every wait, slows contended locks
+                       measurably)
   --no-stacks          capture no stacks (no folded output)
   --serve ADDR         also stream the trace, as it is written, to every
                        `futexscope ui --connect ADDR` (ADDR: PORT for loopback,

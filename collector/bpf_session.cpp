@@ -37,8 +37,9 @@ int libbpf_print(enum libbpf_print_level level, const char* fmt, va_list args) {
 }  // namespace
 
 // One enter slot per possible tid (pid_max, rounded up to a power of two),
-// capped at 1M slots (16 MiB); above that, threads whose tids collide modulo
-// the slot count may lose an enter time (counted, never silently).
+// capped at 1M slots (~100 MiB of ~100-byte slots); above that, threads whose
+// tids collide modulo the slot count may lose an enter time (counted, never
+// silently).
 uint32_t task_slots() {
   uint64_t pid_max = 32768;
   if (FILE* f = std::fopen("/proc/sys/kernel/pid_max", "r")) {
@@ -115,6 +116,7 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   ro->capture_stacks = !cfg.summary && cfg.stacks;
   ro->stack_min_wait_ns = cfg.stack_min_wait_ns;
   if (!err && !ro->capture_stacks) err = bpf_map__set_max_entries(s->skel_->maps.stacks, 1);
+  if (!err && !ro->capture_stacks) err = bpf_map__set_max_entries(s->skel_->maps.kstacks, 1);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.aggs, cfg.summary ? cfg.agg_entries : 1);
   if (err) return bpf_error("size BPF maps", err);
   auto& p = s->skel_->progs;
@@ -125,6 +127,11 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   // Who-woke-whom records belong to the per-event stream only.
   bpf_program__set_autoload(p.fxs_waking_btf, use_btf && !cfg.summary);
   bpf_program__set_autoload(p.fxs_waking_raw, !use_btf && !cfg.summary);
+  // So is the latency split of waits that slept (bpf/sched_split.bpf.h).
+  bpf_program__set_autoload(p.fxs_switch_btf, use_btf && !cfg.summary);
+  bpf_program__set_autoload(p.fxs_wakeup_btf, use_btf && !cfg.summary);
+  bpf_program__set_autoload(p.fxs_switch_raw, !use_btf && !cfg.summary);
+  bpf_program__set_autoload(p.fxs_wakeup_raw, !use_btf && !cfg.summary);
   // Hash buckets (bpf/futex_hash.bpf.h): the global table's shape, the private one's layout.
   ro->global_hash_mask = cfg.hash.mask();
   ro->global_hash_shift = cfg.hash.shift();
@@ -181,6 +188,7 @@ BpfSession::~BpfSession() {
 }
 
 int BpfSession::stack_map_fd() const { return bpf_map__fd(skel_->maps.stacks); }
+int BpfSession::kstack_map_fd() const { return bpf_map__fd(skel_->maps.kstacks); }
 
 Status BpfSession::attach() {
   int err = futex_bpf::attach(skel_);

@@ -54,6 +54,8 @@ class BpfSession {
   void set_sink(RecordSink sink) { sink_ = std::move(sink); }
   // The user stack map the futex records' ustack_id index.
   int stack_map_fd() const;
+  // The kernel stacks of waits that slept (bpf/sched_split.bpf.h), by kstack_id.
+  int kstack_map_fd() const;
   // Which program variant loaded: "tp_btf" or "raw_tracepoint".
   const char* variant() const { return variant_; }
 

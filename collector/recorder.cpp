@@ -16,6 +16,7 @@
 #include "collector/machine_info.h"
 #include "collector/page_node_resolver.h"
 #include "collector/rseq_session.h"
+#include "collector/kstack_symbolizer.h"
 #include "collector/stack_symbolizer.h"
 #include "replay/trace_writer.h"
 
@@ -166,9 +167,11 @@ int run_record(const RecordOptions& opts) {
 
   Status write_status;
   StackSymbolizer stacks(s.stack_map_fd());
+  KernelStackSymbolizer kstacks(s.kstack_map_fd());
   RecordSink sink = [&](const void* data, size_t size) {
     Status st = w.append(data, size);
     if (st.ok() && !opts.summary) st = stacks.on_record(data, size, w);
+    if (st.ok() && !opts.summary) st = kstacks.on_record(data, size, w);
     if (st.ok() && !opts.summary) st = pages.on_record(data, size, w);  // NUMA
     if (!st.ok()) {
       write_status = st;

@@ -296,6 +296,9 @@ void FutexModel::add(const fxs_rec_hdr* h) {
     case FXS_REC_AGG: add_agg(h); break;
     case FXS_REC_WAKE: break;   // who woke whom: replay/wake_model.cpp
     case FXS_REC_STACK: break;  // call stacks: replay/stack_model.cpp
+    case FXS_REC_WAIT_SPLIT: break;  // latency split: replay/split_model.cpp
+    case FXS_REC_SWITCH: break;      // scheduler states: replay/holder_model.cpp
+    case FXS_REC_WAKEUP: break;
     case FXS_REC_HASH:          // hash buckets: replay/bucket_model.cpp
     case FXS_REC_CONTENTION:
     case FXS_REC_HASH_GLOBAL: break;

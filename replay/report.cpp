@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "replay/kind_model.h"
 #include "replay/bucket_report.h"
 #include "replay/numa_report.h"
 #include "replay/rseq_model.h"
@@ -89,6 +90,17 @@ json futex_json(const ReportData::Futex& f) {
   json stacks = json::array();
   for (const StackWait& st : f.stacks)
     stacks.push_back({{"frames", st.frames}, {"wait_ns", st.wait_ns}, {"waits", st.waits}});
+  json kstacks = json::array();
+  for (const KernelStack& k : f.split.kernel_stacks)
+    kstacks.push_back({{"frames", k.frames}, {"waits", k.waits}, {"sleep_ns", k.sleep_ns}});
+  json holders = json::array();
+  for (size_t i = 0; i < f.holders.size() && i < 5; i++) {
+    const HolderTime& h = f.holders[i];
+    holders.push_back({{"holder_tid", h.holder_tid}, {"waits", h.waits}, {"wait_ns", h.wait_ns},
+                       {"on_cpu_ns", h.on_cpu_ns}, {"runnable_ns", h.runnable_ns},
+                       {"blocked_ns", h.blocked_ns}, {"unknown_ns", h.unknown_ns}});
+  }
+  auto pct = [](const Percentiles& p) { return json{{"p50", p.p50}, {"p99", p.p99}, {"max", p.max}}; };
   json wakers = json::array();
   for (const WakeEdge& e : f.wakes.wakers)
     wakers.push_back({{"waker_tid", e.waker_tid}, {"waiter_tid", e.waiter_tid}, {"count", e.count}});
@@ -108,6 +120,19 @@ json futex_json(const ReportData::Futex& f) {
         {"p50", f.wakes.latency_p50_ns},
         {"p99", f.wakes.latency_p99_ns},
         {"max", f.wakes.latency_max_ns}}},
+      {"latency_split_ns",
+       {{"samples", f.split.samples},
+        {"incomplete", f.split.incomplete},
+        {"no_switch_in", f.split.no_switch_in},
+        {"disordered", f.split.disordered},
+        {"multi_sleep", f.split.multi_sleep},
+        {"waiting", pct(f.split.waiting)},
+        {"wake_to_run", pct(f.split.wake_to_run)},
+        {"runqueue", pct(f.split.runqueue)},
+        {"exit", pct(f.split.exit)}}},
+      {"holders", std::move(holders)},
+      {"kernel_stacks", std::move(kstacks)},
+      {"futile_wakeups", {{"woken_waits", f.futile.woken_waits}, {"futile", f.futile.futile}}},
       {"pid", s.tgid},
       {"uaddr", format_uaddr(s.uaddr)},
       {"kind", kind_name(s.kind)},
@@ -204,6 +229,27 @@ void write_wakes_text(const FutexWakes& w, std::ostream& out) {
   if (shown < w.wakers.size()) out << "    ... " << w.wakers.size() - shown << " more waker edges\n";
 }
 
+// Where the waits that slept spent their time: one line per phase.
+void write_split_text(const WaitSplit& s, std::ostream& out) {
+  if (!s.samples) return;
+  out << "    latency split of " << s.samples << " waits that slept";
+  if (s.incomplete || s.disordered) out << " (" << s.incomplete << " incomplete, " << s.disordered << " disordered)";
+  out << ":\n";
+  const std::pair<const char*, const Percentiles*> rows[] = {
+      {"waiting     (switch-out -> waking)", &s.waiting},
+      {"wake to run (waking -> switch-in) ", &s.wake_to_run},
+      {"runqueue    (wakeup -> switch-in) ", &s.runqueue},
+      {"exit        (switch-in -> return) ", &s.exit}};
+  for (const auto& [name, p] : rows)
+    out << "      " << name << "  p50 " << format_ns(p->p50) << "  p99 " << format_ns(p->p99)
+        << "  max " << format_ns(p->max) << '\n';
+  if (!s.kernel_stacks.empty() && !s.kernel_stacks[0].frames.empty()) {
+    const KernelStack& k = s.kernel_stacks[0];
+    out << "    top kernel stack (" << format_ns(k.sleep_ns) << " asleep in " << k.waits << " waits):\n";
+    for (size_t i = 0; i < k.frames.size() && i < 6; i++) out << "      " << k.frames[i] << '\n';
+  }
+}
+
 void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out) {
   const FutexStats& s = f.stats;
   out << '#' << rank << "  pid " << s.tgid;
@@ -227,6 +273,18 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
     write_histogram(s, out);
   }
   write_wakes_text(f.wakes, out);
+  write_split_text(f.split, out);
+  for (size_t i = 0; i < f.holders.size() && i < 3; i++) {
+    const HolderTime& h = f.holders[i];
+    out << "    holder tid " << h.holder_tid << " while " << h.waits << " waiters slept "
+        << format_ns(h.wait_ns) << ": on cpu " << format_ns(h.on_cpu_ns) << "  runnable "
+        << format_ns(h.runnable_ns) << "  blocked " << format_ns(h.blocked_ns);
+    if (h.unknown_ns) out << "  unknown " << format_ns(h.unknown_ns);
+    out << '\n';
+  }
+  if (f.futile.futile)
+    out << "    futile wakeups " << f.futile.futile << " of " << f.futile.woken_waits
+        << " woken waits (the waiter went straight back to waiting)\n";
   if (f.bucket) write_futex_bucket_text(*f.bucket, out);
   if (!f.stacks.empty()) {
     const StackWait& st = f.stacks[0];
@@ -281,6 +339,10 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   FutexModel model;
   WakeModel wakes;
   StackModel stacks;
+  SplitModel splits;
+  FutileModel futile;
+  KindModel kinds;
+  HolderModel holders;
   RseqModel rseq;  // rseq: replay/rseq_model.h
   UmcgModel umcg;  // UMCG: replay/umcg_model.h
   BucketModel buckets;
@@ -290,14 +352,29 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     model.add(h);
     wakes.add(h);
     stacks.add(h);
+    splits.add(h);
+    futile.add(h);
+    kinds.add(h);
+    holders.add(h);
     numa.add(h);  // NUMA
   });
   wakes.finish([&](const AttributedWake& w) { numa.add_wake(w); });  // NUMA: the wake matrix
   NumaReport numa_report = numa.finish();
+  splits.finish();
+  futile.finish();
+  holders.finish();
   std::vector<std::string> warns = reader->warnings();
   // A read error ends the stream; report what was read before it.
   if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
   ReportData data = build_report(reader->header(), model, std::move(warns), &wakes, &stacks, &buckets);
+  for (ReportData::Futex& f : data.futexes) {
+    if (const WaitSplit* s = splits.find(f.stats.tgid, f.stats.uaddr)) f.split = *s;
+    if (const FutileWakes* w = futile.find(f.stats.tgid, f.stats.uaddr)) f.futile = *w;
+    f.stats.kind = kinds.kind(f.stats, &stacks);  // values, bitsets, wake counts, stacks
+    // The lock-holder view is for lock words only.
+    if (f.stats.kind == FutexKind::kMutex || f.stats.kind == FutexKind::kPiMutex)
+      if (const std::vector<HolderTime>* v = holders.find(f.stats.tgid, f.stats.uaddr)) f.holders = *v;
+  }
   RseqReport rseq_report = rseq.finish();  // rseq
   data.warnings.insert(data.warnings.end(), rseq_report.warnings.begin(), rseq_report.warnings.end());
   for (const std::string& w : data.warnings) warnings << "futexscope: warning: " << w << '\n';

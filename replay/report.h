@@ -15,6 +15,9 @@
 #include "replay/bucket_model.h"
 #include "replay/error.h"
 #include "replay/futex_model.h"
+#include "replay/futile_model.h"
+#include "replay/holder_model.h"
+#include "replay/split_model.h"
 #include "replay/stack_model.h"
 #include "replay/wake_model.h"
 #include "replay/trace_format.h"
@@ -60,6 +63,10 @@ struct ReportData {
     FutexWakes wakes;          // who woke its waiters (per-event traces)
     std::vector<StackWait> stacks;  // top user stacks of its waits, by wait time
     std::optional<FutexBucket> bucket;  // its kernel hash bucket (per-event traces)
+    // Filled by write_report from their own models (per-event traces):
+    WaitSplit split;           // where its waits that slept spent their time
+    FutileWakes futile;        // woken waiters that went straight back to waiting
+    std::vector<HolderTime> holders;  // mutex-like: who held it while its waiters slept
   };
   std::vector<Futex> futexes;  // ranked: FutexModel::rank()
   BucketReport buckets;        // hash buckets, their contention, per-process tables

@@ -96,6 +96,12 @@ uint64_t record_timestamp(const fxs_rec_hdr* rec) {
       return ts_field(rec, h.size, offsetof(fxs_agg_rec, ts_ns));
     case FXS_REC_STOP:
       return ts_field(rec, h.size, offsetof(fxs_stop_rec, ts_ns));
+    case FXS_REC_WAIT_SPLIT:
+      return ts_field(rec, h.size, offsetof(fxs_wait_split_rec, run_ns));
+    case FXS_REC_SWITCH:
+      return ts_field(rec, h.size, offsetof(fxs_switch_rec, ts_ns));
+    case FXS_REC_WAKEUP:
+      return ts_field(rec, h.size, offsetof(fxs_wakeup_rec, ts_ns));
     case FXS_REC_PAGE_NODE:
       return ts_field(rec, h.size, offsetof(fxs_page_node_rec, ts_ns));
     default:

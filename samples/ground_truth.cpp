@@ -11,6 +11,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -45,6 +46,33 @@ void Counts::add(const Counts &o)
 	for (const auto &[k, n] : o.herd_sizes)
 		herd_sizes[k] += n;
 	empty_wakes += o.empty_wakes;
+	slept += o.slept;
+	slept_known = slept_known || o.slept_known;
+	woken_waits += o.woken_waits;
+	futile += o.futile;
+	woken_known = woken_known || o.woken_known;
+	if (kind.empty())
+		kind = o.kind;
+}
+
+void Tally::set_kind(const void *uaddr, const char *kind)
+{
+	at(uaddr).kind = kind;
+}
+
+void Tally::record_woken_wait(const void *uaddr, bool futile)
+{
+	Counts &c = at(uaddr);
+	c.woken_known = true;
+	c.woken_waits++;
+	c.futile += futile ? 1 : 0;
+}
+
+void Tally::record_slept(const void *uaddr, bool slept)
+{
+	Counts &c = at(uaddr);
+	c.slept_known = true;
+	c.slept += slept ? 1 : 0;
 }
 
 void Tally::record_wakers(const void *uaddr, pid_t waker, pid_t waiter, long n)
@@ -323,6 +351,12 @@ long sys_futex_requeue(Tally &t, FutexWaitv *v, int nr_wake, int nr_requeue)
 
 // ---- Helpers ------------------------------------------------------------------
 
+long thread_nvcsw()
+{
+	struct rusage ru;
+	return getrusage(RUSAGE_THREAD, &ru) == 0 ? ru.ru_nvcsw : 0;
+}
+
 pid_t gettid_()
 {
 	return static_cast<pid_t>(syscall(SYS_gettid));
@@ -433,6 +467,20 @@ std::string truth_json(const Tally &total, uint64_t elapsed_ns, uint64_t rate_op
 		}
 		std::snprintf(buf, sizeof(buf), "},\"empty_wakes\":%" PRIu64, c.empty_wakes);
 		s += buf;
+		if (c.slept_known) {
+			std::snprintf(buf, sizeof(buf), ",\"slept\":%" PRIu64, c.slept);
+			s += buf;
+		}
+		if (!c.kind.empty()) {
+			s += ",\"kind\":\"";
+			s += c.kind;
+			s += '"';
+		}
+		if (c.woken_known) {
+			std::snprintf(buf, sizeof(buf), ",\"futile_wakeups\":{\"woken_waits\":%" PRIu64 ",\"futile\":%" PRIu64 "}",
+				      c.woken_waits, c.futile);
+			s += buf;
+		}
 		if (!c.wakers.empty()) {
 			s += ",\"wakers\":[";
 			bool first_edge = true;

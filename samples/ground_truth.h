@@ -106,6 +106,17 @@ struct Counts {
 	// wake calls that woke nobody.
 	std::map<uint64_t, uint64_t> herd_sizes;
 	uint64_t empty_wakes = 0;
+	// Waits that slept (the thread's voluntary context switches went up during
+	// the call), where the sample measured it (slept_known).
+	uint64_t slept = 0;
+	bool slept_known = false;
+	// Waits that returned 0 (woken), and those of them after which the thread
+	// went straight back to waiting on this word (its condition was not met:
+	// a futile wakeup), where the sample knows it (woken_known).
+	uint64_t woken_waits = 0, futile = 0;
+	bool woken_known = false;
+	// What the word implements, where the sample says so ("mutex", "condvar").
+	std::string kind;
 	void add(const Counts &o);
 };
 
@@ -131,6 +142,13 @@ public:
 	// A wake on uaddr by `waker` that woke `n` waiters, all of them `waiter`
 	// (the sample knows it: the word has a single waiter).
 	void record_wakers(const void *uaddr, pid_t waker, pid_t waiter, long n);
+	// A wait on uaddr that did (or did not) sleep: see thread_nvcsw().
+	void record_slept(const void *uaddr, bool slept);
+	// A wait on uaddr that returned 0; futile: the thread's next futex call
+	// is a wait on uaddr again.
+	void record_woken_wait(const void *uaddr, bool futile);
+	// The sample's own word of what uaddr implements (FXS_TRUTH "kind").
+	void set_kind(const void *uaddr, const char *kind);
 
 private:
 	void wait_outcome(Counts &c, long ret);
@@ -184,6 +202,10 @@ long sys_futex_requeue(Tally &t, FutexWaitv *v /*[2]*/, int nr_wake, int nr_requ
 // ---- Helpers ----------------------------------------------------------------
 
 pid_t gettid_();
+// This thread's voluntary context switches (getrusage RUSAGE_THREAD ru_nvcsw):
+// the kernel counts one each time the thread blocks, the same test
+// futexscope's sched_switch hook uses to tell a wait that slept.
+long thread_nvcsw();
 uint64_t now_ns(clockid_t clk = CLOCK_MONOTONIC);
 timespec ns_to_ts(uint64_t ns);
 // Absolute deadline `ms` milliseconds from now on `clk`.

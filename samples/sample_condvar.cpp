@@ -76,6 +76,16 @@ void blocked_or_sleep(pid_t tid, Word *w)
 
 // ---- 1. ping-pong ------------------------------------------------------------------
 
+// A ping-pong wait, noting whether it slept (FXS_TRUTH "slept": the waits
+// futexscope must give a latency split).
+long wait_noting_sleep(Tally &t, Word *w, uint32_t val, const timespec *timeout)
+{
+	const long before = thread_nvcsw();
+	const long ret = futex_wait(t, w, val, timeout);
+	t.record_slept(w, thread_nvcsw() > before);
+	return ret;
+}
+
 // A leads: once the time budget is spent it stores kStop instead of the next
 // round number, and both stop. Returns the number of round trips done.
 constexpr uint32_t kStop = UINT32_MAX;
@@ -90,6 +100,9 @@ uint64_t ping_pong(uint64_t rounds, uint64_t budget_ms)
 	std::atomic<pid_t> tid_a{0}, tid_b{0};
 	std::thread a([&] {
 		Tally t;
+		// Turn words waited on until they hold the expected round: condvar-style.
+		t.set_kind(&g_w.ping.w, "condvar");
+		t.set_kind(&g_w.pong.w, "condvar");
 		tid_a = gettid_();
 		while (!tid_b.load())
 			sched_yield();
@@ -101,8 +114,15 @@ uint64_t ping_pong(uint64_t rounds, uint64_t budget_ms)
 			}
 			g_w.ping.w.store(i);
 			t.record_wakers(&g_w.ping.w, tid_a, tid_b, futex_wake(t, &g_w.ping.w, 1));
-			while (g_w.pong.w.load() != i)
-				futex_wait(t, &g_w.pong.w, i - 1, &safety);
+			// A woken wait followed by another one is a futile wakeup (FXS_TRUTH).
+			bool woken = false;
+			while (g_w.pong.w.load() != i) {
+				if (woken)
+					t.record_woken_wait(&g_w.pong.w, true);
+				woken = wait_noting_sleep(t, &g_w.pong.w, i - 1, &safety) == 0;
+			}
+			if (woken)
+				t.record_woken_wait(&g_w.pong.w, false);
 			done = i;
 		}
 		g_truth.merge(t);
@@ -114,8 +134,14 @@ uint64_t ping_pong(uint64_t rounds, uint64_t budget_ms)
 			sched_yield();
 		for (uint32_t i = 1; i <= rounds; i++) {
 			uint32_t v;
-			while ((v = g_w.ping.w.load()) != i && v != kStop)
-				futex_wait(t, &g_w.ping.w, i - 1, &safety);
+			bool woken = false;
+			while ((v = g_w.ping.w.load()) != i && v != kStop) {
+				if (woken)
+					t.record_woken_wait(&g_w.ping.w, true);
+				woken = wait_noting_sleep(t, &g_w.ping.w, i - 1, &safety) == 0;
+			}
+			if (woken)
+				t.record_woken_wait(&g_w.ping.w, false);
 			if (v == kStop)
 				break;
 			g_w.pong.w.store(i);
@@ -243,6 +269,7 @@ Broadcast broadcast(uint64_t n)
 	Broadcast r;
 	// "pthread_cond_broadcast": new cond value, wake one, requeue the rest.
 	g_w.cond.w.store(1);
+	t.set_kind(&g_w.cond.w, "condvar");
 	r.cmp_requeue = futex_cmp_requeue(t, &g_w.cond.w, 1, INT_MAX, &g_w.mtx.w, 1);
 	// The mutex word wakes one of those and hands the rest on to a second word.
 	r.requeue = futex_requeue(t, &g_w.mtx.w, 1, INT_MAX, &g_w.mtx2.w);

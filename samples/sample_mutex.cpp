@@ -64,6 +64,10 @@ inline void lock(Tally &t, const Options &o, uint64_t &sleeps)
 			g_seen_wait.store(true, std::memory_order_relaxed);
 		}
 		c = w.exchange(2, std::memory_order_acquire);
+		// Woken but the lock is taken again: back to FUTEX_WAIT, a futile wakeup.
+		// Woken and acquired: the next futex call is unlock's FUTEX_WAKE (the word is 2).
+		if (r == 0)
+			t.record_woken_wait(&w, c != 0);
 	}
 }
 
@@ -111,6 +115,7 @@ void worker(const Options &o, uint64_t deadline)
 			critical_section(o, i);
 		}
 	} else {
+		t.set_kind(&g_lock.w, "mutex");
 		for (uint64_t end = o.iters;; end += 1000) {
 			for (; i < end; i++) {
 				lock(t, o, sleeps);

@@ -1,0 +1,80 @@
+#include "collector/kstack_symbolizer.h"
+
+#include <bpf/bpf.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+#include "bpf/trace_abi.h"
+#include "replay/trace_writer.h"
+
+namespace fxs {
+
+// Text symbols only (t, T, w, W); with kptr_restrict their addresses read as
+// 0 for non-root, and every frame stays a bare address.
+void KernelStackSymbolizer::load_kallsyms() {
+  loaded_ = true;
+  FILE* f = std::fopen("/proc/kallsyms", "r");
+  if (!f) return;
+  char line[512];
+  while (std::fgets(line, sizeof(line), f)) {
+    unsigned long long addr;
+    char type;
+    char name[256];
+    if (std::sscanf(line, "%llx %c %255s", &addr, &type, name) != 3 || addr == 0) continue;
+    if (type != 't' && type != 'T' && type != 'w' && type != 'W') continue;
+    syms_.emplace_back(addr, name);
+  }
+  std::fclose(f);
+  std::sort(syms_.begin(), syms_.end());
+}
+
+std::string KernelStackSymbolizer::symbolize(uint64_t ip) {
+  if (!loaded_) load_kallsyms();
+  char out[320];
+  auto it = std::upper_bound(syms_.begin(), syms_.end(), ip,
+                             [](uint64_t a, const std::pair<uint64_t, std::string>& s) { return a < s.first; });
+  if (it == syms_.begin()) {
+    std::snprintf(out, sizeof(out), "0x%" PRIx64, ip);
+    return out;
+  }
+  --it;
+  std::snprintf(out, sizeof(out), "%s+0x%" PRIx64, it->second.c_str(), ip - it->first);
+  return out;
+}
+
+Status KernelStackSymbolizer::on_record(const void* data, size_t size, TraceWriter& w) {
+  if (size < sizeof(fxs_wait_split_rec)) return {};
+  const auto* hdr = static_cast<const fxs_rec_hdr*>(data);
+  if (hdr->type != FXS_REC_WAIT_SPLIT) return {};
+  fxs_wait_split_rec r;
+  std::memcpy(&r, data, sizeof(r));
+  if (r.kstack_id < 0 || !seen_.insert(r.kstack_id).second) return {};
+
+  uint64_t ips[FXS_MAX_STACK_DEPTH] = {};
+  uint32_t id = uint32_t(r.kstack_id);
+  if (bpf_map_lookup_elem(map_fd_, &id, ips) != 0) return {};
+  uint32_t n = 0;
+  while (n < FXS_MAX_STACK_DEPTH && ips[n]) n++;
+  std::string names;
+  for (uint32_t i = 0; i < n; i++) {
+    names += symbolize(ips[i]);
+    names.push_back('\0');
+  }
+  size_t total = (sizeof(fxs_stack_rec) + n * sizeof(uint64_t) + names.size() + 7) & ~size_t(7);
+  if (total > 0xffff) return {};
+  buf_.assign(total, 0);
+  fxs_stack_rec s{};
+  s.hdr = {FXS_REC_STACK, uint16_t(total), 0};
+  s.tgid = 0;  // the kernel
+  s.stack_id = r.kstack_id;
+  s.nframes = n;
+  std::memcpy(buf_.data(), &s, sizeof(s));
+  std::memcpy(buf_.data() + sizeof(s), ips, n * sizeof(uint64_t));
+  std::memcpy(buf_.data() + sizeof(s) + n * sizeof(uint64_t), names.data(), names.size());
+  return w.append(buf_.data(), buf_.size());
+}
+
+}  // namespace fxs

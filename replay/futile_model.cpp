@@ -1,0 +1,48 @@
+#include "replay/futile_model.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "replay/futex_ops.h"
+
+namespace fxs {
+namespace {
+
+// Waits whose 0 return means "a wake released me" (PI waits return 0 holding the lock).
+bool plain_wait(uint8_t opi) {
+  return opi == FXS_OP_FUTEX_WAIT || opi == FXS_OP_FUTEX_WAIT_BITSET || opi == FXS_OP_FUTEX2_WAIT;
+}
+
+}  // namespace
+
+void FutileModel::add(const fxs_rec_hdr* h) {
+  if (h->type != FXS_REC_FUTEX || h->size < sizeof(fxs_futex_rec)) return;
+  fxs_futex_rec r;
+  std::memcpy(&r, h, sizeof(r));
+  if (!r.enter_ns) return;  // began before tracing: its place in the thread's order is unknown
+  by_tid_[r.tid].push_back({r.enter_ns, r.opi == FXS_OP_FUTEX2_WAITV ? 0 : r.uaddr, r.tgid, r.ret, r.opi});
+}
+
+void FutileModel::finish() {
+  for (auto& [tid, calls] : by_tid_) {
+    std::sort(calls.begin(), calls.end(), [](const Call& a, const Call& b) { return a.enter_ns < b.enter_ns; });
+    for (size_t i = 0; i < calls.size(); i++) {
+      const Call& c = calls[i];
+      if (!plain_wait(c.opi) || c.ret != 0) continue;
+      FutileWakes& f = futexes_[Key{c.tgid, c.uaddr}];
+      f.woken_waits++;
+      if (i + 1 < calls.size()) {
+        const Call& n = calls[i + 1];
+        if (is_wait_op(n.opi) && n.uaddr == c.uaddr && n.tgid == c.tgid) f.futile++;
+      }
+    }
+  }
+  by_tid_.clear();
+}
+
+const FutileWakes* FutileModel::find(uint32_t tgid, uint64_t uaddr) const {
+  auto it = futexes_.find(Key{tgid, uaddr});
+  return it == futexes_.end() ? nullptr : &it->second;
+}
+
+}  // namespace fxs

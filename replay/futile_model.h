@@ -1,0 +1,54 @@
+// Futile wakeups: a waiter that a wake released but that went straight back
+// to waiting on the same futex (it lost the race for the lock, or its
+// condition was not met). Read from the futex records alone: a wait that
+// returned 0 (woken) is futile when the same thread's very next futex call is
+// a wait on the same futex, with no other futex call in between (a waiter that
+// got a contended lock calls FUTEX_WAKE on it when it unlocks). No time window:
+// a futile retry may be preempted for a long while before it waits again.
+// Limit: a condvar consumer that handles its item and waits again without any
+// futex call in between counts as futile. Waits filtered by --min-wait are not
+// in the trace, so such a trace undercounts the waits that follow.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "bpf/trace_abi.h"
+
+namespace fxs {
+
+struct FutileWakes {
+  uint64_t woken_waits = 0;  // waits that returned 0 after a wake (not PI, not futex_waitv)
+  uint64_t futile = 0;       // ... whose thread's next futex call was a wait on the same futex
+};
+
+class FutileModel {
+ public:
+  // Takes FXS_REC_FUTEX records; ignores the rest.
+  void add(const fxs_rec_hdr* rec);
+  // Orders each thread's calls and counts; call once after the last add().
+  void finish();
+  const FutileWakes* find(uint32_t tgid, uint64_t uaddr) const;
+
+ private:
+  struct Call {
+    uint64_t enter_ns;
+    uint64_t uaddr;  // 0 for futex_waitv
+    uint32_t tgid;
+    int32_t ret;
+    uint8_t opi;
+  };
+  struct Key {
+    uint64_t a, b;
+    bool operator==(const Key& o) const { return a == o.a && b == o.b; }
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const { return size_t(k.a * 0x9E3779B97F4A7C15ull ^ k.b); }
+  };
+  std::unordered_map<uint32_t, std::vector<Call>> by_tid_;
+  std::unordered_map<Key, FutileWakes, KeyHash> futexes_;  // (tgid, uaddr)
+};
+
+}  // namespace fxs

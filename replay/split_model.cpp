@@ -1,0 +1,164 @@
+#include "replay/split_model.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "replay/futex_ops.h"
+
+namespace fxs {
+
+uint64_t nearest_rank_pct(std::vector<uint64_t>& v, unsigned pct) {
+  if (v.empty()) return 0;
+  size_t rank = (v.size() * pct + 99) / 100;
+  if (rank == 0) rank = 1;
+  std::nth_element(v.begin(), v.begin() + long(rank - 1), v.end());
+  return v[rank - 1];
+}
+
+namespace {
+
+Percentiles percentiles(std::vector<uint64_t>& v) {
+  Percentiles p;
+  if (v.empty()) return p;
+  p.max = *std::max_element(v.begin(), v.end());
+  p.p50 = nearest_rank_pct(v, 50);
+  p.p99 = nearest_rank_pct(v, 99);
+  return p;
+}
+
+}  // namespace
+
+void SplitModel::add(const fxs_rec_hdr* h) {
+  if (h->type == FXS_REC_WAIT_SPLIT && h->size >= sizeof(fxs_wait_split_rec)) {
+    fxs_wait_split_rec s;
+    std::memcpy(&s, h, sizeof(s));
+    records_++;
+    // One record per sleep: the one with the most sleeps has the wait's last wake-up.
+    auto [it, fresh] = splits_.try_emplace(Key{s.tid, s.wait_enter_ns}, s);
+    if (!fresh && s.sleeps >= it->second.sleeps) it->second = s;
+  } else if (h->type == FXS_REC_SWITCH && h->size >= sizeof(fxs_switch_rec)) {
+    fxs_switch_rec w;
+    std::memcpy(&w, h, sizeof(w));
+    if ((w.flags & FXS_SWITCH_PREV_TRACED) && !(w.flags & FXS_SWITCH_PREEMPT) && w.prev_state)
+      sleeps_out_[w.prev_tid].push_back(w.ts_ns);
+  } else if (h->type == FXS_REC_STACK && h->size >= sizeof(fxs_stack_rec)) {
+    fxs_stack_rec st;
+    std::memcpy(&st, h, sizeof(st));
+    if (st.tgid != 0) return;  // user stacks: replay/stack_model.cpp
+    const char* p = reinterpret_cast<const char*>(h) + sizeof(st) + size_t(st.nframes) * sizeof(uint64_t);
+    const char* end = reinterpret_cast<const char*>(h) + h->size;
+    if (p > end) return;  // malformed: fewer bytes than frames
+    std::vector<std::string> frames;
+    for (uint32_t i = 0; i < st.nframes && p < end; i++) {
+      const char* nul = static_cast<const char*>(std::memchr(p, 0, size_t(end - p)));
+      if (!nul) break;
+      frames.emplace_back(p, nul);
+      p = nul + 1;
+    }
+    kernel_frames_[st.stack_id] = std::move(frames);
+  } else if (h->type == FXS_REC_FUTEX && h->size >= sizeof(fxs_futex_rec)) {
+    fxs_futex_rec r;
+    std::memcpy(&r, h, sizeof(r));
+    if (!is_wait_op(r.opi) || !r.enter_ns) return;
+    WaitEnd end{r.exit_ns, r.tgid, r.uaddr};
+    const Key key{r.tid, r.enter_ns};
+    if (r.opi == FXS_OP_FUTEX2_WAITV) {
+      // Counted on the futex that woke it (ret is its index), else on every one it named.
+      size_t n = std::min<size_t>(r.nr_uaddrs, (h->size - sizeof(r)) / sizeof(uint64_t));
+      const auto* v = reinterpret_cast<const uint8_t*>(h) + sizeof(r);
+      if (r.ret >= 0 && size_t(r.ret) < n) {
+        std::memcpy(&end.uaddr, v + size_t(r.ret) * sizeof(uint64_t), sizeof(end.uaddr));
+      } else {
+        end.uaddr = 0;
+        std::vector<uint64_t>& all = vectors_[key];
+        all.resize(n);
+        std::memcpy(all.data(), v, n * sizeof(uint64_t));
+      }
+    }
+    ends_[key] = end;
+  }
+}
+
+void SplitModel::finish() {
+  for (const auto& [key, s] : splits_) {
+    auto e = ends_.find(key);
+    if (e == ends_.end()) {
+      unpaired_++;
+      continue;
+    }
+    const uint64_t t0 = s.sleep_ns, t1 = s.waking_ns, t2 = s.wakeup_ns, t3 = s.run_ns,
+                   t4 = e->second.exit_ns;
+    auto vec = e->second.uaddr ? vectors_.end() : vectors_.find(key);
+    const uint64_t* first = vec != vectors_.end() ? vec->second.data() : &e->second.uaddr;
+    const size_t count = vec != vectors_.end() ? vec->second.size() : 1;
+    for (const uint64_t* u = first; u != first + count; ++u) {
+      const uint64_t uaddr = *u;
+      Accum& a = futexes_[Key{e->second.tgid, uaddr}];
+      a.out.samples++;
+      if (s.sleeps > 1) a.out.multi_sleep++;
+      if (s.kstack_id >= 0 && t3 >= t0) {
+        KernelStack& k = a.kstacks[s.kstack_id];
+        k.id = s.kstack_id;
+        k.waits++;
+        k.sleep_ns += t3 - t0;
+      }
+      if (!t1 || !t2) {
+        a.out.incomplete++;
+      } else if (!(t0 <= t1 && t1 <= t2 && t2 <= t3 && t3 <= t4)) {
+        a.out.disordered++;
+      } else {
+        a.waiting.push_back(t1 - t0);
+        a.wake_to_run.push_back(t3 - t1);
+        a.runqueue.push_back(t3 - t2);
+        a.exit.push_back(t4 - t3);
+      }
+    }
+  }
+  // Waits with a sleeping switch-out but no split: the switch-in never came.
+  for (auto& [tid, v] : sleeps_out_) std::sort(v.begin(), v.end());
+  for (const auto& [key, end] : ends_) {
+    if (splits_.count(key)) continue;
+    auto out = sleeps_out_.find(uint32_t(key.a));
+    if (out == sleeps_out_.end()) continue;
+    auto first = std::lower_bound(out->second.begin(), out->second.end(), key.b);
+    if (first == out->second.end() || *first > end.exit_ns) continue;
+    auto vec = end.uaddr ? vectors_.end() : vectors_.find(key);
+    const uint64_t* u0 = vec != vectors_.end() ? vec->second.data() : &end.uaddr;
+    const size_t count = vec != vectors_.end() ? vec->second.size() : 1;
+    for (const uint64_t* u = u0; u != u0 + count; ++u) {
+      Accum& a = futexes_[Key{end.tgid, *u}];
+      a.out.samples++;
+      a.out.incomplete++;
+      a.out.no_switch_in++;
+    }
+  }
+  sleeps_out_.clear();
+  splits_.clear();
+  ends_.clear();
+  vectors_.clear();
+  for (auto& [key, a] : futexes_) {
+    a.out.waiting = percentiles(a.waiting);
+    a.out.wake_to_run = percentiles(a.wake_to_run);
+    a.out.runqueue = percentiles(a.runqueue);
+    a.out.exit = percentiles(a.exit);
+    a.waiting = a.wake_to_run = a.runqueue = a.exit = {};
+    for (auto& [id, k] : a.kstacks) {
+      auto f = kernel_frames_.find(id);
+      if (f != kernel_frames_.end()) k.frames = f->second;
+      a.out.kernel_stacks.push_back(std::move(k));
+    }
+    a.kstacks.clear();
+    std::sort(a.out.kernel_stacks.begin(), a.out.kernel_stacks.end(), [](const KernelStack& x, const KernelStack& y) {
+      return x.sleep_ns != y.sleep_ns ? x.sleep_ns > y.sleep_ns : x.id < y.id;
+    });
+    if (a.out.kernel_stacks.size() > 3) a.out.kernel_stacks.resize(3);
+  }
+  kernel_frames_.clear();
+}
+
+const WaitSplit* SplitModel::find(uint32_t tgid, uint64_t uaddr) const {
+  auto it = futexes_.find(Key{tgid, uaddr});
+  return it == futexes_.end() ? nullptr : &it->second.out;
+}
+
+}  // namespace fxs
