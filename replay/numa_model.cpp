@@ -15,7 +15,7 @@ uint64_t nearest_rank(std::vector<uint64_t>& v, unsigned pct) {
 }
 
 // Nodes beyond this are taken as damage, not grown into a matrix.
-constexpr int32_t kMaxNode = 4095;
+constexpr int32_t kMaxNode = 1023;  // x86 MAX_NUMNODES - 1: a damaged record cannot ask for more
 
 }  // namespace
 
@@ -95,8 +95,7 @@ void NumaModel::add(const fxs_rec_hdr* h) {
     if (r.node >= 0 && r.node <= kMaxNode) {
       if (p.first == kPageNodeUnknown) p.first = r.node;
       if (p.current != kPageNodeUnknown && p.current != r.node) p.moves++;
-      p.current = r.node;
-      max_node_ = std::max(max_node_, uint32_t(r.node));
+      p.current = r.node;  // pages do not size the wake matrix: only CPUs wake
     } else if (r.node < 0) {
       p.last_error = r.node;
     }
@@ -179,6 +178,13 @@ NumaReport NumaModel::finish() {
     }
     r.futexes.push_back(f);
   }
+  for (uint32_t i = 0; i < r.futexes.size(); i++) r.by_calls.push_back(i);
+  std::sort(r.by_calls.begin(), r.by_calls.end(), [&r](uint32_t i, uint32_t j) {
+    const NumaFutex& a = r.futexes[i];
+    const NumaFutex& b = r.futexes[j];
+    if (a.calls != b.calls) return a.calls > b.calls;
+    return a.tgid != b.tgid ? a.tgid < b.tgid : a.uaddr < b.uaddr;
+  });
   return r;
 }
 

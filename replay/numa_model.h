@@ -80,6 +80,7 @@ struct NumaReport {
   uint64_t page_records = 0;        // FXS_REC_PAGE_NODE records
   std::vector<NumaPage> pages;      // by (pid, page)
   std::vector<NumaFutex> futexes;   // every futex named by a call, a page or a wake; first-seen order
+  std::vector<uint32_t> by_calls;   // indexes into futexes: calls descending, then pid, uaddr (views)
 };
 
 class NumaModel {

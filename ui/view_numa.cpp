@@ -48,6 +48,11 @@ ImU32 heat(uint64_t n, uint64_t max, bool cross) {
 }
 
 void matrix(const NumaReport& r) {
+  if (r.nodes > 64) {
+    ImGui::TextWrapped("%u nodes: too many to draw as a matrix here; `futexscope report FILE --format json` "
+                       "has numa.wake_matrix.", r.nodes);
+    return;
+  }
   uint64_t max = 0;
   for (const auto& row : r.wake_matrix)
     for (uint64_t n : row) max = std::max(max, n);
@@ -93,13 +98,11 @@ void matrix(const NumaReport& r) {
 }
 
 void futex_table(FrameContext& f, const NumaReport& r) {
-  std::vector<const NumaFutex*> v;
-  for (const NumaFutex& x : r.futexes)
+  std::vector<const NumaFutex*> v;  // in the report's order by calls: no sort per frame
+  for (uint32_t i : r.by_calls) {
+    const NumaFutex& x = r.futexes[i];
     if (x.page_node != kPageNodeUnknown || x.wakes || x.futex2_numa || x.futex2_mpol) v.push_back(&x);
-  std::sort(v.begin(), v.end(), [](const NumaFutex* a, const NumaFutex* b) {
-    if (a->calls != b->calls) return a->calls > b->calls;
-    return a->tgid != b->tgid ? a->tgid < b->tgid : a->uaddr < b->uaddr;
-  });
+  }
   ImGui::Text("Futexes and their pages (%zu)", v.size());
   ImGuiTableFlags tf = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
                        ImGuiTableFlags_SizingFixedFit;
