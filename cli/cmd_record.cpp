@@ -13,7 +13,8 @@ namespace fxs {
 namespace {
 
 constexpr const char* kHelp = R"HELP(usage: futexscope record [-o FILE] [--summary] [-p PID] [--min-wait DUR]
-                         [--duration DUR] [--ring-size SIZE] [--serve ADDR]
+                         [--duration DUR] [--ring-size SIZE] [--max-futexes N]
+                         [--stack-min-wait DUR] [--no-stacks] [--serve ADDR] [-q]
                          [-- COMMAND [ARGS...]]
 
 Records every futex(2), futex_wait, futex_wake, futex_requeue and futex_waitv
@@ -41,6 +42,13 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
                        HOST:PORT, or a unix socket path)
   -q, --quiet          no progress or closing line
 Without -p or COMMAND the whole system is traced. Ctrl-C stops cleanly.
+
+Per event it also records who woke whom (sched_waking/wakeup/switch), the
+kernel hash bucket of every futex op (and, from lock:contention_begin/end,
+spins on bucket locks inside traced calls), and the NUMA node of each futex
+word's page (move_pages(2) queries: nothing moves; needs ptrace access to the
+traced processes, which root has). The global hash table's size comes from the
+kernel log (root) or the kernel's sizing rule.
 
 examples:
   sudo futexscope record -- ./build/samples/fxs-sample-mutex

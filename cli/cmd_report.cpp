@@ -14,13 +14,17 @@ namespace {
 constexpr const char* kHelp = R"HELP(usage: futexscope report FILE [--format text|json|folded] [--top N]
 
 Prints a recorded trace: futexes ranked by total wait time, with per-op counts,
-waits, EAGAIN, timeouts, interruptions, wakes and wait-time percentiles.
-Dropped events are always shown. Reading needs no root and no BPF.
+waits, EAGAIN, timeouts, interruptions, wakes and wait-time percentiles, who
+woke whom, latency splits, kinds and stacks; then the hash buckets (collisions,
+bucket-lock spins, per-process table advice), NUMA (wake matrix by node, page
+nodes) and rseq sections. Dropped events are always shown. Reading needs no
+root and no BPF.
 
   --format FMT   text (default, with wait-time histograms), json (docs/report-json.md),
                  or folded (user stacks of waits weighted by wait ns, for flame graphs)
-  --top N        show the N futexes with the most wait time (text default 20,
-                 json default all; 0 = all)
+  --top N        show the N futexes with the most wait time, and at most N
+                 buckets and rseq sections (text default 20, json default all;
+                 0 = all)
 
 examples:
   futexscope report futexscope.fxs
