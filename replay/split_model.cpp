@@ -59,7 +59,9 @@ void SplitModel::add(const fxs_rec_hdr* h) {
   } else if (h->type == FXS_REC_FUTEX && h->size >= sizeof(fxs_futex_rec)) {
     fxs_futex_rec r;
     std::memcpy(&r, h, sizeof(r));
-    if (!is_wait_op(r.opi) || !r.enter_ns) return;
+    // Only waits that queued can have slept (EAGAIN returns before queueing): a
+    // hash benchmark's millions of EAGAIN calls would otherwise fill the table.
+    if (!is_wait_op(r.opi) || !r.enter_ns || !queued(wait_outcome(r.ret))) return;
     WaitEnd end{r.exit_ns, r.tgid, r.uaddr};
     const Key key{r.tid, r.enter_ns};
     if (r.opi == FXS_OP_FUTEX2_WAITV) {
