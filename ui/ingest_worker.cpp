@@ -157,9 +157,15 @@ void IngestWorker::timeline_loop() {
   bump();
 }
 
-void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets, bool final) {
+void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets,
+                                   const KindModel& kinds, bool final) {
   auto s = std::make_shared<FutexSnapshot>();
   s->futexes = model.finish();
+  {
+    // The same kinds as `report`: values, bitsets, wake counts, glibc names in stacks.
+    std::lock_guard lk(side_mu_);
+    for (FutexStats& f : s->futexes) f.kind = kinds.kind(f, &side_.stacks());
+  }
   FutexModel::rank(s->futexes);
   s->counters = model.counters();
   s->has_loss_record = model.has_loss_record();
@@ -189,15 +195,17 @@ void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets
 // FXS_REC_RSEQ_ABORT up): those belong to their own models, and the futex
 // model would count them as unknown and warn. The framing was checked by
 // the reader.
-// Hash-bucket records (and the buckets of futex records) also go to `buckets`.
-static void add_futex_records(FutexModel& model, BucketModel& buckets, const uint8_t* data,
-                              size_t size) {
+// Hash-bucket records (and the buckets of futex records) also go to `buckets`,
+// futex records to `kinds`.
+static void add_futex_records(FutexModel& model, BucketModel& buckets, KindModel& kinds,
+                              const uint8_t* data, size_t size) {
   for (size_t off = 0; size - off >= sizeof(fxs_rec_hdr);) {
     fxs_rec_hdr h;
     std::memcpy(&h, data + off, sizeof h);
     if (h.size < sizeof h || h.size > size - off) break;
     auto* rec = reinterpret_cast<const fxs_rec_hdr*>(data + off);
     if (h.type < FXS_REC_RSEQ_ABORT && !buckets.add(rec)) model.add(rec);
+    if (h.type == FXS_REC_FUTEX) kinds.add(rec);
     off += h.size;
   }
 }
@@ -206,11 +214,12 @@ void IngestWorker::futex_loop() {
   name_thread("fxs-futexes");
   FutexModel model;
   BucketModel buckets;
+  KindModel kinds;
   auto last = std::chrono::steady_clock::now();
   ChunkQueue::Chunk chunk;
   bool dirty = false;
   while (to_futexes_.pop(chunk)) {
-    add_futex_records(model, buckets, chunk->data(), chunk->size());
+    add_futex_records(model, buckets, kinds, chunk->data(), chunk->size());
     {
       std::lock_guard lk(side_mu_);
       side_.add_records(chunk->data(), chunk->size());
@@ -219,12 +228,12 @@ void IngestWorker::futex_loop() {
     dirty = true;
     auto now = std::chrono::steady_clock::now();
     if (now - last >= kPublishEvery) {
-      publish_futexes(model, buckets, false);
+      publish_futexes(model, buckets, kinds, false);
       last = std::chrono::steady_clock::now();
       dirty = false;
     }
   }
-  if (dirty || model.events() == 0) publish_futexes(model, buckets, true);
+  if (dirty || model.events() == 0) publish_futexes(model, buckets, kinds, true);
   {
     std::lock_guard lk(side_mu_);
     side_.publish(/*final=*/true);  // everything is in: complete rseq/UMCG reports

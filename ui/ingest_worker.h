@@ -27,6 +27,7 @@
 
 #include "replay/bucket_model.h"
 #include "replay/futex_model.h"
+#include "replay/kind_model.h"
 #include "replay/timeline_model.h"
 #include "replay/trace_reader.h"
 #include "ui/side_models.h"
@@ -104,7 +105,8 @@ class IngestWorker {
   void timeline_loop();
   void futex_loop();
   // final: the last publish (the bucket report is then always rebuilt).
-  void publish_futexes(FutexModel& model, const BucketModel& buckets, bool final);
+  void publish_futexes(FutexModel& model, const BucketModel& buckets, const KindModel& kinds,
+                       bool final);
   // The bucket report is rebuilt from scratch (O(all lock spins)): while
   // loading, at most a fifth of the time goes to it.
   std::shared_ptr<const BucketReport> buckets_;
