@@ -196,6 +196,13 @@ static void add_futex_records(FutexModel& model, BucketModel& buckets, const uin
   }
 }
 
+void add_futex_chunk(FutexModel& model, BucketModel& buckets, SideModels& side, std::mutex& side_mu,
+                     const uint8_t* data, size_t size) {
+  add_futex_records(model, buckets, data, size);
+  std::lock_guard lk(side_mu);
+  side.add_records(data, size);
+}
+
 void IngestWorker::futex_loop() {
   name_thread("fxs-futexes");
   FutexModel model;
@@ -204,11 +211,7 @@ void IngestWorker::futex_loop() {
   ChunkQueue::Chunk chunk;
   bool dirty = false;
   while (to_futexes_.pop(chunk)) {
-    add_futex_records(model, buckets, chunk->data(), chunk->size());
-    {
-      std::lock_guard lk(side_mu_);
-      side_.add_records(chunk->data(), chunk->size());
-    }
+    add_futex_chunk(model, buckets, side_, side_mu_, chunk->data(), chunk->size());
     chunk.reset();
     dirty = true;
     auto now = std::chrono::steady_clock::now();

@@ -70,6 +70,12 @@ class ChunkQueue {
   bool closed_ = false;
 };
 
+// The fxs-futexes thread's work on one chunk: the futex and bucket models,
+// then the side models under `side_mu`. (A function of its own so
+// bench/load_bench can time it alone.)
+void add_futex_chunk(FutexModel& model, BucketModel& buckets, SideModels& side, std::mutex& side_mu,
+                     const uint8_t* data, size_t size);
+
 class IngestWorker {
  public:
   IngestWorker(TraceReader reader, uint64_t file_bytes, bool follow);
