@@ -110,9 +110,10 @@ int main(int argc, char** argv) {
       fxs::BucketModel buckets;
       fxs::ui::SideModels side;
       std::mutex mu;
+      std::vector<uint32_t> scratch;
       rc = run_stage("futexes", std::move(*reader),
                      std::function<void(const uint8_t*, size_t)>([&](const uint8_t* d, size_t n) {
-                       fxs::ui::add_futex_chunk(model, buckets, side, mu, d, n);
+                       fxs::ui::add_futex_chunk(model, buckets, side, mu, d, n, scratch);
                      }));
     } else {
       std::fprintf(stderr, "fxs_load_bench: unknown mode %s (full, read, timeline, futexes)\n", mode.c_str());

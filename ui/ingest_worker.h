@@ -71,10 +71,11 @@ class ChunkQueue {
 };
 
 // The fxs-futexes thread's work on one chunk: the futex and bucket models,
-// then the side models under `side_mu`. (A function of its own so
-// bench/load_bench can time it alone.)
+// then the side models under `side_mu`; `side_offsets` is scratch space
+// kept between calls. (A function of its own so bench/load_bench can time
+// it alone.)
 void add_futex_chunk(FutexModel& model, BucketModel& buckets, SideModels& side, std::mutex& side_mu,
-                     const uint8_t* data, size_t size);
+                     const uint8_t* data, size_t size, std::vector<uint32_t>& side_offsets);
 
 class IngestWorker {
  public:
