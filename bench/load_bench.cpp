@@ -11,6 +11,7 @@
 //       on the same thread; only the consumer's CPU time is counted.
 // CPU time is what to compare on a shared machine: wall time depends on
 // what else runs on the cores, CPU time much less.
+#include <malloc.h>
 #include <time.h>
 
 #include <chrono>
@@ -28,6 +29,16 @@
 
 namespace {
 
+uint64_t rss_bytes() {
+  FILE* f = std::fopen("/proc/self/statm", "r");
+  unsigned long long pages = 0, resident = 0;
+  if (f) {
+    if (std::fscanf(f, "%llu %llu", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return resident * 4096;
+}
+
 double cpu_seconds(clockid_t clock) {
   timespec ts{};
   clock_gettime(clock, &ts);
@@ -37,6 +48,8 @@ double cpu_seconds(clockid_t clock) {
 int run_full(const std::string& path, fxs::TraceReader reader) {
   struct stat sb {};
   uint64_t file_bytes = ::stat(path.c_str(), &sb) == 0 ? uint64_t(sb.st_size) : 0;
+  malloc_trim(0);
+  uint64_t rss0 = rss_bytes();
   double cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
   fxs::ui::IngestWorker worker(std::move(reader), file_bytes, /*follow=*/false);
   worker.start(nullptr);
@@ -44,10 +57,14 @@ int run_full(const std::string& path, fxs::TraceReader reader) {
   while (!worker.progress().done) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
   auto p = worker.progress();
-  std::printf("load events=%llu seconds=%.3f rate=%.0f/s cpu_seconds=%.3f cpu_ns_per_event=%.1f futexes=%zu\n",
+  malloc_trim(0);  // as the window does: the RSS then measures what the models keep
+  uint64_t rss1 = rss_bytes();
+  std::printf("load events=%llu seconds=%.3f rate=%.0f/s cpu_seconds=%.3f cpu_ns_per_event=%.1f futexes=%zu "
+              "bytes_per_event=%.1f\n",
               static_cast<unsigned long long>(p.calls), p.load_seconds,
               p.load_seconds > 0 ? double(p.calls) / p.load_seconds : 0.0, cpu,
-              p.calls ? cpu * 1e9 / double(p.calls) : 0.0, worker.futexes()->futexes.size());
+              p.calls ? cpu * 1e9 / double(p.calls) : 0.0, worker.futexes()->futexes.size(),
+              p.calls && rss1 > rss0 ? double(rss1 - rss0) / double(p.calls) : 0.0);
   return 0;
 }
 
