@@ -32,9 +32,10 @@ class FutexIndex {
   };
   // Fibonacci hashing: one multiply, the slot from the product's top bits
   // (which every key bit reaches), so aligned and clustered futex words
-  // spread out. The lookup is a chain from the record's address to the
-  // slot load on every record: a finalizer with three multiplies made it
-  // a tenth of the loader's time.
+  // spread out. The hash sits on a dependency chain from each record's
+  // address to the slot load, and the lookups of two models are a fifth of
+  // the loader's time: the splitmix64 finalizer's three multiplies were
+  // measurably slower (docs/BENCHMARKS.md).
   static uint64_t hash(uint32_t tgid, uint64_t uaddr) {
     return (uaddr ^ (uint64_t{tgid} << 40 | uint64_t{tgid} >> 24)) * 0x9e3779b97f4a7c15ull;
   }

@@ -59,9 +59,9 @@ uint32_t pack_duration(uint64_t ns);
 uint64_t unpack_duration(uint32_t packed);
 inline uint64_t TimelineCall::dur_ns() const { return unpack_duration(dur); }
 
-// Makes the pages of bytes [from, to) of `p` present (one madvise instead of a
-// page fault per 4 KiB, which costs several microseconds in a VM: a sixth of
-// the timeline thread's time); only a hint. Returns nothing.
+// Makes the pages of bytes [from, to) of `p` present: one madvise instead of
+// a page fault per 4 KiB, which costs microseconds in a VM (up to a third of
+// the timeline thread's samples while loading). Only a hint.
 void prefault(void* p, size_t from, size_t to);
 
 // A growable array of trivially copyable T, grown with realloc. glibc
