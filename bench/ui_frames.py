@@ -9,6 +9,10 @@ load rate and RSS growth per loaded event, renders N frames panning and
 zooming across the whole trace, and prints the frame-time percentiles.
 
 usage (root to record): bench/ui_frames.py [--min-events 10000000] [--frames 600] [--runs 3] [--trace FILE]
+                                          [--binary FUTEXSCOPE ...]
+With several --binary, the runs of the binaries are interleaved (A B A B ...)
+and each binary's medians are reported: on a shared machine, compare
+binaries only within one such run.
 """
 import argparse
 import json
@@ -41,8 +45,8 @@ def record(min_events):
         seconds *= 2
 
 
-def run_once(trace, frames):
-    cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {SIZE}x24", FXS, "replay", trace,
+def run_once(trace, frames, fxs=FXS):
+    cmd = ["xvfb-run", "-a", "-s", f"-screen 0 {SIZE}x24", fxs, "replay", trace,
            "--bench-frames", str(frames), "--size", SIZE]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     load = re.search(r"load events=(\d+) seconds=([\d.]+) rate=(\d+)/s rss_delta_bytes=(\d+) bytes_per_event=([\d.]+)",
@@ -60,17 +64,29 @@ def main():
     ap.add_argument("--frames", type=int, default=600)
     ap.add_argument("--runs", type=int, default=3, help="report the median run")
     ap.add_argument("--trace", help="use this trace instead of recording one")
+    ap.add_argument("--binary", action="append", help="futexscope binary to run (repeatable; default build/futexscope)")
     args = ap.parse_args()
     if not shutil.which("xvfb-run"):
         sys.exit("ui_frames.py: xvfb-run is missing (apt-get install xvfb xauth libgl1-mesa-dri)")
     trace = args.trace or record(args.min_events)
-    runs = [run_once(trace, args.frames) for _ in range(args.runs)]
+    binaries = args.binary or [FXS]
+    runs = {b: [] for b in binaries}
+    for _ in range(args.runs):
+        for b in binaries:
+            runs[b].append(run_once(trace, args.frames, b))
+    size = os.path.getsize(trace)
+    print(f"trace: {runs[binaries[0]][0]['events']:,} events, {size / 1e6:.1f} MB")
+    for b in binaries:
+        if len(binaries) > 1:
+            print(f"{b}:")
+        report(runs[b], args)
+
+
+def report(runs, args):
     for r in runs:
         print(f"  run: p50 {r['p50']:.2f} ms  p99 {r['p99']:.2f} ms  load {r['rate'] / 1e6:.1f} M events/s  "
-              f"{r['bytes_per_event']:.1f} B/event", file=sys.stderr)
+              f"{r['bytes_per_event']:.1f} B/event")
     med = lambda k: statistics.median(r[k] for r in runs)
-    size = os.path.getsize(trace)
-    print(f"trace: {runs[0]['events']:,} events, {size / 1e6:.1f} MB")
     print(f"frames ({args.frames} per run, {SIZE}, llvmpipe, median of {args.runs} runs): "
           f"frame_ms p50={med('p50'):.2f} p99={med('p99'):.2f}")
     print(f"load: {med('rate') / 1e6:.1f} M events/s ({med('load_s'):.2f} s); "

@@ -30,20 +30,22 @@ class FutexIndex {
     uint32_t tgid;
     uint32_t idx1;  // index + 1; 0 = empty
   };
+  // Fibonacci hashing: one multiply, the slot from the product's top bits
+  // (which every key bit reaches), so aligned and clustered futex words
+  // spread out. The hash sits on a dependency chain from each record's
+  // address to the slot load, and the lookups of two models are a fifth of
+  // the loader's time: the splitmix64 finalizer's three multiplies were
+  // measurably slower (docs/BENCHMARKS.md).
   static uint64_t hash(uint32_t tgid, uint64_t uaddr) {
-    // A 64-bit finalizer (splitmix64): futex words are 4-byte aligned and clustered.
-    uint64_t x = uaddr ^ (uint64_t{tgid} * 0x9e3779b97f4a7c15ull);
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    return x ^ (x >> 31);
+    return (uaddr ^ (uint64_t{tgid} << 40 | uint64_t{tgid} >> 24)) * 0x9e3779b97f4a7c15ull;
   }
+  size_t slot_of(uint32_t tgid, uint64_t uaddr) const { return hash(tgid, uaddr) >> shift_; }
   uint32_t slow(uint32_t tgid, uint64_t uaddr, bool* added);
   void grow();
 
   std::vector<Slot> slots_;
   size_t size_ = 0;
+  unsigned shift_ = 64;  // 64 - log2(slots_.size())
   uint32_t last_ = UINT32_MAX;
   uint32_t last_tgid_ = 0;
   uint64_t last_uaddr_ = 0;
@@ -52,7 +54,7 @@ class FutexIndex {
 inline uint32_t FutexIndex::slow(uint32_t tgid, uint64_t uaddr, bool* added) {
   if ((size_ + 1) * 2 > slots_.size()) grow();
   const size_t mask = slots_.size() - 1;
-  size_t i = hash(tgid, uaddr) & mask;
+  size_t i = slot_of(tgid, uaddr);
   bool is_new = false;
   for (;; i = (i + 1) & mask) {
     Slot& s = slots_[i];
@@ -73,9 +75,10 @@ inline void FutexIndex::grow() {
   std::vector<Slot> old(slots_.empty() ? 1024 : slots_.size() * 2, Slot{0, 0, 0});
   old.swap(slots_);
   const size_t mask = slots_.size() - 1;
+  shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(slots_.size()));
   for (const Slot& s : old) {
     if (s.idx1 == 0) continue;
-    size_t i = hash(s.tgid, s.uaddr) & mask;
+    size_t i = slot_of(s.tgid, s.uaddr);
     while (slots_[i].idx1 != 0) i = (i + 1) & mask;
     slots_[i] = s;
   }

@@ -10,6 +10,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <utility>
@@ -199,6 +200,18 @@ std::string TraceReader::decode(const ChunkHeader& h, const uint8_t* payload,
     }
     off += rh.size;
     ++count;
+    // Runs of records of one size (nearly all of a chunk: futex calls) are
+    // stepped over with a constant stride, so the next header's address does
+    // not wait for this one's load: the walk over a chunk that just left the
+    // cache runs at the prefetcher's pace instead of one miss per record.
+    const uint16_t run = rh.size;
+    while (records.size() - off >= run) {
+      uint16_t next;
+      std::memcpy(&next, records.data() + off + offsetof(fxs_rec_hdr, size), sizeof next);
+      if (next != run) break;
+      off += run;
+      ++count;
+    }
   }
   if (count != h.record_count) {
     return "holds " + std::to_string(count) + " records, header says " + std::to_string(h.record_count);

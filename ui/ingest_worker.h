@@ -71,6 +71,13 @@ class ChunkQueue {
   bool closed_ = false;
 };
 
+// The fxs-futexes thread's work on one chunk: the futex, bucket and kind models,
+// then the side models under `side_mu`; `side_offsets` is scratch space
+// kept between calls. (A function of its own so bench/load_bench can time
+// it alone.)
+void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, SideModels& side, std::mutex& side_mu,
+                     const uint8_t* data, size_t size, std::vector<uint32_t>& side_offsets);
+
 class IngestWorker {
  public:
   IngestWorker(TraceReader reader, uint64_t file_bytes, bool follow);

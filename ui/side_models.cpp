@@ -3,57 +3,76 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <utility>
 
 namespace fxs::ui {
 
-void SideModels::add_records(const uint8_t* data, size_t size) {
-  uint64_t first = UINT64_MAX, last = 0;
-  for (size_t off = 0; size - off >= sizeof(fxs_rec_hdr);) {
-    fxs_rec_hdr h;
-    std::memcpy(&h, data + off, sizeof h);
-    if (h.size < sizeof h || h.size > size - off) break;  // the reader checked the framing
-    const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(data + off);
-    off += h.size;
-    switch (h.type) {
-      case FXS_REC_FUTEX: {
-        // Most calls carry no stack (wakes, EAGAIN, --min-wait): skip those
-        // without copying the whole record.
-        int32_t stack_id = -1;
-        if (h.size >= sizeof(fxs_futex_rec))
-          std::memcpy(&stack_id, data + off - h.size + offsetof(fxs_futex_rec, ustack_id), sizeof stack_id);
-        if (stack_id >= 0) stacks_.add(rec);
-        break;
-      }
-      case FXS_REC_STACK:
-        stacks_.add(rec);
-        break;
-      case FXS_REC_TASK:
-        rseq_model_.add(rec);  // names of threads and processes
-        break;
-      case FXS_REC_UMCG:
-        umcg_builder_.add(rec);
-        if (h.size >= sizeof(fxs_umcg_rec)) {
-          uint64_t ts;
-          std::memcpy(&ts, data + off - h.size + offsetof(fxs_umcg_rec, ts_ns), sizeof ts);
-          first = std::min(first, ts);
-          last = std::max(last, ts);
-        }
-        break;
-      default:
-        if (rseq_model_.add(rec) && rseq_times_.add(rec) && h.size >= sizeof(fxs_rseq_abort_rec)) {
-          uint64_t ts;
-          std::memcpy(&ts, data + off - h.size + offsetof(fxs_rseq_abort_rec, ts_ns), sizeof ts);
-          first = std::min(first, ts);
-          last = std::max(last, ts);
-        }
-        break;
+bool SideModels::wants(const fxs_rec_hdr& h, const uint8_t* rec) {
+  switch (h.type) {
+    case FXS_REC_FUTEX: {
+      // Most calls carry no stack (wakes, EAGAIN, --min-wait): skip those
+      // without copying the whole record.
+      int32_t stack_id = -1;
+      if (h.size >= sizeof(fxs_futex_rec))
+        std::memcpy(&stack_id, rec + offsetof(fxs_futex_rec, ustack_id), sizeof stack_id);
+      return stack_id >= 0;
     }
+    case FXS_REC_STACK:
+    case FXS_REC_TASK:
+      return true;
+    default:
+      return h.type >= FXS_REC_RSEQ_ABORT;  // rseq, UMCG (and newer types rseq_model_ ignores)
   }
+}
+
+void SideModels::add(const fxs_rec_hdr& h, const uint8_t* data) {
+  const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(data);
+  switch (h.type) {
+    case FXS_REC_FUTEX:
+    case FXS_REC_STACK:
+      stacks_.add(rec);
+      break;
+    case FXS_REC_TASK:
+      rseq_model_.add(rec);  // names of threads and processes
+      break;
+    case FXS_REC_UMCG:
+      umcg_builder_.add(rec);
+      if (h.size >= sizeof(fxs_umcg_rec)) {
+        uint64_t ts;
+        std::memcpy(&ts, data + offsetof(fxs_umcg_rec, ts_ns), sizeof ts);
+        batch_first_ = std::min(batch_first_, ts);
+        batch_last_ = std::max(batch_last_, ts);
+      }
+      break;
+    default:
+      if (rseq_model_.add(rec) && rseq_times_.add(rec) && h.size >= sizeof(fxs_rseq_abort_rec)) {
+        uint64_t ts;
+        std::memcpy(&ts, data + offsetof(fxs_rseq_abort_rec, ts_ns), sizeof ts);
+        batch_first_ = std::min(batch_first_, ts);
+        batch_last_ = std::max(batch_last_, ts);
+      }
+      break;
+  }
+}
+
+void SideModels::end_batch() {
   rseq_times_.finish_batch();
+  uint64_t first = std::exchange(batch_first_, UINT64_MAX), last = std::exchange(batch_last_, 0);
   if (first <= last) {
     if (first < first_ns_.load(std::memory_order_relaxed)) first_ns_.store(first, std::memory_order_relaxed);
     if (last > last_ns_.load(std::memory_order_relaxed)) last_ns_.store(last, std::memory_order_relaxed);
   }
+}
+
+void SideModels::add_records(const uint8_t* data, size_t size) {
+  for (size_t off = 0; size - off >= sizeof(fxs_rec_hdr);) {
+    fxs_rec_hdr h;
+    std::memcpy(&h, data + off, sizeof h);
+    if (h.size < sizeof h || h.size > size - off) break;  // the reader checked the framing
+    if (wants(h, data + off)) add(h, data + off);
+    off += h.size;
+  }
+  end_batch();
 }
 
 void SideModels::publish(bool final) {

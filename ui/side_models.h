@@ -25,6 +25,13 @@ class SideModels {
  public:
   // Loader side (under the side mutex).
   void add_records(const uint8_t* data, size_t size);
+  // The same, record by record, for a loader that walks the chunk anyway:
+  // wants() (no lock needed) says whether add() would use a record at all
+  // (most futex calls carry no stack: those it skips), add() takes one,
+  // end_batch() ends the chunk.
+  static bool wants(const fxs_rec_hdr& h, const uint8_t* rec);
+  void add(const fxs_rec_hdr& h, const uint8_t* rec);
+  void end_batch();
   // Rebuilds the reports. The UMCG lanes cost O(all spans) to rebuild, so
   // while loading (final == false) they are rebuilt only when the time since
   // the last rebuild is at least 4x what it took: at most a fifth of the
@@ -55,6 +62,7 @@ class SideModels {
   uint64_t umcg_built_from_ = 0;  // UMCG records in the lanes
   std::chrono::steady_clock::time_point umcg_next_build_{};
   std::atomic<uint64_t> first_ns_{UINT64_MAX}, last_ns_{0};
+  uint64_t batch_first_ = UINT64_MAX, batch_last_ = 0;  // of the current batch
 };
 
 // The time the window shows: from the first to the last futex call, rseq
