@@ -337,6 +337,13 @@ void draw_rseq(FrameContext& f) {
     if (ImGui::SmallButton("All sections")) st.rseq_has_section = false;
   }
   histogram(f, times, section, total);
+  // Aborts by the CPU the thread resumed on (the whole trace).
+  if (!r.per_cpu.empty()) {
+    std::string line = "Aborts by CPU:";
+    for (const RseqCpu& c : r.per_cpu)
+      line += "  cpu" + std::to_string(c.cpu) + " " + std::to_string(c.aborts);
+    ImGui::TextWrapped("%s", line.c_str());
+  }
 
   ImGui::Spacing();
   float avail = ImGui::GetContentRegionAvail().y;
