@@ -20,7 +20,12 @@ void FutileModel::add(const fxs_rec_hdr* h) {
   fxs_futex_rec r;
   std::memcpy(&r, h, sizeof(r));
   if (!r.enter_ns) return;  // began before tracing: its place in the thread's order is unknown
-  by_tid_[r.tid].push_back({r.enter_ns, r.opi == FXS_OP_FUTEX2_WAITV ? 0 : r.uaddr, r.tgid, r.ret, r.opi});
+  const uint64_t uaddr = r.opi == FXS_OP_FUTEX2_WAITV ? 0 : r.uaddr;
+  bool added = false;
+  uint32_t futex = index_.find_or_add(r.tgid, uaddr, &added);
+  if (added) keys_.emplace_back(r.tgid, uaddr);
+  uint8_t what = (is_wait_op(r.opi) ? kWait : 0) | (plain_wait(r.opi) && r.ret == 0 ? kWoken : 0);
+  by_tid_[r.tid].push_back({r.enter_ns, futex, what});
 }
 
 void FutileModel::finish() {
@@ -28,12 +33,12 @@ void FutileModel::finish() {
     std::sort(calls.begin(), calls.end(), [](const Call& a, const Call& b) { return a.enter_ns < b.enter_ns; });
     for (size_t i = 0; i < calls.size(); i++) {
       const Call& c = calls[i];
-      if (!plain_wait(c.opi) || c.ret != 0) continue;
-      FutileWakes& f = futexes_[Key{c.tgid, c.uaddr}];
+      if (!(c.what & kWoken)) continue;
+      FutileWakes& f = futexes_[Key{keys_[c.futex].first, keys_[c.futex].second}];
       f.woken_waits++;
       if (i + 1 < calls.size()) {
         const Call& n = calls[i + 1];
-        if (is_wait_op(n.opi) && n.uaddr == c.uaddr && n.tgid == c.tgid) f.futile++;
+        if ((n.what & kWait) && n.futex == c.futex) f.futile++;
       }
     }
   }

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/futex_index.h"
 
 namespace fxs {
 
@@ -33,13 +34,16 @@ class FutileModel {
   const FutileWakes* find(uint32_t tgid, uint64_t uaddr) const;
 
  private:
+  // 16 bytes a call: every call of a trace is kept until finish().
   struct Call {
     uint64_t enter_ns;
-    uint64_t uaddr;  // 0 for futex_waitv
-    uint32_t tgid;
-    int32_t ret;
-    uint8_t opi;
+    uint32_t futex;  // FutexIndex of (tgid, uaddr); uaddr 0 for futex_waitv
+    uint8_t what;    // kWoken | kWait
   };
+  static constexpr uint8_t kWoken = 1;  // a plain wait that returned 0
+  static constexpr uint8_t kWait = 2;   // any wait-type call
+  FutexIndex index_;
+  std::vector<std::pair<uint32_t, uint64_t>> keys_;  // futex index -> (tgid, uaddr)
   struct Key {
     uint64_t a, b;
     bool operator==(const Key& o) const { return a == o.a && b == o.b; }
