@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -45,11 +46,8 @@ std::string first_line(const char* path) {
   return s;
 }
 
-uint32_t roundup_pow2(uint64_t v) {
-  uint32_t p = 1;
-  while (p < v && p < (1u << 30)) p <<= 1;
-  return p;
-}
+// The next power of two (1 for 0), at most 2^30.
+uint32_t roundup_pow2(uint64_t v) { return uint32_t(std::min<uint64_t>(std::bit_ceil(v), 1u << 30)); }
 
 int kernel_version() {
   utsname u{};

@@ -1,6 +1,7 @@
 #include "replay/bucket_model.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <set>
 #include <tuple>
@@ -38,11 +39,8 @@ BucketId bucket_id(uint16_t where, uint32_t index, uint32_t tgid) {
   return b;
 }
 
-uint32_t roundup_pow2(uint64_t v) {
-  uint32_t p = 1;
-  while (p < v && p < (1u << 30)) p <<= 1;
-  return p;
-}
+// The next power of two (1 for 0), at most 2^30.
+uint32_t roundup_pow2(uint64_t v) { return uint32_t(std::min<uint64_t>(std::bit_ceil(v), 1u << 30)); }
 
 }  // namespace
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/pair_key.h"
 #include "replay/futex_model.h"
 
 namespace fxs {
@@ -104,14 +105,8 @@ class BucketModel {
   uint64_t contention_records() const { return contentions_.size(); }
 
  private:
-  struct Key {
-    uint32_t tgid;
-    uint64_t uaddr;
-    bool operator==(const Key& o) const { return tgid == o.tgid && uaddr == o.uaddr; }
-  };
-  struct KeyHash {
-    size_t operator()(const Key& k) const { return size_t(k.uaddr * 0x9E3779B97F4A7C15ull ^ k.tgid); }
-  };
+  using Key = PairKey;  // (tgid, uaddr)
+  using KeyHash = PairKeyHash;
   struct PrivateTable {
     uint32_t tgid;
     uint64_t phash;

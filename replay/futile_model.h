@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/pair_key.h"
 #include "replay/futex_index.h"
 
 namespace fxs {
@@ -44,13 +45,8 @@ class FutileModel {
   static constexpr uint8_t kWait = 2;   // any wait-type call
   FutexIndex index_;
   std::vector<std::pair<uint32_t, uint64_t>> keys_;  // futex index -> (tgid, uaddr)
-  struct Key {
-    uint64_t a, b;
-    bool operator==(const Key& o) const { return a == o.a && b == o.b; }
-  };
-  struct KeyHash {
-    size_t operator()(const Key& k) const { return size_t(k.a * 0x9E3779B97F4A7C15ull ^ k.b); }
-  };
+  using Key = PairKey;
+  using KeyHash = PairKeyHash;
   std::unordered_map<uint32_t, std::vector<Call>> by_tid_;
   std::unordered_map<Key, FutileWakes, KeyHash> futexes_;  // (tgid, uaddr)
 };

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/pair_key.h"
 
 namespace fxs {
 
@@ -36,13 +37,8 @@ class HolderModel {
   const std::vector<HolderTime>* find(uint32_t tgid, uint64_t uaddr) const;
 
  private:
-  struct Key {
-    uint64_t a, b;
-    bool operator==(const Key& o) const { return a == o.a && b == o.b; }
-  };
-  struct KeyHash {
-    size_t operator()(const Key& k) const { return size_t(k.a * 0x9E3779B97F4A7C15ull ^ k.b); }
-  };
+  using Key = PairKey;
+  using KeyHash = PairKeyHash;
   enum class State : uint8_t { kUnknown, kRunning, kRunnable, kBlocked };
   struct Event {
     uint64_t ts;

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/pair_key.h"
 #include "replay/futex_model.h"
 
 namespace fxs {
@@ -64,13 +65,8 @@ class KindModel {
   FutexKind kind(const FutexStats& s, const StackModel* stacks) const;
 
  private:
-  struct Key {
-    uint64_t a, b;
-    bool operator==(const Key& o) const { return a == o.a && b == o.b; }
-  };
-  struct KeyHash {
-    size_t operator()(const Key& k) const { return size_t(k.a * 0x9E3779B97F4A7C15ull ^ k.b); }
-  };
+  using Key = PairKey;
+  using KeyHash = PairKeyHash;
   std::unordered_map<Key, KindEvidence, KeyHash> futexes_;
 };
 

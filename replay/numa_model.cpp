@@ -3,16 +3,10 @@
 #include <algorithm>
 #include <cstring>
 
+#include "replay/percentile.h"
+
 namespace fxs {
 namespace {
-
-uint64_t nearest_rank(std::vector<uint64_t>& v, unsigned pct) {
-  if (v.empty()) return 0;
-  size_t rank = (v.size() * pct + 99) / 100;
-  if (rank == 0) rank = 1;
-  std::nth_element(v.begin(), v.begin() + long(rank - 1), v.end());
-  return v[rank - 1];
-}
 
 // Nodes beyond this are taken as damage, not grown into a matrix.
 constexpr int32_t kMaxNode = 1023;  // x86 MAX_NUMNODES - 1: a damaged record cannot ask for more
@@ -156,8 +150,8 @@ NumaReport NumaModel::finish() {
         c.total_ns += v;
         c.max_ns = std::max(c.max_ns, v);
       }
-      c.p50_ns = nearest_rank(lat, 50);
-      c.p99_ns = nearest_rank(lat, 99);
+      c.p50_ns = nearest_rank_pct(lat, 50);
+      c.p99_ns = nearest_rank_pct(lat, 99);
     }
   }
   auto node_of = [](const Page& p) { return p.current != kPageNodeUnknown ? p.current : p.last_error ? p.last_error : kPageNodeUnknown; };

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/pair_key.h"
 #include "replay/error.h"
 #include "replay/wake_model.h"
 
@@ -96,13 +97,8 @@ class NumaModel {
   NumaReport finish();
 
  private:
-  struct Key {
-    uint64_t a, b;
-    bool operator==(const Key& o) const { return a == o.a && b == o.b; }
-  };
-  struct KeyHash {
-    size_t operator()(const Key& k) const { return size_t(k.a * 0x9E3779B97F4A7C15ull ^ k.b); }
-  };
+  using Key = PairKey;
+  using KeyHash = PairKeyHash;
   struct Page {
     int32_t first = kPageNodeUnknown;   // first answer that was a node
     int32_t current = kPageNodeUnknown; // latest answer that was a node

@@ -4,16 +4,9 @@
 #include <cstring>
 
 #include "replay/futex_ops.h"
+#include "replay/percentile.h"
 
 namespace fxs {
-
-uint64_t nearest_rank_pct(std::vector<uint64_t>& v, unsigned pct) {
-  if (v.empty()) return 0;
-  size_t rank = (v.size() * pct + 99) / 100;
-  if (rank == 0) rank = 1;
-  std::nth_element(v.begin(), v.begin() + long(rank - 1), v.end());
-  return v[rank - 1];
-}
 
 namespace {
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/pair_key.h"
 
 namespace fxs {
 
@@ -58,13 +59,8 @@ class SplitModel {
   uint64_t unpaired() const { return unpaired_; }
 
  private:
-  struct Key {
-    uint64_t a, b;
-    bool operator==(const Key& o) const { return a == o.a && b == o.b; }
-  };
-  struct KeyHash {
-    size_t operator()(const Key& k) const { return size_t(k.a * 0x9E3779B97F4A7C15ull ^ k.b); }
-  };
+  using Key = PairKey;
+  using KeyHash = PairKeyHash;
   struct WaitEnd {
     uint64_t exit_ns;
     uint32_t tgid;
@@ -85,8 +81,5 @@ class SplitModel {
   uint64_t records_ = 0;
   uint64_t unpaired_ = 0;
 };
-
-// Nearest-rank percentile of `v` (reorders it); 0 if empty.
-uint64_t nearest_rank_pct(std::vector<uint64_t>& v, unsigned pct);
 
 }  // namespace fxs

@@ -5,17 +5,10 @@
 #include <cstring>
 
 #include "replay/futex_ops.h"
+#include "replay/percentile.h"
 
 namespace fxs {
 namespace {
-
-uint64_t nearest_rank(std::vector<uint64_t>& v, unsigned pct) {
-  if (v.empty()) return 0;
-  size_t rank = (v.size() * pct + 99) / 100;
-  if (rank == 0) rank = 1;
-  std::nth_element(v.begin(), v.begin() + long(rank - 1), v.end());
-  return v[rank - 1];
-}
 
 }  // namespace
 
@@ -199,8 +192,8 @@ void WakeModel::finish(const std::function<void(const AttributedWake&)>& on_wake
     });
     a.out.latency_samples = a.latencies.size();
     a.out.latency_max_ns = a.latencies.empty() ? 0 : *std::max_element(a.latencies.begin(), a.latencies.end());
-    a.out.latency_p50_ns = nearest_rank(a.latencies, 50);
-    a.out.latency_p99_ns = nearest_rank(a.latencies, 99);
+    a.out.latency_p50_ns = nearest_rank_pct(a.latencies, 50);
+    a.out.latency_p99_ns = nearest_rank_pct(a.latencies, 99);
   }
 }
 

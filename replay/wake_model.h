@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/pair_key.h"
 
 namespace fxs {
 
@@ -64,13 +65,8 @@ class WakeModel {
   uint64_t unattributed() const { return unattributed_; }
 
  private:
-  struct Key {
-    uint64_t a, b;
-    bool operator==(const Key& o) const { return a == o.a && b == o.b; }
-  };
-  struct KeyHash {
-    size_t operator()(const Key& k) const { return size_t(k.a * 0x9E3779B97F4A7C15ull ^ k.b); }
-  };
+  using Key = PairKey;
+  using KeyHash = PairKeyHash;
   static constexpr uint32_t kVectorWait = UINT32_MAX;  // a futex_waitv waiter: futexes from its record
   struct Wake {
     uint32_t futex;        // index into futexes_, or kVectorWait
