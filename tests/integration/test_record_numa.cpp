@@ -83,13 +83,15 @@ TEST(RecordNuma, WakeMatrixAndPageNodeEqualTheSamplesTruth) {
 namespace {
 
 // --summary has no wake records (no matrix) but still the page nodes, for
-// the aggregates' keys.
+// the aggregates' keys. Those are resolved when the aggregates are read, once
+// a second: the workload must outlive the first read (2.5 s), or its pages
+// can no longer be asked about.
 TEST(RecordNuma, SummaryTraceHasThePageNode) {
   REQUIRE_ROOT();
   TempDir dir;
   const std::string trace = dir.path("numa-summary.fxs");
   auto r = run_command({kFutexscope, "record", "-q", "--summary", "-o", trace, "--", kSamples + "/fxs-sample-numa",
-                        "--rounds", "20000"});
+                        "--rounds", "1000000", "--budget-ms", "2500"});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   const json truth = truth_from(r.out);
   ASSERT_FALSE(truth.is_null()) << r.out << r.err;
