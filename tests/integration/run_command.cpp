@@ -63,11 +63,21 @@ CommandResult run_command(const std::vector<std::string>& argv, int timeout_s) {
   return r;
 }
 
-nlohmann::json truth_from(const std::string& out) {
-  size_t p = out.find("FXS_TRUTH ");
+nlohmann::json tagged_json_from(const std::string& out, const std::string& tag) {
+  size_t p = out.find(tag);
   if (p == std::string::npos) return nlohmann::json();
   size_t e = out.find('\n', p);
-  return nlohmann::json::parse(out.substr(p + 10, e == std::string::npos ? std::string::npos : e - p - 10));
+  size_t from = p + tag.size();
+  return nlohmann::json::parse(out.substr(from, e == std::string::npos ? std::string::npos : e - from));
+}
+
+nlohmann::json truth_from(const std::string& out) { return tagged_json_from(out, "FXS_TRUTH "); }
+
+const nlohmann::json* find_futex(const nlohmann::json& report, long pid, const std::string& uaddr) {
+  if (!report.contains("futexes")) return nullptr;
+  for (const auto& f : report["futexes"])
+    if (f["pid"].get<long>() == pid && f["uaddr"].get<std::string>() == uaddr) return &f;
+  return nullptr;
 }
 
 TempDir::TempDir() {

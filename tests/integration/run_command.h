@@ -30,8 +30,12 @@ struct CommandResult {
 // Runs argv (no shell), feeding it no stdin; kills it after timeout_s.
 CommandResult run_command(const std::vector<std::string>& argv, int timeout_s = 120);
 
+// The JSON after `tag` on the first line of `out` that has it ("FXS_TRUTH_HASH "), or null.
+nlohmann::json tagged_json_from(const std::string& out, const std::string& tag);
 // The JSON of the "FXS_TRUTH {...}" line a sample printed, or null if none.
 nlohmann::json truth_from(const std::string& out);
+// The report's futex (pid, uaddr) in report["futexes"], or nullptr.
+const nlohmann::json* find_futex(const nlohmann::json& report, long pid, const std::string& uaddr);
 
 // A fresh temporary directory, removed with everything in it on destruction.
 class TempDir {

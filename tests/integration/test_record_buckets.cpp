@@ -14,6 +14,7 @@
 #include "run_command.h"
 
 using nlohmann::json;
+using fxs::test::find_futex;
 using fxs::test::run_command;
 using fxs::test::TempDir;
 using fxs::test::truth_from;
@@ -22,20 +23,6 @@ namespace {
 
 const std::string kFutexscope = FXS_BINARY;
 const std::string kSamples = FXS_SAMPLES_DIR;
-
-json hash_truth_from(const std::string& out) {
-  const std::string tag = "FXS_TRUTH_HASH ";
-  size_t p = out.find(tag);
-  if (p == std::string::npos) return json();
-  size_t e = out.find('\n', p);
-  return json::parse(out.substr(p + tag.size(), e == std::string::npos ? std::string::npos : e - p - tag.size()));
-}
-
-const json* find_futex(const json& report, long pid, const std::string& uaddr) {
-  for (const auto& f : report["futexes"])
-    if (f["pid"].get<long>() == pid && f["uaddr"].get<std::string>() == uaddr) return &f;
-  return nullptr;
-}
 
 const json* find_process(const json& report, long pid) {
   for (const auto& p : report["hash"]["processes"])
@@ -63,7 +50,7 @@ Run record_buckets(int hash_slots, int calls, bool numa) {
   auto r = run_command(cmd);
   EXPECT_EQ(r.status, 0) << r.err;
   run.truth = truth_from(r.out);
-  run.hash_truth = hash_truth_from(r.out);
+  run.hash_truth = fxs::test::tagged_json_from(r.out, "FXS_TRUTH_HASH ");
   auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
   EXPECT_EQ(rep.status, 0) << rep.err;
   if (rep.status == 0) run.report = json::parse(rep.out);

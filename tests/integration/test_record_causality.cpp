@@ -16,6 +16,7 @@
 #include "run_command.h"
 
 using nlohmann::json;
+using fxs::test::find_futex;
 using fxs::test::run_command;
 using fxs::test::truth_from;
 using fxs::test::TempDir;
@@ -60,12 +61,6 @@ Recorded record(const std::vector<std::string>& cmd) {
   });
   EXPECT_TRUE(st.ok()) << st.message();
   return out;
-}
-
-const json* find_futex(const json& report, long pid, const std::string& uaddr) {
-  for (const auto& f : report["futexes"])
-    if (f["pid"].get<long>() == pid && f["uaddr"].get<std::string>() == uaddr) return &f;
-  return nullptr;
 }
 
 // As many waits that slept as the sample saw sleep (its nvcsw went up),

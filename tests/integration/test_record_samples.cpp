@@ -13,6 +13,7 @@
 #include "run_command.h"
 
 using nlohmann::json;
+using fxs::test::find_futex;
 using fxs::test::run_command;
 using fxs::test::truth_from;
 using fxs::test::TempDir;
@@ -38,12 +39,6 @@ std::pair<json, json> record_and_report(const std::vector<std::string>& sample, 
   EXPECT_EQ(rep.status, 0) << rep.err;
   json report = rep.status == 0 ? json::parse(rep.out) : json();
   return {truth, report};
-}
-
-const json* find_futex(const json& report, long pid, const std::string& uaddr) {
-  for (const auto& f : report["futexes"])
-    if (f["pid"].get<long>() == pid && f["uaddr"].get<std::string>() == uaddr) return &f;
-  return nullptr;
 }
 
 // Edges compared as sets: the report orders them by count, the sample by tid.

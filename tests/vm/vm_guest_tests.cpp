@@ -22,7 +22,9 @@
 
 #include "run_command.h"
 
+using fxs::test::find_futex;
 using fxs::test::run_command;
+using fxs::test::truth_from;
 using fxs::test::TempDir;
 using nlohmann::json;
 
@@ -77,13 +79,6 @@ std::string exec_hint(const fxs::test::CommandResult& r, const std::string& what
   return r.err;
 }
 
-json truth_from(const std::string& out) {
-  size_t p = out.find("FXS_TRUTH ");
-  if (p == std::string::npos) return json();
-  size_t e = out.find('\n', p);
-  return json::parse(out.substr(p + 10, e == std::string::npos ? std::string::npos : e - p - 10));
-}
-
 struct Recorded {
   json truth, report;
   std::string sample_out;
@@ -110,13 +105,6 @@ Recorded record_and_report(const std::vector<std::string>& sample, bool summary,
   EXPECT_EQ(rep.status, 0) << exec_hint(rep, kFutexscope);
   if (rep.status == 0) out.report = json::parse(rep.out);
   return out;
-}
-
-const json* find_futex(const json& report, long pid, const std::string& uaddr) {
-  if (!report.contains("futexes")) return nullptr;
-  for (const auto& f : report["futexes"])
-    if (f["pid"].get<long>() == pid && f["uaddr"].get<std::string>() == uaddr) return &f;
-  return nullptr;
 }
 
 // The integration tests' comparison: every word the sample lists, exactly.
@@ -216,7 +204,9 @@ TEST(Buckets, ComputedOnThisKernel) {
     ASSERT_TRUE(f->contains("bucket"));
     const json& b = (*f)["bucket"];
     EXPECT_EQ(b["table"], private_hash ? "private" : "global") << t["uaddr"];
-    if (!private_hash) EXPECT_LT(b["index"].get<long>(), entries);
+    if (!private_hash) {
+      EXPECT_LT(b["index"].get<long>(), entries);
+    }
   }
   const json& v = r.report["hash"]["verification"];
   std::printf("bucket verification on this kernel: %s\n", v.dump().c_str());
