@@ -21,6 +21,17 @@ class FutexIndex {
     }
     return slow(tgid, uaddr, added);
   }
+  static constexpr uint32_t kNone = UINT32_MAX;
+  // The index of (tgid, uaddr), or kNone; adds nothing (and leaves the cache alone).
+  uint32_t find(uint32_t tgid, uint64_t uaddr) const {
+    if (slots_.empty()) return kNone;
+    const size_t mask = slots_.size() - 1;
+    for (size_t i = slot_of(tgid, uaddr);; i = (i + 1) & mask) {
+      const Slot& s = slots_[i];
+      if (s.idx1 == 0) return kNone;
+      if (s.uaddr == uaddr && s.tgid == tgid) return s.idx1 - 1;
+    }
+  }
   size_t size() const { return size_; }
   void clear() { *this = FutexIndex(); }
 

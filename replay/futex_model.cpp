@@ -257,17 +257,17 @@ inline void FutexModel::apply(uint32_t acc, const fxs_futex_rec& r, bool primary
   }
 }
 
-inline void FutexModel::add_futex(const fxs_rec_hdr* h) {
+inline uint32_t FutexModel::add_futex(const fxs_rec_hdr* h) {
   fxs_futex_rec r;
   if (h->size < sizeof(r)) {
     malformed_++;
-    return;
+    return FutexIndex::kNone;
   }
   std::memcpy(&r, h, sizeof(r));
   if (r.opi == FXS_OP_FUTEX2_WAITV) {
     if (h->size < sizeof(r) + size_t{r.nr_uaddrs} * 8) {
       malformed_++;
-      return;
+      return FutexIndex::kNone;
     }
     futex_records_++;
     note_ts(r.enter_ns);
@@ -279,18 +279,20 @@ inline void FutexModel::add_futex(const fxs_rec_hdr* h) {
       std::memcpy(&uaddr, p + i * 8, 8);
       apply(acc_for(r.tgid, uaddr), r, true);
     }
-    return;
+    return FutexIndex::kNone;
   }
   futex_records_++;
   note_ts(r.enter_ns);
   note_ts(r.exit_ns);
-  apply(acc_for(r.tgid, r.uaddr), r, true);
+  const uint32_t acc = acc_for(r.tgid, r.uaddr);
+  apply(acc, r, true);
   if (r.uaddr2 != 0 && has_uaddr2(r.opi)) apply(acc_for(r.tgid, r.uaddr2), r, false);
+  return acc;
 }
 
-void FutexModel::add(const fxs_rec_hdr* h) {
+uint32_t FutexModel::add(const fxs_rec_hdr* h) {
   switch (h->type) {
-    case FXS_REC_FUTEX: add_futex(h); break;
+    case FXS_REC_FUTEX: return add_futex(h);
     case FXS_REC_TASK: add_task(h); break;
     case FXS_REC_LOSS: add_loss(h); break;
     case FXS_REC_AGG: add_agg(h); break;
@@ -307,7 +309,7 @@ void FutexModel::add(const fxs_rec_hdr* h) {
       fxs_stop_rec r;
       if (h->size < sizeof(r)) {
         malformed_++;
-        return;
+        return FutexIndex::kNone;
       }
       std::memcpy(&r, h, sizeof(r));
       note_ts(r.ts_ns);
@@ -315,6 +317,7 @@ void FutexModel::add(const fxs_rec_hdr* h) {
     }
     default: unknown_++; break;
   }
+  return FutexIndex::kNone;
 }
 
 void FutexModel::add_task(const fxs_rec_hdr* h) {

@@ -89,7 +89,13 @@ class FutexModel {
   // Applies one record (any alignment; hdr.size bytes must be readable).
   // Unknown record types are ignored (counted in unknown_records()); records
   // too short for their type are skipped (counted in malformed_records()).
-  void add(const fxs_rec_hdr* rec);
+  // Returns the futex index (first-seen order, as finish() lists them) of a
+  // futex record's uaddr, so models of the same calls can keep their state
+  // by index without a lookup of their own; FutexIndex::kNone for other
+  // records and for futex_waitv (which names several).
+  uint32_t add(const fxs_rec_hdr* rec);
+  // The futex index of (tgid, uaddr), or FutexIndex::kNone.
+  uint32_t index_of(uint32_t tgid, uint64_t uaddr) const { return index_.find(tgid, uaddr); }
   // Applies whole records back to back (a decompressed chunk, as
   // TraceReader::next_chunk returns it). A record whose size runs past
   // `size`, or is smaller than a header, ends the walk and counts as malformed.
@@ -192,7 +198,7 @@ class FutexModel {
     if (ts > max_ts_) max_ts_ = ts;
   }
   void apply(uint32_t acc, const fxs_futex_rec& r, bool primary);
-  void add_futex(const fxs_rec_hdr* h);
+  uint32_t add_futex(const fxs_rec_hdr* h);
   void add_task(const fxs_rec_hdr* h);
   void add_loss(const fxs_rec_hdr* h);
   void add_agg(const fxs_rec_hdr* h);

@@ -95,12 +95,17 @@ FutexKind refine_kind(const FutexCounts& c, const KindEvidence& e) {
   return by_ops;
 }
 
-void KindModel::add(const fxs_rec_hdr* h) {
-  if (h->type != FXS_REC_FUTEX || h->size < sizeof(fxs_futex_rec)) return;
+void KindModel::add(const fxs_rec_hdr* h, uint32_t futex) {
+  if (futex == FutexIndex::kNone || h->type != FXS_REC_FUTEX || h->size < sizeof(fxs_futex_rec)) return;
   fxs_futex_rec r;
   std::memcpy(&r, h, sizeof(r));
   if (r.opi == FXS_OP_FUTEX2_WAITV || r.ret == -38) return;
-  KindEvidence& e = futexes_[Key{r.tgid, r.uaddr}];
+  if (futex >= futexes_.size()) {
+    futexes_.resize(futex + 1);
+    seen_.resize(futex + 1);
+  }
+  seen_[futex] = true;
+  KindEvidence& e = futexes_[futex];
   const uint8_t op = r.opi;
   // The mask: val3 for the futex(2) bitset commands, val2 for futex2 calls.
   const bool bitset_op = op == FXS_OP_FUTEX_WAIT_BITSET || op == FXS_OP_FUTEX_WAKE_BITSET;
@@ -129,9 +134,9 @@ void KindModel::add(const fxs_rec_hdr* h) {
   }
 }
 
-KindEvidence KindModel::evidence(uint32_t tgid, uint64_t uaddr, const StackModel* stacks) const {
-  auto it = futexes_.find(Key{tgid, uaddr});
-  KindEvidence e = it == futexes_.end() ? KindEvidence{} : it->second;
+KindEvidence KindModel::evidence(uint32_t futex, uint32_t tgid, uint64_t uaddr, const StackModel* stacks) const {
+  const KindEvidence* found = find(futex);
+  KindEvidence e = found ? *found : KindEvidence{};
   if (stacks)
     for (const StackWait& st : stacks->top_stacks(tgid, uaddr, SIZE_MAX)) {
       FutexKind k;
@@ -140,9 +145,9 @@ KindEvidence KindModel::evidence(uint32_t tgid, uint64_t uaddr, const StackModel
   return e;
 }
 
-FutexKind KindModel::kind(const FutexStats& s, const StackModel* stacks) const {
-  if (futexes_.find(Key{s.tgid, s.uaddr}) == futexes_.end()) return s.kind;
-  return refine_kind(s, evidence(s.tgid, s.uaddr, stacks));
+FutexKind KindModel::kind(const FutexStats& s, uint32_t futex, const StackModel* stacks) const {
+  if (!find(futex)) return s.kind;
+  return refine_kind(s, evidence(futex, s.tgid, s.uaddr, stacks));
 }
 
 }  // namespace fxs

@@ -22,11 +22,10 @@
 #include <array>
 #include <cstdint>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "bpf/trace_abi.h"
-#include "replay/pair_key.h"
+#include "replay/futex_index.h"
 #include "replay/futex_model.h"
 
 namespace fxs {
@@ -55,19 +54,27 @@ bool kind_from_frames(const std::vector<std::string>& frames, FutexKind* kind);
 // The rules above.
 FutexKind refine_kind(const FutexCounts& counts, const KindEvidence& e);
 
+// Evidence is kept by the futex index the FutexModel fed the same records
+// assigns (FutexModel::add's result): add() runs for every call of a trace in
+// the window's loader, where a lookup of its own was a fifth of the futex
+// thread's time (docs/BENCHMARKS.md).
 class KindModel {
  public:
-  // Takes FXS_REC_FUTEX records; ignores the rest.
-  void add(const fxs_rec_hdr* rec);
-  // Evidence of futex (tgid, uaddr) with the stack votes from `stacks` (may be null).
-  KindEvidence evidence(uint32_t tgid, uint64_t uaddr, const StackModel* stacks) const;
+  // Takes FXS_REC_FUTEX records with their futex index; ignores the rest
+  // (and records with index FutexIndex::kNone).
+  void add(const fxs_rec_hdr* rec, uint32_t futex);
+  // Evidence of futex (tgid, uaddr), index `futex` (may be kNone), with the
+  // stack votes from `stacks` (may be null).
+  KindEvidence evidence(uint32_t futex, uint32_t tgid, uint64_t uaddr, const StackModel* stacks) const;
   // The kind of one futex; `s.kind` (the op-count heuristic) when no call was recorded.
-  FutexKind kind(const FutexStats& s, const StackModel* stacks) const;
+  FutexKind kind(const FutexStats& s, uint32_t futex, const StackModel* stacks) const;
 
  private:
-  using Key = PairKey;
-  using KeyHash = PairKeyHash;
-  std::unordered_map<Key, KindEvidence, KeyHash> futexes_;
+  const KindEvidence* find(uint32_t futex) const {
+    return futex < futexes_.size() && seen_[futex] ? &futexes_[futex] : nullptr;
+  }
+  std::vector<KindEvidence> futexes_;
+  std::vector<bool> seen_;  // a call was added for this index
 };
 
 }  // namespace fxs

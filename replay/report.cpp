@@ -349,12 +349,11 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   NumaModel numa(reader->header().cpu_node);  // NUMA: replay/numa_model.h
   Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
     if (rseq.add(h) || umcg.add(h) || buckets.add(h)) return;  // rseq, UMCG, hash buckets
-    model.add(h);
+    kinds.add(h, model.add(h));
     wakes.add(h);
     stacks.add(h);
     splits.add(h);
     futile.add(h);
-    kinds.add(h);
     holders.add(h);
     numa.add(h);  // NUMA
   });
@@ -370,7 +369,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   for (ReportData::Futex& f : data.futexes) {
     if (const WaitSplit* s = splits.find(f.stats.tgid, f.stats.uaddr)) f.split = *s;
     if (const FutileWakes* w = futile.find(f.stats.tgid, f.stats.uaddr)) f.futile = *w;
-    f.stats.kind = kinds.kind(f.stats, &stacks);  // values, bitsets, wake counts, stacks
+    f.stats.kind = kinds.kind(f.stats, model.index_of(f.stats.tgid, f.stats.uaddr), &stacks);  // values, bitsets, wake counts, stacks
     // The lock-holder view is for lock words only.
     if (f.stats.kind == FutexKind::kMutex || f.stats.kind == FutexKind::kPiMutex)
       if (const std::vector<HolderTime>* v = holders.find(f.stats.tgid, f.stats.uaddr)) f.holders = *v;

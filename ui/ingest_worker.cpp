@@ -164,7 +164,7 @@ void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets
   {
     // The same kinds as `report`: values, bitsets, wake counts, glibc names in stacks.
     std::lock_guard lk(side_mu_);
-    for (FutexStats& f : s->futexes) f.kind = kinds.kind(f, &side_.stacks());
+    for (FutexStats& f : s->futexes) f.kind = kinds.kind(f, model.index_of(f.tgid, f.uaddr), &side_.stacks());
   }
   FutexModel::rank(s->futexes);
   s->counters = model.counters();
@@ -208,10 +208,8 @@ void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, 
     std::memcpy(&h, data + off, sizeof h);
     if (h.size < sizeof h || h.size > size - off) break;
     auto* rec = reinterpret_cast<const fxs_rec_hdr*>(data + off);
-    if (h.type == FXS_REC_FUTEX) {
-      model.add(rec);
-      kinds.add(rec);
-    }
+    if (h.type == FXS_REC_FUTEX)
+      kinds.add(rec, model.add(rec));
     else if (h.type < FXS_REC_RSEQ_ABORT && !buckets.add(rec))
       model.add(rec);
     if (SideModels::wants(h, data + off)) side_offsets.push_back(static_cast<uint32_t>(off));

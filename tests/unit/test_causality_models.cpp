@@ -136,11 +136,12 @@ TEST(KindModel, GlibcEntryPointNearestTheWaitDecides) {
 
 TEST(KindModel, ValuesBitsetsAndWakeCountsRefineTheOpCounts) {
   fxs::KindModel m;
+  fxs::FutexModel futexes;  // assigns the futex indexes
   auto rec = [&](uint32_t tid, uint64_t uaddr, uint8_t opi, uint64_t val, uint32_t val3 = 0) {
     fxs_futex_rec r = call(tid, 10, 20, opi, 0, uaddr);
     r.val = val;
     r.val3 = val3;
-    m.add(&r.hdr);
+    m.add(&r.hdr, futexes.add(&r.hdr));
   };
   // A lock word: waits expect 2, wakes release one.
   for (int i = 0; i < 5; i++) rec(1, 0x100, FXS_OP_FUTEX_WAIT, 2);
@@ -164,7 +165,7 @@ TEST(KindModel, ValuesBitsetsAndWakeCountsRefineTheOpCounts) {
     s.tgid = 100;
     s.uaddr = uaddr;
     s.kind = fxs::classify(c);
-    return m.kind(s, nullptr);
+    return m.kind(s, futexes.index_of(s.tgid, uaddr), nullptr);
   };
   EXPECT_EQ(kind(0x100, ops({{FXS_OP_FUTEX_WAIT, 5}, {FXS_OP_FUTEX_WAKE, 5}})), fxs::FutexKind::kMutex);
   EXPECT_EQ(kind(0x200, ops({{FXS_OP_FUTEX_WAIT_BITSET, 4}, {FXS_OP_FUTEX_WAKE, 2}})), fxs::FutexKind::kCondvar);
