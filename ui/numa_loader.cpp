@@ -36,6 +36,7 @@ void NumaLoader::request(const std::string& path, uint64_t generation, bool foll
       }
     } else {
       Status st;
+      uint64_t before = follower_ ? follower_->bytes_read() : 0;  // a new follower read the header too
       if (!follower_) {
         auto f = NumaFollower::open(path, /*follow=*/true);
         if (f.ok())
@@ -47,7 +48,7 @@ void NumaLoader::request(const std::string& path, uint64_t generation, bool foll
       if (st.ok()) {
         s->ok = true;
         s->report = follower_->report();
-        s->bytes_read = follower_->bytes_read();
+        s->bytes_read = follower_->bytes_read() - before;
       } else {
         s->error = st.message();
       }

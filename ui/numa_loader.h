@@ -28,7 +28,7 @@ struct NumaSnapshot {
   NumaReport report;
   uint64_t generation = 0;  // the ingest generation it was requested at
   double seconds = 0;       // how long it took
-  uint64_t bytes_read = 0;  // live: of the file, in all requests so far (each reads on from there)
+  uint64_t bytes_read = 0;  // live: of the file by this request (what was appended since the last one)
 };
 
 class NumaLoader {
