@@ -3,12 +3,10 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
-#include <cstring>
 #include <map>
 
 #include "replay/numa_follow.h"
 #include "replay/report.h"
-#include "replay/trace_reader.h"
 
 namespace fxs {
 
