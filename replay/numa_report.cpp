@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
-#include <cstring>
 #include <map>
 
+#include "replay/numa_follow.h"
 #include "replay/report.h"
-#include "replay/trace_reader.h"
 
 namespace fxs {
 
@@ -171,26 +170,10 @@ void write_numa_text(const NumaReport& r, size_t top, std::ostream& out) {
 }
 
 Result<NumaReport> numa_report_from_file(const std::string& path, const std::function<bool()>& keep_going) {
-  Result<TraceReader> reader = TraceReader::open(path);
-  if (!reader.ok()) return reader.error();
-  WakeModel wakes;
-  NumaModel numa(reader->header().cpu_node);
-  std::vector<uint8_t> chunk;
-  while (reader->next_chunk(chunk) == TraceReader::Next::kChunk) {
-    if (keep_going && !keep_going()) return Error{path + ": cancelled"};
-    // The reader checked the framing; records are whole and back to back.
-    for (size_t off = 0; chunk.size() - off >= sizeof(fxs_rec_hdr);) {
-      fxs_rec_hdr h;
-      std::memcpy(&h, chunk.data() + off, sizeof(h));
-      if (h.size < sizeof(h) || h.size > chunk.size() - off) break;
-      const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(chunk.data() + off);
-      wakes.add(rec);
-      numa.add(rec);
-      off += h.size;
-    }
-  }
-  wakes.finish([&](const AttributedWake& w) { numa.add_wake(w); });
-  return numa.finish();
+  Result<NumaFollower> f = NumaFollower::open(path, /*follow=*/false);
+  if (!f.ok()) return Error{f.message()};
+  if (Status s = f->update(keep_going); !s.ok()) return Error{s.message()};
+  return std::move(f.value()).finish();
 }
 
 }  // namespace fxs

@@ -25,18 +25,24 @@ RseqAbortTimes::ByCause& RseqAbortTimes::by(size_t s) { return s == kAll ? all_ 
 
 void RseqAbortTimes::push(size_t s, unsigned cause, uint64_t ts) {
   std::vector<uint64_t>& v = by(s)[cause];
-  // Only the first late arrival of a vector in a batch needs remembering.
-  std::pair<size_t, unsigned> key{s, cause};
-  if (!v.empty() && ts < v.back() && std::find(unsorted_.begin(), unsorted_.end(), key) == unsorted_.end())
-    unsorted_.push_back(key);
+  // Only the first late arrival of a vector in a batch needs remembering:
+  // the times before it are still sorted.
+  if (!v.empty() && ts < v.back() &&
+      std::none_of(unsorted_.begin(), unsorted_.end(), [&](const Unsorted& u) { return u.s == s && u.cause == cause; }))
+    unsorted_.push_back({s, cause, v.size()});
   v.push_back(ts);
 }
 
 void RseqAbortTimes::finish_batch() {
-  // Late records are few and recent: this sorts mostly sorted vectors.
-  for (auto [s, cause] : unsorted_) {
-    std::vector<uint64_t>& v = by(s)[cause];
-    std::sort(v.begin(), v.end());
+  // Late records are few and recent: sort the tail from the first late
+  // arrival, then merge it into the sorted times it reaches back into (those
+  // after the tail's earliest time; the ones before it stay where they are).
+  for (const Unsorted& u : unsorted_) {
+    std::vector<uint64_t>& v = by(u.s)[u.cause];
+    auto mid = v.begin() + std::ptrdiff_t(u.from);
+    std::sort(mid, v.end());
+    auto lo = std::upper_bound(v.begin(), mid, *mid);
+    std::inplace_merge(lo, mid, v.end());
   }
   unsorted_.clear();
 }

@@ -27,7 +27,9 @@ class RseqAbortTimes {
   bool add(const fxs_rec_hdr* h);
   // Restores the sort order after records arrived out of order (several CPUs
   // write the ring in reservation order, not quite time order). Call after a
-  // batch of add()s, before counting.
+  // batch of add()s, before counting. Costs O(k log k) for the k times from
+  // a vector's first late arrival on, plus a merge of those with the older
+  // times they overlap: never a sort of the whole vector.
   void finish_batch();
 
   // Index of section (tgid, start_ip), or SIZE_MAX if it never aborted.
@@ -52,8 +54,14 @@ class RseqAbortTimes {
   ByCause all_;
   std::vector<ByCause> sections_;
   std::map<std::pair<uint32_t, uint64_t>, size_t> index_;  // (tgid, start_ip) -> section
-  // (section or kAll, cause) whose times arrived out of order in this batch.
-  std::vector<std::pair<size_t, unsigned>> unsorted_;
+  // A vector whose times arrived out of order in this batch: everything
+  // before `from` (its first late arrival) is sorted, the rest may not be.
+  struct Unsorted {
+    size_t s;
+    unsigned cause;
+    size_t from;
+  };
+  std::vector<Unsorted> unsorted_;
   uint64_t total_ = 0, first_ns_ = UINT64_MAX, last_ns_ = 0;
 };
 

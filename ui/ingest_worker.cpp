@@ -180,15 +180,20 @@ void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets
     buckets_cost_ = buckets_built_ - now;
   }
   s->buckets = buckets_;
-  {
-    std::lock_guard lk(side_mu_);
-    side_.publish();
-  }
+  publish_side(false);
   {
     std::lock_guard lk(snap_mu_);
     snapshot_ = std::move(s);
   }
   bump();
+}
+
+// The reports are built without the side mutex (the UMCG lanes cost
+// O(all spans)) and swapped in under it, so the UI never waits on a rebuild.
+void IngestWorker::publish_side(bool final) {
+  side_.prepare(final);
+  std::lock_guard lk(side_mu_);
+  side_.publish();
 }
 
 // One walk over the chunk for all the models of this thread:
@@ -245,10 +250,7 @@ void IngestWorker::futex_loop() {
     }
   }
   if (dirty || model.events() == 0) publish_futexes(model, buckets, kinds, true);
-  {
-    std::lock_guard lk(side_mu_);
-    side_.publish(/*final=*/true);  // everything is in: complete rseq/UMCG reports
-  }
+  publish_side(/*final=*/true);  // everything is in: complete rseq/UMCG reports
   consumer_done();
   bump();
 }

@@ -119,6 +119,8 @@ class IngestWorker {
   std::shared_ptr<const BucketReport> buckets_;
   std::chrono::steady_clock::time_point buckets_built_{};
   std::chrono::steady_clock::duration buckets_cost_{};
+  // The side models' reports: built (side_.prepare) without side_mu_, shown under it.
+  void publish_side(bool final);
   void bump();
   void consumer_done();
 

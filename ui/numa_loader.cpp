@@ -15,24 +15,45 @@ void NumaLoader::join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void NumaLoader::request(const std::string& path, uint64_t generation) {
+void NumaLoader::request(const std::string& path, uint64_t generation, bool follow) {
   if (busy_) return;
   join();  // the previous run has finished
   busy_ = true;
   requested_at_ = std::chrono::steady_clock::now();
-  thread_ = std::thread([this, path, generation] {
+  thread_ = std::thread([this, path, generation, follow] {
     pthread_setname_np(pthread_self(), "fxs-numa");
     auto t0 = std::chrono::steady_clock::now();
-    auto r = numa_report_from_file(path, [this] { return !cancel_.load(); });
+    auto keep_going = [this] { return !cancel_.load(); };
     auto s = std::make_shared<NumaSnapshot>();
     s->generation = generation;
-    s->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (r.ok()) {
-      s->ok = true;
-      s->report = std::move(r.value());
+    if (!follow) {
+      auto r = numa_report_from_file(path, keep_going);
+      if (r.ok()) {
+        s->ok = true;
+        s->report = std::move(r.value());
+      } else {
+        s->error = r.message();
+      }
     } else {
-      s->error = r.message();
+      Status st;
+      uint64_t before = follower_ ? follower_->bytes_read() : 0;  // a new follower read the header too
+      if (!follower_) {
+        auto f = NumaFollower::open(path, /*follow=*/true);
+        if (f.ok())
+          follower_ = std::make_unique<NumaFollower>(std::move(f.value()));
+        else
+          st = Error{f.message()};
+      }
+      if (follower_) st = follower_->update(keep_going);
+      if (st.ok()) {
+        s->ok = true;
+        s->report = follower_->report();
+        s->bytes_read = follower_->bytes_read() - before;
+      } else {
+        s->error = st.message();
+      }
     }
+    s->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     {
       std::lock_guard lk(mu_);
       snap_ = std::move(s);

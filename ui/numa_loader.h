@@ -3,6 +3,10 @@
 // (replay/numa_report.h). The wake matrix needs every wait paired with its
 // wake (replay/wake_model.h), which costs memory per wait: the window's
 // loader does not keep that for every trace, only while this runs.
+//
+// A replay is read once. A live trace (follow) is read incrementally: the
+// loader keeps a NumaFollower (replay/numa_follow.h) between requests, and
+// each request reads only what the recorder appended since the last one.
 #pragma once
 
 #include <atomic>
@@ -13,6 +17,7 @@
 #include <string>
 #include <thread>
 
+#include "replay/numa_follow.h"
 #include "replay/numa_model.h"
 
 namespace fxs::ui {
@@ -23,6 +28,7 @@ struct NumaSnapshot {
   NumaReport report;
   uint64_t generation = 0;  // the ingest generation it was requested at
   double seconds = 0;       // how long it took
+  uint64_t bytes_read = 0;  // live: of the file by this request (what was appended since the last one)
 };
 
 class NumaLoader {
@@ -32,8 +38,9 @@ class NumaLoader {
   NumaLoader(const NumaLoader&) = delete;
   NumaLoader& operator=(const NumaLoader&) = delete;
 
-  // Starts computing from `path` unless a computation is running.
-  void request(const std::string& path, uint64_t generation);
+  // Starts computing from `path` unless a computation is running. follow:
+  // the file is still growing; read on from where the last request stopped.
+  void request(const std::string& path, uint64_t generation, bool follow = false);
   bool busy() const { return busy_.load(); }
   // The latest finished result, or nullptr.
   std::shared_ptr<const NumaSnapshot> snapshot() const;
@@ -44,6 +51,9 @@ class NumaLoader {
   std::thread thread_;
   std::atomic<bool> busy_{false};
   std::atomic<bool> cancel_{false};
+  // Following a live trace: touched only by the running request's thread
+  // (request() joins the previous one first).
+  std::unique_ptr<NumaFollower> follower_;
   std::chrono::steady_clock::time_point requested_at_{};
   mutable std::mutex mu_;
   std::shared_ptr<const NumaSnapshot> snap_;

@@ -75,14 +75,20 @@ void SideModels::add_records(const uint8_t* data, size_t size) {
   end_batch();
 }
 
-void SideModels::publish(bool final) {
-  rseq_report_ = rseq_model_.finish();
+void SideModels::prepare(bool final) {
+  rseq_next_ = rseq_model_.finish();
   auto now = std::chrono::steady_clock::now();
   if (umcg_builder_.records() != umcg_built_from_ && (final || now >= umcg_next_build_)) {
-    umcg_ = umcg_builder_.finish();
+    umcg_next_ = std::make_shared<const UmcgLaneSet>(umcg_builder_.finish());
     umcg_built_from_ = umcg_builder_.records();
     umcg_next_build_ = std::chrono::steady_clock::now() + 4 * (std::chrono::steady_clock::now() - now);
   }
+}
+
+void SideModels::publish() {
+  if (rseq_next_) rseq_report_ = std::move(*rseq_next_);
+  rseq_next_.reset();
+  if (umcg_next_) umcg_ = std::move(umcg_next_);
   generation_++;
 }
 

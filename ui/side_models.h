@@ -2,16 +2,22 @@
 // per-futex statistics: rseq (totals and abort times), UMCG lanes, and the
 // user stacks of futex waits.
 //
-// The fxs-futexes loader thread feeds them chunk by chunk and rebuilds the
-// reports the views read a few times a second (publish()), both under the
-// worker's side_mutex(); the views read them under the same mutex. Lock
-// order: the timeline mutex before this one, never the other way round.
+// The fxs-futexes loader thread feeds them chunk by chunk under the worker's
+// side_mutex(), and a few times a second builds new reports WITHOUT the
+// mutex (prepare(): the UMCG lanes cost O(all spans)) and then swaps them in
+// under it (publish(): moves and a pointer swap), so a view never waits on
+// the mutex while a report is rebuilt. The views read under the same mutex;
+// the UMCG lanes are an immutable shared object a view takes (umcg()) and
+// then draws with the mutex released. Lock order: the timeline mutex before
+// this one, never the other way round.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <optional>
 
 #include "replay/rseq_model.h"
 #include "replay/rseq_timeline.h"
@@ -32,16 +38,23 @@ class SideModels {
   static bool wants(const fxs_rec_hdr& h, const uint8_t* rec);
   void add(const fxs_rec_hdr& h, const uint8_t* rec);
   void end_batch();
-  // Rebuilds the reports. The UMCG lanes cost O(all spans) to rebuild, so
-  // while loading (final == false) they are rebuilt only when the time since
-  // the last rebuild is at least 4x what it took: at most a fifth of the
-  // loader's time. final: the stream has ended, rebuild everything.
-  void publish(bool final = false);
+  // Loader thread, WITHOUT the side mutex (only the loader thread touches
+  // the models it reads): builds the reports the next publish() shows. The
+  // UMCG lanes cost O(all spans) to rebuild, so while loading (final ==
+  // false) they are rebuilt only when the time since the last rebuild is at
+  // least 4x what it took: at most a fifth of the loader's time. final: the
+  // stream has ended, rebuild everything.
+  void prepare(bool final = false);
+  // Loader thread, under the side mutex: makes what prepare() built visible
+  // to the views. Cheap: a few moves and a pointer swap.
+  void publish();
 
   // View side (under the side mutex). Reports as of the last publish().
   const RseqReport& rseq() const { return rseq_report_; }
   const RseqAbortTimes& rseq_times() const { return rseq_times_; }
-  const UmcgLaneSet& umcg() const { return umcg_; }
+  // Never null and never changes once published: copy the pointer under the
+  // mutex, draw from it without.
+  std::shared_ptr<const UmcgLaneSet> umcg() const { return umcg_; }
   const StackModel& stacks() const { return stacks_; }
   // Increases at every publish(): caches of the views key on it.
   uint64_t generation() const { return generation_; }
@@ -57,7 +70,10 @@ class SideModels {
   UmcgLaneBuilder umcg_builder_;
   StackModel stacks_;
   RseqReport rseq_report_;
-  UmcgLaneSet umcg_;
+  std::shared_ptr<const UmcgLaneSet> umcg_ = std::make_shared<const UmcgLaneSet>();
+  // Built by prepare(), shown by publish() (loader thread only).
+  std::optional<RseqReport> rseq_next_;
+  std::shared_ptr<const UmcgLaneSet> umcg_next_;
   uint64_t generation_ = 0;
   uint64_t umcg_built_from_ = 0;  // UMCG records in the lanes
   std::chrono::steady_clock::time_point umcg_next_build_{};

@@ -3,7 +3,8 @@
 // return latency of each cell, then every futex with its page's node, the
 // share of its wakes that crossed nodes and of its calls that ran off the
 // page's node (mostly remote ones in orange), and its FUTEX2_NUMA/MPOL calls.
-// The data is computed on demand by ui/numa_loader.h once the trace is loaded.
+// The data is computed on demand by ui/numa_loader.h once the trace is loaded;
+// while live, again every few seconds from what the recorder appended since.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -183,10 +184,11 @@ void draw_numa(FrameContext& f) {
   NumaLoader& loader = *f.st.numa;
   auto snap = loader.snapshot();
   const uint64_t gen = f.data.generation();
-  // A replay is computed once, when loaded; live data again now and then.
+  // A replay is computed once, when loaded; live data again now and then,
+  // reading on from where the last computation stopped.
   const bool stale = !snap || (!f.live.empty() && snap->generation != gen &&
                                std::chrono::steady_clock::now() - loader.requested_at() >= kLiveRefresh);
-  if (stale && !loader.busy()) loader.request(f.trace_path, gen);
+  if (stale && !loader.busy()) loader.request(f.trace_path, gen, /*follow=*/!f.live.empty());
   if (loader.busy()) f.st.animate = true;  // draw again when it is done
   if (!snap) {
     ImGui::TextDisabled("Computing the wake matrix and page nodes...");

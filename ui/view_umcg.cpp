@@ -9,8 +9,14 @@
 // UMCG was never merged into mainline: on every kernel futexscope records
 // on, the tab says so plainly. Lanes are found per frame with binary
 // searches and short spans fold (UmcgLaneBuilder::fold), as in the timeline.
+//
+// Locks: the lanes are an immutable published object (SideModels::umcg()),
+// taken under the side mutex and drawn without it; the timeline mutex is
+// held only to read the trace's extent and the visible lanes' thread names,
+// so neither loader thread waits for this view to draw.
 #include <algorithm>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -125,7 +131,7 @@ void span_tooltip(const UiState& st, const UmcgLane& lane, const UmcgLaneItem& i
   ImGui::EndTooltip();
 }
 
-void draw_lanes(FrameContext& f, const TimelineModel& tl, const UmcgLaneSet& set, double total, float height) {
+void draw_lanes(FrameContext& f, const UmcgLaneSet& set, double total, float height) {
   UiState& st = f.st;
   ImDrawList* dl = ImGui::GetWindowDrawList();
   ImVec2 top = ImGui::GetCursorScreenPos();
@@ -175,6 +181,11 @@ void draw_lanes(FrameContext& f, const TimelineModel& tl, const UmcgLaneSet& set
   };
   size_t first_lane = size_t(std::max(0.0f, scroll_y / kLaneH));
   size_t last_lane = std::min(lanes.size(), size_t((scroll_y + win_size.y) / kLaneH) + 1);
+  std::vector<std::string> labels;  // of the visible lanes: names come from the timeline
+  {
+    std::lock_guard tl_lock(f.data.timeline_mutex());
+    for (size_t li = first_lane; li < last_lane; li++) labels.push_back(lane_label(f.data.timeline(), lanes[li]));
+  }
   for (size_t li = first_lane; li < last_lane; li++) {
     const UmcgLane& lane = lanes[li];
     // A task whose registration was not seen still shows whom it ran.
@@ -183,7 +194,7 @@ void draw_lanes(FrameContext& f, const TimelineModel& tl, const UmcgLaneSet& set
     ldl->AddRectFilled(ImVec2(top.x, y0), ImVec2(area_x0, y1), li % 2 ? colors::kLaneOdd : colors::kLaneEven);
     ldl->AddLine(ImVec2(top.x, y1 - 0.5f), ImVec2(area_x0 + width, y1 - 0.5f), colors::kLaneLine);
     ImVec4 clip(top.x, y0, area_x0 - 6, y1);
-    std::string label = lane_label(tl, lane);
+    const std::string& label = labels[li - first_lane];
     float lx = top.x + 6 + (server ? 0 : 14);  // workers indented under their server
     if (!server) ldl->AddRectFilled(ImVec2(lx - 12, y0 + 5), ImVec2(lx - 3, y0 + 14), hue_of(lane.tgid, lane.tid));
     ldl->AddText(font, fs, ImVec2(lx, y0 + 1), colors::kAxisText, label.c_str(), nullptr, 0, &clip);
@@ -286,30 +297,36 @@ void tables(const UmcgReport& r) {
   }
 }
 
+// The published lanes: the side mutex only for copying the pointer.
+std::shared_ptr<const UmcgLaneSet> published_lanes(const FrameContext& f) {
+  std::lock_guard lk(f.data.side_mutex());
+  return f.data.side().umcg();
+}
+
 }  // namespace
 
 std::string umcg_tab_label(const FrameContext& f) {
-  std::lock_guard lk(f.data.side_mutex());
-  const UmcgLaneSet& u = f.data.side().umcg();
-  if (u.lanes.empty()) return "UMCG###umcg";
-  return "UMCG (" + std::to_string(u.lanes.size()) + " tasks)###umcg";
+  size_t n = published_lanes(f)->lanes.size();
+  if (n == 0) return "UMCG###umcg";
+  return "UMCG (" + std::to_string(n) + " tasks)###umcg";
 }
 
 void draw_umcg(FrameContext& f) {
   UiState& st = f.st;
-  // Both locks for the whole view (names come from the timeline); timeline first.
-  std::lock_guard tl_lock(f.data.timeline_mutex());
-  const TimelineModel& tl = f.data.timeline();
-  TraceExtent ext = trace_extent(tl, f.data.side());
-  double total = double(ext.last_ns - ext.first_ns);
-  std::lock_guard lk(f.data.side_mutex());
-  const UmcgLaneSet& set = f.data.side().umcg();
+  const std::shared_ptr<const UmcgLaneSet> lanes = published_lanes(f);
+  const UmcgLaneSet& set = *lanes;
   if (set.report.records == 0) {
     if (!f.progress.done)
       ImGui::TextDisabled("loading...");
     else
       no_umcg(f);
     return;
+  }
+  double total;
+  {
+    std::lock_guard tl_lock(f.data.timeline_mutex());
+    TraceExtent ext = trace_extent(f.data.timeline(), f.data.side());  // side: its lock-free extent
+    total = double(ext.last_ns - ext.first_ns);
   }
   const UmcgReport& r = set.report;
   size_t servers = 0, workers = 0, unknown = 0;
@@ -338,7 +355,7 @@ void draw_umcg(FrameContext& f) {
   float avail = ImGui::GetContentRegionAvail().y;
   float lanes_h = kAxisH + float(set.lanes.size()) * kLaneH + 4;
   float h = std::max(kAxisH + kLaneH * 2, std::min(lanes_h, avail * 0.62f));
-  draw_lanes(f, tl, set, total, h);
+  draw_lanes(f, set, total, h);
   ImGui::Spacing();
   tables(r);
 }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "run_command.h"
+#include "ui_test_support.h"
 
 // stb_image from the system (libstb-dev), compiled into this test only.
 #pragma GCC diagnostic push
@@ -41,39 +42,6 @@ namespace {
 
 const std::string kFutexscope = FXS_BINARY;
 const std::string kSamples = FXS_SAMPLES_DIR;
-
-bool have_xvfb() { return std::system("command -v xvfb-run >/dev/null 2>&1") == 0; }
-
-#define REQUIRE_ROOT()                                                                   \
-  do {                                                                                   \
-    if (geteuid() != 0) {                                                                \
-      std::fprintf(stderr, "\n*** SKIPPED: %s needs root to load BPF programs ***\n\n", \
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name());     \
-      GTEST_SKIP() << "needs root (BPF)";                                                \
-    }                                                                                    \
-  } while (0)
-
-// A futexscope configured with -DFXS_BUILD_UI=OFF has no window: its replay says so.
-bool ui_built() {
-  static const bool built =
-      run_command({kFutexscope, "replay", "/nonexistent.fxs"}).err.find("without the UI") == std::string::npos;
-  return built;
-}
-
-#define REQUIRE_XVFB()                                                                              \
-  do {                                                                                              \
-    if (!ui_built()) {                                                                              \
-      std::fprintf(stderr, "\n*** SKIPPED: %s: futexscope was built without the UI ***\n\n",         \
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name());                \
-      GTEST_SKIP() << "built with FXS_BUILD_UI=OFF";                                                \
-    }                                                                                               \
-    if (!have_xvfb()) {                                                                             \
-      std::fprintf(stderr, "\n*** SKIPPED: %s needs xvfb-run (apt-get install xvfb xauth "         \
-                           "libgl1-mesa-dri; scripts/install-deps.sh does) ***\n\n",                \
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name());                \
-      GTEST_SKIP() << "xvfb-run missing";                                                           \
-    }                                                                                               \
-  } while (0)
 
 // One recording shared by the tests of this file.
 class UiTest : public ::testing::Test {
@@ -114,7 +82,7 @@ std::string UiTest::record_err_;
 json UiTest::truth_;
 
 TEST_F(UiTest, ScreenshotUnderXvfbHasTheSizeAndShowsTheData) {
-  REQUIRE_XVFB();
+  REQUIRE_XVFB_UI();
   std::string png = dir_->path("shot.png");
   auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1024x768x24", kFutexscope, "replay", trace_,
                         "--screenshot", png, "--size", "900x600"},
@@ -140,7 +108,7 @@ TEST_F(UiTest, ScreenshotUnderXvfbHasTheSizeAndShowsTheData) {
 }
 
 TEST_F(UiTest, WithoutADisplayOneLineErrorAndNonZeroExit) {
-  if (!ui_built()) GTEST_SKIP() << "built with FXS_BUILD_UI=OFF";
+  REQUIRE_UI_BUILT();
   auto r = run_command({"env", "-u", "DISPLAY", "-u", "WAYLAND_DISPLAY", kFutexscope, "replay", trace_,
                         "--screenshot", dir_->path("none.png")});
   EXPECT_NE(r.status, 0);
@@ -263,7 +231,7 @@ namespace {
 // window once the command has exited and everything recorded is loaded.
 TEST(UiLive, RecordsAndShowsACommandThenExitsWithItsStatus) {
   REQUIRE_ROOT();
-  REQUIRE_XVFB();
+  REQUIRE_XVFB_UI();
   TempDir dir;
   std::string png = dir.path("live.png"), trace = dir.path("live.fxs");
   auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1024x768x24", kFutexscope, "live", "--screenshot", png,
@@ -294,7 +262,7 @@ namespace {
 // `ui --connect`: the same stream over a unix socket, sent in pieces with
 // pauses (a growing stream); the window follows it until the sender closes.
 TEST_F(UiTest, ConnectReadsAStreamFromASocketUntilItCloses) {
-  REQUIRE_XVFB();
+  REQUIRE_XVFB_UI();
   std::string sock = dir_->path("s.sock"), png = dir_->path("sock.png");
   int lfd = socket(AF_UNIX, SOCK_STREAM, 0);
   ASSERT_GE(lfd, 0);
@@ -339,7 +307,7 @@ TEST_F(UiTest, ConnectReadsAStreamFromASocketUntilItCloses) {
 }
 
 TEST(UiConnect, NobodyListeningIsAOneLineError) {
-  if (!ui_built()) GTEST_SKIP() << "built with FXS_BUILD_UI=OFF";
+  REQUIRE_UI_BUILT();
   TempDir dir;
   auto r = run_command({"env", "DISPLAY=:0", kFutexscope, "ui", "--connect", dir.path("nobody.sock")});
   EXPECT_EQ(r.status, 1);
@@ -355,7 +323,7 @@ namespace {
 // while it is being recorded and ends when the recording does.
 TEST(UiServe, RecordServesAWindowThatConnectsWhileRecording) {
   REQUIRE_ROOT();
-  REQUIRE_XVFB();
+  REQUIRE_XVFB_UI();
   TempDir dir;
   std::string sock = dir.path("rec.sock"), trace = dir.path("rec.fxs"), png = dir.path("served.png");
   // A file of that name from an earlier run must not be what the window gets.
@@ -392,8 +360,7 @@ TEST(UiServe, RecordServesAWindowThatConnectsWhileRecording) {
 // repeated until the report saw enough spins to draw.
 TEST(UiBuckets, HeatMapShowsTheContendedBuckets) {
   REQUIRE_ROOT();
-  if (!ui_built()) GTEST_SKIP() << "built with FXS_BUILD_UI=OFF";
-  REQUIRE_XVFB();
+  REQUIRE_XVFB_UI();
   TempDir dir;
   std::string trace = dir.path("buckets.fxs"), png = dir.path("buckets.png");
   long spins = 0;

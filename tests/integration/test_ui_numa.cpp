@@ -10,6 +10,7 @@
 #include <string>
 
 #include "run_command.h"
+#include "ui_test_support.h"
 
 // Declarations only: test_ui.cpp compiles stb_image into this binary.
 #define STBI_ONLY_PNG
@@ -23,18 +24,9 @@ namespace {
 const std::string kFutexscope = FXS_BINARY;
 const std::string kSamples = FXS_SAMPLES_DIR;
 
-bool skip_loudly(const char* why) {
-  std::fprintf(stderr, "\n*** SKIPPED: %s: %s ***\n\n",
-               ::testing::UnitTest::GetInstance()->current_test_info()->name(), why);
-  return true;
-}
-
 TEST(UiNuma, TabShowsTheWakeMatrix) {
-  if (geteuid() != 0 && skip_loudly("needs root to load BPF programs")) GTEST_SKIP();
-  if (run_command({kFutexscope, "replay", "/nonexistent.fxs"}).err.find("without the UI") != std::string::npos &&
-      skip_loudly("futexscope was built without the UI"))
-    GTEST_SKIP();
-  if (std::system("command -v xvfb-run >/dev/null 2>&1") != 0 && skip_loudly("needs xvfb-run")) GTEST_SKIP();
+  REQUIRE_ROOT();
+  REQUIRE_XVFB_UI();
   TempDir dir;
   const std::string trace = dir.path("numa.fxs"), png = dir.path("numa.png");
   auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-numa", "--rounds",

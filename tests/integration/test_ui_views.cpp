@@ -19,6 +19,7 @@
 
 #include "replay/trace_writer.h"
 #include "run_command.h"
+#include "ui_test_support.h"
 
 // stb_image is compiled into test_ui.cpp (STB_IMAGE_IMPLEMENTATION); only the declarations here.
 #pragma GCC diagnostic push
@@ -34,23 +35,6 @@ namespace {
 
 const std::string kFutexscope = FXS_BINARY;
 const std::string kSamples = FXS_SAMPLES_DIR;
-
-bool have_xvfb() { return std::system("command -v xvfb-run >/dev/null 2>&1") == 0; }
-bool ui_built() {
-  static const bool built =
-      run_command({kFutexscope, "replay", "/nonexistent.fxs"}).err.find("without the UI") == std::string::npos;
-  return built;
-}
-
-#define REQUIRE_XVFB_UI()                                                                                    \
-  do {                                                                                                       \
-    if (!ui_built() || !have_xvfb()) {                                                                       \
-      std::fprintf(stderr, "\n*** SKIPPED: %s needs the UI built and xvfb-run (apt-get install xvfb xauth " \
-                           "libgl1-mesa-dri) ***\n\n",                                                       \
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name());                         \
-      GTEST_SKIP() << "no UI or no xvfb-run";                                                                \
-    }                                                                                                        \
-  } while (0)
 
 struct Rgb {
   unsigned char r, g, b;
@@ -151,7 +135,14 @@ struct Writer {
 // returns) and comes back RUNNABLE; every 5th run ends in a preemption
 // (PREEMPT, then RUNNABLE at once). One record per umcg_* enter and exit,
 // each task's records in time order.
-void write_umcg_trace(const std::string& path, bool with_umcg) {
+// The stacks of the waits (ids 7 and 8): the most waits have stack 7, which has 4 frames.
+const std::vector<std::string> kStack7 = {"syscall+0x19", "demo::lock(demo::Mutex&)+0x2c",
+                                          "demo::worker_loop(int)+0x88", "start_thread+0x8b"};
+const std::vector<std::string> kStack8 = {"syscall+0x19", "demo::lock(demo::Mutex&)+0x2c", "demo::flush_queue()+0x41",
+                                          "demo::worker_loop(int)+0xd0", "start_thread+0x8b"};
+
+// with_stacks = false: the same waits, taken with no stack (as `record --no-stacks`).
+void write_umcg_trace(const std::string& path, bool with_umcg, bool with_stacks = true) {
   fxs::TraceHeader h;
   h.kernel_release = "6.18.0-synthetic";
   h.target_pid = int32_t(kPid);
@@ -163,9 +154,10 @@ void write_umcg_trace(const std::string& path, bool with_umcg) {
   w.task(901, "server-0");
   w.task(902, "server-1");
   for (uint32_t t = 903; t <= 906; t++) w.task(t, ("worker-" + std::to_string(t - 903)).c_str());
-  w.stack(7, {"syscall+0x19", "demo::lock(demo::Mutex&)+0x2c", "demo::worker_loop(int)+0x88", "start_thread+0x8b"});
-  w.stack(8, {"syscall+0x19", "demo::lock(demo::Mutex&)+0x2c", "demo::flush_queue()+0x41",
-              "demo::worker_loop(int)+0xd0", "start_thread+0x8b"});
+  if (with_stacks) {
+    w.stack(7, kStack7);
+    w.stack(8, kStack8);
+  }
   constexpr uint32_t RUNNING = FXS_UMCG_TASK_RUNNING, RUNNABLE = FXS_UMCG_TASK_RUNNABLE,
                      BLOCKED = FXS_UMCG_TASK_BLOCKED;
   uint64_t rng = 12345;
@@ -219,7 +211,7 @@ void write_umcg_trace(const std::string& path, bool with_umcg) {
           w.umcg(stop, wk, FXS_UMCG_SC_WAIT, 0, BLOCKED, 0, 0, srv);
           w.umcg(stop + 2'000, srv, FXS_UMCG_SC_WAIT, 1, RUNNING);
         }
-        w.wait(wk, stop + 1'000, stop + blocked - 1'000, run % 3 == 0 ? 8 : 7);
+        w.wait(wk, stop + 1'000, stop + blocked - 1'000, !with_stacks ? -1 : run % 3 == 0 ? 8 : 7);
         if (with_umcg) w.umcg(stop + blocked, wk, FXS_UMCG_SC_WAIT, 1, RUNNABLE, 0, 0, srv);
         ready_at[s][k] = stop + blocked + 1'000;
         last_worker_ts[k] = stop + blocked;
@@ -266,32 +258,81 @@ TEST(UiViews, UmcgTabWithoutUmcgRecordsDrawsNoLanes) {
 }
 
 TEST(UiViews, BadViewNameIsAOneLineUsageError) {
-  if (!ui_built()) GTEST_SKIP() << "built with FXS_BUILD_UI=OFF";
+  REQUIRE_UI_BUILT();
   auto r = run_command({kFutexscope, "replay", "x.fxs", "--view", "numa-nope"});
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find("--view"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
-// The futex tab of the synthetic trace: its one futex has waits with two
-// stacks; the tab lists them (collapsible, named by their first frame
-// outside the C library). Only that it draws is checked here: text is not
-// read back from pixels.
-TEST(UiViews, FutexTabWithStacksDraws) {
+// The futex tab's stack list. The synthetic trace's one futex has waits with
+// two stacks; the tab lists them by wait time, the first expanded to its
+// frames, the second collapsed, then the futex's operations. Text is not read
+// back from pixels, but its lines are counted: the screenshot is compared
+// with one of the same trace whose waits carry no stacks, where the tab says
+// "none: ..." in the disabled text colour instead (the window is tall enough
+// for the whole tab in both, so the layout above the stacks is the same).
+// Where the two differ, the trace with stacks must show one more line of
+// normal (bright) text per stack header and per frame of the expanded stack.
+TEST(UiViews, FutexTabDrawsTheStacksOfTheWaits) {
   REQUIRE_XVFB_UI();
   TempDir dir;
-  std::string trace = dir.path("stacks.fxs"), png = dir.path("stacks.png");
-  write_umcg_trace(trace, false);
-  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  std::string with = dir.path("stacks.fxs"), without = dir.path("nostack.fxs");
+  write_umcg_trace(with, false, true);
+  write_umcg_trace(without, false, false);
+  auto rep = run_command({kFutexscope, "report", with, "--format", "json"});
   ASSERT_EQ(rep.status, 0) << rep.err;
   auto j = nlohmann::json::parse(rep.out);
   ASSERT_EQ(j["futexes"].size(), 1u);
   ASSERT_EQ(j["futexes"][0]["stacks"].size(), 2u) << "the fixture's two stacks";
-  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1280x900x24", kFutexscope, "replay", trace,
-                        "--screenshot", png, "--size", "1200x800"},
-                       60);
-  ASSERT_EQ(r.status, 0) << r.err;
-  count_colors(png, 1200, 800, {});
+  // Stack 7 is on 2 of every 3 waits, each 3-12 ms: the most wait time, listed first.
+  constexpr int kW = 1200, kH = 1000;
+  auto shoot = [&](const std::string& trace, const std::string& png) {
+    auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1280x1100x24", kFutexscope, "replay", trace,
+                          "--screenshot", png, "--size", std::to_string(kW) + "x" + std::to_string(kH)},
+                         60);
+    EXPECT_EQ(r.status, 0) << r.err;
+    count_colors(png, kW, kH, {});  // checks the size; copies it to $FXS_UI_TEST_OUT
+    int w = 0, h = 0, n = 0;
+    unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
+    std::vector<unsigned char> v;
+    if (px && w == kW && h == kH) v.assign(px, px + size_t(w) * size_t(h) * 3);
+    stbi_image_free(px);
+    return v;
+  };
+  auto a = shoot(with, dir.path("stacks.png")), b = shoot(without, dir.path("nostack.png"));
+  ASSERT_FALSE(a.empty());
+  ASSERT_FALSE(b.empty());
+  // The side panel (its scroll bar left out), above the status bar.
+  const int x0 = kW * 3 / 5, x1 = kW - 25, y_end = kH - 30;
+  auto at = [&](const std::vector<unsigned char>& v, int x, int y) { return &v[(size_t(y) * kW + size_t(x)) * 3]; };
+  int first = -1, last = -1;
+  for (int y = 0; y < y_end; y++)
+    for (int x = x0; x < x1; x++)
+      if (std::memcmp(at(a, x, y), at(b, x, y), 3) != 0) {
+        if (first < 0) first = y;
+        last = y;
+        break;
+      }
+  ASSERT_GE(first, 0) << "the futex tab looks the same with and without stacks";
+  // Lines of bright text (white glyphs, not the grey of disabled text) in those rows.
+  auto bright_lines = [&](const std::vector<unsigned char>& v) {
+    int lines = 0, last_row = -100;
+    for (int y = first; y <= last; y++) {
+      bool bright = false;
+      for (int x = x0; x < x1 && !bright; x++) {
+        const unsigned char* p = at(v, x, y);
+        bright = std::min({p[0], p[1], p[2]}) >= 180;
+      }
+      if (!bright) continue;
+      if (y - last_row > 4) lines++;  // glyph rows of one line are at most a few pixels apart
+      last_row = y;
+    }
+    return lines;
+  };
+  // The lines below the stacks (the operations) are in both, moved down by the stacks.
+  EXPECT_EQ(bright_lines(a) - bright_lines(b), int(2 + kStack7.size()))
+      << "two stack headers and the first stack's frames (rows " << first << " to " << last << ")";
 }
 
 // Colours of ui/view_rseq.cpp: preempted, signal.

@@ -3,6 +3,7 @@
 // records of several CPUs do; the counts are checked against a brute force.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <vector>
 
@@ -77,6 +78,59 @@ TEST(RseqAbortTimes, CountsPerSectionAndCauseMatchABruteForce) {
   EXPECT_EQ(t.count(RseqAbortTimes::kAll, 500, 400), 0u);
   EXPECT_EQ(t.first_ns(), all.front().ts < all[1].ts ? all.front().ts : all[1].ts);
   EXPECT_EQ(t.last_ns(), ts);
+}
+
+// Late records that reach back past earlier batches (a CPU whose ring was
+// drained late): after every batch the times must be exactly what a full
+// sort of everything so far gives. Every count over [0, t) and [t, t + 1)
+// at each time seen is a binary search that only answers right on a sorted
+// vector, so the counts compare the order itself, vector by vector.
+TEST(RseqAbortTimes, BatchesWithLateRecordsEqualAFullSort) {
+  std::mt19937_64 rng(7);
+  RseqAbortTimes t;
+  const uint64_t kIps[] = {0x1000, 0x2000};
+  std::vector<Abort> all;
+  uint64_t ts = 10'000'000;
+  for (int batch = 0; batch < 12; batch++) {
+    std::vector<Abort> b;
+    for (int i = 0; i < 300; i++) {
+      ts += 1 + rng() % 500;
+      b.push_back({ts, 100, kIps[rng() % 2], uint8_t(rng() % FXS_RSEQ_NR_CAUSES)});
+    }
+    // A handful from far back: before this batch, some before several earlier batches.
+    for (int i = 0; i < 1 + batch % 4; i++)
+      b.push_back({10'000'000 + rng() % (ts - 10'000'000), 100, kIps[rng() % 2], uint8_t(rng() % 2)});
+    // Equal times too, and the batch shuffled as a whole.
+    b.push_back(b[rng() % b.size()]);
+    std::shuffle(b.begin(), b.end(), rng);
+    for (const Abort& a : b) {
+      auto r = rec(a);
+      ASSERT_TRUE(t.add(&r.hdr));
+      all.push_back(a);
+    }
+    t.finish_batch();
+
+    for (size_t k = 0; k < 3; k++) {
+      const bool every = k == 2;
+      const size_t s = every ? RseqAbortTimes::kAll : t.section(100, kIps[k]);
+      ASSERT_TRUE(every || s != SIZE_MAX);
+      for (unsigned c = 0; c < FXS_RSEQ_NR_CAUSES; c++) {
+        std::vector<uint64_t> want;
+        for (const Abort& a : all)
+          if ((every || a.start_ip == kIps[k]) && a.cause == c) want.push_back(a.ts);
+        std::sort(want.begin(), want.end());
+        for (size_t i = 0; i < want.size(); i++) {
+          uint64_t x = want[i];
+          uint64_t before = uint64_t(std::lower_bound(want.begin(), want.end(), x) - want.begin());
+          uint64_t equal = uint64_t(std::upper_bound(want.begin(), want.end(), x) - want.begin()) - before;
+          ASSERT_EQ(t.count(s, c, 0, x), before) << "batch " << batch << " section " << k << " cause " << c;
+          ASSERT_EQ(t.count(s, c, x, x + 1), equal) << "batch " << batch << " section " << k << " cause " << c;
+        }
+        ASSERT_EQ(t.count(s, c, 0, UINT64_MAX), want.size());
+      }
+    }
+  }
+  EXPECT_EQ(t.total(), all.size());
 }
 
 }  // namespace

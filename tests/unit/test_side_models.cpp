@@ -72,6 +72,9 @@ TEST(SideModels, RoutesStacksRseqAndUmcgAndExtendsTheTraceExtent) {
   side.add_records(chunk.data(), chunk.size());
   // Views read the published reports.
   EXPECT_FALSE(side.rseq().captured);
+  side.prepare();
+  EXPECT_FALSE(side.rseq().captured) << "built, not yet published";
+  EXPECT_TRUE(side.umcg()->lanes.empty());
   side.publish();
   EXPECT_EQ(side.generation(), 1u);
 
@@ -84,8 +87,20 @@ TEST(SideModels, RoutesStacksRseqAndUmcgAndExtendsTheTraceExtent) {
   EXPECT_TRUE(side.rseq().captured);
   EXPECT_EQ(side.rseq().aborts, 1u);
   EXPECT_EQ(side.rseq_times().count(RseqAbortTimes::kAll, FXS_RSEQ_CAUSE_SIGNAL, 0, 1000), 1u);
-  ASSERT_EQ(side.umcg().lanes.size(), 1u);
-  EXPECT_EQ(side.umcg().lanes[0].tid, 13u);
+  auto lanes = side.umcg();
+  ASSERT_EQ(lanes->lanes.size(), 1u);
+  EXPECT_EQ(lanes->lanes[0].tid, 13u);
+  // A view keeps drawing the lanes it took while newer ones are published.
+  side.prepare(/*final=*/true);
+  side.publish();
+  EXPECT_TRUE(side.rseq().captured) << "a publish keeps the last report";
+  EXPECT_EQ(side.umcg(), lanes) << "nothing new: the same lanes";
+  side.add_records(chunk.data(), chunk.size());
+  side.prepare(/*final=*/true);
+  side.publish();
+  EXPECT_NE(side.umcg(), lanes) << "new UMCG records: new lanes";
+  EXPECT_EQ(lanes->lanes.size(), 1u) << "the old ones are untouched";
+  EXPECT_EQ(side.rseq().aborts, 2u);
 
   EXPECT_EQ(side.first_ns(), 500u);
   EXPECT_EQ(side.last_ns(), 20000u);

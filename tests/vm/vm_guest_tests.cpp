@@ -37,14 +37,6 @@ void loud_skip_note(const std::string& what) {
   std::fprintf(stderr, "\n*** SKIPPED: %s ***\n\n", what.c_str());
 }
 
-#define REQUIRE_ROOT()                                       \
-  do {                                                       \
-    if (geteuid() != 0) {                                    \
-      loud_skip_note("needs root to load BPF programs");     \
-      GTEST_SKIP() << "needs root (BPF)";                    \
-    }                                                        \
-  } while (0)
-
 // Kernel version as major * 1000 + minor (6.1 -> 6001, 6.16 -> 6016).
 int kernel_version(std::string* release = nullptr) {
   utsname u{};

@@ -1,0 +1,55 @@
+#include "replay/numa_follow.h"
+
+#include <cstring>
+#include <utility>
+#include <vector>
+
+namespace fxs {
+
+namespace {
+
+NumaReport finish_models(WakeModel& wakes, NumaModel& numa) {
+  wakes.finish([&](const AttributedWake& w) { numa.add_wake(w); });
+  return numa.finish();
+}
+
+}  // namespace
+
+NumaFollower::NumaFollower(TraceReader reader, const std::string& path)
+    : reader_(std::move(reader)), path_(path), numa_(reader_.header().cpu_node) {}
+
+Result<NumaFollower> NumaFollower::open(const std::string& path, bool follow) {
+  Result<TraceReader> reader = TraceReader::open(path);
+  if (!reader.ok()) return Error{reader.message()};
+  NumaFollower f(std::move(reader.value()), path);
+  f.reader_.follow(follow);
+  return f;
+}
+
+Status NumaFollower::update(const std::function<bool()>& keep_going) {
+  std::vector<uint8_t> chunk;
+  while (true) {
+    if (keep_going && !keep_going()) return Error{path_ + ": cancelled"};
+    if (reader_.next_chunk(chunk) != TraceReader::Next::kChunk) return {};
+    // The reader checked the framing; records are whole and back to back.
+    for (size_t off = 0; chunk.size() - off >= sizeof(fxs_rec_hdr);) {
+      fxs_rec_hdr h;
+      std::memcpy(&h, chunk.data() + off, sizeof(h));
+      if (h.size < sizeof(h) || h.size > chunk.size() - off) break;
+      const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(chunk.data() + off);
+      wakes_.add(rec);
+      numa_.add(rec);
+      off += h.size;
+    }
+  }
+}
+
+NumaReport NumaFollower::report() const {
+  WakeModel wakes = wakes_;
+  NumaModel numa = numa_;
+  return finish_models(wakes, numa);
+}
+
+NumaReport NumaFollower::finish() && { return finish_models(wakes_, numa_); }
+
+}  // namespace fxs
