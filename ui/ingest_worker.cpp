@@ -161,11 +161,11 @@ void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets
                                    const KindModel& kinds, bool final) {
   auto s = std::make_shared<FutexSnapshot>();
   s->futexes = model.finish();
-  {
-    // The same kinds as `report`: values, bitsets, wake counts, glibc names in stacks.
-    std::lock_guard lk(side_mu_);
-    for (FutexStats& f : s->futexes) f.kind = kinds.kind(f, model.index_of(f.tgid, f.uaddr), &side_.stacks());
-  }
+  // The same kinds as `report`: values, bitsets, wake counts, glibc names in
+  // stacks. No side mutex: this thread is the only writer of the stacks, and
+  // views only read them, so the UI never waits while thousands of futexes
+  // are classified.
+  for (FutexStats& f : s->futexes) f.kind = kinds.kind(f, model.index_of(f.tgid, f.uaddr), &side_.stacks());
   FutexModel::rank(s->futexes);
   s->counters = model.counters();
   s->has_loss_record = model.has_loss_record();

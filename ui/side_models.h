@@ -55,6 +55,7 @@ class SideModels {
   // Never null and never changes once published: copy the pointer under the
   // mutex, draw from it without.
   std::shared_ptr<const UmcgLaneSet> umcg() const { return umcg_; }
+  // Also read by the loader thread without the mutex: it is their only writer.
   const StackModel& stacks() const { return stacks_; }
   // Increases at every publish(): caches of the views key on it.
   uint64_t generation() const { return generation_; }
