@@ -1,10 +1,14 @@
-// PageNodeResolver's bookkeeping without root or other processes: a fake
-// move_pages answers from a table the test controls (which processes are
-// alive, which node each page is on), and the records the resolver writes are
-// read back from the trace. The real system call is covered by the
-// integration tests RecordNuma.* and the VM tests.
+// PageNodeResolver's bookkeeping without root: a fake move_pages answers from
+// a table the test controls (which processes are alive, which node each page
+// is on), and the records the resolver writes are read back from the trace.
+// One test uses the real system call on a child of the test (same user: no
+// root needed), whose own move_pages answer is the truth; the recorder's use
+// of it is covered by the integration tests RecordNuma.* and the VM tests.
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -216,6 +220,51 @@ TEST_F(PageNodeResolverTest, PassSurvivesChangesBetweenSteps) {
   ASSERT_TRUE(r.refresh(*w_).ok());
   EXPECT_FALSE(r.pass_under_way());
   EXPECT_EQ(k_.pages_asked(), 5u);  // 4 + 1, unbudgeted
+}
+
+// The real move_pages: a live child's page gets the node the child itself
+// sees; once the child has exited (a zombie: EINVAL, no address space) the
+// pass forgets it; once reaped, a new lookup answers -ESRCH and keeps nothing.
+TEST_F(PageNodeResolverTest, RealMovePagesForgetsAnExitedChild) {
+  int to_parent[2], to_child[2];
+  ASSERT_EQ(pipe(to_parent), 0);
+  ASSERT_EQ(pipe(to_child), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    void* p = mmap(nullptr, kPage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    static_cast<volatile char*>(p)[0] = 1;
+    int status = -1;
+    syscall(SYS_move_pages, 0, 1ul, &p, nullptr, &status, 0);
+    const int64_t msg[2] = {int64_t(reinterpret_cast<uintptr_t>(p)), status};
+    if (write(to_parent[1], msg, sizeof(msg)) != sizeof(msg)) _exit(1);
+    char c;
+    (void)!read(to_child[0], &c, 1);  // until the parent lets go
+    _exit(0);
+  }
+  int64_t msg[2] = {0, 0};
+  ASSERT_EQ(read(to_parent[0], msg, sizeof(msg)), ssize_t(sizeof(msg)));
+  const uint64_t page = uint64_t(msg[0]);
+  const int32_t truth = int32_t(msg[1]);
+  ASSERT_GE(truth, 0) << "the child's own move_pages failed";
+
+  PageNodeResolver r;  // the real move_pages
+  ASSERT_TRUE(r.note(uint32_t(pid), page + 8, *w_).ok());
+  EXPECT_EQ(r.pages(), 1u);
+  ASSERT_TRUE(r.refresh_step(*w_, 0).ok());  // alive: kept, no change, no record
+  EXPECT_EQ(r.pages(), 1u);
+
+  ASSERT_EQ(write(to_child[1], "x", 1), 1);
+  siginfo_t si{};
+  ASSERT_EQ(waitid(P_PID, id_t(pid), &si, WEXITED | WNOWAIT), 0);  // exited, not reaped
+  ASSERT_TRUE(r.refresh(*w_).ok());
+  EXPECT_EQ(r.pages(), 0u) << "a zombie's pages were kept";
+  EXPECT_EQ(r.processes_released(), 1u);
+  ASSERT_EQ(waitpid(pid, nullptr, 0), pid);
+  ASSERT_TRUE(r.note(uint32_t(pid), page + kPage, *w_).ok());
+  EXPECT_EQ(r.pages(), 0u);
+  for (int fd : {to_parent[0], to_parent[1], to_child[0], to_child[1]}) close(fd);
+  EXPECT_EQ(records(), (std::vector<Rec>{{uint32_t(pid), page, truth}, {uint32_t(pid), page + kPage, -ESRCH}}));
 }
 
 }  // namespace
