@@ -199,7 +199,10 @@ int run_record(const RecordOptions& opts) {
   const char* stop_reason = "stopped";
   int exit_status = 0;
   while (true) {
-    auto n = s.poll(100);
+    // While a page-node pass is under way, its slices run back to back with
+    // only a ring check between them: the pass ends as soon as it would have
+    // in one piece, and no slice keeps the rings waiting long.
+    auto n = s.poll(pages.pass_under_way() ? 0 : 100);
     if (!n) return fail(n.message());
     if (rseq) rseq->consume();  // rseq
     if (!write_status.ok()) break;
