@@ -146,6 +146,18 @@ struct {
 	__type(value, struct fxs_agg_val);
 } aggs SEC(".maps");
 
+/*
+ * --summary: keys new to `aggs`, so the collector asks about their page's
+ * NUMA node within a drain (a short process is gone by the next read of the
+ * whole map). When full, a key waits for that read: counted, not lost.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 16384); /* 1 without --summary */
+	__type(value, struct fxs_agg_key);
+} new_agg_keys SEC(".maps");
+__u64 new_agg_keys_full = 0;
+
 /* Scratch space for variable-length records (futex_waitv vectors). */
 struct waitv_entry {
 	__u64 val;
@@ -398,7 +410,9 @@ static __always_inline struct fxs_agg_val *agg_lookup(__u32 tgid, __u64 uaddr)
 		return v;
 	static const struct fxs_agg_val zero;
 	/* EEXIST means another CPU inserted it first: fine, look it up again. */
-	bpf_map_update_elem(&aggs, &key, &zero, BPF_NOEXIST);
+	if (bpf_map_update_elem(&aggs, &key, &zero, BPF_NOEXIST) == 0 &&
+	    bpf_map_push_elem(&new_agg_keys, &key, 0) != 0)
+		__sync_fetch_and_add(&new_agg_keys_full, 1);
 	v = bpf_map_lookup_elem(&aggs, &key);
 	if (!v)
 		count(FXS_CNT_MAP_FULL);

@@ -118,6 +118,7 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   if (!err && !ro->capture_stacks) err = bpf_map__set_max_entries(s->skel_->maps.stacks, 1);
   if (!err && !ro->capture_stacks) err = bpf_map__set_max_entries(s->skel_->maps.kstacks, 1);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.aggs, cfg.summary ? cfg.agg_entries : 1);
+  if (!err && !cfg.summary) err = bpf_map__set_max_entries(s->skel_->maps.new_agg_keys, 1);
   if (err) return bpf_error("size BPF maps", err);
   auto& p = s->skel_->progs;
   bpf_program__set_autoload(p.fxs_sys_enter_btf, use_btf);
@@ -240,6 +241,19 @@ void BpfSession::read_aggregates(
     key = next;
     prev = &key;
   }
+}
+
+Status BpfSession::pop_new_agg_keys(const std::function<Status(const fxs_agg_key&)>& fn) {
+  int fd = bpf_map__fd(skel_->maps.new_agg_keys);
+  fxs_agg_key key{};
+  // One system call per new key; ENOENT: the queue is empty.
+  while (bpf_map_lookup_and_delete_elem(fd, nullptr, &key) == 0)
+    if (Status st = fn(key); !st.ok()) return st;
+  return {};
+}
+
+uint64_t BpfSession::new_agg_keys_full() const {
+  return __atomic_load_n(&skel_->bss->new_agg_keys_full, __ATOMIC_RELAXED);
 }
 
 }  // namespace fxs

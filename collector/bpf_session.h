@@ -51,6 +51,11 @@ class BpfSession {
   std::array<uint64_t, FXS_NR_COUNTERS> counters() const;
   // Cumulative --summary aggregates, every key currently in the map.
   void read_aggregates(const std::function<void(const fxs_agg_key&, const fxs_agg_val&)>& fn) const;
+  // --summary: the keys the aggregation map gained since the last call, each
+  // once, in insertion order (the page-node resolver asks about them at once).
+  Status pop_new_agg_keys(const std::function<Status(const fxs_agg_key&)>& fn);
+  // Keys that found that queue full (they wait for the next read_aggregates()).
+  uint64_t new_agg_keys_full() const;
   void set_sink(RecordSink sink) { sink_ = std::move(sink); }
   // The user stack map the futex records' ustack_id index.
   int stack_map_fd() const;

@@ -199,16 +199,30 @@ int run_record(const RecordOptions& opts) {
   const char* stop_reason = "stopped";
   int exit_status = 0;
   while (true) {
-    auto n = s.poll(100);
+    // While a page-node pass is under way, its slices run back to back with
+    // only a ring check between them: the pass ends as soon as it would have
+    // in one piece, and no slice keeps the rings waiting long.
+    auto n = s.poll(pages.pass_under_way() ? 0 : 100);
     if (!n) return fail(n.message());
     if (rseq) rseq->consume();  // rseq
     if (!write_status.ok()) break;
     uint64_t now = monotonic_ns();
+    {
+      // NUMA: --summary keys new since the last turn get their page node now,
+      // not at the next read of the map (a short process is gone by then); and
+      // a budgeted slice of the periodic re-ask (pages that migrated).
+      Status st = opts.summary ? s.pop_new_agg_keys([&](const fxs_agg_key& k) { return pages.note(k.tgid, k.uaddr, w); })
+                               : Status{};
+      if (st.ok()) st = pages.refresh_step(w, now);
+      if (!st.ok()) {
+        write_status = st;
+        break;
+      }
+    }
     if (now - last_flush >= 1000000000ull) {
       // At most a second of data is ever only in memory.
       Status st = opts.summary ? extra.aggregates(s) : Status{};
       if (st.ok()) st = extra.loss(s.counters(), false);
-      if (st.ok()) st = pages.refresh(w);  // NUMA: pages that migrated
       if (st.ok() && rseq) st = rseq->write_counts(w, false);  // rseq
       if (st.ok()) st = w.flush();
       if (!st.ok()) {
@@ -268,14 +282,19 @@ int run_record(const RecordOptions& opts) {
   if (!opts.quiet) {
     std::fprintf(stderr, "futexscope: %s; %" PRIu64 " records written to %s", stop_reason,
                  w.records_written(), opts.output.c_str());
-    if (pages.unresolved())
-      std::fprintf(stderr, ", NUMA nodes of futex pages beyond the first %zu NOT asked (%" PRIu64 " lookups)",
-                   PageNodeResolver::kMaxPages, pages.unresolved());
+    if (opts.summary && s.new_agg_keys_full())
+      std::fprintf(stderr, ", %" PRIu64 " new futexes' page nodes asked up to 1 s late (new-key queue full)",
+                   s.new_agg_keys_full());
     if (extra.lost())
       std::fprintf(stderr, ", %" PRIu64 " events LOST (ring buffer full: raise --ring-size or use --summary)",
                    extra.lost());
     std::fprintf(stderr, "\n");
   }
+  // Not in the trace (no counter for it in the ABI): said even with -q.
+  if (pages.dropped_by_cap())
+    std::fprintf(stderr, "futexscope: warning: page_node_cap_dropped=%" PRIu64 ": NUMA node lookups NOT made, "
+                 "more than %zu futex pages of live processes at once (those futexes have no page node)\n",
+                 pages.dropped_by_cap(), PageNodeResolver::kMaxPages);
   return exit_status;
 }
 

@@ -256,4 +256,27 @@ TEST(Numa, PingPongAcrossTwoNodes) {
   }
 }
 
+// --summary on two nodes, a workload far shorter than the aggregates' period
+// (1 s): its key is asked about when the collector drains the BPF side's
+// new-key queue, while it still runs, so the page node is the real one
+// (node 1 here, where the sample bound the page), not -ESRCH.
+TEST(Numa, SummaryShortProcessGetsItsPageNode) {
+  REQUIRE_ROOT();
+  if (online_nodes() < 2) {
+    loud_skip_note("Numa.SummaryShortProcessGetsItsPageNode needs 2 NUMA nodes (run-in-vm.sh --nodes 2)");
+    GTEST_SKIP() << "one NUMA node";
+  }
+  Recorded r = record_and_report({"fxs-sample-numa", "--rounds", "1000000", "--budget-ms", "300"}, true, nullptr);
+  std::printf("%s", r.sample_out.c_str());
+  std::fflush(stdout);
+  ASSERT_TRUE(r.truth.is_object() && r.report.is_object());
+  EXPECT_LT(r.truth["elapsed_ns"].get<long>(), 500000000L);
+  EXPECT_EQ(r.truth["numa"]["page_node"], 1) << "move_pages: the futex word's page is not on node 1";
+  const long pid = r.truth["pid"].get<long>();
+  const std::string uaddr = r.truth["futexes"][0]["uaddr"];
+  const json* pn = report_page_node(r.report, find_futex(r.report, pid, uaddr), pid, uaddr);
+  ASSERT_NE(pn, nullptr) << "no page node for " << uaddr << " in the --summary report";
+  EXPECT_EQ(*pn, r.truth["numa"]["page_node"]) << "the report's page node of " << uaddr;
+}
+
 }  // namespace
