@@ -100,8 +100,9 @@ TEST(RecordNuma, SummaryTraceHasThePageNode) {
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   const json truth = truth_from(r.out);
   ASSERT_FALSE(truth.is_null()) << r.out << r.err;
-  // The point of the test: the workload ran for less than the aggregates' period.
-  EXPECT_LT(truth["elapsed_ns"].get<long>(), 500000000L) << r.out;
+  // The point of the test: the workload (300 ms of budget) ended before the
+  // aggregates' first read (1 s); 0.9 s leaves room for a loaded machine.
+  EXPECT_LT(truth["elapsed_ns"].get<long>(), 900000000L) << r.out;
   auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
   ASSERT_EQ(rep.status, 0) << rep.err;
   const json report = json::parse(rep.out);

@@ -270,7 +270,8 @@ TEST(Numa, SummaryShortProcessGetsItsPageNode) {
   std::printf("%s", r.sample_out.c_str());
   std::fflush(stdout);
   ASSERT_TRUE(r.truth.is_object() && r.report.is_object());
-  EXPECT_LT(r.truth["elapsed_ns"].get<long>(), 500000000L);
+  // Ended before the aggregates' first read (1 s), even with the VM's vCPUs on a busy host.
+  EXPECT_LT(r.truth["elapsed_ns"].get<long>(), 900000000L) << r.sample_out;
   EXPECT_EQ(r.truth["numa"]["page_node"], 1) << "move_pages: the futex word's page is not on node 1";
   const long pid = r.truth["pid"].get<long>();
   const std::string uaddr = r.truth["futexes"][0]["uaddr"];
