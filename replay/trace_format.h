@@ -14,7 +14,9 @@ namespace fxs {
 
 inline constexpr char kTraceMagic[8] = {'F', 'X', 'S', 'T', 'R', 'A', 'C', 'E'};
 inline constexpr char kChunkMagic[4] = {'F', 'X', 'S', 'C'};
-inline constexpr uint32_t kTraceFormatVersion = 1;
+// 2: chunks may be ChunkType::kRecordsDelta (a reader of version 1 would skip
+// them as an unknown type and see no calls, so it must refuse the file instead).
+inline constexpr uint32_t kTraceFormatVersion = 2;
 
 // What the recorder knew about the machine and the recording when it started.
 struct TraceHeader {
@@ -35,6 +37,7 @@ struct TraceHeader {
 // Chunk payload kinds. A chunk holds whole records (struct fxs_rec_hdr first).
 enum class ChunkType : uint32_t {
   kRecords = 1,
+  kRecordsDelta = 2,  // the same, futex records delta-coded (replay/record_delta.h); what the writer writes
 };
 
 // On-disk chunk header (little-endian), followed by `compressed_size` bytes of zstd.

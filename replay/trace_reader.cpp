@@ -15,6 +15,8 @@
 #include <cstring>
 #include <utility>
 
+#include "replay/record_delta.h"
+
 namespace fxs {
 
 namespace {
@@ -216,6 +218,7 @@ std::string TraceReader::decode(const ChunkHeader& h, const uint8_t* payload,
   if (count != h.record_count) {
     return "holds " + std::to_string(count) + " records, header says " + std::to_string(h.record_count);
   }
+  if (h.type == static_cast<uint32_t>(ChunkType::kRecordsDelta)) delta_decode_futex_records(records.data(), records.size());
   return {};
 }
 
@@ -258,7 +261,8 @@ TraceReader::Next TraceReader::next_chunk(std::vector<uint8_t>& records, ChunkIn
       continue;
     }
     last_sequence_ = h.sequence;
-    if (h.type != static_cast<uint32_t>(ChunkType::kRecords)) {
+    if (h.type != static_cast<uint32_t>(ChunkType::kRecords) &&
+        h.type != static_cast<uint32_t>(ChunkType::kRecordsDelta)) {
       pos_ += total;  // a chunk type from a newer writer: a compatible addition, skipped quietly
       continue;
     }

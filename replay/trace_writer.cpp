@@ -14,6 +14,8 @@
 #include <limits>
 #include <utility>
 
+#include "replay/record_delta.h"
+
 namespace fxs {
 
 namespace {
@@ -120,13 +122,15 @@ Status TraceWriter::flush() {
   if (raw_len_ == 0) return {};
   if (fd_ < 0) return Error{name_ + ": trace writer is closed"};
 
+  // Delta-code the futex records in place: the buffer is emptied below anyway.
+  delta_encode_futex_records(raw_.data(), raw_len_);
   // The chunk header goes in front of the payload so one write() carries both.
   uint8_t* payload = compressed_.data() + sizeof(ChunkHeader);
   size_t csize = ZSTD_compressCCtx(as_cctx(cctx_), payload, compressed_.size() - sizeof(ChunkHeader),
                                    raw_.data(), raw_len_, kCompressionLevel);
   ChunkHeader h{};
   std::memcpy(h.magic, kChunkMagic, sizeof h.magic);
-  h.type = static_cast<uint32_t>(ChunkType::kRecords);
+  h.type = static_cast<uint32_t>(ChunkType::kRecordsDelta);
   h.raw_size = static_cast<uint32_t>(raw_len_);
   h.record_count = pending_records_;
   h.first_ts_ns = first_ts_;

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "replay/record_delta.h"
 #include "replay/trace_reader.h"
 #include "replay/trace_writer.h"
 
@@ -247,6 +248,39 @@ TEST_F(TraceFormatTest, RoundTripHeaderAndRecordsAcrossChunks) {
   }
   EXPECT_EQ(all.chunks.front().first_ts_ns, 1000u);
   EXPECT_EQ(all.chunks.back().last_ts_ns, 1000u + 1000u * 10u);  // the STOP record
+}
+
+// The writer's delta coding (ChunkType::kRecordsDelta): futex records of the
+// plain size become differences from the previous one, headers and every
+// other record stay as they are, and decoding gives back the same bytes.
+TEST(RecordDelta, CodesOnlyPlainFutexRecordsAndDecodesExactly) {
+  const auto recs = make_records(600);
+  Bytes raw;
+  for (const Bytes& r : recs) raw.insert(raw.end(), r.begin(), r.end());
+  Bytes coded = raw;
+  delta_encode_futex_records(coded.data(), coded.size());
+  size_t off = 0, plain = 0;
+  for (const Bytes& r : recs) {
+    fxs_rec_hdr h;
+    std::memcpy(&h, r.data(), sizeof h);
+    const bool is_coded = h.type == FXS_REC_FUTEX && h.size == sizeof(fxs_futex_rec);
+    EXPECT_TRUE(std::equal(r.begin(), r.begin() + sizeof h, coded.begin() + off)) << "header at " << off;
+    if (is_coded) {
+      // Not the first: enter_ns is stored as the (small) step from the previous call's.
+      uint64_t enter;
+      std::memcpy(&enter, coded.data() + off + offsetof(fxs_futex_rec, enter_ns), 8);
+      if (plain++) {
+        EXPECT_LT(enter, 1000u) << "record at " << off;
+      }
+    } else {
+      EXPECT_TRUE(std::equal(r.begin(), r.end(), coded.begin() + off)) << "record at " << off;
+    }
+    off += r.size();
+  }
+  ASSERT_GT(plain, 20u);
+  EXPECT_NE(coded, raw);
+  delta_decode_futex_records(coded.data(), coded.size());
+  EXPECT_EQ(coded, raw);
 }
 
 TEST_F(TraceFormatTest, WaitvUaddrsSurvive) {
@@ -586,8 +620,8 @@ TEST_F(TraceFormatTest, NewerVersionIsRejectedWithAdvice) {
   auto r = TraceReader::open(path("trace.fxs"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.message(), path("trace.fxs") +
-                             ": trace format version 7 is newer than this futexscope understands (1); "
-                             "use a newer futexscope");
+                             ": trace format version 7 is newer than this futexscope understands (" +
+                             std::to_string(kTraceFormatVersion) + "); use a newer futexscope");
 }
 
 TEST_F(TraceFormatTest, BadMagic) {

@@ -1,0 +1,24 @@
+// record_delta.h: the futex-record delta coding of ChunkType::kRecordsDelta
+// chunks (docs/trace-format.md, "Delta-coded chunks").
+//
+// Every FXS_REC_FUTEX record of exactly sizeof(fxs_futex_rec) bytes is stored
+// as the difference, word by word (little-endian u64, modulo 2^64), from the
+// previous such record of the chunk; the first from zeros. The 8-byte record
+// header is left as it is, so the framing (type, size) reads the same coded
+// or not. Consecutive calls share most fields (process, thread, flags, often
+// the address) and their timestamps are close, so the differences are mostly
+// zero bytes: zstd compresses the chunk ~2.5x smaller and faster (measured in
+// docs/BENCHMARKS.md). Other records, and futex_waitv records (longer), are
+// copied as they are and do not take part.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace fxs {
+
+// In place, over whole records back to back (framing already valid).
+void delta_encode_futex_records(uint8_t* data, size_t size);
+void delta_decode_futex_records(uint8_t* data, size_t size);
+
+}  // namespace fxs
