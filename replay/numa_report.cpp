@@ -1,6 +1,7 @@
 #include "replay/numa_report.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cinttypes>
 #include <cstdio>
 #include <map>
@@ -50,7 +51,11 @@ std::string page_node_text(int32_t node) {
   if (node == kPageNodeUnknown) return "unknown";
   if (node >= 0) return "node " + std::to_string(node);
   const char* name = strerrorname_np(-node);
-  return name ? name : "error " + std::to_string(-node);
+  std::string text = name ? name : "error " + std::to_string(-node);
+  // move_pages(2) on a process that had exited (no memory left, or reaped)
+  // before the collector asked: common for the join words of short programs.
+  if (node == -ESRCH || node == -EINVAL) text += " (process had exited)";
+  return text;
 }
 
 json numa_json(const NumaReport& r) {
