@@ -7,8 +7,12 @@
 namespace fxs {
 namespace {
 
-constexpr size_t kWords = sizeof(fxs_futex_rec) / 8;  // the header is word 0, left alone
-static_assert(sizeof(fxs_futex_rec) % 8 == 0 && sizeof(fxs_rec_hdr) == 8);
+// The coded size is part of the format, not sizeof(fxs_futex_rec): if that
+// record ever grows, its longer records are simply not coded, and traces
+// written before still decode the same.
+constexpr size_t kCodedBytes = 96;
+constexpr size_t kWords = kCodedBytes / 8;  // the header is word 0, left alone
+static_assert(sizeof(fxs_rec_hdr) == 8);
 
 // Calls `fn(record)` for every futex record the coding covers, in order.
 template <typename Fn>
@@ -17,7 +21,7 @@ void for_each_coded(uint8_t* data, size_t size, Fn fn) {
     fxs_rec_hdr h;
     std::memcpy(&h, data + off, sizeof h);
     if (h.size < sizeof h || h.size > size - off) return;  // callers checked the framing
-    if (h.type == FXS_REC_FUTEX && h.size == sizeof(fxs_futex_rec)) fn(data + off);
+    if (h.type == FXS_REC_FUTEX && h.size == kCodedBytes) fn(data + off);
     off += h.size;
   }
 }
