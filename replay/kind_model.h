@@ -54,8 +54,8 @@ bool kind_from_frames(const std::vector<std::string>& frames, FutexKind* kind);
 // The rules above.
 FutexKind refine_kind(const FutexCounts& counts, const KindEvidence& e);
 
-// Evidence is kept by the futex index the FutexModel fed the same records
-// assigns (FutexModel::add's result): add() runs for every call of a trace in
+// Evidence is kept by futex index: the one FutexModel::add returns for the
+// same record, so there is one lookup per call. add() runs for every call of a trace in
 // the window's loader, where a lookup of its own was a fifth of the futex
 // thread's time (docs/BENCHMARKS.md).
 class KindModel {

@@ -218,7 +218,8 @@ std::string TraceReader::decode(const ChunkHeader& h, const uint8_t* payload,
   if (count != h.record_count) {
     return "holds " + std::to_string(count) + " records, header says " + std::to_string(h.record_count);
   }
-  if (h.type == static_cast<uint32_t>(ChunkType::kRecordsDelta)) delta_decode_futex_records(records.data(), records.size());
+  if (h.type == static_cast<uint32_t>(ChunkType::kRecordsDelta))
+    delta_decode_futex_records(records.data(), records.size());  // framing checked above
   return {};
 }
 
