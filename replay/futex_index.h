@@ -25,12 +25,8 @@ class FutexIndex {
   // The index of (tgid, uaddr), or kNone; adds nothing (and leaves the cache alone).
   uint32_t find(uint32_t tgid, uint64_t uaddr) const {
     if (slots_.empty()) return kNone;
-    const size_t mask = slots_.size() - 1;
-    for (size_t i = slot_of(tgid, uaddr);; i = (i + 1) & mask) {
-      const Slot& s = slots_[i];
-      if (s.idx1 == 0) return kNone;
-      if (s.uaddr == uaddr && s.tgid == tgid) return s.idx1 - 1;
-    }
+    const Slot& s = slots_[probe(tgid, uaddr)];
+    return s.idx1 == 0 ? kNone : s.idx1 - 1;
   }
   size_t size() const { return size_; }
   void clear() { *this = FutexIndex(); }
@@ -51,6 +47,13 @@ class FutexIndex {
     return (uaddr ^ (uint64_t{tgid} << 40 | uint64_t{tgid} >> 24)) * 0x9e3779b97f4a7c15ull;
   }
   size_t slot_of(uint32_t tgid, uint64_t uaddr) const { return hash(tgid, uaddr) >> shift_; }
+  // The slot holding (tgid, uaddr), or the empty slot where it would go.
+  size_t probe(uint32_t tgid, uint64_t uaddr) const {
+    const size_t mask = slots_.size() - 1;
+    size_t i = slot_of(tgid, uaddr);
+    while (slots_[i].idx1 != 0 && !(slots_[i].uaddr == uaddr && slots_[i].tgid == tgid)) i = (i + 1) & mask;
+    return i;
+  }
   uint32_t slow(uint32_t tgid, uint64_t uaddr, bool* added);
   void grow();
 
@@ -64,18 +67,9 @@ class FutexIndex {
 
 inline uint32_t FutexIndex::slow(uint32_t tgid, uint64_t uaddr, bool* added) {
   if ((size_ + 1) * 2 > slots_.size()) grow();
-  const size_t mask = slots_.size() - 1;
-  size_t i = slot_of(tgid, uaddr);
-  bool is_new = false;
-  for (;; i = (i + 1) & mask) {
-    Slot& s = slots_[i];
-    if (s.idx1 == 0) {
-      s = Slot{uaddr, tgid, uint32_t(++size_)};
-      is_new = true;
-      break;
-    }
-    if (s.uaddr == uaddr && s.tgid == tgid) break;
-  }
+  const size_t i = probe(tgid, uaddr);
+  const bool is_new = slots_[i].idx1 == 0;
+  if (is_new) slots_[i] = Slot{uaddr, tgid, uint32_t(++size_)};
   if (added) *added = is_new;
   last_tgid_ = tgid;
   last_uaddr_ = uaddr;
@@ -85,14 +79,9 @@ inline uint32_t FutexIndex::slow(uint32_t tgid, uint64_t uaddr, bool* added) {
 inline void FutexIndex::grow() {
   std::vector<Slot> old(slots_.empty() ? 1024 : slots_.size() * 2, Slot{0, 0, 0});
   old.swap(slots_);
-  const size_t mask = slots_.size() - 1;
   shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(slots_.size()));
-  for (const Slot& s : old) {
-    if (s.idx1 == 0) continue;
-    size_t i = slot_of(s.tgid, s.uaddr);
-    while (slots_[i].idx1 != 0) i = (i + 1) & mask;
-    slots_[i] = s;
-  }
+  for (const Slot& s : old)
+    if (s.idx1 != 0) slots_[probe(s.tgid, s.uaddr)] = s;  // keys are distinct: lands on an empty slot
 }
 
 }  // namespace fxs
