@@ -158,9 +158,7 @@ void draw_lanes(FrameContext& f, const UmcgLaneSet& set, double total, float hei
     handle_time_input(st, ImVec2(area_x0, win0.y), ImVec2(area_x0 + width, win0.y + win_size.y), total, true);
     ns_per_px = st.view_span / width;
   }
-  uint64_t t0 = st.origin_ns + uint64_t(std::max(0.0, st.view_start));
-  double end_rel = st.view_start + st.view_span;
-  uint64_t t1 = end_rel <= 0 ? st.origin_ns : st.origin_ns + uint64_t(end_rel) + 1;
+  const auto [t0, t1] = visible_ns(st);
   uint64_t min_ns = uint64_t(std::max(1.0, kMinItemPx * ns_per_px));
   auto x_of = [&](uint64_t t) {
     return std::clamp(area_x0 + float((double(int64_t(t - st.origin_ns)) - st.view_start) / ns_per_px), area_x0,
