@@ -77,14 +77,13 @@ Status PageNodeResolver::note(uint32_t tgid, uint64_t uaddr, TraceWriter& w) {
     // process exited asks once more per page and gets the same answer; a
     // reused pid is asked afresh.)
     release(tgid);
-    last_tgid_ = tgid;  // after release(): its backlog names this page again and again
-    last_page_ = page;
-    return write(tgid, page, node, w);
+  } else {
+    procs_[tgid].nodes.emplace(page, node);
+    pages_++;
   }
+  // After release() too: a gone process's backlog names this page again and again.
   last_tgid_ = tgid;
   last_page_ = page;
-  procs_[tgid].nodes.emplace(page, node);
-  pages_++;
   return write(tgid, page, node, w);
 }
 
