@@ -191,15 +191,24 @@ std::string TraceReader::decode(const ChunkHeader& h, const uint8_t* payload,
       return "decompressed to " + std::to_string(n) + " bytes, header says " + std::to_string(h.raw_size);
     }
   }
+  // The framing walk also undoes the delta coding (kRecordsDelta), record by
+  // record, so the chunk is gone over once: a separate decoding pass after
+  // the walk cost as much again. If the framing turns out wrong further on,
+  // the chunk is skipped whole, decoded part included.
+  const bool coded = h.type == static_cast<uint32_t>(ChunkType::kRecordsDelta);
+  FutexDeltaDecoder delta;
+  uint8_t* const data = records.data();
+  const size_t size = records.size();
   size_t off = 0;
   uint32_t count = 0;
-  while (off < records.size()) {
+  while (off < size) {
     fxs_rec_hdr rh;
-    if (records.size() - off < sizeof rh) return "record at byte " + std::to_string(off) + " is cut short";
-    std::memcpy(&rh, records.data() + off, sizeof rh);
-    if (rh.size < sizeof rh || rh.size > records.size() - off) {
+    if (size - off < sizeof rh) return "record at byte " + std::to_string(off) + " is cut short";
+    std::memcpy(&rh, data + off, sizeof rh);
+    if (rh.size < sizeof rh || rh.size > size - off) {
       return "record at byte " + std::to_string(off) + " has impossible size " + std::to_string(rh.size);
     }
+    if (coded) delta.record(data + off, rh);
     off += rh.size;
     ++count;
     // Runs of records of one size (nearly all of a chunk: futex calls) are
@@ -207,10 +216,10 @@ std::string TraceReader::decode(const ChunkHeader& h, const uint8_t* payload,
     // not wait for this one's load: the walk over a chunk that just left the
     // cache runs at the prefetcher's pace instead of one miss per record.
     const uint16_t run = rh.size;
-    while (records.size() - off >= run) {
-      uint16_t next;
-      std::memcpy(&next, records.data() + off + offsetof(fxs_rec_hdr, size), sizeof next);
-      if (next != run) break;
+    while (size - off >= run) {
+      std::memcpy(&rh, data + off, sizeof rh);
+      if (rh.size != run) break;
+      if (coded) delta.record(data + off, rh);
       off += run;
       ++count;
     }
@@ -218,8 +227,6 @@ std::string TraceReader::decode(const ChunkHeader& h, const uint8_t* payload,
   if (count != h.record_count) {
     return "holds " + std::to_string(count) + " records, header says " + std::to_string(h.record_count);
   }
-  if (h.type == static_cast<uint32_t>(ChunkType::kRecordsDelta))
-    delta_decode_futex_records(records.data(), records.size());  // framing checked above
   return {};
 }
 
