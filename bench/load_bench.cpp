@@ -5,7 +5,8 @@
 // usage: fxs_load_bench TRACE [RUNS] [MODE]
 //   full (default): the three loader threads, as the replay window runs
 //       them; prints the rate --bench-frames prints (timeline calls per
-//       second from start to done) and the CPU time all threads used.
+//       second from start to done), the CPU time all threads used, and
+//       each loader thread's.
 //   read: only TraceReader::next_chunk (read, crc32, zstd, framing walk).
 //   timeline / futexes: the reader, then one consumer's work on each chunk
 //       on the same thread; only the consumer's CPU time is counted.
@@ -60,11 +61,12 @@ int run_full(const std::string& path, fxs::TraceReader reader) {
   malloc_trim(0);  // as the window does: the RSS then measures what the models keep
   uint64_t rss1 = rss_bytes();
   std::printf("load events=%llu seconds=%.3f rate=%.0f/s cpu_seconds=%.3f cpu_ns_per_event=%.1f futexes=%zu "
-              "bytes_per_event=%.1f\n",
+              "bytes_per_event=%.1f read_cpu=%.3f timeline_cpu=%.3f futexes_cpu=%.3f\n",
               static_cast<unsigned long long>(p.calls), p.load_seconds,
               p.load_seconds > 0 ? double(p.calls) / p.load_seconds : 0.0, cpu,
               p.calls ? cpu * 1e9 / double(p.calls) : 0.0, worker.futexes()->futexes.size(),
-              p.calls && rss1 > rss0 ? double(rss1 - rss0) / double(p.calls) : 0.0);
+              p.calls && rss1 > rss0 ? double(rss1 - rss0) / double(p.calls) : 0.0, p.read_cpu_seconds,
+              p.timeline_cpu_seconds, p.futexes_cpu_seconds);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "ui/ingest_worker.h"
 
 #include <pthread.h>
+#include <time.h>
 
 #include <chrono>
 #include <cstring>
@@ -17,6 +18,12 @@ constexpr auto kPublishEvery = std::chrono::milliseconds(400);
 constexpr auto kFollowPoll = std::chrono::milliseconds(50);
 
 void name_thread(const char* name) { pthread_setname_np(pthread_self(), name); }
+
+int64_t thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
 
 }  // namespace
 
@@ -139,6 +146,7 @@ void IngestWorker::read_loop() {
   }
   to_timeline_.close();
   to_futexes_.close();
+  read_cpu_ns_ = thread_cpu_ns();
 }
 
 void IngestWorker::timeline_loop() {
@@ -153,6 +161,7 @@ void IngestWorker::timeline_loop() {
     chunk.reset();
     bump();
   }
+  timeline_cpu_ns_ = thread_cpu_ns();
   consumer_done();
   bump();
 }
@@ -251,6 +260,7 @@ void IngestWorker::futex_loop() {
   }
   if (dirty || model.events() == 0) publish_futexes(model, buckets, kinds, true);
   publish_side(/*final=*/true);  // everything is in: complete rseq/UMCG reports
+  futexes_cpu_ns_ = thread_cpu_ns();
   consumer_done();
   bump();
 }
@@ -274,6 +284,9 @@ IngestProgress IngestWorker::progress() const {
   p.done = done_us >= 0;
   p.load_seconds = p.done ? static_cast<double>(done_us) / 1e6
                           : std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  p.read_cpu_seconds = static_cast<double>(read_cpu_ns_.load()) / 1e9;
+  p.timeline_cpu_seconds = static_cast<double>(timeline_cpu_ns_.load()) / 1e9;
+  p.futexes_cpu_seconds = static_cast<double>(futexes_cpu_ns_.load()) / 1e9;
   return p;
 }
 

@@ -52,6 +52,9 @@ struct IngestProgress {
   uint64_t calls = 0;        // calls in the timeline
   bool done = false;         // every consumer has seen the end of the stream
   double load_seconds = 0;   // from start() to done (or to now)
+  // CPU seconds each loader thread used, set when it finishes (0 before):
+  // which stage pays for three threads sharing the cores (bench/load_bench).
+  double read_cpu_seconds = 0, timeline_cpu_seconds = 0, futexes_cpu_seconds = 0;
 };
 
 // A bounded queue of chunks; close() wakes everyone and makes pop() drain then fail.
@@ -137,6 +140,7 @@ class IngestWorker {
   std::atomic<int> consumers_done_{0};
   std::chrono::steady_clock::time_point started_;
   std::atomic<int64_t> done_after_us_{-1};
+  std::atomic<int64_t> read_cpu_ns_{0}, timeline_cpu_ns_{0}, futexes_cpu_ns_{0};
 
   ChunkQueue to_timeline_{8}, to_futexes_{8};
 
