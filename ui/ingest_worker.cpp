@@ -144,9 +144,9 @@ void IngestWorker::read_loop() {
     ChunkQueue::Chunk chunk = std::move(buf);
     if (!to_timeline_.push(chunk) || !to_futexes_.push(chunk)) break;
   }
+  read_cpu_ns_ = thread_cpu_ns();  // before the consumers can finish: done means all three are stamped
   to_timeline_.close();
   to_futexes_.close();
-  read_cpu_ns_ = thread_cpu_ns();
 }
 
 void IngestWorker::timeline_loop() {
