@@ -393,7 +393,8 @@ int run_app(const AppOptions& o, TraceReader trace) {
       } else {
         bench_ms.push_back(ms);
         if (++bench_done >= o.bench_frames) {
-          std::printf("frame_ms p50=%.2f p99=%.2f frames=%d size=%dx%d (after %d warm-up frames, the slowest of them %.2f ms)\n",
+          std::printf("frame_ms p50=%.2f p99=%.2f frames=%d size=%dx%d "
+                      "(after %d warm-up frames, the slowest of them %.2f ms)\n",
                       percentile(bench_ms, 50), percentile(bench_ms, 99), o.bench_frames, fw, fh, kBenchWarmup,
                       warmup_max_ms);
           break;
