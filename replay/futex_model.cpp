@@ -313,6 +313,7 @@ uint32_t FutexModel::add(const fxs_rec_hdr* h) {
       }
       std::memcpy(&r, h, sizeof(r));
       note_ts(r.ts_ns);
+      has_stop_ = true;
       break;
     }
     default: unknown_++; break;

@@ -77,6 +77,13 @@ struct FutexStats : FutexCounts {
 // The kind heuristic (docs/report-json.md): pi-mutex, condvar, mutex, other.
 FutexKind classify(const FutexCounts& c);
 
+// What `report` and the window say about a whole stream that ended without
+// the recorder's stop record: its tail and final loss counters are missing,
+// and nothing else would show it when the cut fell between two chunks.
+inline constexpr const char* kNoStopRecordWarning =
+    "no stop record: the recording was cut short (the recorder was killed, its disk filled, or the connection "
+    "dropped), so its last events and final loss counters are missing";
+
 // Nearest-rank percentile (p in 1..100) of the log2 histogram: upper bound
 // of the bucket holding the ceil(p/100 * n)-th sample, clamped to max_ns.
 uint64_t hist_percentile(const std::array<uint64_t, FXS_HIST_BUCKETS>& hist, uint64_t max_ns,
@@ -119,6 +126,9 @@ class FutexModel {
   // Latest FXS_REC_LOSS counters (cumulative; all 0 if none was seen).
   const std::array<uint64_t, FXS_NR_COUNTERS>& counters() const { return counters_; }
   bool has_loss_record() const { return has_loss_; }
+  // The recorder's FXS_REC_STOP was seen: the recording ended cleanly. A
+  // finished stream without it was cut short (kNoStopRecordWarning).
+  bool has_stop_record() const { return has_stop_; }
   uint64_t lost() const { return counters_[FXS_CNT_RINGBUF_DROP]; }
 
   // Smallest and largest non-zero timestamp of any record (futex records:
@@ -181,6 +191,7 @@ class FutexModel {
   uint64_t unknown_ = 0;
   std::array<uint64_t, FXS_NR_COUNTERS> counters_{};
   bool has_loss_ = false;
+  bool has_stop_ = false;
   uint64_t min_ts_ = UINT64_MAX, max_ts_ = 0;
   bool has_ts_ = false;
   std::unordered_map<uint32_t, std::string> process_names_, thread_names_;

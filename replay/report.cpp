@@ -365,6 +365,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   std::vector<std::string> warns = reader->warnings();
   // A read error ends the stream; report what was read before it.
   if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
+  if (!model.has_stop_record()) warns.push_back(kNoStopRecordWarning);
   ReportData data = build_report(reader->header(), model, std::move(warns), &wakes, &stacks, &buckets);
   for (ReportData::Futex& f : data.futexes) {
     if (const WaitSplit* s = splits.find(f.stats.tgid, f.stats.uaddr)) f.split = *s;

@@ -182,6 +182,8 @@ void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets
   s->events = model.events();
   s->duration_ns = model.duration_ns();
   s->warnings = model.warnings();
+  // The whole stream is in (not a window closed mid-load): say if it was cut short.
+  if (final && !stop_ && !model.has_stop_record()) s->warnings.push_back(kNoStopRecordWarning);
   auto now = std::chrono::steady_clock::now();
   if (final || !buckets_ || (now - buckets_built_) >= buckets_cost_ * 5) {
     buckets_ = std::make_shared<const BucketReport>(buckets.finish(s->futexes));
@@ -258,7 +260,7 @@ void IngestWorker::futex_loop() {
       dirty = false;
     }
   }
-  if (dirty || model.events() == 0) publish_futexes(model, buckets, kinds, true);
+  if (dirty || model.events() == 0 || !model.has_stop_record()) publish_futexes(model, buckets, kinds, true);
   publish_side(/*final=*/true);  // everything is in: complete rseq/UMCG reports
   futexes_cpu_ns_ = thread_cpu_ns();
   consumer_done();

@@ -921,6 +921,10 @@ TEST(Report, ReadsATraceFile) {
     }
     fxs_futex_rec r = call(FXS_OP_FUTEX_WAKE, kA, 2);
     ASSERT_TRUE(w->append(&r, sizeof(r)).ok());
+    fxs_stop_rec stop{};  // as the recorder ends every recording
+    stop.hdr = {FXS_REC_STOP, sizeof(stop), 0};
+    stop.ts_ns = 2000;
+    ASSERT_TRUE(w->append(&stop, sizeof(stop)).ok());
     ASSERT_TRUE(w->close().ok());
   }
   std::ostringstream out, warn;
@@ -967,6 +971,45 @@ TEST(Report, ReadsATraceFile) {
   EXPECT_GE(j2["warnings"].size(), 1u);
   std::remove(path.c_str());
   std::remove(damaged.c_str());
+  rmdir(dir);
+}
+
+// A recording cut short between two chunks (recorder killed, disk full)
+// reads without any damage; only the missing stop record tells, and the
+// report must say so rather than look complete.
+TEST(Report, WarnsWhenTheStopRecordIsMissing) {
+  char dir[] = "/tmp/fxs-model-test-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string cut = std::string(dir) + "/cut.fxs", clean = std::string(dir) + "/clean.fxs";
+  for (const std::string& path : {cut, clean}) {
+    auto w = TraceWriter::create(path, TraceHeader{}, 4096);
+    ASSERT_TRUE(w.ok()) << w.message();
+    fxs_futex_rec r = timed(call(FXS_OP_FUTEX_WAIT, kA, 0), 1000, 1100);
+    ASSERT_TRUE(w->append(&r, sizeof(r)).ok());
+    if (path == clean) {
+      fxs_stop_rec stop{};
+      stop.hdr = {FXS_REC_STOP, sizeof(stop), 0};
+      stop.ts_ns = 1200;
+      ASSERT_TRUE(w->append(&stop, sizeof(stop)).ok());
+    }
+    ASSERT_TRUE(w->close().ok());
+  }
+  ReportOptions o;
+  o.format = ReportOptions::Format::kJson;
+  std::ostringstream out, warn;
+  ASSERT_TRUE(write_report(cut, o, out, warn).ok());
+  nlohmann::json j = nlohmann::json::parse(out.str());
+  ASSERT_EQ(j["warnings"].size(), 1u) << j["warnings"].dump();
+  EXPECT_EQ(j["warnings"][0], kNoStopRecordWarning);
+  EXPECT_EQ(warn.str(), std::string("futexscope: warning: ") + kNoStopRecordWarning + "\n");
+  EXPECT_EQ(j["events"], 1);  // what was recorded is all still there
+
+  std::ostringstream out2, warn2;
+  ASSERT_TRUE(write_report(clean, o, out2, warn2).ok());
+  EXPECT_EQ(warn2.str(), "");
+  EXPECT_TRUE(nlohmann::json::parse(out2.str())["warnings"].empty());
+  std::remove(cut.c_str());
+  std::remove(clean.c_str());
   rmdir(dir);
 }
 
