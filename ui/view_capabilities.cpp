@@ -5,6 +5,7 @@
 #include <string>
 
 #include "imgui.h"
+#include "ui/key_value_table.h"
 #include "ui/ui_state.h"
 
 namespace fxs::ui {
@@ -14,20 +15,14 @@ void draw_capabilities(FrameContext& f) {
   std::set<int32_t> nodes;
   for (int32_t n : h.cpu_node)
     if (n >= 0) nodes.insert(n);
-  if (ImGui::BeginTable("machine", 2, ImGuiTableFlags_SizingFixedFit)) {
-    auto row = [](const char* k, const std::string& v) {
-      ImGui::TableNextColumn();
-      ImGui::TextDisabled("%s", k);
-      ImGui::TableNextColumn();
-      ImGui::TextWrapped("%s", v.c_str());
-    };
-    row("host", h.hostname.empty() ? "unknown" : h.hostname);
-    row("kernel", h.kernel_release.empty() ? "unknown" : h.kernel_release);
-    row("CPUs", std::to_string(h.cpu_count));
-    row("NUMA nodes", nodes.empty() ? "unknown" : std::to_string(nodes.size()));
-    row("trace format", "version " + std::to_string(h.format_version) + ", record ABI " +
-                            std::to_string(h.abi_version));
-    ImGui::EndTable();
+  if (begin_key_value_table("machine")) {
+    key_value_row("host", h.hostname.empty() ? "unknown" : h.hostname);
+    key_value_row("kernel", h.kernel_release.empty() ? "unknown" : h.kernel_release);
+    key_value_row("CPUs", std::to_string(h.cpu_count));
+    key_value_row("NUMA nodes", nodes.empty() ? "unknown" : std::to_string(nodes.size()));
+    key_value_row("trace format", "version " + std::to_string(h.format_version) + ", record ABI " +
+                                      std::to_string(h.abi_version));
+    end_key_value_table();
   }
   if (nodes.size() > 1 && ImGui::TreeNode("CPU -> NUMA node")) {
     for (size_t cpu = 0; cpu < h.cpu_node.size(); cpu++) ImGui::Text("cpu %zu -> node %d", cpu, h.cpu_node[cpu]);

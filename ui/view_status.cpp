@@ -9,6 +9,7 @@
 
 #include "imgui.h"
 #include "replay/report.h"
+#include "ui/key_value_table.h"
 #include "ui/palette.h"
 #include "ui/ui_state.h"
 
@@ -59,6 +60,14 @@ void draw_status(FrameContext& f) {
   } else if (snap.has_loss_record) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kOk), "no events lost");
     ImGui::SameLine();
+  } else if (f.progress.done) {
+    // Every recording ends with its loss counters: a trace without them was
+    // cut short, and "nothing lost" must not be implied by saying nothing.
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kWarn), "loss unknown");
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("The trace holds no loss counters: the recording was cut short before writing them,\n"
+                        "so events may have been dropped without being counted (Trace tab).");
+    ImGui::SameLine();
   }
   if (loss.other > 0) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kWarn), "%s incomplete (see Trace tab)",
@@ -88,7 +97,8 @@ void draw_status(FrameContext& f) {
   size_t warnings = f.data.reader_warnings().size() + snap.warnings.size();
   if (warnings) {
     ImGui::SameLine();
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kWarn), "%zu warnings (Trace tab)", warnings);
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kWarn), "%zu warning%s (Trace tab)", warnings,
+                       warnings == 1 ? "" : "s");
   }
   ImGui::SameLine();
   ImGui::TextDisabled("| %s", f.trace_path.c_str());
@@ -97,27 +107,22 @@ void draw_status(FrameContext& f) {
 void draw_trace_info(FrameContext& f) {
   const TraceHeader& h = f.data.header();
   const FutexSnapshot& snap = *f.futexes;
-  auto row = [](const char* k, const std::string& v) {
-    ImGui::TableNextColumn();
-    ImGui::TextDisabled("%s", k);
-    ImGui::TableNextColumn();
-    ImGui::TextWrapped("%s", v.c_str());
-  };
-  if (ImGui::BeginTable("trace", 2, ImGuiTableFlags_SizingFixedFit)) {
-    row("file", f.trace_path);
-    row("command", h.command.empty() ? (h.target_pid >= 0 ? "pid " + std::to_string(h.target_pid) : "system-wide")
-                                     : h.command);
+  if (begin_key_value_table("trace")) {
+    key_value_row("file", f.trace_path);
+    key_value_row("command", h.command.empty()
+                                 ? (h.target_pid >= 0 ? "pid " + std::to_string(h.target_pid) : "system-wide")
+                                 : h.command);
     if (h.clock_real_ns) {
       time_t secs = time_t(h.clock_real_ns / 1000000000);
       char buf[64];
       std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", std::localtime(&secs));
-      row("recorded", buf);
+      key_value_row("recorded", buf);
     }
-    row("mode", snap.summary ? "--summary (in-kernel aggregates)" : "every call");
-    if (h.min_wait_ns) row("--min-wait", format_ns(h.min_wait_ns));
-    row("events", thousands(snap.events));
-    row("duration", format_ns(snap.duration_ns));
-    ImGui::EndTable();
+    key_value_row("mode", snap.summary ? "--summary (in-kernel aggregates)" : "every call");
+    if (h.min_wait_ns) key_value_row("--min-wait", format_ns(h.min_wait_ns));
+    key_value_row("events", thousands(snap.events));
+    key_value_row("duration", format_ns(snap.duration_ns));
+    end_key_value_table();
   }
   ImGui::Spacing();
   ImGui::TextUnformatted("Kernel counters (cumulative)");
@@ -147,14 +152,17 @@ void draw_trace_info(FrameContext& f) {
     }
     ImGui::EndTable();
   }
-  if (!snap.has_loss_record && !snap.summary)
+  if (!snap.has_loss_record && f.progress.done)
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kWarn), "no loss record: losses are unknown");
   auto warnings = f.data.reader_warnings();
   warnings.insert(warnings.end(), snap.warnings.begin(), snap.warnings.end());
   if (!warnings.empty()) {
     ImGui::Spacing();
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kWarn), "Warnings");
-    for (const auto& w : warnings) ImGui::BulletText("%s", w.c_str());
+    for (const auto& w : warnings) {
+      ImGui::Bullet();
+      ImGui::TextWrapped("%s", w.c_str());  // BulletText would not wrap: long ones ran off the panel
+    }
   }
 }
 

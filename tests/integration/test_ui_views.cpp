@@ -376,4 +376,42 @@ TEST(UiViews, RseqTabShowsTheAbortsOfTheRseqSampleByCause) {
   }
 }
 
+// The Trace tab's "name  value" rows (ui/key_value_table): values wrap at the
+// panel's width. With both columns fitted to their content, a wrapped value
+// reported its narrowest width and came out one character per line, so the
+// trace's long path alone filled the panel with ~60 lines. Lines of bright
+// text in the side panel are counted: a handful of rows, counters and
+// warnings, far fewer than the characters of the path.
+TEST(UiViews, TraceTabValuesWrapAtThePanelNotPerCharacter) {
+  REQUIRE_XVFB_UI();
+  TempDir dir;
+  std::string trace = dir.path("a-trace-with-a-long-file-name-that-takes-some-room.fxs");
+  std::string png = dir.path("trace-tab.png");
+  write_umcg_trace(trace, false, false);
+  constexpr int kW = 1200, kH = 1000;
+  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1280x1100x24", kFutexscope, "replay", trace, "--tab",
+                        "trace", "--screenshot", png, "--size", std::to_string(kW) + "x" + std::to_string(kH)},
+                       60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  count_colors(png, kW, kH, {});  // checks the size; copies it to $FXS_UI_TEST_OUT
+  int w = 0, h = 0, n = 0;
+  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
+  ASSERT_TRUE(px && w == kW && h == kH);
+  int lines = 0, last_row = -100;
+  for (int y = kH / 3; y < kH - 30; y++) {  // the side panel, above the status bar
+    bool bright = false;
+    for (int x = kW * 3 / 5; x < kW - 25 && !bright; x++) {
+      const unsigned char* p = px + (size_t(y) * kW + size_t(x)) * 3;
+      bright = std::min({p[0], p[1], p[2]}) >= 180;
+    }
+    if (!bright) continue;
+    if (y - last_row > 4) lines++;
+    last_row = y;
+  }
+  stbi_image_free(px);
+  std::printf("trace tab: %d lines of bright text in the side panel\n", lines);
+  EXPECT_GE(lines, 6) << "the trace tab's rows are missing";
+  EXPECT_LE(lines, 25) << "values wrapped per character (the path alone has " << trace.size() << ")";
+}
+
 }  // namespace
