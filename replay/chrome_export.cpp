@@ -171,6 +171,7 @@ Result<ChromeExportStats> export_chrome(const std::string& trace_path, std::ostr
   std::vector<uint8_t> chunk;
   while (reader->next_chunk(chunk) == TraceReader::Next::kChunk) tl.add_records(chunk.data(), chunk.size());
   warnings.insert(warnings.end(), reader->warnings().begin(), reader->warnings().end());
+  if (!tl.has_stop_record()) warnings.push_back(kNoStopRecordWarning);
   if (reader->header().summary && tl.calls() == 0)
     return Error{trace_path + ": recorded with --summary (aggregates only): there are no calls to export; "
                  "record without --summary"};

@@ -24,6 +24,7 @@
 #include "replay/futex_index.h"
 #include "bpf/trace_abi.h"
 #include "replay/futex_ops.h"
+#include "replay/trace_format.h"  // kNoStopRecordWarning
 
 namespace fxs {
 
@@ -76,13 +77,6 @@ struct FutexStats : FutexCounts {
 
 // The kind heuristic (docs/report-json.md): pi-mutex, condvar, mutex, other.
 FutexKind classify(const FutexCounts& c);
-
-// What `report` and the window say about a whole stream that ended without
-// the recorder's stop record: its tail and final loss counters are missing,
-// and nothing else would show it when the cut fell between two chunks.
-inline constexpr const char* kNoStopRecordWarning =
-    "no stop record: the recording was cut short (the recorder was killed, its disk filled, or the connection "
-    "dropped), so its last events and final loss counters are missing";
 
 // Nearest-rank percentile (p in 1..100) of the log2 histogram: upper bound
 // of the bucket holding the ceil(p/100 * n)-th sample, clamped to max_ns.

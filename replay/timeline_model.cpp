@@ -157,6 +157,7 @@ void TimelineModel::add(const fxs_rec_hdr* h) {
       lost_ = r.counters[FXS_CNT_RINGBUF_DROP];
       break;
     }
+    case FXS_REC_STOP: has_stop_ = true; break;
     default: break;
   }
 }

@@ -183,6 +183,8 @@ class TimelineModel {
   std::string_view process_name(uint32_t tgid) const;
   // Latest FXS_REC_LOSS ringbuf_drop counter (events the kernel dropped).
   uint64_t lost() const { return lost_; }
+  // The recorder's FXS_REC_STOP was seen (see kNoStopRecordWarning).
+  bool has_stop_record() const { return has_stop_; }
   uint64_t malformed() const { return malformed_; }
 
   // The longest call that queued, as (lane, enter_ns); lane == SIZE_MAX if none.
@@ -229,6 +231,7 @@ class TimelineModel {
   uint64_t calls_ = 0;
   uint64_t first_ns_ = UINT64_MAX, last_ns_ = 0;
   uint64_t lost_ = 0;
+  bool has_stop_ = false;
   uint64_t malformed_ = 0;
   Longest longest_;
 };

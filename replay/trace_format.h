@@ -55,6 +55,13 @@ struct ChunkHeader {
 };
 static_assert(sizeof(ChunkHeader) == 48, "ChunkHeader layout");
 
+// What `report`, `export` and the window say about a whole stream that ended
+// without the recorder's FXS_REC_STOP: its tail and final loss counters are
+// missing, and nothing else would show it when the cut fell between chunks.
+inline constexpr const char* kNoStopRecordWarning =
+    "no stop record: the recording was cut short (the recorder was killed, its disk filled, or the connection "
+    "dropped), so its last events and final loss counters are missing";
+
 // Timestamp a record carries (for chunk first/last ts); 0 if none.
 uint64_t record_timestamp(const fxs_rec_hdr* rec);
 

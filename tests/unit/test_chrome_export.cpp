@@ -8,7 +8,11 @@
 #include <sstream>
 #include <vector>
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "replay/chrome_export.h"
+#include "replay/trace_writer.h"
 
 namespace fxs {
 namespace {
@@ -167,6 +171,42 @@ TEST(ChromeExport, EmptyModelIsValidJson) {
   json doc = export_json(m);
   EXPECT_TRUE(doc["traceEvents"].is_array());
   EXPECT_TRUE(doc["traceEvents"].empty());
+}
+
+// A trace cut short between chunks exports what it holds, with the same
+// warning as `report`; a recording that ended cleanly exports without one.
+TEST(ChromeExport, WarnsWhenTheTraceHasNoStopRecord) {
+  char dir[] = "/tmp/fxs-export-test-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  for (bool stopped : {false, true}) {
+    const std::string path = std::string(dir) + (stopped ? "/clean.fxs" : "/cut.fxs");
+    {
+      auto w = TraceWriter::create(path, TraceHeader{});
+      ASSERT_TRUE(w.ok()) << w.message();
+      fxs_futex_rec r = call(301, FXS_OP_FUTEX_WAIT, kA, 1000, 2000, 0);
+      ASSERT_TRUE(w->append(&r, sizeof r).ok());
+      if (stopped) {
+        fxs_stop_rec stop{};
+        stop.hdr = {FXS_REC_STOP, sizeof(stop), 0};
+        stop.ts_ns = 3000;
+        ASSERT_TRUE(w->append(&stop, sizeof stop).ok());
+      }
+      ASSERT_TRUE(w->close().ok());
+    }
+    std::ostringstream out;
+    std::vector<std::string> warnings;
+    auto st = export_chrome(path, out, warnings);
+    ASSERT_TRUE(st.ok()) << st.error().message;
+    EXPECT_TRUE(json::accept(out.str())) << "not valid JSON";
+    if (stopped) {
+      EXPECT_TRUE(warnings.empty()) << warnings[0];
+    } else {
+      ASSERT_EQ(warnings.size(), 1u);
+      EXPECT_EQ(warnings[0], kNoStopRecordWarning);
+    }
+    std::remove(path.c_str());
+  }
+  rmdir(dir);
 }
 
 }  // namespace
