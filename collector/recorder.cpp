@@ -93,12 +93,7 @@ class CollectorRecords {
     return st;
   }
 
-  Status stop() {
-    fxs_stop_rec r{};
-    r.hdr = {FXS_REC_STOP, sizeof(r), 0};
-    r.ts_ns = monotonic_ns();
-    return w_.append(&r, sizeof(r));
-  }
+  Status stop() { return w_.append_stop(monotonic_ns()); }
 
   uint64_t lost() const { return last_counters_[FXS_CNT_RINGBUF_DROP]; }
 

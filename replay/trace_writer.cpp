@@ -118,6 +118,13 @@ Status TraceWriter::append(const void* rec, size_t size) {
   return {};
 }
 
+Status TraceWriter::append_stop(uint64_t ts_ns) {
+  fxs_stop_rec r{};
+  r.hdr = {FXS_REC_STOP, sizeof(r), 0};
+  r.ts_ns = ts_ns;
+  return append(&r, sizeof(r));
+}
+
 Status TraceWriter::flush() {
   if (raw_len_ == 0) return {};
   if (fd_ < 0) return Error{name_ + ": trace writer is closed"};

@@ -37,6 +37,9 @@ class TraceWriter {
   // Appends one record (starting with fxs_rec_hdr, `size` == hdr.size).
   // Writes a chunk when the buffer reaches chunk_bytes.
   Status append(const void* rec, size_t size);
+  // Appends the FXS_REC_STOP that ends every complete recording: readers warn
+  // about a stream without one (kNoStopRecordWarning). Then close().
+  Status append_stop(uint64_t ts_ns);
   // Compresses and writes buffered records now (no-op when empty).
   Status flush();
   Status close();

@@ -185,12 +185,7 @@ TEST(ChromeExport, WarnsWhenTheTraceHasNoStopRecord) {
       ASSERT_TRUE(w.ok()) << w.message();
       fxs_futex_rec r = call(301, FXS_OP_FUTEX_WAIT, kA, 1000, 2000, 0);
       ASSERT_TRUE(w->append(&r, sizeof r).ok());
-      if (stopped) {
-        fxs_stop_rec stop{};
-        stop.hdr = {FXS_REC_STOP, sizeof(stop), 0};
-        stop.ts_ns = 3000;
-        ASSERT_TRUE(w->append(&stop, sizeof stop).ok());
-      }
+      if (stopped) ASSERT_TRUE(w->append_stop(3000).ok());
       ASSERT_TRUE(w->close().ok());
     }
     std::ostringstream out;

@@ -921,10 +921,7 @@ TEST(Report, ReadsATraceFile) {
     }
     fxs_futex_rec r = call(FXS_OP_FUTEX_WAKE, kA, 2);
     ASSERT_TRUE(w->append(&r, sizeof(r)).ok());
-    fxs_stop_rec stop{};  // as the recorder ends every recording
-    stop.hdr = {FXS_REC_STOP, sizeof(stop), 0};
-    stop.ts_ns = 2000;
-    ASSERT_TRUE(w->append(&stop, sizeof(stop)).ok());
+    ASSERT_TRUE(w->append_stop(2000).ok());  // as the recorder ends every recording
     ASSERT_TRUE(w->close().ok());
   }
   std::ostringstream out, warn;
@@ -986,12 +983,7 @@ TEST(Report, WarnsWhenTheStopRecordIsMissing) {
     ASSERT_TRUE(w.ok()) << w.message();
     fxs_futex_rec r = timed(call(FXS_OP_FUTEX_WAIT, kA, 0), 1000, 1100);
     ASSERT_TRUE(w->append(&r, sizeof(r)).ok());
-    if (path == clean) {
-      fxs_stop_rec stop{};
-      stop.hdr = {FXS_REC_STOP, sizeof(stop), 0};
-      stop.ts_ns = 1200;
-      ASSERT_TRUE(w->append(&stop, sizeof(stop)).ok());
-    }
+    if (path == clean) ASSERT_TRUE(w->append_stop(1200).ok());
     ASSERT_TRUE(w->close().ok());
   }
   ReportOptions o;

@@ -56,12 +56,7 @@ TEST(IngestWorker, SaysWhenTheStreamEndedWithoutTheStopRecord) {
       fxs_futex_rec r = wait_call(101 + i % 2, 0x7f0000001000 + (i % 4) * 4, 1000 + 10 * i, 1005 + 10 * i);
       ASSERT_TRUE(w->append(&r, sizeof(r)).ok());
     }
-    if (path == clean) {
-      fxs_stop_rec stop{};
-      stop.hdr = {FXS_REC_STOP, sizeof(stop), 0};
-      stop.ts_ns = 7000;
-      ASSERT_TRUE(w->append(&stop, sizeof(stop)).ok());
-    }
+    if (path == clean) ASSERT_TRUE(w->append_stop(7000).ok());
     ASSERT_TRUE(w->close().ok());
   }
   uint64_t calls = 0;

@@ -128,10 +128,7 @@ class NumaTrace : public ::testing::Test {
     put(wake(13150, 9, 206, FXS_OP_FUTEX_WAKE, kE, 205, kE, 13000));
     put(call(206, FXS_OP_FUTEX_WAKE, kE, 13100, 13200, 1, 9, 9));
     put(call(205, FXS_OP_FUTEX_WAIT, kE, 13000, 14000, 0, 0, 0));
-    fxs_stop_rec stop{};  // the recorder's clean end (else the report warns)
-    stop.hdr = {FXS_REC_STOP, sizeof(stop), 0};
-    stop.ts_ns = 14000;
-    put(stop);
+    ASSERT_TRUE(w_->append_stop(14000).ok());  // the recorder's clean end (else the report warns)
     ASSERT_TRUE(w_->close().ok());
   }
   void TearDown() override {
