@@ -185,7 +185,9 @@ TEST(ChromeExport, WarnsWhenTheTraceHasNoStopRecord) {
       ASSERT_TRUE(w.ok()) << w.message();
       fxs_futex_rec r = call(301, FXS_OP_FUTEX_WAIT, kA, 1000, 2000, 0);
       ASSERT_TRUE(w->append(&r, sizeof r).ok());
-      if (stopped) ASSERT_TRUE(w->append_stop(3000).ok());
+      if (stopped) {
+        ASSERT_TRUE(w->append_stop(3000).ok());
+      }
       ASSERT_TRUE(w->close().ok());
     }
     std::ostringstream out;

@@ -983,7 +983,9 @@ TEST(Report, WarnsWhenTheStopRecordIsMissing) {
     ASSERT_TRUE(w.ok()) << w.message();
     fxs_futex_rec r = timed(call(FXS_OP_FUTEX_WAIT, kA, 0), 1000, 1100);
     ASSERT_TRUE(w->append(&r, sizeof(r)).ok());
-    if (path == clean) ASSERT_TRUE(w->append_stop(1200).ok());
+    if (path == clean) {
+      ASSERT_TRUE(w->append_stop(1200).ok());
+    }
     ASSERT_TRUE(w->close().ok());
   }
   ReportOptions o;

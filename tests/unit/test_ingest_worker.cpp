@@ -56,7 +56,9 @@ TEST(IngestWorker, SaysWhenTheStreamEndedWithoutTheStopRecord) {
       fxs_futex_rec r = wait_call(101 + i % 2, 0x7f0000001000 + (i % 4) * 4, 1000 + 10 * i, 1005 + 10 * i);
       ASSERT_TRUE(w->append(&r, sizeof(r)).ok());
     }
-    if (path == clean) ASSERT_TRUE(w->append_stop(7000).ok());
+    if (path == clean) {
+      ASSERT_TRUE(w->append_stop(7000).ok());
+    }
     ASSERT_TRUE(w->close().ok());
   }
   uint64_t calls = 0;
