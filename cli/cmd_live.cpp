@@ -31,8 +31,10 @@ constexpr const char* kHelp = R"HELP(usage: futexscope live [-p PID] [-o FILE] [
 
 Records like `futexscope record` and shows the trace in the replay window while
 it grows (about once a second, when the recorder flushes). Needs root for the
-recording and a display for the window. Closing the window stops the recording
-(like Ctrl-C); with COMMAND, futexscope exits with the command's status.
+recording and a display for the window. The timeline follows the newest data
+(the last 10 s; a slider sets 1 s to 10 min); panning or zooming pauses it, End
+follows again. Closing the window stops the recording (like Ctrl-C); with
+COMMAND, futexscope exits with the command's status.
 
   -p, --pid PID     watch this process (all its threads)
   -- COMMAND ARGS   start COMMAND and watch it

@@ -22,7 +22,9 @@ constexpr const char* kHelp = R"HELP(usage: futexscope ui --connect ADDR [--scre
 
 Shows a trace stream received over a socket in the replay window, while it
 arrives (see `futexscope record --serve`). ADDR is a unix socket path (it
-contains a '/'), HOST:PORT, or PORT alone for the loopback address.
+contains a '/'), HOST:PORT, or PORT alone for the loopback address. As in
+`live`, the timeline follows the newest data (the last 10 s) until you pan or
+zoom; End follows again.
 
   --connect ADDR     where the stream comes from
   --screenshot PNG   when the sender has closed the stream and everything is

@@ -362,7 +362,8 @@ int run_app(const AppOptions& o, TraceReader trace) {
     if (offscreen_job) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
     ImGui::NewFrame();
     std::string live = o.live_status ? o.live_status() : std::string();
-    FrameContext f{worker, st, worker.futexes(), progress, o.trace_path, o.probe_text, live};
+    FrameContext f{worker, st, worker.futexes(), progress, o.trace_path, o.probe_text, live,
+                   o.follow && !progress.done};
     st.animate = false;
     draw_main_window(f);
     ImGui::Render();

@@ -13,6 +13,7 @@
 
 #include "imgui.h"
 #include "ui/ingest_worker.h"
+#include "ui/live_follow.h"
 
 namespace fxs::ui {
 
@@ -34,6 +35,10 @@ struct UiState {
   double view_start = 0;   // ns since origin at the left edge of the timeline
   double view_span = 0;    // ns across the timeline; 0 = not fitted yet
   bool fit_pending = true; // fit the whole trace once data arrives
+
+  // Live (a stream still growing): follow the newest data until the user
+  // looks elsewhere (ui/live_follow.h); End follows again.
+  LiveFollow live;
 
   // Replay: a playhead moving at `speed` x real time; the view follows it.
   // While a replay is active, calls after the playhead are drawn faded.
@@ -99,6 +104,7 @@ struct UiState {
     double span = std::max(t1 - t0, 1000.0);
     view_span = span * 1.25;
     view_start = t0 - span * 0.125;
+    live.on = false;  // looking at something: a live view stops following
   }
 };
 
@@ -111,6 +117,7 @@ struct FrameContext {
   const std::string& trace_path;
   const std::string& probe_text;  // `probe` output when live, else empty
   const std::string& live;        // live mode: what the recorder is doing; else empty
+  bool growing = false;           // live or --connect, and the stream has not ended yet
 };
 
 // Rebuilds colours when a new snapshot arrived or the timeline learned new futexes.

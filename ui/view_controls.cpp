@@ -1,5 +1,5 @@
-// view_controls.cpp: the replay bar: play/pause, speed, a seek bar, fit,
-// jump to the longest wait, and the loading progress.
+// view_controls.cpp: the replay bar: live follow and its window, play/pause,
+// speed, a seek bar, fit, jump to the longest wait, and the loading progress.
 #include <algorithm>
 #include <cstdio>
 #include <mutex>
@@ -29,6 +29,36 @@ void jump_to_longest(FrameContext& f, const TimelineModel& tl) {
   st.replay_active = st.playing = false;
 }
 
+// Live (ui/live_follow.h): the Follow button, End, and the window's length.
+void live_controls(FrameContext& f, double total) {
+  UiState& st = f.st;
+  if (!f.growing) {
+    if (st.live.frame(false, total, &st.view_start, &st.view_span) == LiveFollow::Step::kFitAll)
+      st.fit_pending = true;
+    return;
+  }
+  bool typing = ImGui::GetIO().WantTextInput;
+  if (!typing && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_End), false)) st.live.on = true;
+  if (st.live.on) {
+    ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+    if (ImGui::Button("Following", ImVec2(90, 0))) st.live.on = false;
+    ImGui::PopStyleColor();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Showing the newest data as it arrives: click, pan or zoom to pause");
+  } else {
+    if (ImGui::Button("Follow", ImVec2(90, 0))) st.live.on = true;
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Paused: follow the newest data again (End)");
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(130);
+  ImGui::SliderFloat("##window", &st.live.window_s, 1.0f, 600.0f, "last %.0f s", ImGuiSliderFlags_Logarithmic);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("How much of the newest data to show while following");
+  ImGui::SameLine();
+  if (st.live.frame(true, total, &st.view_start, &st.view_span) == LiveFollow::Step::kFollow) {
+    st.playing = st.replay_active = false;
+    st.fit_pending = false;
+  }
+}
+
 }  // namespace
 
 void draw_controls(FrameContext& f) {
@@ -40,10 +70,12 @@ void draw_controls(FrameContext& f) {
     TraceExtent ext = trace_extent(tl, f.data.side());  // rseq aborts and UMCG records too
     st.origin_ns = ext.first_ns;
     total = double(ext.last_ns - ext.first_ns);
+    live_controls(f, total);
     bool typing = ImGui::GetIO().WantTextInput;
     if (ImGui::Button(st.playing ? "Pause" : "Play", ImVec2(70, 0)) ||
         (!typing && ImGui::IsKeyPressed(ImGui::GetKeyIndex(ImGuiKey_Space), false))) {
       st.playing = !st.playing;
+      st.live.on = false;  // a replay moves the view itself
       st.replay_active = true;
       st.fit_pending = false;
       if (st.playing && st.playhead >= total) st.playhead = 0;
@@ -59,6 +91,7 @@ void draw_controls(FrameContext& f) {
     if (ImGui::Button("Fit")) {
       st.fit_pending = true;
       st.replay_active = st.playing = false;
+      st.live.on = false;
     }
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Show the whole trace (Home)");
     ImGui::SameLine();
@@ -83,6 +116,7 @@ void draw_controls(FrameContext& f) {
   char fmt[64];
   std::snprintf(fmt, sizeof fmt, "%%.3f ms of %.3f ms", total / 1e6);
   if (ImGui::SliderFloat("##seek", &pos_ms, 0.0f, float(total / 1e6), fmt)) {
+    st.live.on = false;
     st.playhead = double(pos_ms) * 1e6;
     st.replay_active = true;
     st.fit_pending = false;

@@ -118,6 +118,7 @@ void handle_input(UiState& st, ImVec2 area0, ImVec2 area1, double total, bool ho
     st.view_start = t_anchor - (t_anchor - st.view_start) * (span / st.view_span);
     st.view_span = span;
     st.fit_pending = false;
+    st.live.on = false;  // a live view stops following where the user looks
   };
   if (hovered && io.MouseWheel != 0 && !io.KeyShift) {
     double t = st.view_start + (io.MousePos.x - area0.x) * ns_per_px;
@@ -127,6 +128,7 @@ void handle_input(UiState& st, ImVec2 area0, ImVec2 area1, double total, bool ho
     st.view_start -= io.MouseDelta.x * ns_per_px;
     ImGui::SetScrollY(ImGui::GetScrollY() - io.MouseDelta.y);
     st.fit_pending = false;
+    st.live.on = false;
   }
   if (io.WantTextInput) return;
   auto key = [](int k) { return ImGui::IsKeyPressed(k, true); };
@@ -134,14 +136,19 @@ void handle_input(UiState& st, ImVec2 area0, ImVec2 area1, double total, bool ho
   if (key(ImGui::GetKeyIndex(ImGuiKey_LeftArrow)) || key(GLFW_KEY_A)) {
     st.view_start -= st.view_span * 0.1;
     st.fit_pending = false;
+    st.live.on = false;
   }
   if (key(ImGui::GetKeyIndex(ImGuiKey_RightArrow)) || key(GLFW_KEY_D)) {
     st.view_start += st.view_span * 0.1;
     st.fit_pending = false;
+    st.live.on = false;
   }
   if (key(ImGui::GetKeyIndex(ImGuiKey_UpArrow)) || key(GLFW_KEY_W)) zoom_at(centre, 0.7);
   if (key(ImGui::GetKeyIndex(ImGuiKey_DownArrow)) || key(GLFW_KEY_S)) zoom_at(centre, 1 / 0.7);
-  if (key(ImGui::GetKeyIndex(ImGuiKey_Home))) st.fit_pending = true;
+  if (key(ImGui::GetKeyIndex(ImGuiKey_Home))) {
+    st.fit_pending = true;
+    st.live.on = false;
+  }
   if (key(ImGui::GetKeyIndex(ImGuiKey_Escape))) {
     st.call_lane = SIZE_MAX;
     st.has_futex = false;
