@@ -22,22 +22,13 @@ void for_each_record(uint8_t* data, size_t size, Fn fn) {
 }  // namespace
 
 void delta_encode_futex_records(uint8_t* data, size_t size) {
-  FutexDeltaDecoder prev;  // its previous-record state, here of the records as they were
-  constexpr size_t kVectors = FutexDeltaDecoder::kVectors;
-  for_each_record(data, size, [&](uint8_t* rec, const fxs_rec_hdr& h) {
-    if (h.type != FXS_REC_FUTEX || h.size != FutexDeltaDecoder::kCodedBytes) return;
-    __m128i w[kVectors];
-    for (size_t i = 0; i < kVectors; i++) {
-      w[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rec + 16 * i));
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(rec + 16 * i), _mm_sub_epi64(w[i], prev.prev_[i]));
-    }
-    prev.keep(w);
-  });
+  FutexDeltaCoder coder;
+  for_each_record(data, size, [&](uint8_t* rec, const fxs_rec_hdr& h) { coder.encode(rec, h); });
 }
 
 void delta_decode_futex_records(uint8_t* data, size_t size) {
-  FutexDeltaDecoder decoder;
-  for_each_record(data, size, [&](uint8_t* rec, const fxs_rec_hdr& h) { decoder.record(rec, h); });
+  FutexDeltaCoder coder;
+  for_each_record(data, size, [&](uint8_t* rec, const fxs_rec_hdr& h) { coder.decode(rec, h); });
 }
 
 }  // namespace fxs

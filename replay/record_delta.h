@@ -27,15 +27,26 @@ namespace fxs {
 void delta_encode_futex_records(uint8_t* data, size_t size);
 void delta_decode_futex_records(uint8_t* data, size_t size);
 
-// Decodes a chunk's records one at a time, for a walk that is already
-// looking at every header (the reader's framing check): one pass over the
-// chunk instead of two. Give it every record, in order.
-class FutexDeltaDecoder {
+// Codes a chunk's records one at a time, in place, for a walk that is
+// already looking at every header (the reader's framing check decodes as it
+// goes: one pass over the chunk instead of two). Give one coder every
+// record of a chunk, in order; records it does not code are left alone.
+class FutexDeltaCoder {
  public:
   static constexpr size_t kCodedBytes = 96;
 
-  void record(uint8_t* rec, const fxs_rec_hdr& h) {
-    if (h.type != FXS_REC_FUTEX || h.size != kCodedBytes) return;
+  void encode(uint8_t* rec, const fxs_rec_hdr& h) {
+    if (!coded(h)) return;
+    __m128i w[kVectors];
+    for (size_t i = 0; i < kVectors; i++) {
+      w[i] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rec + 16 * i));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(rec + 16 * i), _mm_sub_epi64(w[i], prev_[i]));
+    }
+    keep(w);
+  }
+
+  void decode(uint8_t* rec, const fxs_rec_hdr& h) {
+    if (!coded(h)) return;
     __m128i w[kVectors];
     for (size_t i = 0; i < kVectors; i++) {
       w[i] = _mm_add_epi64(_mm_loadu_si128(reinterpret_cast<const __m128i*>(rec + 16 * i)), prev_[i]);
@@ -45,8 +56,8 @@ class FutexDeltaDecoder {
   }
 
  private:
-  friend void delta_encode_futex_records(uint8_t*, size_t);
   static constexpr size_t kVectors = kCodedBytes / 16;
+  static bool coded(const fxs_rec_hdr& h) { return h.type == FXS_REC_FUTEX && h.size == kCodedBytes; }
 
   // The previous record's words, two per vector, kept in registers: a word
   // loop over a stack array (the first version) was a quarter of the reader

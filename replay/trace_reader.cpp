@@ -196,7 +196,7 @@ std::string TraceReader::decode(const ChunkHeader& h, const uint8_t* payload,
   // the walk cost as much again. If the framing turns out wrong further on,
   // the chunk is skipped whole, decoded part included.
   const bool coded = h.type == static_cast<uint32_t>(ChunkType::kRecordsDelta);
-  FutexDeltaDecoder delta;
+  FutexDeltaCoder delta;
   uint8_t* const data = records.data();
   const size_t size = records.size();
   size_t off = 0;
@@ -208,7 +208,7 @@ std::string TraceReader::decode(const ChunkHeader& h, const uint8_t* payload,
     if (rh.size < sizeof rh || rh.size > size - off) {
       return "record at byte " + std::to_string(off) + " has impossible size " + std::to_string(rh.size);
     }
-    if (coded) delta.record(data + off, rh);
+    if (coded) delta.decode(data + off, rh);
     off += rh.size;
     ++count;
     // Runs of records of one size (nearly all of a chunk: futex calls) are
@@ -219,7 +219,7 @@ std::string TraceReader::decode(const ChunkHeader& h, const uint8_t* payload,
     while (size - off >= run) {
       std::memcpy(&rh, data + off, sizeof rh);
       if (rh.size != run) break;
-      if (coded) delta.record(data + off, rh);
+      if (coded) delta.decode(data + off, rh);
       off += run;
       ++count;
     }
