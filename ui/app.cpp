@@ -293,6 +293,7 @@ int run_app(const AppOptions& o, TraceReader trace) {
   uint64_t seen_generation = UINT64_MAX;
   int settle = 3;  // ImGui needs a frame or two to settle after any change
   int settle_for_input = 0;  // frames owed to input: drawn at once, even while loading
+  bool arrows_were_pending = false;
   auto last_frame = std::chrono::steady_clock::now();
   int status = 0;
 
@@ -303,12 +304,17 @@ int run_app(const AppOptions& o, TraceReader trace) {
     if (gen != seen_generation) settle = 3;
     if (input.seen) settle = settle_for_input = 3;
     input.seen = false;
+    // The wake arrows are built on a thread of their own once loading is
+    // done (ui/wake_arrows.h): look every 50 ms, and draw them when they are in.
+    const bool arrows_pending = st.arrows && !st.arrows->ready();
+    if (arrows_were_pending && !arrows_pending) settle = 3;
+    arrows_were_pending = arrows_pending;
     bool busy = offscreen_job || settle > 0 || st.playing || st.animate;
     if (busy) {
       glfwPollEvents();
     } else {
-      glfwWaitEventsTimeout(1.0);  // wakes on input or glfwPostEmptyEvent from the worker
-      continue;                    // re-evaluate what changed before drawing
+      glfwWaitEventsTimeout(arrows_pending ? 0.05 : 1.0);  // wakes on input or glfwPostEmptyEvent from the worker
+      continue;                                           // re-evaluate what changed before drawing
     }
     // While loading, the picture changes with every chunk: ~10 frames per
     // second show the progress and leave the cores to the loader (a frame
@@ -375,8 +381,8 @@ int run_app(const AppOptions& o, TraceReader trace) {
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
 
-    // The NUMA tab computes its data after loading: the picture waits for it.
-    if (!o.screenshot_path.empty() && progress.done && !numa_view_busy(st) &&
+    // The NUMA tab and the wake arrows are computed after loading: the picture waits for them.
+    if (!o.screenshot_path.empty() && progress.done && !numa_view_busy(st) && !arrows_pending &&
         ++frames_after_load >= o.screenshot_frames) {
       if (std::string err = write_framebuffer_png(o.screenshot_path, fw, fh); !err.empty()) {
         std::fprintf(stderr, "%s%s\n", who.c_str(), err.c_str());

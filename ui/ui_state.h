@@ -14,6 +14,7 @@
 #include "imgui.h"
 #include "ui/ingest_worker.h"
 #include "ui/live_follow.h"
+#include "ui/wake_arrows.h"
 
 namespace fxs::ui {
 
@@ -73,6 +74,10 @@ struct UiState {
   // the sort column or the snapshot changes.
   std::vector<uint32_t> table_order;
   std::shared_ptr<const FutexSnapshot> table_sorted_from;
+
+  // Every wake -> wait arrow, built once the trace is complete; the timeline
+  // draws those into the waits in view when there are few enough to read.
+  std::unique_ptr<WakeArrows> arrows;
 
   // Scratch for the timeline's per-lane items, reused every frame.
   std::vector<TimelineItem> items;

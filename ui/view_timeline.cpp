@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <mutex>
+#include <span>
 #include <string>
 
 #include "imgui.h"
@@ -189,6 +190,48 @@ void update_partner(UiState& st, const TimelineModel& tl) {
   }
 }
 
+// More arrows than this in view are not drawn: they would hide the calls.
+constexpr size_t kMaxWakeArrows = 400;
+
+// The arrows into the waits of the lanes in view (ui/wake_arrows.h): a faint
+// line from where the wake entered to where the wait returned, fainter still
+// for futexes other than the selected one.
+template <typename XOf>
+void draw_wake_arrows(const UiState& st, const TimelineModel& tl, uint64_t t0, uint64_t t1, size_t first_lane,
+                      size_t last_lane, const XOf& x_of, float lanes_y, ImDrawList* dl) {
+  const auto& lanes = tl.lanes();
+  struct InView {
+    size_t lane;
+    std::span<const WakeArrows::Arrow> arrows;
+  };
+  std::vector<InView> in_view;
+  size_t n = 0;
+  for (size_t li = first_lane; li < last_lane; li++) {
+    const TimelineLane& lane = lanes[li];
+    auto a = st.arrows->into(li, TimelineModel::first_ending_at_or_after(lane, t0),
+                             TimelineModel::first_entering_at_or_after(lane, t1));
+    if (a.empty()) continue;
+    n += a.size();
+    if (n > kMaxWakeArrows) return;
+    in_view.push_back({li, a});
+  }
+  for (const InView& v : in_view) {
+    const float wait_y = lanes_y + (float(v.lane) + 0.5f) * kLaneH;
+    for (const WakeArrows::Arrow& a : v.arrows) {
+      const TimelineCall& wait = lanes[v.lane].calls[a.wait_call];
+      const TimelineCall& wake = lanes[a.wake_lane].calls[a.wake_call];
+      const TimelineFutex& fx = tl.futexes()[wait.futex];
+      const bool other = st.has_futex && st.highlight_futex && !(st.futex == FutexKey{fx.tgid, fx.uaddr});
+      const ImU32 col = IM_COL32(255, 255, 255, other ? 40 : 110);
+      ImVec2 from(x_of(wake.enter_ns), lanes_y + (float(a.wake_lane) + 0.5f) * kLaneH);
+      ImVec2 to(x_of(wait.exit_ns()), wait_y);
+      dl->AddLine(from, to, col, 1.0f);
+      const float dir = to.y >= from.y ? 1.0f : -1.0f;
+      dl->AddTriangleFilled(to, ImVec2(to.x - 3, to.y - 6 * dir), ImVec2(to.x + 3, to.y - 6 * dir), col);
+    }
+  }
+}
+
 // One line about the selected call and its partner, in place of the legend.
 bool selection_line(const UiState& st, const TimelineModel& tl) {
   if (st.call_lane >= tl.lanes().size()) return false;
@@ -240,7 +283,8 @@ void draw_timeline(FrameContext& f) {
   ImGui::SameLine(kLabelW);
   if (!selection_line(st, tl))
     ImGui::TextDisabled("bar = a wait that blocked, coloured by futex (table below)   thin = call that did not "
-                      "block (wake, EAGAIN)   translucent = calls folded at this zoom   wheel: zoom  drag: pan");
+                      "block (wake, EAGAIN)   translucent = calls folded at this zoom   arrow = wake -> the wait "
+                      "it ended   wheel: zoom  drag: pan");
   if (tl.calls() == 0) {
     ImGui::Spacing();
     if (!f.progress.done)
@@ -370,6 +414,13 @@ void draw_timeline(FrameContext& f) {
       st.call_lane = SIZE_MAX;  // a click on empty lane space clears the call
     }
   }
+
+  // Every wake arrow into the waits in view, faint, under the selection's.
+  if (f.progress.done && !st.arrows) {
+    st.arrows = std::make_unique<WakeArrows>();
+    st.arrows->start(tl);  // loading is over: nothing writes the timeline any more
+  }
+  if (st.arrows && st.arrows->ready()) draw_wake_arrows(st, tl, t0, t1, first_lane, last_lane, x_of, origin.y, ldl);
 
   // The arrow from the waking call to the wait it ended, for the selection.
   if (st.partner_lane < lanes.size() && st.call_lane < lanes.size()) {

@@ -110,6 +110,22 @@ struct Writer {
     r.ustack_id = stack;
     ASSERT_TRUE(w.append(&r, sizeof(r)).ok());
   }
+  void wake(uint32_t tid, uint64_t enter, uint64_t exit, int32_t ret) {
+    fxs_futex_rec r{};
+    r.hdr = {FXS_REC_FUTEX, sizeof(r), 0};
+    r.enter_ns = enter;
+    r.exit_ns = exit;
+    r.tgid = kPid;
+    r.tid = tid;
+    r.uaddr = kLock;
+    r.op = 129;  // FUTEX_WAKE | FUTEX_PRIVATE_FLAG
+    r.val = 1;
+    r.ret = ret;
+    r.syscall = FXS_SC_FUTEX;
+    r.opi = FXS_OP_FUTEX_WAKE;
+    r.ustack_id = -1;
+    ASSERT_TRUE(w.append(&r, sizeof(r)).ok());
+  }
   void stack(int32_t id, const std::vector<std::string>& frames) {
     std::string names;
     for (const auto& f : frames) names += f + '\0';
@@ -412,6 +428,64 @@ TEST(UiViews, TraceTabValuesWrapAtThePanelNotPerCharacter) {
   std::printf("trace tab: %d lines of bright text in the side panel\n", lines);
   EXPECT_GE(lines, 6) << "the trace tab's rows are missing";
   EXPECT_LE(lines, 25) << "values wrapped per character (the path alone has " << trace.size() << ")";
+}
+
+// Two threads take turns: one waits 800 us, the other wakes it 600 us in.
+// With woke = false every wake returns 0 (woke nobody): the same marks, and
+// no wake -> wait arrow.
+void write_ping_pong_trace(const std::string& path, bool woke) {
+  auto tw = fxs::TraceWriter::create(path, fxs::TraceHeader{});
+  ASSERT_TRUE(tw.ok()) << tw.message();
+  Writer w{*tw};
+  w.task(911, "ping");
+  w.task(912, "pong");
+  for (uint64_t k = 0; k < 12; k++) {
+    const uint64_t t = kT0 + k * 1'000'000;
+    const uint32_t waiter = k % 2 ? 912 : 911, waker = k % 2 ? 911 : 912;
+    w.wait(waiter, t, t + 800'000, -1);
+    w.wake(waker, t + 600'000, t + 620'000, woke ? 1 : 0);
+  }
+  ASSERT_TRUE(tw->append_stop(kT0 + 13'000'000).ok());
+  ASSERT_TRUE(tw->close().ok());
+}
+
+// The timeline draws the wake -> wait arrow of every woken wait in view
+// (ui/wake_arrows.h), not only the selected call's: the screenshot of a
+// ping-pong whose wakes woke their waiters differs from one whose wakes woke
+// nobody by the arrows, in the timeline only (the futex table below differs
+// in its counts and is left out).
+TEST(UiViews, TimelineDrawsTheWakeArrowsOfTheWaitsInView) {
+  REQUIRE_XVFB_UI();
+  TempDir dir;
+  constexpr int kW = 1200, kH = 800;
+  auto shoot = [&](bool woke) {
+    const std::string trace = dir.path(woke ? "woke.fxs" : "nobody.fxs"), png = dir.path(woke ? "woke.png" : "nobody.png");
+    write_ping_pong_trace(trace, woke);
+    auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1280x900x24", kFutexscope, "replay", trace, "--screenshot",
+                          png, "--size", std::to_string(kW) + "x" + std::to_string(kH)},
+                         60);
+    EXPECT_EQ(r.status, 0) << r.err;
+    count_colors(png, kW, kH, {});  // checks the size; copies it to $FXS_UI_TEST_OUT
+    int w = 0, h = 0, n = 0;
+    unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
+    std::vector<unsigned char> v;
+    if (px && w == kW && h == kH) v.assign(px, px + size_t(w) * size_t(h) * 3);
+    stbi_image_free(px);
+    return v;
+  };
+  auto a = shoot(true), b = shoot(false);
+  ASSERT_FALSE(a.empty());
+  ASSERT_FALSE(b.empty());
+  auto rep = run_command({kFutexscope, "export", dir.path("woke.fxs"), "--format", "chrome", "-o", dir.path("w.json")});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  EXPECT_NE(rep.err.find("12 wake arrows"), std::string::npos) << rep.err;  // the same rule pairs all 12
+  // The replay bar and the timeline: the top fifth of the window.
+  size_t differ = 0;
+  for (int y = 0; y < kH / 5; y++)
+    for (int x = 0; x < kW; x++)
+      if (std::memcmp(&a[(size_t(y) * kW + size_t(x)) * 3], &b[(size_t(y) * kW + size_t(x)) * 3], 3) != 0) differ++;
+  std::printf("wake arrows: %zu pixels differ in the timeline\n", differ);
+  EXPECT_GE(differ, 12u * 20) << "12 arrows, each a line of 20+ px and a head";
 }
 
 }  // namespace
