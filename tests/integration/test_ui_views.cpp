@@ -62,6 +62,24 @@ std::vector<size_t> count_colors(const std::string& png, int w, int h, const std
   return counts;
 }
 
+// Runs `replay TRACE --screenshot` at kW x kH under Xvfb (with `--tab TAB`
+// if given) and returns the picture's RGB bytes (empty if it failed).
+std::vector<unsigned char> screenshot_rgb(const std::string& trace, const std::string& png, int kW, int kH,
+                                          const std::string& tab = "") {
+  std::vector<std::string> cmd = {"xvfb-run", "-a", "-s", "-screen 0 1280x1100x24", kFutexscope, "replay", trace,
+                                  "--screenshot", png, "--size", std::to_string(kW) + "x" + std::to_string(kH)};
+  if (!tab.empty()) cmd.insert(cmd.end(), {"--tab", tab});
+  auto r = run_command(cmd, 60);
+  EXPECT_EQ(r.status, 0) << r.err;
+  count_colors(png, kW, kH, {});  // checks the size; copies it to $FXS_UI_TEST_OUT
+  int w = 0, h = 0, n = 0;
+  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
+  std::vector<unsigned char> v;
+  if (px && w == kW && h == kH) v.assign(px, px + size_t(w) * size_t(h) * 3);
+  stbi_image_free(px);
+  return v;
+}
+
 // ---- a synthetic UMCG trace ----
 
 constexpr uint32_t kPid = 900;
@@ -96,7 +114,8 @@ struct Writer {
     std::strncpy(t.pcomm, "umcg-demo", sizeof t.pcomm - 1);
     ASSERT_TRUE(w.append(&t, sizeof(t)).ok());
   }
-  void wait(uint32_t tid, uint64_t enter, uint64_t exit, int32_t stack) {
+  // A futex(2) call on kLock; op = the command | FUTEX_PRIVATE_FLAG.
+  void call(uint32_t tid, uint8_t opi, uint64_t enter, uint64_t exit, int32_t ret, int32_t stack) {
     fxs_futex_rec r{};
     r.hdr = {FXS_REC_FUTEX, sizeof(r), 0};
     r.enter_ns = enter;
@@ -104,27 +123,19 @@ struct Writer {
     r.tgid = kPid;
     r.tid = tid;
     r.uaddr = kLock;
-    r.op = 128;  // FUTEX_WAIT | FUTEX_PRIVATE_FLAG
+    r.op = 128u | opi;
+    r.val = opi == FXS_OP_FUTEX_WAKE ? 1 : 0;  // a wake asks for one waiter
+    r.ret = ret;
     r.syscall = FXS_SC_FUTEX;
-    r.opi = FXS_OP_FUTEX_WAIT;
+    r.opi = opi;
     r.ustack_id = stack;
     ASSERT_TRUE(w.append(&r, sizeof(r)).ok());
   }
+  void wait(uint32_t tid, uint64_t enter, uint64_t exit, int32_t stack) {
+    call(tid, FXS_OP_FUTEX_WAIT, enter, exit, 0, stack);
+  }
   void wake(uint32_t tid, uint64_t enter, uint64_t exit, int32_t ret) {
-    fxs_futex_rec r{};
-    r.hdr = {FXS_REC_FUTEX, sizeof(r), 0};
-    r.enter_ns = enter;
-    r.exit_ns = exit;
-    r.tgid = kPid;
-    r.tid = tid;
-    r.uaddr = kLock;
-    r.op = 129;  // FUTEX_WAKE | FUTEX_PRIVATE_FLAG
-    r.val = 1;
-    r.ret = ret;
-    r.syscall = FXS_SC_FUTEX;
-    r.opi = FXS_OP_FUTEX_WAKE;
-    r.ustack_id = -1;
-    ASSERT_TRUE(w.append(&r, sizeof(r)).ok());
+    call(tid, FXS_OP_FUTEX_WAKE, enter, exit, ret, -1);
   }
   void stack(int32_t id, const std::vector<std::string>& frames) {
     std::string names;
@@ -303,20 +314,8 @@ TEST(UiViews, FutexTabDrawsTheStacksOfTheWaits) {
   ASSERT_EQ(j["futexes"][0]["stacks"].size(), 2u) << "the fixture's two stacks";
   // Stack 7 is on 2 of every 3 waits, each 3-12 ms: the most wait time, listed first.
   constexpr int kW = 1200, kH = 1000;
-  auto shoot = [&](const std::string& trace, const std::string& png) {
-    auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1280x1100x24", kFutexscope, "replay", trace,
-                          "--screenshot", png, "--size", std::to_string(kW) + "x" + std::to_string(kH)},
-                         60);
-    EXPECT_EQ(r.status, 0) << r.err;
-    count_colors(png, kW, kH, {});  // checks the size; copies it to $FXS_UI_TEST_OUT
-    int w = 0, h = 0, n = 0;
-    unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
-    std::vector<unsigned char> v;
-    if (px && w == kW && h == kH) v.assign(px, px + size_t(w) * size_t(h) * 3);
-    stbi_image_free(px);
-    return v;
-  };
-  auto a = shoot(with, dir.path("stacks.png")), b = shoot(without, dir.path("nostack.png"));
+  auto a = screenshot_rgb(with, dir.path("stacks.png"), kW, kH);
+  auto b = screenshot_rgb(without, dir.path("nostack.png"), kW, kH);
   ASSERT_FALSE(a.empty());
   ASSERT_FALSE(b.empty());
   // The side panel (its scroll bar left out), above the status bar.
@@ -405,26 +404,19 @@ TEST(UiViews, TraceTabValuesWrapAtThePanelNotPerCharacter) {
   std::string png = dir.path("trace-tab.png");
   write_umcg_trace(trace, false, false);
   constexpr int kW = 1200, kH = 1000;
-  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1280x1100x24", kFutexscope, "replay", trace, "--tab",
-                        "trace", "--screenshot", png, "--size", std::to_string(kW) + "x" + std::to_string(kH)},
-                       60);
-  ASSERT_EQ(r.status, 0) << r.err;
-  count_colors(png, kW, kH, {});  // checks the size; copies it to $FXS_UI_TEST_OUT
-  int w = 0, h = 0, n = 0;
-  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
-  ASSERT_TRUE(px && w == kW && h == kH);
+  const std::vector<unsigned char> px = screenshot_rgb(trace, png, kW, kH, "trace");
+  ASSERT_FALSE(px.empty());
   int lines = 0, last_row = -100;
   for (int y = kH / 3; y < kH - 30; y++) {  // the side panel, above the status bar
     bool bright = false;
     for (int x = kW * 3 / 5; x < kW - 25 && !bright; x++) {
-      const unsigned char* p = px + (size_t(y) * kW + size_t(x)) * 3;
+      const unsigned char* p = &px[(size_t(y) * kW + size_t(x)) * 3];
       bright = std::min({p[0], p[1], p[2]}) >= 180;
     }
     if (!bright) continue;
     if (y - last_row > 4) lines++;
     last_row = y;
   }
-  stbi_image_free(px);
   std::printf("trace tab: %d lines of bright text in the side panel\n", lines);
   EXPECT_GE(lines, 6) << "the trace tab's rows are missing";
   EXPECT_LE(lines, 25) << "values wrapped per character (the path alone has " << trace.size() << ")";
@@ -458,22 +450,10 @@ TEST(UiViews, TimelineDrawsTheWakeArrowsOfTheWaitsInView) {
   REQUIRE_XVFB_UI();
   TempDir dir;
   constexpr int kW = 1200, kH = 800;
-  auto shoot = [&](bool woke) {
-    const std::string trace = dir.path(woke ? "woke.fxs" : "nobody.fxs"), png = dir.path(woke ? "woke.png" : "nobody.png");
-    write_ping_pong_trace(trace, woke);
-    auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1280x900x24", kFutexscope, "replay", trace, "--screenshot",
-                          png, "--size", std::to_string(kW) + "x" + std::to_string(kH)},
-                         60);
-    EXPECT_EQ(r.status, 0) << r.err;
-    count_colors(png, kW, kH, {});  // checks the size; copies it to $FXS_UI_TEST_OUT
-    int w = 0, h = 0, n = 0;
-    unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
-    std::vector<unsigned char> v;
-    if (px && w == kW && h == kH) v.assign(px, px + size_t(w) * size_t(h) * 3);
-    stbi_image_free(px);
-    return v;
-  };
-  auto a = shoot(true), b = shoot(false);
+  write_ping_pong_trace(dir.path("woke.fxs"), true);
+  write_ping_pong_trace(dir.path("nobody.fxs"), false);
+  auto a = screenshot_rgb(dir.path("woke.fxs"), dir.path("woke.png"), kW, kH);
+  auto b = screenshot_rgb(dir.path("nobody.fxs"), dir.path("nobody.png"), kW, kH);
   ASSERT_FALSE(a.empty());
   ASSERT_FALSE(b.empty());
   auto rep = run_command({kFutexscope, "export", dir.path("woke.fxs"), "--format", "chrome", "-o", dir.path("w.json")});
