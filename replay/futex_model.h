@@ -143,16 +143,19 @@ class FutexModel {
  private:
   // Per-futex accumulator, hot fields first. The log2 histogram of a
   // per-event trace is built from the durations at finish().
-  struct Acc {
-    uint64_t waits = 0, eagain = 0, timeouts = 0, interrupted = 0;
-    uint64_t woken = 0, requeued = 0, wait_total_ns = 0, wait_max_ns = 0;
+  // Every call touches its futex's accumulator, thousands of them in turn:
+  // the fields every call reads or writes fill the first cache line, the op
+  // counts (WAIT, WAKE ... first) the next, the rest follows.
+  struct alignas(64) Acc {
     uint64_t thread_bits = 0;  // bit i: the process's thread with local index i (< 64) seen
     uint64_t uaddr = 0;
+    uint64_t eagain = 0, waits = 0;
+    BucketSeen bucket;
     uint32_t tgid = 0;
     uint32_t threads = 0;      // distinct tids
-    int32_t agg = -1;          // index into aggs_, or -1
-    BucketSeen bucket;
     std::array<uint64_t, kNumOps> ops{};
+    uint64_t timeouts = 0, interrupted = 0, woken = 0, requeued = 0, wait_total_ns = 0, wait_max_ns = 0;
+    int32_t agg = -1;          // index into aggs_, or -1
     std::vector<uint32_t> short_waits;  // durations < 2^32 ns
     std::vector<uint64_t> long_waits;   // durations >= 2^32 ns (rare)
   };
