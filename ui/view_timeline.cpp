@@ -292,6 +292,9 @@ void draw_timeline(FrameContext& f) {
     else if (f.futexes && f.futexes->summary)
       ImGui::TextWrapped("This trace was recorded with --summary: it holds per-futex aggregates, no individual "
                          "calls, so there is no timeline. The futex table below has the statistics.");
+    else if (!f.data.reader_warnings().empty())
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kWarn),
+                         "no futex calls could be read: the trace is damaged (Trace tab)");
     else
       ImGui::TextDisabled("no futex calls in this trace");
     return;
