@@ -1,6 +1,5 @@
 #include "replay/numa_follow.h"
 
-#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -31,16 +30,12 @@ Status NumaFollower::update(const std::function<bool()>& keep_going) {
   while (true) {
     if (keep_going && !keep_going()) return Error{path_ + ": cancelled"};
     if (reader_.next_chunk(chunk) != TraceReader::Next::kChunk) return {};
-    // The reader checked the framing; records are whole and back to back.
-    for (size_t off = 0; chunk.size() - off >= sizeof(fxs_rec_hdr);) {
-      fxs_rec_hdr h;
-      std::memcpy(&h, chunk.data() + off, sizeof(h));
-      if (h.size < sizeof(h) || h.size > chunk.size() - off) break;
-      const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(chunk.data() + off);
-      wakes_.add(rec);
-      numa_.add(rec);
-      off += h.size;
-    }
+    for_each_chunk_record(static_cast<const uint8_t*>(chunk.data()), chunk.size(),
+                          [&](const uint8_t* p, const fxs_rec_hdr&) {
+                            const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(p);
+                            wakes_.add(rec);
+                            numa_.add(rec);
+                          });
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,22 @@ static_assert(sizeof(ChunkHeader) == 48, "ChunkHeader layout");
 inline constexpr const char* kNoStopRecordWarning =
     "no stop record: the recording was cut short (the recorder was killed, its disk filled, or the connection "
     "dropped), so its last events and final loss counters are missing";
+
+// Calls fn(record, header) for every record of a chunk TraceReader::next_chunk
+// returned, in order: records are whole and back to back, at any alignment
+// (the header is copied out). Byte: uint8_t, or const uint8_t to only read.
+// A record running past the end would end the walk; the reader's framing
+// check keeps that from happening.
+template <typename Byte, typename Fn>
+void for_each_chunk_record(Byte* data, size_t size, Fn&& fn) {
+  for (size_t off = 0; size - off >= sizeof(fxs_rec_hdr);) {
+    fxs_rec_hdr h;
+    std::memcpy(&h, data + off, sizeof h);
+    if (h.size < sizeof h || h.size > size - off) return;
+    fn(data + off, h);
+    off += h.size;
+  }
+}
 
 // Timestamp a record carries (for chunk first/last ts); 0 if none.
 uint64_t record_timestamp(const fxs_rec_hdr* rec);

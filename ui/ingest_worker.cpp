@@ -219,18 +219,14 @@ void IngestWorker::publish_side(bool final) {
 void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, SideModels& side, std::mutex& side_mu,
                      const uint8_t* data, size_t size, std::vector<uint32_t>& side_offsets) {
   side_offsets.clear();
-  for (size_t off = 0; size - off >= sizeof(fxs_rec_hdr);) {
-    fxs_rec_hdr h;
-    std::memcpy(&h, data + off, sizeof h);
-    if (h.size < sizeof h || h.size > size - off) break;
-    auto* rec = reinterpret_cast<const fxs_rec_hdr*>(data + off);
+  for_each_chunk_record(data, size, [&](const uint8_t* p, const fxs_rec_hdr& h) {
+    auto* rec = reinterpret_cast<const fxs_rec_hdr*>(p);
     if (h.type == FXS_REC_FUTEX)
       kinds.add(rec, model.add(rec));
     else if (h.type < FXS_REC_RSEQ_ABORT && !buckets.add(rec))
       model.add(rec);
-    if (SideModels::wants(h, data + off)) side_offsets.push_back(static_cast<uint32_t>(off));
-    off += h.size;
-  }
+    if (SideModels::wants(h, p)) side_offsets.push_back(static_cast<uint32_t>(p - data));
+  });
   std::lock_guard lk(side_mu);
   for (uint32_t off : side_offsets) {
     fxs_rec_hdr h;

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <utility>
 
+#include "replay/trace_format.h"
+
 namespace fxs::ui {
 
 bool SideModels::wants(const fxs_rec_hdr& h, const uint8_t* rec) {
@@ -65,13 +67,9 @@ void SideModels::end_batch() {
 }
 
 void SideModels::add_records(const uint8_t* data, size_t size) {
-  for (size_t off = 0; size - off >= sizeof(fxs_rec_hdr);) {
-    fxs_rec_hdr h;
-    std::memcpy(&h, data + off, sizeof h);
-    if (h.size < sizeof h || h.size > size - off) break;  // the reader checked the framing
-    if (wants(h, data + off)) add(h, data + off);
-    off += h.size;
-  }
+  for_each_chunk_record(data, size, [&](const uint8_t* rec, const fxs_rec_hdr& h) {
+    if (wants(h, rec)) add(h, rec);
+  });
   end_batch();
 }
 
