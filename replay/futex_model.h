@@ -141,11 +141,10 @@ class FutexModel {
   std::vector<std::string> warnings() const;
 
  private:
-  // Per-futex accumulator, hot fields first. The log2 histogram of a
-  // per-event trace is built from the durations at finish().
-  // Every call touches its futex's accumulator, thousands of them in turn:
-  // the fields every call reads or writes fill the first cache line, the op
-  // counts (WAIT, WAKE ... first) the next, the rest follows.
+  // Per-futex accumulator. Every call touches its futex's, thousands of them
+  // in turn: the fields every call reads or writes fill the first cache line,
+  // the op counts (WAIT, WAKE ... first) the next, the rest follows. The log2
+  // histogram of a per-event trace is built from the durations at finish().
   struct alignas(64) Acc {
     uint64_t thread_bits = 0;  // bit i: the process's thread with local index i (< 64) seen
     uint64_t uaddr = 0;

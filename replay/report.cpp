@@ -370,7 +370,8 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   for (ReportData::Futex& f : data.futexes) {
     if (const WaitSplit* s = splits.find(f.stats.tgid, f.stats.uaddr)) f.split = *s;
     if (const FutileWakes* w = futile.find(f.stats.tgid, f.stats.uaddr)) f.futile = *w;
-    f.stats.kind = kinds.kind(f.stats, model.index_of(f.stats.tgid, f.stats.uaddr), &stacks);  // values, bitsets, wake counts, stacks
+    // Values, bitsets, wake counts, stacks.
+    f.stats.kind = kinds.kind(f.stats, model.index_of(f.stats.tgid, f.stats.uaddr), &stacks);
     // The lock-holder view is for lock words only.
     if (f.stats.kind == FutexKind::kMutex || f.stats.kind == FutexKind::kPiMutex)
       if (const std::vector<HolderTime>* v = holders.find(f.stats.tgid, f.stats.uaddr)) f.holders = *v;
