@@ -15,6 +15,7 @@ namespace fxs {
 namespace {
 
 constexpr const char* kHelp = R"HELP(usage: futexscope replay FILE [--screenshot PNG] [--frames N] [--bench-frames N] [--size WxH] [--tab NAME]
+                         [--full-redraw]
 
 Opens a recorded trace in a window: one timeline lane per thread with every
 futex call (waits as bars coloured by futex), a sortable futex table, the
@@ -26,12 +27,16 @@ loads in the background; what is loaded is shown at once. Needs a display
   --frames N         frames rendered before the screenshot (default 3)
   --bench-frames N   load everything, render 20 warm-up frames, then N frames panning
                      and zooming across the whole trace; print load rate, memory
-                     per event and `frame_ms p50=X p99=Y`, exit
+                     per event and `frame_ms p50=X p99=Y`, exit (with --screenshot:
+                     the PNG shows the last of them)
   --size WxH         window size (default 1600x1000)
   --tab NAME         open with this tab in front. Below the timeline: futexes
                      (default), rseq (critical-section aborts), umcg (server/worker
                      lanes). Side panel: futex (default), buckets (hash-bucket heat
                      map), numa (NUMA wake matrix), trace, machine. (--view is the same.)
+  --full-redraw      draw every frame whole; by default only what changed since the
+                     last frame is drawn again (try this if the window shows stale
+                     pieces on some GL driver)
 
 Timeline: mouse wheel zooms, drag pans, click selects a call and its futex,
 Shift+wheel scrolls lanes; A/D or arrows pan, W/S zoom, Home fits, Space plays.
@@ -40,6 +45,7 @@ examples:
   futexscope replay app.fxs
   futexscope replay app.fxs --tab buckets
   xvfb-run -a -s "-screen 0 1600x1000x24" futexscope replay app.fxs --screenshot app.png
+  xvfb-run -a -s "-screen 0 1600x1000x24" futexscope replay big.fxs --bench-frames 600
 )HELP";
 
 bool parse_int(const std::string& v, int lo, int hi, int& out) {
@@ -55,6 +61,7 @@ bool parse_int(const std::string& v, int lo, int hi, int& out) {
 int cmd_replay(int argc, char** argv) {
   std::string file, screenshot, tab, v;
   int frames = 3, bench = 0, w = 1600, h = 1000;
+  bool full_redraw = false;
   ArgParser p(argc, argv, 1);
   while (!p.done()) {
     if (p.flag({"-h", "--help"})) {
@@ -68,6 +75,8 @@ int cmd_replay(int argc, char** argv) {
     } else if (p.option({"--bench-frames"}, v)) {
       if (p.error().empty() && !parse_int(v, 1, 1000000, bench))
         return usage_error("replay", "bad --bench-frames '" + v + "' (1..1000000)");
+    } else if (p.flag({"--full-redraw"})) {
+      full_redraw = true;
     } else if (p.option({"--tab", "--view"}, tab)) {
       static const char* const kTabs[] = {"futexes", "rseq", "umcg", "futex", "buckets", "numa", "trace", "machine"};
       if (p.error().empty() && std::find(std::begin(kTabs), std::end(kTabs), tab) == std::end(kTabs))
@@ -97,11 +106,12 @@ int cmd_replay(int argc, char** argv) {
   o.screenshot_frames = frames;
   o.tab = tab;
   o.bench_frames = bench;
+  o.full_redraw = full_redraw;
   o.width = w;
   o.height = h;
   return ui::run_app(o);
 #else
-  (void)frames, (void)bench, (void)w, (void)h;
+  (void)frames, (void)bench, (void)full_redraw, (void)w, (void)h;
   std::fprintf(stderr, "futexscope replay: this futexscope was built without the UI (configure with "
                        "-DFXS_BUILD_UI=ON and install libimgui-dev libglfw3-dev libstb-dev); `futexscope "
                        "report` reads the trace as text\n");

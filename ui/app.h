@@ -17,6 +17,8 @@ struct AppOptions {
   std::string tab;                  // tab shown first: below the timeline "futexes", "rseq", "umcg";
                                     // side panel "futex", "buckets", "numa", "trace", "machine"
   int bench_frames = 0;             // > 0: render this many frames panning/zooming, print timings, exit
+                                    // (with screenshot_path: the PNG is of the last of them)
+  bool full_redraw = false;         // draw every frame whole (ui/frame_renderer.h)
   int width = 1600, height = 1000;  // window size
   std::string probe_text;           // `probe` output to show (live), else empty
   std::function<std::string()> live_status;  // live: "LIVE: recording", ... (thread-safe)
