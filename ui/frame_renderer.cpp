@@ -94,6 +94,10 @@ bool FrameRenderer::ensure_target(int w, int h) {
   glBindTexture(GL_TEXTURE_2D, texture_);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
   glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+  // RGB with BGRA data: Mesa then keeps it in the window's own pixel format
+  // (B8G8R8X8 under Xvfb), and llvmpipe copies it to the window instead of
+  // shading a textured quad (RGBA8: 10.1-10.7 ms a frame, this: 7.8-9.0).
+  // ImGui's colours do not use the destination's alpha.
   glTexImage2D(GL_TEXTURE_2D, 0, GL_RGB8, w, h, 0, GL_BGRA, GL_UNSIGNED_BYTE, nullptr);
   glBindTexture(GL_TEXTURE_2D, GLuint(last_texture));
   gen_framebuffers(1, &fbo_);
