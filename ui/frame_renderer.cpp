@@ -78,7 +78,7 @@ void FrameRenderer::release() {
 
 // The kept picture, w x h; false if this GL cannot keep one.
 bool FrameRenderer::ensure_target(int w, int h) {
-  if (gl_missing_) return false;
+  if (gl_missing_ || w <= 0 || h <= 0) return false;  // minimised: nothing to keep
   if (!gl_loaded_) {
     gl_loaded_ = true;
     if (!load_gl()) {
