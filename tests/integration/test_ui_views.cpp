@@ -62,6 +62,17 @@ std::vector<size_t> count_colors(const std::string& png, int w, int h, const std
   return counts;
 }
 
+// The PNG's RGB bytes, if it is kW x kH (else empty); copied to $FXS_UI_TEST_OUT if set.
+std::vector<unsigned char> load_rgb(const std::string& png, int kW, int kH) {
+  count_colors(png, kW, kH, {});  // checks the size; copies it to $FXS_UI_TEST_OUT
+  int w = 0, h = 0, n = 0;
+  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
+  std::vector<unsigned char> v;
+  if (px && w == kW && h == kH) v.assign(px, px + size_t(w) * size_t(h) * 3);
+  stbi_image_free(px);
+  return v;
+}
+
 // Runs `replay TRACE --screenshot` at kW x kH under Xvfb (with `--tab TAB`
 // if given) and returns the picture's RGB bytes (empty if it failed).
 std::vector<unsigned char> screenshot_rgb(const std::string& trace, const std::string& png, int kW, int kH,
@@ -71,13 +82,7 @@ std::vector<unsigned char> screenshot_rgb(const std::string& trace, const std::s
   if (!tab.empty()) cmd.insert(cmd.end(), {"--tab", tab});
   auto r = run_command(cmd, 60);
   EXPECT_EQ(r.status, 0) << r.err;
-  count_colors(png, kW, kH, {});  // checks the size; copies it to $FXS_UI_TEST_OUT
-  int w = 0, h = 0, n = 0;
-  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
-  std::vector<unsigned char> v;
-  if (px && w == kW && h == kH) v.assign(px, px + size_t(w) * size_t(h) * 3);
-  stbi_image_free(px);
-  return v;
+  return load_rgb(png, kW, kH);
 }
 
 // ---- a synthetic UMCG trace ----
@@ -487,12 +492,7 @@ TEST(UiViews, RedrawingOnlyWhatChangedDrawsTheSamePixelsAsWholeFrames) {
     EXPECT_EQ(r.status, 0) << r.err;
     size_t at = r.out.find("redrawn=");
     redrawn = at == std::string::npos ? -1 : std::atoi(r.out.c_str() + at + 8);
-    int w = 0, h = 0, n = 0;
-    unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
-    std::vector<unsigned char> v;
-    if (px && w == kW && h == kH) v.assign(px, px + size_t(w) * size_t(h) * 3);
-    stbi_image_free(px);
-    return v;
+    return load_rgb(png, kW, kH);
   };
   int part_redrawn = -1, full_redrawn = -1;
   auto part = bench(dir.path("part.png"), false, part_redrawn);
