@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backends/imgui_impl_opengl3.h"
+#include "ui/back_buffer_probe.h"
 #include "imgui.h"
 
 namespace fxs::ui {
@@ -127,6 +128,7 @@ void FrameRenderer::render(ImDrawData* dd, int fb_w, int fb_h, const float (&bg)
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(dd);
     tracker_.invalidate();
+    back_current_ = false;
     last_damage_ = PixelRect{0, 0, fb_w, fb_h};
     return;
   }
@@ -151,8 +153,8 @@ void FrameRenderer::render(ImDrawData* dd, int fb_w, int fb_h, const float (&bg)
   if (full_redraw_) d = PixelRect{0, 0, fb_w, fb_h};
   last_damage_ = d;
 
-  bind_framebuffer(GL_FRAMEBUFFER, fbo_);
   if (!d.empty()) {
+    bind_framebuffer(GL_FRAMEBUFFER, fbo_);
     if (d.area() < (long long)fb_w * fb_h) cut_clip_rects(dd, fb_h, d);
     glEnable(GL_SCISSOR_TEST);
     glScissor(d.x0, fb_h - d.y1, d.x1 - d.x0, d.y1 - d.y0);
@@ -160,11 +162,50 @@ void FrameRenderer::render(ImDrawData* dd, int fb_w, int fb_h, const float (&bg)
     glDisable(GL_SCISSOR_TEST);
     ImGui_ImplOpenGL3_RenderDrawData(dd);
     glDisable(GL_SCISSOR_TEST);  // the backend leaves it as it found it; the copy must not be cut
+    bind_framebuffer(GL_FRAMEBUFFER, 0);  // the window's, for the copy, a screenshot and the swap
   }
+  // Copy to the window: only the damage when its back buffer still holds the
+  // last frame. A whole copy costs llvmpipe ~4 ms (a shaded quad over 1.6M
+  // px), as much as drawing the rest of a panning frame.
+  if (back_kept_ < 0) back_kept_ = back_buffer_survives_swaps() ? 1 : 0;
+  const PixelRect whole{0, 0, fb_w, fb_h};
+  const bool damage_only = back_kept_ == 1 && back_current_;
+  copy_to_window(damage_only ? d : whole, fb_h);
+  // Trust, but check the first few damage-only copies against the picture.
+  if (damage_only && !d.empty() && d.area() < whole.area() && checks_left_ > 0) {
+    checks_left_--;
+    if (!window_matches_picture(fb_w, fb_h)) {
+      back_kept_ = 0;
+      copy_to_window(whole, fb_h);
+    }
+  }
+  back_current_ = true;
+}
+
+void FrameRenderer::copy_to_window(const PixelRect& r, int fb_h) {
+  if (r.empty()) return;
   bind_framebuffer(GL_READ_FRAMEBUFFER, fbo_);
   bind_framebuffer(GL_DRAW_FRAMEBUFFER, 0);
-  blit_framebuffer(0, 0, fb_w, fb_h, 0, 0, fb_w, fb_h, GL_COLOR_BUFFER_BIT, GL_NEAREST);
+  const int y0 = fb_h - r.y1, y1 = fb_h - r.y0;  // GL rows count from the bottom
+  blit_framebuffer(r.x0, y0, r.x1, y1, r.x0, y0, r.x1, y1, GL_COLOR_BUFFER_BIT, GL_NEAREST);
   bind_framebuffer(GL_FRAMEBUFFER, 0);
+}
+
+bool FrameRenderer::window_matches_picture(int w, int h) {
+  std::vector<unsigned char> window(size_t(w) * size_t(h) * 3), picture(window.size());
+  GLint pack = 4;
+  glGetIntegerv(GL_PACK_ALIGNMENT, &pack);
+  glPixelStorei(GL_PACK_ALIGNMENT, 1);
+  bind_framebuffer(GL_READ_FRAMEBUFFER, 0);
+  glReadBuffer(GL_BACK);
+  glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, window.data());
+  bind_framebuffer(GL_READ_FRAMEBUFFER, fbo_);
+  glReadBuffer(GL_COLOR_ATTACHMENT0);
+  glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, picture.data());
+  bind_framebuffer(GL_FRAMEBUFFER, 0);
+  glReadBuffer(GL_BACK);
+  glPixelStorei(GL_PACK_ALIGNMENT, pack);
+  return window == picture;
 }
 
 }  // namespace fxs::ui

@@ -1,6 +1,9 @@
 // frame_renderer.h: draws ImGui's frames into a picture kept between frames
 // (an OpenGL framebuffer object), redrawing only the rectangle the frame
-// changed (ui/damage_tracker.h), then copies the picture to the window.
+// changed (ui/damage_tracker.h), then copies the picture to the window:
+// only that rectangle where the window's back buffer is known to survive a
+// swap (ui/back_buffer_probe.h: Mesa's software rasterizers; the first few
+// such copies are checked against the picture), else all of it.
 //
 // Panning the timeline then shades the timeline, not the unchanged futex
 // table and side panel as well: on llvmpipe, half of a frame's time
@@ -38,6 +41,8 @@ class FrameRenderer {
  private:
   bool ensure_target(int w, int h);
   void release();
+  void copy_to_window(const PixelRect& r, int fb_h);
+  bool window_matches_picture(int w, int h);
 
   bool full_redraw_;
   bool gl_loaded_ = false, gl_missing_ = false;
@@ -47,6 +52,9 @@ class FrameRenderer {
   std::vector<DamageCmd> cmds_;  // this frame's, described for the tracker
   std::vector<DamageList> lists_;
   PixelRect last_damage_;
+  int back_kept_ = -1;     // the window's back buffer survives swaps: 1 yes, 0 no, -1 not asked yet
+  bool back_current_ = false;  // it holds the kept picture as of the last frame
+  int checks_left_ = 3;    // damage-only copies still to compare with the picture
 };
 
 }  // namespace fxs::ui
