@@ -149,8 +149,22 @@ void FrameRenderer::render(ImDrawData* dd, int fb_w, int fb_h, const float (&bg)
                                 {cmds_.data() + next_cmd, size_t(l->CmdBuffer.Size)}});
     next_cmd += size_t(l->CmdBuffer.Size);
   }
+  const PixelRect whole{0, 0, fb_w, fb_h};
   PixelRect d = tracker_.update(lists_, fb_w, fb_h);
-  if (full_redraw_) d = PixelRect{0, 0, fb_w, fb_h};
+  if (!full_redraw_ && d.area() * 2 > whole.area()) {
+    // Most of the window changed (while loading, every frame does): drawn
+    // straight into the window, as a whole frame, a copy of the picture is
+    // saved (on llvmpipe ~4 ms, a tenth of the loader's CPU at 10 frames a
+    // second). The kept picture is then out of date until the next frame.
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(dd);
+    picture_stale_ = true;
+    back_current_ = false;
+    last_damage_ = whole;
+    return;
+  }
+  if (full_redraw_ || picture_stale_) d = whole;
+  picture_stale_ = false;
   last_damage_ = d;
 
   if (!d.empty()) {
@@ -168,7 +182,6 @@ void FrameRenderer::render(ImDrawData* dd, int fb_w, int fb_h, const float (&bg)
   // last frame. A whole copy costs llvmpipe ~4 ms (a shaded quad over 1.6M
   // px), as much as drawing the rest of a panning frame.
   if (back_kept_ < 0) back_kept_ = back_buffer_survives_swaps() ? 1 : 0;
-  const PixelRect whole{0, 0, fb_w, fb_h};
   const bool damage_only = back_kept_ == 1 && back_current_;
   copy_to_window(damage_only ? d : whole, fb_h);
   // Trust, but check the first few damage-only copies against the picture.

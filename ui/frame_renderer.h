@@ -54,6 +54,7 @@ class FrameRenderer {
   PixelRect last_damage_;
   int back_kept_ = -1;     // the window's back buffer survives swaps: 1 yes, 0 no, -1 not asked yet
   bool back_current_ = false;  // it holds the kept picture as of the last frame
+  bool picture_stale_ = false;  // the last frame was drawn straight into the window
   int checks_left_ = 3;    // damage-only copies still to compare with the picture
 };
 
