@@ -27,7 +27,7 @@ namespace fxs {
 namespace {
 
 constexpr const char* kHelp = R"HELP(usage: futexscope live [-p PID] [-o FILE] [--min-wait DUR] [--size WxH] [--screenshot PNG]
-                       [-- COMMAND [ARGS...]]
+                       [--memory-limit SIZE] [-- COMMAND [ARGS...]]
 
 Records like `futexscope record` and shows the trace in the replay window while
 it grows (about once a second, when the recorder flushes). Needs root for the
@@ -41,6 +41,10 @@ COMMAND, futexscope exits with the command's status.
   -o, --output FILE keep the trace in FILE (default: a temporary file, removed at exit)
   --min-wait DUR    do not record waits shorter than DUR
   --size WxH        window size (default 1600x1000)
+  --memory-limit SIZE
+                    most memory the timeline may take for its calls (24 bytes a
+                    call; default: half of this machine's memory); the calls after
+                    that are counted in the futex table but not drawn
   --screenshot PNG  when the recording has ended (COMMAND exited), write the
                     window to PNG and exit (for scripts and tests)
 Without -p or COMMAND the whole system is watched.
@@ -57,6 +61,7 @@ int cmd_live(int argc, char** argv) {
   ro.output.clear();
   ro.quiet = true;
   int w = 1600, h = 1000;
+  uint64_t memory_limit = 0;
   std::string screenshot;
   ArgParser p(argc, argv, 1);
   std::string v;
@@ -81,6 +86,11 @@ int cmd_live(int argc, char** argv) {
       if (!d) return usage_error("live", "bad duration '" + v + "' for --min-wait (e.g. 100us)");
       ro.min_wait_ns = *d;
     } else if (p.option({"--screenshot"}, screenshot)) {
+    } else if (p.option({"--memory-limit"}, v)) {
+      auto bytes = p.error().empty() ? parse_size_bytes(v) : std::nullopt;
+      if (p.error().empty() && (!bytes || *bytes < 1024))
+        return usage_error("live", "bad --memory-limit '" + v + "' (a size such as 512M or 8G)");
+      memory_limit = bytes.value_or(0);
     } else if (p.option({"--size"}, v)) {
       size_t x = v.find('x');
       if (x == std::string::npos || (w = std::atoi(v.substr(0, x).c_str())) < 200 ||
@@ -95,7 +105,7 @@ int cmd_live(int argc, char** argv) {
   }
   if (ro.pid > 0 && !ro.command.empty()) return usage_error("live", "give -p or a command, not both");
 #ifndef FXS_HAVE_UI
-  (void)w, (void)h;
+  (void)w, (void)h, (void)memory_limit;
   std::fprintf(stderr, "futexscope live: this futexscope was built without the UI (configure with "
                        "-DFXS_BUILD_UI=ON); record with `futexscope record` and read it with `report`\n");
   return 1;
@@ -135,6 +145,7 @@ int cmd_live(int argc, char** argv) {
     o.follow = true;
     o.width = w;
     o.height = h;
+    o.memory_limit = memory_limit;
     o.probe_text = probe;
     o.screenshot_path = screenshot;
     o.source_finished = [&] { return !recording.load(); };

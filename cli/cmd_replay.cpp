@@ -7,6 +7,7 @@
 
 #include "cli/arg_parser.h"
 #include "cli/commands.h"
+#include "cli/units.h"
 #ifdef FXS_HAVE_UI
 #include "ui/app.h"
 #endif
@@ -15,7 +16,7 @@ namespace fxs {
 namespace {
 
 constexpr const char* kHelp = R"HELP(usage: futexscope replay FILE [--screenshot PNG] [--frames N] [--bench-frames N] [--size WxH] [--tab NAME]
-                         [--full-redraw]
+                         [--full-redraw] [--memory-limit SIZE]
 
 Opens a recorded trace in a window: one timeline lane per thread with every
 futex call (waits as bars coloured by futex), a sortable futex table, the
@@ -34,6 +35,10 @@ loads in the background; what is loaded is shown at once. Needs a display
                      (default), rseq (critical-section aborts), umcg (server/worker
                      lanes). Side panel: futex (default), buckets (hash-bucket heat
                      map), numa (NUMA wake matrix), trace, machine. (--view is the same.)
+  --memory-limit SIZE
+                     most memory the timeline may take for its calls (24 bytes a
+                     call; default: half of this machine's memory); the calls after
+                     that are counted in the futex table but not drawn
   --full-redraw      draw every frame whole; by default only what changed since the
                      last frame is drawn again (try this if the window shows stale
                      pieces on some GL driver)
@@ -62,6 +67,7 @@ int cmd_replay(int argc, char** argv) {
   std::string file, screenshot, tab, v;
   int frames = 3, bench = 0, w = 1600, h = 1000;
   bool full_redraw = false;
+  uint64_t memory_limit = 0;
   ArgParser p(argc, argv, 1);
   while (!p.done()) {
     if (p.flag({"-h", "--help"})) {
@@ -75,6 +81,11 @@ int cmd_replay(int argc, char** argv) {
     } else if (p.option({"--bench-frames"}, v)) {
       if (p.error().empty() && !parse_int(v, 1, 1000000, bench))
         return usage_error("replay", "bad --bench-frames '" + v + "' (1..1000000)");
+    } else if (p.option({"--memory-limit"}, v)) {
+      auto bytes = p.error().empty() ? parse_size_bytes(v) : std::nullopt;
+      if (p.error().empty() && (!bytes || *bytes < 1024))
+        return usage_error("replay", "bad --memory-limit '" + v + "' (a size such as 512M or 8G)");
+      memory_limit = bytes.value_or(0);
     } else if (p.flag({"--full-redraw"})) {
       full_redraw = true;
     } else if (p.option({"--tab", "--view"}, tab)) {
@@ -107,11 +118,12 @@ int cmd_replay(int argc, char** argv) {
   o.tab = tab;
   o.bench_frames = bench;
   o.full_redraw = full_redraw;
+  o.memory_limit = memory_limit;
   o.width = w;
   o.height = h;
   return ui::run_app(o);
 #else
-  (void)frames, (void)bench, (void)full_redraw, (void)w, (void)h;
+  (void)frames, (void)bench, (void)full_redraw, (void)memory_limit, (void)w, (void)h;
   std::fprintf(stderr, "futexscope replay: this futexscope was built without the UI (configure with "
                        "-DFXS_BUILD_UI=ON and install libimgui-dev libglfw3-dev libstb-dev); `futexscope "
                        "report` reads the trace as text\n");

@@ -9,6 +9,7 @@
 #include "cli/arg_parser.h"
 #include "cli/commands.h"
 #include "cli/stream_socket.h"
+#include "cli/units.h"
 #include "replay/error.h"
 #include "replay/trace_reader.h"
 #ifdef FXS_HAVE_UI
@@ -18,7 +19,7 @@
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"HELP(usage: futexscope ui --connect ADDR [--screenshot PNG] [--size WxH]
+constexpr const char* kHelp = R"HELP(usage: futexscope ui --connect ADDR [--screenshot PNG] [--size WxH] [--memory-limit SIZE]
 
 Shows a trace stream received over a socket in the replay window, while it
 arrives (see `futexscope record --serve`). ADDR is a unix socket path (it
@@ -30,6 +31,10 @@ zoom; End follows again.
   --screenshot PNG   when the sender has closed the stream and everything is
                      loaded, write the window to PNG and exit
   --size WxH         window size (default 1600x1000)
+  --memory-limit SIZE
+                     most memory the timeline may take for its calls (24 bytes a
+                     call; default: half of this machine's memory); the calls after
+                     that are counted in the futex table but not drawn
 
 examples:
   futexscope ui --connect 127.0.0.1:7411
@@ -41,6 +46,7 @@ examples:
 int cmd_ui(int argc, char** argv) {
   std::string addr, screenshot, v;
   int w = 1600, h = 1000;
+  uint64_t memory_limit = 0;
   ArgParser p(argc, argv, 1);
   while (!p.done()) {
     if (p.flag({"-h", "--help"})) {
@@ -48,6 +54,11 @@ int cmd_ui(int argc, char** argv) {
       return 0;
     } else if (p.option({"--connect", "-c"}, addr)) {
     } else if (p.option({"--screenshot"}, screenshot)) {
+    } else if (p.option({"--memory-limit"}, v)) {
+      auto bytes = p.error().empty() ? parse_size_bytes(v) : std::nullopt;
+      if (p.error().empty() && (!bytes || *bytes < 1024))
+        return usage_error("ui", "bad --memory-limit '" + v + "' (a size such as 512M or 8G)");
+      memory_limit = bytes.value_or(0);
     } else if (p.option({"--size"}, v)) {
       size_t x = v.find('x');
       if (x == std::string::npos || (w = std::atoi(v.substr(0, x).c_str())) < 200 ||
@@ -62,7 +73,7 @@ int cmd_ui(int argc, char** argv) {
   }
   if (addr.empty()) return usage_error("ui", "no --connect ADDR given");
 #ifndef FXS_HAVE_UI
-  (void)w, (void)h;
+  (void)w, (void)h, (void)memory_limit;
   std::fprintf(stderr, "futexscope ui: this futexscope was built without the UI (configure with -DFXS_BUILD_UI=ON)\n");
   return 1;
 #else
@@ -90,6 +101,7 @@ int cmd_ui(int argc, char** argv) {
   o.screenshot_path = screenshot;
   o.width = w;
   o.height = h;
+  o.memory_limit = memory_limit;
   return ui::run_app(o, std::move(*reader));
 #endif
 }

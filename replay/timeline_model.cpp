@@ -93,6 +93,10 @@ void TimelineModel::add_futex(const fxs_rec_hdr* h) {
     malformed_++;
     return;
   }
+  if (calls_ >= call_limit_) {
+    over_limit_++;
+    return;
+  }
   uint64_t uaddr = r.uaddr;
   // futex_waitv: draw the call on the entry that woke it (ret is its index).
   size_t vec = size_t{r.nr_uaddrs} * 8;

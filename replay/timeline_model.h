@@ -175,6 +175,12 @@ class TimelineModel {
   const std::vector<TimelineLane>& lanes() const { return lanes_; }
   const std::vector<TimelineFutex>& futexes() const { return futexes_; }
   uint64_t calls() const { return calls_; }
+  // Keeps at most `n` calls (the window's --memory-limit): later ones are
+  // counted in calls_over_limit() and not kept, so a trace bigger than the
+  // machine's memory still opens, on its first n calls.
+  void set_call_limit(uint64_t n) { call_limit_ = n; }
+  uint64_t call_limit() const { return call_limit_; }
+  uint64_t calls_over_limit() const { return over_limit_; }
   uint64_t first_ns() const { return calls_ ? first_ns_ : 0; }
   uint64_t last_ns() const { return calls_ ? last_ns_ : 0; }
 
@@ -229,6 +235,7 @@ class TimelineModel {
   std::vector<uint64_t> unsorted_from_;
   std::unordered_map<uint32_t, std::string> thread_names_, process_names_;
   uint64_t calls_ = 0;
+  uint64_t call_limit_ = UINT64_MAX, over_limit_ = 0;
   uint64_t first_ns_ = UINT64_MAX, last_ns_ = 0;
   uint64_t lost_ = 0;
   bool has_stop_ = false;

@@ -232,6 +232,11 @@ void draw_main_window(FrameContext& f) {
 
 }  // namespace
 
+uint64_t default_memory_limit() {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) / 2 : uint64_t{4} << 30;
+}
+
 std::string display_problem() {
   const char* display = std::getenv("DISPLAY");
   const char* wayland = std::getenv("WAYLAND_DISPLAY");
@@ -278,6 +283,10 @@ int run_app(const AppOptions& o, TraceReader trace) {
   uint64_t rss_before = rss_bytes();
 
   IngestWorker worker(std::move(trace), file_bytes, o.follow);
+  // A trace (or a live recording) bigger than the machine's memory opens on
+  // its first calls instead of swapping the machine to death; the status bar says so.
+  const uint64_t memory_limit = o.memory_limit ? o.memory_limit : default_memory_limit();
+  worker.set_timeline_call_limit(std::max<uint64_t>(1, memory_limit / sizeof(TimelineCall)));
   worker.start([] { glfwPostEmptyEvent(); });
 
   UiState st;

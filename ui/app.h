@@ -19,6 +19,7 @@ struct AppOptions {
   int bench_frames = 0;             // > 0: render this many frames panning/zooming, print timings, exit
                                     // (with screenshot_path: the PNG is of the last of them)
   bool full_redraw = false;         // draw every frame whole (ui/frame_renderer.h)
+  uint64_t memory_limit = 0;        // bytes the timeline's calls may take; 0: half of physical memory
   int width = 1600, height = 1000;  // window size
   std::string probe_text;           // `probe` output to show (live), else empty
   std::function<std::string()> live_status;  // live: "LIVE: recording", ... (thread-safe)
@@ -29,6 +30,9 @@ struct AppOptions {
 
 // "" when a display seems available, else why not ("no display (DISPLAY is not set)").
 std::string display_problem();
+
+// The --memory-limit default: half of this machine's physical memory.
+uint64_t default_memory_limit();
 
 // Opens the window and runs until it is closed (or the screenshot/bench is
 // done). Prints one line on stderr for an error; returns the exit status.

@@ -37,13 +37,15 @@ Loss loss_of(const FrameContext& f, uint64_t timeline_lost) {
 }  // namespace
 
 void draw_status(FrameContext& f) {
-  uint64_t calls, lanes, tl_lost;
+  uint64_t calls, lanes, tl_lost, limit, over_limit;
   {
     std::lock_guard lk(f.data.timeline_mutex());
     const TimelineModel& tl = f.data.timeline();
     calls = tl.calls();
     lanes = tl.lanes().size();
     tl_lost = tl.lost();
+    limit = tl.call_limit();
+    over_limit = tl.calls_over_limit();
   }
   const FutexSnapshot& snap = *f.futexes;
   Loss loss = loss_of(f, tl_lost);
@@ -67,6 +69,17 @@ void draw_status(FrameContext& f) {
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("The trace holds no loss counters: the recording was cut short before writing them,\n"
                         "so events may have been dropped without being counted (Trace tab).");
+    ImGui::SameLine();
+  }
+  if (over_limit > 0) {
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kWarn), "timeline full: %s later calls not drawn",
+                       thousands(over_limit).c_str());
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("The timeline keeps the first %s calls (%.1f GiB, --memory-limit); the %s after them\n"
+                        "are counted in the futex table but not drawn. Open the trace with a larger\n"
+                        "--memory-limit on a machine with more memory, or record a shorter run.",
+                        thousands(limit).c_str(), double(limit) * sizeof(TimelineCall) / double(1ull << 30),
+                        thousands(over_limit).c_str());
     ImGui::SameLine();
   }
   if (loss.other > 0) {

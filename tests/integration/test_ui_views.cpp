@@ -289,12 +289,18 @@ TEST(UiViews, UmcgTabWithoutUmcgRecordsDrawsNoLanes) {
   for (size_t k = 0; k < n.size(); k++) EXPECT_EQ(n[k], 0u) << "colour " << k << " drawn without UMCG records";
 }
 
-TEST(UiViews, BadViewNameIsAOneLineUsageError) {
+TEST(UiViews, BadViewNameOrMemoryLimitIsAOneLineUsageError) {
   REQUIRE_UI_BUILT();
   auto r = run_command({kFutexscope, "replay", "x.fxs", "--view", "numa-nope"});
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err.find("--view"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  for (const char* cmd : {"replay", "live", "ui"}) {
+    r = run_command({kFutexscope, cmd, "--memory-limit", "lots"});
+    EXPECT_EQ(r.status, 2) << cmd;
+    EXPECT_NE(r.err.find("bad --memory-limit 'lots'"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
 }
 
 // The futex tab's stack list. The synthetic trace's one futex has waits with
