@@ -184,6 +184,21 @@ void FrameRenderer::render(ImDrawData* dd, int fb_w, int fb_h, const float (&bg)
   if (back_kept_ < 0) back_kept_ = back_buffer_survives_swaps() ? 1 : 0;
   const bool damage_only = back_kept_ == 1 && back_current_;
   copy_to_window(damage_only ? d : whole, fb_h);
+  if (!copy_checked_) {
+    // A driver that cannot copy into its window (a multisampled one, forced
+    // by a driver setting, refuses) would show nothing: draw straight into
+    // the window from now on. (The first copy follows a whole frame, whose
+    // clip rectangles were not cut, so it can be drawn again as it is.)
+    copy_checked_ = true;
+    if (glGetError() != GL_NO_ERROR) {
+      release();
+      gl_missing_ = true;
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(dd);
+      last_damage_ = whole;
+      return;
+    }
+  }
   // Trust, but check the first few damage-only copies against the picture.
   if (damage_only && !d.empty() && d.area() < whole.area() && checks_left_ > 0) {
     checks_left_--;

@@ -56,6 +56,7 @@ class FrameRenderer {
   bool back_current_ = false;  // it holds the kept picture as of the last frame
   bool picture_stale_ = false;  // the last frame was drawn straight into the window
   int checks_left_ = 3;    // damage-only copies still to compare with the picture
+  bool copy_checked_ = false;  // the first copy to the window raised no GL error
 };
 
 }  // namespace fxs::ui
