@@ -184,9 +184,9 @@ void FrameRenderer::render(ImDrawData* dd, int fb_w, int fb_h, const float (&bg)
   // px), as much as drawing the rest of a panning frame.
   if (back_kept_ < 0) back_kept_ = back_buffer_survives_swaps() ? 1 : 0;
   const bool damage_only = back_kept_ == 1 && back_current_;
-  if (!copy_checked_)
-    while (glGetError() != GL_NO_ERROR) {
-    }  // only the copy's own error counts below
+  if (!copy_checked_)  // only the copy's own error counts below
+    for (int i = 0; i < 32 && glGetError() != GL_NO_ERROR; i++) {
+    }
   copy_to_window(damage_only ? d : whole, fb_h);
   if (!copy_checked_) {
     // A driver that cannot copy into its window (a multisampled one, forced
