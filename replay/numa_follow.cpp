@@ -7,8 +7,9 @@ namespace fxs {
 
 namespace {
 
-NumaReport finish_models(WakeModel& wakes, NumaModel& numa) {
+NumaReport finish_models(WakeModel& wakes, NumaModel& numa, WakesByFutex* by_futex) {
   wakes.finish([&](const AttributedWake& w) { numa.add_wake(w); });
+  if (by_futex) *by_futex = wakes.results();
   return numa.finish();
 }
 
@@ -39,12 +40,12 @@ Status NumaFollower::update(const std::function<bool()>& keep_going) {
   }
 }
 
-NumaReport NumaFollower::report() const {
+NumaReport NumaFollower::report(WakesByFutex* wakes_out) const {
   WakeModel wakes = wakes_;
   NumaModel numa = numa_;
-  return finish_models(wakes, numa);
+  return finish_models(wakes, numa, wakes_out);
 }
 
-NumaReport NumaFollower::finish() && { return finish_models(wakes_, numa_); }
+NumaReport NumaFollower::finish(WakesByFutex* wakes_out) && { return finish_models(wakes_, numa_, wakes_out); }
 
 }  // namespace fxs

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 
 #include "replay/error.h"
 #include "replay/numa_model.h"
@@ -19,6 +20,8 @@
 #include "replay/wake_model.h"
 
 namespace fxs {
+
+using WakesByFutex = std::unordered_map<PairKey, FutexWakes, PairKeyHash>;  // key: {tgid, uaddr}
 
 class NumaFollower {
  public:
@@ -30,10 +33,12 @@ class NumaFollower {
   // `keep_going` (optional) is asked between chunks; false ends the read
   // with an Error ("cancelled"): the chunks read so far stay counted.
   Status update(const std::function<bool()>& keep_going = nullptr);
-  // The report of everything read so far; the follower can go on.
-  NumaReport report() const;
+  // The report of everything read so far; the follower can go on. With
+  // `wakes`, also every futex's wakers (WakeModel::results(): the futex
+  // panel's "Woken by").
+  NumaReport report(WakesByFutex* wakes = nullptr) const;
   // The same without copying the models, when nothing more will be read.
-  NumaReport finish() &&;
+  NumaReport finish(WakesByFutex* wakes = nullptr) &&;
 
   uint64_t bytes_read() const { return reader_.bytes_read(); }
 

@@ -60,6 +60,8 @@ class WakeModel {
   void finish(const std::function<void(const AttributedWake&)>& on_wake = nullptr);
   // Results for futex (tgid, uaddr), or nullptr.
   const FutexWakes* find(uint32_t tgid, uint64_t uaddr) const;
+  // After finish(): every futex's results, by PairKey{tgid, uaddr}.
+  std::unordered_map<PairKey, FutexWakes, PairKeyHash> results() const;
   uint64_t wake_records() const { return wake_records_; }
   // Wakes whose futex could not be told (a futex_waitv waiter woken by a non-futex waker).
   uint64_t unattributed() const { return unattributed_; }

@@ -290,6 +290,7 @@ int run_app(const AppOptions& o, TraceReader trace) {
   worker.start([] { glfwPostEmptyEvent(); });
 
   UiState st;
+  st.pairing_budget = memory_limit;
   st.select_tab = o.tab;  // a side-panel tab (--tab), or
   st.open_tab = o.tab;    // a tab below the timeline
   int frames_after_load = 0;

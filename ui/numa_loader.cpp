@@ -2,7 +2,6 @@
 
 #include <pthread.h>
 
-#include "replay/numa_report.h"
 
 namespace fxs::ui {
 
@@ -27,12 +26,13 @@ void NumaLoader::request(const std::string& path, uint64_t generation, bool foll
     auto s = std::make_shared<NumaSnapshot>();
     s->generation = generation;
     if (!follow) {
-      auto r = numa_report_from_file(path, keep_going);
-      if (r.ok()) {
+      auto f = NumaFollower::open(path, /*follow=*/false);
+      Status st = f.ok() ? f->update(keep_going) : Status(Error{f.message()});
+      if (st.ok()) {
         s->ok = true;
-        s->report = std::move(r.value());
+        s->report = std::move(f.value()).finish(&s->wakes);
       } else {
-        s->error = r.message();
+        s->error = st.message();
       }
     } else {
       Status st;
@@ -47,7 +47,7 @@ void NumaLoader::request(const std::string& path, uint64_t generation, bool foll
       if (follower_) st = follower_->update(keep_going);
       if (st.ok()) {
         s->ok = true;
-        s->report = follower_->report();
+        s->report = follower_->report(&s->wakes);
         s->bytes_read = follower_->bytes_read() - before;
       } else {
         s->error = st.message();

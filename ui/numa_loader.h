@@ -1,8 +1,9 @@
-// numa_loader.h: the NUMA view's data, computed on demand on a named thread
-// (fxs-numa) by reading the trace file again with the report's own models
-// (replay/numa_report.h). The wake matrix needs every wait paired with its
-// wake (replay/wake_model.h), which costs memory per wait: the window's
-// loader does not keep that for every trace, only while this runs.
+// numa_loader.h: the NUMA view's data and every futex's wakers (the futex
+// panel's "Woken by"), computed on demand on a named thread (fxs-numa) by
+// reading the trace file again with the report's own models
+// (replay/numa_follow.h). Both need every wait paired with its wake
+// (replay/wake_model.h), which costs memory per wait: the window's loader
+// does not keep that for every trace, only while this runs.
 //
 // A replay is read once. A live trace (follow) is read incrementally: the
 // loader keeps a NumaFollower (replay/numa_follow.h) between requests, and
@@ -26,6 +27,7 @@ struct NumaSnapshot {
   bool ok = false;
   std::string error;      // when !ok
   NumaReport report;
+  WakesByFutex wakes;       // every futex's wakers, by {tgid, uaddr}
   uint64_t generation = 0;  // the ingest generation it was requested at
   double seconds = 0;       // how long it took
   uint64_t bytes_read = 0;  // live: of the file by this request (what was appended since the last one)

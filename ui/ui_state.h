@@ -19,6 +19,7 @@
 namespace fxs::ui {
 
 class NumaLoader;  // ui/numa_loader.h
+struct NumaSnapshot;
 
 struct FutexKey {
   uint32_t tgid = 0;
@@ -85,8 +86,13 @@ struct UiState {
   // Set by views when something changed that needs another frame.
   bool animate = false;
 
-  // The NUMA tab's data, computed on demand (view_numa.cpp).
+  // The second pass over the trace (the NUMA tab, the futex panel's wakers),
+  // computed on demand (view_numa.cpp).
   std::shared_ptr<NumaLoader> numa;
+  // Pairing waits with wakes holds ~kPairingBytesPerWait per wait for a
+  // while: above this (--memory-limit) it waits for a click.
+  uint64_t pairing_budget = UINT64_MAX;
+  bool pairing_confirmed = false;
   // A side tab to bring to front on the next frame ("numa", ...; --tab), then cleared.
   std::string select_tab;
   // The views beside the futex table (view_rseq.cpp, view_umcg.cpp) and the
@@ -144,6 +150,12 @@ void draw_capabilities(FrameContext& f);    // view_capabilities.cpp
 void draw_buckets(FrameContext& f);         // view_buckets.cpp: hash-bucket heat map
 void draw_numa(FrameContext& f);            // view_numa.cpp
 bool numa_view_busy(const UiState& st);     // view_numa.cpp: its data is being computed
+// view_numa.cpp: the second pass over the trace file (ui/numa_loader.h: the
+// NUMA view and every futex's wakers), requested once the trace is loaded
+// (live: again now and then). nullptr while it cannot run (`why` says why)
+// or before its first result (`why` left empty). Past the memory budget, or
+// live with `ask_when_live`, it draws a button and starts only when clicked.
+std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, std::string* why, bool ask_when_live);
 void draw_rseq(FrameContext& f);            // view_rseq.cpp
 void draw_umcg(FrameContext& f);            // view_umcg.cpp
 std::string rseq_tab_label(const FrameContext& f);  // "rseq (N aborts)###rseq"

@@ -1,6 +1,7 @@
 // view_futex_detail.cpp: the selected futex (the one with the most wait time
 // when nothing is selected): its counters, a log2 histogram of its wait
-// times, the call stacks its waits came from, and the operations called on it.
+// times, who woke its waiters, the call stacks its waits came from, and the
+// operations called on it.
 #include <algorithm>
 #include <cstdio>
 #include <mutex>
@@ -10,6 +11,7 @@
 #include "imgui.h"
 #include "replay/futex_ops.h"
 #include "replay/report.h"
+#include "ui/numa_loader.h"
 #include "ui/palette.h"
 #include "ui/ui_state.h"
 
@@ -149,6 +151,77 @@ void top_stacks(FrameContext& f, const FutexStats& s) {
   }
 }
 
+// Who ended this futex's waits (replay/wake_model.h, the report's "wakers"),
+// from the second pass over the trace (ui/numa_loader.h).
+void woken_by(FrameContext& f, const FutexStats& s) {
+  ImGui::TextUnformatted("Woken by");
+  ImGui::SameLine();
+  ImGui::TextDisabled("(who ended its waits: sched_waking of the waiting thread)");
+  std::string why;
+  auto snap = second_pass(f, &why, /*ask_when_live=*/true);
+  if (!snap) {
+    ImGui::TextDisabled("%s", why.empty() ? "pairing every wait with its wake..." : ("wakers are " + why).c_str());
+    return;
+  }
+  if (!snap->ok) {
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kLoss), "wakers: %s", snap->error.c_str());
+    return;
+  }
+  auto it = snap->wakes.find(PairKey{s.tgid, s.uaddr});
+  if (!snap->report.wake_records || it == snap->wakes.end()) {
+    ImGui::TextDisabled(snap->report.wake_records ? "no wait of this futex was woken, and no wake call named it"
+                                                  : "no wake records in this trace (--summary)");
+    return;
+  }
+  const FutexWakes& w = it->second;
+  ImGui::Text("futex wake %llu   timeout %llu   signal %llu   thread exit %llu   other %llu",
+              static_cast<unsigned long long>(w.by_futex_wake), static_cast<unsigned long long>(w.by_timeout),
+              static_cast<unsigned long long>(w.by_signal), static_cast<unsigned long long>(w.by_thread_exit),
+              static_cast<unsigned long long>(w.by_other));
+  std::vector<std::string> names;
+  {
+    std::lock_guard lk(f.data.timeline_mutex());
+    const TimelineModel& tl = f.data.timeline();
+    auto name = [&](uint32_t tid) {
+      std::string n(tl.thread_name(tid));
+      return (n.empty() ? std::string("tid") : n) + " " + std::to_string(tid);
+    };
+    constexpr size_t kShown = 8;
+    for (size_t i = 0; i < w.wakers.size() && i < kShown; i++)
+      names.push_back(name(w.wakers[i].waker_tid) + "  ->  " + name(w.wakers[i].waiter_tid));
+  }
+  uint64_t edges = 0;
+  for (const WakeEdge& e : w.wakers) edges += e.count;
+  if (!names.empty() && ImGui::BeginTable("wakers", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
+    for (size_t i = 0; i < names.size(); i++) {
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(names[i].c_str());
+      ImGui::TableNextColumn();
+      ImGui::Text("%llu", static_cast<unsigned long long>(w.wakers[i].count));
+      ImGui::TableNextColumn();
+      ImGui::TextDisabled("%.0f%%", edges ? 100.0 * double(w.wakers[i].count) / double(edges) : 0.0);
+    }
+    ImGui::EndTable();
+    if (w.wakers.size() > names.size())
+      ImGui::TextDisabled("... %zu more waker -> waiter pairs", w.wakers.size() - names.size());
+  }
+  std::string herd;
+  for (const auto& [waiters, calls] : w.herd_sizes) {
+    if (herd.size() > 60) {
+      herd += " ...";
+      break;
+    }
+    herd += (herd.empty() ? "" : ", ") + std::to_string(calls) + " woke " + std::to_string(waiters);
+  }
+  if (!herd.empty() || w.empty_wakes)
+    ImGui::TextDisabled("wake calls: %s%s%llu woke nobody", herd.c_str(), herd.empty() ? "" : ", ",
+                        static_cast<unsigned long long>(w.empty_wakes));
+  if (w.latency_samples)
+    ImGui::TextDisabled("waking -> the waiter's return: p50 %s  p99 %s  max %s  (%llu)",
+                        format_ns(w.latency_p50_ns).c_str(), format_ns(w.latency_p99_ns).c_str(),
+                        format_ns(w.latency_max_ns).c_str(), static_cast<unsigned long long>(w.latency_samples));
+}
+
 }  // namespace
 
 void draw_futex_detail(FrameContext& f) {
@@ -202,6 +275,8 @@ void draw_futex_detail(FrameContext& f) {
   ImGui::Spacing();
   ImGui::TextUnformatted("Wait time (log2 buckets, count per bucket)");
   histogram(*s, color);
+  ImGui::Spacing();
+  woken_by(f, *s);
   ImGui::Spacing();
   top_stacks(f, *s);
   ImGui::Spacing();

@@ -25,6 +25,9 @@ namespace {
 
 // While following a growing trace, recompute at most this often.
 constexpr auto kLiveRefresh = std::chrono::seconds(3);
+// What WakeModel holds per wait and wake while pairing (a hash-map node per
+// queued wait, a record per wake), rounded up.
+constexpr uint64_t kPairingBytesPerWait = 160;
 
 bool is_regular_file(const std::string& path) {
   struct stat sb {};
@@ -169,18 +172,42 @@ void futex_table(FrameContext& f, const NumaReport& r) {
 
 bool numa_view_busy(const UiState& st) { return st.numa && st.numa->busy(); }
 
-void draw_numa(FrameContext& f) {
+std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, std::string* why, bool ask_when_live) {
   if (!f.progress.done && !f.live.size()) {
-    ImGui::TextDisabled("The NUMA view is computed once the trace is loaded.");
-    return;
+    *why = "computed once the trace is loaded";
+    return nullptr;
   }
   if (!is_regular_file(f.trace_path)) {
-    ImGui::TextWrapped("The NUMA view reads the trace file again (pairing every wait with its wake); a "
-                       "stream from `ui --connect` cannot be read twice. Run `futexscope report FILE` on "
-                       "the recording, or `futexscope replay FILE`.");
-    return;
+    *why = "needs the trace file read again (pairing every wait with its wake); a stream from `ui --connect` "
+           "cannot be read twice. Run `futexscope report FILE` on the recording, or `futexscope replay FILE`.";
+    return nullptr;
   }
-  if (!f.st.numa) f.st.numa = std::make_shared<NumaLoader>();
+  if (!f.st.numa) {
+    // The pairing's memory is transient but real (a wait-heavy trace of 10M
+    // waits: ~1.5 GB on top of the timeline): past the budget, ask first.
+    uint64_t waits = 0;
+    for (const FutexStats& fx : f.futexes->futexes) waits += fx.waits + fx.woken;
+    const uint64_t need = waits * kPairingBytesPerWait;
+    // Live, the pairing's models stay and grow with the recording (each
+    // update reads on from the last): only when asked for.
+    const bool live_ask = ask_when_live && !f.live.empty();
+    if ((need > f.st.pairing_budget || live_ask) && !f.st.pairing_confirmed) {
+      char label[112];
+      if (live_ask)
+        std::snprintf(label, sizeof label, "Pair every wait with its wake (keeps ~%llu bytes per wait while live)",
+                      static_cast<unsigned long long>(kPairingBytesPerWait));
+      else if (need >= (1ull << 30))
+        std::snprintf(label, sizeof label, "Pair every wait with its wake (needs ~%.1f GiB for a moment)",
+                      double(need) / double(1ull << 30));
+      else
+        std::snprintf(label, sizeof label, "Pair every wait with its wake (needs ~%.0f MiB for a moment)",
+                      double(need) / double(1ull << 20));
+      if (ImGui::Button(label)) f.st.pairing_confirmed = true;
+      *why = live_ask ? "not computed while live unless asked" : "not computed yet: that would pass --memory-limit";
+      return nullptr;
+    }
+    f.st.numa = std::make_shared<NumaLoader>();
+  }
   NumaLoader& loader = *f.st.numa;
   auto snap = loader.snapshot();
   const uint64_t gen = f.data.generation();
@@ -190,8 +217,17 @@ void draw_numa(FrameContext& f) {
                                std::chrono::steady_clock::now() - loader.requested_at() >= kLiveRefresh);
   if (stale && !loader.busy()) loader.request(f.trace_path, gen, /*follow=*/!f.live.empty());
   if (loader.busy()) f.st.animate = true;  // draw again when it is done
+  return snap;  // nullptr with `why` empty: still computing
+}
+
+void draw_numa(FrameContext& f) {
+  std::string why;
+  auto snap = second_pass(f, &why, /*ask_when_live=*/false);  // opening the tab is the asking
   if (!snap) {
-    ImGui::TextDisabled("Computing the wake matrix and page nodes...");
+    if (why.empty())
+      ImGui::TextDisabled("Computing the wake matrix and page nodes...");
+    else
+      ImGui::TextWrapped("The NUMA view is %s", why.c_str());
     return;
   }
   if (!snap->ok) {

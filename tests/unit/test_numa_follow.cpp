@@ -18,6 +18,7 @@
 #include "replay/numa_report.h"
 #include "replay/trace_reader.h"
 #include "replay/trace_writer.h"
+#include "replay/wake_model.h"
 #include "ui/numa_loader.h"
 
 namespace fxs {
@@ -123,6 +124,61 @@ TEST_F(GrowingTrace, LiveLoaderReadsOnFromTheLastRequest) {
     size_before = size;
     EXPECT_EQ(numa_json(snap->report), from_start()) << "piece " << piece;
   }
+}
+
+// The futex panel's "Woken by" comes from the same pass (NumaSnapshot::wakes):
+// after each piece, live and from the start, it equals a WakeModel given
+// every record so far, futex by futex.
+void expect_same_wakes(const WakesByFutex& got, const WakesByFutex& want, int piece) {
+  ASSERT_EQ(got.size(), want.size()) << "piece " << piece;
+  for (const auto& [key, w] : want) {
+    auto it = got.find(key);
+    ASSERT_NE(it, got.end()) << "piece " << piece;
+    const FutexWakes& g = it->second;
+    ASSERT_EQ(g.wakers.size(), w.wakers.size());
+    for (size_t i = 0; i < w.wakers.size(); i++) {
+      EXPECT_EQ(g.wakers[i].waker_tid, w.wakers[i].waker_tid);
+      EXPECT_EQ(g.wakers[i].waiter_tid, w.wakers[i].waiter_tid);
+      EXPECT_EQ(g.wakers[i].count, w.wakers[i].count);
+    }
+    EXPECT_EQ(g.by_futex_wake, w.by_futex_wake);
+    EXPECT_EQ(g.by_timeout, w.by_timeout);
+    EXPECT_EQ(g.by_signal, w.by_signal);
+    EXPECT_EQ(g.by_thread_exit, w.by_thread_exit);
+    EXPECT_EQ(g.by_other, w.by_other);
+    EXPECT_EQ(g.herd_sizes, w.herd_sizes);
+    EXPECT_EQ(g.empty_wakes, w.empty_wakes);
+    EXPECT_EQ(g.latency_p99_ns, w.latency_p99_ns);
+  }
+}
+
+TEST_F(GrowingTrace, LoaderGivesEveryFutexsWakersAsTheReportsModelDoes) {
+  ui::NumaLoader live;
+  uint64_t edges = 0;
+  for (int piece = 0; piece < 4; piece++) {
+    append_piece(piece);
+    WakeModel model;
+    for (size_t i = 0; i < records_.size() * size_t(piece + 1) / 4; i++)
+      model.add(reinterpret_cast<const fxs_rec_hdr*>(records_[i].data()));
+    model.finish();
+    const WakesByFutex want = model.results();
+    for (bool follow : {true, false}) {
+      ui::NumaLoader once;
+      ui::NumaLoader& loader = follow ? live : once;
+      loader.request(path_, uint64_t(piece + 1), follow);
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (loader.busy() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      ASSERT_FALSE(loader.busy());
+      auto snap = loader.snapshot();
+      ASSERT_TRUE(snap && snap->ok) << (snap ? snap->error : "no snapshot");
+      expect_same_wakes(snap->wakes, want, piece);
+    }
+    edges = 0;
+    for (const auto& [key, w] : want)
+      for (const WakeEdge& e : w.wakers) edges += e.count;
+  }
+  EXPECT_GT(edges, 100u) << "the recording's waits were woken by wake calls";
 }
 
 }  // namespace
