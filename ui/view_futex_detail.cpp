@@ -1,6 +1,6 @@
 // view_futex_detail.cpp: the selected futex (the one with the most wait time
 // when nothing is selected): its counters, a log2 histogram of its wait
-// times, who woke its waiters, the call stacks its waits came from, and the
+// times, the call stacks its waits came from, who woke its waiters, and the
 // operations called on it.
 #include <algorithm>
 #include <cstdio>
@@ -276,9 +276,9 @@ void draw_futex_detail(FrameContext& f) {
   ImGui::TextUnformatted("Wait time (log2 buckets, count per bucket)");
   histogram(*s, color);
   ImGui::Spacing();
-  woken_by(f, *s);
-  ImGui::Spacing();
   top_stacks(f, *s);
+  ImGui::Spacing();
+  woken_by(f, *s);
   ImGui::Spacing();
   ImGui::TextUnformatted("Operations");
   if (ImGui::BeginTable("ops", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
