@@ -29,6 +29,14 @@ uint64_t file_size(const std::string& path) {
   return ::stat(path.c_str(), &sb) == 0 ? uint64_t(sb.st_size) : 0;
 }
 
+// The loader's snapshot once its request is done (nullptr if it did not finish in 30 s).
+std::shared_ptr<const ui::NumaSnapshot> finished(const ui::NumaLoader& loader) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (loader.busy() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return loader.busy() ? nullptr : loader.snapshot();
+}
+
 class GrowingTrace : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -113,11 +121,7 @@ TEST_F(GrowingTrace, LiveLoaderReadsOnFromTheLastRequest) {
     append_piece(piece);
     const uint64_t size = file_size(path_);
     loader.request(path_, uint64_t(piece + 1), /*follow=*/true);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (loader.busy() && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    ASSERT_FALSE(loader.busy());
-    auto snap = loader.snapshot();
+    auto snap = finished(loader);
     ASSERT_TRUE(snap && snap->ok) << (snap ? snap->error : "no snapshot");
     EXPECT_EQ(snap->generation, uint64_t(piece + 1));
     EXPECT_EQ(snap->bytes_read, size - size_before) << "piece " << piece << ": only what was appended";
@@ -166,11 +170,7 @@ TEST_F(GrowingTrace, LoaderGivesEveryFutexsWakersAsTheReportsModelDoes) {
       ui::NumaLoader once;
       ui::NumaLoader& loader = follow ? live : once;
       loader.request(path_, uint64_t(piece + 1), follow);
-      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-      while (loader.busy() && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      ASSERT_FALSE(loader.busy());
-      auto snap = loader.snapshot();
+      auto snap = finished(loader);
       ASSERT_TRUE(snap && snap->ok) << (snap ? snap->error : "no snapshot");
       expect_same_wakes(snap->wakes, want, piece);
     }
