@@ -160,7 +160,10 @@ void woken_by(FrameContext& f, const FutexStats& s) {
   std::string why;
   auto snap = second_pass(f, &why, /*ask_when_live=*/true);
   if (!snap) {
-    ImGui::TextDisabled("%s", why.empty() ? "pairing every wait with its wake..." : ("wakers are " + why).c_str());
+    if (why.empty())
+      ImGui::TextDisabled("pairing every wait with its wake...");
+    else
+      ImGui::TextWrapped("wakers: %s", why.c_str());
     return;
   }
   if (!snap->ok) {

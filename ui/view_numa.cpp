@@ -178,8 +178,9 @@ std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, std::string* wh
     return nullptr;
   }
   if (!is_regular_file(f.trace_path)) {
-    *why = "needs the trace file read again (pairing every wait with its wake); a stream from `ui --connect` "
-           "cannot be read twice. Run `futexscope report FILE` on the recording, or `futexscope replay FILE`.";
+    *why = "not computed: it reads the trace file again (pairing every wait with its wake), and a stream from "
+           "`ui --connect` cannot be read twice. Run `futexscope report FILE` on the recording, or "
+           "`futexscope replay FILE`.";
     return nullptr;
   }
   if (!f.st.numa) {
@@ -227,7 +228,7 @@ void draw_numa(FrameContext& f) {
     if (why.empty())
       ImGui::TextDisabled("Computing the wake matrix and page nodes...");
     else
-      ImGui::TextWrapped("The NUMA view is %s", why.c_str());
+      ImGui::TextWrapped("NUMA view: %s", why.c_str());
     return;
   }
   if (!snap->ok) {
