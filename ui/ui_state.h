@@ -152,10 +152,12 @@ void draw_numa(FrameContext& f);            // view_numa.cpp
 bool numa_view_busy(const UiState& st);     // view_numa.cpp: its data is being computed
 // view_numa.cpp: the second pass over the trace file (ui/numa_loader.h: the
 // NUMA view and every futex's wakers), requested once the trace is loaded
-// (live: again now and then). nullptr while it cannot run (`why` says why)
-// or before its first result (`why` left empty). Past the memory budget, or
-// live with `ask_when_live`, it draws a button and starts only when clicked.
-std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, std::string* why, bool ask_when_live);
+// (live: again now and then). Until a good result is in, it draws why not
+// ("`what`: ..."), `computing`, or the pass's error, and returns nullptr.
+// Past the memory budget, or live with `ask_when_live`, it draws a button
+// and starts only when that is clicked.
+std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, const char* what, const char* computing,
+                                                bool ask_when_live);
 void draw_rseq(FrameContext& f);            // view_rseq.cpp
 void draw_umcg(FrameContext& f);            // view_umcg.cpp
 std::string rseq_tab_label(const FrameContext& f);  // "rseq (N aborts)###rseq"

@@ -157,19 +157,8 @@ void woken_by(FrameContext& f, const FutexStats& s) {
   ImGui::TextUnformatted("Woken by");
   ImGui::SameLine();
   ImGui::TextDisabled("(who ended its waits: sched_waking of the waiting thread)");
-  std::string why;
-  auto snap = second_pass(f, &why, /*ask_when_live=*/true);
-  if (!snap) {
-    if (why.empty())
-      ImGui::TextDisabled("pairing every wait with its wake...");
-    else
-      ImGui::TextWrapped("wakers: %s", why.c_str());
-    return;
-  }
-  if (!snap->ok) {
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kLoss), "wakers: %s", snap->error.c_str());
-    return;
-  }
+  auto snap = second_pass(f, "wakers", "pairing every wait with its wake...", /*ask_when_live=*/true);
+  if (!snap) return;
   auto it = snap->wakes.find(PairKey{s.tgid, s.uaddr});
   if (!snap->report.wake_records || it == snap->wakes.end()) {
     ImGui::TextDisabled(snap->report.wake_records ? "no wait of this futex was woken, and no wake call named it"

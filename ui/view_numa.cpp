@@ -172,17 +172,17 @@ void futex_table(FrameContext& f, const NumaReport& r) {
 
 bool numa_view_busy(const UiState& st) { return st.numa && st.numa->busy(); }
 
-std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, std::string* why, bool ask_when_live) {
-  if (!f.progress.done && !f.live.size()) {
-    *why = "computed once the trace is loaded";
+std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, const char* what, const char* computing,
+                                                bool ask_when_live) {
+  auto not_now = [&](const char* why) {
+    ImGui::TextWrapped("%s: %s", what, why);
     return nullptr;
-  }
-  if (!is_regular_file(f.trace_path)) {
-    *why = "not computed: it reads the trace file again (pairing every wait with its wake), and a stream from "
-           "`ui --connect` cannot be read twice. Run `futexscope report FILE` on the recording, or "
-           "`futexscope replay FILE`.";
-    return nullptr;
-  }
+  };
+  if (!f.progress.done && !f.live.size()) return not_now("computed once the trace is loaded");
+  if (!is_regular_file(f.trace_path))
+    return not_now("not computed: it reads the trace file again (pairing every wait with its wake), and a stream "
+                   "from `ui --connect` cannot be read twice. Run `futexscope report FILE` on the recording, or "
+                   "`futexscope replay FILE`.");
   if (!f.st.numa) {
     // The pairing's memory is transient but real (a wait-heavy trace of 10M
     // waits: ~1.5 GB on top of the timeline): past the budget, ask first.
@@ -193,19 +193,18 @@ std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, std::string* wh
     // update reads on from the last): only when asked for.
     const bool live_ask = ask_when_live && !f.live.empty();
     if ((need > f.st.pairing_budget || live_ask) && !f.st.pairing_confirmed) {
-      char label[112];
+      char cost[64];
       if (live_ask)
-        std::snprintf(label, sizeof label, "Pair every wait with its wake (keeps ~%llu bytes per wait while live)",
+        std::snprintf(cost, sizeof cost, "keeps ~%llu bytes per wait while live",
                       static_cast<unsigned long long>(kPairingBytesPerWait));
       else if (need >= (1ull << 30))
-        std::snprintf(label, sizeof label, "Pair every wait with its wake (needs ~%.1f GiB for a moment)",
-                      double(need) / double(1ull << 30));
+        std::snprintf(cost, sizeof cost, "needs ~%.1f GiB for a moment", double(need) / double(1ull << 30));
       else
-        std::snprintf(label, sizeof label, "Pair every wait with its wake (needs ~%.0f MiB for a moment)",
-                      double(need) / double(1ull << 20));
-      if (ImGui::Button(label)) f.st.pairing_confirmed = true;
-      *why = live_ask ? "not computed while live unless asked" : "not computed yet: that would pass --memory-limit";
-      return nullptr;
+        std::snprintf(cost, sizeof cost, "needs ~%.0f MiB for a moment", double(need) / double(1ull << 20));
+      if (ImGui::Button(("Pair every wait with its wake (" + std::string(cost) + ")").c_str()))
+        f.st.pairing_confirmed = true;
+      return not_now(live_ask ? "not computed while live unless asked"
+                              : "not computed yet: that would pass --memory-limit");
     }
     f.st.numa = std::make_shared<NumaLoader>();
   }
@@ -218,23 +217,21 @@ std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, std::string* wh
                                std::chrono::steady_clock::now() - loader.requested_at() >= kLiveRefresh);
   if (stale && !loader.busy()) loader.request(f.trace_path, gen, /*follow=*/!f.live.empty());
   if (loader.busy()) f.st.animate = true;  // draw again when it is done
-  return snap;  // nullptr with `why` empty: still computing
+  if (!snap) {
+    ImGui::TextDisabled("%s", computing);
+    return nullptr;
+  }
+  if (!snap->ok) {
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kLoss), "%s: %s", what, snap->error.c_str());
+    return nullptr;
+  }
+  return snap;
 }
 
 void draw_numa(FrameContext& f) {
-  std::string why;
-  auto snap = second_pass(f, &why, /*ask_when_live=*/false);  // opening the tab is the asking
-  if (!snap) {
-    if (why.empty())
-      ImGui::TextDisabled("Computing the wake matrix and page nodes...");
-    else
-      ImGui::TextWrapped("NUMA view: %s", why.c_str());
-    return;
-  }
-  if (!snap->ok) {
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kLoss), "NUMA: %s", snap->error.c_str());
-    return;
-  }
+  // Opening the tab is the asking, live too.
+  auto snap = second_pass(f, "NUMA view", "Computing the wake matrix and page nodes...", /*ask_when_live=*/false);
+  if (!snap) return;
   const NumaReport& r = snap->report;
   ImGui::Text("%u NUMA node%s", r.nodes, r.nodes == 1 ? "" : "s");
   ImGui::SameLine();
