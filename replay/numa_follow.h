@@ -12,7 +12,6 @@
 #include <cstdint>
 #include <functional>
 #include <string>
-#include <unordered_map>
 
 #include "replay/error.h"
 #include "replay/numa_model.h"
@@ -20,8 +19,6 @@
 #include "replay/wake_model.h"
 
 namespace fxs {
-
-using WakesByFutex = std::unordered_map<PairKey, FutexWakes, PairKeyHash>;  // key: {tgid, uaddr}
 
 class NumaFollower {
  public:

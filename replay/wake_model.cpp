@@ -202,8 +202,8 @@ const FutexWakes* WakeModel::find(uint32_t tgid, uint64_t uaddr) const {
   return it == index_.end() ? nullptr : &futexes_[it->second].out;
 }
 
-std::unordered_map<PairKey, FutexWakes, PairKeyHash> WakeModel::results() const {
-  std::unordered_map<PairKey, FutexWakes, PairKeyHash> out;
+WakesByFutex WakeModel::results() const {
+  WakesByFutex out;
   out.reserve(index_.size());
   for (const auto& [key, i] : index_) out.emplace(key, futexes_[i].out);
   return out;

@@ -51,6 +51,8 @@ struct AttributedWake {
   uint64_t latency_ns = 0;      // waking -> the wait's return
 };
 
+using WakesByFutex = std::unordered_map<PairKey, FutexWakes, PairKeyHash>;  // key: {tgid, uaddr}
+
 class WakeModel {
  public:
   // Takes FXS_REC_WAKE and FXS_REC_FUTEX records; ignores the rest.
@@ -61,7 +63,7 @@ class WakeModel {
   // Results for futex (tgid, uaddr), or nullptr.
   const FutexWakes* find(uint32_t tgid, uint64_t uaddr) const;
   // After finish(): every futex's results, by PairKey{tgid, uaddr}.
-  std::unordered_map<PairKey, FutexWakes, PairKeyHash> results() const;
+  WakesByFutex results() const;
   uint64_t wake_records() const { return wake_records_; }
   // Wakes whose futex could not be told (a futex_waitv waiter woken by a non-futex waker).
   uint64_t unattributed() const { return unattributed_; }
