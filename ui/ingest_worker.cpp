@@ -157,7 +157,6 @@ void IngestWorker::timeline_loop() {
       std::lock_guard lk(timeline_mu_);
       timeline_.add_records(chunk->data(), chunk->size());
       calls_ = timeline_.calls();
-      calls_over_limit_ = timeline_.calls_over_limit();
     }
     chunk.reset();
     bump();
@@ -279,7 +278,6 @@ IngestProgress IngestWorker::progress() const {
   p.bytes_read = bytes_read_.load();
   p.file_bytes = file_bytes_;
   p.calls = calls_.load();
-  p.calls_over_limit = calls_over_limit_.load();
   int64_t done_us = done_after_us_.load();
   p.done = done_us >= 0;
   p.load_seconds = p.done ? static_cast<double>(done_us) / 1e6

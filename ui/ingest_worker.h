@@ -50,7 +50,6 @@ struct IngestProgress {
   uint64_t bytes_read = 0;
   uint64_t file_bytes = 0;   // 0 when unknown (a pipe or socket)
   uint64_t calls = 0;        // calls in the timeline
-  uint64_t calls_over_limit = 0;  // calls past the timeline's limit: counted, not kept
   bool done = false;         // every consumer has seen the end of the stream
   double load_seconds = 0;   // from start() to done (or to now)
   // CPU seconds each loader thread used, set when it finishes (0 before):
@@ -139,7 +138,7 @@ class IngestWorker {
   std::atomic<bool> finish_following_{false};
   std::atomic<uint64_t> generation_{0};
   std::atomic<uint64_t> bytes_read_{0};
-  std::atomic<uint64_t> calls_{0}, calls_over_limit_{0};
+  std::atomic<uint64_t> calls_{0};
   std::atomic<int> consumers_done_{0};
   std::chrono::steady_clock::time_point started_;
   std::atomic<int64_t> done_after_us_{-1};

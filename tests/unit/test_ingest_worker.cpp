@@ -43,8 +43,8 @@ std::shared_ptr<const FutexSnapshot> load(const std::string& path, uint64_t* cal
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   EXPECT_TRUE(worker.progress().done) << "the load did not finish";
   *calls = worker.progress().calls;
-  if (over_limit) *over_limit = worker.progress().calls_over_limit;
   worker.stop();  // joins: the final snapshot is published
+  if (over_limit) *over_limit = worker.timeline().calls_over_limit();
   if (last_ns) *last_ns = worker.timeline().last_ns();
   return worker.futexes();
 }
