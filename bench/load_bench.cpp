@@ -3,10 +3,10 @@
 // compared without llvmpipe sharing the two cores.
 //
 // usage: fxs_load_bench TRACE [RUNS] [MODE]
-//   full (default): the three loader threads, as the replay window runs
-//       them; prints the rate --bench-frames prints (timeline calls per
-//       second from start to done), the CPU time all threads used, and
-//       each loader thread's.
+//   full (default): the loader threads, as the replay window runs them;
+//       prints the rate --bench-frames prints (timeline calls per second
+//       from start to done), the CPU time all threads used, and each
+//       stage's (read + decode, timeline, futexes) summed over the threads.
 //   read: only TraceReader::next_chunk (read, crc32, zstd, framing walk).
 //   timeline / futexes: the reader, then one consumer's work on each chunk
 //       on the same thread; only the consumer's CPU time is counted.

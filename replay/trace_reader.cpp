@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <new>
 #include <utility>
 
 #include "replay/record_delta.h"
@@ -44,8 +45,6 @@ Result<TraceReader> TraceReader::from_fd(int fd, const std::string& name) {
   // more data (a file still being written); reading never seeks.
   struct stat st {};
   if (::fstat(fd, &st) == 0) r.is_regular_ = S_ISREG(st.st_mode);
-  r.dctx_ = ZSTD_createDCtx();
-  if (r.dctx_ == nullptr) return Error{name + ": cannot create a zstd decompression context"};
 
   auto truncated = [&](size_t need) -> Error {
     if (!r.read_error_.empty()) return Error{r.read_error_};
@@ -85,9 +84,9 @@ TraceReader& TraceReader::operator=(TraceReader&& o) noexcept {
     follow_ = o.follow_;
     pending_ = std::move(o.pending_);
     pos_ = std::exchange(o.pos_, 0);
-    compressed_ = std::move(o.compressed_);
     warnings_ = std::move(o.warnings_);
-    dctx_ = std::exchange(o.dctx_, nullptr);
+    decoder_ = std::move(o.decoder_);
+    stored_ = std::move(o.stored_);
     is_regular_ = o.is_regular_;
     closed_ = o.closed_;
     read_error_ = std::move(o.read_error_);
@@ -103,8 +102,19 @@ TraceReader::~TraceReader() { release(); }
 void TraceReader::release() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  ZSTD_freeDCtx(as_dctx(dctx_));
-  dctx_ = nullptr;
+}
+
+ChunkDecoder::ChunkDecoder() : dctx_(ZSTD_createDCtx()) {
+  if (dctx_ == nullptr) throw std::bad_alloc();
+}
+
+ChunkDecoder::~ChunkDecoder() { ZSTD_freeDCtx(as_dctx(dctx_)); }
+
+ChunkDecoder::ChunkDecoder(ChunkDecoder&& o) noexcept : dctx_(std::exchange(o.dctx_, nullptr)) {}
+
+ChunkDecoder& ChunkDecoder::operator=(ChunkDecoder&& o) noexcept {
+  std::swap(dctx_, o.dctx_);
+  return *this;
 }
 
 // Makes at least `need` unconsumed bytes available; false if the data ends
@@ -180,10 +190,10 @@ void TraceReader::finish_resync(uint64_t at) {
 
 // Decompresses a chunk whose payload checksum matched and checks the record
 // framing; returns what is wrong, or "" if `records` now holds its records.
-std::string TraceReader::decode(const ChunkHeader& h, const uint8_t* payload,
-                                std::vector<uint8_t>& records) {
+std::string ChunkDecoder::decode(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records) {
   records.resize(h.raw_size);
   if (h.raw_size > 0) {
+    if (dctx_ == nullptr) return "no zstd context (the decoder was moved from)";
     size_t n = ZSTD_decompressDCtx(as_dctx(dctx_), records.data(), records.size(), payload,
                                    h.compressed_size);
     if (ZSTD_isError(n)) return std::string("decompression failed (") + ZSTD_getErrorName(n) + ")";
@@ -230,7 +240,7 @@ std::string TraceReader::decode(const ChunkHeader& h, const uint8_t* payload,
   return {};
 }
 
-TraceReader::Next TraceReader::next_chunk(std::vector<uint8_t>& records, ChunkInfo* info) {
+TraceReader::Next TraceReader::next_stored_chunk(StoredChunk& chunk) {
   if (fd_ < 0) return Next::kEnd;
   for (;;) {
     if (!fill(sizeof(ChunkHeader))) return at_end();
@@ -254,10 +264,10 @@ TraceReader::Next TraceReader::next_chunk(std::vector<uint8_t>& records, ChunkIn
     size_t total = sizeof h + h.compressed_size;
     if (!fill(total)) return at_end();
     const uint8_t* payload = pending_.data() + pos_ + sizeof h;
-    std::string seq = name_ + ": chunk " + std::to_string(h.sequence) + " at offset " + std::to_string(off);
+    std::string label = name_ + ": chunk " + std::to_string(h.sequence) + " at offset " + std::to_string(off);
 
     if (trace_crc32(payload, h.compressed_size) != h.payload_crc) {
-      warnings_.push_back(seq + ": payload checksum mismatch, skipped");
+      warnings_.push_back(label + ": payload checksum mismatch, skipped");
       // Scan from just after the header rather than trusting compressed_size:
       // a chunk cut short by a failed write is followed by the next chunk
       // inside the range this one claims. Bytes up to the claimed end are
@@ -274,13 +284,26 @@ TraceReader::Next TraceReader::next_chunk(std::vector<uint8_t>& records, ChunkIn
       pos_ += total;  // a chunk type from a newer writer: a compatible addition, skipped quietly
       continue;
     }
-    std::string problem = decode(h, payload, records);
+    chunk.header = h;
+    chunk.offset = off;
+    chunk.payload.assign(payload, payload + h.compressed_size);
+    chunk.label = std::move(label);
     pos_ += total;
+    return Next::kChunk;
+  }
+}
+
+TraceReader::Next TraceReader::next_chunk(std::vector<uint8_t>& records, ChunkInfo* info) {
+  for (;;) {
+    Next next = next_stored_chunk(stored_);
+    if (next != Next::kChunk) return next;
+    const ChunkHeader& h = stored_.header;
+    std::string problem = decoder_.decode(h, stored_.payload.data(), records);
     if (!problem.empty()) {
-      warnings_.push_back(seq + ": " + problem + ", skipped");
+      warnings_.push_back(stored_.label + ": " + problem + ", skipped");
       continue;
     }
-    if (info) *info = ChunkInfo{off, h.sequence, h.record_count, h.first_ts_ns, h.last_ts_ns};
+    if (info) *info = ChunkInfo{stored_.offset, h.sequence, h.record_count, h.first_ts_ns, h.last_ts_ns};
     return Next::kChunk;
   }
 }

@@ -21,6 +21,36 @@ struct ChunkInfo {
   uint64_t first_ts_ns, last_ts_ns;
 };
 
+// A chunk as stored, its payload checksum verified, not yet decompressed:
+// what TraceReader::next_stored_chunk hands to a ChunkDecoder, so several
+// threads can decompress the chunks of one stream.
+struct StoredChunk {
+  ChunkHeader header{};
+  uint64_t offset = 0;           // file offset of the chunk header
+  std::vector<uint8_t> payload;  // compressed
+  // The warning when decoding fails: "<name>: chunk N at offset O: <problem>, skipped".
+  std::string label;             // "<name>: chunk N at offset O"
+};
+
+// Decompresses chunks and checks their record framing. Each decoder has its
+// own zstd context: one per thread.
+class ChunkDecoder {
+ public:
+  ChunkDecoder();
+  ~ChunkDecoder();
+  ChunkDecoder(ChunkDecoder&& o) noexcept;
+  ChunkDecoder& operator=(ChunkDecoder&& o) noexcept;
+  ChunkDecoder(const ChunkDecoder&) = delete;
+  ChunkDecoder& operator=(const ChunkDecoder&) = delete;
+
+  // Returns what is wrong, or "" if `records` now holds the chunk's records
+  // (whole records back to back, delta coding undone).
+  std::string decode(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records);
+
+ private:
+  void* dctx_ = nullptr;  // ZSTD_DCtx*
+};
+
 class TraceReader {
  public:
   // Opens and validates the header: a missing file, wrong magic or an
@@ -44,6 +74,11 @@ class TraceReader {
   // instead, so a stream that is still growing can be polled.
   Next next_chunk(std::vector<uint8_t>& records, ChunkInfo* info = nullptr);
   void follow(bool on) { follow_ = on; }
+  // The first half of next_chunk(): the next chunk whose checksum holds, still
+  // compressed (damage before it is skipped with warnings, as there). A
+  // decoding failure is then the caller's warning: chunk.label + ": " +
+  // problem + ", skipped".
+  Next next_stored_chunk(StoredChunk& chunk);
 
   // Convenience: every record of every intact chunk, in file order. The
   // pointer is 8-byte aligned (misaligned records are copied) and valid only
@@ -59,7 +94,6 @@ class TraceReader {
   bool fill(size_t need);
   Next at_end();
   void finish_resync(uint64_t at);
-  std::string decode(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records);
   uint64_t consumed_offset() const { return offset_ - (pending_.size() - pos_); }
   void release();
 
@@ -76,9 +110,9 @@ class TraceReader {
   uint64_t offset_ = 0;        // next unread file offset
   bool follow_ = false;
   std::vector<uint8_t> pending_;  // bytes read but not yet consumed
-  std::vector<uint8_t> compressed_;
   std::vector<std::string> warnings_;
-  void* dctx_ = nullptr;  // ZSTD_DCtx*
+  ChunkDecoder decoder_;
+  StoredChunk stored_;  // next_chunk()'s, kept for its buffer
 };
 
 }  // namespace fxs

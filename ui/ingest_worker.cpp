@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <utility>
@@ -11,7 +12,7 @@ namespace fxs::ui {
 
 namespace {
 
-// How often the futex thread re-publishes statistics while loading:
+// How often the futexes stage re-publishes statistics while loading:
 // FutexModel::finish() costs O(futexes + waits), so not after every chunk.
 constexpr auto kPublishEvery = std::chrono::milliseconds(400);
 // While following a growing file, how long to wait before polling again.
@@ -27,30 +28,31 @@ int64_t thread_cpu_ns() {
 
 }  // namespace
 
-bool ChunkQueue::push(Chunk c) {
+bool ChunkTurns::wait(uint64_t ticket) {
   std::unique_lock lk(mu_);
-  cv_.wait(lk, [&] { return closed_ || q_.size() < capacity_; });
-  if (closed_) return false;
-  q_.push_back(std::move(c));
-  cv_.notify_all();
-  return true;
+  cv_.wait(lk, [&] { return closed_ || current_ == ticket; });
+  return !closed_;
 }
 
-bool ChunkQueue::pop(Chunk& c) {
-  std::unique_lock lk(mu_);
-  cv_.wait(lk, [&] { return closed_ || !q_.empty(); });
-  if (q_.empty()) return false;
-  c = std::move(q_.front());
-  q_.pop_front();
+void ChunkTurns::leave() {
+  std::lock_guard lk(mu_);
+  current_++;
   cv_.notify_all();
-  return true;
 }
 
-void ChunkQueue::close() {
+void ChunkTurns::close() {
   std::lock_guard lk(mu_);
   closed_ = true;
   cv_.notify_all();
 }
+
+// What one loader thread took from the read stage, in file order.
+struct IngestWorker::Ticket {
+  uint64_t number = 0;
+  bool has_records = false;         // a chunk that decoded
+  bool end = false;                 // the end of the stream: the last ticket
+  std::vector<std::string> warnings;  // the reader's since the last ticket, then a decoding failure
+};
 
 IngestWorker::IngestWorker(TraceReader reader, uint64_t file_bytes, bool follow)
     : reader_(std::move(reader)), header_(reader_.header()), file_bytes_(file_bytes), follow_(follow) {
@@ -58,40 +60,34 @@ IngestWorker::IngestWorker(TraceReader reader, uint64_t file_bytes, bool follow)
   snapshot_ = std::make_shared<FutexSnapshot>();
 }
 
-IngestWorker::~IngestWorker() {
-  stop();
-  pool_alive_.reset();
-}
+IngestWorker::~IngestWorker() { stop(); }
 
 void IngestWorker::start(std::function<void()> wake_ui) {
   wake_ui_ = std::move(wake_ui);
   started_ = std::chrono::steady_clock::now();
-  reader_thread_ = std::thread([this] { read_loop(); });
-  timeline_thread_ = std::thread([this] { timeline_loop(); });
-  futex_thread_ = std::thread([this] { futex_loop(); });
+  last_publish_ = started_;
+  // Two threads on two cores; past four, the stages that keep file order
+  // (timeline, futexes) bound the rate anyway.
+  loaders_ = std::clamp(std::thread::hardware_concurrency(), 2u, 4u);
+  for (unsigned i = 0; i < loaders_; i++) loader_threads_.emplace_back([this, i] { load_loop(i); });
 }
 
 void IngestWorker::stop() {
   stop_ = true;
-  to_timeline_.close();
-  to_futexes_.close();
-  for (auto* t : {&reader_thread_, &timeline_thread_, &futex_thread_})
-    if (t->joinable()) t->join();
+  timeline_turns_.close();
+  futex_turns_.close();
+  for (auto& t : loader_threads_)
+    if (t.joinable()) t.join();
 }
 
-// The second consumer to finish marks the load done and frees the chunk
-// buffer pool: nothing will be read any more, and the pool would otherwise
-// keep tens of MiB resident for the rest of the session.
-void IngestWorker::consumer_done() {
-  if (consumers_done_.fetch_add(1) + 1 != 2) return;
-  {
-    std::lock_guard lk(pool_mu_);
-    pool_closed_ = true;
-    pool_.clear();
-  }
+// The last loader thread to leave marks the load done: by then every chunk
+// buffer is freed and every stage's CPU time counted.
+void IngestWorker::loader_done() {
+  if (loaders_done_.fetch_add(1) + 1 != loaders_) return;
   done_after_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
                        std::chrono::steady_clock::now() - started_)
                        .count();
+  bump();
 }
 
 void IngestWorker::bump() {
@@ -99,79 +95,104 @@ void IngestWorker::bump() {
   if (wake_ui_) wake_ui_();
 }
 
-std::shared_ptr<std::vector<uint8_t>> IngestWorker::take_buffer() {
-  std::unique_ptr<std::vector<uint8_t>> buf;
+void IngestWorker::load_loop(unsigned index) {
+  name_thread(("fxs-load-" + std::to_string(index)).c_str());
   {
-    std::lock_guard lk(pool_mu_);
-    if (!pool_.empty()) {
-      buf = std::move(pool_.back());
-      pool_.pop_back();
+    // Kept across chunks: a fresh 4 MiB buffer per chunk costs page faults
+    // and zeroing on every chunk, as much as decompressing it.
+    ChunkDecoder decoder;
+    StoredChunk stored;
+    std::vector<uint8_t> records;
+    std::vector<uint32_t> side_offsets;
+    int64_t read_ns = 0;
+    while (!stop_) {
+      Ticket t;
+      int64_t t0 = thread_cpu_ns();
+      TraceReader::Next next;
+      {
+        std::lock_guard lk(reader_mu_);
+        if (ended_) break;
+        if (follow_ && finish_following_) {
+          reader_.follow(false);  // what is in the file now is all there will be
+          follow_ = false;
+        }
+        next = reader_.next_stored_chunk(stored);
+        bytes_read_ = reader_.bytes_read();
+        const auto& w = reader_.warnings();
+        t.warnings.assign(w.begin() + static_cast<std::ptrdiff_t>(warnings_taken_), w.end());
+        warnings_taken_ = w.size();
+        if (next != TraceReader::Next::kAgain || !t.warnings.empty()) t.number = next_ticket_++;
+        if (next == TraceReader::Next::kEnd) ended_ = true;
+      }
+      if (next == TraceReader::Next::kAgain && t.warnings.empty()) {
+        read_ns += thread_cpu_ns() - t0;
+        std::this_thread::sleep_for(kFollowPoll);
+        continue;
+      }
+      t.end = next == TraceReader::Next::kEnd;
+      if (next == TraceReader::Next::kChunk) {
+        std::string problem = decoder.decode(stored.header, stored.payload.data(), records);
+        t.has_records = problem.empty();
+        if (!problem.empty()) t.warnings.push_back(stored.label + ": " + problem + ", skipped");
+      }
+      read_ns += thread_cpu_ns() - t0;
+      if (!apply_in_order(t, records, side_offsets) || t.end) break;
     }
+    read_cpu_ns_ += read_ns;
   }
-  if (!buf) buf = std::make_unique<std::vector<uint8_t>>();
-  // The last holder of the chunk (either consumer) puts the buffer back,
-  // unless the worker is gone by then (the UI may hold nothing, but be safe).
-  std::weak_ptr<bool> alive = pool_alive_;
-  return std::shared_ptr<std::vector<uint8_t>>(buf.release(), [this, alive](std::vector<uint8_t>* b) {
-    std::unique_ptr<std::vector<uint8_t>> owned(b);
-    if (alive.expired()) return;
-    std::lock_guard lk(pool_mu_);
-    if (!pool_closed_ && pool_.size() < 20) pool_.push_back(std::move(owned));
-  });
+  loader_done();
 }
 
-void IngestWorker::read_loop() {
-  name_thread("fxs-read");
-  size_t warnings_seen = 0;
-  while (!stop_) {
-    if (follow_ && finish_following_) {
-      reader_.follow(false);  // what is in the file now is all there will be
-      follow_ = false;
-    }
-    auto buf = take_buffer();
-    auto next = reader_.next_chunk(*buf);
-    bytes_read_ = reader_.bytes_read();
-    if (reader_.warnings().size() != warnings_seen) {
-      std::lock_guard lk(snap_mu_);
-      reader_warnings_ = reader_.warnings();
-      warnings_seen = reader_warnings_.size();
-    }
-    if (next == TraceReader::Next::kEnd) break;
-    if (next == TraceReader::Next::kAgain) {
-      std::this_thread::sleep_for(kFollowPoll);
-      continue;
-    }
-    ChunkQueue::Chunk chunk = std::move(buf);
-    if (!to_timeline_.push(chunk) || !to_futexes_.push(chunk)) break;
+// The ticket's chunk through the timeline, then the futex models, each in
+// file order; false when the worker is stopping.
+bool IngestWorker::apply_in_order(const Ticket& t, const std::vector<uint8_t>& records,
+                                  std::vector<uint32_t>& side_offsets) {
+  if (!timeline_turns_.wait(t.number)) return false;
+  int64_t t0 = thread_cpu_ns();
+  if (t.has_records) {
+    std::lock_guard lk(timeline_mu_);
+    timeline_.add_records(records.data(), records.size());
+    calls_ = timeline_.calls();
   }
-  read_cpu_ns_ = thread_cpu_ns();  // before the consumers can finish: done means all three are stamped
-  to_timeline_.close();
-  to_futexes_.close();
+  timeline_turns_.leave();
+  int64_t t1 = thread_cpu_ns();
+  timeline_cpu_ns_ += t1 - t0;
+  if (t.has_records) bump();
+
+  if (!futex_turns_.wait(t.number)) return false;
+  t1 = thread_cpu_ns();
+  if (!t.warnings.empty()) {
+    std::lock_guard lk(snap_mu_);
+    reader_warnings_.insert(reader_warnings_.end(), t.warnings.begin(), t.warnings.end());
+  }
+  if (t.has_records) {
+    add_futex_chunk(futex_model_, bucket_model_, kind_model_, side_, side_mu_, records.data(), records.size(),
+                    side_offsets);
+    unpublished_ = true;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_publish_ >= kPublishEvery) {
+      publish_futexes(false);
+      last_publish_ = std::chrono::steady_clock::now();
+      unpublished_ = false;
+    }
+  }
+  if (t.end) {
+    if (unpublished_ || futex_model_.events() == 0 || !futex_model_.has_stop_record()) publish_futexes(true);
+    publish_side(/*final=*/true);  // everything is in: complete rseq/UMCG reports
+  }
+  futex_turns_.leave();
+  futexes_cpu_ns_ += thread_cpu_ns() - t1;
+  return true;
 }
 
-void IngestWorker::timeline_loop() {
-  name_thread("fxs-timeline");
-  ChunkQueue::Chunk chunk;
-  while (to_timeline_.pop(chunk)) {
-    {
-      std::lock_guard lk(timeline_mu_);
-      timeline_.add_records(chunk->data(), chunk->size());
-      calls_ = timeline_.calls();
-    }
-    chunk.reset();
-    bump();
-  }
-  timeline_cpu_ns_ = thread_cpu_ns();
-  consumer_done();
-  bump();
-}
-
-void IngestWorker::publish_futexes(FutexModel& model, const BucketModel& buckets,
-                                   const KindModel& kinds, bool final) {
+void IngestWorker::publish_futexes(bool final) {
+  FutexModel& model = futex_model_;
+  const BucketModel& buckets = bucket_model_;
+  const KindModel& kinds = kind_model_;
   auto s = std::make_shared<FutexSnapshot>();
   s->futexes = model.finish();
   // The same kinds as `report`: values, bitsets, wake counts, glibc names in
-  // stacks. No side mutex: this thread is the only writer of the stacks, and
+  // stacks. No side mutex: this stage is the only writer of the stacks, and
   // views only read them, so the UI never waits while thousands of futexes
   // are classified.
   for (FutexStats& f : s->futexes) f.kind = kinds.kind(f, model.index_of(f.tgid, f.uaddr), &side_.stacks());
@@ -207,7 +228,7 @@ void IngestWorker::publish_side(bool final) {
   side_.publish();
 }
 
-// One walk over the chunk for all the models of this thread:
+// One walk over the chunk for all the models of the futexes stage:
 // FutexModel::add_records() minus the rseq and UMCG records (types from
 // FXS_REC_RSEQ_ABORT up): those belong to their own models, and the futex
 // model would count them as unknown and warn. The framing was checked by
@@ -215,7 +236,7 @@ void IngestWorker::publish_side(bool final) {
 // go to `buckets`, futex records to `kinds`. The few records the side models want (stacks, names,
 // rseq, UMCG) are noted on the way and given to them under `side_mu`
 // afterwards: a second walk over every record of the chunk cost a sixth of
-// this thread's time.
+// this stage's time.
 void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, SideModels& side, std::mutex& side_mu,
                      const uint8_t* data, size_t size, std::vector<uint32_t>& side_offsets) {
   side_offsets.clear();
@@ -234,33 +255,6 @@ void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, 
     side.add(h, data + off);
   }
   side.end_batch();
-}
-
-void IngestWorker::futex_loop() {
-  name_thread("fxs-futexes");
-  FutexModel model;
-  BucketModel buckets;
-  KindModel kinds;
-  auto last = std::chrono::steady_clock::now();
-  ChunkQueue::Chunk chunk;
-  bool dirty = false;
-  std::vector<uint32_t> side_offsets;
-  while (to_futexes_.pop(chunk)) {
-    add_futex_chunk(model, buckets, kinds, side_, side_mu_, chunk->data(), chunk->size(), side_offsets);
-    chunk.reset();
-    dirty = true;
-    auto now = std::chrono::steady_clock::now();
-    if (now - last >= kPublishEvery) {
-      publish_futexes(model, buckets, kinds, false);
-      last = std::chrono::steady_clock::now();
-      dirty = false;
-    }
-  }
-  if (dirty || model.events() == 0 || !model.has_stop_record()) publish_futexes(model, buckets, kinds, true);
-  publish_side(/*final=*/true);  // everything is in: complete rseq/UMCG reports
-  futexes_cpu_ns_ = thread_cpu_ns();
-  consumer_done();
-  bump();
 }
 
 std::shared_ptr<const FutexSnapshot> IngestWorker::futexes() const {

@@ -1,13 +1,18 @@
 // ingest_worker.h: loads a trace in the background while the UI draws what is
 // loaded so far.
 //
-// Three named threads form a pipeline, so the work spreads over the cores:
-//   fxs-read      TraceReader::next_chunk (read + zstd + framing checks)
-//   fxs-timeline  TimelineModel::add_records, chunk by chunk, under a mutex
-//                 the UI holds only while it draws the timeline
-//   fxs-futexes   FutexModel::add_records; publishes an immutable snapshot of
-//                 the per-futex statistics now and then and at the end
-// Chunks travel as shared, immutable buffers through two bounded queues.
+// A few loader threads (fxs-load-N, one per core up to 4) each carry one chunk
+// at a time through every stage:
+//   read      TraceReader::next_stored_chunk, in file order under a mutex
+//   decode    ChunkDecoder::decode (zstd + framing checks), in parallel
+//   timeline  TimelineModel::add_records, in file order, under a mutex the
+//             UI holds only while it draws the timeline
+//   futexes   FutexModel and the other models, in file order; publishes an
+//             immutable snapshot of the per-futex statistics now and then
+//             and at the end
+// A thread per stage (the earlier design) left three busy threads on two
+// cores time-slicing, and every chunk was read by another core than the
+// one that decompressed it (docs/BENCHMARKS.md, "Load speed, fifth pass").
 // With follow(true) (live mode) the reader polls a growing file until the
 // worker is stopped.
 #pragma once
@@ -17,7 +22,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -52,29 +56,28 @@ struct IngestProgress {
   uint64_t calls = 0;        // calls in the timeline
   bool done = false;         // every consumer has seen the end of the stream
   double load_seconds = 0;   // from start() to done (or to now)
-  // CPU seconds each loader thread used, set when it finishes (0 before):
-  // which stage pays for three threads sharing the cores (bench/load_bench).
+  // CPU seconds the loader threads spent in each stage, summed over them
+  // (read includes decode); final once done (bench/load_bench).
   double read_cpu_seconds = 0, timeline_cpu_seconds = 0, futexes_cpu_seconds = 0;
 };
 
-// A bounded queue of chunks; close() wakes everyone and makes pop() drain then fail.
-class ChunkQueue {
+// Lets chunks through a stage one at a time in file order: ticket n passes
+// wait() once ticket n - 1 has called leave(). close() releases every waiter
+// (wait() then returns false).
+class ChunkTurns {
  public:
-  using Chunk = std::shared_ptr<const std::vector<uint8_t>>;
-  explicit ChunkQueue(size_t capacity) : capacity_(capacity) {}
-  bool push(Chunk c);  // false once closed
-  bool pop(Chunk& c);  // false when closed and empty
+  bool wait(uint64_t ticket);
+  void leave();
   void close();
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Chunk> q_;
-  size_t capacity_;
+  uint64_t current_ = 0;
   bool closed_ = false;
 };
 
-// The fxs-futexes thread's work on one chunk: the futex, bucket and kind models,
+// The futexes stage's work on one chunk: the futex, bucket and kind models,
 // then the side models under `side_mu`; `side_offsets` is scratch space
 // kept between calls. (A function of its own so bench/load_bench can time
 // it alone.)
@@ -99,7 +102,7 @@ class IngestWorker {
   void finish_following() { finish_following_ = true; }
 
   const TraceHeader& header() const { return header_; }
-  // Hold this while reading timeline(); the timeline thread takes it per chunk.
+  // Hold this while reading timeline(); the timeline stage takes it per chunk.
   std::mutex& timeline_mutex() const { return timeline_mu_; }
   const TimelineModel& timeline() const { return timeline_; }
   std::shared_ptr<const FutexSnapshot> futexes() const;
@@ -113,12 +116,13 @@ class IngestWorker {
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
-  void read_loop();
-  void timeline_loop();
-  void futex_loop();
+  void load_loop(unsigned index);
+  // One chunk (or, with no records, only warnings or the end) through the
+  // stages that keep file order.
+  struct Ticket;
+  bool apply_in_order(const Ticket& t, const std::vector<uint8_t>& records, std::vector<uint32_t>& side_offsets);
   // final: the last publish (the bucket report is then always rebuilt).
-  void publish_futexes(FutexModel& model, const BucketModel& buckets, const KindModel& kinds,
-                       bool final);
+  void publish_futexes(bool final);
   // The bucket report is rebuilt from scratch (O(all lock spins)): while
   // loading, at most a fifth of the time goes to it.
   std::shared_ptr<const BucketReport> buckets_;
@@ -127,7 +131,7 @@ class IngestWorker {
   // The side models' reports: built (side_.prepare) without side_mu_, shown under it.
   void publish_side(bool final);
   void bump();
-  void consumer_done();
+  void loader_done();
 
   TraceReader reader_;
   TraceHeader header_;
@@ -139,20 +143,26 @@ class IngestWorker {
   std::atomic<uint64_t> generation_{0};
   std::atomic<uint64_t> bytes_read_{0};
   std::atomic<uint64_t> calls_{0};
-  std::atomic<int> consumers_done_{0};
+  unsigned loaders_ = 0;
+  std::atomic<unsigned> loaders_done_{0};
   std::chrono::steady_clock::time_point started_;
   std::atomic<int64_t> done_after_us_{-1};
   std::atomic<int64_t> read_cpu_ns_{0}, timeline_cpu_ns_{0}, futexes_cpu_ns_{0};
 
-  ChunkQueue to_timeline_{8}, to_futexes_{8};
+  // The read stage: reader_, the next ticket, and how many of the reader's
+  // warnings were handed on with a ticket.
+  std::mutex reader_mu_;
+  uint64_t next_ticket_ = 0;
+  size_t warnings_taken_ = 0;
+  bool ended_ = false;  // the end of the stream has its ticket
+  ChunkTurns timeline_turns_, futex_turns_;
 
-  // Chunk buffers are recycled: a fresh 4 MiB buffer per chunk costs page
-  // faults and zeroing on every chunk, as much as decompressing it.
-  std::shared_ptr<std::vector<uint8_t>> take_buffer();
-  std::mutex pool_mu_;
-  std::vector<std::unique_ptr<std::vector<uint8_t>>> pool_;
-  bool pool_closed_ = false;  // loading is over: buffers are freed, not pooled
-  std::shared_ptr<bool> pool_alive_ = std::make_shared<bool>(true);
+  // The futexes stage's models: used only by the ticket inside futex_turns_.
+  FutexModel futex_model_;
+  BucketModel bucket_model_;
+  KindModel kind_model_;
+  std::chrono::steady_clock::time_point last_publish_{};
+  bool unpublished_ = false;
 
   mutable std::mutex timeline_mu_;
   TimelineModel timeline_;
@@ -164,7 +174,7 @@ class IngestWorker {
   std::shared_ptr<const FutexSnapshot> snapshot_;
   std::vector<std::string> reader_warnings_;
 
-  std::thread reader_thread_, timeline_thread_, futex_thread_;
+  std::vector<std::thread> loader_threads_;
 };
 
 }  // namespace fxs::ui

@@ -2,7 +2,7 @@
 // per-futex statistics: rseq (totals and abort times), UMCG lanes, and the
 // user stacks of futex waits.
 //
-// The fxs-futexes loader thread feeds them chunk by chunk under the worker's
+// The loader's futexes stage (ui/ingest_worker.h) feeds them chunk by chunk under the worker's
 // side_mutex(), and a few times a second builds new reports WITHOUT the
 // mutex (prepare(): the UMCG lanes cost O(all spans)) and then swaps them in
 // under it (publish(): moves and a pointer swap), so a view never waits on
@@ -38,14 +38,14 @@ class SideModels {
   static bool wants(const fxs_rec_hdr& h, const uint8_t* rec);
   void add(const fxs_rec_hdr& h, const uint8_t* rec);
   void end_batch();
-  // Loader thread, WITHOUT the side mutex (only the loader thread touches
+  // Loader's futexes stage, WITHOUT the side mutex (only that stage touches
   // the models it reads): builds the reports the next publish() shows. The
   // UMCG lanes cost O(all spans) to rebuild, so while loading (final ==
   // false) they are rebuilt only when the time since the last rebuild is at
   // least 4x what it took: at most a fifth of the loader's time. final: the
   // stream has ended, rebuild everything.
   void prepare(bool final = false);
-  // Loader thread, under the side mutex: makes what prepare() built visible
+  // Loader's futexes stage, under the side mutex: makes what prepare() built visible
   // to the views. Cheap: a few moves and a pointer swap.
   void publish();
 
@@ -55,7 +55,7 @@ class SideModels {
   // Never null and never changes once published: copy the pointer under the
   // mutex, draw from it without.
   std::shared_ptr<const UmcgLaneSet> umcg() const { return umcg_; }
-  // Also read by the loader thread without the mutex: it is their only writer.
+  // Also read by the loader's futexes stage without the mutex: it is their only writer.
   const StackModel& stacks() const { return stacks_; }
   // Increases at every publish(): caches of the views key on it.
   uint64_t generation() const { return generation_; }
@@ -72,7 +72,7 @@ class SideModels {
   StackModel stacks_;
   RseqReport rseq_report_;
   std::shared_ptr<const UmcgLaneSet> umcg_ = std::make_shared<const UmcgLaneSet>();
-  // Built by prepare(), shown by publish() (loader thread only).
+  // Built by prepare(), shown by publish() (the futexes stage only).
   std::optional<RseqReport> rseq_next_;
   std::shared_ptr<const UmcgLaneSet> umcg_next_;
   uint64_t generation_ = 0;

@@ -13,7 +13,7 @@
 // Locks: the lanes are an immutable published object (SideModels::umcg()),
 // taken under the side mutex and drawn without it; the timeline mutex is
 // held only to read the trace's extent and the visible lanes' thread names,
-// so neither loader thread waits for this view to draw.
+// so no loader stage waits for this view to draw.
 #include <algorithm>
 #include <cstdio>
 #include <memory>

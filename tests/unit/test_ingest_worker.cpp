@@ -5,8 +5,12 @@
 
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <random>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "bpf/trace_abi.h"
 #include "replay/trace_writer.h"
@@ -107,6 +111,100 @@ TEST(IngestWorker, ATimelineCallLimitKeepsTheFirstCallsAndCountsTheRest) {
   s = load(path, &calls, UINT64_MAX, &over);
   EXPECT_EQ(calls, 500u);
   EXPECT_EQ(over, 0u);
+  std::remove(path.c_str());
+  rmdir(dir);
+}
+
+// Several loader threads decompress chunks at once; the models must still see
+// them in file order, and damage must be reported as a plain sequential read
+// reports it. A few hundred small chunks with new futexes and threads
+// appearing throughout, some damaged, against the models fed one chunk after
+// another on this thread.
+TEST(IngestWorker, LoaderThreadsApplyChunksInFileOrderAndReportDamageInOrder) {
+  char dir[] = "/tmp/fxs-ingest-test-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/many.fxs";
+  {
+    auto w = TraceWriter::create(path, TraceHeader{}, 1024);
+    ASSERT_TRUE(w.ok()) << w.message();
+    for (uint64_t i = 0; i < 6000; i++) {
+      uint64_t enter = 1000 + 10 * i;
+      fxs_futex_rec r = wait_call(101 + (i / 13) % 40, 0x7f0000001000 + ((i * 7) / 11 % 300) * 4, enter,
+                                  enter + 5 + i % 17);
+      ASSERT_TRUE(w->append(&r, sizeof(r)).ok());
+    }
+    ASSERT_TRUE(w->append_stop(1000 + 10 * 6000).ok());
+    ASSERT_TRUE(w->close().ok());
+  }
+  std::vector<char> bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    bytes.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  std::mt19937 rng(7);
+  for (int k = 0; k < 12; k++) bytes[bytes.size() / 4 + rng() % (bytes.size() / 2)] ^= 0x5a;
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  }
+
+  // In order, on this thread.
+  TimelineModel want_timeline;
+  FutexModel want_futexes;
+  std::vector<std::string> want_warnings;
+  {
+    auto reader = TraceReader::open(path);
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    std::vector<uint8_t> chunk;
+    size_t chunks = 0;
+    while (reader->next_chunk(chunk) == TraceReader::Next::kChunk) {
+      want_timeline.add_records(chunk.data(), chunk.size());
+      want_futexes.add_records(chunk.data(), chunk.size());
+      chunks++;
+    }
+    want_warnings = reader->warnings();
+    ASSERT_GT(chunks, 200u);
+    ASSERT_GE(want_warnings.size(), 3u) << "the damage must hit several chunks";
+  }
+
+  for (int round = 0; round < 5; round++) {
+    auto reader = TraceReader::open(path);
+    ASSERT_TRUE(reader.ok()) << reader.error().message;
+    IngestWorker worker(std::move(*reader), 0, /*follow=*/false);
+    worker.start(nullptr);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!worker.progress().done && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ASSERT_TRUE(worker.progress().done) << "the load did not finish";
+    worker.stop();
+
+    EXPECT_EQ(worker.reader_warnings(), want_warnings) << "round " << round;
+    const TimelineModel& got = worker.timeline();
+    ASSERT_EQ(got.calls(), want_timeline.calls());
+    ASSERT_EQ(got.futexes().size(), want_timeline.futexes().size());
+    for (size_t i = 0; i < got.futexes().size(); i++) {
+      EXPECT_EQ(got.futexes()[i].uaddr, want_timeline.futexes()[i].uaddr) << "futex " << i << ", round " << round;
+    }
+    ASSERT_EQ(got.lanes().size(), want_timeline.lanes().size());
+    for (size_t l = 0; l < got.lanes().size(); l++) {
+      const TimelineLane &a = got.lanes()[l], &b = want_timeline.lanes()[l];
+      ASSERT_EQ(a.tid, b.tid) << "lane " << l << ", round " << round;
+      ASSERT_EQ(a.calls.size(), b.calls.size()) << "lane " << l;
+      for (size_t c = 0; c < a.calls.size(); c++) {
+        ASSERT_EQ(a.calls[c].enter_ns, b.calls[c].enter_ns) << "lane " << l << " call " << c;
+        ASSERT_EQ(a.calls[c].futex, b.calls[c].futex) << "lane " << l << " call " << c;
+      }
+    }
+    auto snap = worker.futexes();
+    std::vector<FutexStats> want = want_futexes.finish();
+    FutexModel::rank(want);
+    ASSERT_EQ(snap->futexes.size(), want.size());
+    for (size_t i = 0; i < want.size(); i++) {
+      EXPECT_EQ(snap->futexes[i].uaddr, want[i].uaddr) << "rank " << i;
+      EXPECT_EQ(snap->futexes[i].waits, want[i].waits) << "rank " << i;
+      EXPECT_EQ(snap->futexes[i].wait_total_ns, want[i].wait_total_ns) << "rank " << i;
+    }
+  }
   std::remove(path.c_str());
   rmdir(dir);
 }
