@@ -4,6 +4,8 @@
 #include <cinttypes>
 #include <cstdio>
 #include <set>
+#include <unordered_map>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -40,6 +42,27 @@ std::string json_string(std::string_view v) {
 
 }  // namespace
 
+namespace {
+
+// The rule applied to one futex's wakes and woken waits (in any order).
+void pair_futex(std::vector<Ref>& wk, std::vector<Ref>& wt, std::vector<WakeFlow>& flows) {
+  if (wk.empty() || wt.empty()) return;
+  auto by_t = [](const Ref& a, const Ref& b) { return a.t < b.t || (a.t == b.t && a.lane < b.lane); };
+  std::sort(wk.begin(), wk.end(), by_t);
+  std::sort(wt.begin(), wt.end(), by_t);
+  // Wakes ascend in enter time, so the earliest unclaimed wait exiting at
+  // or after it only moves forward: one pass, and no wait is claimed twice.
+  size_t p = 0;
+  for (const Ref& w : wk) {
+    while (p < wt.size() && wt[p].t < w.t) p++;
+    if (p == wt.size()) break;
+    flows.push_back({w.lane, w.call, wt[p].lane, wt[p].call});
+    p++;
+  }
+}
+
+}  // namespace
+
 std::vector<WakeFlow> pair_wakes(const TimelineModel& tl, uint32_t only_futex) {
   // Per futex: its wakes by enter time and its woken waits by exit time.
   std::vector<std::vector<Ref>> wakes(tl.futexes().size()), waits(tl.futexes().size());
@@ -54,24 +77,38 @@ std::vector<WakeFlow> pair_wakes(const TimelineModel& tl, uint32_t only_futex) {
     }
   }
   std::vector<WakeFlow> flows;
-  auto by_t = [](const Ref& a, const Ref& b) { return a.t < b.t || (a.t == b.t && a.lane < b.lane); };
-  for (size_t fx = 0; fx < wakes.size(); fx++) {
-    auto& wk = wakes[fx];
-    auto& wt = waits[fx];
-    if (wk.empty() || wt.empty()) continue;
-    std::sort(wk.begin(), wk.end(), by_t);
-    std::sort(wt.begin(), wt.end(), by_t);
-    // Wakes ascend in enter time, so the earliest unclaimed wait exiting at
-    // or after it only moves forward: one pass, and no wait is claimed twice.
-    size_t p = 0;
-    for (const Ref& w : wk) {
-      while (p < wt.size() && wt[p].t < w.t) p++;
-      if (p == wt.size()) break;
-      flows.push_back({w.lane, w.call, wt[p].lane, wt[p].call});
-      p++;
+  for (size_t fx = 0; fx < wakes.size(); fx++) pair_futex(wakes[fx], waits[fx], flows);
+  return flows;
+}
+
+bool pair_wakes_between(const TimelineModel& tl, uint64_t from, uint64_t to, size_t max_calls,
+                        std::vector<WakeFlow>& flows) {
+  flows.clear();
+  const auto& lanes = tl.lanes();
+  // Per lane, the calls that end at or after `from` and enter before `to`.
+  std::vector<std::pair<size_t, size_t>> ranges(lanes.size());
+  size_t total = 0;
+  for (size_t li = 0; li < lanes.size(); li++) {
+    ranges[li] = {TimelineModel::first_ending_at_or_after(lanes[li], from),
+                  TimelineModel::first_entering_at_or_after(lanes[li], to)};
+    total += ranges[li].second - std::min(ranges[li].first, ranges[li].second);
+    if (total > max_calls) return false;
+  }
+  // Only the futexes the range touches, each with its wakes and woken waits.
+  std::unordered_map<uint32_t, std::pair<std::vector<Ref>, std::vector<Ref>>> by_futex;
+  for (uint32_t li = 0; li < lanes.size(); li++) {
+    const auto& calls = lanes[li].calls;
+    for (size_t i = ranges[li].first; i < ranges[li].second; i++) {
+      const TimelineCall& c = calls[i];
+      if (is_waker(c.opi) && c.ret > 0) {
+        if (c.enter_ns >= from) by_futex[c.futex].first.push_back({c.enter_ns, li, uint32_t(i)});
+      } else if (is_woken_wait(c) && c.exit_ns() < to) {
+        by_futex[c.futex].second.push_back({c.exit_ns(), li, uint32_t(i)});
+      }
     }
   }
-  return flows;
+  for (auto& [fx, v] : by_futex) pair_futex(v.first, v.second, flows);
+  return true;
 }
 
 ChromeExportStats write_chrome_json(const TimelineModel& tl, std::ostream& out) {

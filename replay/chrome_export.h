@@ -47,6 +47,16 @@ struct WakeFlow {
 // index into tl.futexes()), to that futex alone (the UI's "woken by").
 std::vector<WakeFlow> pair_wakes(const TimelineModel& tl, uint32_t only_futex = UINT32_MAX);
 
+// The same rule over the calls of a time range only, for a timeline that is
+// still growing (the UI's live view): wakes entering and woken waits exiting
+// in [from, to). The rule starts afresh at `from`, so a wait exiting soon
+// after it may pair differently than over the whole trace (a wake before
+// `from` may have taken it): callers start well before what they show.
+// Cost O(calls in the range); false (and no flows) when that is more than
+// `max_calls`.
+bool pair_wakes_between(const TimelineModel& tl, uint64_t from, uint64_t to, size_t max_calls,
+                        std::vector<WakeFlow>& flows);
+
 // Writes the JSON document for a loaded model.
 ChromeExportStats write_chrome_json(const TimelineModel& tl, std::ostream& out);
 

@@ -79,6 +79,7 @@ struct UiState {
   // Every wake -> wait arrow, built once the trace is complete; the timeline
   // draws those into the waits in view when there are few enough to read.
   std::unique_ptr<WakeArrows> arrows;
+  LiveWakeArrows live_arrows;  // until `arrows` is ready
 
   // Scratch for the timeline's per-lane items, reused every frame.
   std::vector<TimelineItem> items;

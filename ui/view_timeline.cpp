@@ -197,18 +197,18 @@ constexpr size_t kMaxWakeArrows = 400;
 // line from where the wake entered to where the wait returned, fainter still
 // for futexes other than the selected one.
 template <typename XOf>
-void draw_wake_arrows(const UiState& st, const TimelineModel& tl, uint64_t t0, uint64_t t1, size_t first_lane,
-                      size_t last_lane, const XOf& x_of, float lanes_y, ImDrawList* dl) {
+void draw_wake_arrows(const UiState& st, const ArrowIndex& index, const TimelineModel& tl, uint64_t t0, uint64_t t1,
+                      size_t first_lane, size_t last_lane, const XOf& x_of, float lanes_y, ImDrawList* dl) {
   const auto& lanes = tl.lanes();
   struct InView {
     size_t lane;
-    std::span<const WakeArrows::Arrow> arrows;
+    std::span<const ArrowIndex::Arrow> arrows;
   };
   std::vector<InView> in_view;
   size_t n = 0;
   for (size_t li = first_lane; li < last_lane; li++) {
     const TimelineLane& lane = lanes[li];
-    auto a = st.arrows->into(li, TimelineModel::first_ending_at_or_after(lane, t0),
+    auto a = index.into(li, TimelineModel::first_ending_at_or_after(lane, t0),
                              TimelineModel::first_entering_at_or_after(lane, t1));
     if (a.empty()) continue;
     n += a.size();
@@ -217,7 +217,7 @@ void draw_wake_arrows(const UiState& st, const TimelineModel& tl, uint64_t t0, u
   }
   for (const InView& v : in_view) {
     const float wait_y = lanes_y + (float(v.lane) + 0.5f) * kLaneH;
-    for (const WakeArrows::Arrow& a : v.arrows) {
+    for (const ArrowIndex::Arrow& a : v.arrows) {
       const TimelineCall& wait = lanes[v.lane].calls[a.wait_call];
       const TimelineCall& wake = lanes[a.wake_lane].calls[a.wake_call];
       const TimelineFutex& fx = tl.futexes()[wait.futex];
@@ -423,7 +423,10 @@ void draw_timeline(FrameContext& f) {
     st.arrows = std::make_unique<WakeArrows>();
     st.arrows->start(tl);  // loading is over: nothing writes the timeline any more
   }
-  if (st.arrows && st.arrows->ready()) draw_wake_arrows(st, tl, t0, t1, first_lane, last_lane, x_of, origin.y, ldl);
+  // Until they are in (and while the trace still grows), those around the view.
+  const ArrowIndex* arrows = st.arrows ? st.arrows->index() : nullptr;
+  if (!arrows) arrows = st.live_arrows.update(tl, t0, t1);
+  if (arrows) draw_wake_arrows(st, *arrows, tl, t0, t1, first_lane, last_lane, x_of, origin.y, ldl);
 
   // The arrow from the waking call to the wait it ended, for the selection.
   if (st.partner_lane < lanes.size() && st.call_lane < lanes.size()) {

@@ -2,9 +2,25 @@
 
 #include <algorithm>
 
-#include "replay/chrome_export.h"
-
 namespace fxs::ui {
+
+void ArrowIndex::assign(const std::vector<WakeFlow>& flows, size_t lanes) {
+  for (auto& v : by_lane_) v.clear();
+  by_lane_.resize(lanes);
+  for (const WakeFlow& f : flows) by_lane_[f.wait_lane].push_back({f.wait_call, f.wake_lane, f.wake_call});
+  for (auto& v : by_lane_)
+    std::sort(v.begin(), v.end(), [](const Arrow& a, const Arrow& b) { return a.wait_call < b.wait_call; });
+  count_ = flows.size();
+}
+
+std::span<const ArrowIndex::Arrow> ArrowIndex::into(size_t lane, size_t from, size_t to) const {
+  if (lane >= by_lane_.size()) return {};
+  const auto& v = by_lane_[lane];
+  auto by_call = [](const Arrow& a, size_t i) { return a.wait_call < i; };
+  auto b = std::lower_bound(v.begin(), v.end(), from, by_call);
+  auto e = std::lower_bound(b, v.end(), to, by_call);
+  return {b, e};
+}
 
 WakeArrows::~WakeArrows() {
   if (builder_.joinable()) builder_.join();
@@ -13,24 +29,22 @@ WakeArrows::~WakeArrows() {
 void WakeArrows::start(const TimelineModel& tl) {
   if (started()) return;
   builder_ = std::thread([this, &tl] {
-    std::vector<std::vector<Arrow>> by_lane(tl.lanes().size());
-    const std::vector<WakeFlow> flows = pair_wakes(tl);
-    for (const WakeFlow& f : flows) by_lane[f.wait_lane].push_back({f.wait_call, f.wake_lane, f.wake_call});
-    for (auto& v : by_lane)
-      std::sort(v.begin(), v.end(), [](const Arrow& a, const Arrow& b) { return a.wait_call < b.wait_call; });
-    by_lane_ = std::move(by_lane);
-    count_ = flows.size();
+    index_.assign(pair_wakes(tl), tl.lanes().size());
     ready_.store(true, std::memory_order_release);
   });
 }
 
-std::span<const WakeArrows::Arrow> WakeArrows::into(size_t lane, size_t from, size_t to) const {
-  if (!ready() || lane >= by_lane_.size()) return {};
-  const auto& v = by_lane_[lane];
-  auto by_call = [](const Arrow& a, size_t i) { return a.wait_call < i; };
-  auto b = std::lower_bound(v.begin(), v.end(), from, by_call);
-  auto e = std::lower_bound(b, v.end(), to, by_call);
-  return {b, e};
+const ArrowIndex* LiveWakeArrows::update(const TimelineModel& tl, uint64_t t0, uint64_t t1) {
+  if (t0 != t0_ || t1 != t1_ || tl.calls() != calls_) {
+    t0_ = t0;
+    t1_ = t1;
+    calls_ = tl.calls();
+    const uint64_t span = t1 > t0 ? t1 - t0 : 1;
+    const uint64_t from = t0 > span ? t0 - span : 0, to = t1 + std::min(span, UINT64_MAX - t1);
+    paired_ = pair_wakes_between(tl, from, to, kMaxCalls, flows_);
+    if (paired_) index_.assign(flows_, tl.lanes().size());
+  }
+  return paired_ ? &index_ : nullptr;
 }
 
 }  // namespace fxs::ui

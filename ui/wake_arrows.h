@@ -1,11 +1,13 @@
-// wake_arrows.h: every wake -> wait arrow of a loaded trace, under the
+// wake_arrows.h: the wake -> wait arrows the timeline draws, under the
 // export's pairing rule (replay/chrome_export.h: pair_wakes), indexed by the
 // woken wait so the timeline can draw the arrows of the waits in view.
 //
-// Built once, on a thread of its own, when the trace is complete: the
-// timeline no longer changes then (a live view gets them when its
-// recording ends), and pairing sorts every wake and woken wait of each
-// futex, which can take a second on a big trace. No ImGui here.
+// Once the trace is complete (WakeArrows): every arrow, built once on a
+// thread of its own, since pairing sorts every wake and woken wait of each
+// futex, which can take a second on a big trace. While the timeline still
+// grows (a live view, a replay still loading: LiveWakeArrows): only the
+// arrows around the visible range, paired again whenever the range or the
+// data changed. No ImGui here.
 #pragma once
 
 #include <atomic>
@@ -15,17 +17,30 @@
 #include <thread>
 #include <vector>
 
+#include "replay/chrome_export.h"
 #include "replay/timeline_model.h"
 
 namespace fxs::ui {
 
-class WakeArrows {
+// Arrows kept by the lane and call of their wait.
+class ArrowIndex {
  public:
   struct Arrow {
     uint32_t wait_call;  // in the lane the arrows are kept under
     uint32_t wake_lane, wake_call;
   };
+  void assign(const std::vector<WakeFlow>& flows, size_t lanes);
+  // The arrows into `lane` whose wait is one of its calls [from, to), by call index.
+  std::span<const Arrow> into(size_t lane, size_t from, size_t to) const;
+  size_t size() const { return count_; }
 
+ private:
+  std::vector<std::vector<Arrow>> by_lane_;
+  size_t count_ = 0;
+};
+
+class WakeArrows {
+ public:
   WakeArrows() = default;
   ~WakeArrows();  // joins the builder
   WakeArrows(const WakeArrows&) = delete;
@@ -36,16 +51,31 @@ class WakeArrows {
   void start(const TimelineModel& tl);
   bool started() const { return builder_.joinable() || ready(); }
   bool ready() const { return ready_.load(std::memory_order_acquire); }
-  // When ready(): the arrows into `lane` whose wait is one of its calls
-  // [from, to), by call index; empty before.
-  std::span<const Arrow> into(size_t lane, size_t from, size_t to) const;
-  size_t size() const { return ready() ? count_ : 0; }
+  // Every arrow once ready(); nullptr before.
+  const ArrowIndex* index() const { return ready() ? &index_ : nullptr; }
+  size_t size() const { return ready() ? index_.size() : 0; }
 
  private:
-  std::vector<std::vector<Arrow>> by_lane_;
-  size_t count_ = 0;
+  ArrowIndex index_;
   std::atomic<bool> ready_{false};
   std::thread builder_;
+};
+
+class LiveWakeArrows {
+ public:
+  // More calls than this around the view and no arrows are paired: a frame
+  // would spend milliseconds on them, and they would be too many to draw.
+  static constexpr size_t kMaxCalls = 50000;
+  // The arrows into the waits of [t0, t1), paired over the calls of one
+  // view width before it to one after it (pair_wakes_between), or nullptr
+  // when those are more than kMaxCalls. Call with the timeline's mutex held.
+  const ArrowIndex* update(const TimelineModel& tl, uint64_t t0, uint64_t t1);
+
+ private:
+  uint64_t t0_ = 0, t1_ = 0, calls_ = UINT64_MAX;  // what index_ was paired for
+  bool paired_ = false;
+  std::vector<WakeFlow> flows_;
+  ArrowIndex index_;
 };
 
 }  // namespace fxs::ui
