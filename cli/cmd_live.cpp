@@ -44,7 +44,8 @@ COMMAND, futexscope exits with the command's status.
   --memory-limit SIZE
                     most memory the timeline may take for its calls (24 bytes a
                     call; default: half of this machine's memory); the calls after
-                    that are counted in the futex table but not drawn
+                    that are counted in the futex table but not drawn, and past
+                    as many waits their p50/p99 are estimated
   --screenshot PNG  when the recording has ended (COMMAND exited), write the
                     window to PNG and exit (for scripts and tests)
 Without -p or COMMAND the whole system is watched.

@@ -38,7 +38,8 @@ loads in the background; what is loaded is shown at once. Needs a display
   --memory-limit SIZE
                      most memory the timeline may take for its calls (24 bytes a
                      call; default: half of this machine's memory); the calls after
-                     that are counted in the futex table but not drawn
+                     that are counted in the futex table but not drawn, and past
+                     as many waits their p50/p99 are estimated
   --full-redraw      draw every frame whole; by default only what changed since the
                      last frame is drawn again (try this if the window shows stale
                      pieces on some GL driver)

@@ -34,7 +34,8 @@ zoom; End follows again.
   --memory-limit SIZE
                      most memory the timeline may take for its calls (24 bytes a
                      call; default: half of this machine's memory); the calls after
-                     that are counted in the futex table but not drawn
+                     that are counted in the futex table but not drawn, and past
+                     as many waits their p50/p99 are estimated
 
 examples:
   futexscope ui --connect 127.0.0.1:7411

@@ -238,10 +238,16 @@ inline void FutexModel::apply(uint32_t acc, const fxs_futex_rec& r, bool primary
       uint64_t d = r.exit_ns - r.enter_ns;
       a.wait_total_ns += d;
       if (d > a.wait_max_ns) a.wait_max_ns = d;
-      if (d <= UINT32_MAX)
-        a.short_waits.push_back(static_cast<uint32_t>(d));
-      else
-        a.long_waits.push_back(d);
+      if (folded_) {
+        if (acc >= folded_hist_.size()) folded_hist_.resize(accs_.size());
+        folded_hist_[acc][log2_bucket(d)]++;
+      } else {
+        if (d <= UINT32_MAX)
+          a.short_waits.push_back(static_cast<uint32_t>(d));
+        else
+          a.long_waits.push_back(d);
+        if (++durations_kept_ > duration_limit_) fold_durations();
+      }
     }
     return;
   }
@@ -381,6 +387,18 @@ void FutexModel::add_records(const uint8_t* data, size_t size) {
   }
 }
 
+void FutexModel::fold_durations() {
+  folded_hist_.assign(accs_.size(), {});
+  for (size_t i = 0; i < accs_.size(); i++) {
+    Acc& a = accs_[i];
+    for (uint32_t d : a.short_waits) folded_hist_[i][log2_bucket(d)]++;
+    for (uint64_t d : a.long_waits) folded_hist_[i][log2_bucket(d)]++;
+    std::vector<uint32_t>().swap(a.short_waits);  // the memory goes back
+    std::vector<uint64_t>().swap(a.long_waits);
+  }
+  folded_ = true;
+}
+
 // ---- results --------------------------------------------------------------
 
 std::vector<FutexStats> FutexModel::finish() {
@@ -399,6 +417,12 @@ std::vector<FutexStats> FutexModel::finish() {
     s.wait_max_ns = a.wait_max_ns;
     for (uint32_t d : a.short_waits) s.hist[log2_bucket(d)]++;
     for (uint64_t d : a.long_waits) s.hist[log2_bucket(d)]++;
+    if (folded_) {
+      const size_t i = static_cast<size_t>(&a - accs_.data());
+      if (i < folded_hist_.size())
+        for (unsigned b = 0; b < FXS_HIST_BUCKETS; b++) s.hist[b] += folded_hist_[i][b];
+      s.percentiles_estimated = true;
+    }
     s.tgid = a.tgid;
     s.uaddr = a.uaddr;
     s.threads = a.threads;
@@ -469,6 +493,10 @@ std::vector<std::string> FutexModel::warnings() const {
   if (unknown_)
     w.push_back(std::to_string(unknown_) +
                 " records of an unknown type ignored (written by a newer futexscope?)");
+  if (folded_)
+    w.push_back("more than " + std::to_string(duration_limit_) +
+                " wait durations: p50/p99 are estimated from log2 histograms past that (raise --memory-limit "
+                "for exact ones)");
   return w;
 }
 

@@ -110,6 +110,13 @@ class FutexModel {
   // Sorts by total wait time (desc), then op count (desc), then pid, uaddr.
   static void rank(std::vector<FutexStats>& futexes);
 
+  // Keeps at most `n` wait durations (4 bytes each) for exact percentiles:
+  // past that, every futex's durations are folded into its log2 histogram
+  // and p50/p99 are estimated from it, so a long live session's memory stays
+  // bounded (the window's --memory-limit). No limit by default (`report`).
+  void set_duration_limit(uint64_t n) { duration_limit_ = n; }
+  bool durations_folded() const { return folded_; }
+
   // FXS_REC_FUTEX records, plus the sum of ops over the latest aggregate of
   // every key (a --summary trace has no per-call records; there a
   // futex_waitv naming 3 words counts 3, a requeue 2).
@@ -161,6 +168,14 @@ class FutexModel {
 
   FutexIndex index_;  // (tgid, uaddr) -> index into accs_
   std::vector<Acc> accs_;
+
+  // set_duration_limit(): durations kept so far, and once over the limit
+  // each futex's histogram by accumulator index (short_waits and
+  // long_waits are then empty).
+  void fold_durations();
+  uint64_t duration_limit_ = UINT64_MAX, durations_kept_ = 0;
+  bool folded_ = false;
+  std::vector<std::array<uint64_t, FXS_HIST_BUCKETS>> folded_hist_;
 
   // (tgid, tid) -> the thread's index among the threads of its process, in
   // order of first appearance: the first 64 threads of a process are tracked

@@ -286,7 +286,11 @@ int run_app(const AppOptions& o, TraceReader trace) {
   // A trace (or a live recording) bigger than the machine's memory opens on
   // its first calls instead of swapping the machine to death; the status bar says so.
   const uint64_t memory_limit = o.memory_limit ? o.memory_limit : default_memory_limit();
-  worker.set_timeline_call_limit(std::max<uint64_t>(1, memory_limit / sizeof(TimelineCall)));
+  // The same number of wait durations (4 bytes each) for exact p50/p99 in the
+  // futex table; past that they are estimated.
+  const uint64_t limit_calls = std::max<uint64_t>(1, memory_limit / sizeof(TimelineCall));
+  worker.set_timeline_call_limit(limit_calls);
+  worker.set_wait_duration_limit(limit_calls);
   worker.start([] { glfwPostEmptyEvent(); });
 
   UiState st;

@@ -97,6 +97,9 @@ class IngestWorker {
   void stop();
   // Before start(): the timeline keeps at most n calls (TimelineModel::set_call_limit).
   void set_timeline_call_limit(uint64_t n) { timeline_.set_call_limit(n); }
+  // Before start(): the futex table keeps at most n wait durations
+  // (FutexModel::set_duration_limit).
+  void set_wait_duration_limit(uint64_t n) { futex_model_.set_duration_limit(n); }
   // Following a growing file: no more data will come, so end at the end of the
   // file (progress().done becomes true). Called from the UI thread.
   void finish_following() { finish_following_ = true; }

@@ -150,7 +150,10 @@ void draw_futexes(FrameContext& f) {
       ImGui::TableSetColumnIndex(kMax);
       cell_ns(s.wait_max_ns, timed);
       ImGui::TableSetColumnIndex(kP99);
-      cell_ns(s.wait_p99_ns, timed);
+      if (timed && s.percentiles_estimated)  // the top of its log2 bucket (--summary, --memory-limit)
+        ImGui::Text("~%s", format_ns(s.wait_p99_ns).c_str());
+      else
+        cell_ns(s.wait_p99_ns, timed);
       ImGui::TableSetColumnIndex(kWaits);
       cell_count(s.waits);
       ImGui::TableSetColumnIndex(kWoken);

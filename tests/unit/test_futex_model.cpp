@@ -430,6 +430,38 @@ TEST(FutexModel, LongWaitsKeepExactPercentiles) {
   EXPECT_EQ(t.wait_p50_ns, 4'294'967'296u);  // rank 2 of 50, 2^32, 5e9, 7e9
 }
 
+// --memory-limit in the window: past the limit no duration is kept, every
+// futex's (those before included) is in its log2 histogram, and p50/p99 come
+// from it; the counts, total and max stay exact, and a warning says so.
+TEST(FutexModel, ADurationLimitFoldsDurationsIntoHistograms) {
+  FutexModel exact, limited;
+  limited.set_duration_limit(50);
+  // kA: 100 waits of 10..1000 ns; kB, after the fold: 3 waits of 5 us.
+  for (FutexModel* m : {&exact, &limited}) {
+    for (uint64_t i = 1; i <= 100; i++) add(*m, timed(call(FXS_OP_FUTEX_WAIT, kA, 0), 1, 1 + 10 * i));
+    for (int i = 0; i < 3; i++) add(*m, timed(call(FXS_OP_FUTEX_WAIT, kB, 0), 1, 5001));
+  }
+  EXPECT_FALSE(exact.durations_folded());
+  EXPECT_TRUE(limited.durations_folded());
+  for (uint64_t uaddr : {kA, kB}) {
+    FutexStats e = get(exact, uaddr), l = get(limited, uaddr);
+    EXPECT_FALSE(e.percentiles_estimated);
+    EXPECT_TRUE(l.percentiles_estimated);
+    EXPECT_EQ(l.waits, e.waits);
+    EXPECT_EQ(l.wait_total_ns, e.wait_total_ns);
+    EXPECT_EQ(l.wait_max_ns, e.wait_max_ns);
+    EXPECT_EQ(l.wait_samples, e.wait_samples);
+    EXPECT_EQ(l.hist, e.hist);
+    EXPECT_EQ(l.wait_p50_ns, hist_percentile(e.hist, e.wait_max_ns, 50));
+    EXPECT_EQ(l.wait_p99_ns, hist_percentile(e.hist, e.wait_max_ns, 99));
+  }
+  EXPECT_EQ(get(exact, kA).wait_p50_ns, 500u);
+  EXPECT_EQ(get(limited, kA).wait_p50_ns, 511u) << "the top of [256, 512)";
+  EXPECT_TRUE(exact.warnings().empty());
+  ASSERT_EQ(limited.warnings().size(), 1u);
+  EXPECT_NE(limited.warnings()[0].find("more than 50 wait durations"), std::string::npos) << limited.warnings()[0];
+}
+
 TEST(FutexModel, FinishAgainAfterMoreRecords) {
   FutexModel m;
   add(m, timed(call(FXS_OP_FUTEX_WAIT, kA, 0), 10, 20));

@@ -41,6 +41,7 @@ std::shared_ptr<const FutexSnapshot> load(const std::string& path, uint64_t* cal
   EXPECT_TRUE(reader.ok()) << reader.error().message;
   IngestWorker worker(std::move(*reader), 0, /*follow=*/false);
   worker.set_timeline_call_limit(call_limit);
+  worker.set_wait_duration_limit(call_limit);  // as the window does
   worker.start(nullptr);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!worker.progress().done && std::chrono::steady_clock::now() < deadline)
@@ -105,12 +106,19 @@ TEST(IngestWorker, ATimelineCallLimitKeepsTheFirstCallsAndCountsTheRest) {
   EXPECT_EQ(last_ns, 1005u + 10 * 119) << "the first 120 calls, in file order";
   EXPECT_EQ(s->events, 500u);
   uint64_t waits = 0;
-  for (const FutexStats& f : s->futexes) waits += f.waits;
+  for (const FutexStats& f : s->futexes) {
+    waits += f.waits;
+    EXPECT_TRUE(f.percentiles_estimated) << "past 120 durations, p50/p99 come from the histogram";
+  }
   EXPECT_EQ(waits, 500u);
+  ASSERT_EQ(s->warnings.size(), 1u);
+  EXPECT_NE(s->warnings[0].find("more than 120 wait durations"), std::string::npos) << s->warnings[0];
 
   s = load(path, &calls, UINT64_MAX, &over);
   EXPECT_EQ(calls, 500u);
   EXPECT_EQ(over, 0u);
+  for (const FutexStats& f : s->futexes) EXPECT_FALSE(f.percentiles_estimated);
+  EXPECT_TRUE(s->warnings.empty());
   std::remove(path.c_str());
   rmdir(dir);
 }
