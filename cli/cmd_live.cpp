@@ -27,10 +27,10 @@ namespace fxs {
 namespace {
 
 constexpr const char* kHelp = R"HELP(usage: futexscope live [-p PID] [-o FILE] [--min-wait DUR] [--size WxH] [--screenshot PNG]
-                       [--memory-limit SIZE] [-- COMMAND [ARGS...]]
+                       [--screenshot-after DUR] [--memory-limit SIZE] [-- COMMAND [ARGS...]]
 
 Records like `futexscope record` and shows the trace in the replay window while
-it grows (about once a second, when the recorder flushes). Needs root for the
+it grows (4 times a second, when the recorder flushes). Needs root for the
 recording and a display for the window. The timeline follows the newest data
 (the last 10 s; a slider sets 1 s to 10 min); panning or zooming pauses it, End
 follows again. Closing the window stops the recording (like Ctrl-C); with
@@ -48,6 +48,11 @@ COMMAND, futexscope exits with the command's status.
                     as many waits their p50/p99 are estimated
   --screenshot PNG  when the recording has ended (COMMAND exited), write the
                     window to PNG and exit (for scripts and tests)
+  --screenshot-after DUR
+                    with --screenshot: write it DUR after the window opened,
+                    while recording (then stop as if the window was closed), and
+                    print the calls loaded and how long before the picture the
+                    newest of them returned
 Without -p or COMMAND the whole system is watched.
 
 examples:
@@ -61,9 +66,11 @@ int cmd_live(int argc, char** argv) {
   RecordOptions ro;
   ro.output.clear();
   ro.quiet = true;
+  ro.flush_interval_ns = kWatchedFlushIntervalNs;
   int w = 1600, h = 1000;
   uint64_t memory_limit = 0;
   std::string screenshot;
+  double screenshot_after_s = 0;
   ArgParser p(argc, argv, 1);
   std::string v;
   while (!p.done()) {
@@ -87,6 +94,11 @@ int cmd_live(int argc, char** argv) {
       if (!d) return usage_error("live", "bad duration '" + v + "' for --min-wait (e.g. 100us)");
       ro.min_wait_ns = *d;
     } else if (p.option({"--screenshot"}, screenshot)) {
+    } else if (p.option({"--screenshot-after"}, v)) {
+      auto d = p.error().empty() ? parse_duration_ns(v) : std::nullopt;
+      if (p.error().empty() && (!d || *d == 0))
+        return usage_error("live", "bad duration '" + v + "' for --screenshot-after (e.g. 1s)");
+      screenshot_after_s = double(d.value_or(0)) / 1e9;
     } else if (p.option({"--memory-limit"}, v)) {
       auto bytes = p.error().empty() ? parse_size_bytes(v) : std::nullopt;
       if (p.error().empty() && (!bytes || *bytes < 1024))
@@ -105,8 +117,10 @@ int cmd_live(int argc, char** argv) {
     if (!p.error().empty()) return usage_error("live", p.error());
   }
   if (ro.pid > 0 && !ro.command.empty()) return usage_error("live", "give -p or a command, not both");
+  if (screenshot_after_s > 0 && screenshot.empty())
+    return usage_error("live", "--screenshot-after needs --screenshot PNG");
 #ifndef FXS_HAVE_UI
-  (void)w, (void)h, (void)memory_limit;
+  (void)w, (void)h, (void)memory_limit, (void)screenshot_after_s;
   std::fprintf(stderr, "futexscope live: this futexscope was built without the UI (configure with "
                        "-DFXS_BUILD_UI=ON); record with `futexscope record` and read it with `report`\n");
   return 1;
@@ -149,6 +163,7 @@ int cmd_live(int argc, char** argv) {
     o.memory_limit = memory_limit;
     o.probe_text = probe;
     o.screenshot_path = screenshot;
+    o.screenshot_after_s = screenshot_after_s;
     o.source_finished = [&] { return !recording.load(); };
     o.live_status = [&] {
       return recording ? std::string("LIVE: recording")

@@ -39,7 +39,8 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
   --no-stacks          capture no stacks (no folded output)
   --serve ADDR         also stream the trace, as it is written, to every
                        `futexscope ui --connect ADDR` (ADDR: PORT for loopback,
-                       HOST:PORT, or a unix socket path)
+                       HOST:PORT, or a unix socket path); written out every
+                       250 ms instead of every second
   -q, --quiet          no progress or closing line
 Without -p or COMMAND the whole system is traced. Ctrl-C stops cleanly.
 
@@ -118,7 +119,8 @@ int cmd_record(int argc, char** argv) {
   }
   if (serve.empty()) return run_record(o);
   // --serve: the file is written as usual and served to `ui --connect`
-  // clients while it grows (cli/stream_socket.h).
+  // clients while it grows (cli/stream_socket.h), flushed more often.
+  o.flush_interval_ns = kWatchedFlushIntervalNs;
   auto server = StreamServer::start(serve, o.output);
   if (!server) {
     std::fprintf(stderr, "futexscope record: --serve %s: %s\n", serve.c_str(), server.message().c_str());

@@ -214,8 +214,8 @@ int run_record(const RecordOptions& opts) {
         break;
       }
     }
-    if (now - last_flush >= 1000000000ull) {
-      // At most a second of data is ever only in memory.
+    if (now - last_flush >= opts.flush_interval_ns) {
+      // At most a second (or the watched interval) of data is ever only in memory.
       Status st = opts.summary ? extra.aggregates(s) : Status{};
       if (st.ok()) st = extra.loss(s.counters(), false);
       if (st.ok() && rseq) st = rseq->write_counts(w, false);  // rseq

@@ -21,7 +21,14 @@ struct RecordOptions {
   bool quiet = false;                // no progress or closing line on stderr
   bool stacks = true;                // capture and symbolize user stacks (per-event mode)
   uint64_t stack_min_wait_ns = 1000000;  // of waits that slept at least this long
+  // How often what is buffered reaches the file (and a served stream): the
+  // most data a crash can lose, and for a live window the most it lags.
+  uint64_t flush_interval_ns = 1000000000;
 };
+
+// The flush interval of a trace someone watches while it grows (`live`,
+// `record --serve`): their window shows a call within a second of it.
+inline constexpr uint64_t kWatchedFlushIntervalNs = 250000000;
 
 // Runs a recording; returns the process exit status (the command's, if one was given).
 int run_record(const RecordOptions& opts);

@@ -6,6 +6,7 @@
 #include <GLFW/glfw3.h>
 #include <malloc.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -139,6 +141,28 @@ uint64_t rss_bytes() {
     std::fclose(f);
   }
   return static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+// --screenshot-after: how far behind the traced program the window was when
+// the picture was taken. Call timestamps are bpf_ktime_get_ns(), i.e.
+// CLOCK_MONOTONIC, so the newest call's age is comparable with now.
+void print_live_lag(const IngestWorker& worker, double after_s) {
+  uint64_t calls, newest_ns;
+  {
+    std::lock_guard lk(worker.timeline_mutex());
+    calls = worker.timeline().calls();
+    newest_ns = worker.timeline().last_ns();
+  }
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  const uint64_t now_ns = uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+  if (calls == 0 || newest_ns > now_ns) {
+    std::printf("screenshot after %.2f s: no calls loaded yet\n", after_s);
+  } else {
+    std::printf("screenshot after %.2f s: %llu calls loaded, the newest returned %.0f ms before it\n", after_s,
+                static_cast<unsigned long long>(calls), double(now_ns - newest_ns) / 1e6);
+  }
+  std::fflush(stdout);
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -312,6 +336,7 @@ int run_app(const AppOptions& o, TraceReader trace) {
   int settle_for_input = 0;  // frames owed to input: drawn at once, even while loading
   bool arrows_were_pending = false;
   auto last_frame = std::chrono::steady_clock::now();
+  const auto window_opened = last_frame;
   int status = 0;
 
   while (!glfwWindowShouldClose(win.get())) {
@@ -401,14 +426,20 @@ int run_app(const AppOptions& o, TraceReader trace) {
     // picture waits for them. With --bench-frames, the last bench frame.
     const bool last_bench_frame = benching && bench_warmup >= kBenchWarmup && bench_done + 1 >= o.bench_frames;
     double shot_ms = 0;  // not part of the bench frame it shows
-    if (!o.screenshot_path.empty() && progress.done && !numa_view_busy(st) && !arrows_pending &&
-        (o.bench_frames > 0 ? last_bench_frame : ++frames_after_load >= o.screenshot_frames)) {
+    const bool shot_due =
+        o.screenshot_after_s > 0
+            ? std::chrono::duration<double>(std::chrono::steady_clock::now() - window_opened).count() >=
+                  o.screenshot_after_s
+            : progress.done && !numa_view_busy(st) && !arrows_pending &&
+                  (o.bench_frames > 0 ? last_bench_frame : ++frames_after_load >= o.screenshot_frames);
+    if (!o.screenshot_path.empty() && shot_due) {
       auto s0 = std::chrono::steady_clock::now();
       if (std::string err = write_framebuffer_png(o.screenshot_path, fw, fh); !err.empty()) {
         std::fprintf(stderr, "%s%s\n", who.c_str(), err.c_str());
         status = 1;
         break;
       }
+      if (o.screenshot_after_s > 0) print_live_lag(worker, o.screenshot_after_s);
       if (o.bench_frames == 0) break;
       shot_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s0).count();
     }

@@ -14,6 +14,9 @@ struct AppOptions {
   bool follow = false;              // the trace is still growing (live)
   std::string screenshot_path;      // write a PNG after loading and exit
   int screenshot_frames = 3;        // frames rendered after loading, before the PNG
+  // > 0: write the PNG this many seconds after the window opened, loaded or
+  // not (live: while recording), and print the calls loaded and the newest one's age.
+  double screenshot_after_s = 0;
   std::string tab;                  // tab shown first: below the timeline "futexes", "rseq", "umcg";
                                     // side panel "futex", "buckets", "numa", "trace", "machine"
   int bench_frames = 0;             // > 0: render this many frames panning/zooming, print timings, exit

@@ -255,6 +255,44 @@ TEST(UiLive, RecordsAndShowsACommandThenExitsWithItsStatus) {
   EXPECT_GT(json::parse(rep.out)["events"].get<long>(), 10000);
 }
 
+// `live` shows a running program's calls within a second: a screenshot one
+// second after the window opened, while the sample is still making its 5000
+// waits with a 1 ms timeout (~1000 calls a second: too few to fill a chunk,
+// so only the recorder's flushes, 4 a second, bring them), holds its calls,
+// and the newest call loaded returned less than a second before the picture.
+TEST(UiLive, ShowsARunningSamplesCallsWithinASecond) {
+  REQUIRE_ROOT();
+  REQUIRE_XVFB_UI();
+  TempDir dir;
+  std::string png = dir.path("live1s.png");
+  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1024x768x24", kFutexscope, "live", "--screenshot", png,
+                        "--screenshot-after", "1s", "--size", "800x600", "--", kSamples + "/fxs-sample-condvar",
+                        "--rounds", "1", "--timeouts", "5000"},
+                       60);
+  // Ended by the screenshot: the sample got SIGINT, its status is futexscope's.
+  const std::string key = "screenshot after 1.00 s: ";
+  size_t at = r.out.find(key);
+  ASSERT_NE(at, std::string::npos) << r.out << r.err;
+  unsigned long long calls = 0;
+  double lag_ms = -1;
+  ASSERT_EQ(std::sscanf(r.out.c_str() + at + key.size(), "%llu calls loaded, the newest returned %lf ms", &calls,
+                        &lag_ms),
+            2)
+      << r.out.substr(at);
+  std::printf("live after 1 s: %llu calls loaded, newest %.0f ms old\n", calls, lag_ms);
+  EXPECT_GT(calls, 100u) << "the sample makes ~1000 calls a second";
+  EXPECT_GE(lag_ms, 0);
+  EXPECT_LT(lag_ms, 1000) << "a call must be on screen within a second";
+  int w = 0, h = 0, n = 0;
+  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
+  ASSERT_NE(px, nullptr) << "no PNG written";
+  size_t top = 0;
+  for (int i = 0; i < w * h; i++)
+    if (px[i * 3] == 78 && px[i * 3 + 1] == 121 && px[i * 3 + 2] == 167) top++;
+  stbi_image_free(px);
+  EXPECT_GE(top, 200u) << "the calls are not on screen";
+}
+
 }  // namespace
 
 namespace {
