@@ -68,6 +68,7 @@ struct {
 
 const volatile bool capture_stacks = true;
 const volatile __u64 stack_min_wait_ns = 1000000; /* --stack-min-wait */
+const volatile bool capture_raw_stacks = true;     /* and their raw stacks (FXS_REC_USTACK_RAW) */
 
 /*
  * Per-thread state between sys_enter and sys_exit, in an array slot indexed by
@@ -295,6 +296,7 @@ static __always_inline bool is_interrupted(long ret)
 struct sys_args {
 	long nr;
 	__u64 a[6];
+	const struct pt_regs *uregs; /* the saved user registers (kernel memory), for raw stacks */
 };
 
 /*
@@ -564,6 +566,41 @@ static __always_inline void emit_task(struct task_state *st, __u32 tgid, __u32 t
 
 #include "futex_hash.bpf.h"
 
+/*
+ * The registers and the top of the user stack of a wait (struct
+ * fxs_ustack_raw_rec), for the collector's DWARF unwinding. A copy that
+ * would run past the stack's mapping fails whole, so shorter ones are tried.
+ */
+static __always_inline void emit_raw_stack(const struct pt_regs *uregs, const struct fxs_futex_rec *r)
+{
+	void *rb = cpu_ring();
+	struct fxs_ustack_raw_rec *out = rb ? bpf_ringbuf_reserve(rb, sizeof(*out), 0) : 0;
+	if (!out) {
+		count(FXS_CNT_RINGBUF_DROP);
+		return;
+	}
+	out->hdr.type = FXS_REC_USTACK_RAW;
+	out->hdr.size = sizeof(*out);
+	out->hdr.reserved = 0;
+	out->enter_ns = r->enter_ns;
+	out->tgid = r->tgid;
+	out->tid = r->tid;
+	out->ip = BPF_CORE_READ(uregs, ip);
+	out->sp = BPF_CORE_READ(uregs, sp);
+	out->bp = BPF_CORE_READ(uregs, bp);
+	out->pad = 0;
+	const void *sp = (const void *)out->sp;
+	if (!bpf_probe_read_user(out->stack, FXS_RAW_STACK_BYTES, sp))
+		out->size = FXS_RAW_STACK_BYTES;
+	else if (!bpf_probe_read_user(out->stack, 1024, sp))
+		out->size = 1024;
+	else if (!bpf_probe_read_user(out->stack, 256, sp))
+		out->size = 256;
+	else
+		out->size = 0;
+	bpf_ringbuf_submit(out, 0);
+}
+
 static __always_inline int handle_exit(void *ctx, const struct sys_args *args, long ret)
 {
 	long nr = args->nr;
@@ -632,8 +669,11 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	 * slowed a contended mutex threefold (docs/BENCHMARKS.md).
 	 */
 	if (capture_stacks && is_wait_op(r.opi) && ret != -11 && r.enter_ns &&
-	    now - r.enter_ns >= stack_min_wait_ns)
+	    now - r.enter_ns >= stack_min_wait_ns) {
 		r.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+		if (capture_raw_stacks)
+			emit_raw_stack(args->uregs, &r);
+	}
 
 	void *rb = cpu_ring();
 	struct fxs_futex_rec *out = rb ? bpf_ringbuf_reserve(rb, sizeof(*out), 0) : 0;
@@ -669,7 +709,7 @@ int BPF_PROG(fxs_sys_exit_btf, struct pt_regs *regs, long ret)
 	long nr = regs->orig_ax;
 	if (!is_futex_nr(nr))
 		return 0;
-	struct sys_args args = {nr, {regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9}};
+	struct sys_args args = {nr, {regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9}, regs};
 	return handle_exit(ctx, &args, ret);
 }
 
@@ -697,7 +737,7 @@ int fxs_sys_exit_raw(struct bpf_raw_tracepoint_args *ctx)
 		return 0;
 	if (!is_futex_nr(regs.orig_ax))
 		return 0;
-	struct sys_args args = {regs.orig_ax, {regs.di, regs.si, regs.dx, regs.r10, regs.r8, regs.r9}};
+	struct sys_args args = {regs.orig_ax, {regs.di, regs.si, regs.dx, regs.r10, regs.r8, regs.r9}, uregs};
 	return handle_exit(ctx, &args, (long)ctx->args[1]);
 }
 

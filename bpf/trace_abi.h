@@ -32,6 +32,7 @@ enum fxs_rec_type {
 	FXS_REC_CONTENTION = 9, /* struct fxs_contention_rec: a spin on a lock inside a traced futex call */
 	FXS_REC_HASH_GLOBAL = 14, /* struct fxs_hash_global_rec: the global table's shape (collector) */
 	FXS_REC_PAGE_NODE = 10, /* struct fxs_page_node_rec: NUMA node of a page holding futex words (collector) */
+	FXS_REC_USTACK_RAW = 15, /* struct fxs_ustack_raw_rec: registers and stack bytes of a wait (BPF -> collector only, never in a trace) */
 	/* rseq and UMCG, numbered from 16 to stay clear of concurrent additions above */
 	FXS_REC_RSEQ_ABORT = 16,  /* struct fxs_rseq_abort_rec: one rseq_ip_fixup */
 	FXS_REC_RSEQ_THREAD = 17, /* struct fxs_rseq_thread_rec: per-thread rseq counts, cumulative */
@@ -249,6 +250,27 @@ struct fxs_stack_rec {
 #define FXS_MAX_STACK_DEPTH 127
 
 /*
+ * The top of the user stack of a futex wait that slept long enough for a
+ * stack (the same waits as ustack_id), emitted just before its
+ * FXS_REC_FUTEX: the collector unwinds it with the DWARF call frame
+ * information of the process's modules (libdwfl), which walks through code
+ * built without frame pointers (glibc's pthread and lock functions) where the
+ * BPF stack map's frame-pointer walk loses the caller. The collector only:
+ * the unwound stack goes into the trace as an FXS_REC_STACK.
+ */
+#define FXS_RAW_STACK_BYTES 4096
+struct fxs_ustack_raw_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 enter_ns;   /* of the wait: pairs it with the FXS_REC_FUTEX that follows */
+	__u32 tgid;
+	__u32 tid;
+	__u64 ip, sp, bp; /* user registers at the system call */
+	__u32 size;       /* stack bytes copied from sp (0: none could be read) */
+	__u32 pad;
+	__u8 stack[FXS_RAW_STACK_BYTES];
+};
+
+/*
  * One sleep of a futex wait (bpf/sched_split.bpf.h), emitted when the waiter
  * is switched back in. t0 sleep_ns: its first sleeping switch-out inside the
  * wait; t1 waking_ns: sched_waking of its last sleep; t2 wakeup_ns:
@@ -395,6 +417,7 @@ static_assert(sizeof(struct fxs_hash_rec) == 48, "fxs_hash_rec layout");
 static_assert(sizeof(struct fxs_contention_rec) == 72, "fxs_contention_rec layout");
 static_assert(sizeof(struct fxs_hash_global_rec) == 32, "fxs_hash_global_rec layout");
 static_assert(sizeof(struct fxs_page_node_rec) == 40, "fxs_page_node_rec layout");
+static_assert(sizeof(struct fxs_ustack_raw_rec) == 56 + FXS_RAW_STACK_BYTES, "fxs_ustack_raw_rec layout");
 static_assert(sizeof(struct fxs_agg_val) == (FXS_NR_OPS + 8 + FXS_HIST_BUCKETS) * 8, "fxs_agg_val layout");
 static_assert(sizeof(struct fxs_agg_rec) == 8 + 8 + 16 + sizeof(struct fxs_agg_val), "fxs_agg_rec layout");
 #else

@@ -115,6 +115,10 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   // Stacks are for the per-event stream; --summary keeps a token map.
   ro->capture_stacks = !cfg.summary && cfg.stacks;
   ro->stack_min_wait_ns = cfg.stack_min_wait_ns;
+  // And the raw stack bytes the collector unwinds with DWARF (collector/stack_symbolizer.h);
+  // FXS_NO_DWARF_STACKS=1: frame-pointer stacks only (benchmarks isolate the cost with it).
+  const char* no_dwarf = getenv("FXS_NO_DWARF_STACKS");
+  ro->capture_raw_stacks = ro->capture_stacks && !(no_dwarf && *no_dwarf && std::strcmp(no_dwarf, "0") != 0);
   if (!err && !ro->capture_stacks) err = bpf_map__set_max_entries(s->skel_->maps.stacks, 1);
   if (!err && !ro->capture_stacks) err = bpf_map__set_max_entries(s->skel_->maps.kstacks, 1);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.aggs, cfg.summary ? cfg.agg_entries : 1);

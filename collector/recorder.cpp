@@ -164,6 +164,10 @@ int run_record(const RecordOptions& opts) {
   StackSymbolizer stacks(s.stack_map_fd());
   KernelStackSymbolizer kstacks(s.kstack_map_fd());
   RecordSink sink = [&](const void* data, size_t size) {
+    // A raw user stack is unwound for the wait that follows it and not kept;
+    // that wait's record then names the unwound stack (collector/stack_symbolizer.h).
+    if (!opts.summary && stacks.take_raw_stack(data, size)) return 0;
+    if (!opts.summary) data = stacks.with_dwarf_stack(data, size);
     Status st = w.append(data, size);
     if (st.ok() && !opts.summary) st = stacks.on_record(data, size, w);
     if (st.ok() && !opts.summary) st = kstacks.on_record(data, size, w);

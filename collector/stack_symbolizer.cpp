@@ -93,6 +93,124 @@ std::string StackSymbolizer::symbolize(uint32_t pid, uint64_t ip, bool return_ad
   return out;
 }
 
+// ---- DWARF unwinding of raw stacks ------------------------------------------
+//
+// libdwfl unwinds a thread through callbacks: one Dwfl per process carries
+// them (attached once), and they read the raw stack at hand (unwinding_):
+// the thread's registers, and memory only within the copied stack bytes.
+
+namespace {
+
+constexpr int kDwarfRbp = 6, kDwarfRsp = 7;  // x86_64 DWARF register numbers
+
+pid_t only_thread(Dwfl*, void* arg, void** thread_argp) {
+  auto* self = static_cast<const fxs_ustack_raw_rec* const*>(arg);
+  if (*thread_argp) return 0;  // one thread per unwind
+  *thread_argp = arg;
+  return pid_t((*self)->tid);
+}
+
+bool get_thread(Dwfl*, pid_t, void* arg, void** thread_argp) {
+  *thread_argp = arg;
+  return true;
+}
+
+bool read_stack(Dwfl*, Dwarf_Addr addr, Dwarf_Word* result, void* arg) {
+  const fxs_ustack_raw_rec* raw = *static_cast<const fxs_ustack_raw_rec* const*>(arg);
+  if (addr < raw->sp || addr - raw->sp > raw->size || raw->size - (addr - raw->sp) < sizeof(Dwarf_Word))
+    return false;
+  std::memcpy(result, raw->stack + (addr - raw->sp), sizeof(Dwarf_Word));
+  return true;
+}
+
+bool initial_registers(Dwfl_Thread* thread, void* arg) {
+  const fxs_ustack_raw_rec* raw = *static_cast<const fxs_ustack_raw_rec* const*>(arg);
+  const Dwarf_Word regs[2] = {raw->bp, raw->sp};  // rbp, rsp
+  if (!dwfl_thread_state_registers(thread, kDwarfRbp, 2, regs)) return false;
+  dwfl_thread_state_register_pc(thread, raw->ip);
+  return true;
+}
+
+const Dwfl_Thread_Callbacks kRawStackCallbacks = {
+    .next_thread = only_thread,
+    .get_thread = get_thread,
+    .memory_read = read_stack,
+    .set_initial_registers = initial_registers,
+    .detach = nullptr,
+    .thread_detach = nullptr,
+};
+
+}  // namespace
+
+std::vector<uint64_t> StackSymbolizer::unwind(uint32_t pid, const fxs_ustack_raw_rec& raw) {
+  std::vector<uint64_t> frames;
+  Dwfl* d = dwfl_for(pid);
+  if (!d || raw.size == 0) return frames;
+  if (!attached_.count(d)) {
+    if (!dwfl_attach_state(d, nullptr, pid_t(pid), &kRawStackCallbacks, &unwinding_)) return frames;
+    attached_.insert(d);
+  }
+  unwinding_ = &raw;
+  dwfl_getthread_frames(
+      d, pid_t(raw.tid),
+      [](Dwfl_Frame* state, void* arg) -> int {
+        auto* out = static_cast<std::vector<uint64_t>*>(arg);
+        Dwarf_Addr pc = 0;
+        bool activation = false;
+        if (!dwfl_frame_pc(state, &pc, &activation) || pc == 0) return DWARF_CB_ABORT;
+        out->push_back(pc);
+        return out->size() >= FXS_MAX_STACK_DEPTH ? DWARF_CB_ABORT : DWARF_CB_OK;
+      },
+      &frames);
+  unwinding_ = nullptr;
+  return frames;
+}
+
+uint32_t StackSymbolizer::map_depth(int32_t id) {
+  uint64_t ips[FXS_MAX_STACK_DEPTH] = {};
+  uint32_t key = uint32_t(id);
+  if (id < 0 || bpf_map_lookup_elem(map_fd_, &key, ips) != 0) return 0;
+  uint32_t n = 0;
+  while (n < FXS_MAX_STACK_DEPTH && ips[n]) n++;
+  return n;
+}
+
+bool StackSymbolizer::take_raw_stack(const void* data, size_t size) {
+  const auto* hdr = static_cast<const fxs_rec_hdr*>(data);
+  if (hdr->type != FXS_REC_USTACK_RAW) return false;
+  if (size < sizeof(fxs_ustack_raw_rec)) return true;  // cut short: nothing to unwind
+  // The ring's memory is only 8-byte aligned as a whole record: copy it out.
+  raw_.resize(sizeof(fxs_ustack_raw_rec));
+  std::memcpy(raw_.data(), data, sizeof(fxs_ustack_raw_rec));
+  const auto& raw = *reinterpret_cast<const fxs_ustack_raw_rec*>(raw_.data());
+  refreshed_ = false;
+  pending_[raw.tid] = {raw.enter_ns, unwind(raw.tgid, raw)};
+  return true;
+}
+
+const void* StackSymbolizer::with_dwarf_stack(const void* data, size_t size) {
+  const auto* hdr = static_cast<const fxs_rec_hdr*>(data);
+  if (hdr->type != FXS_REC_FUTEX || size < sizeof(fxs_futex_rec)) return data;
+  fxs_futex_rec r;
+  std::memcpy(&r, data, sizeof(r));
+  auto it = pending_.find(r.tid);
+  if (it == pending_.end()) return data;
+  auto [enter_ns, frames] = std::move(it->second);
+  pending_.erase(it);
+  // Only where the DWARF walk went deeper than the frame-pointer one.
+  if (enter_ns != r.enter_ns || frames.size() <= map_depth(r.ustack_id)) return data;
+  auto [at, added] = dwarf_ids_.try_emplace({r.tgid, std::move(frames)}, 0);
+  if (added) {
+    at->second = kDwarfStackIds + int32_t(dwarf_stacks_.size());
+    dwarf_stacks_.push_back(&*at);
+  }
+  r.ustack_id = at->second;
+  dwarf_used_++;
+  rewritten_.assign(static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + size);
+  std::memcpy(rewritten_.data(), &r, sizeof(r));
+  return rewritten_.data();
+}
+
 Status StackSymbolizer::on_record(const void* data, size_t size, TraceWriter& w) {
   const auto* hdr = static_cast<const fxs_rec_hdr*>(data);
   if (size >= sizeof(fxs_task_rec) && hdr->type == FXS_REC_TASK) {
@@ -107,17 +225,24 @@ Status StackSymbolizer::on_record(const void* data, size_t size, TraceWriter& w)
   std::memcpy(&r, data, sizeof(r));
   if (r.ustack_id < 0) return {};
   if (!seen_.insert((uint64_t(r.tgid) << 32) | uint32_t(r.ustack_id)).second) return {};
+  if (r.ustack_id >= kDwarfStackIds) {
+    const auto& frames = dwarf_stacks_[size_t(r.ustack_id - kDwarfStackIds)]->first.second;
+    return write_stack(r.tgid, r.ustack_id, frames.data(), uint32_t(frames.size()), w);
+  }
 
   uint64_t ips[FXS_MAX_STACK_DEPTH] = {};
   uint32_t id = uint32_t(r.ustack_id);
   if (bpf_map_lookup_elem(map_fd_, &id, ips) != 0) return {};  // evicted: the record keeps its id
   uint32_t n = 0;
   while (n < FXS_MAX_STACK_DEPTH && ips[n]) n++;
+  return write_stack(r.tgid, r.ustack_id, ips, n, w);
+}
 
+Status StackSymbolizer::write_stack(uint32_t tgid, int32_t id, const uint64_t* ips, uint32_t n, TraceWriter& w) {
   std::string names;
   refreshed_ = false;
   for (uint32_t i = 0; i < n; i++) {
-    names += symbolize(r.tgid, ips[i], i > 0);
+    names += symbolize(tgid, ips[i], i > 0);
     names.push_back('\0');
   }
   size_t total = sizeof(fxs_stack_rec) + n * sizeof(uint64_t) + names.size();
@@ -126,8 +251,8 @@ Status StackSymbolizer::on_record(const void* data, size_t size, TraceWriter& w)
   buf_.assign(total, 0);
   fxs_stack_rec s{};
   s.hdr = {FXS_REC_STACK, uint16_t(total), 0};
-  s.tgid = r.tgid;
-  s.stack_id = r.ustack_id;
+  s.tgid = tgid;
+  s.stack_id = id;
   s.nframes = n;
   std::memcpy(buf_.data(), &s, sizeof(s));
   std::memcpy(buf_.data() + sizeof(s), ips, n * sizeof(uint64_t));

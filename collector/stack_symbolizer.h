@@ -6,18 +6,31 @@
 // process's first thread record arrives (the BPF side wakes the collector for
 // those at once), so that a process that exits before its stacks are drained
 // still gets names; a miss later on re-reads them (dlopen) while it lives.
+//
+// The map's stacks come from a frame-pointer walk, which loses the callers of
+// code built without frame pointers: a wait inside glibc (pthread_mutex_lock,
+// pthread_cond_wait, pthread_join) names glibc and the thread's start, not
+// the function that took the lock. So for the same waits the BPF side also
+// sends the registers and the top of the stack (FXS_REC_USTACK_RAW, just
+// before the wait's FXS_REC_FUTEX); that stack is unwound here with the DWARF
+// call frame information of the process's modules (libdwfl), and when it goes
+// deeper than the frame-pointer walk, the wait's record names it instead
+// (a stack id from kDwarfStackIds up).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "replay/error.h"
 
 struct Dwfl;
+struct fxs_ustack_raw_rec;
 
 namespace fxs {
 
@@ -34,6 +47,16 @@ class StackSymbolizer {
   Status on_record(const void* data, size_t size, TraceWriter& w);
   uint64_t stacks_written() const { return written_; }
 
+  // An FXS_REC_USTACK_RAW: unwound now and kept for the wait's record that
+  // follows; true if it was one (it is not written to the trace).
+  bool take_raw_stack(const void* data, size_t size);
+  // The record to write in place of `data`: a copy naming the DWARF stack
+  // of its wait when that one is deeper, else `data` itself.
+  const void* with_dwarf_stack(const void* data, size_t size);
+  // Stack ids from here up are DWARF-unwound stacks (the map's ids are far smaller).
+  static constexpr int32_t kDwarfStackIds = 1 << 30;
+  uint64_t dwarf_stacks_used() const { return dwarf_used_; }
+
   // "func+0x1c", "[libc.so.6+0x8f2a0]" or "0x7f..." for one address of `pid`.
   std::string symbolize(uint32_t pid, uint64_t ip, bool return_address);
 
@@ -42,8 +65,23 @@ class StackSymbolizer {
   // Re-reads the mappings of a live process (libraries loaded since); false if it is gone.
   bool refresh(uint32_t pid);
 
+  // The frames of one raw stack (innermost first: the exact ip, then return addresses).
+  std::vector<uint64_t> unwind(uint32_t pid, const ::fxs_ustack_raw_rec& raw);
+  // The map stack's depth, 0 if it is gone.
+  uint32_t map_depth(int32_t id);
+  Status write_stack(uint32_t tgid, int32_t id, const uint64_t* ips, uint32_t n, TraceWriter& w);
+
   int map_fd_;
   std::unordered_set<uint64_t> seen_;          // (tgid << 32 | stack id)
+  // The last raw stack per thread, waiting for its wait's record: (enter_ns, frames).
+  std::unordered_map<uint32_t, std::pair<uint64_t, std::vector<uint64_t>>> pending_;
+  // DWARF stacks by (tgid, frames) -> id, and by id - kDwarfStackIds.
+  std::map<std::pair<uint32_t, std::vector<uint64_t>>, int32_t> dwarf_ids_;
+  std::vector<const std::pair<const std::pair<uint32_t, std::vector<uint64_t>>, int32_t>*> dwarf_stacks_;
+  std::unordered_set<Dwfl*> attached_;         // Dwfls with our unwinding callbacks
+  const ::fxs_ustack_raw_rec* unwinding_ = nullptr;  // what the callbacks read
+  std::vector<uint8_t> rewritten_, raw_;
+  uint64_t dwarf_used_ = 0;
   std::unordered_map<uint32_t, Dwfl*> dwfl_;   // per process, kept after it exits
   bool refreshed_ = false;                     // refresh() already tried for the stack at hand
   std::vector<uint8_t> buf_;

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "run_command.h"
 
@@ -111,6 +112,47 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& info) {
       return std::string(std::get<0>(info.param).name) + (std::get<1>(info.param) ? "_summary" : "_events");
     });
+
+// Waits inside glibc (here the main thread's pthread_join, whose glibc code
+// keeps no frame pointers) are unwound with DWARF through glibc to the
+// caller: std::thread::join, then main, which the sample's ping-pong is
+// inlined into. And the sample's own waits name fxs_sample::futex, the
+// function that calls glibc's syscall(): a frame-pointer walk skips it.
+std::vector<std::string> frames_of(const json& stack) {
+  std::vector<std::string> v;
+  for (const auto& f : stack["frames"]) v.push_back(f.get<std::string>());
+  return v;
+}
+
+bool has_in_order(const std::vector<std::string>& frames, const std::vector<std::string>& prefixes) {
+  size_t k = 0;
+  for (const std::string& f : frames)
+    if (k < prefixes.size() && f.rfind(prefixes[k], 0) == 0) k++;
+  return k == prefixes.size();
+}
+
+TEST(Record, StacksOfWaitsInsideGlibcReachTheirCaller) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  std::string trace = dir.path("t.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-condvar"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json", "--top", "100"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  json j = json::parse(rep.out);
+  bool join = false, own = false;
+  std::string seen;
+  for (const auto& f : j["futexes"]) {
+    for (const auto& s : f["stacks"]) {
+      auto frames = frames_of(s);
+      join |= has_in_order(frames, {"__pthread_clockjoin_ex", "std::thread::join()", "main"});
+      own |= has_in_order(frames, {"syscall", "fxs_sample::futex(", "fxs_sample::futex_wait"});
+      seen += s["frames"].dump() + "\n";
+    }
+  }
+  EXPECT_TRUE(join) << "no stack from pthread_join through std::thread::join to main:\n" << seen;
+  EXPECT_TRUE(own) << "no stack naming syscall()'s caller fxs_sample::futex:\n" << seen;
+}
 
 // Stacks are symbolized while the sample runs and stored in the trace: the
 // folded output names the sample's own functions, weighted by wait time.
