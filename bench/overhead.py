@@ -5,12 +5,14 @@ Runs the workload untraced and traced, interleaved, several times, and prints
 the median throughput of each mode and its ratio to the untraced median:
   untraced | floor (futexscope's programs attached to sys_enter/sys_exit but
   returning at once: the price of being on every system call) |
-  futexscope --summary | futexscope (every event) | bpftrace count
+  futexscope --summary | futexscope (every event) | the same with
+  frame-pointer stacks only (FXS_NO_DWARF_STACKS=1: no raw stack copies, no
+  DWARF unwinding) | bpftrace count
 For the full-event mode it also checks from the report that nothing was lost.
 
 usage (root):
   bench/overhead.py futex-hash [--runs 5] [--seconds 3]
-  bench/overhead.py mutex      [--runs 5]
+  bench/overhead.py mutex      [--runs 5] [--stack-min-wait 0]
 """
 import argparse
 import json
@@ -69,18 +71,23 @@ def main():
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--no-bpftrace", action="store_true")
+    ap.add_argument("--stack-min-wait", help="record's --stack-min-wait for the every-event modes "
+                    "(default: record's, 1ms; 0 takes a stack of every wait)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("overhead.py: needs root to load BPF programs")
 
     wl = workload(args.workload, args.seconds)
+    stacks = ["--stack-min-wait", args.stack_min_wait] if args.stack_min_wait else []
     tmp = tempfile.mkdtemp(prefix="fxs-bench-")
     trace = os.path.join(tmp, "t.fxs")
     modes = {
         "untraced": lambda: wl,
         "floor: programs attached, return at once": lambda: [FXS, "record", "-q", "--summary", "-o", trace, "--"] + wl,
         "futexscope --summary": lambda: [FXS, "record", "-q", "--summary", "-o", trace, "--"] + wl,
-        "futexscope (every event)": lambda: [FXS, "record", "-q", "-o", trace, "--"] + wl,
+        "futexscope (every event)": lambda: [FXS, "record", "-q", "-o", trace] + stacks + ["--"] + wl,
+        "futexscope (every event), frame-pointer stacks only": lambda: [FXS, "record", "-q", "-o", trace] + stacks +
+        ["--"] + wl,
     }
     if not args.no_bpftrace:
         modes["bpftrace count per comm"] = lambda: [
@@ -91,8 +98,11 @@ def main():
     for i in range(args.runs):
         for mode, cmd in modes.items():
             os.environ.pop("FXS_BENCH_ATTACH_ONLY", None)
+            os.environ.pop("FXS_NO_DWARF_STACKS", None)
             if mode.startswith("floor"):
                 os.environ["FXS_BENCH_ATTACH_ONLY"] = "1"
+            if mode.endswith("frame-pointer stacks only"):
+                os.environ["FXS_NO_DWARF_STACKS"] = "1"
             out = run(cmd())
             results[mode].append(throughput(args.workload, out))
             if mode == "futexscope (every event)":

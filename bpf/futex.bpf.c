@@ -576,7 +576,7 @@ static __always_inline void emit_raw_stack(const struct pt_regs *uregs, const st
 	void *rb = cpu_ring();
 	struct fxs_ustack_raw_rec *out = rb ? bpf_ringbuf_reserve(rb, sizeof(*out), 0) : 0;
 	if (!out) {
-		count(FXS_CNT_RINGBUF_DROP);
+		count(FXS_CNT_RAW_STACK_DROP); /* no event lost: the wait keeps its frame-pointer stack */
 		return;
 	}
 	out->hdr.type = FXS_REC_USTACK_RAW;

@@ -172,6 +172,7 @@ enum fxs_counter {
 	FXS_CNT_FILTERED = 3,     /* waits shorter than --min-wait, not recorded */
 	FXS_CNT_WAITV_READ = 4,   /* futex_waitv vector unreadable */
 	FXS_CNT_BUCKET_UNKNOWN = 5, /* a bucket could not be computed (NUMA word or mm unreadable) */
+	FXS_CNT_RAW_STACK_DROP = 6, /* ring buffer full: a wait's raw stack not sent (its stack is the frame-pointer walk's) */
 	FXS_NR_COUNTERS = 8,
 };
 

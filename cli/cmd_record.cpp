@@ -35,7 +35,10 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
   --stack-min-wait DUR capture the user and kernel call stacks of waits that
                        slept at least DUR (default 1ms; a stack walk costs
                        microseconds, so 0, every wait, slows contended locks
-                       measurably)
+                       measurably). User stacks are unwound with DWARF through
+                       code without frame pointers, such as glibc's
+                       pthread_mutex_lock (FXS_NO_DWARF_STACKS=1: frame
+                       pointers only)
   --no-stacks          capture no stacks (no folded output)
   --serve ADDR         also stream the trace, as it is written, to every
                        `futexscope ui --connect ADDR` (ADDR: PORT for loopback,

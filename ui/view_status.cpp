@@ -149,6 +149,7 @@ void draw_trace_info(FrameContext& f) {
       {FXS_CNT_ENTER_EVICTED, "enter_evicted", "enter time lost: duration unknown"},
       {FXS_CNT_FILTERED, "filtered", "shorter than --min-wait, not recorded"},
       {FXS_CNT_WAITV_READ, "waitv_read", "futex_waitv vector unreadable"},
+      {FXS_CNT_RAW_STACK_DROP, "raw_stack_drop", "ring full: stack not unwound with DWARF"},
   };
   if (ImGui::BeginTable("counters", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
     for (const auto& c : kCounters) {
