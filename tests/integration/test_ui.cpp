@@ -43,6 +43,20 @@ namespace {
 const std::string kFutexscope = FXS_BINARY;
 const std::string kSamples = FXS_SAMPLES_DIR;
 
+// Pixels of the palette's first colour (ui/palette.cpp: the futex with the
+// most wait time, in the timeline and the table) in the PNG at `png`; -1 if
+// it is no PNG. `w` and `h` get its size.
+long top_futex_pixels(const std::string& png, int& w, int& h) {
+  int n = 0;
+  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
+  if (!px) return -1;
+  long top = 0;
+  for (int i = 0; i < w * h; i++)
+    if (px[i * 3] == 78 && px[i * 3 + 1] == 121 && px[i * 3 + 2] == 167) top++;
+  stbi_image_free(px);
+  return top;
+}
+
 // One recording shared by the tests of this file.
 class UiTest : public ::testing::Test {
  protected:
@@ -94,17 +108,17 @@ TEST_F(UiTest, ScreenshotUnderXvfbHasTheSizeAndShowsTheData) {
   EXPECT_EQ(w, 900);
   EXPECT_EQ(h, 600);
   std::set<uint32_t> colors;
-  size_t top_futex_pixels = 0;
+  size_t top_pixels = 0;
   for (int i = 0; i < w * h; i++) {
     const unsigned char* p = px + i * 3;
     colors.insert(uint32_t(p[0]) << 16 | uint32_t(p[1]) << 8 | p[2]);
     // The futex with the most wait time is drawn in the palette's first
     // colour (ui/palette.cpp), in the timeline and the table.
-    if (p[0] == 78 && p[1] == 121 && p[2] == 167) top_futex_pixels++;
+    if (p[0] == 78 && p[1] == 121 && p[2] == 167) top_pixels++;
   }
   stbi_image_free(px);
   EXPECT_GE(colors.size(), 50u) << "the screenshot is (nearly) blank";
-  EXPECT_GE(top_futex_pixels, 200u) << "the top futex's bars are missing";
+  EXPECT_GE(top_pixels, 200u) << "the top futex's bars are missing";
 }
 
 TEST_F(UiTest, WithoutADisplayOneLineErrorAndNonZeroExit) {
@@ -239,16 +253,12 @@ TEST(UiLive, RecordsAndShowsACommandThenExitsWithItsStatus) {
                        60);
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("FXS_TRUTH"), std::string::npos) << "the command's output is passed through";
-  int w = 0, h = 0, n = 0;
-  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
-  ASSERT_NE(px, nullptr) << "no PNG written";
-  size_t top = 0;
-  for (int i = 0; i < w * h; i++)
-    if (px[i * 3] == 78 && px[i * 3 + 1] == 121 && px[i * 3 + 2] == 167) top++;
-  stbi_image_free(px);
+  int w = 0, h = 0;
+  const long top = top_futex_pixels(png, w, h);
+  ASSERT_GE(top, 0) << "no PNG written";
   EXPECT_EQ(w, 800);
   EXPECT_EQ(h, 600);
-  EXPECT_GE(top, 200u) << "the recorded calls are not on screen";
+  EXPECT_GE(top, 200) << "the recorded calls are not on screen";
   // -o keeps the trace, and it is complete: `report` reads it.
   auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
   ASSERT_EQ(rep.status, 0) << rep.err;
@@ -283,14 +293,10 @@ TEST(UiLive, ShowsARunningSamplesCallsWithinASecond) {
   EXPECT_GT(calls, 100u) << "the sample makes ~1000 calls a second";
   EXPECT_GE(lag_ms, 0);
   EXPECT_LT(lag_ms, 1000) << "a call must be on screen within a second";
-  int w = 0, h = 0, n = 0;
-  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
-  ASSERT_NE(px, nullptr) << "no PNG written";
-  size_t top = 0;
-  for (int i = 0; i < w * h; i++)
-    if (px[i * 3] == 78 && px[i * 3 + 1] == 121 && px[i * 3 + 2] == 167) top++;
-  stbi_image_free(px);
-  EXPECT_GE(top, 200u) << "the calls are not on screen";
+  int w = 0, h = 0;
+  const long top = top_futex_pixels(png, w, h);
+  ASSERT_GE(top, 0) << "no PNG written";
+  EXPECT_GE(top, 200) << "the calls are not on screen";
 }
 
 }  // namespace
@@ -333,15 +339,11 @@ TEST_F(UiTest, ConnectReadsAStreamFromASocketUntilItCloses) {
   sender.join();
   close(lfd);
   ASSERT_EQ(r.status, 0) << r.err;
-  int w = 0, h = 0, n = 0;
-  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
-  ASSERT_NE(px, nullptr);
-  size_t top = 0;
-  for (int i = 0; i < w * h; i++)
-    if (px[i * 3] == 78 && px[i * 3 + 1] == 121 && px[i * 3 + 2] == 167) top++;
-  stbi_image_free(px);
+  int w = 0, h = 0;
+  const long top = top_futex_pixels(png, w, h);
+  ASSERT_GE(top, 0);
   EXPECT_EQ(w, 800);
-  EXPECT_GE(top, 200u) << "the streamed calls are not on screen";
+  EXPECT_GE(top, 200) << "the streamed calls are not on screen";
 }
 
 TEST(UiConnect, NobodyListeningIsAOneLineError) {
@@ -380,14 +382,10 @@ TEST(UiServe, RecordServesAWindowThatConnectsWhileRecording) {
   recorder.join();
   ASSERT_EQ(rec.status, 0) << rec.err;
   ASSERT_EQ(ui.status, 0) << ui.err;
-  int w = 0, h = 0, n = 0;
-  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
-  ASSERT_NE(px, nullptr);
-  size_t top = 0;
-  for (int i = 0; i < w * h; i++)
-    if (px[i * 3] == 78 && px[i * 3 + 1] == 121 && px[i * 3 + 2] == 167) top++;
-  stbi_image_free(px);
-  EXPECT_GE(top, 200u) << "the served calls are not on screen";
+  int w = 0, h = 0;
+  const long top = top_futex_pixels(png, w, h);
+  ASSERT_GE(top, 0);
+  EXPECT_GE(top, 200) << "the served calls are not on screen";
   EXPECT_NE(access(sock.c_str(), F_OK), 0) << "the socket file is left behind";
 }
 
