@@ -179,7 +179,7 @@ bool StackSymbolizer::take_raw_stack(const void* data, size_t size) {
   const auto* hdr = static_cast<const fxs_rec_hdr*>(data);
   if (hdr->type != FXS_REC_USTACK_RAW) return false;
   if (size < sizeof(fxs_ustack_raw_rec)) return true;  // cut short: nothing to unwind
-  // The ring's memory is only 8-byte aligned as a whole record: copy it out.
+  // Read through an aligned copy: the sink hands records over as bytes.
   raw_.resize(sizeof(fxs_ustack_raw_rec));
   std::memcpy(raw_.data(), data, sizeof(fxs_ustack_raw_rec));
   const auto& raw = *reinterpret_cast<const fxs_ustack_raw_rec*>(raw_.data());
