@@ -358,11 +358,13 @@ int run_app(const AppOptions& o, TraceReader trace) {
       glfwWaitEventsTimeout(arrows_pending ? 0.05 : 1.0);  // wakes on input or glfwPostEmptyEvent from the worker
       continue;                                           // re-evaluate what changed before drawing
     }
-    // While loading, the picture changes with every chunk: ~10 frames per
-    // second show the progress and leave the cores to the loader (a frame
-    // on llvmpipe costs a core for ~10 ms). Input still gets every frame.
+    // While loading, the picture changes with every chunk: 4 frames per
+    // second show the progress and leave the cores to the loader threads (a
+    // frame on llvmpipe costs a core for ~10 ms; at 10 a second the load was
+    // 15-20% slower, docs/BENCHMARKS.md). A live recording is flushed 4 times
+    // a second too. Input still gets every frame.
     auto now = std::chrono::steady_clock::now();
-    const auto kLoadingFrame = std::chrono::milliseconds(100);
+    const auto kLoadingFrame = std::chrono::milliseconds(250);
     if (!progress.done && settle_for_input == 0 && now - last_frame < kLoadingFrame) {
       std::this_thread::sleep_for(kLoadingFrame - (now - last_frame));
     }
