@@ -6,6 +6,7 @@
 
 #include <cxxabi.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -183,8 +184,20 @@ bool StackSymbolizer::take_raw_stack(const void* data, size_t size) {
   raw_.resize(sizeof(fxs_ustack_raw_rec));
   std::memcpy(raw_.data(), data, sizeof(fxs_ustack_raw_rec));
   const auto& raw = *reinterpret_cast<const fxs_ustack_raw_rec*>(raw_.data());
-  refreshed_ = false;
-  pending_[raw.tid] = {raw.enter_ns, unwind(raw.tgid, raw)};
+  std::vector<uint64_t> frames = unwind(raw.tgid, raw);
+  // A walk that ended in code no module covers: a library loaded since the
+  // mappings were read (dlopen)? Re-read them and walk again, at most once a
+  // second per process (code that is in no file, a JIT's, would ask every time).
+  Dwfl* d = dwfl_for(raw.tgid);
+  if (d && !frames.empty() && !dwfl_addrmodule(d, Dwarf_Addr(frames.back() - (frames.size() > 1 ? 1 : 0)))) {
+    const auto now = std::chrono::steady_clock::now();
+    auto [last, first_time] = unwind_refreshed_.try_emplace(raw.tgid, now);
+    if ((first_time || now - last->second >= std::chrono::seconds(1)) && refresh(raw.tgid)) {
+      last->second = now;
+      frames = unwind(raw.tgid, raw);
+    }
+  }
+  pending_[raw.tid] = {raw.enter_ns, std::move(frames)};
   return true;
 }
 

@@ -18,6 +18,7 @@
 // (a stack id from kDwarfStackIds up).
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
@@ -79,6 +80,8 @@ class StackSymbolizer {
   std::map<std::pair<uint32_t, std::vector<uint64_t>>, int32_t> dwarf_ids_;
   std::vector<const std::pair<const std::pair<uint32_t, std::vector<uint64_t>>, int32_t>*> dwarf_stacks_;
   std::unordered_set<Dwfl*> attached_;         // Dwfls with our unwinding callbacks
+  // When an unwind last re-read a process's mappings (a walk into unknown code).
+  std::unordered_map<uint32_t, std::chrono::steady_clock::time_point> unwind_refreshed_;
   const ::fxs_ustack_raw_rec* unwinding_ = nullptr;  // what the callbacks read
   std::vector<uint8_t> rewritten_, raw_;
   uint64_t dwarf_used_ = 0;
