@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
 #include <stdexcept>
 
 namespace fxs::test {
@@ -78,17 +77,6 @@ const nlohmann::json* find_futex(const nlohmann::json& report, long pid, const s
   for (const auto& f : report["futexes"])
     if (f["pid"].get<long>() == pid && f["uaddr"].get<std::string>() == uaddr) return &f;
   return nullptr;
-}
-
-TempDir::TempDir() {
-  char tmpl[] = "/tmp/fxs-test-XXXXXX";
-  if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp");
-  dir_ = tmpl;
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
 }
 
 }  // namespace fxs::test

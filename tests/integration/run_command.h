@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/temp_dir.h"
+
 // Skips the current test, loudly, when not root: BPF needs it. CI runs as root.
 #define REQUIRE_ROOT()                                                                   \
   do {                                                                                   \
@@ -36,16 +38,5 @@ nlohmann::json tagged_json_from(const std::string& out, const std::string& tag);
 nlohmann::json truth_from(const std::string& out);
 // The report's futex (pid, uaddr) in report["futexes"], or nullptr.
 const nlohmann::json* find_futex(const nlohmann::json& report, long pid, const std::string& uaddr);
-
-// A fresh temporary directory, removed with everything in it on destruction.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  std::string path(const std::string& name) const { return dir_ + "/" + name; }
-
- private:
-  std::string dir_;
-};
 
 }  // namespace fxs::test

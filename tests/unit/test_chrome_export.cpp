@@ -8,11 +8,9 @@
 #include <sstream>
 #include <vector>
 
-#include <stdlib.h>
-#include <unistd.h>
-
 #include "replay/chrome_export.h"
 #include "replay/trace_writer.h"
+#include "common/temp_dir.h"
 
 namespace fxs {
 namespace {
@@ -176,10 +174,9 @@ TEST(ChromeExport, EmptyModelIsValidJson) {
 // A trace cut short between chunks exports what it holds, with the same
 // warning as `report`; a recording that ended cleanly exports without one.
 TEST(ChromeExport, WarnsWhenTheTraceHasNoStopRecord) {
-  char dir[] = "/tmp/fxs-export-test-XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
+  test::TempDir dir;
   for (bool stopped : {false, true}) {
-    const std::string path = std::string(dir) + (stopped ? "/clean.fxs" : "/cut.fxs");
+    const std::string path = dir.path(stopped ? "clean.fxs" : "cut.fxs");
     {
       auto w = TraceWriter::create(path, TraceHeader{});
       ASSERT_TRUE(w.ok()) << w.message();
@@ -201,9 +198,7 @@ TEST(ChromeExport, WarnsWhenTheTraceHasNoStopRecord) {
       ASSERT_EQ(warnings.size(), 1u);
       EXPECT_EQ(warnings[0], kNoStopRecordWarning);
     }
-    std::remove(path.c_str());
   }
-  rmdir(dir);
 }
 
 }  // namespace

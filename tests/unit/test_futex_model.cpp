@@ -13,6 +13,7 @@
 #include "replay/futex_model.h"
 #include "replay/report.h"
 #include "replay/trace_writer.h"
+#include "common/temp_dir.h"
 
 namespace fxs {
 namespace {
@@ -938,9 +939,8 @@ TEST(Report, MissingFileIsAnErrorInEveryFormat) {
 }
 
 TEST(Report, ReadsATraceFile) {
-  char dir[] = "/tmp/fxs-model-test-XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  std::string path = std::string(dir) + "/t.fxs";
+  test::TempDir dir;
+  std::string path = dir.path("t.fxs");
   {
     TraceHeader h;
     h.kernel_release = "6.18.0-file";
@@ -979,7 +979,7 @@ TEST(Report, ReadsATraceFile) {
   o.format = ReportOptions::Format::kText;
   ASSERT_TRUE(write_report(path, o, text, warn).ok());
   EXPECT_NE(text.str().find("futexes: 3"), std::string::npos) << text.str();
-  std::string damaged = std::string(dir) + "/d.fxs";
+  std::string damaged = dir.path("d.fxs");
   {
     FILE* in = std::fopen(path.c_str(), "rb");
     ASSERT_NE(in, nullptr);
@@ -998,18 +998,14 @@ TEST(Report, ReadsATraceFile) {
   nlohmann::json j2 = nlohmann::json::parse(out2.str());
   EXPECT_LT(j2["events"].get<uint64_t>(), 1001u);
   EXPECT_GE(j2["warnings"].size(), 1u);
-  std::remove(path.c_str());
-  std::remove(damaged.c_str());
-  rmdir(dir);
 }
 
 // A recording cut short between two chunks (recorder killed, disk full)
 // reads without any damage; only the missing stop record tells, and the
 // report must say so rather than look complete.
 TEST(Report, WarnsWhenTheStopRecordIsMissing) {
-  char dir[] = "/tmp/fxs-model-test-XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  const std::string cut = std::string(dir) + "/cut.fxs", clean = std::string(dir) + "/clean.fxs";
+  test::TempDir dir;
+  const std::string cut = dir.path("cut.fxs"), clean = dir.path("clean.fxs");
   for (const std::string& path : {cut, clean}) {
     auto w = TraceWriter::create(path, TraceHeader{}, 4096);
     ASSERT_TRUE(w.ok()) << w.message();
@@ -1034,9 +1030,6 @@ TEST(Report, WarnsWhenTheStopRecordIsMissing) {
   ASSERT_TRUE(write_report(clean, o, out2, warn2).ok());
   EXPECT_EQ(warn2.str(), "");
   EXPECT_TRUE(nlohmann::json::parse(out2.str())["warnings"].empty());
-  std::remove(cut.c_str());
-  std::remove(clean.c_str());
-  rmdir(dir);
 }
 
 }  // namespace

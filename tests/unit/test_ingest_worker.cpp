@@ -1,7 +1,5 @@
 // The window's loader (ui/ingest_worker) on synthetic traces: no window needed.
 #include <gtest/gtest.h>
-#include <stdlib.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -15,6 +13,7 @@
 #include "bpf/trace_abi.h"
 #include "replay/trace_writer.h"
 #include "ui/ingest_worker.h"
+#include "common/temp_dir.h"
 
 namespace fxs::ui {
 namespace {
@@ -71,9 +70,8 @@ void write_waits(const std::string& path, uint64_t n, bool stop) {
 // A recording cut short between two chunks reads without damage; the window
 // must say so (Trace tab, status bar) instead of looking complete.
 TEST(IngestWorker, SaysWhenTheStreamEndedWithoutTheStopRecord) {
-  char dir[] = "/tmp/fxs-ingest-test-XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  const std::string cut = std::string(dir) + "/cut.fxs", clean = std::string(dir) + "/clean.fxs";
+  test::TempDir dir;
+  const std::string cut = dir.path("cut.fxs"), clean = dir.path("clean.fxs");
   write_waits(cut, 500, false);
   write_waits(clean, 500, true);
   uint64_t calls = 0;
@@ -86,18 +84,14 @@ TEST(IngestWorker, SaysWhenTheStreamEndedWithoutTheStopRecord) {
   s = load(clean, &calls);
   EXPECT_EQ(calls, 500u);
   EXPECT_TRUE(s->warnings.empty()) << s->warnings[0];
-  std::remove(cut.c_str());
-  std::remove(clean.c_str());
-  rmdir(dir);
 }
 
 // --memory-limit: a trace bigger than the timeline may hold opens on its
 // first calls; the rest are counted (the status bar says how many), and the
 // futex table still counts every call.
 TEST(IngestWorker, ATimelineCallLimitKeepsTheFirstCallsAndCountsTheRest) {
-  char dir[] = "/tmp/fxs-ingest-test-XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  const std::string path = std::string(dir) + "/big.fxs";
+  test::TempDir dir;
+  const std::string path = dir.path("big.fxs");
   write_waits(path, 500, true);
   uint64_t calls = 0, over = 0, last_ns = 0;
   auto s = load(path, &calls, 120, &over, &last_ns);
@@ -119,8 +113,6 @@ TEST(IngestWorker, ATimelineCallLimitKeepsTheFirstCallsAndCountsTheRest) {
   EXPECT_EQ(over, 0u);
   for (const FutexStats& f : s->futexes) EXPECT_FALSE(f.percentiles_estimated);
   EXPECT_TRUE(s->warnings.empty());
-  std::remove(path.c_str());
-  rmdir(dir);
 }
 
 // Several loader threads decompress chunks at once; the models must still see
@@ -129,9 +121,8 @@ TEST(IngestWorker, ATimelineCallLimitKeepsTheFirstCallsAndCountsTheRest) {
 // appearing throughout, some damaged, against the models fed one chunk after
 // another on this thread.
 TEST(IngestWorker, LoaderThreadsApplyChunksInFileOrderAndReportDamageInOrder) {
-  char dir[] = "/tmp/fxs-ingest-test-XXXXXX";
-  ASSERT_NE(mkdtemp(dir), nullptr);
-  const std::string path = std::string(dir) + "/many.fxs";
+  test::TempDir dir;
+  const std::string path = dir.path("many.fxs");
   {
     auto w = TraceWriter::create(path, TraceHeader{}, 1024);
     ASSERT_TRUE(w.ok()) << w.message();
@@ -213,8 +204,6 @@ TEST(IngestWorker, LoaderThreadsApplyChunksInFileOrderAndReportDamageInOrder) {
       EXPECT_EQ(snap->futexes[i].wait_total_ns, want[i].wait_total_ns) << "rank " << i;
     }
   }
-  std::remove(path.c_str());
-  rmdir(dir);
 }
 
 }  // namespace

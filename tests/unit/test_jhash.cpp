@@ -51,7 +51,7 @@ uint32_t jhash2_loop(const uint32_t* k, uint32_t length, uint32_t initval) {
 TEST(Jhash, UnrolledFormsEqualTheWordLoop) {
   std::mt19937 rng(7);
   for (int i = 0; i < 100000; i++) {
-    uint32_t k[4] = {rng(), rng(), rng(), rng()};
+    uint32_t k[4] = {uint32_t(rng()), uint32_t(rng()), uint32_t(rng()), uint32_t(rng())};
     uint32_t init = rng() & 0xffc;  // an offset in a page, as the futex hash uses it
     ASSERT_EQ(fxs_jhash2_2(k[0], k[1], init), jhash2_loop(k, 2, init)) << i;
     ASSERT_EQ(fxs_jhash2_4(k[0], k[1], k[2], k[3], init), jhash2_loop(k, 4, init)) << i;
