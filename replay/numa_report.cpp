@@ -174,11 +174,12 @@ void write_numa_text(const NumaReport& r, size_t top, std::ostream& out) {
     out << "  MOSTLY REMOTE: more than two of its calls ran off the page's node for every one on it\n";
 }
 
-Result<NumaReport> numa_report_from_file(const std::string& path, const std::function<bool()>& keep_going) {
+Result<NumaReport> numa_report_from_file(const std::string& path, const std::function<bool()>& keep_going,
+                                         WakesByFutex* wakes) {
   Result<NumaFollower> f = NumaFollower::open(path, /*follow=*/false);
   if (!f.ok()) return Error{f.message()};
   if (Status s = f->update(keep_going); !s.ok()) return Error{s.message()};
-  return std::move(f.value()).finish();
+  return std::move(f.value()).finish(wakes);
 }
 
 }  // namespace fxs

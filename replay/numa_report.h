@@ -11,6 +11,7 @@
 
 #include "replay/error.h"
 #include "replay/numa_model.h"
+#include "replay/wake_model.h"
 
 namespace fxs {
 
@@ -28,8 +29,10 @@ std::string page_node_text(int32_t node);
 
 // Reads the whole trace at `path` (a file) and builds its NumaReport, the
 // way `report` does. `keep_going` (optional) is asked between chunks; false
-// ends the read with an Error ("cancelled").
+// ends the read with an Error ("cancelled"). With `wakes`, also every
+// futex's wakers (WakeModel::results()).
 Result<NumaReport> numa_report_from_file(const std::string& path,
-                                         const std::function<bool()>& keep_going = nullptr);
+                                         const std::function<bool()>& keep_going = nullptr,
+                                         WakesByFutex* wakes = nullptr);
 
 }  // namespace fxs

@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include "replay/numa_report.h"
+
 namespace fxs::ui {
 
 NumaLoader::~NumaLoader() {
@@ -25,13 +27,12 @@ void NumaLoader::request(const std::string& path, uint64_t generation, bool foll
     auto s = std::make_shared<NumaSnapshot>();
     s->generation = generation;
     if (!follow) {
-      auto f = NumaFollower::open(path, /*follow=*/false);
-      Status st = f.ok() ? f->update(keep_going) : Status(Error{f.message()});
-      if (st.ok()) {
+      auto r = numa_report_from_file(path, keep_going, &s->wakes);
+      if (r.ok()) {
         s->ok = true;
-        s->report = std::move(f.value()).finish(&s->wakes);
+        s->report = std::move(r.value());
       } else {
-        s->error = st.message();
+        s->error = r.message();
       }
     } else {
       Status st;
