@@ -100,10 +100,8 @@ int cmd_live(int argc, char** argv) {
         return usage_error("live", "bad duration '" + v + "' for --screenshot-after (e.g. 1s)");
       screenshot_after_s = double(d.value_or(0)) / 1e9;
     } else if (p.option({"--memory-limit"}, v)) {
-      auto bytes = p.error().empty() ? parse_size_bytes(v) : std::nullopt;
-      if (p.error().empty() && (!bytes || *bytes < 1024))
-        return usage_error("live", "bad --memory-limit '" + v + "' (a size such as 512M or 8G)");
-      memory_limit = bytes.value_or(0);
+      if (std::string bad = p.error().empty() ? parse_memory_limit(v, memory_limit) : ""; !bad.empty())
+        return usage_error("live", bad);
     } else if (p.option({"--size"}, v)) {
       size_t x = v.find('x');
       if (x == std::string::npos || (w = std::atoi(v.substr(0, x).c_str())) < 200 ||

@@ -83,10 +83,8 @@ int cmd_replay(int argc, char** argv) {
       if (p.error().empty() && !parse_int(v, 1, 1000000, bench))
         return usage_error("replay", "bad --bench-frames '" + v + "' (1..1000000)");
     } else if (p.option({"--memory-limit"}, v)) {
-      auto bytes = p.error().empty() ? parse_size_bytes(v) : std::nullopt;
-      if (p.error().empty() && (!bytes || *bytes < 1024))
-        return usage_error("replay", "bad --memory-limit '" + v + "' (a size such as 512M or 8G)");
-      memory_limit = bytes.value_or(0);
+      if (std::string bad = p.error().empty() ? parse_memory_limit(v, memory_limit) : ""; !bad.empty())
+        return usage_error("replay", bad);
     } else if (p.flag({"--full-redraw"})) {
       full_redraw = true;
     } else if (p.option({"--tab", "--view"}, tab)) {

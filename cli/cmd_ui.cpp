@@ -56,10 +56,8 @@ int cmd_ui(int argc, char** argv) {
     } else if (p.option({"--connect", "-c"}, addr)) {
     } else if (p.option({"--screenshot"}, screenshot)) {
     } else if (p.option({"--memory-limit"}, v)) {
-      auto bytes = p.error().empty() ? parse_size_bytes(v) : std::nullopt;
-      if (p.error().empty() && (!bytes || *bytes < 1024))
-        return usage_error("ui", "bad --memory-limit '" + v + "' (a size such as 512M or 8G)");
-      memory_limit = bytes.value_or(0);
+      if (std::string bad = p.error().empty() ? parse_memory_limit(v, memory_limit) : ""; !bad.empty())
+        return usage_error("ui", bad);
     } else if (p.option({"--size"}, v)) {
       size_t x = v.find('x');
       if (x == std::string::npos || (w = std::atoi(v.substr(0, x).c_str())) < 200 ||

@@ -47,4 +47,11 @@ std::optional<uint64_t> parse_size_bytes(const std::string& s) {
   return uint64_t(v * mult);
 }
 
+std::string parse_memory_limit(const std::string& s, uint64_t& bytes) {
+  auto b = parse_size_bytes(s);
+  if (!b || *b < 1024) return "bad --memory-limit '" + s + "' (a size such as 512M or 8G)";
+  bytes = *b;
+  return {};
+}
+
 }  // namespace fxs

@@ -12,5 +12,8 @@ namespace fxs {
 std::optional<uint64_t> parse_duration_ns(const std::string& s);
 // Bytes; a bare number means bytes. Accepts K, M, G (powers of 1024), optional trailing B.
 std::optional<uint64_t> parse_size_bytes(const std::string& s);
+// The window's --memory-limit SIZE (replay, live, ui): a size of at least
+// 1 KiB into `bytes`; returns "" or the usage error's text.
+std::string parse_memory_limit(const std::string& s, uint64_t& bytes);
 
 }  // namespace fxs
