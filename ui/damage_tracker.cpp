@@ -131,12 +131,9 @@ PixelRect DamageTracker::update(std::span<const DamageList> lists, int w, int h)
     // first difference (a popup opened, a window came to the front) every
     // list's whole extent, before and after, counts as changed.
     size_t i = 0;
-    for (; i < prev_.size() && i < lists.size() && prev_[i].name == lists[i].name; i++) {
-      const Kept& k = prev_[i];
-      damage.add(diff(DamageList{k.name, k.vtx, k.idx, k.cmds}, lists[i]));
-    }
-    for (size_t j = i; j < prev_.size(); j++)
-      damage.add(bound_all(DamageList{prev_[j].name, prev_[j].vtx, prev_[j].idx, prev_[j].cmds}));
+    for (; i < prev_.size() && i < lists.size() && prev_[i].name == lists[i].name; i++)
+      damage.add(diff(prev_[i].view(), lists[i]));
+    for (size_t j = i; j < prev_.size(); j++) damage.add(bound_all(prev_[j].view()));
     for (size_t j = i; j < lists.size(); j++) damage.add(bound_all(lists[j]));
   }
 

@@ -70,6 +70,7 @@ class DamageTracker {
     std::vector<DamageVertex> vtx;
     std::vector<uint16_t> idx;
     std::vector<DamageCmd> cmds;
+    DamageList view() const { return {name, vtx, idx, cmds}; }
   };
   std::vector<Kept> prev_;
   int w_ = 0, h_ = 0;

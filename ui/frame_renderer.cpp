@@ -154,8 +154,7 @@ void FrameRenderer::render(ImDrawData* dd, int fb_w, int fb_h, const float (&bg)
   if (!full_redraw_ && d.area() * 2 > whole.area()) {
     // Most of the window changed (every frame does while loading): draw it
     // straight into the window as a whole frame, which saves copying the
-    // picture (~4 ms on llvmpipe; at 10 loading frames a second, CPU the
-    // loader needs). The kept picture is then out of date: the next frame
+    // picture (~4 ms on llvmpipe; while loading, CPU the loader needs). The kept picture is then out of date: the next frame
     // redraws it whole.
     glClear(GL_COLOR_BUFFER_BIT);
     ImGui_ImplOpenGL3_RenderDrawData(dd);
