@@ -7,7 +7,9 @@
 //       prints the rate --bench-frames prints (timeline calls per second
 //       from start to done), the CPU time all threads used, and each
 //       stage's (read + decode, timeline, futexes) summed over the threads.
-//   read: only TraceReader::next_chunk (read, crc32, zstd, framing walk).
+//   read: what the loader threads do in parallel: read and check a chunk
+//       (TraceReader::next_stored_chunk: crc32), then decode it
+//       (ChunkDecoder: zstd, framing walk, the futex keys).
 //   timeline / futexes: the reader, then one consumer's work on each chunk
 //       on the same thread; only the consumer's CPU time is counted.
 // CPU time is what to compare on a shared machine: wall time depends on
@@ -72,24 +74,27 @@ int run_full(const std::string& path, fxs::TraceReader reader) {
 
 // One stage alone on this thread: `stage` gets each chunk; only its CPU time counts
 // (for "read", the reader's).
-template <typename Stage>
-int run_stage(const char* mode, fxs::TraceReader reader, Stage stage) {
+using Stage = std::function<void(const uint8_t*, size_t, const fxs::ChunkFutexKeys&)>;
+int run_stage(const char* mode, fxs::TraceReader reader, const Stage& stage) {
   std::vector<uint8_t> buf;
-  fxs::ChunkInfo info{};
+  fxs::StoredChunk stored;
+  fxs::ChunkDecoder decoder;
+  fxs::ChunkFutexKeys keys;
   uint64_t records = 0, raw = 0;
   double cpu = 0;
   for (;;) {
     double t0 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
-    auto next = reader.next_chunk(buf, &info);
-    double t1 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+    auto next = reader.next_stored_chunk(stored);
     if (next != fxs::TraceReader::Next::kChunk) break;
-    records += info.record_count;
+    if (!decoder.decode(stored.header, stored.payload.data(), buf, &keys).empty()) continue;  // as the loader: skipped
+    double t1 = cpu_seconds(CLOCK_THREAD_CPUTIME_ID);
+    records += stored.header.record_count;
     raw += buf.size();
     if (!stage) {
       cpu += t1 - t0;
       continue;
     }
-    stage(buf.data(), buf.size());
+    stage(buf.data(), buf.size(), keys);
     cpu += cpu_seconds(CLOCK_THREAD_CPUTIME_ID) - t1;
   }
   std::printf("%s records=%llu raw_bytes=%llu cpu_seconds=%.3f rate=%.0f/s cpu_ns_per_record=%.1f\n", mode,
@@ -118,12 +123,11 @@ int main(int argc, char** argv) {
     if (mode == "full") {
       rc = run_full(path, std::move(*reader));
     } else if (mode == "read") {
-      rc = run_stage("read", std::move(*reader), std::function<void(const uint8_t*, size_t)>());
+      rc = run_stage("read", std::move(*reader), Stage());
     } else if (mode == "timeline") {
       fxs::TimelineModel tl;
       rc = run_stage("timeline", std::move(*reader),
-                     std::function<void(const uint8_t*, size_t)>(
-                         [&](const uint8_t* d, size_t n) { tl.add_records(d, n); }));
+                     Stage([&](const uint8_t* d, size_t n, const fxs::ChunkFutexKeys& k) { tl.add_records(d, n, &k); }));
     } else if (mode == "futexes") {
       fxs::FutexModel model;
       fxs::BucketModel buckets;
@@ -132,8 +136,8 @@ int main(int argc, char** argv) {
       std::mutex mu;
       std::vector<uint32_t> scratch;
       rc = run_stage("futexes", std::move(*reader),
-                     std::function<void(const uint8_t*, size_t)>([&](const uint8_t* d, size_t n) {
-                       fxs::ui::add_futex_chunk(model, buckets, kinds, side, mu, d, n, scratch);
+                     Stage([&](const uint8_t* d, size_t n, const fxs::ChunkFutexKeys& k) {
+                       fxs::ui::add_futex_chunk(model, buckets, kinds, side, mu, d, n, &k, scratch);
                      }));
     } else {
       std::fprintf(stderr, "fxs_load_bench: unknown mode %s (full, read, timeline, futexes)\n", mode.c_str());

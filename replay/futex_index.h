@@ -30,6 +30,13 @@ class FutexIndex {
   }
   size_t size() const { return size_; }
   void clear() { *this = FutexIndex(); }
+  // Empties the table but keeps its slots, for a table refilled again and
+  // again with about as many keys (one per chunk: ChunkFutexKeys).
+  void reset() {
+    for (Slot& s : slots_) s.idx1 = 0;
+    size_ = 0;
+    last_ = UINT32_MAX;
+  }
 
  private:
   struct Slot {

@@ -263,7 +263,7 @@ inline void FutexModel::apply(uint32_t acc, const fxs_futex_rec& r, bool primary
   }
 }
 
-inline uint32_t FutexModel::add_futex(const fxs_rec_hdr* h) {
+inline uint32_t FutexModel::add_futex(const fxs_rec_hdr* h, uint32_t key_id) {
   fxs_futex_rec r;
   if (h->size < sizeof(r)) {
     malformed_++;
@@ -290,15 +290,17 @@ inline uint32_t FutexModel::add_futex(const fxs_rec_hdr* h) {
   futex_records_++;
   note_ts(r.enter_ns);
   note_ts(r.exit_ns);
-  const uint32_t acc = acc_for(r.tgid, r.uaddr);
+  const uint32_t acc = chunk_futexes_.index(key_id, [&] { return acc_for(r.tgid, r.uaddr); });
   apply(acc, r, true);
   if (r.uaddr2 != 0 && has_uaddr2(r.opi)) apply(acc_for(r.tgid, r.uaddr2), r, false);
   return acc;
 }
 
-uint32_t FutexModel::add(const fxs_rec_hdr* h) {
+uint32_t FutexModel::add(const fxs_rec_hdr* h) { return add(h, ChunkFutexKeys::kNone); }
+
+uint32_t FutexModel::add(const fxs_rec_hdr* h, uint32_t key_id) {
   switch (h->type) {
-    case FXS_REC_FUTEX: return add_futex(h);
+    case FXS_REC_FUTEX: return add_futex(h, key_id);
     case FXS_REC_TASK: add_task(h); break;
     case FXS_REC_LOSS: add_loss(h); break;
     case FXS_REC_AGG: add_agg(h); break;

@@ -21,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "replay/chunk_futex_keys.h"
 #include "replay/futex_index.h"
 #include "bpf/trace_abi.h"
 #include "replay/futex_ops.h"
@@ -95,6 +96,16 @@ class FutexModel {
   // by index without a lookup of their own; FutexIndex::kNone for other
   // records and for futex_waitv (which names several).
   uint32_t add(const fxs_rec_hdr* rec);
+  // The same for the records of one chunk whose futexes `keys` hold (see
+  // replay/chunk_futex_keys.h): between start_chunk() and end_chunk(), give
+  // every record of the chunk, in order, each FXS_REC_FUTEX record with its
+  // id (keys->id(n) for the n-th); a call then finds its futex without a
+  // hash lookup.
+  void start_chunk(const ChunkFutexKeys* keys, const uint8_t* data, size_t size) {
+    chunk_futexes_.start(keys, data, size);
+  }
+  uint32_t add(const fxs_rec_hdr* rec, uint32_t key_id);
+  void end_chunk() { chunk_futexes_.stop(); }
   // The futex index of (tgid, uaddr), or FutexIndex::kNone.
   uint32_t index_of(uint32_t tgid, uint64_t uaddr) const { return index_.find(tgid, uaddr); }
   // Applies whole records back to back (a decompressed chunk, as
@@ -167,6 +178,7 @@ class FutexModel {
   };
 
   FutexIndex index_;  // (tgid, uaddr) -> index into accs_
+  ChunkFutexMap chunk_futexes_;  // start_chunk()'s keys -> index into accs_
   std::vector<Acc> accs_;
 
   // set_duration_limit(): durations kept so far, and once over the limit
@@ -220,7 +232,7 @@ class FutexModel {
     if (ts > max_ts_) max_ts_ = ts;
   }
   void apply(uint32_t acc, const fxs_futex_rec& r, bool primary);
-  uint32_t add_futex(const fxs_rec_hdr* h);
+  uint32_t add_futex(const fxs_rec_hdr* h, uint32_t key_id);
   void add_task(const fxs_rec_hdr* h);
   void add_loss(const fxs_rec_hdr* h);
   void add_agg(const fxs_rec_hdr* h);

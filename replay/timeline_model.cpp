@@ -78,7 +78,7 @@ uint32_t TimelineModel::lane_index(uint32_t tgid, uint32_t tid) {
   return it->second;
 }
 
-void TimelineModel::add_futex(const fxs_rec_hdr* h) {
+void TimelineModel::add_futex(const fxs_rec_hdr* h, uint32_t key_id) {
   // Only the fields up to nr_uaddrs are read, so records of the first ABI
   // (88 bytes) and of later ones that appended fields both load; a waitv
   // vector is the record's last nr_uaddrs * 8 bytes whatever its layout.
@@ -114,7 +114,8 @@ void TimelineModel::add_futex(const fxs_rec_hdr* h) {
     dur = r.exit_ns - r.enter_ns;
   }
   c.dur = pack_duration(dur);
-  c.futex = futex_index(r.tgid, uaddr);
+  // A key is the record's own (tgid, uaddr); futex_waitv calls have none.
+  c.futex = chunk_futexes_.index(key_id, [&] { return futex_index(r.tgid, uaddr); });
   c.ret = r.ret;
   c.opi = r.opi;
   c.nr_uaddrs = r.opi == FXS_OP_FUTEX2_WAITV ? r.nr_uaddrs : 0;
@@ -149,7 +150,7 @@ void TimelineModel::add_task(const fxs_rec_hdr* h) {
 
 void TimelineModel::add(const fxs_rec_hdr* h) {
   switch (h->type) {
-    case FXS_REC_FUTEX: add_futex(h); break;
+    case FXS_REC_FUTEX: add_futex(h, ChunkFutexKeys::kNone); break;
     case FXS_REC_TASK: add_task(h); break;
     case FXS_REC_LOSS: {
       fxs_loss_rec r;
@@ -166,9 +167,10 @@ void TimelineModel::add(const fxs_rec_hdr* h) {
   }
 }
 
-void TimelineModel::add_records(const uint8_t* data, size_t size) {
+void TimelineModel::add_records(const uint8_t* data, size_t size, const ChunkFutexKeys* keys) {
+  chunk_futexes_.start(keys, data, size);
   // Records may sit at any alignment: every reader below copies with memcpy.
-  size_t off = 0;
+  size_t off = 0, futex_records = 0;
   while (size - off >= sizeof(fxs_rec_hdr)) {
     fxs_rec_hdr h;
     std::memcpy(&h, data + off, sizeof h);
@@ -176,9 +178,13 @@ void TimelineModel::add_records(const uint8_t* data, size_t size) {
       malformed_++;
       break;
     }
-    add(reinterpret_cast<const fxs_rec_hdr*>(data + off));
+    if (h.type == FXS_REC_FUTEX)
+      add_futex(reinterpret_cast<const fxs_rec_hdr*>(data + off), keys ? keys->id(futex_records++) : ChunkFutexKeys::kNone);
+    else
+      add(reinterpret_cast<const fxs_rec_hdr*>(data + off));
     off += h.size;
   }
+  chunk_futexes_.stop();
   finish_batch();
 }
 

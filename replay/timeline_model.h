@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "replay/chunk_futex_keys.h"
 #include "replay/futex_index.h"
 #include "bpf/trace_abi.h"
 
@@ -168,8 +169,10 @@ class TimelineModel {
  public:
   // Applies whole records back to back (a decompressed chunk, as
   // TraceReader::next_chunk returns it). Records of other types than
-  // FXS_REC_FUTEX / FXS_REC_TASK / FXS_REC_LOSS are ignored.
-  void add_records(const uint8_t* data, size_t size);
+  // FXS_REC_FUTEX / FXS_REC_TASK / FXS_REC_LOSS are ignored. `keys`, if
+  // given, are the chunk's futexes (built from these bytes): calls then find
+  // their futex without a hash lookup of their own.
+  void add_records(const uint8_t* data, size_t size, const ChunkFutexKeys* keys = nullptr);
   void add(const fxs_rec_hdr* rec);
 
   const std::vector<TimelineLane>& lanes() const { return lanes_; }
@@ -215,7 +218,7 @@ class TimelineModel {
                    std::vector<TimelineItem>& out);
 
  private:
-  void add_futex(const fxs_rec_hdr* h);
+  void add_futex(const fxs_rec_hdr* h, uint32_t key_id);
   void add_task(const fxs_rec_hdr* h);
   uint32_t futex_index(uint32_t tgid, uint64_t uaddr);
   uint32_t lane_index(uint32_t tgid, uint32_t tid);
@@ -224,6 +227,7 @@ class TimelineModel {
   std::vector<TimelineLane> lanes_;
   std::vector<TimelineFutex> futexes_;
   FutexIndex futex_ids_;  // (tgid, uaddr) -> index into futexes_: the hot path of loading
+  ChunkFutexMap chunk_futexes_;  // add_records()' keys -> index into futexes_
   std::unordered_map<uint64_t, uint32_t> lane_ids_;  // tgid << 32 | tid
   // One-entry caches: consecutive records usually share a thread and a futex.
   uint64_t last_lane_key_ = UINT64_MAX;

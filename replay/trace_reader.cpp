@@ -190,7 +190,8 @@ void TraceReader::finish_resync(uint64_t at) {
 
 // Decompresses a chunk whose payload checksum matched and checks the record
 // framing; returns what is wrong, or "" if `records` now holds its records.
-std::string ChunkDecoder::decode(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records) {
+std::string ChunkDecoder::decode(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records,
+                                 ChunkFutexKeys* keys) {
   records.resize(h.raw_size);
   if (h.raw_size > 0) {
     if (dctx_ == nullptr) return "no zstd context (the decoder was moved from)";
@@ -209,6 +210,7 @@ std::string ChunkDecoder::decode(const ChunkHeader& h, const uint8_t* payload, s
   FutexDeltaCoder delta;
   uint8_t* const data = records.data();
   const size_t size = records.size();
+  if (keys) keys->start(data, size);
   size_t off = 0;
   uint32_t count = 0;
   while (off < size) {
@@ -219,6 +221,7 @@ std::string ChunkDecoder::decode(const ChunkHeader& h, const uint8_t* payload, s
       return "record at byte " + std::to_string(off) + " has impossible size " + std::to_string(rh.size);
     }
     if (coded) delta.decode(data + off, rh);
+    if (keys) keys->add(data + off, rh);
     off += rh.size;
     ++count;
     // Runs of records of one size (nearly all of a chunk: futex calls) are
@@ -230,6 +233,7 @@ std::string ChunkDecoder::decode(const ChunkHeader& h, const uint8_t* payload, s
       std::memcpy(&rh, data + off, sizeof rh);
       if (rh.size != run) break;
       if (coded) delta.decode(data + off, rh);
+      if (keys) keys->add(data + off, rh);
       off += run;
       ++count;
     }

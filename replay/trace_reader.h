@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "replay/chunk_futex_keys.h"
 #include "replay/error.h"
 #include "replay/trace_format.h"
 
@@ -44,8 +45,10 @@ class ChunkDecoder {
   ChunkDecoder& operator=(const ChunkDecoder&) = delete;
 
   // Returns what is wrong, or "" if `records` now holds the chunk's records
-  // (whole records back to back, delta coding undone).
-  std::string decode(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records);
+  // (whole records back to back, delta coding undone). `keys`, if given,
+  // are built on the way (one walk over the chunk instead of two).
+  std::string decode(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records,
+                     ChunkFutexKeys* keys = nullptr);
 
  private:
   void* dctx_ = nullptr;  // ZSTD_DCtx*

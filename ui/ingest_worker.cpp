@@ -103,6 +103,7 @@ void IngestWorker::load_loop(unsigned index) {
     ChunkDecoder decoder;
     StoredChunk stored;
     std::vector<uint8_t> records;
+    ChunkFutexKeys keys;
     std::vector<uint32_t> side_offsets;
     int64_t read_ns = 0;
     while (!stop_) {
@@ -131,12 +132,14 @@ void IngestWorker::load_loop(unsigned index) {
       }
       t.end = next == TraceReader::Next::kEnd;
       if (next == TraceReader::Next::kChunk) {
-        std::string problem = decoder.decode(stored.header, stored.payload.data(), records);
+        // The futex keys here, in parallel with the other loader threads,
+        // rather than in the stages below, which take one chunk at a time.
+        std::string problem = decoder.decode(stored.header, stored.payload.data(), records, &keys);
         t.has_records = problem.empty();
         if (!problem.empty()) t.warnings.push_back(stored.label + ": " + problem + ", skipped");
       }
       read_ns += thread_cpu_ns() - t0;
-      if (!apply_in_order(t, records, side_offsets) || t.end) break;
+      if (!apply_in_order(t, records, keys, side_offsets) || t.end) break;
     }
     read_cpu_ns_ += read_ns;
   }
@@ -145,13 +148,13 @@ void IngestWorker::load_loop(unsigned index) {
 
 // The ticket's chunk through the timeline, then the futex models, each in
 // file order; false when the worker is stopping.
-bool IngestWorker::apply_in_order(const Ticket& t, const std::vector<uint8_t>& records,
+bool IngestWorker::apply_in_order(const Ticket& t, const std::vector<uint8_t>& records, const ChunkFutexKeys& keys,
                                   std::vector<uint32_t>& side_offsets) {
   if (!timeline_turns_.wait(t.number)) return false;
   int64_t t0 = thread_cpu_ns();
   if (t.has_records) {
     std::lock_guard lk(timeline_mu_);
-    timeline_.add_records(records.data(), records.size());
+    timeline_.add_records(records.data(), records.size(), &keys);
     calls_ = timeline_.calls();
   }
   timeline_turns_.leave();
@@ -166,7 +169,7 @@ bool IngestWorker::apply_in_order(const Ticket& t, const std::vector<uint8_t>& r
     reader_warnings_.insert(reader_warnings_.end(), t.warnings.begin(), t.warnings.end());
   }
   if (t.has_records) {
-    add_futex_chunk(futex_model_, bucket_model_, kind_model_, side_, side_mu_, records.data(), records.size(),
+    add_futex_chunk(futex_model_, bucket_model_, kind_model_, side_, side_mu_, records.data(), records.size(), &keys,
                     side_offsets);
     unpublished_ = true;
     auto now = std::chrono::steady_clock::now();
@@ -238,16 +241,20 @@ void IngestWorker::publish_side(bool final) {
 // afterwards: a second walk over every record of the chunk cost a sixth of
 // this stage's time.
 void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, SideModels& side, std::mutex& side_mu,
-                     const uint8_t* data, size_t size, std::vector<uint32_t>& side_offsets) {
+                     const uint8_t* data, size_t size, const ChunkFutexKeys* keys,
+                     std::vector<uint32_t>& side_offsets) {
   side_offsets.clear();
+  model.start_chunk(keys, data, size);
+  size_t futex_records = 0;
   for_each_chunk_record(data, size, [&](const uint8_t* p, const fxs_rec_hdr& h) {
     auto* rec = reinterpret_cast<const fxs_rec_hdr*>(p);
     if (h.type == FXS_REC_FUTEX)
-      kinds.add(rec, model.add(rec));
+      kinds.add(rec, model.add(rec, keys ? keys->id(futex_records++) : ChunkFutexKeys::kNone));
     else if (h.type < FXS_REC_RSEQ_ABORT && !buckets.add(rec))
       model.add(rec);
     if (SideModels::wants(h, p)) side_offsets.push_back(static_cast<uint32_t>(p - data));
   });
+  model.end_chunk();
   std::lock_guard lk(side_mu);
   for (uint32_t off : side_offsets) {
     fxs_rec_hdr h;

@@ -78,11 +78,12 @@ class ChunkTurns {
 };
 
 // The futexes stage's work on one chunk: the futex, bucket and kind models,
-// then the side models under `side_mu`; `side_offsets` is scratch space
-// kept between calls. (A function of its own so bench/load_bench can time
-// it alone.)
+// then the side models under `side_mu`; `keys` (may be null) are the chunk's
+// futexes, `side_offsets` is scratch space kept between calls. (A function
+// of its own so bench/load_bench can time it alone.)
 void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, SideModels& side, std::mutex& side_mu,
-                     const uint8_t* data, size_t size, std::vector<uint32_t>& side_offsets);
+                     const uint8_t* data, size_t size, const ChunkFutexKeys* keys,
+                     std::vector<uint32_t>& side_offsets);
 
 class IngestWorker {
  public:
@@ -123,7 +124,8 @@ class IngestWorker {
   // One chunk (or, with no records, only warnings or the end) through the
   // stages that keep file order.
   struct Ticket;
-  bool apply_in_order(const Ticket& t, const std::vector<uint8_t>& records, std::vector<uint32_t>& side_offsets);
+  bool apply_in_order(const Ticket& t, const std::vector<uint8_t>& records, const ChunkFutexKeys& keys,
+                      std::vector<uint32_t>& side_offsets);
   // final: the last publish (the bucket report is then always rebuilt).
   void publish_futexes(bool final);
   // The bucket report is rebuilt from scratch (O(all lock spins)): while
