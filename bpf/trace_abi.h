@@ -173,6 +173,10 @@ enum fxs_counter {
 	FXS_CNT_WAITV_READ = 4,   /* futex_waitv vector unreadable */
 	FXS_CNT_BUCKET_UNKNOWN = 5, /* a bucket could not be computed (NUMA word or mm unreadable) */
 	FXS_CNT_RAW_STACK_DROP = 6, /* ring buffer full: a wait's raw stack not sent (its stack is the frame-pointer walk's) */
+	/* Counted by the collector, not in BPF (traces from before it hold 0): a
+	 * futex page's NUMA node not asked, more than PageNodeResolver::kMaxPages
+	 * pages of live processes at once (that futex has no page node). */
+	FXS_CNT_PAGE_NODE_CAP = 7,
 	FXS_NR_COUNTERS = 8,
 };
 

@@ -63,7 +63,9 @@ class CollectorRecords {
  public:
   CollectorRecords(TraceWriter& w, PageNodeResolver& pages) : w_(w), pages_(pages) {}
 
-  Status loss(const std::array<uint64_t, FXS_NR_COUNTERS>& c, bool force) {
+  // The kernel's counters `c`, with the collector's own added.
+  Status loss(std::array<uint64_t, FXS_NR_COUNTERS> c, bool force) {
+    c[FXS_CNT_PAGE_NODE_CAP] = pages_.dropped_by_cap();
     if (!force && c == last_counters_) return {};
     last_counters_ = c;
     fxs_loss_rec r{};
@@ -289,7 +291,7 @@ int run_record(const RecordOptions& opts) {
                    extra.lost());
     std::fprintf(stderr, "\n");
   }
-  // Not in the trace (no counter for it in the ABI): said even with -q.
+  // Said even with -q; the trace counts it too (FXS_CNT_PAGE_NODE_CAP).
   if (pages.dropped_by_cap())
     std::fprintf(stderr, "futexscope: warning: page_node_cap_dropped=%" PRIu64 ": NUMA node lookups NOT made, "
                  "more than %zu futex pages of live processes at once (those futexes have no page node)\n",

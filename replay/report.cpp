@@ -173,7 +173,8 @@ json report_json(const ReportData& r, size_t top) {
         {"filtered", r.counters[FXS_CNT_FILTERED]},
         {"waitv_read", r.counters[FXS_CNT_WAITV_READ]},
         {"bucket_unknown", r.counters[FXS_CNT_BUCKET_UNKNOWN]},
-        {"raw_stack_drop", r.counters[FXS_CNT_RAW_STACK_DROP]}}},
+        {"raw_stack_drop", r.counters[FXS_CNT_RAW_STACK_DROP]},
+        {"page_node_cap_dropped", r.counters[FXS_CNT_PAGE_NODE_CAP]}}},
       {"warnings", r.warnings},
       {"futexes", std::move(futexes)},
   };
@@ -309,7 +310,8 @@ void write_text_report(const ReportData& r, size_t top, std::ostream& out) {
       << ", enter_evicted " << r.counters[FXS_CNT_ENTER_EVICTED] << ", filtered "
       << r.counters[FXS_CNT_FILTERED] << ", waitv_read " << r.counters[FXS_CNT_WAITV_READ]
       << ", bucket_unknown " << r.counters[FXS_CNT_BUCKET_UNKNOWN]
-      << ", raw_stack_drop " << r.counters[FXS_CNT_RAW_STACK_DROP] << ")\n";
+      << ", raw_stack_drop " << r.counters[FXS_CNT_RAW_STACK_DROP] << ", page_node_cap_dropped "
+      << r.counters[FXS_CNT_PAGE_NODE_CAP] << ")\n";
   if (r.lost > 0)
     out << "\n!!! " << r.lost
         << " EVENTS LOST: the ring buffer was full; the counts below are too low. "

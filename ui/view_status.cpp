@@ -138,7 +138,7 @@ void draw_trace_info(FrameContext& f) {
     end_key_value_table();
   }
   ImGui::Spacing();
-  ImGui::TextUnformatted("Kernel counters (cumulative)");
+  ImGui::TextUnformatted("Loss counters (cumulative)");
   static constexpr struct {
     int idx;
     const char* name;
@@ -150,6 +150,7 @@ void draw_trace_info(FrameContext& f) {
       {FXS_CNT_FILTERED, "filtered", "shorter than --min-wait, not recorded"},
       {FXS_CNT_WAITV_READ, "waitv_read", "futex_waitv vector unreadable"},
       {FXS_CNT_RAW_STACK_DROP, "raw_stack_drop", "ring full: stack not unwound with DWARF"},
+      {FXS_CNT_PAGE_NODE_CAP, "page_node_cap_dropped", "too many futex pages: NUMA node not asked"},
   };
   if (ImGui::BeginTable("counters", 3, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
     for (const auto& c : kCounters) {

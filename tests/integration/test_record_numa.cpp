@@ -13,6 +13,7 @@
 #include <string>
 #include <utility>
 
+#include "collector/page_node_resolver.h"
 #include "replay/trace_reader.h"
 #include "run_command.h"
 
@@ -168,6 +169,36 @@ TEST(RecordNuma, PagesOfExitedProcessesLeaveTheCap) {
       answers[std::to_string(it->second)]++;
     EXPECT_EQ(json(answers), t["answers"]) << "pid " << pid << ": page-node records of its pages, by answer";
   }
+}
+
+// Past the cap, a new page's node is not asked. The recorder counts those
+// lookups in the trace's loss records (FXS_CNT_PAGE_NODE_CAP), so `report`
+// and the window show them, not only its stderr. Truth: one process naming
+// cap + 1500 distinct pages, once each (the sample's own page count).
+TEST(RecordNuma, LookupsPastThePageCapAreCountedInTheTrace) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  const std::string trace = dir.path("cap.fxs");
+  const uint64_t cap = fxs::PageNodeResolver::kMaxPages, over = 1500;
+  // Lingering 2 s: the process stays alive (its pages in the cap) until the
+  // collector has drained every call, however loaded the machine.
+  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-pages", "--pages",
+                        std::to_string(cap + over), "--linger-ms", "2000"});
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  const json truth = fxs::test::tagged_json_from(r.out, "FXS_TRUTH_PAGES ");
+  ASSERT_FALSE(truth.is_null()) << r.out;
+  const uint64_t pages = truth["pages"].get<uint64_t>();
+  ASSERT_GT(pages, cap);
+  EXPECT_NE(r.err.find("page_node_cap_dropped=" + std::to_string(pages - cap) + ":"), std::string::npos) << r.err;
+
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json", "--top", "1"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+  ASSERT_EQ(report["counters"]["ringbuf_drop"], 0) << "events dropped: lookups would be missing for another reason";
+  EXPECT_EQ(report["counters"]["page_node_cap_dropped"].get<uint64_t>(), pages - cap);
+  auto text = run_command({kFutexscope, "report", trace, "--top", "1"});
+  EXPECT_NE(text.out.find("page_node_cap_dropped " + std::to_string(pages - cap) + ")"), std::string::npos)
+      << text.out.substr(0, 600);
 }
 
 }  // namespace
