@@ -462,13 +462,40 @@ std::vector<FutexStats> FutexModel::finish() {
 }
 
 void FutexModel::rank(std::vector<FutexStats>& futexes) {
-  std::sort(futexes.begin(), futexes.end(), [](const FutexStats& x, const FutexStats& y) {
-    if (x.wait_total_ns != y.wait_total_ns) return x.wait_total_ns > y.wait_total_ns;
-    uint64_t ox = x.total_ops(), oy = y.total_ops();
-    if (ox != oy) return ox > oy;
+  // A 32-byte key per futex is sorted, and each FutexStats (~300 bytes) moved
+  // once: sorting the stats themselves moved each one log n times, a third of
+  // the window's load of a trace with 263,000 futexes (docs/BENCHMARKS.md).
+  // (tgid, uaddr) is unique, so the order is total, as before.
+  struct Key {
+    uint64_t wait_ns, ops, uaddr;
+    uint32_t tgid, index;
+  };
+  std::vector<Key> keys(futexes.size());
+  for (size_t i = 0; i < futexes.size(); i++) {
+    const FutexStats& f = futexes[i];
+    keys[i] = {f.wait_total_ns, f.total_ops(), f.uaddr, f.tgid, static_cast<uint32_t>(i)};
+  }
+  std::sort(keys.begin(), keys.end(), [](const Key& x, const Key& y) {
+    if (x.wait_ns != y.wait_ns) return x.wait_ns > y.wait_ns;
+    if (x.ops != y.ops) return x.ops > y.ops;
     if (x.tgid != y.tgid) return x.tgid < y.tgid;
     return x.uaddr < y.uaddr;
   });
+  // In place, cycle by cycle (a second vector of stats would be as big again):
+  // position i takes the stats at keys[i].index.
+  for (size_t i = 0; i < keys.size(); i++) {
+    if (keys[i].index == i) continue;
+    FutexStats held = std::move(futexes[i]);
+    size_t at = i;
+    while (keys[at].index != i) {
+      const size_t from = keys[at].index;
+      futexes[at] = std::move(futexes[from]);
+      keys[at].index = static_cast<uint32_t>(at);
+      at = from;
+    }
+    futexes[at] = std::move(held);
+    keys[at].index = static_cast<uint32_t>(at);
+  }
 }
 
 uint64_t FutexModel::events() const {

@@ -173,9 +173,10 @@ bool IngestWorker::apply_in_order(const Ticket& t, const std::vector<uint8_t>& r
                     side_offsets);
     unpublished_ = true;
     auto now = std::chrono::steady_clock::now();
-    if (now - last_publish_ >= kPublishEvery) {
+    if (now - last_publish_ >= std::max<std::chrono::steady_clock::duration>(kPublishEvery, publish_cost_ * 4)) {
       publish_futexes(false);
       last_publish_ = std::chrono::steady_clock::now();
+      publish_cost_ = last_publish_ - now;
       unpublished_ = false;
     }
   }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -804,6 +805,38 @@ TEST(FutexModel, RankByWaitTimeThenOps) {
   EXPECT_EQ(v[3].tgid, 50u);
   EXPECT_EQ(v[4].tgid, kPid);
   EXPECT_EQ(v[4].uaddr, 0x10u);
+}
+
+// rank() sorts keys and then moves each stats once, cycle by cycle: every
+// stats must arrive whole at its place, for any permutation.
+TEST(FutexModel, RankMovesEveryFutexWholeToItsPlace) {
+  std::mt19937 rng(11);
+  for (size_t n : {0u, 1u, 2u, 7u, 1000u}) {
+    std::vector<FutexStats> v(n);
+    for (size_t i = 0; i < n; i++) {
+      FutexStats& f = v[i];
+      f.wait_total_ns = rng() % 4;  // many ties: the order falls through to ops, tgid, uaddr
+      f.ops[0] = rng() % 3;
+      f.tgid = static_cast<uint32_t>(rng() % 5);
+      f.uaddr = 0x1000 + 8 * i;
+      f.waits = f.uaddr * 3 + f.tgid;  // travels with its futex
+      f.hist[7] = f.uaddr;
+    }
+    std::vector<FutexStats> want = v;
+    std::sort(want.begin(), want.end(), [](const FutexStats& x, const FutexStats& y) {
+      if (x.wait_total_ns != y.wait_total_ns) return x.wait_total_ns > y.wait_total_ns;
+      if (x.total_ops() != y.total_ops()) return x.total_ops() > y.total_ops();
+      if (x.tgid != y.tgid) return x.tgid < y.tgid;
+      return x.uaddr < y.uaddr;
+    });
+    FutexModel::rank(v);
+    ASSERT_EQ(v.size(), n);
+    for (size_t i = 0; i < n; i++) {
+      EXPECT_EQ(v[i].uaddr, want[i].uaddr) << "n " << n << " place " << i;
+      EXPECT_EQ(v[i].waits, v[i].uaddr * 3 + v[i].tgid) << "n " << n << " place " << i;
+      EXPECT_EQ(v[i].hist[7], v[i].uaddr);
+    }
+  }
 }
 
 // ---- the report built from the model ----------------------------------------
