@@ -127,7 +127,9 @@ int main(int argc, char** argv) {
     } else if (mode == "timeline") {
       fxs::TimelineModel tl;
       rc = run_stage("timeline", std::move(*reader),
-                     Stage([&](const uint8_t* d, size_t n, const fxs::ChunkFutexKeys& k) { tl.add_records(d, n, &k); }));
+                     Stage([&](const uint8_t* d, size_t n, const fxs::ChunkFutexKeys& k) {
+                       tl.add_records(d, n, &k);
+                     }));
     } else if (mode == "futexes") {
       fxs::FutexModel model;
       fxs::BucketModel buckets;

@@ -1,5 +1,5 @@
-// chunk_futex_keys.h: the futexes one chunk's calls name, looked up once per
-// chunk and call instead of once per call in every model.
+// chunk_futex_keys.h: the futexes one chunk's calls name, looked up by the
+// loader thread that decodes the chunk instead of by every model.
 //
 // The window's loader decompresses chunks on several threads at once, but
 // the models must take the chunks one at a time in file order, so their

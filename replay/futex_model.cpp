@@ -462,7 +462,7 @@ std::vector<FutexStats> FutexModel::finish() {
 }
 
 void FutexModel::rank(std::vector<FutexStats>& futexes) {
-  // A 32-byte key per futex is sorted, and each FutexStats (~300 bytes) moved
+  // A 32-byte key per futex is sorted, and each FutexStats (616 bytes) moved
   // once: sorting the stats themselves moved each one log n times, a third of
   // the window's load of a trace with 263,000 futexes (docs/BENCHMARKS.md).
   // (tgid, uaddr) is unique, so the order is total, as before.

@@ -178,10 +178,11 @@ void TimelineModel::add_records(const uint8_t* data, size_t size, const ChunkFut
       malformed_++;
       break;
     }
+    const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(data + off);
     if (h.type == FXS_REC_FUTEX)
-      add_futex(reinterpret_cast<const fxs_rec_hdr*>(data + off), keys ? keys->id(futex_records++) : ChunkFutexKeys::kNone);
+      add_futex(rec, keys ? keys->id(futex_records++) : ChunkFutexKeys::kNone);
     else
-      add(reinterpret_cast<const fxs_rec_hdr*>(data + off));
+      add(rec);
     off += h.size;
   }
   chunk_futexes_.stop();
