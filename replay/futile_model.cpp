@@ -30,7 +30,10 @@ void FutileModel::add(const fxs_rec_hdr* h) {
 
 void FutileModel::finish() {
   for (auto& [tid, calls] : by_tid_) {
-    std::sort(calls.begin(), calls.end(), [](const Call& a, const Call& b) { return a.enter_ns < b.enter_ns; });
+    // Most threads' calls arrive in order (a thread that migrated between
+    // CPUs can have a later call arrive first): only those need the sort.
+    auto earlier = [](const Call& a, const Call& b) { return a.enter_ns < b.enter_ns; };
+    if (!std::is_sorted(calls.begin(), calls.end(), earlier)) std::sort(calls.begin(), calls.end(), earlier);
     for (size_t i = 0; i < calls.size(); i++) {
       const Call& c = calls[i];
       if (!(c.what & kWoken)) continue;
