@@ -10,10 +10,14 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <array>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <thread>
 #include <utility>
 
 #include "replay/record_delta.h"
@@ -314,13 +318,57 @@ TraceReader::Next TraceReader::next_chunk(std::vector<uint8_t>& records, ChunkIn
 
 Status TraceReader::for_each_record(const std::function<void(const fxs_rec_hdr*)>& fn) {
   if (fd_ < 0) return Error{name_ + ": trace reader is closed"};
-  std::vector<uint8_t> buf;
+  // The next chunk is read and decompressed on a second thread while `fn`
+  // runs over this one (two buffers, taken in turn): decompression was a
+  // sixth of a `report` of a large trace. Only that thread touches the reader
+  // until it is joined.
+  std::mutex mu;
+  std::condition_variable cv;
+  std::array<std::vector<uint8_t>, 2> bufs;
+  std::array<bool, 2> full{};  // bufs[i] holds a chunk not walked yet
+  bool ended = false, stop = false;
+  std::thread reader_thread([&] {
+    for (size_t i = 0;; i ^= 1) {
+      {
+        std::unique_lock lk(mu);
+        cv.wait(lk, [&] { return !full[i] || stop; });
+        if (stop) return;
+      }
+      // kAgain (following) ends the walk too: everything available now was seen.
+      const bool chunk = next_chunk(bufs[i]) == Next::kChunk;
+      std::lock_guard lk(mu);
+      (chunk ? full[i] : ended) = true;
+      cv.notify_all();
+      if (!chunk) return;
+    }
+  });
+  // Stopped and joined however the walk ends (`fn` may throw), before the
+  // reader's state is read again.
+  auto join = [&] {
+    if (!reader_thread.joinable()) return;
+    {
+      std::lock_guard lk(mu);
+      stop = true;
+    }
+    cv.notify_all();
+    reader_thread.join();
+  };
+  struct Joiner {
+    decltype(join)& f;
+    ~Joiner() { f(); }
+  } joiner{join};
+
   // Records follow each other unpadded, so one whose size is not a multiple
   // of 8 leaves the next misaligned; those are copied to an aligned buffer so
   // callers can read the record structs directly.
   std::vector<uint64_t> aligned(UINT16_MAX / sizeof(uint64_t) + 1);
-  // kAgain (following) ends the walk too: everything available now was seen.
-  while (next_chunk(buf) == Next::kChunk) {
+  for (size_t i = 0;; i ^= 1) {
+    {
+      std::unique_lock lk(mu);
+      cv.wait(lk, [&] { return full[i] || ended; });
+      if (!full[i]) break;  // the reader ended after the chunks before this one
+    }
+    const std::vector<uint8_t>& buf = bufs[i];
     // next_chunk() checked the framing: every hdr.size fits.
     for (size_t off = 0; off < buf.size();) {
       const uint8_t* p = buf.data() + off;
@@ -333,7 +381,13 @@ Status TraceReader::for_each_record(const std::function<void(const fxs_rec_hdr*)
       fn(reinterpret_cast<const fxs_rec_hdr*>(p));
       off += h.size;
     }
+    {
+      std::lock_guard lk(mu);
+      full[i] = false;
+    }
+    cv.notify_all();
   }
+  join();
   if (!read_error_.empty()) return Error{read_error_};
   return {};
 }

@@ -85,7 +85,9 @@ class TraceReader {
 
   // Convenience: every record of every intact chunk, in file order. The
   // pointer is 8-byte aligned (misaligned records are copied) and valid only
-  // during the call.
+  // during the call. The next chunk is read and decompressed on a thread of
+  // its own meanwhile; if `fn` throws, the exception comes through and the
+  // reader may have read one chunk past the one `fn` was in.
   Status for_each_record(const std::function<void(const fxs_rec_hdr*)>& fn);
 
   // Human-readable problems met so far ("chunk 12 at offset 4096: checksum mismatch, skipped").

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -253,6 +254,20 @@ TEST_F(TraceFormatTest, RoundTripHeaderAndRecordsAcrossChunks) {
 // The writer's delta coding (ChunkType::kRecordsDelta): futex records of the
 // plain size become differences from the previous one, headers and every
 // other record stay as they are, and decoding gives back the same bytes.
+// for_each_record reads ahead on a thread of its own: a callback that throws
+// must still leave with that thread stopped and joined (else std::terminate).
+TEST_F(TraceFormatTest, ForEachRecordLetsAnExceptionThrough) {
+  write_trace(path("t.fxs"), make_records(1000), 2048);
+  auto r = TraceReader::open(path("t.fxs"));
+  ASSERT_TRUE(r.ok()) << r.message();
+  size_t seen = 0;
+  EXPECT_THROW((void)r->for_each_record([&](const fxs_rec_hdr*) {
+    if (++seen == 300) throw std::runtime_error("stop here");
+  }),
+               std::runtime_error);
+  EXPECT_EQ(seen, 300u);
+}
+
 TEST(RecordDelta, CodesOnlyPlainFutexRecordsAndDecodesExactly) {
   const auto recs = make_records(600);
   Bytes raw;
