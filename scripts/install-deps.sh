@@ -6,6 +6,9 @@ PKGS=(
   clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libzstd-dev
   libdw-dev libgtest-dev nlohmann-json3-dev
   libimgui-dev libglfw3-dev libstb-dev xvfb libgl1-mesa-dri xauth fonts-dejavu-core
+  # GLFW/glfw3native.h (X11 + GLX) needs Xlib, Xrandr and GLX headers, which
+  # libglfw3-dev only recommends: --no-install-recommends leaves them out.
+  libx11-dev libxrandr-dev libgl-dev
   linux-perf bpftrace
   qemu-system-x86 busybox-static xz-utils
 )
