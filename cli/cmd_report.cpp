@@ -6,12 +6,13 @@
 
 #include "cli/arg_parser.h"
 #include "cli/commands.h"
+#include "cli/units.h"
 #include "replay/report.h"
 
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"HELP(usage: futexscope report FILE [--format text|json|folded] [--top N]
+constexpr const char* kHelp = R"HELP(usage: futexscope report FILE [--format text|json|folded] [--top N] [--memory-limit SIZE]
 
 Prints a recorded trace: futexes ranked by total wait time, with per-op counts,
 waits, EAGAIN, timeouts, interruptions, wakes and wait-time percentiles, who
@@ -25,6 +26,10 @@ root and no BPF.
   --top N        show the N futexes with the most wait time, and at most N
                  buckets and rseq sections (text default 20, json default all;
                  0 = all)
+  --memory-limit SIZE
+                 most memory the report may take while reading (default: half of
+                 this machine's memory); past it, reading stops and the report
+                 covers the records read so far, with a warning
 
 examples:
   futexscope report futexscope.fxs
@@ -51,6 +56,9 @@ int cmd_report(int argc, char** argv) {
       long n = std::strtol(v.c_str(), &end, 10);
       if (v.empty() || *end || n < 0) return usage_error("report", "bad --top '" + v + "'");
       o.top = size_t(n);
+    } else if (p.option({"--memory-limit"}, v)) {
+      if (std::string bad = p.error().empty() ? parse_memory_limit(v, o.memory_limit) : ""; !bad.empty())
+        return usage_error("report", bad);
     } else if (p.is_option()) {
       return usage_error("report", "unknown option '" + p.peek() + "'");
     } else if (file.empty()) {

@@ -1,5 +1,7 @@
 #include "replay/chrome_export.h"
 
+#include "replay/memory_budget.h"
+
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -206,9 +208,15 @@ Result<ChromeExportStats> export_chrome(const std::string& trace_path, std::ostr
   if (!reader) return reader.error();
   TimelineModel tl;
   std::vector<uint8_t> chunk;
-  while (reader->next_chunk(chunk) == TraceReader::Next::kChunk) tl.add_records(chunk.data(), chunk.size());
+  MemoryBudget budget(default_memory_limit());
+  bool over_budget = false;
+  while (reader->next_chunk(chunk) == TraceReader::Next::kChunk) {
+    if ((over_budget = budget.exceeded_now())) break;
+    tl.add_records(chunk.data(), chunk.size());
+  }
   warnings.insert(warnings.end(), reader->warnings().begin(), reader->warnings().end());
-  if (!tl.has_stop_record()) warnings.push_back(kNoStopRecordWarning);
+  if (over_budget) warnings.push_back(budget.warning(tl.calls(), "the export"));
+  else if (!tl.has_stop_record()) warnings.push_back(kNoStopRecordWarning);
   if (reader->header().summary && tl.calls() == 0)
     return Error{trace_path + ": recorded with --summary (aggregates only): there are no calls to export; "
                  "record without --summary"};

@@ -1,4 +1,7 @@
 #include "replay/futex_model.h"
+#include "replay/trace_text.h"
+
+#include "replay/durations.h"
 
 #include <algorithm>
 #include <cstring>
@@ -21,7 +24,7 @@ inline uint64_t mix(uint64_t x) {
   return x;
 }
 
-std::string_view comm_view(const char* s) { return {s, strnlen(s, FXS_COMM_LEN)}; }
+std::string comm_text(const char* s) { return trace_text(s, FXS_COMM_LEN); }
 
 FutexCounts counts_of(const fxs_agg_val& v) {
   FutexCounts c;
@@ -66,7 +69,7 @@ void FutexCounts::add(const FutexCounts& o) {
   interrupted += o.interrupted;
   woken += o.woken;
   requeued += o.requeued;
-  wait_total_ns += o.wait_total_ns;
+  add_saturating(wait_total_ns, o.wait_total_ns);  // each part was checked when summed
   wait_max_ns = std::max(wait_max_ns, o.wait_max_ns);
   for (unsigned b = 0; b < FXS_HIST_BUCKETS; b++) hist[b] += o.hist[b];
 }
@@ -234,9 +237,12 @@ inline void FutexModel::apply(uint32_t acc, const fxs_futex_rec& r, bool primary
     if (o == WaitOutcome::kTimedOut) a.timeouts++;
     if (o == WaitOutcome::kInterrupted) a.interrupted++;
     // enter_ns 0: the call began before tracing did, its duration is unknown.
-    if (r.enter_ns != 0 && r.exit_ns >= r.enter_ns) {
-      uint64_t d = r.exit_ns - r.enter_ns;
-      a.wait_total_ns += d;
+    // A reversed or absurd span only a damaged file holds is counted, not summed.
+    std::optional<uint64_t> span = plausible_span(r.enter_ns, r.exit_ns);
+    if (!span && r.enter_ns != 0) implausible_spans_++;
+    if (span) {
+      uint64_t d = *span;
+      if (!add_saturating(a.wait_total_ns, d)) sum_overflows_++;
       if (d > a.wait_max_ns) a.wait_max_ns = d;
       if (folded_) {
         if (acc >= folded_hist_.size()) folded_hist_.resize(accs_.size());
@@ -337,8 +343,8 @@ void FutexModel::add_task(const fxs_rec_hdr* h) {
   }
   std::memcpy(&r, h, sizeof(r));
   note_ts(r.ts_ns);
-  thread_names_[r.tid] = comm_view(r.comm);
-  process_names_[r.tgid] = comm_view(r.pcomm);
+  thread_names_[r.tid] = comm_text(r.comm);
+  process_names_[r.tgid] = comm_text(r.pcomm);
 }
 
 void FutexModel::add_loss(const fxs_rec_hdr* h) {
@@ -522,6 +528,13 @@ std::vector<std::string> FutexModel::warnings() const {
   if (unknown_)
     w.push_back(std::to_string(unknown_) +
                 " records of an unknown type ignored (written by a newer futexscope?)");
+  if (implausible_spans_)
+    w.push_back(std::to_string(implausible_spans_) +
+                " waits have an exit time before their entry or more than years after it (damaged "
+                "timestamps): they are counted as waits but left out of wait times");
+  if (sum_overflows_)
+    w.push_back("wait time totals overflowed 64 bits " + std::to_string(sum_overflows_) +
+                " times (damaged timestamps): the totals shown are lower bounds");
   if (folded_)
     w.push_back("more than " + std::to_string(duration_limit_) +
                 " wait durations: p50/p99 are estimated from log2 histograms past that (raise --memory-limit "

@@ -212,6 +212,8 @@ class FutexModel {
   uint64_t futex_records_ = 0;
   uint64_t malformed_ = 0;
   uint64_t unknown_ = 0;
+  uint64_t implausible_spans_ = 0;  // waits whose exit precedes entry, or follows it by years
+  uint64_t sum_overflows_ = 0;      // wait totals that stopped at UINT64_MAX
   std::array<uint64_t, FXS_NR_COUNTERS> counters_{};
   bool has_loss_ = false;
   bool has_stop_ = false;

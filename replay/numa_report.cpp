@@ -107,16 +107,18 @@ json numa_json(const NumaReport& r) {
   };
 }
 
-void add_numa_to_futexes(json& futexes, const NumaReport& r) {
-  std::map<std::pair<uint32_t, uint64_t>, const NumaFutex*> by_key;
-  for (const NumaFutex& f : r.futexes) by_key[{f.tgid, f.uaddr}] = &f;
-  for (json& f : futexes) {
-    uint64_t uaddr = std::stoull(f["uaddr"].get<std::string>(), nullptr, 16);
-    auto it = by_key.find({f["pid"].get<uint32_t>(), uaddr});
-    if (it == by_key.end()) continue;
-    if (it->second->page_node != kPageNodeUnknown) f["page_node"] = it->second->page_node;
-    f["numa"] = futex_numa_json(*it->second);
-  }
+NumaFutexLookup::NumaFutexLookup(const NumaReport& r) {
+  for (const NumaFutex& f : r.futexes) by_key_[{f.tgid, f.uaddr}] = &f;
+}
+
+const NumaFutex* NumaFutexLookup::find(uint32_t tgid, uint64_t uaddr) const {
+  auto it = by_key_.find({tgid, uaddr});
+  return it == by_key_.end() ? nullptr : it->second;
+}
+
+void add_numa_to_futex(json& futex, const NumaFutex& f) {
+  if (f.page_node != kPageNodeUnknown) futex["page_node"] = f.page_node;
+  futex["numa"] = futex_numa_json(f);
 }
 
 void write_numa_text(const NumaReport& r, size_t top, std::ostream& out) {

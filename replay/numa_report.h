@@ -4,8 +4,10 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <ostream>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -17,8 +19,17 @@ namespace fxs {
 
 // The top-level "numa" object (docs/report-json.md).
 nlohmann::json numa_json(const NumaReport& r);
-// Adds "page_node" and "numa" to each entry of the report's "futexes" array.
-void add_numa_to_futexes(nlohmann::json& futexes, const NumaReport& r);
+// A NumaReport's futexes by (tgid, uaddr).
+class NumaFutexLookup {
+ public:
+  explicit NumaFutexLookup(const NumaReport& r);
+  const NumaFutex* find(uint32_t tgid, uint64_t uaddr) const;
+
+ private:
+  std::map<std::pair<uint32_t, uint64_t>, const NumaFutex*> by_key_;
+};
+// Adds "page_node" and "numa" to one entry of the report's "futexes" array.
+void add_numa_to_futex(nlohmann::json& futex, const NumaFutex& f);
 // The NUMA section of the text report (top: futexes listed, 0 = all).
 void write_numa_text(const NumaReport& r, size_t top, std::ostream& out);
 

@@ -3,8 +3,11 @@
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <functional>
+#include <sstream>
 
 #include "replay/kind_model.h"
+#include "replay/memory_budget.h"
 #include "replay/bucket_report.h"
 #include "replay/numa_report.h"
 #include "replay/rseq_model.h"
@@ -155,10 +158,7 @@ json futex_json(const ReportData::Futex& f) {
   return j;
 }
 
-json report_json(const ReportData& r, size_t top) {
-  json futexes = json::array();
-  size_t n = top == 0 ? r.futexes.size() : std::min(top, r.futexes.size());
-  for (size_t i = 0; i < n; i++) futexes.push_back(futex_json(r.futexes[i]));
+json report_json_sections(const ReportData& r, size_t top) {
   json j = {
       {"events", r.events},
       {"lost", r.lost},
@@ -176,7 +176,6 @@ json report_json(const ReportData& r, size_t top) {
         {"raw_stack_drop", r.counters[FXS_CNT_RAW_STACK_DROP]},
         {"page_node_cap_dropped", r.counters[FXS_CNT_PAGE_NODE_CAP]}}},
       {"warnings", r.warnings},
-      {"futexes", std::move(futexes)},
   };
   // Later sections ("buckets", "numa", "rseq") are added here, each built by
   // its own function from its own part of the model.
@@ -185,6 +184,33 @@ json report_json(const ReportData& r, size_t top) {
     j["hash"] = hash_json(r.buckets);
   }
   return j;
+}
+
+void write_json_report(const ReportData& r, size_t top, const json& sections, std::ostream& out,
+                       const std::function<void(const ReportData::Futex&, json&)>& extend_futex) {
+  // The futexes are written one at a time: a document of every futex built
+  // in memory first took gigabytes for a trace of a few hundred thousand.
+  std::string head = sections.dump(2);
+  head.resize(head.size() - 2);  // the closing "\n}"
+  out << head << (sections.empty() ? "\n" : ",\n") << "  \"futexes\": [";
+  size_t n = top == 0 ? r.futexes.size() : std::min(top, r.futexes.size());
+  for (size_t i = 0; i < n; i++) {
+    json f = futex_json(r.futexes[i]);
+    if (extend_futex) extend_futex(r.futexes[i], f);
+    std::string text = f.dump(2);
+    out << (i ? ",\n    " : "\n    ");
+    for (char c : text) {
+      out.put(c);
+      if (c == '\n') out << "    ";
+    }
+  }
+  out << (n ? "\n  ]\n}\n" : "]\n}\n");
+}
+
+json report_json(const ReportData& r, size_t top) {
+  std::ostringstream s;
+  write_json_report(r, top, report_json_sections(r, top), s);
+  return json::parse(s.str());
 }
 
 // ---- text -----------------------------------------------------------------
@@ -350,8 +376,13 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   UmcgModel umcg;  // UMCG: replay/umcg_model.h
   BucketModel buckets;
   NumaModel numa(reader->header().cpu_node);  // NUMA: replay/numa_model.h
-  Status st = reader->for_each_record([&](const fxs_rec_hdr* h) {
-    if (rseq.add(h) || umcg.add(h) || buckets.add(h)) return;  // rseq, UMCG, hash buckets
+  MemoryBudget budget(opts.memory_limit ? opts.memory_limit : default_memory_limit());
+  uint64_t records = 0;
+  bool over_budget = false;
+  Status st = reader->for_each_record_while([&](const fxs_rec_hdr* h) {
+    if (budget.exceeded()) return !(over_budget = true);
+    records++;
+    if (rseq.add(h) || umcg.add(h) || buckets.add(h)) return true;  // rseq, UMCG, hash buckets
     kinds.add(h, model.add(h));
     wakes.add(h);
     stacks.add(h);
@@ -359,6 +390,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     futile.add(h);
     holders.add(h);
     numa.add(h);  // NUMA
+    return true;
   });
   wakes.finish([&](const AttributedWake& w) { numa.add_wake(w); });  // NUMA: the wake matrix
   NumaReport numa_report = numa.finish();
@@ -368,7 +400,8 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   std::vector<std::string> warns = reader->warnings();
   // A read error ends the stream; report what was read before it.
   if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
-  if (!model.has_stop_record()) warns.push_back(kNoStopRecordWarning);
+  if (over_budget) warns.push_back(budget.warning(records, "the report"));
+  else if (!model.has_stop_record()) warns.push_back(kNoStopRecordWarning);
   ReportData data = build_report(reader->header(), model, std::move(warns), &wakes, &stacks, &buckets);
   for (ReportData::Futex& f : data.futexes) {
     if (const WaitSplit* s = splits.find(f.stats.tgid, f.stats.uaddr)) f.split = *s;
@@ -381,6 +414,11 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   }
   RseqReport rseq_report = rseq.finish();  // rseq
   data.warnings.insert(data.warnings.end(), rseq_report.warnings.begin(), rseq_report.warnings.end());
+  std::optional<UmcgReport> umcg_report;  // UMCG: only when recorded
+  if (umcg.records()) {
+    umcg_report = umcg.finish(model.last_ts_ns());
+    if (std::string w = umcg_warning(*umcg_report); !w.empty()) data.warnings.push_back(std::move(w));
+  }
   for (const std::string& w : data.warnings) warnings << "futexscope: warning: " << w << '\n';
   warnings.flush();
   size_t top = opts.effective_top();
@@ -391,12 +429,14 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     for (const auto& f : data.futexes) names.emplace(f.stats.tgid, f.comm);
     stacks.write_folded(out, names);
   } else if (opts.format == ReportOptions::Format::kJson) {
-    json j = report_json(data, top);
-    j["rseq"] = rseq_json(rseq_report);  // rseq
-    j["numa"] = numa_json(numa_report);  // NUMA
-    add_numa_to_futexes(j["futexes"], numa_report);  // NUMA: futexes[].page_node, .numa
-    if (umcg.records()) j["umcg"] = umcg_json(umcg.finish(model.last_ts_ns()));  // UMCG: only when recorded
-    out << j.dump(2) << '\n';
+    json sections = report_json_sections(data, top);
+    sections["rseq"] = rseq_json(rseq_report);  // rseq
+    sections["numa"] = numa_json(numa_report);  // NUMA
+    if (umcg_report) sections["umcg"] = umcg_json(*umcg_report);  // UMCG
+    NumaFutexLookup numa_of(numa_report);  // NUMA: futexes[].page_node, .numa
+    write_json_report(data, top, sections, out, [&](const ReportData::Futex& f, json& j) {
+      if (const NumaFutex* nf = numa_of.find(f.stats.tgid, f.stats.uaddr)) add_numa_to_futex(j, *nf);
+    });
   } else {
     write_text_report(data, top, out);
     write_numa_text(numa_report, top, out);  // NUMA

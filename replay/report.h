@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -30,6 +31,9 @@ struct ReportOptions {
   // How many futexes to list, best-ranked first. Unset: 20 in text, all in
   // JSON. 0 = all.
   std::optional<size_t> top;
+
+  // Heap the models may take (replay/memory_budget.h); 0: default_memory_limit().
+  uint64_t memory_limit = 0;
 
   static constexpr size_t kDefaultTextTop = 20;
   // The limit in effect for `format` (0 = all).
@@ -81,7 +85,15 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
                         const StackModel* stacks = nullptr,
                         const BucketModel* buckets = nullptr);
 
-// The JSON document (top: how many futexes to list, 0 = all).
+// The JSON document's top-level keys but "futexes" (top: how many futexes,
+// buckets... to list, 0 = all); a front end adds its own sections to it.
+nlohmann::json report_json_sections(const ReportData& r, size_t top);
+// Writes `sections` plus the "futexes" list, one futex at a time (memory
+// stays that of ReportData, however many futexes there are); `extend_futex`
+// (optional) adds keys to each futex's object.
+void write_json_report(const ReportData& r, size_t top, const nlohmann::json& sections, std::ostream& out,
+                       const std::function<void(const ReportData::Futex&, nlohmann::json&)>& extend_futex = nullptr);
+// The whole document, parsed back (for tests and small reports).
 nlohmann::json report_json(const ReportData& r, size_t top);
 // One futex's JSON object.
 nlohmann::json futex_json(const ReportData::Futex& f);

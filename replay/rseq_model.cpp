@@ -1,4 +1,5 @@
 #include "replay/rseq_model.h"
+#include "replay/trace_text.h"
 
 #include <algorithm>
 #include <cinttypes>
@@ -61,8 +62,8 @@ bool RseqModel::add(const fxs_rec_hdr* h) {
     case FXS_REC_TASK: {
       fxs_task_rec t;
       if (read_rec(h, t)) {
-        process_names_[t.tgid] = std::string(t.pcomm, strnlen(t.pcomm, sizeof(t.pcomm)));
-        thread_names_[t.tid] = std::string(t.comm, strnlen(t.comm, sizeof(t.comm)));
+        process_names_[t.tgid] = trace_text(t.pcomm, sizeof(t.pcomm));
+        thread_names_[t.tid] = trace_text(t.comm, sizeof(t.comm));
       }
       return false;  // the futex model wants it too
     }
@@ -117,7 +118,7 @@ bool RseqModel::add(const fxs_rec_hdr* h) {
       fxs_rseq_sym_rec r;
       if (!read_rec(h, r)) break;
       const char* name = reinterpret_cast<const char*>(h) + sizeof(r);
-      std::string s(name, strnlen(name, h->size - sizeof(r)));
+      std::string s = trace_text(name, h->size - sizeof(r));
       if (r.offset) s += "+" + hex(r.offset);
       symbols_[{r.tgid, r.start_ip}] = std::move(s);
       return true;

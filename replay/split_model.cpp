@@ -1,5 +1,7 @@
 #include "replay/split_model.h"
 
+#include "replay/stack_model.h"
+
 #include <algorithm>
 #include <cstring>
 
@@ -38,17 +40,8 @@ void SplitModel::add(const fxs_rec_hdr* h) {
     fxs_stack_rec st;
     std::memcpy(&st, h, sizeof(st));
     if (st.tgid != 0) return;  // user stacks: replay/stack_model.cpp
-    const char* p = reinterpret_cast<const char*>(h) + sizeof(st) + size_t(st.nframes) * sizeof(uint64_t);
-    const char* end = reinterpret_cast<const char*>(h) + h->size;
-    if (p > end) return;  // malformed: fewer bytes than frames
-    std::vector<std::string> frames;
-    for (uint32_t i = 0; i < st.nframes && p < end; i++) {
-      const char* nul = static_cast<const char*>(std::memchr(p, 0, size_t(end - p)));
-      if (!nul) break;
-      frames.emplace_back(p, nul);
-      p = nul + 1;
-    }
-    kernel_frames_[st.stack_id] = std::move(frames);
+    if (std::optional<std::vector<std::string>> frames = stack_frame_names(h, st))
+      kernel_frames_[st.stack_id] = std::move(*frames);
   } else if (h->type == FXS_REC_FUTEX && h->size >= sizeof(fxs_futex_rec)) {
     fxs_futex_rec r;
     std::memcpy(&r, h, sizeof(r));

@@ -1,4 +1,5 @@
 #include "replay/stack_model.h"
+#include "replay/trace_text.h"
 
 #include <algorithm>
 #include <cinttypes>
@@ -10,20 +11,27 @@
 
 namespace fxs {
 
+std::optional<std::vector<std::string>> stack_frame_names(const fxs_rec_hdr* h, const fxs_stack_rec& s) {
+  const char* p = reinterpret_cast<const char*>(h) + sizeof(s);
+  const char* end = reinterpret_cast<const char*>(h) + h->size;
+  if (size_t(end - p) / sizeof(uint64_t) < s.nframes) return std::nullopt;  // fewer bytes than frames
+  p += size_t(s.nframes) * sizeof(uint64_t);
+  std::vector<std::string> frames;
+  for (uint32_t i = 0; i < s.nframes && p < end; i++) {
+    size_t len = strnlen(p, size_t(end - p));
+    frames.push_back(trace_text(p, len));
+    p += len + 1;
+  }
+  return frames;
+}
+
 void StackModel::add(const fxs_rec_hdr* h) {
   if (h->type == FXS_REC_STACK && h->size >= sizeof(fxs_stack_rec)) {
     fxs_stack_rec s;
     std::memcpy(&s, h, sizeof(s));
-    const char* p = reinterpret_cast<const char*>(h) + sizeof(s) + size_t(s.nframes) * sizeof(uint64_t);
-    const char* end = reinterpret_cast<const char*>(h) + h->size;
-    if (p > end) return;  // malformed: fewer bytes than frames
-    std::vector<std::string> frames;
-    for (uint32_t i = 0; i < s.nframes && p < end; i++) {
-      size_t len = strnlen(p, size_t(end - p));
-      frames.emplace_back(p, len);
-      p += len + 1;
-    }
-    names_[key(s.tgid, s.stack_id)] = std::move(frames);
+    std::optional<std::vector<std::string>> frames = stack_frame_names(h, s);
+    if (!frames) return;
+    names_[key(s.tgid, s.stack_id)] = std::move(*frames);
     stack_records_++;
     return;
   }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <unordered_map>
@@ -13,6 +14,10 @@
 #include "bpf/trace_abi.h"
 
 namespace fxs {
+
+// The frame names of an FXS_REC_STACK record (`s` is its copied-out head),
+// as trace_text; nullopt if the record is shorter than its frame addresses.
+std::optional<std::vector<std::string>> stack_frame_names(const fxs_rec_hdr* h, const fxs_stack_rec& s);
 
 struct StackWait {
   std::vector<std::string> frames;  // innermost first

@@ -1,4 +1,5 @@
 #include "replay/timeline_model.h"
+#include "replay/trace_text.h"
 
 #include <sys/mman.h>
 
@@ -17,7 +18,7 @@ constexpr uint64_t kUnitMax = (1u << kUnitShift) - 1;
 constexpr uint64_t kUnitNs[4] = {1, 1000, 1000000, 1000000000};
 
 std::string comm_string(const char* comm) {
-  return std::string(comm, strnlen(comm, FXS_COMM_LEN));
+  return trace_text(comm, FXS_COMM_LEN);
 }
 
 
@@ -65,7 +66,7 @@ uint32_t TimelineModel::futex_index(uint32_t tgid, uint64_t uaddr) {
 
 uint32_t TimelineModel::lane_index(uint32_t tgid, uint32_t tid) {
   uint64_t key = uint64_t{tgid} << 32 | tid;
-  if (key == last_lane_key_) return last_lane_;
+  if (has_last_lane_ && key == last_lane_key_) return last_lane_;
   auto [it, added] = lane_ids_.try_emplace(key, static_cast<uint32_t>(lanes_.size()));
   if (added) {
     lanes_.emplace_back();
@@ -75,6 +76,7 @@ uint32_t TimelineModel::lane_index(uint32_t tgid, uint32_t tid) {
   }
   last_lane_key_ = key;
   last_lane_ = it->second;
+  has_last_lane_ = true;
   return it->second;
 }
 

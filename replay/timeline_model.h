@@ -230,7 +230,9 @@ class TimelineModel {
   ChunkFutexMap chunk_futexes_;  // add_records()' keys -> index into futexes_
   std::unordered_map<uint64_t, uint32_t> lane_ids_;  // tgid << 32 | tid
   // One-entry caches: consecutive records usually share a thread and a futex.
-  uint64_t last_lane_key_ = UINT64_MAX;
+  // Every 64-bit key is a possible (tgid, tid): no value of it can mean "none".
+  bool has_last_lane_ = false;
+  uint64_t last_lane_key_ = 0;
   uint32_t last_lane_ = 0;
   // Lanes whose calls arrived out of order in this batch, and by lane the
   // index of the first late call (UINT64_MAX: in order): re-sorted at the

@@ -1,6 +1,7 @@
 // Serialization of the trace file header and chunk header checks.
 // Byte layouts are documented in docs/trace-format.md; keep the two in step.
 #include "replay/trace_format.h"
+#include "replay/trace_text.h"
 
 #include <zlib.h>
 
@@ -51,7 +52,7 @@ class Decoder {
   std::string get_string() {
     uint32_t len = get<uint32_t>();
     if (!take(len)) return {};
-    return std::string(reinterpret_cast<const char*>(p_ + pos_ - len), len);
+    return trace_text(reinterpret_cast<const char*>(p_ + pos_ - len), len);
   }
   bool ok() const { return ok_; }
   size_t remaining() const { return ok_ ? n_ - pos_ : 0; }

@@ -182,6 +182,18 @@ TraceReader::Next TraceReader::at_end() {
   return Next::kEnd;
 }
 
+// A second recording starts at `at` (its file header, or chunk numbers that
+// start over): only the first is read, and the rest of the data is left alone.
+TraceReader::Next TraceReader::second_trace(uint64_t at) {
+  warnings_.push_back(name_ + ": a second recording starts at offset " + std::to_string(at) +
+                      " (two traces concatenated?): only the first one is read; split the file to read the other");
+  resyncing_ = false;
+  pending_.clear();
+  pos_ = 0;
+  release();
+  return Next::kEnd;
+}
+
 // A valid chunk header was found at offset `at` after damage.
 void TraceReader::finish_resync(uint64_t at) {
   resyncing_ = false;
@@ -192,20 +204,54 @@ void TraceReader::finish_resync(uint64_t at) {
                       "): skipped " + std::to_string(at - resync_from_) + " bytes to the next intact chunk");
 }
 
+// The chunk's payload, decompressed into `records` (resized to raw_size).
+// The sizes in the header are the file's word, not facts: a header that
+// declares far more than its payload can hold must not make us allocate and
+// zero-fill it, so such chunks are decompressed into a buffer that grows
+// with the bytes zstd really produces.
+std::string ChunkDecoder::decompress(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records) {
+  records.clear();
+  if (h.raw_size == 0) return {};
+  if (dctx_ == nullptr) return "no zstd context (the decoder was moved from)";
+  const unsigned long long declared = ZSTD_getFrameContentSize(payload, h.compressed_size);
+  if (declared == ZSTD_CONTENTSIZE_ERROR) return "payload is not a zstd frame";
+  if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != h.raw_size)
+    return "zstd frame holds " + std::to_string(declared) + " bytes, header says " + std::to_string(h.raw_size);
+  const size_t plausible = std::max<size_t>(kOneShotBytes, size_t{h.compressed_size} * kPlausibleRatio);
+  if (h.raw_size <= plausible) {  // what every chunk futexscope writes looks like: one call
+    records.resize(h.raw_size);
+    size_t n = ZSTD_decompressDCtx(as_dctx(dctx_), records.data(), records.size(), payload, h.compressed_size);
+    if (ZSTD_isError(n)) return std::string("decompression failed (") + ZSTD_getErrorName(n) + ")";
+    if (n != h.raw_size) return "decompressed to " + std::to_string(n) + " bytes, header says " + std::to_string(h.raw_size);
+    return {};
+  }
+  ZSTD_DCtx_reset(as_dctx(dctx_), ZSTD_reset_session_only);
+  records.resize(std::min<size_t>(h.raw_size, plausible));
+  ZSTD_inBuffer in{payload, h.compressed_size, 0};
+  ZSTD_outBuffer out{records.data(), records.size(), 0};
+  for (;;) {
+    size_t left = ZSTD_decompressStream(as_dctx(dctx_), &out, &in);
+    if (ZSTD_isError(left)) return std::string("decompression failed (") + ZSTD_getErrorName(left) + ")";
+    if (left == 0) break;  // the frame is complete
+    if (out.pos < out.size) {
+      if (in.pos == in.size) return "zstd frame cut short after " + std::to_string(out.pos) + " bytes";
+      continue;
+    }
+    if (records.size() >= h.raw_size) return "decompresses to more than the " + std::to_string(h.raw_size) + " bytes the header says";
+    records.resize(std::min<size_t>(h.raw_size, records.size() * 2));
+    out.dst = records.data();
+    out.size = records.size();
+  }
+  if (out.pos != h.raw_size)
+    return "decompressed to " + std::to_string(out.pos) + " bytes, header says " + std::to_string(h.raw_size);
+  return {};
+}
+
 // Decompresses a chunk whose payload checksum matched and checks the record
 // framing; returns what is wrong, or "" if `records` now holds its records.
 std::string ChunkDecoder::decode(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records,
                                  ChunkFutexKeys* keys) {
-  records.resize(h.raw_size);
-  if (h.raw_size > 0) {
-    if (dctx_ == nullptr) return "no zstd context (the decoder was moved from)";
-    size_t n = ZSTD_decompressDCtx(as_dctx(dctx_), records.data(), records.size(), payload,
-                                   h.compressed_size);
-    if (ZSTD_isError(n)) return std::string("decompression failed (") + ZSTD_getErrorName(n) + ")";
-    if (n != h.raw_size) {
-      return "decompressed to " + std::to_string(n) + " bytes, header says " + std::to_string(h.raw_size);
-    }
-  }
+  if (std::string problem = decompress(h, payload, records); !problem.empty()) return problem;
   // The framing walk also undoes the delta coding (kRecordsDelta), record by
   // record, so the chunk is gone over once: a separate decoding pass after
   // the walk cost as much again. If the framing turns out wrong further on,
@@ -255,6 +301,11 @@ TraceReader::Next TraceReader::next_stored_chunk(StoredChunk& chunk) {
     ChunkHeader h;
     std::memcpy(&h, pending_.data() + pos_, sizeof h);
     uint64_t off = consumed_offset();
+    if (!resyncing_ && std::memcmp(&h, kTraceMagic, sizeof kTraceMagic) == 0) {
+      // Another recording's file header where a chunk should be: two traces
+      // were concatenated. Reading on would add its counts to this one's.
+      return second_trace(off);
+    }
     if (!chunk_header_valid(h)) {
       // Resynchronise: try every later position that starts with the chunk
       // magic; only a header whose crc also holds ends the scan.
@@ -268,6 +319,14 @@ TraceReader::Next TraceReader::next_stored_chunk(StoredChunk& chunk) {
       continue;
     }
     if (resyncing_) finish_resync(off);
+    if (last_sequence_ >= 0 && h.sequence <= uint64_t(last_sequence_)) return second_trace(off);
+    if (h.sequence != uint64_t(last_sequence_ + 1)) {
+      // Chunks whose headers are gone entirely leave no other trace than this.
+      const uint64_t from = uint64_t(last_sequence_ + 1), to = uint64_t(h.sequence) - 1;
+      warnings_.push_back(name_ + ": chunk" + (from == to ? " " + std::to_string(from) : "s " + std::to_string(from) + "-" + std::to_string(to)) +
+                          " missing before offset " + std::to_string(off) +
+                          " (sequence gap): the counts leave out whatever they held");
+    }
 
     size_t total = sizeof h + h.compressed_size;
     if (!fill(total)) return at_end();
@@ -317,6 +376,13 @@ TraceReader::Next TraceReader::next_chunk(std::vector<uint8_t>& records, ChunkIn
 }
 
 Status TraceReader::for_each_record(const std::function<void(const fxs_rec_hdr*)>& fn) {
+  return for_each_record_while([&](const fxs_rec_hdr* h) {
+    fn(h);
+    return true;
+  });
+}
+
+Status TraceReader::for_each_record_while(const std::function<bool(const fxs_rec_hdr*)>& fn) {
   if (fd_ < 0) return Error{name_ + ": trace reader is closed"};
   // The next chunk is read and decompressed on a second thread while `fn`
   // runs over this one (two buffers, taken in turn): decompression was a
@@ -362,7 +428,8 @@ Status TraceReader::for_each_record(const std::function<void(const fxs_rec_hdr*)
   // of 8 leaves the next misaligned; those are copied to an aligned buffer so
   // callers can read the record structs directly.
   std::vector<uint64_t> aligned(UINT16_MAX / sizeof(uint64_t) + 1);
-  for (size_t i = 0;; i ^= 1) {
+  bool more = true;
+  for (size_t i = 0; more; i ^= 1) {
     {
       std::unique_lock lk(mu);
       cv.wait(lk, [&] { return full[i] || ended; });
@@ -378,7 +445,10 @@ Status TraceReader::for_each_record(const std::function<void(const fxs_rec_hdr*)
         std::memcpy(aligned.data(), p, h.size);
         p = reinterpret_cast<const uint8_t*>(aligned.data());
       }
-      fn(reinterpret_cast<const fxs_rec_hdr*>(p));
+      if (!fn(reinterpret_cast<const fxs_rec_hdr*>(p))) {
+        more = false;
+        break;
+      }
       off += h.size;
     }
     {

@@ -50,7 +50,15 @@ class ChunkDecoder {
   std::string decode(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records,
                      ChunkFutexKeys* keys = nullptr);
 
+  // Chunks whose raw size is at most this, or this many times their
+  // compressed size, are decompressed in one call into a buffer of the raw
+  // size; larger claims (real chunks compress ~10:1) grow the buffer as
+  // decompression proves the data is there.
+  static constexpr size_t kOneShotBytes = 1 << 20;
+  static constexpr size_t kPlausibleRatio = 64;
+
  private:
+  std::string decompress(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records);
   void* dctx_ = nullptr;  // ZSTD_DCtx*
 };
 
@@ -89,6 +97,8 @@ class TraceReader {
   // its own meanwhile; if `fn` throws, the exception comes through and the
   // reader may have read one chunk past the one `fn` was in.
   Status for_each_record(const std::function<void(const fxs_rec_hdr*)>& fn);
+  // The same, until `fn` returns false (the records after it are not read).
+  Status for_each_record_while(const std::function<bool(const fxs_rec_hdr*)>& fn);
 
   // Human-readable problems met so far ("chunk 12 at offset 4096: checksum mismatch, skipped").
   const std::vector<std::string>& warnings() const { return warnings_; }
@@ -99,6 +109,7 @@ class TraceReader {
   bool fill(size_t need);
   Next at_end();
   void finish_resync(uint64_t at);
+  Next second_trace(uint64_t at);
   uint64_t consumed_offset() const { return offset_ - (pending_.size() - pos_); }
   void release();
 

@@ -94,18 +94,23 @@ UmcgLaneSet UmcgLaneBuilder::finish() const {
 
   // Per process: each server followed by its workers, then workers whose
   // server is not known, then tasks of unknown role (report order: by tid).
+  // Workers are grouped by (tgid, server) first: looking each server's
+  // workers up among all lanes would be quadratic in the number of tasks.
   std::vector<bool> placed(lanes.size(), false);
   auto place = [&](size_t i) {
     placed[i] = true;
     out.lanes.push_back(std::move(lanes[i]));
   };
+  std::map<std::pair<uint32_t, uint32_t>, std::vector<size_t>> workers_of;  // (tgid, server) -> lanes
+  for (size_t j = 0; j < lanes.size(); j++)
+    if (lanes[j].role == UmcgRole::kWorker) workers_of[{lanes[j].tgid, lanes[j].server}].push_back(j);
   for (size_t i = 0; i < lanes.size(); i++) {
     if (placed[i] || lanes[i].role != UmcgRole::kServer) continue;
-    uint32_t tgid = lanes[i].tgid, server = lanes[i].tid;
+    auto workers = workers_of.find({lanes[i].tgid, lanes[i].tid});
     place(i);
-    for (size_t j = 0; j < lanes.size(); j++)
-      if (!placed[j] && lanes[j].tgid == tgid && lanes[j].role == UmcgRole::kWorker && lanes[j].server == server)
-        place(j);
+    if (workers == workers_of.end()) continue;
+    for (size_t j : workers->second)
+      if (!placed[j]) place(j);
   }
   for (size_t i = 0; i < lanes.size(); i++)
     if (!placed[i] && lanes[i].role == UmcgRole::kWorker) place(i);

@@ -80,6 +80,13 @@ void UmcgModel::observe(Acc& a, uint64_t ts, uint32_t state) {
     t.cond_waits++;
   if (a.has_state) {
     UmcgSegment& prev = t.timeline.back();
+    // One task's records can arrive out of time order (per-CPU rings, a
+    // damaged file): the segment is clamped to no length and counted, never
+    // given a negative one that would wrap to 2^64.
+    if (ts < prev.start_ns) {
+      disordered_++;
+      ts = prev.start_ns;
+    }
     prev.end_ns = ts;
     t.transitions++;
     transitions_[{prev.state, state}]++;
@@ -140,6 +147,7 @@ UmcgReport UmcgModel::finish(uint64_t end_ns) const {
   r.failed_calls = failed_;
   r.unreadable = unreadable_;
   r.malformed = malformed_;
+  r.disordered = disordered_;
   for (const auto& [key, a] : tasks_) {
     UmcgTask t = a.task;
     if (!t.timeline.empty()) {
@@ -158,6 +166,13 @@ UmcgReport UmcgModel::finish(uint64_t end_ns) const {
     r.transitions.push_back({k.first, k.second, n, umcg_transition_allowed(k.first, k.second)});
   for (const auto& [k, n] : edges_) r.server_worker.push_back({k.first, k.second, n});
   return r;
+}
+
+std::string umcg_warning(const UmcgReport& r) {
+  if (!r.disordered) return {};
+  return std::to_string(r.disordered) +
+         " UMCG records were earlier than their task's previous record (damaged or reordered trace): "
+         "their state segments were clamped to zero length, so UMCG time in state is a lower bound";
 }
 
 nlohmann::json umcg_json(const UmcgReport& r) {
@@ -198,6 +213,7 @@ nlohmann::json umcg_json(const UmcgReport& r) {
           {"failed_calls", r.failed_calls},
           {"unreadable", r.unreadable},
           {"malformed", r.malformed},
+          {"disordered", r.disordered},
           {"unexpected_transitions", r.unexpected_transitions},
           {"tasks", std::move(tasks)},
           {"transitions", std::move(transitions)},

@@ -76,6 +76,7 @@ struct UmcgReport {
   uint64_t failed_calls = 0;
   uint64_t unreadable = 0;  // records whose umcg_task could not be read
   uint64_t malformed = 0;   // records shorter than struct fxs_umcg_rec
+  uint64_t disordered = 0;  // records earlier than their task's previous one (clamped, not negative)
   uint64_t unexpected_transitions = 0;
   std::vector<UmcgTask> tasks;              // by tgid, tid
   std::vector<UmcgTransition> transitions;  // by (from, to)
@@ -102,8 +103,11 @@ class UmcgModel {
   std::map<std::pair<uint32_t, uint32_t>, uint64_t> edges_;
   std::map<uint32_t, uint64_t> kicks_to_;  // target tid -> kicks
   std::array<uint64_t, 3> calls_{};
-  uint64_t failed_ = 0, unreadable_ = 0, records_ = 0, malformed_ = 0;
+  uint64_t failed_ = 0, unreadable_ = 0, records_ = 0, malformed_ = 0, disordered_ = 0;
 };
+
+// What a report warns about: records out of time order ("" if none).
+std::string umcg_warning(const UmcgReport& r);
 
 // The report's optional "umcg" object.
 nlohmann::json umcg_json(const UmcgReport& r);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include "replay/futex_ops.h"
 #include "replay/percentile.h"
@@ -79,7 +80,7 @@ void WakeModel::add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h) {
   FutexWakes& out = futexes_[futex].out;
   if (woken) out.herd_sizes[woken]++;
   else out.empty_wakes++;
-  if (woken && r.enter_ns) wake_calls_[futex].push_back({r.enter_ns, r.exit_ns, r.tid, r.enter_cpu, woken});
+  if (woken && r.enter_ns) wake_calls_[futex].by_enter.push_back({r.enter_ns, r.exit_ns, r.tid, r.enter_cpu, woken});
 }
 
 // What ended the wait `w` woke, counted on futex `futex`.
@@ -117,9 +118,6 @@ void WakeModel::classify(const Wake& w, uint32_t futex, const WaitEnd* end) {
 // woken. Pair each such wait (returned >= 0, no wake record) with a wake call
 // on the same futex that overlapped it and still has unpaired wakes.
 void WakeModel::pair_unobserved_wakes() {
-  for (auto& [futex, calls] : wake_calls_)
-    std::sort(calls.begin(), calls.end(),
-              [](const WakeCall& a, const WakeCall& b) { return a.enter_ns < b.enter_ns; });
   for (const auto& [key, end] : wait_ends_) {
     if (end.paired || end.ret < 0 || !end.uaddr) continue;
     auto idx = index_.find(Key{end.tgid, end.uaddr});
@@ -127,12 +125,22 @@ void WakeModel::pair_unobserved_wakes() {
     auto calls = wake_calls_.find(idx->second);
     if (calls == wake_calls_.end()) continue;
     const uint64_t wait_enter = key.b;
-    std::vector<WakeCall>& v = calls->second;
+    CallsOfFutex& cf = calls->second;
+    std::vector<WakeCall>& v = cf.by_enter;
     // The earliest call that entered before the wait ended and left after it began.
-    auto first = std::lower_bound(v.begin(), v.end(), wait_enter,
-                                  [](const WakeCall& c, uint64_t t) { return c.exit_ns < t && c.enter_ns < t; });
-    for (auto c = first; c != v.end() && c->enter_ns <= end.exit_ns; ++c) {
-      if (!c->remaining || c->exit_ns < wait_enter) continue;
+    size_t first = size_t(std::lower_bound(v.begin(), v.end(), wait_enter,
+                                           [](const WakeCall& c, uint64_t t) { return c.exit_ns < t && c.enter_ns < t; }) -
+                          v.begin());
+    // Calls with no wake left are stepped over through next_live (path
+    // compression), and calls that ended before the wait began at most
+    // kMaxOverlapSteps times: no wait scans the whole futex's calls.
+    size_t steps = 0;
+    for (size_t i = cf.live_from(first); i < v.size() && v[i].enter_ns <= end.exit_ns; i = cf.live_from(i + 1)) {
+      WakeCall* c = &v[i];
+      if (c->exit_ns < wait_enter) {
+        if (++steps > kMaxOverlapSteps) break;
+        continue;
+      }
       c->remaining--;
       Accum& a = futexes_[idx->second];
       a.out.by_futex_wake++;
@@ -153,8 +161,54 @@ void WakeModel::pair_unobserved_wakes() {
   }
 }
 
+void WakeModel::CallsOfFutex::index() {
+  std::sort(by_enter.begin(), by_enter.end(),
+            [](const WakeCall& a, const WakeCall& b) { return a.enter_ns < b.enter_ns; });
+  by_tid.resize(by_enter.size());
+  for (uint32_t i = 0; i < by_tid.size(); i++) by_tid[i] = i;
+  std::sort(by_tid.begin(), by_tid.end(), [&](uint32_t a, uint32_t b) {
+    const WakeCall &x = by_enter[a], &y = by_enter[b];
+    return x.tid != y.tid ? x.tid < y.tid : x.enter_ns < y.enter_ns;
+  });
+  next_live.resize(by_enter.size() + 1);
+  for (uint32_t i = 0; i < next_live.size(); i++) next_live[i] = i;
+}
+
+void WakeModel::CallsOfFutex::take_one(uint32_t tid, uint64_t ts_ns) {
+  // A thread makes one call at a time: its call that contains ts_ns is its
+  // last one that entered at or before ts_ns.
+  auto it = std::upper_bound(by_tid.begin(), by_tid.end(), std::pair{tid, ts_ns},
+                             [&](const std::pair<uint32_t, uint64_t>& k, uint32_t i) {
+                               const WakeCall& c = by_enter[i];
+                               return k.first != c.tid ? k.first < c.tid : k.second < c.enter_ns;
+                             });
+  if (it == by_tid.begin()) return;
+  WakeCall& c = by_enter[*std::prev(it)];
+  if (c.tid == tid && ts_ns <= c.exit_ns && c.remaining) c.remaining--;
+}
+
+size_t WakeModel::CallsOfFutex::live_from(size_t i) {
+  // The first call at or after i with wakes left. A call found exhausted
+  // points past itself from then on, and every call on the walked path is
+  // pointed straight at the answer (path compression): near-constant time.
+  size_t r = i;
+  for (;;) {
+    if (next_live[r] != r) {
+      r = next_live[r];
+    } else if (r < by_enter.size() && by_enter[r].remaining == 0) {
+      next_live[r] = uint32_t(r + 1);
+      r++;
+    } else {
+      break;
+    }
+  }
+  while (i != r) i = std::exchange(next_live[i], uint32_t(r));
+  return r;
+}
+
 void WakeModel::finish(const std::function<void(const AttributedWake&)>& on_wake) {
   on_wake_ = on_wake;
+  for (auto& [futex, calls] : wake_calls_) calls.index();
   for (const Wake& w : wakes_) {
     auto it = w.wait_enter_ns ? wait_ends_.find(Key{w.waiter_tid, w.wait_enter_ns}) : wait_ends_.end();
     WaitEnd* end = it == wait_ends_.end() ? nullptr : &it->second;
@@ -162,12 +216,7 @@ void WakeModel::finish(const std::function<void(const AttributedWake&)>& on_wake
     // The wake call that produced this record has one wake fewer left to pair.
     if (w.by_wake_call && w.futex != kVectorWait) {
       auto calls = wake_calls_.find(w.futex);
-      if (calls != wake_calls_.end())
-        for (WakeCall& c : calls->second)
-          if (c.tid == w.waker_tid && c.enter_ns <= w.ts_ns && w.ts_ns <= c.exit_ns && c.remaining) {
-            c.remaining--;
-            break;
-          }
+      if (calls != wake_calls_.end()) calls->second.take_one(w.waker_tid, w.ts_ns);
     }
     if (w.futex != kVectorWait) {
       classify(w, w.futex, end);

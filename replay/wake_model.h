@@ -113,7 +113,22 @@ class WakeModel {
     uint16_t cpu;          // enter_cpu
     uint64_t remaining;
   };
-  std::unordered_map<uint32_t, std::vector<WakeCall>> wake_calls_;  // futexes_ index ->
+  // One futex's wake calls, indexed in finish() so that pairing a wake
+  // record or a wait with its call is a binary search, not a scan.
+  struct CallsOfFutex {
+    std::vector<WakeCall> by_enter;  // sorted by enter_ns after index()
+    std::vector<uint32_t> by_tid;    // indices into by_enter, by (tid, enter_ns)
+    std::vector<uint32_t> next_live; // live_from()'s skip links over exhausted calls
+    void index();
+    // One wake fewer left on tid's call that contains ts_ns, if it has any.
+    void take_one(uint32_t tid, uint64_t ts_ns);
+    // The first call at or after i with wakes left (by_enter.size() if none).
+    size_t live_from(size_t i);
+  };
+  // Calls that ended before a wait began are stepped over at most this many
+  // times per wait (only overlapping calls of other threads are there).
+  static constexpr size_t kMaxOverlapSteps = 256;
+  std::unordered_map<uint32_t, CallsOfFutex> wake_calls_;  // futexes_ index ->
 
   std::unordered_map<Key, uint32_t, KeyHash> index_;  // (tgid, uaddr) -> futexes_
   std::vector<Accum> futexes_;

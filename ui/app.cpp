@@ -24,6 +24,7 @@
 #include "backends/imgui_impl_glfw.h"
 #include "backends/imgui_impl_opengl3.h"
 #include "imgui.h"
+#include "replay/memory_budget.h"
 #include "ui/frame_renderer.h"
 #include "ui/ingest_worker.h"
 #include "ui/numa_loader.h"
@@ -255,11 +256,6 @@ void draw_main_window(FrameContext& f) {
 }
 
 }  // namespace
-
-uint64_t default_memory_limit() {
-  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-  return pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) / 2 : uint64_t{4} << 30;
-}
 
 std::string display_problem() {
   const char* display = std::getenv("DISPLAY");

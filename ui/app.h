@@ -34,9 +34,6 @@ struct AppOptions {
 // "" when a display seems available, else why not ("no display (DISPLAY is not set)").
 std::string display_problem();
 
-// The --memory-limit default: half of this machine's physical memory.
-uint64_t default_memory_limit();
-
 // Opens the window and runs until it is closed (or the screenshot/bench is
 // done). Prints one line on stderr for an error; returns the exit status.
 int run_app(const AppOptions& opts);

@@ -346,6 +346,7 @@ void draw_umcg(FrameContext& f) {
   warn("failed calls", r.failed_calls);
   warn("unreadable umcg_task", r.unreadable);
   warn("malformed records", r.malformed);
+  warn("records out of time order", r.disordered);
   warn("unexpected transitions", r.unexpected_transitions);
   legend();
 

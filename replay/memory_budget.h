@@ -1,0 +1,42 @@
+// How much memory reading a trace may take. Every size and count in a file
+// is checked before use, yet a small file can still legitimately describe
+// millions of distinct futexes (a zstd chunk expands up to 10,000-fold): the
+// models grow with the data decoded, and this budget says where they stop.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace fxs {
+
+// The default limit of `report`, `export` and the window: half of this
+// machine's physical memory.
+uint64_t default_memory_limit();
+
+class MemoryBudget {
+ public:
+  explicit MemoryBudget(uint64_t limit_bytes) : limit_(limit_bytes) {}
+  // True once the heap this process uses passes the limit (checked every
+  // kCheckEvery calls: the check itself walks the allocator's arenas).
+  bool exceeded() {
+    if (++calls_ % kCheckEvery != 0) return over_;
+    return over_ = over_ || heap_in_use() > limit_;
+  }
+  // The same, checked now (between chunks, say).
+  bool exceeded_now() { return over_ = over_ || heap_in_use() > limit_; }
+  uint64_t limit() const { return limit_; }
+  // "memory limit of 12.0 GiB reached after N records: ..." for `what` ("the report").
+  // (`records`: what the caller counts: records, or calls for the export.)
+  std::string warning(uint64_t records, const std::string& what) const;
+
+  static constexpr uint64_t kCheckEvery = 1 << 16;
+  // Bytes allocated and not freed (glibc's mallinfo2).
+  static uint64_t heap_in_use();
+
+ private:
+  uint64_t limit_;
+  uint64_t calls_ = 0;
+  bool over_ = false;
+};
+
+}  // namespace fxs
