@@ -27,9 +27,10 @@ root and no BPF.
                  buckets and rseq sections (text default 20, json default all;
                  0 = all)
   --memory-limit SIZE
-                 most memory the report may take while reading (default: half of
-                 this machine's memory); past it, reading stops and the report
-                 covers the records read so far, with a warning
+                 most memory the report may take while reading (default: 32 times
+                 the file's size, at least 1G, at most half of this machine's
+                 memory); past it, reading stops and the report covers the
+                 records read so far, with a warning
 
 examples:
   futexscope report futexscope.fxs

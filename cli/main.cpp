@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <new>
 #include <string>
 
 #include "cli/commands.h"
@@ -57,13 +58,21 @@ int main(int argc, char** argv) {
     return 0;
   }
   std::string cmd = argv[1];
-  if (cmd == "record") return fxs::cmd_record(argc - 1, argv + 1);
-  if (cmd == "report") return fxs::cmd_report(argc - 1, argv + 1);
-  if (cmd == "probe") return fxs::cmd_probe(argc - 1, argv + 1);
-  if (cmd == "replay") return fxs::cmd_replay(argc - 1, argv + 1);
-  if (cmd == "export") return fxs::cmd_export(argc - 1, argv + 1);
-  if (cmd == "live") return fxs::cmd_live(argc - 1, argv + 1);
-  if (cmd == "ui") return fxs::cmd_ui(argc - 1, argv + 1);
+  try {
+    if (cmd == "record") return fxs::cmd_record(argc - 1, argv + 1);
+    if (cmd == "report") return fxs::cmd_report(argc - 1, argv + 1);
+    if (cmd == "probe") return fxs::cmd_probe(argc - 1, argv + 1);
+    if (cmd == "replay") return fxs::cmd_replay(argc - 1, argv + 1);
+    if (cmd == "export") return fxs::cmd_export(argc - 1, argv + 1);
+    if (cmd == "live") return fxs::cmd_live(argc - 1, argv + 1);
+    if (cmd == "ui") return fxs::cmd_ui(argc - 1, argv + 1);
+  } catch (const std::bad_alloc&) {
+    // The memory budget (--memory-limit) normally stops reading first; this is
+    // a smaller address-space limit (ulimit -v) or an overcommitted machine.
+    std::fprintf(stderr, "futexscope %s: out of memory; give it a smaller --memory-limit or more memory\n",
+                 cmd.c_str());
+    return 1;
+  }
   std::fprintf(stderr, "futexscope: unknown command '%s' (run `futexscope --help` for the list)\n",
                cmd.c_str());
   return 2;

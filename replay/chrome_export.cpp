@@ -208,7 +208,7 @@ Result<ChromeExportStats> export_chrome(const std::string& trace_path, std::ostr
   if (!reader) return reader.error();
   TimelineModel tl;
   std::vector<uint8_t> chunk;
-  MemoryBudget budget(default_memory_limit());
+  MemoryBudget budget(memory_limit_for_file(trace_path, 0));
   bool over_budget = false;
   while (reader->next_chunk(chunk) == TraceReader::Next::kChunk) {
     if ((over_budget = budget.exceeded_now())) break;

@@ -3,13 +3,28 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 namespace fxs {
 
 uint64_t default_memory_limit() {
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   return pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) / 2 : uint64_t{4} << 30;
+}
+
+uint64_t default_memory_limit(uint64_t file_bytes) {
+  const uint64_t scaled = file_bytes > UINT64_MAX / kBytesPerFileByte ? UINT64_MAX : file_bytes * kBytesPerFileByte;
+  return std::min(default_memory_limit(), std::max(kMinDefaultLimit, scaled));
+}
+
+uint64_t memory_limit_for_file(const std::string& path, uint64_t limit) {
+  if (limit) return limit;
+  std::error_code ec;
+  uintmax_t size = std::filesystem::file_size(path, ec);
+  return ec ? default_memory_limit() : default_memory_limit(uint64_t(size));
 }
 
 uint64_t MemoryBudget::heap_in_use() {

@@ -9,9 +9,19 @@
 
 namespace fxs {
 
-// The default limit of `report`, `export` and the window: half of this
-// machine's physical memory.
+// The default limit of the window (and of a stream that is still growing):
+// half of this machine's physical memory.
 uint64_t default_memory_limit();
+// The default limit for reading a whole file of `file_bytes`: what its data
+// can legitimately need (kBytesPerFileByte per byte of the file, real chunks
+// expanding ~10:1 and the models taking about the decoded size), at least
+// kMinDefaultLimit, at most default_memory_limit(). A small file that
+// expands a thousandfold stops there instead of taking the machine.
+uint64_t default_memory_limit(uint64_t file_bytes);
+inline constexpr uint64_t kBytesPerFileByte = 32;
+inline constexpr uint64_t kMinDefaultLimit = uint64_t{1} << 30;
+// `limit` if set (non-zero), else default_memory_limit() of the file at `path`.
+uint64_t memory_limit_for_file(const std::string& path, uint64_t limit);
 
 class MemoryBudget {
  public:

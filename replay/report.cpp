@@ -197,12 +197,14 @@ void write_json_report(const ReportData& r, size_t top, const json& sections, st
   for (size_t i = 0; i < n; i++) {
     json f = futex_json(r.futexes[i]);
     if (extend_futex) extend_futex(r.futexes[i], f);
-    std::string text = f.dump(2);
-    out << (i ? ",\n    " : "\n    ");
-    for (char c : text) {
-      out.put(c);
-      if (c == '\n') out << "    ";
+    // Indented to sit inside the list; one write per futex (a put() per
+    // character cost more than the rest of the report).
+    std::string text = i ? ",\n    " : "\n    ";
+    for (char c : f.dump(2)) {
+      text += c;
+      if (c == '\n') text += "    ";
     }
+    out.write(text.data(), std::streamsize(text.size()));
   }
   out << (n ? "\n  ]\n}\n" : "]\n}\n");
 }
@@ -376,7 +378,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   UmcgModel umcg;  // UMCG: replay/umcg_model.h
   BucketModel buckets;
   NumaModel numa(reader->header().cpu_node);  // NUMA: replay/numa_model.h
-  MemoryBudget budget(opts.memory_limit ? opts.memory_limit : default_memory_limit());
+  MemoryBudget budget(memory_limit_for_file(trace_path, opts.memory_limit));
   uint64_t records = 0;
   bool over_budget = false;
   Status st = reader->for_each_record_while([&](const fxs_rec_hdr* h) {

@@ -32,7 +32,7 @@ struct ReportOptions {
   // JSON. 0 = all.
   std::optional<size_t> top;
 
-  // Heap the models may take (replay/memory_budget.h); 0: default_memory_limit().
+  // Heap the models may take (replay/memory_budget.h); 0: memory_limit_for_file()'s default.
   uint64_t memory_limit = 0;
 
   static constexpr size_t kDefaultTextTop = 20;
