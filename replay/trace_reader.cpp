@@ -263,6 +263,7 @@ std::string ChunkDecoder::decode(const ChunkHeader& h, const uint8_t* payload, s
   if (keys) keys->start(data, size);
   size_t off = 0;
   uint32_t count = 0;
+  bool misaligned = false;  // some record's size is not a multiple of 8
   while (off < size) {
     fxs_rec_hdr rh;
     if (size - off < sizeof rh) return "record at byte " + std::to_string(off) + " is cut short";
@@ -274,6 +275,7 @@ std::string ChunkDecoder::decode(const ChunkHeader& h, const uint8_t* payload, s
     if (keys) keys->add(data + off, rh);
     off += rh.size;
     ++count;
+    misaligned |= rh.size % 8 != 0;
     // Runs of records of one size (nearly all of a chunk: futex calls) are
     // stepped over with a constant stride, so the next header's address does
     // not wait for this one's load: the walk over a chunk that just left the
@@ -291,6 +293,36 @@ std::string ChunkDecoder::decode(const ChunkHeader& h, const uint8_t* payload, s
   if (count != h.record_count) {
     return "holds " + std::to_string(count) + " records, header says " + std::to_string(h.record_count);
   }
+  if (misaligned) {
+    if (std::string problem = align_records(records); !problem.empty()) return problem;
+    if (keys) keys->build(records.data(), records.size());
+  }
+  return {};
+}
+
+// Records may have any size (a newer writer's type, a damaged file), but the
+// models read them as structs: a record after one whose size is not a
+// multiple of 8 is moved to the next multiple of 8 and the one before it
+// grows by the padding (readers take the fields they know and skip the
+// rest). From here on every record of a decoded chunk is 8-byte aligned.
+std::string ChunkDecoder::align_records(std::vector<uint8_t>& records) {
+  std::vector<uint8_t> out;
+  out.reserve(records.size() + records.size() / 2);
+  std::string problem;
+  for_each_chunk_record(records.data(), records.size(), [&](const uint8_t* rec, fxs_rec_hdr h) {
+    const size_t padded = (size_t{h.size} + 7) & ~size_t{7};
+    if (padded > UINT16_MAX) {
+      if (problem.empty()) problem = "a record of " + std::to_string(h.size) + " bytes cannot be aligned";
+      return;
+    }
+    const size_t at = out.size();
+    out.insert(out.end(), rec, rec + h.size);
+    out.resize(at + padded, 0);
+    h.size = uint16_t(padded);
+    std::memcpy(out.data() + at, &h, sizeof h);
+  });
+  if (!problem.empty()) return problem;
+  records.swap(out);
   return {};
 }
 
@@ -424,10 +456,6 @@ Status TraceReader::for_each_record_while(const std::function<bool(const fxs_rec
     ~Joiner() { f(); }
   } joiner{join};
 
-  // Records follow each other unpadded, so one whose size is not a multiple
-  // of 8 leaves the next misaligned; those are copied to an aligned buffer so
-  // callers can read the record structs directly.
-  std::vector<uint64_t> aligned(UINT16_MAX / sizeof(uint64_t) + 1);
   bool more = true;
   for (size_t i = 0; more; i ^= 1) {
     {
@@ -436,15 +464,12 @@ Status TraceReader::for_each_record_while(const std::function<bool(const fxs_rec
       if (!full[i]) break;  // the reader ended after the chunks before this one
     }
     const std::vector<uint8_t>& buf = bufs[i];
-    // next_chunk() checked the framing: every hdr.size fits.
+    // next_chunk() checked the framing (every hdr.size fits) and aligned
+    // every record to 8 bytes (ChunkDecoder::align_records).
     for (size_t off = 0; off < buf.size();) {
       const uint8_t* p = buf.data() + off;
       fxs_rec_hdr h;
       std::memcpy(&h, p, sizeof h);
-      if (reinterpret_cast<uintptr_t>(p) % alignof(uint64_t) != 0) {
-        std::memcpy(aligned.data(), p, h.size);
-        p = reinterpret_cast<const uint8_t*>(aligned.data());
-      }
       if (!fn(reinterpret_cast<const fxs_rec_hdr*>(p))) {
         more = false;
         break;

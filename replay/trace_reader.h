@@ -45,7 +45,8 @@ class ChunkDecoder {
   ChunkDecoder& operator=(const ChunkDecoder&) = delete;
 
   // Returns what is wrong, or "" if `records` now holds the chunk's records
-  // (whole records back to back, delta coding undone). `keys`, if given,
+  // (whole records back to back, each starting 8-byte aligned, delta coding
+  // undone). `keys`, if given,
   // are built on the way (one walk over the chunk instead of two).
   std::string decode(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records,
                      ChunkFutexKeys* keys = nullptr);
@@ -59,6 +60,7 @@ class ChunkDecoder {
 
  private:
   std::string decompress(const ChunkHeader& h, const uint8_t* payload, std::vector<uint8_t>& records);
+  static std::string align_records(std::vector<uint8_t>& records);
   void* dctx_ = nullptr;  // ZSTD_DCtx*
 };
 
@@ -92,7 +94,7 @@ class TraceReader {
   Next next_stored_chunk(StoredChunk& chunk);
 
   // Convenience: every record of every intact chunk, in file order. The
-  // pointer is 8-byte aligned (misaligned records are copied) and valid only
+  // pointer is 8-byte aligned (ChunkDecoder aligns every record) and valid only
   // during the call. The next chunk is read and decompressed on a thread of
   // its own meanwhile; if `fn` throws, the exception comes through and the
   // reader may have read one chunk past the one `fn` was in.

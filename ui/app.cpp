@@ -311,6 +311,11 @@ int run_app(const AppOptions& o, TraceReader trace) {
   const uint64_t limit_calls = std::max<uint64_t>(1, memory_limit / sizeof(TimelineCall));
   worker.set_timeline_call_limit(limit_calls);
   worker.set_wait_duration_limit(limit_calls);
+  // The models besides the timeline (one entry per futex: a small file can
+  // name millions) stop reading at the same budget as `report`; a stream that
+  // still grows gets the machine's default.
+  worker.set_heap_limit(o.follow ? std::max(memory_limit, default_memory_limit())
+                                 : std::max(memory_limit_for_file(o.trace_path, 0), o.memory_limit));
   worker.start([] { glfwPostEmptyEvent(); });
 
   UiState st;

@@ -117,11 +117,15 @@ void IngestWorker::load_loop(unsigned index) {
           reader_.follow(false);  // what is in the file now is all there will be
           follow_ = false;
         }
-        next = reader_.next_stored_chunk(stored);
+        // Between chunks: a chunk may expand a thousandfold, and what the
+        // window already holds stays drawable when reading stops here.
+        const bool over_budget = heap_budget_.exceeded_now();
+        next = over_budget ? TraceReader::Next::kEnd : reader_.next_stored_chunk(stored);
         bytes_read_ = reader_.bytes_read();
         const auto& w = reader_.warnings();
         t.warnings.assign(w.begin() + static_cast<std::ptrdiff_t>(warnings_taken_), w.end());
         warnings_taken_ = w.size();
+        if (over_budget) t.warnings.push_back(heap_budget_.warning(calls_.load(), "the window"));
         if (next != TraceReader::Next::kAgain || !t.warnings.empty()) t.number = next_ticket_++;
         if (next == TraceReader::Next::kEnd) ended_ = true;
       }

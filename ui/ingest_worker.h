@@ -32,6 +32,7 @@
 #include "replay/bucket_model.h"
 #include "replay/futex_model.h"
 #include "replay/kind_model.h"
+#include "replay/memory_budget.h"
 #include "replay/timeline_model.h"
 #include "replay/trace_reader.h"
 #include "ui/side_models.h"
@@ -101,6 +102,8 @@ class IngestWorker {
   // Before start(): the futex table keeps at most n wait durations
   // (FutexModel::set_duration_limit).
   void set_wait_duration_limit(uint64_t n) { futex_model_.set_duration_limit(n); }
+  // Before start(): reading stops, with a warning, once the heap passes this.
+  void set_heap_limit(uint64_t bytes) { heap_budget_ = MemoryBudget(bytes); }
   // Following a growing file: no more data will come, so end at the end of the
   // file (progress().done becomes true). Called from the UI thread.
   void finish_following() { finish_following_ = true; }
@@ -160,6 +163,7 @@ class IngestWorker {
   uint64_t next_ticket_ = 0;
   size_t warnings_taken_ = 0;
   bool ended_ = false;  // the end of the stream has its ticket
+  MemoryBudget heap_budget_{UINT64_MAX};
   ChunkTurns timeline_turns_, futex_turns_;
 
   // The futexes stage's models: used only by the ticket inside futex_turns_.
