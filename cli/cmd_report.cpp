@@ -29,8 +29,9 @@ root and no BPF.
   --memory-limit SIZE
                  most memory the report may take while reading (default: 32 times
                  the file's size, at least 1G, at most half of this machine's
-                 memory); past it, reading stops and the report covers the
-                 records read so far, with a warning
+                 memory); reading stops at half of it (finishing takes about as
+                 much again) and the report covers the records read so far,
+                 with a warning
 
 examples:
   futexscope report futexscope.fxs

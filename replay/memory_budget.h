@@ -26,14 +26,16 @@ uint64_t memory_limit_for_file(const std::string& path, uint64_t limit);
 class MemoryBudget {
  public:
   explicit MemoryBudget(uint64_t limit_bytes) : limit_(limit_bytes) {}
-  // True once the heap this process uses passes the limit (checked every
-  // kCheckEvery calls: the check itself walks the allocator's arenas).
+  // True once reading should stop: the heap this process uses passed half
+  // the limit, since finishing the models (ranking, the report's rows) takes
+  // about as much again, and the peak must stay within the limit. Checked
+  // every kCheckEvery calls: the check itself walks the allocator's arenas.
   bool exceeded() {
     if (++calls_ % kCheckEvery != 0) return over_;
-    return over_ = over_ || heap_in_use() > limit_;
+    return exceeded_now();
   }
   // The same, checked now (between chunks, say).
-  bool exceeded_now() { return over_ = over_ || heap_in_use() > limit_; }
+  bool exceeded_now() { return over_ = over_ || heap_in_use() > limit_ / 2; }
   uint64_t limit() const { return limit_; }
   // "memory limit of 12.0 GiB reached after N records: ..." for `what` ("the report").
   // (`records`: what the caller counts: records, or calls for the export.)

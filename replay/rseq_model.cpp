@@ -77,7 +77,7 @@ bool RseqModel::add(const fxs_rec_hdr* h) {
       s.causes[cause]++;
       s.post_commit_offset = r.post_commit_offset;
       s.abort_ip = r.abort_ip;
-      if (std::find(s.tids.begin(), s.tids.end(), r.tid) == s.tids.end()) s.tids.push_back(r.tid);
+      s.tids.insert(r.tid);
       abort_records_[{r.tgid, r.tid}]++;
       RseqCpu& c = cpus_[r.cpu];
       c.cpu = r.cpu;

@@ -16,6 +16,7 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -95,7 +96,7 @@ class RseqModel {
   struct SectionAcc {
     uint64_t post_commit_offset = 0, abort_ip = 0, aborts = 0;
     RseqCauses causes{};
-    std::vector<uint32_t> tids;  // distinct, small
+    std::unordered_set<uint32_t> tids;  // distinct (a set: a hostile file may name millions)
   };
   struct ThreadAcc {
     fxs_rseq_counts counts{};  // elementwise max of the snapshots of one thread life

@@ -350,9 +350,12 @@ TraceReader::Next TraceReader::next_stored_chunk(StoredChunk& chunk) {
       pos_ = m ? static_cast<size_t>(static_cast<const uint8_t*>(m) - pending_.data()) : pending_.size();
       continue;
     }
+    const bool after_damage = resyncing_;
     if (resyncing_) finish_resync(off);
     if (last_sequence_ >= 0 && h.sequence <= uint64_t(last_sequence_)) return second_trace(off);
-    if (h.sequence != uint64_t(last_sequence_ + 1)) {
+    // After damage the skipped bytes held the missing chunks, and the damage
+    // warning said so; a gap between two intact chunks has no other warning.
+    if (!after_damage && h.sequence != uint64_t(last_sequence_ + 1)) {
       // Chunks whose headers are gone entirely leave no other trace than this.
       const uint64_t from = uint64_t(last_sequence_ + 1), to = uint64_t(h.sequence) - 1;
       warnings_.push_back(name_ + ": chunk" + (from == to ? " " + std::to_string(from) : "s " + std::to_string(from) + "-" + std::to_string(to)) +
