@@ -276,16 +276,28 @@ TEST(Record, NonexistentPidIsOneLineError) {
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
 }
 
+// Nothing but --duration ends a system-wide recording: it must stop at the time
+// asked. A workload making a futex call every millisecond runs throughout, so
+// the trace spans the recording (from the attach to the stop record).
 TEST(Record, DurationStopsSystemWideRecording) {
   REQUIRE_ROOT();
+  fxs::test::BackgroundCommand load({kSamples + "/fxs-sample-condvar", "--rounds", "1", "--timeouts", "1000000"});
   TempDir dir;
   std::string trace = dir.path("t.fxs");
-  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--duration", "300ms"}, 30);
-  EXPECT_EQ(r.status, 0) << r.err;
+  auto r = run_command({kFutexscope, "record", "-o", trace, "--duration", "300ms"}, 60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.err.find("futexscope: duration reached; "), std::string::npos) << r.err;
   auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
   ASSERT_EQ(rep.status, 0) << rep.err;
   json j = json::parse(rep.out);
-  EXPECT_GE(j["duration_ns"].get<long>(), 0);
+  EXPECT_GT(j["events"].get<long>(), 100) << "the workload's calls were not recorded";
+  const long ns = j["duration_ns"].get<long>();
+  std::printf("--duration 300ms: the trace spans %.0f ms\n", double(ns) / 1e6);
+  // The programs stop at the deadline (then the queue drains and the stop
+  // record is written: ~20-50 ms on a loaded 2-CPU machine); before, the
+  // rseq object's load and a drain of the backlog stretched it to 550-850 ms.
+  EXPECT_GE(ns, 250000000L) << "stopped early";
+  EXPECT_LE(ns, 500000000L) << "did not stop near 300 ms";
 }
 
 TEST(Record, SigintStopsAndKeepsTheTrace) {
