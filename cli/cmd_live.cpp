@@ -53,7 +53,8 @@ COMMAND, futexscope exits with the command's status.
                     while recording (then stop as if the window was closed), and
                     print the calls loaded and how long before the picture the
                     newest of them returned
-Without -p or COMMAND the whole system is watched.
+Without -p or COMMAND the whole system is watched. DUR is a number with a
+unit: ns, us, ms, s, m or h (250ms, 10s, 2m).
 
 examples:
   sudo futexscope live -- ./build/samples/fxs-sample-condvar
@@ -90,15 +91,17 @@ int cmd_live(int argc, char** argv) {
       if (v.empty() || *end || pid <= 0) return usage_error("live", "bad PID '" + v + "'");
       ro.pid = int(pid);
     } else if (p.option({"--min-wait"}, v)) {
-      auto d = parse_duration_ns(v);
-      if (!d) return usage_error("live", "bad duration '" + v + "' for --min-wait (e.g. 100us)");
-      ro.min_wait_ns = *d;
+      // (A missing value is p.error()'s, said below.)
+      std::string bad =
+          p.error().empty() ? parse_duration_option("--min-wait", v, "100us", true, ro.min_wait_ns) : "";
+      if (!bad.empty()) return usage_error("live", bad);
     } else if (p.option({"--screenshot"}, screenshot)) {
     } else if (p.option({"--screenshot-after"}, v)) {
-      auto d = p.error().empty() ? parse_duration_ns(v) : std::nullopt;
-      if (p.error().empty() && (!d || *d == 0))
-        return usage_error("live", "bad duration '" + v + "' for --screenshot-after (e.g. 1s)");
-      screenshot_after_s = double(d.value_or(0)) / 1e9;
+      uint64_t ns = 0;
+      std::string bad =
+          p.error().empty() ? parse_duration_option("--screenshot-after", v, "1s", false, ns) : "";
+      if (!bad.empty()) return usage_error("live", bad);
+      screenshot_after_s = double(ns) / 1e9;
     } else if (p.option({"--memory-limit"}, v)) {
       if (std::string bad = p.error().empty() ? parse_memory_limit(v, memory_limit) : ""; !bad.empty())
         return usage_error("live", bad);

@@ -46,6 +46,8 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
                        250 ms instead of every second
   -q, --quiet          no progress or closing line
 Without -p or COMMAND the whole system is traced. Ctrl-C stops cleanly.
+DUR is a number with a unit: ns, us, ms, s, m or h (250ms, 10s, 2m; a bare
+number is refused, except 0).
 
 Per event it also records who woke whom (sched_waking/wakeup/switch), the
 kernel hash bucket of every futex op (and, from lock:contention_begin/end,
@@ -93,17 +95,18 @@ int cmd_record(int argc, char** argv) {
       if (v.empty() || *end || pid <= 0) return usage_error("record", "bad PID '" + v + "'");
       o.pid = int(pid);
     } else if (p.option({"--stack-min-wait"}, v)) {
-      auto d = parse_duration_ns(v);
-      if (!d) return usage_error("record", "bad duration '" + v + "' for --stack-min-wait (e.g. 1ms)");
-      o.stack_min_wait_ns = *d;
+      // (A missing value is p.error()'s, said below.)
+      std::string bad =
+          p.error().empty() ? parse_duration_option("--stack-min-wait", v, "1ms", true, o.stack_min_wait_ns) : "";
+      if (!bad.empty()) return usage_error("record", bad);
     } else if (p.option({"--min-wait"}, v)) {
-      auto d = parse_duration_ns(v);
-      if (!d) return usage_error("record", "bad duration '" + v + "' for --min-wait (e.g. 100us)");
-      o.min_wait_ns = *d;
+      std::string bad =
+          p.error().empty() ? parse_duration_option("--min-wait", v, "100us", true, o.min_wait_ns) : "";
+      if (!bad.empty()) return usage_error("record", bad);
     } else if (p.option({"--duration"}, v)) {
-      auto d = parse_duration_ns(v);
-      if (!d || !*d) return usage_error("record", "bad duration '" + v + "' for --duration (e.g. 10s)");
-      o.duration_ns = *d;
+      std::string bad =
+          p.error().empty() ? parse_duration_option("--duration", v, "10s", false, o.duration_ns) : "";
+      if (!bad.empty()) return usage_error("record", bad);
     } else if (p.option({"--ring-size"}, v)) {
       auto b = parse_size_bytes(v);
       if (!b || !is_power_of_two(*b) || *b < 4096 || *b > (1ull << 31))

@@ -50,6 +50,27 @@ TEST(BadInput, BadDuration) {
   expect_one_line_error(run_command({kFutexscope, "record", "--duration", "soon"}), "bad duration");
 }
 
+// A bare number was taken as seconds (`--min-wait 5`: five seconds, not the 5 us
+// meant): refused before anything is recorded, naming the option and the units.
+TEST(BadInput, DurationWithoutUnit) {
+  TempDir d;
+  const std::string units = "needs a unit: ns, us, ms, s, m or h";
+  const std::pair<const char*, const char*> cases[] = {
+      {"record", "--min-wait"}, {"record", "--duration"}, {"live", "--min-wait"}};
+  for (const auto& [cmd, opt] : cases) {
+    auto r = run_command({kFutexscope, cmd, "-o", d.path("t.fxs"), opt, "5", "--", "true"}, 30);
+    SCOPED_TRACE(std::string(cmd) + " " + opt + " 5");
+    expect_one_line_error(r, "bad duration '5' for " + std::string(opt) + " (" + units);
+    EXPECT_EQ(r.status, 2) << r.err;
+  }
+  expect_one_line_error(run_command({kFutexscope, "record", "--stack-min-wait", "1", "--", "true"}, 30),
+                        "for --stack-min-wait (" + units);
+  expect_one_line_error(run_command({kFutexscope, "live", "--screenshot-after", "2", "--", "true"}, 30),
+                        "for --screenshot-after (" + units);
+  // A missing value is said as such, not as a bad duration.
+  expect_one_line_error(run_command({kFutexscope, "record", "--min-wait"}), "option --min-wait needs a value");
+}
+
 TEST(BadInput, HelpExitsZero) {
   for (const char* cmd : {"record", "report", "probe"}) {
     auto r = run_command({kFutexscope, cmd, "--help"});
