@@ -26,8 +26,9 @@
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"HELP(usage: futexscope live [-p PID] [-o FILE] [--min-wait DUR] [--size WxH] [--screenshot PNG]
-                       [--screenshot-after DUR] [--memory-limit SIZE] [-- COMMAND [ARGS...]]
+constexpr const char* kHelp = R"HELP(usage: futexscope live [-p PID] [-o FILE] [--min-wait DUR] [--duration DUR] [--size WxH]
+                       [--screenshot PNG] [--screenshot-after DUR] [--memory-limit SIZE]
+                       [-- COMMAND [ARGS...]]
 
 Records like `futexscope record` and shows the trace in the replay window while
 it grows (4 times a second, when the recorder flushes). Needs root for the
@@ -40,6 +41,8 @@ COMMAND, futexscope exits with the command's status.
   -- COMMAND ARGS   start COMMAND and watch it
   -o, --output FILE keep the trace in FILE (default: a temporary file, removed at exit)
   --min-wait DUR    do not record waits shorter than DUR
+  --duration DUR    stop recording after DUR (as `record --duration`); the
+                    window stays open on what was recorded
   --size WxH        window size (default 1600x1000)
   --memory-limit SIZE
                     most memory the timeline may take for its calls (24 bytes a
@@ -94,6 +97,10 @@ int cmd_live(int argc, char** argv) {
       // (A missing value is p.error()'s, said below.)
       std::string bad =
           p.error().empty() ? parse_duration_option("--min-wait", v, "100us", true, ro.min_wait_ns) : "";
+      if (!bad.empty()) return usage_error("live", bad);
+    } else if (p.option({"--duration"}, v)) {
+      std::string bad =
+          p.error().empty() ? parse_duration_option("--duration", v, "10s", false, ro.duration_ns) : "";
       if (!bad.empty()) return usage_error("live", bad);
     } else if (p.option({"--screenshot"}, screenshot)) {
     } else if (p.option({"--screenshot-after"}, v)) {

@@ -55,13 +55,13 @@ TEST(BadInput, BadDuration) {
 TEST(BadInput, DurationWithoutUnit) {
   TempDir d;
   const std::string units = "needs a unit: ns, us, ms, s, m or h";
-  const std::pair<const char*, const char*> cases[] = {
-      {"record", "--min-wait"}, {"record", "--duration"}, {"live", "--min-wait"}};
-  for (const auto& [cmd, opt] : cases) {
-    auto r = run_command({kFutexscope, cmd, "-o", d.path("t.fxs"), opt, "5", "--", "true"}, 30);
-    SCOPED_TRACE(std::string(cmd) + " " + opt + " 5");
-    expect_one_line_error(r, "bad duration '5' for " + std::string(opt) + " (" + units);
-    EXPECT_EQ(r.status, 2) << r.err;
+  for (const char* cmd : {"record", "live"}) {
+    for (const char* opt : {"--min-wait", "--duration"}) {
+      auto r = run_command({kFutexscope, cmd, "-o", d.path("t.fxs"), opt, "5", "--", "true"}, 30);
+      SCOPED_TRACE(std::string(cmd) + " " + opt + " 5");
+      expect_one_line_error(r, "bad duration '5' for " + std::string(opt) + " (" + units);
+      EXPECT_EQ(r.status, 2) << r.err;
+    }
   }
   expect_one_line_error(run_command({kFutexscope, "record", "--stack-min-wait", "1", "--", "true"}, 30),
                         "for --stack-min-wait (" + units);
