@@ -14,7 +14,7 @@ namespace {
 
 constexpr const char* kHelp = R"HELP(usage: futexscope record [-o FILE] [--summary] [-p PID] [--min-wait DUR]
                          [--duration DUR] [--ring-size SIZE] [--max-futexes N]
-                         [--stack-min-wait DUR] [--no-stacks] [--serve ADDR] [-q]
+                         [--stack-min-wait DUR] [--no-stacks] [--serve ADDR] [-q] [-v]
                          [-- COMMAND [ARGS...]]
 
 Records every futex(2), futex_wait, futex_wake, futex_requeue and futex_waitv
@@ -45,6 +45,8 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
                        HOST:PORT, or a unix socket path); written out every
                        250 ms instead of every second
   -q, --quiet          no progress or closing line
+  -v, --verbose        also say what this kernel cannot capture (UMCG, which
+                       no mainline kernel has; `futexscope probe` lists it all)
 Without -p or COMMAND the whole system is traced. Ctrl-C stops cleanly.
 DUR is a number with a unit: ns, us, ms, s, m or h (250ms, 10s, 2m; a bare
 number is refused, except 0).
@@ -86,6 +88,8 @@ int cmd_record(int argc, char** argv) {
       o.stacks = false;
     } else if (p.flag({"-q", "--quiet"})) {
       o.quiet = true;
+    } else if (p.flag({"-v", "--verbose"})) {
+      o.verbose = true;
     } else if (p.option({"-o", "--output"}, v)) {
       o.output = v;
     } else if (p.option({"--serve"}, serve)) {

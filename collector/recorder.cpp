@@ -196,7 +196,9 @@ int run_record(const RecordOptions& opts) {
   // --duration counts from here: futex calls are recorded from the attach on.
   const uint64_t start = monotonic_ns();
   if (opts.duration_ns) deadline = start + opts.duration_ns;
-  if (!opts.quiet && !kernel_has_umcg_tracepoints())
+  // No mainline kernel has UMCG: said on every run it would only be noise
+  // (`probe` says it too).
+  if (opts.verbose && !kernel_has_umcg_tracepoints())
     std::fprintf(stderr, "futexscope: UMCG is not captured: this kernel has no UMCG (never merged into mainline)\n");
   if (child) {
     if (Status st = child->release(); !st) {
