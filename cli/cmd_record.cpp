@@ -41,9 +41,10 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
                        pointers only)
   --no-stacks          capture no stacks (no folded output)
   --serve ADDR         also stream the trace, as it is written, to every
-                       `futexscope ui --connect ADDR` (ADDR: PORT for loopback,
-                       HOST:PORT, or a unix socket path); written out every
-                       250 ms instead of every second
+                       `futexscope ui --connect ADDR` (ADDR: PORT or :PORT for
+                       loopback, HOST:PORT, or a unix socket path, with a '/');
+                       written out every 250 ms instead of every second. Says
+                       where it listens on stderr (PORT 0: a free port)
   -q, --quiet          no progress or closing line
   -v, --verbose        also say what this kernel cannot capture (UMCG, which
                        no mainline kernel has; `futexscope probe` lists it all)
@@ -128,6 +129,8 @@ int cmd_record(int argc, char** argv) {
     if (!p.error().empty()) return usage_error("record", p.error());
   }
   if (serve.empty()) return run_record(o);
+  if (std::string bad = stream_address_problem(serve); !bad.empty())
+    return usage_error("record", "--serve " + serve + ": " + bad);
   // --serve: the file is written as usual and served to `ui --connect`
   // clients while it grows (cli/stream_socket.h), flushed more often.
   o.flush_interval_ns = kWatchedFlushIntervalNs;
@@ -136,6 +139,9 @@ int cmd_record(int argc, char** argv) {
     std::fprintf(stderr, "futexscope record: --serve %s: %s\n", serve.c_str(), server.message().c_str());
     return 1;
   }
+  // Said even with -q: with PORT 0 nothing else tells where to connect.
+  std::fprintf(stderr, "futexscope: serving the trace on %s (futexscope ui --connect %s)\n",
+               (*server)->address().c_str(), (*server)->address().c_str());
   int status = run_record(o);
   (*server)->finish();
   return status;

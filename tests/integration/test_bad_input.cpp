@@ -71,6 +71,21 @@ TEST(BadInput, DurationWithoutUnit) {
   expect_one_line_error(run_command({kFutexscope, "record", "--min-wait"}), "option --min-wait needs a value");
 }
 
+// `record --serve` and `ui --connect` take PORT, :PORT, HOST:PORT or a unix
+// socket path; anything else was looked up as a service name ("Servname not
+// supported for ai_socktype").
+TEST(BadInput, ServeAddressThatIsNoAddress) {
+  const std::string forms = "not an address: give PORT or :PORT (loopback), HOST:PORT, or a unix socket path";
+  for (const char* addr : {"notaport", "localhost:http", "127.0.0.1:65536", ":", "1.2.3.4:-1"}) {
+    SCOPED_TRACE(addr);
+    TempDir d;
+    auto r = run_command({kFutexscope, "record", "--serve", addr, "-o", d.path("t.fxs"), "--", "true"}, 30);
+    expect_one_line_error(r, "--serve " + std::string(addr) + ": " + forms);
+    EXPECT_EQ(r.err.find("Servname"), std::string::npos) << r.err;
+    expect_one_line_error(run_command({kFutexscope, "ui", "--connect", addr}), "--connect " + std::string(addr) + ": " + forms);
+  }
+}
+
 TEST(BadInput, HelpExitsZero) {
   for (const char* cmd : {"record", "report", "probe"}) {
     auto r = run_command({kFutexscope, cmd, "--help"});
