@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "replay/trace_writer.h"
 #include "run_command.h"
 
 using fxs::test::run_command;
@@ -84,6 +85,22 @@ TEST(BadInput, ServeAddressThatIsNoAddress) {
     EXPECT_EQ(r.err.find("Servname"), std::string::npos) << r.err;
     expect_one_line_error(run_command({kFutexscope, "ui", "--connect", addr}), "--connect " + std::string(addr) + ": " + forms);
   }
+}
+
+// A failed write names the file and the cause, not only that it failed.
+TEST(BadInput, ExportWriteErrorNamesFileAndErrno) {
+  TempDir d;
+  const std::string trace = d.path("t.fxs");
+  {
+    auto w = fxs::TraceWriter::create(trace, fxs::TraceHeader{});
+    ASSERT_TRUE(w.ok()) << w.message();
+    ASSERT_TRUE(w->append_stop(1000).ok());
+    ASSERT_TRUE(w->close().ok());
+  }
+  auto ok = run_command({kFutexscope, "export", trace, "--format", "chrome", "-o", d.path("t.json")});
+  ASSERT_EQ(ok.status, 0) << ok.err;
+  expect_one_line_error(run_command({kFutexscope, "export", trace, "--format", "chrome", "-o", "/dev/full"}),
+                        "futexscope export: write /dev/full: No space left on device");
 }
 
 TEST(BadInput, HelpExitsZero) {
