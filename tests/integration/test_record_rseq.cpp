@@ -1,7 +1,8 @@
 // Records fxs-sample-rseq with the real BPF programs (bpf/rseq.bpf.c) and
 // compares the report's rseq section with the sample's own count of its
 // abort-handler runs: exactly, per critical section and per process.
-// Also: the one-line UMCG note of `record`, and the rseq object's presence.
+// Also: the one-line UMCG note of `record`, and the updates of a workload
+// without aborts.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -134,20 +135,42 @@ TEST(RecordRseq, SummaryAbortsEqualGroundTruth) {
   expect_aborts_match(r);
 }
 
+// A workload with no critical section of its own: no aborts, but every time one
+// of its threads was switched out the kernel updated its rseq area (glibc
+// registered it) on the way back to user space. The condvar sample counts its
+// waits that slept (its voluntary context switches): at least that many updates.
 TEST(RecordRseq, ReportHasRseqObjectWithoutAborts) {
   REQUIRE_ROOT();
   TempDir dir;
   std::string trace = dir.path("t.fxs");
-  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", "sh", "-c", "exit 0"});
+  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-condvar"});
   ASSERT_EQ(r.status, 0) << r.err;
+  const json truth = truth_from(r.out);
+  ASSERT_FALSE(truth.is_null()) << "sample printed no FXS_TRUTH line: " << r.err;
+  long slept = 0;
+  for (const auto& f : truth["futexes"]) slept += f.value("slept", 0L);
+  ASSERT_GT(slept, 100) << "the sample's ping-pong waits hardly slept: " << r.out;
   auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
   ASSERT_EQ(rep.status, 0) << rep.err;
-  json j = json::parse(rep.out);
-  ASSERT_TRUE(j["rseq"].is_object());
-  EXPECT_TRUE(j["rseq"]["captured"].get<bool>());
-  EXPECT_TRUE(j["rseq"]["by_cs"].is_array());
-  EXPECT_GE(j["rseq"]["updates"].get<long>(), 0);
   EXPECT_EQ(rep.err.find("unknown type"), std::string::npos) << rep.err;
+  json j = json::parse(rep.out);
+  const json& rs = j["rseq"];
+  ASSERT_TRUE(rs.is_object());
+  EXPECT_TRUE(rs["captured"].get<bool>());
+  EXPECT_EQ(rs["counters"]["ringbuf_drop"].get<long>(), 0);
+  const long pid = truth["pid"].get<long>();
+  for (const auto& c : rs["by_cs"]) EXPECT_NE(c["pid"].get<long>(), pid) << "an abort in a sample with no critical section";
+  const json* proc = nullptr;
+  for (const auto& p : rs["by_pid"])
+    if (p["pid"].get<long>() == pid) proc = &p;
+  ASSERT_NE(proc, nullptr) << "no rseq counts for the sample's pid " << pid << ":\n" << rs["by_pid"].dump(1);
+  EXPECT_EQ((*proc)["aborts"].get<long>(), 0);
+  EXPECT_GE((*proc)["updates"].get<long>(), slept) << "fewer rseq updates than the sample's waits that slept";
+  long registered = 0;
+  for (const auto& th : rs["threads"])
+    if (th["pid"].get<long>() == pid) registered += th["registrations"].get<long>();
+  EXPECT_GE(registered, 1) << "glibc registers rseq for every thread it starts";
+  EXPECT_GE(rs["updates"].get<long>(), (*proc)["updates"].get<long>());
 }
 
 // No mainline kernel has UMCG: `record` says so only with -v (once), not on
