@@ -167,11 +167,15 @@ int run_record(const RecordOptions& opts) {
   StackSymbolizer stacks(s.stack_map_fd());
   KernelStackSymbolizer kstacks(s.kstack_map_fd());
   uint64_t deadline = UINT64_MAX;  // --duration: set at the attach
+  bool detached = false;
   RecordSink sink = [&](const void* data, size_t size) {
     // A drain busy with a backlog (a busy system's stacks to symbolize) can
     // run long past the --duration deadline: stop the programs as soon as it
     // passes, so nothing after it is recorded; what is queued is older.
-    if (deadline != UINT64_MAX && monotonic_ns() >= deadline) s.detach();
+    if (deadline != UINT64_MAX && !detached && monotonic_ns() >= deadline) {
+      s.detach();
+      detached = true;
+    }
     // A raw user stack is unwound for the wait that follows it and not kept;
     // that wait's record then names the unwound stack (collector/stack_symbolizer.h).
     if (!opts.summary && stacks.take_raw_stack(data, size)) return 0;
