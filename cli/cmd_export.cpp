@@ -1,12 +1,10 @@
 // `futexscope export`: option parsing; the work is in replay/chrome_export.cpp.
-#include <cerrno>
 #include <cstdio>
-#include <fstream>
-#include <iostream>
 #include <string>
 
 #include "cli/arg_parser.h"
 #include "cli/commands.h"
+#include "cli/fd_output.h"
 #include "replay/chrome_export.h"
 
 namespace fxs {
@@ -52,21 +50,18 @@ int cmd_export(int argc, char** argv) {
   if (format.empty()) return usage_error("export", "no --format given (chrome)");
   if (output.empty()) return usage_error("export", "no output file given (-o OUT.json)");
 
-  std::ofstream f;
-  std::ostream* out = &std::cout;
-  if (output != "-") {
-    f.open(output, std::ios::binary | std::ios::trunc);
-    if (!f) {
-      std::fprintf(stderr, "futexscope export: %s\n", errno_message("cannot write " + output, errno).c_str());
-      return 1;
-    }
-    out = &f;
+  auto out = FdOutput::open(output);
+  if (!out) {
+    std::fprintf(stderr, "futexscope export: %s\n", out.message().c_str());
+    return 1;
   }
   std::vector<std::string> warnings;
-  auto st = export_chrome(file, *out, warnings);
+  auto st = export_chrome(file, **out, warnings);
   for (const auto& w : warnings) std::fprintf(stderr, "futexscope: warning: %s\n", w.c_str());
-  if (!st) {
-    std::fprintf(stderr, "futexscope export: %s\n", st.message().c_str());
+  // A failed write is said with the file and the cause (the export itself only knows that one failed).
+  Status closed = (*out)->close();
+  if (!st || !closed) {
+    std::fprintf(stderr, "futexscope export: %s\n", (!closed ? closed.message() : st.message()).c_str());
     return 1;
   }
   if (output != "-")

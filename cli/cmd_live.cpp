@@ -26,8 +26,9 @@
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"HELP(usage: futexscope live [-p PID] [-o FILE] [--min-wait DUR] [--size WxH] [--screenshot PNG]
-                       [--screenshot-after DUR] [--memory-limit SIZE] [-- COMMAND [ARGS...]]
+constexpr const char* kHelp = R"HELP(usage: futexscope live [-p PID] [-o FILE] [--min-wait DUR] [--duration DUR] [--size WxH]
+                       [--screenshot PNG] [--screenshot-after DUR] [--memory-limit SIZE]
+                       [-- COMMAND [ARGS...]]
 
 Records like `futexscope record` and shows the trace in the replay window while
 it grows (4 times a second, when the recorder flushes). Needs root for the
@@ -40,6 +41,8 @@ COMMAND, futexscope exits with the command's status.
   -- COMMAND ARGS   start COMMAND and watch it
   -o, --output FILE keep the trace in FILE (default: a temporary file, removed at exit)
   --min-wait DUR    do not record waits shorter than DUR
+  --duration DUR    stop recording after DUR (as `record --duration`); the
+                    window stays open on what was recorded
   --size WxH        window size (default 1600x1000)
   --memory-limit SIZE
                     most memory the timeline may take for its calls (24 bytes a
@@ -53,7 +56,8 @@ COMMAND, futexscope exits with the command's status.
                     while recording (then stop as if the window was closed), and
                     print the calls loaded and how long before the picture the
                     newest of them returned
-Without -p or COMMAND the whole system is watched.
+Without -p or COMMAND the whole system is watched. DUR is a number with a
+unit: ns, us, ms, s, m or h (250ms, 10s, 2m).
 
 examples:
   sudo futexscope live -- ./build/samples/fxs-sample-condvar
@@ -90,15 +94,21 @@ int cmd_live(int argc, char** argv) {
       if (v.empty() || *end || pid <= 0) return usage_error("live", "bad PID '" + v + "'");
       ro.pid = int(pid);
     } else if (p.option({"--min-wait"}, v)) {
-      auto d = parse_duration_ns(v);
-      if (!d) return usage_error("live", "bad duration '" + v + "' for --min-wait (e.g. 100us)");
-      ro.min_wait_ns = *d;
+      // (A missing value is p.error()'s, said below.)
+      std::string bad =
+          p.error().empty() ? parse_duration_option("--min-wait", v, "100us", true, ro.min_wait_ns) : "";
+      if (!bad.empty()) return usage_error("live", bad);
+    } else if (p.option({"--duration"}, v)) {
+      std::string bad =
+          p.error().empty() ? parse_duration_option("--duration", v, "10s", false, ro.duration_ns) : "";
+      if (!bad.empty()) return usage_error("live", bad);
     } else if (p.option({"--screenshot"}, screenshot)) {
     } else if (p.option({"--screenshot-after"}, v)) {
-      auto d = p.error().empty() ? parse_duration_ns(v) : std::nullopt;
-      if (p.error().empty() && (!d || *d == 0))
-        return usage_error("live", "bad duration '" + v + "' for --screenshot-after (e.g. 1s)");
-      screenshot_after_s = double(d.value_or(0)) / 1e9;
+      uint64_t ns = 0;
+      std::string bad =
+          p.error().empty() ? parse_duration_option("--screenshot-after", v, "1s", false, ns) : "";
+      if (!bad.empty()) return usage_error("live", bad);
+      screenshot_after_s = double(ns) / 1e9;
     } else if (p.option({"--memory-limit"}, v)) {
       if (std::string bad = p.error().empty() ? parse_memory_limit(v, memory_limit) : ""; !bad.empty())
         return usage_error("live", bad);

@@ -14,7 +14,7 @@ namespace {
 
 constexpr const char* kHelp = R"HELP(usage: futexscope record [-o FILE] [--summary] [-p PID] [--min-wait DUR]
                          [--duration DUR] [--ring-size SIZE] [--max-futexes N]
-                         [--stack-min-wait DUR] [--no-stacks] [--serve ADDR] [-q]
+                         [--stack-min-wait DUR] [--no-stacks] [--serve ADDR] [-q] [-v]
                          [-- COMMAND [ARGS...]]
 
 Records every futex(2), futex_wait, futex_wake, futex_requeue and futex_waitv
@@ -41,11 +41,16 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
                        pointers only)
   --no-stacks          capture no stacks (no folded output)
   --serve ADDR         also stream the trace, as it is written, to every
-                       `futexscope ui --connect ADDR` (ADDR: PORT for loopback,
-                       HOST:PORT, or a unix socket path); written out every
-                       250 ms instead of every second
+                       `futexscope ui --connect ADDR` (ADDR: PORT or :PORT for
+                       loopback, HOST:PORT, or a unix socket path, with a '/');
+                       written out every 250 ms instead of every second. Says
+                       where it listens on stderr (PORT 0: a free port)
   -q, --quiet          no progress or closing line
+  -v, --verbose        also say what this kernel cannot capture (UMCG, which
+                       no mainline kernel has; `futexscope probe` lists it all)
 Without -p or COMMAND the whole system is traced. Ctrl-C stops cleanly.
+DUR is a number with a unit: ns, us, ms, s, m or h (250ms, 10s, 2m; a bare
+number is refused, except 0).
 
 Per event it also records who woke whom (sched_waking/wakeup/switch), the
 kernel hash bucket of every futex op (and, from lock:contention_begin/end,
@@ -84,6 +89,8 @@ int cmd_record(int argc, char** argv) {
       o.stacks = false;
     } else if (p.flag({"-q", "--quiet"})) {
       o.quiet = true;
+    } else if (p.flag({"-v", "--verbose"})) {
+      o.verbose = true;
     } else if (p.option({"-o", "--output"}, v)) {
       o.output = v;
     } else if (p.option({"--serve"}, serve)) {
@@ -93,17 +100,18 @@ int cmd_record(int argc, char** argv) {
       if (v.empty() || *end || pid <= 0) return usage_error("record", "bad PID '" + v + "'");
       o.pid = int(pid);
     } else if (p.option({"--stack-min-wait"}, v)) {
-      auto d = parse_duration_ns(v);
-      if (!d) return usage_error("record", "bad duration '" + v + "' for --stack-min-wait (e.g. 1ms)");
-      o.stack_min_wait_ns = *d;
+      // (A missing value is p.error()'s, said below.)
+      std::string bad =
+          p.error().empty() ? parse_duration_option("--stack-min-wait", v, "1ms", true, o.stack_min_wait_ns) : "";
+      if (!bad.empty()) return usage_error("record", bad);
     } else if (p.option({"--min-wait"}, v)) {
-      auto d = parse_duration_ns(v);
-      if (!d) return usage_error("record", "bad duration '" + v + "' for --min-wait (e.g. 100us)");
-      o.min_wait_ns = *d;
+      std::string bad =
+          p.error().empty() ? parse_duration_option("--min-wait", v, "100us", true, o.min_wait_ns) : "";
+      if (!bad.empty()) return usage_error("record", bad);
     } else if (p.option({"--duration"}, v)) {
-      auto d = parse_duration_ns(v);
-      if (!d || !*d) return usage_error("record", "bad duration '" + v + "' for --duration (e.g. 10s)");
-      o.duration_ns = *d;
+      std::string bad =
+          p.error().empty() ? parse_duration_option("--duration", v, "10s", false, o.duration_ns) : "";
+      if (!bad.empty()) return usage_error("record", bad);
     } else if (p.option({"--ring-size"}, v)) {
       auto b = parse_size_bytes(v);
       if (!b || !is_power_of_two(*b) || *b < 4096 || *b > (1ull << 31))
@@ -121,6 +129,8 @@ int cmd_record(int argc, char** argv) {
     if (!p.error().empty()) return usage_error("record", p.error());
   }
   if (serve.empty()) return run_record(o);
+  if (std::string bad = stream_address_problem(serve); !bad.empty())
+    return usage_error("record", "--serve " + serve + ": " + bad);
   // --serve: the file is written as usual and served to `ui --connect`
   // clients while it grows (cli/stream_socket.h), flushed more often.
   o.flush_interval_ns = kWatchedFlushIntervalNs;
@@ -129,6 +139,9 @@ int cmd_record(int argc, char** argv) {
     std::fprintf(stderr, "futexscope record: --serve %s: %s\n", serve.c_str(), server.message().c_str());
     return 1;
   }
+  // Said even with -q: with PORT 0 nothing else tells where to connect.
+  std::fprintf(stderr, "futexscope: serving the trace on %s (futexscope ui --connect %s)\n",
+               (*server)->address().c_str(), (*server)->address().c_str());
   int status = run_record(o);
   (*server)->finish();
   return status;

@@ -24,8 +24,8 @@ root and no BPF.
   --format FMT   text (default, with wait-time histograms), json (docs/report-json.md),
                  or folded (user stacks of waits weighted by wait ns, for flame graphs)
   --top N        show the N futexes with the most wait time, and at most N
-                 buckets and rseq sections (text default 20, json default all;
-                 0 = all)
+                 buckets, per-process hash-table lines and rseq sections
+                 (text default 20, json default all; 0 = all)
   --memory-limit SIZE
                  most memory the report may take while reading (default: 32 times
                  the file's size, at least 1G, at most half of this machine's

@@ -71,6 +71,8 @@ int cmd_ui(int argc, char** argv) {
     if (!p.error().empty()) return usage_error("ui", p.error());
   }
   if (addr.empty()) return usage_error("ui", "no --connect ADDR given");
+  if (std::string bad = stream_address_problem(addr); !bad.empty())
+    return usage_error("ui", "--connect " + addr + ": " + bad);
 #ifndef FXS_HAVE_UI
   (void)w, (void)h, (void)memory_limit;
   std::fprintf(stderr, "futexscope ui: this futexscope was built without the UI (configure with -DFXS_BUILD_UI=ON)\n");

@@ -26,20 +26,49 @@ Result<sockaddr_un> unix_address(const std::string& path) {
   return sa;
 }
 
+// HOST:PORT, :PORT or PORT (loopback) into host and port.
+struct TcpAddress {
+  std::string host, port;
+};
+
+// The port must be a number: a service name would reach getaddrinfo and come
+// back as "Servname not supported for ai_socktype", which names no fix.
+Result<TcpAddress> split_tcp(const std::string& addr) {
+  size_t colon = addr.rfind(':');
+  TcpAddress a{colon == std::string::npos ? "" : addr.substr(0, colon),
+               colon == std::string::npos ? addr : addr.substr(colon + 1)};
+  bool numeric = !a.port.empty() && a.port.size() <= 5 &&
+                 a.port.find_first_not_of("0123456789") == std::string::npos && std::stoul(a.port) <= 65535;
+  if (!numeric)
+    return Error{"not an address: give PORT or :PORT (loopback), HOST:PORT, or a unix socket path (with a '/')"};
+  if (a.host.empty()) a.host = "127.0.0.1";  // loopback unless a host is named
+  if (a.host.size() > 2 && a.host.front() == '[' && a.host.back() == ']') a.host = a.host.substr(1, a.host.size() - 2);
+  return a;
+}
+
 // HOST:PORT, :PORT or PORT (loopback), resolved for TCP.
 Result<addrinfo*> tcp_addresses(const std::string& addr, bool passive) {
-  size_t colon = addr.rfind(':');
-  std::string host = colon == std::string::npos ? "" : addr.substr(0, colon);
-  std::string port = colon == std::string::npos ? addr : addr.substr(colon + 1);
-  if (host.empty()) host = "127.0.0.1";  // loopback unless a host is named
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  auto a = split_tcp(addr);
+  if (!a) return Error{addr + ": " + a.message()};
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   if (passive) hints.ai_flags = AI_PASSIVE;
   addrinfo* res = nullptr;
-  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0)
+  if (int rc = getaddrinfo(a->host.c_str(), a->port.c_str(), &hints, &res); rc != 0)
     return Error{addr + ": " + gai_strerror(rc)};
   return res;
+}
+
+// The bound address of a TCP socket as HOST:PORT ([HOST]:PORT for IPv6).
+std::string bound_tcp_address(int fd) {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  char host[NI_MAXHOST], port[NI_MAXSERV];
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0 ||
+      getnameinfo(reinterpret_cast<sockaddr*>(&ss), len, host, sizeof host, port, sizeof port,
+                  NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+    return "?";
+  return ss.ss_family == AF_INET6 ? "[" + std::string(host) + "]:" + port : std::string(host) + ":" + port;
 }
 
 void set_nonblocking(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
@@ -56,6 +85,12 @@ bool send_all(int fd, const char* p, size_t n) {
 }
 
 }  // namespace
+
+std::string stream_address_problem(const std::string& addr) {
+  if (is_unix(addr)) return {};
+  auto a = split_tcp(addr);
+  return a ? std::string() : a.message();
+}
 
 Result<int> connect_stream(const std::string& addr) {
   if (is_unix(addr)) {
@@ -123,6 +158,7 @@ Result<std::unique_ptr<StreamServer>> StreamServer::start(const std::string& add
     if (s->listen_fd_ < 0) return Error{last};
   }
   if (listen(s->listen_fd_, 8) != 0) return Error{errno_message("listen " + addr, errno)};
+  s->address_ = s->unix_path_.empty() ? bound_tcp_address(s->listen_fd_) : s->unix_path_;
   StreamServer* raw = s.get();
   s->acceptor_ = std::thread([raw] { raw->accept_loop(); });
   return s;

@@ -20,6 +20,10 @@
 
 namespace fxs {
 
+// "" if `addr` has one of the forms above, else why not, naming the forms
+// ("not an address: give PORT ..."); a port is a number from 0 to 65535.
+std::string stream_address_problem(const std::string& addr);
+
 // A connected socket, set non-blocking (TraceReader polls it).
 Result<int> connect_stream(const std::string& addr);
 
@@ -36,6 +40,9 @@ class StreamServer {
 
   // The recording has stopped: send what is left, close every connection.
   void finish();
+  // Where it listens, as `ui --connect` takes it: the socket path, or the
+  // bound HOST:PORT (the port the kernel chose, for PORT 0).
+  const std::string& address() const { return address_; }
 
  private:
   StreamServer() = default;
@@ -49,7 +56,7 @@ class StreamServer {
   struct stat before_ {};
 
   int listen_fd_ = -1;
-  std::string path_, unix_path_;
+  std::string path_, unix_path_, address_;
   std::atomic<bool> finished_{false};
   std::thread acceptor_;
   std::mutex mu_;

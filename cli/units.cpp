@@ -18,19 +18,32 @@ bool split_number(const std::string& s, double& value, std::string& unit) {
 
 }  // namespace
 
-std::optional<uint64_t> parse_duration_ns(const std::string& s) {
+Result<uint64_t> parse_duration_ns(const std::string& s) {
   double v;
   std::string unit;
-  if (!split_number(s, v, unit)) return std::nullopt;
+  if (!split_number(s, v, unit)) return Error{"not a number with a unit: " + std::string(kDurationUnits)};
   double mult;
   if (unit == "ns") mult = 1;
   else if (unit == "us") mult = 1e3;
   else if (unit == "ms") mult = 1e6;
-  else if (unit == "s" || unit.empty()) mult = 1e9;
+  else if (unit == "s") mult = 1e9;
   else if (unit == "m") mult = 60e9;
   else if (unit == "h") mult = 3600e9;
-  else return std::nullopt;
+  else if (unit.empty() && v == 0) mult = 0;
+  else if (unit.empty()) return Error{"needs a unit: " + std::string(kDurationUnits)};
+  else return Error{"unknown unit '" + unit + "'; units: " + std::string(kDurationUnits)};
+  // Past ~584 years the conversion to uint64_t would be undefined.
+  if (v * mult >= 1.8e19) return Error{"too long"};
   return uint64_t(v * mult);
+}
+
+std::string parse_duration_option(const std::string& option, const std::string& s, const char* example,
+                                  bool allow_zero, uint64_t& ns) {
+  auto d = parse_duration_ns(s);
+  std::string why = !d ? d.message() : (*d == 0 && !allow_zero) ? std::string("must be more than 0") : "";
+  if (!why.empty()) return "bad duration '" + s + "' for " + option + " (" + why + "; e.g. " + example + ")";
+  ns = *d;
+  return {};
 }
 
 std::optional<uint64_t> parse_size_bytes(const std::string& s) {

@@ -201,6 +201,8 @@ Status BpfSession::attach() {
   return {};
 }
 
+void BpfSession::detach() { futex_bpf::detach(skel_); }
+
 int BpfSession::on_record(void* ctx, void* data, size_t size) {
   auto* self = static_cast<BpfSession*>(ctx);
   return self->sink_ ? self->sink_(data, size) : 0;

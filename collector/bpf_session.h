@@ -43,6 +43,8 @@ class BpfSession {
   BpfSession& operator=(const BpfSession&) = delete;
 
   Status attach();
+  // Stops the programs (no more records), keeping the maps and rings to drain.
+  void detach();
   // Drains the ring buffer into `sink`, waiting at most timeout_ms for data.
   Result<int> poll(int timeout_ms);
   // Drains whatever is queued now without waiting.

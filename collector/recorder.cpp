@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -165,7 +166,16 @@ int run_record(const RecordOptions& opts) {
   Status write_status;
   StackSymbolizer stacks(s.stack_map_fd());
   KernelStackSymbolizer kstacks(s.kstack_map_fd());
+  uint64_t deadline = UINT64_MAX;  // --duration: set at the attach
+  bool detached = false;
   RecordSink sink = [&](const void* data, size_t size) {
+    // A drain busy with a backlog (a busy system's stacks to symbolize) can
+    // run long past the --duration deadline: stop the programs as soon as it
+    // passes, so nothing after it is recorded; what is queued is older.
+    if (deadline != UINT64_MAX && !detached && monotonic_ns() >= deadline) {
+      s.detach();
+      detached = true;
+    }
     // A raw user stack is unwound for the wait that follows it and not kept;
     // that wait's record then names the unwound stack (collector/stack_symbolizer.h).
     if (!opts.summary && stacks.take_raw_stack(data, size)) return 0;
@@ -182,10 +192,17 @@ int run_record(const RecordOptions& opts) {
   };
   s.set_sink(sink);
 
-  if (Status st = s.attach(); !st) return fail(st.message());
   // rseq (collector/rseq_session.h): optional, its own BPF object, same config and sink.
+  // Loaded before the futex programs attach: loading takes a few hundred ms,
+  // whose futex calls would otherwise pile up and stretch a --duration.
   std::unique_ptr<RseqSession> rseq = RseqSession::start_or_note(cfg, sink);
-  if (!opts.quiet && !kernel_has_umcg_tracepoints())
+  if (Status st = s.attach(); !st) return fail(st.message());
+  // --duration counts from here: futex calls are recorded from the attach on.
+  const uint64_t start = monotonic_ns();
+  if (opts.duration_ns) deadline = start + opts.duration_ns;
+  // No mainline kernel has UMCG: said on every run it would only be noise
+  // (`probe` says it too).
+  if (opts.verbose && !kernel_has_umcg_tracepoints())
     std::fprintf(stderr, "futexscope: UMCG is not captured: this kernel has no UMCG (never merged into mainline)\n");
   if (child) {
     if (Status st = child->release(); !st) {
@@ -195,7 +212,6 @@ int run_record(const RecordOptions& opts) {
   }
 
   const bool progress = !opts.quiet && isatty(STDERR_FILENO) && !child;
-  const uint64_t start = monotonic_ns();
   uint64_t last_flush = start, last_progress = start;
   const char* stop_reason = "stopped";
   int exit_status = 0;
@@ -203,7 +219,14 @@ int run_record(const RecordOptions& opts) {
     // While a page-node pass is under way, its slices run back to back with
     // only a ring check between them: the pass ends as soon as it would have
     // in one piece, and no slice keeps the rings waiting long.
-    auto n = s.poll(pages.pass_under_way() ? 0 : 100);
+    int timeout_ms = pages.pass_under_way() ? 0 : 100;
+    if (opts.duration_ns) {
+      // Wake at the --duration deadline, not up to a whole poll after it.
+      uint64_t now = monotonic_ns();
+      uint64_t left_ms = now >= deadline ? 0 : (deadline - now + 999999) / 1000000;
+      timeout_ms = int(std::min<uint64_t>(uint64_t(timeout_ms), left_ms));
+    }
+    auto n = s.poll(timeout_ms);
     if (!n) return fail(n.message());
     if (rseq) rseq->consume();  // rseq
     if (!write_status.ok()) break;
@@ -258,7 +281,10 @@ int run_record(const RecordOptions& opts) {
   }
   if (progress) std::fprintf(stderr, "\n");
 
-  // Drain what is still queued, then write the final counters and aggregates.
+  // Nothing after the stop is recorded (a drain that keeps up with a busy
+  // system would otherwise stretch a --duration); drain what is still
+  // queued, then write the final counters and aggregates.
+  s.detach();
   if (write_status.ok()) {
     auto n = s.consume();
     if (!n) write_status = n.error();

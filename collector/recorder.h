@@ -19,6 +19,7 @@ struct RecordOptions {
   uint32_t agg_entries = 65536;
   std::vector<std::string> command;  // after --
   bool quiet = false;                // no progress or closing line on stderr
+  bool verbose = false;              // also say what this kernel cannot capture (UMCG)
   bool stacks = true;                // capture and symbolize user stacks (per-event mode)
   uint64_t stack_min_wait_ns = 1000000;  // of waits that slept at least this long
   // How often what is buffered reaches the file (and a served stream): the

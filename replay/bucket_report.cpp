@@ -1,6 +1,7 @@
 #include "replay/bucket_report.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "replay/report.h"
 
@@ -135,13 +136,23 @@ void write_buckets_text(const BucketReport& r, size_t top, std::ostream& out) {
     out << '\n';
   }
   if (n < r.buckets.size()) out << "  ... " << r.buckets.size() - n << " more buckets\n";
-  for (const ProcessHash& p : r.processes) {
+  // --top holds here too (system-wide, every process has a line): the ones
+  // whose shared buckets cost the most spin first, then by pid.
+  std::vector<const ProcessHash*> procs;
+  for (const ProcessHash& p : r.processes) procs.push_back(&p);
+  std::stable_sort(procs.begin(), procs.end(), [](const ProcessHash* a, const ProcessHash* b) {
+    return a->collision_spin_ns > b->collision_spin_ns;
+  });
+  if (top != 0 && procs.size() > top) procs.resize(top);
+  for (const ProcessHash* pp : procs) {
+    const ProcessHash& p = *pp;
     out << "  pid " << p.tgid << ": " << (p.slots ? std::to_string(p.slots) + " private slots" : "global table");
     if (p.resizes) out << ", resized " << p.resizes << "x";
     if (p.collision_spin_ns) out << ", " << format_ns(p.collision_spin_ns) << " spun in shared buckets";
     if (p.suggested_slots) out << "  -> try " << advice(p);
     out << '\n';
   }
+  if (procs.size() < r.processes.size()) out << "  ... " << r.processes.size() - procs.size() << " more processes\n";
 }
 
 }  // namespace fxs

@@ -21,7 +21,8 @@ nlohmann::json hash_json(const BucketReport& r);
 
 // One line for a futex in the text report ("bucket private #12 ...").
 void write_futex_bucket_text(const FutexBucket& b, std::ostream& out);
-// The "hash buckets" section of the text report.
+// The "hash buckets" section of the text report: at most `top` buckets and
+// `top` process lines (0 = all).
 void write_buckets_text(const BucketReport& r, size_t top, std::ostream& out);
 
 }  // namespace fxs

@@ -222,7 +222,7 @@ Result<ChromeExportStats> export_chrome(const std::string& trace_path, std::ostr
                  "record without --summary"};
   ChromeExportStats st = write_chrome_json(tl, out);
   out.flush();
-  if (!out) return Error{"write failed"};
+  if (!out) return Error{"writing the JSON failed"};  // the caller knows the file and why
   return st;
 }
 

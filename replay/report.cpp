@@ -9,6 +9,7 @@
 #include "replay/kind_model.h"
 #include "replay/memory_budget.h"
 #include "replay/bucket_report.h"
+#include "replay/min_wait_warning.h"
 #include "replay/numa_report.h"
 #include "replay/rseq_model.h"
 #include "replay/umcg_model.h"
@@ -78,6 +79,10 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
   }
   r.warnings = std::move(warnings);
   for (std::string& w : model.warnings()) r.warnings.push_back(std::move(w));
+  uint64_t recorded_waits = 0;
+  for (const ReportData::Futex& f : r.futexes) recorded_waits += f.stats.waits;
+  if (auto w = min_wait_warning(header.min_wait_ns, r.counters[FXS_CNT_FILTERED], recorded_waits))
+    r.warnings.push_back(std::move(*w));
   return r;
 }
 

@@ -227,6 +227,20 @@ void WakeModel::finish(const std::function<void(const AttributedWake&)>& on_wake
       unattributed_++;
     }
   }
+  // A wait that timed out or was interrupted ended so whether or not a wake
+  // record named it: the timer or signal can come before the waiter slept,
+  // and then nothing wakes it (seen on 6.1 under qemu for futex_waitv).
+  for (const auto& [key, end] : wait_ends_) {
+    const bool timeout = end.ret == kRetETIMEDOUT;
+    if (end.paired || !(timeout || is_interrupted(end.ret))) continue;
+    auto count = [&](uint64_t uaddr) {
+      const uint32_t futex = futex_index(end.tgid, uaddr);  // may grow futexes_
+      FutexWakes& out = futexes_[futex].out;
+      (timeout ? out.by_timeout : out.by_signal)++;
+    };
+    if (end.uaddr) count(end.uaddr);
+    for (uint64_t uaddr : end.vector) count(uaddr);
+  }
   pair_unobserved_wakes();
   on_wake_ = nullptr;
   wakes_.clear();

@@ -11,6 +11,18 @@
 #include <stdexcept>
 
 namespace fxs::test {
+namespace {
+
+// In a forked child: become argv, or exit 127 as a shell would.
+[[noreturn]] void exec_argv(const std::vector<std::string>& argv) {
+  std::vector<char*> a;
+  for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+  a.push_back(nullptr);
+  execvp(a[0], a.data());
+  _exit(127);
+}
+
+}  // namespace
 
 CommandResult run_command(const std::vector<std::string>& argv, int timeout_s) {
   int out[2], err[2];
@@ -21,11 +33,7 @@ CommandResult run_command(const std::vector<std::string>& argv, int timeout_s) {
     dup2(devnull, 0);
     dup2(out[1], 1);
     dup2(err[1], 2);
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execvp(a[0], a.data());
-    _exit(127);
+    exec_argv(argv);
   }
   close(out[1]);
   close(err[1]);
@@ -60,6 +68,23 @@ CommandResult run_command(const std::vector<std::string>& argv, int timeout_s) {
   waitpid(pid, &st, 0);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   return r;
+}
+
+BackgroundCommand::BackgroundCommand(const std::vector<std::string>& argv) {
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork");
+  if (pid_ == 0) {
+    int devnull = open("/dev/null", O_RDWR);
+    dup2(devnull, 0);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    exec_argv(argv);
+  }
+}
+
+BackgroundCommand::~BackgroundCommand() {
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
 }
 
 nlohmann::json tagged_json_from(const std::string& out, const std::string& tag) {

@@ -32,6 +32,20 @@ struct CommandResult {
 // Runs argv (no shell), feeding it no stdin; kills it after timeout_s.
 CommandResult run_command(const std::vector<std::string>& argv, int timeout_s = 120);
 
+// A command running while a test does something else (a load to record);
+// killed (SIGKILL) and reaped when it goes out of scope.
+class BackgroundCommand {
+ public:
+  explicit BackgroundCommand(const std::vector<std::string>& argv);  // stdio: /dev/null
+  ~BackgroundCommand();
+  BackgroundCommand(const BackgroundCommand&) = delete;
+  BackgroundCommand& operator=(const BackgroundCommand&) = delete;
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+};
+
 // The JSON after `tag` on the first line of `out` that has it ("FXS_TRUTH_HASH "), or null.
 nlohmann::json tagged_json_from(const std::string& out, const std::string& tag);
 // The JSON of the "FXS_TRUTH {...}" line a sample printed, or null if none.

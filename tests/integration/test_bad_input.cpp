@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "replay/trace_writer.h"
 #include "run_command.h"
 
 using fxs::test::run_command;
@@ -48,6 +49,58 @@ TEST(BadInput, UnknownCommand) {
 
 TEST(BadInput, BadDuration) {
   expect_one_line_error(run_command({kFutexscope, "record", "--duration", "soon"}), "bad duration");
+}
+
+// A bare number was taken as seconds (`--min-wait 5`: five seconds, not the 5 us
+// meant): refused before anything is recorded, naming the option and the units.
+TEST(BadInput, DurationWithoutUnit) {
+  TempDir d;
+  const std::string units = "needs a unit: ns, us, ms, s, m or h";
+  for (const char* cmd : {"record", "live"}) {
+    for (const char* opt : {"--min-wait", "--duration"}) {
+      auto r = run_command({kFutexscope, cmd, "-o", d.path("t.fxs"), opt, "5", "--", "true"}, 30);
+      SCOPED_TRACE(std::string(cmd) + " " + opt + " 5");
+      expect_one_line_error(r, "bad duration '5' for " + std::string(opt) + " (" + units);
+      EXPECT_EQ(r.status, 2) << r.err;
+    }
+  }
+  expect_one_line_error(run_command({kFutexscope, "record", "--stack-min-wait", "1", "--", "true"}, 30),
+                        "for --stack-min-wait (" + units);
+  expect_one_line_error(run_command({kFutexscope, "live", "--screenshot-after", "2", "--", "true"}, 30),
+                        "for --screenshot-after (" + units);
+  // A missing value is said as such, not as a bad duration.
+  expect_one_line_error(run_command({kFutexscope, "record", "--min-wait"}), "option --min-wait needs a value");
+}
+
+// `record --serve` and `ui --connect` take PORT, :PORT, HOST:PORT or a unix
+// socket path; anything else was looked up as a service name ("Servname not
+// supported for ai_socktype").
+TEST(BadInput, ServeAddressThatIsNoAddress) {
+  const std::string forms = "not an address: give PORT or :PORT (loopback), HOST:PORT, or a unix socket path";
+  for (const char* addr : {"notaport", "localhost:http", "127.0.0.1:65536", ":", "1.2.3.4:-1"}) {
+    SCOPED_TRACE(addr);
+    TempDir d;
+    auto r = run_command({kFutexscope, "record", "--serve", addr, "-o", d.path("t.fxs"), "--", "true"}, 30);
+    expect_one_line_error(r, "--serve " + std::string(addr) + ": " + forms);
+    EXPECT_EQ(r.err.find("Servname"), std::string::npos) << r.err;
+    expect_one_line_error(run_command({kFutexscope, "ui", "--connect", addr}), "--connect " + std::string(addr) + ": " + forms);
+  }
+}
+
+// A failed write names the file and the cause, not only that it failed.
+TEST(BadInput, ExportWriteErrorNamesFileAndErrno) {
+  TempDir d;
+  const std::string trace = d.path("t.fxs");
+  {
+    auto w = fxs::TraceWriter::create(trace, fxs::TraceHeader{});
+    ASSERT_TRUE(w.ok()) << w.message();
+    ASSERT_TRUE(w->append_stop(1000).ok());
+    ASSERT_TRUE(w->close().ok());
+  }
+  auto ok = run_command({kFutexscope, "export", trace, "--format", "chrome", "-o", d.path("t.json")});
+  ASSERT_EQ(ok.status, 0) << ok.err;
+  expect_one_line_error(run_command({kFutexscope, "export", trace, "--format", "chrome", "-o", "/dev/full"}),
+                        "futexscope export: write /dev/full: No space left on device");
 }
 
 TEST(BadInput, HelpExitsZero) {

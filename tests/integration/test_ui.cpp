@@ -265,6 +265,31 @@ TEST(UiLive, RecordsAndShowsACommandThenExitsWithItsStatus) {
   EXPECT_GT(json::parse(rep.out)["events"].get<long>(), 10000);
 }
 
+// `live --duration` stops the recording as `record --duration` does (here the
+// whole system, which nothing else would stop); with --screenshot the window
+// is written once it has stopped, and futexscope exits.
+TEST(UiLive, DurationStopsTheRecording) {
+  REQUIRE_ROOT();
+  REQUIRE_XVFB_UI();
+  // A futex call every millisecond throughout, so the trace spans the recording.
+  fxs::test::BackgroundCommand load({kSamples + "/fxs-sample-condvar", "--rounds", "1", "--timeouts", "1000000"});
+  TempDir dir;
+  std::string png = dir.path("dur.png"), trace = dir.path("dur.fxs");
+  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1024x768x24", kFutexscope, "live", "--duration", "1s",
+                        "--screenshot", png, "--size", "800x600", "-o", trace},
+                       90);
+  ASSERT_EQ(r.status, 0) << r.err;
+  int w = 0, h = 0;
+  EXPECT_GE(top_futex_pixels(png, w, h), 0) << "no PNG written";
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  json j = json::parse(rep.out);
+  EXPECT_GT(j["events"].get<long>(), 100) << "the workload's calls were not recorded";
+  const long ns = j["duration_ns"].get<long>();
+  EXPECT_GE(ns, 900000000L) << "stopped early";
+  EXPECT_LE(ns, 1300000000L) << "did not stop near 1 s";
+}
+
 // `live` shows a running program's calls within a second: a screenshot one
 // second after the window opened, while the sample is still making its 5000
 // waits with a 1 ms timeout (~1000 calls a second: too few to fill a chunk,

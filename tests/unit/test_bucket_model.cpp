@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <sstream>
+#include <string>
 
 #include "replay/bucket_model.h"
 #include "replay/bucket_report.h"
@@ -169,6 +171,34 @@ TEST(BucketModel, SharedFutexLearnsItsBucketFromASpin) {
   EXPECT_TRUE(f->from_lock);
   EXPECT_EQ(futex_bucket_json(*f)["source"], "lock address");
   EXPECT_EQ(r.verification.compared, 2u);  // the shared one had nothing computed to compare
+}
+
+// `report --top 5` on a system-wide trace printed a hash-table line for every
+// process: --top holds there too, the costliest processes first.
+TEST(BucketReport, TextHonoursTopForProcesses) {
+  BucketReport r;
+  r.available = true;
+  for (uint32_t tgid = 100; tgid < 130; tgid++) r.processes.push_back({tgid, 0, 0, 0, 0});
+  r.processes[25].slots = 16;
+  r.processes[25].collision_spin_ns = 50000;
+  auto pid_lines = [&](size_t top, std::string& first) {
+    std::ostringstream out;
+    write_buckets_text(r, top, out);
+    std::istringstream lines(out.str());
+    std::string line;
+    size_t n = 0;
+    while (std::getline(lines, line))
+      if (line.rfind("  pid ", 0) == 0 && n++ == 0) first = line;
+    return std::make_pair(n, out.str());
+  };
+  std::string first;
+  auto [n5, text5] = pid_lines(5, first);
+  EXPECT_EQ(n5, 5u) << text5;
+  EXPECT_EQ(first.rfind("  pid 125: 16 private slots", 0), 0u) << text5;
+  EXPECT_NE(text5.find("  ... 25 more processes\n"), std::string::npos) << text5;
+  auto [all, text_all] = pid_lines(0, first);
+  EXPECT_EQ(all, 30u) << text_all;
+  EXPECT_EQ(text_all.find("more processes"), std::string::npos) << text_all;
 }
 
 }  // namespace

@@ -1033,6 +1033,51 @@ TEST(Report, ReadsATraceFile) {
   EXPECT_GE(j2["warnings"].size(), 1u);
 }
 
+// `record --min-wait` that left out most waits: the report says so in a
+// warning (stderr and JSON "warnings"), not only as "filtered N" in the lost line.
+TEST(Report, WarnsWhenMinWaitFilteredMostWaits) {
+  test::TempDir dir;
+  auto report_of = [&](uint64_t filtered, std::string& text_warn) {
+    const std::string path = dir.path("f" + std::to_string(filtered) + ".fxs");
+    TraceHeader h;
+    h.min_wait_ns = 100000;
+    auto w = TraceWriter::create(path, h, 4096);
+    EXPECT_TRUE(w.ok()) << w.message();
+    for (uint64_t i = 0; i < 10; i++) {  // 10 waits recorded (the long ones)
+      fxs_futex_rec r = timed(call(FXS_OP_FUTEX_WAIT, kA, 0), 1000 + i * 1000000, 200000 + i * 1000000);
+      EXPECT_TRUE(w->append(&r, sizeof(r)).ok());
+    }
+    fxs_loss_rec l{};
+    l.hdr = {FXS_REC_LOSS, sizeof(l), 0};
+    l.ts_ns = 20000000;
+    l.counters[FXS_CNT_FILTERED] = filtered;
+    EXPECT_TRUE(w->append(&l, sizeof(l)).ok());
+    EXPECT_TRUE(w->append_stop(20000001).ok());
+    EXPECT_TRUE(w->close().ok());
+    ReportOptions o;
+    std::ostringstream text, warn;
+    EXPECT_TRUE(write_report(path, o, text, warn).ok());
+    text_warn = warn.str();
+    o.format = ReportOptions::Format::kJson;
+    std::ostringstream out, warn2;
+    EXPECT_TRUE(write_report(path, o, out, warn2).ok());
+    return nlohmann::json::parse(out.str());
+  };
+  std::string warn;
+  nlohmann::json j = report_of(90, warn);
+  const std::string expected =
+      "--min-wait 100us left out 90 of 100 waits (90%): the counts, wait times and wakers below are of the "
+      "10 waits of 100us or longer only";
+  ASSERT_EQ(j["warnings"].size(), 1u) << j["warnings"].dump();
+  EXPECT_EQ(j["warnings"][0], expected);
+  EXPECT_EQ(j["counters"]["filtered"], 90);
+  EXPECT_EQ(warn, "futexscope: warning: " + expected + "\n");
+  // Fewer filtered than recorded: the lost line's count is enough.
+  j = report_of(10, warn);
+  EXPECT_TRUE(j["warnings"].empty()) << j["warnings"].dump();
+  EXPECT_EQ(warn, "");
+}
+
 // A recording cut short between two chunks (recorder killed, disk full)
 // reads without any damage; only the missing stop record tells, and the
 // report must say so rather than look complete.

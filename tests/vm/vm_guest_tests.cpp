@@ -5,8 +5,8 @@
 //
 //  Probe.*   `futexscope probe --format json` reports what this kernel has.
 //  Record.*  record a sample, `report --format json`, compare with the
-//            sample's FXS_TRUTH exactly (ops, waits, eagain, timeouts,
-//            interrupted, woken, requeued; lost == 0), with each BPF variant.
+//            sample's FXS_TRUTH exactly, with each BPF variant (the
+//            integration tests' comparison: integration/ground_truth_check.h).
 //  Numa.*    fxs-sample-numa on two nodes: exact counts, the page is on node
 //            1, and the report's NUMA keys where the report has them.
 #include <gtest/gtest.h>
@@ -20,8 +20,10 @@
 #include <string>
 #include <vector>
 
+#include "ground_truth_check.h"
 #include "run_command.h"
 
+using fxs::test::expect_matches_truth;
 using fxs::test::find_futex;
 using fxs::test::run_command;
 using fxs::test::truth_from;
@@ -97,23 +99,6 @@ Recorded record_and_report(const std::vector<std::string>& sample, bool summary,
   EXPECT_EQ(rep.status, 0) << exec_hint(rep, kFutexscope);
   if (rep.status == 0) out.report = json::parse(rep.out);
   return out;
-}
-
-// The integration tests' comparison: every word the sample lists, exactly.
-void expect_matches_truth(const json& truth, const json& report) {
-  ASSERT_TRUE(report.is_object()) << "no report";
-  ASSERT_TRUE(truth.is_object()) << "no FXS_TRUTH";
-  EXPECT_EQ(report["lost"].get<long>(), 0) << "events were dropped";
-  long pid = truth["pid"].get<long>();
-  ASSERT_FALSE(truth["futexes"].empty());
-  for (const auto& t : truth["futexes"]) {
-    std::string uaddr = t["uaddr"];
-    const json* f = find_futex(report, pid, uaddr);
-    ASSERT_NE(f, nullptr) << "futex " << uaddr << " of pid " << pid << " missing from the report";
-    EXPECT_EQ((*f)["ops"], t["ops"]) << "ops of " << uaddr;
-    for (const char* k : {"waits", "eagain", "timeouts", "interrupted", "woken", "requeued"})
-      EXPECT_EQ((*f)[k], t[k]) << k << " of " << uaddr;
-  }
 }
 
 // ---- Probe -------------------------------------------------------------------
