@@ -13,6 +13,7 @@
 
 #include "collector/bpf_session.h"
 #include "collector/child_process.h"
+#include "collector/kernel_facts.h"
 #include "collector/machine_info.h"
 #include "collector/page_node_resolver.h"
 #include "collector/rseq_session.h"
@@ -146,8 +147,9 @@ int run_record(const RecordOptions& opts) {
   cfg.min_wait_ns = opts.min_wait_ns;
   cfg.ring_bytes = opts.ring_bytes ? opts.ring_bytes : default_ring_bytes();
   cfg.agg_entries = opts.agg_entries;
-  cfg.hash = probe_hash_shape();
-  auto session = BpfSession::load(cfg);
+  const KernelFacts& kernel = kernel_facts();
+  cfg.hash = hash_shape(kernel);
+  auto session = BpfSession::start(cfg);
   if (!session) return fail(session.message());
   BpfSession& s = *session.value();
 
@@ -182,10 +184,9 @@ int run_record(const RecordOptions& opts) {
   };
   s.set_sink(sink);
 
-  if (Status st = s.attach(); !st) return fail(st.message());
   // rseq (collector/rseq_session.h): optional, its own BPF object, same config and sink.
-  std::unique_ptr<RseqSession> rseq = RseqSession::start_or_note(cfg, sink);
-  if (!opts.quiet && !kernel_has_umcg_tracepoints())
+  std::unique_ptr<RseqSession> rseq = RseqSession::start_or_note(cfg, kernel, sink);
+  if (!opts.quiet && !kernel.umcg)
     std::fprintf(stderr, "futexscope: UMCG is not captured: this kernel has no UMCG (never merged into mainline)\n");
   if (child) {
     if (Status st = child->release(); !st) {
