@@ -125,7 +125,6 @@ void Measure::tracepoints(const BtfTypes& types) {
   f_.umcg = kallsyms_has_suffix("sys_umcg_ctl");
 }
 
-
 void Measure::futex_hash(const BtfTypes& types) {
   if (const btf_type* bucket = types.find("futex_hash_bucket", BTF_KIND_STRUCT)) {
     int lock = -1;
