@@ -11,7 +11,8 @@
  * signal_deliver; rseq_ip_fixup classifies with what it finds and
  * rseq_update clears it.
  *
- * Only raw_tracepoint programs: every handler but the migration one reads
+ * raw_tracepoint programs (and the rseq(2) syscall tracepoints where tracefs
+ * lists them): every handler but the migration one reads
  * `current` (sched_switch fires with current == prev), so typed tp_btf
  * arguments would save nothing measurable, and raw_tracepoint loads wherever
  * futex.bpf.c's fallback does.
@@ -287,31 +288,35 @@ int fxs_rseq_signal(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/* rseq(2) registrations: the per-syscall tracepoints fire for rseq calls only. */
-SEC("tracepoint/syscalls/sys_enter_rseq")
-int fxs_rseq_sys_enter(struct trace_event_raw_sys_enter *ctx)
+/*
+ * rseq(2) registrations. Two variants (collector/rseq_session.cpp): the
+ * per-syscall tracepoints fire for rseq calls only, but attach through the id
+ * tracefs lists; where there is no tracefs, raw sys_enter/sys_exit see every
+ * system call and keep the rseq ones.
+ */
+#define FXS_NR_RSEQ 334 /* x86-64 */
+
+static __always_inline int reg_enter(__u64 ptr, __u64 len, __u64 flags, __u64 sig)
 {
 	__u64 key;
 	struct thread_val *v = current_thread(true, &key);
 	if (!v)
 		return 0;
-	v->reg_ptr = ctx->args[0];
-	v->reg_len = (__u32)ctx->args[1];
-	v->reg_flags = (__u32)ctx->args[2];
-	v->reg_sig = (__u32)ctx->args[3];
+	v->reg_ptr = ptr;
+	v->reg_len = (__u32)len;
+	v->reg_flags = (__u32)flags;
+	v->reg_sig = (__u32)sig;
 	v->in_rseq_call = 1;
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_rseq")
-int fxs_rseq_sys_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int reg_exit(long ret)
 {
 	__u64 key;
 	struct thread_val *v = current_thread(false, &key);
 	if (!v || !v->in_rseq_call)
 		return 0;
 	v->in_rseq_call = 0;
-	long ret = ctx->ret;
 	if (ret == 0 && v->reg_flags == 0)
 		__sync_fetch_and_add(&v->c.registrations, 1);
 	struct fxs_rseq_reg_rec *r = bpf_ringbuf_reserve(&rseq_events, sizeof(*r), 0);
@@ -332,6 +337,39 @@ int fxs_rseq_sys_exit(struct trace_event_raw_sys_exit *ctx)
 	r->ret = (__s32)ret;
 	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_rseq")
+int fxs_rseq_sys_enter(struct trace_event_raw_sys_enter *ctx)
+{
+	return reg_enter(ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_rseq")
+int fxs_rseq_sys_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	return reg_exit(ctx->ret);
+}
+
+/* sys_enter(regs, id) */
+SEC("raw_tracepoint/sys_enter")
+int fxs_rseq_raw_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	if (ctx->args[1] != FXS_NR_RSEQ)
+		return 0;
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	return reg_enter(BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
+			 BPF_CORE_READ(regs, r10));
+}
+
+/* sys_exit(regs, ret) */
+SEC("raw_tracepoint/sys_exit")
+int fxs_rseq_raw_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	if (BPF_CORE_READ(regs, orig_ax) != FXS_NR_RSEQ)
+		return 0;
+	return reg_exit((long)ctx->args[1]);
 }
 
 /* A traced thread exits: stream its final counts and free its entry. */

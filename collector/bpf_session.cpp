@@ -11,6 +11,7 @@
 #include <cstring>
 #include <string>
 
+#include "collector/program_variants.h"
 #include "futex.skel.h"
 
 namespace fxs {
@@ -52,7 +53,8 @@ uint32_t task_slots() {
   return slots;
 }
 
-// Program variants, best first: each names the programs it autoloads.
+// Program variants, best first (collector/program_variants.h);
+// FXS_BPF_VARIANT=raw_tracepoint forces one (tests, odd kernels).
 struct ProgramVariant {
   const char* name;
   bool use_btf;  // tp_btf programs vs raw_tracepoint programs
@@ -62,24 +64,16 @@ constexpr ProgramVariant kVariants[] = {
     {"raw_tracepoint", false},
 };
 
-Result<std::unique_ptr<BpfSession>> BpfSession::load(const SessionConfig& cfg) {
+Result<std::unique_ptr<BpfSession>> BpfSession::start(const SessionConfig& cfg) {
   libbpf_set_print(libbpf_print);
-  // FXS_BPF_VARIANT=raw_tracepoint forces one variant (tests, odd kernels).
-  const char* only = getenv("FXS_BPF_VARIANT");
-  Error last{std::string("unknown FXS_BPF_VARIANT '") + (only ? only : "") + "' (tp_btf or raw_tracepoint)"};
-  for (const ProgramVariant& v : kVariants) {
-    if (only && std::strcmp(only, v.name) != 0) continue;
-    auto s = load_variant(cfg, v.use_btf);
-    if (s) {
-      s.value()->variant_ = v.name;
-      return s;
-    }
-    last = s.error();
-  }
-  return last;
+  return start_first_variant(kVariants, "FXS_BPF_VARIANT", [&](const ProgramVariant& v) {
+    auto s = start_variant(cfg, v.use_btf);
+    if (s) s.value()->variant_ = v.name;
+    return s;
+  });
 }
 
-Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig& cfg, bool use_btf) {
+Result<std::unique_ptr<BpfSession>> BpfSession::start_variant(const SessionConfig& cfg, bool use_btf) {
   std::unique_ptr<BpfSession> s(new BpfSession());
   s->ncpus_ = libbpf_num_possible_cpus();
   if (s->ncpus_ <= 0) return bpf_error("count possible CPUs", s->ncpus_);
@@ -157,6 +151,8 @@ Result<std::unique_ptr<BpfSession>> BpfSession::load_variant(const SessionConfig
   if (err) return bpf_error("load BPF programs (see `futexscope probe`)", err);
 
   if (Status st = s->install_rings(); !st) return Error{st.message()};
+  err = futex_bpf::attach(s->skel_);
+  if (err) return bpf_error("attach BPF programs to sys_enter/sys_exit and the sched/lock tracepoints", err);
   return s;
 }
 
@@ -194,12 +190,6 @@ BpfSession::~BpfSession() {
 
 int BpfSession::stack_map_fd() const { return bpf_map__fd(skel_->maps.stacks); }
 int BpfSession::kstack_map_fd() const { return bpf_map__fd(skel_->maps.kstacks); }
-
-Status BpfSession::attach() {
-  int err = futex_bpf::attach(skel_);
-  if (err) return bpf_error(std::string("attach ") + variant_ + " programs to sys_enter/sys_exit", err);
-  return {};
-}
 
 void BpfSession::detach() { futex_bpf::detach(skel_); }
 

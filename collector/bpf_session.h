@@ -36,13 +36,14 @@ using RecordSink = std::function<int(const void* data, size_t size)>;
 
 class BpfSession {
  public:
-  // Opens, configures and loads the programs (verifier runs here).
-  static Result<std::unique_ptr<BpfSession>> load(const SessionConfig& cfg);
+  // Opens, configures, loads (the verifier runs here) and attaches the first
+  // program variant that does both (collector/program_variants.h). Records
+  // queue in the rings until the first poll, so set the sink before that.
+  static Result<std::unique_ptr<BpfSession>> start(const SessionConfig& cfg);
   ~BpfSession();
   BpfSession(const BpfSession&) = delete;
   BpfSession& operator=(const BpfSession&) = delete;
 
-  Status attach();
   // Stops the programs (no more records), keeping the maps and rings to drain.
   void detach();
   // Drains the ring buffer into `sink`, waiting at most timeout_ms for data.
@@ -68,7 +69,7 @@ class BpfSession {
 
  private:
   BpfSession() = default;
-  static Result<std::unique_ptr<BpfSession>> load_variant(const SessionConfig& cfg, bool use_btf);
+  static Result<std::unique_ptr<BpfSession>> start_variant(const SessionConfig& cfg, bool use_btf);
   static int on_record(void* ctx, void* data, size_t size);
   Status create_rings(uint32_t ring_bytes);  // before load
   Status install_rings();                    // after load: into the outer map, and the reader

@@ -11,13 +11,15 @@
 
 namespace fxs {
 
+struct KernelFacts;
+
 struct HashShape {
   uint32_t entries_per_node = 0;  // global table; 0 = unknown
   uint32_t nr_node_ids = 1;       // highest possible node + 1
   // node_remap[n]: the node the kernel hashes n to: n if possible, else the
   // next possible node, wrapping (sparse node maps). Empty: identity.
   std::vector<uint16_t> node_remap;
-  bool numa_hash = false;         // 6.16+: a node per key, one table per node
+  bool numa_hash = false;         // a node per key, one table per node (KernelFacts::numa_hash)
   // From kernel BTF; 0 when the kernel lacks the type (no private hash before 6.16).
   uint16_t bucket_size = 0;       // sizeof(struct futex_hash_bucket)
   uint16_t lock_offset = 0;       // offsetof(struct futex_hash_bucket, lock)
@@ -30,8 +32,8 @@ struct HashShape {
   fxs_hash_global_rec record() const;
 };
 
-// Reads the kernel log line "futex hash table entries: N" when it is still
-// there, else applies the kernel's sizing rule to the possible CPUs and nodes.
-HashShape probe_hash_shape();
+// The shape `facts` imply: the kernel log's table size when it is still there,
+// else the kernel's sizing rule applied to the possible CPUs and nodes.
+HashShape hash_shape(const KernelFacts& facts);
 
 }  // namespace fxs

@@ -6,26 +6,18 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
-#include <dirent.h>
 #include <linux/bpf.h>
-#include <sys/klog.h>
-#include <sys/mount.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdarg>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <memory>
-#include <sstream>
-#include <system_error>
-#include <thread>
+#include <string>
+
+#include "collector/kernel_facts.h"
+#include "collector/vmlinux_btf.h"
 
 namespace fxs {
 namespace {
@@ -43,12 +35,6 @@ constexpr unsigned kFutex2Private = 0x80;
 // Flag bits no kernel defines: the futex2 calls reject them before touching memory,
 // so probing with them can neither block nor wake anyone.
 constexpr unsigned kFutex2BogusFlags = 0xffff0000u;
-
-constexpr int kPrFutexHash = 78;
-constexpr int kPrFutexHashGetSlots = 2;
-
-constexpr int kCapSysAdmin = 21;
-constexpr int kCapBpf = 39;
 
 class Fd {
  public:
@@ -81,45 +67,6 @@ class QuietLibbpf {
   libbpf_print_fn_t old_;
 };
 
-bool is_dir(const std::string& p) {
-  struct stat st {};
-  return stat(p.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-bool exists(const std::string& p) { return access(p.c_str(), F_OK) == 0; }
-
-std::string read_first_line(const std::string& path) {
-  std::ifstream f(path);
-  std::string line;
-  std::getline(f, line);
-  return line;
-}
-
-// "0", "0-1", "0,2-3" -> number of nodes; 1 when absent (CONFIG_NUMA off).
-int count_list(const std::string& list) {
-  if (list.empty()) return 1;
-  int n = 0;
-  std::stringstream ss(list);
-  std::string part;
-  while (std::getline(ss, part, ',')) {
-    int a = 0, b = 0;
-    if (std::sscanf(part.c_str(), "%d-%d", &a, &b) == 2 && b >= a) n += b - a + 1;
-    else if (std::sscanf(part.c_str(), "%d", &a) == 1) n += 1;
-  }
-  return n > 0 ? n : 1;
-}
-
-bool has_cap(int cap) {
-  std::ifstream f("/proc/self/status");
-  std::string line;
-  while (std::getline(f, line)) {
-    if (line.rfind("CapEff:", 0) != 0) continue;
-    unsigned long long mask = std::strtoull(line.c_str() + 7, nullptr, 16);
-    return (mask >> cap) & 1;
-  }
-  return false;
-}
-
 // r0 = 0; exit. Valid for every tracing program type.
 const bpf_insn kTrivialProg[] = {
     {BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0},
@@ -149,9 +96,7 @@ class Prober {
     if (!caps_.root_or_cap_bpf && (err == EPERM || err == EACCES)) return;
     caps_.notes.push_back(what + ": " + std::strerror(err));
   }
-  void probe_identity();
-  void probe_btf();
-  void probe_tracefs();
+  void take_facts(const KernelFacts& f);
   void probe_prog_types();
   void probe_raw_tracepoint();
   void probe_tracepoint();
@@ -159,58 +104,27 @@ class Prober {
   void probe_tracing();
   void probe_maps();
   void probe_futex2();
-  void probe_private_hash();
-  void probe_global_hash();
-  void probe_tracepoint_names();
 
   KernelCapabilities caps_;
-  std::unique_ptr<btf, void (*)(btf*)> vmlinux_{nullptr, btf__free};
-  std::string events_;  // ".../tracing/events", empty when no tracefs is readable
+  const btf* vmlinux_ = nullptr;  // held by run() while it probes
 };
 
-void Prober::probe_identity() {
-  utsname u {};
-  if (uname(&u) == 0) caps_.kernel_release = u.release;
-  caps_.root_or_cap_bpf = geteuid() == 0 || has_cap(kCapBpf) || has_cap(kCapSysAdmin);
-  caps_.numa_nodes = count_list(read_first_line("/sys/devices/system/node/online"));
-}
-
-void Prober::probe_btf() {
-  const char* path = "/sys/kernel/btf/vmlinux";
-  if (!exists(path)) {
-    caps_.notes.push_back(std::string("no ") + path + " (kernel built without CONFIG_DEBUG_INFO_BTF)");
-    return;
-  }
-  errno = 0;
-  btf* b = btf__load_vmlinux_btf();
-  long err = libbpf_get_error(b);
-  if (!b || err) {
-    fail(std::string("load kernel BTF from ") + path,
-         err ? static_cast<int>(-err) : (errno ? errno : EINVAL));
-    return;
-  }
-  caps_.btf = true;
-  vmlinux_.reset(b);
-}
-
-// Tracepoint names come from tracefs; mount it where it belongs if we may.
-void Prober::probe_tracefs() {
-  const std::string tracing = "/sys/kernel/tracing";
-  if (!is_dir(tracing + "/events") && geteuid() == 0 && is_dir(tracing)) {
-    if (mount("nodev", tracing.c_str(), "tracefs", 0, nullptr) != 0 && errno != EBUSY)
-      fail("mount tracefs at " + tracing, errno);
-  }
-  int err = 0;
-  for (const std::string& dir : {tracing, std::string("/sys/kernel/debug/tracing")}) {
-    if (is_dir(dir + "/events")) {
-      events_ = dir + "/events";
-      return;
-    }
-    if (!err) err = errno;
-  }
-  caps_.notes.push_back(
-      err == EACCES ? "tracefs not readable (needs root): tracepoint names cannot be checked"
-                    : "no tracefs at /sys/kernel/tracing or /sys/kernel/debug/tracing");
+// What probe, record and live share (collector/kernel_facts.h).
+void Prober::take_facts(const KernelFacts& f) {
+  caps_.kernel_release = f.release;
+  caps_.root_or_cap_bpf = f.privileged;
+  caps_.btf = f.btf;
+  caps_.private_hash = f.private_hash;
+  caps_.private_hash_slots = f.private_hash_slots;
+  caps_.global_hash_entries_per_node = f.global_hash_entries ? int(f.global_hash_entries) : -1;
+  caps_.numa_nodes = f.online_nodes;
+  caps_.lock_contention_tp = f.tp_lock_contention;
+  caps_.sched_tps = f.tp_sched;
+  caps_.rseq_tps = f.tp_rseq;
+  caps_.umcg = f.umcg;
+  for (const auto& n : f.notes)
+    // Unprivileged, what failed for that reason alone is said once (explain_capabilities).
+    if (f.privileged || n.find(std::strerror(EPERM)) == std::string::npos) caps_.notes.push_back(n);
 }
 
 void Prober::probe_prog_types() {
@@ -240,7 +154,7 @@ void Prober::probe_tracepoint() {
 // No kprobe is created: closing a kprobe perf event costs the same RCU waits as a
 // tracepoint one (perf_trace_event_unreg), and futexscope does not use kprobes anyway.
 void Prober::probe_kprobe() {
-  if (!exists("/sys/bus/event_source/devices/kprobe/type")) {
+  if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) != 0) {
     caps_.notes.push_back("no kprobe PMU (/sys/bus/event_source/devices/kprobe): "
                           "kernel built without kprobes");
     return;
@@ -277,7 +191,7 @@ void Prober::probe_tracing() {
     return;
   }
   std::string stage;
-  int id = btf__find_by_name_kind(vmlinux_.get(), "btf_trace_sys_enter", BTF_KIND_TYPEDEF);
+  int id = btf__find_by_name_kind(vmlinux_, "btf_trace_sys_enter", BTF_KIND_TYPEDEF);
   if (id <= 0) {
     fail("find btf_trace_sys_enter in kernel BTF", ENOENT);
   } else if (int err = load_attach_tracing(BPF_TRACE_RAW_TP, id, stage)) {
@@ -289,7 +203,7 @@ void Prober::probe_tracing() {
   const char* fn = nullptr;
   id = -1;
   for (const char* name : {"futex_wake", "do_futex", "do_nanosleep"}) {
-    id = btf__find_by_name_kind(vmlinux_.get(), name, BTF_KIND_FUNC);
+    id = btf__find_by_name_kind(vmlinux_, name, BTF_KIND_FUNC);
     fn = name;
     if (id > 0) break;
   }
@@ -329,80 +243,12 @@ void Prober::probe_futex2() {
   if (r < 0 && errno != EINVAL) fail("futex_wake(FUTEX2_NUMA)", errno);
 }
 
-// The private hash is allocated when a process creates its first thread.
-void Prober::probe_private_hash() {
-  try {
-    std::thread([] {}).join();
-  } catch (const std::system_error& e) {
-    caps_.notes.push_back(std::string("start a thread for the private hash probe: ") + e.what());
-  }
-  errno = 0;
-  int r = prctl(kPrFutexHash, kPrFutexHashGetSlots, 0, 0, 0);
-  if (r >= 0) {
-    caps_.private_hash = true;
-    caps_.private_hash_slots = r;
-  } else if (errno != EINVAL) {
-    fail("prctl(PR_FUTEX_HASH, GET_SLOTS)", errno);
-  }
-}
-
-// Only the boot log knows the global table size (the symbol is static).
-void Prober::probe_global_hash() {
-  int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, nullptr, 0);
-  if (size <= 0) return fail("read kernel log size", errno);
-  std::string buf(static_cast<size_t>(size), '\0');
-  int n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf.data(), size);
-  if (n < 0) return fail("read kernel log", errno);
-  buf.resize(static_cast<size_t>(n));
-  const char* key = "futex hash table entries: ";
-  size_t at = buf.find(key);
-  if (at == std::string::npos) return;
-  caps_.global_hash_entries_per_node = std::atoi(buf.c_str() + at + std::strlen(key));
-}
-
-void Prober::probe_tracepoint_names() {
-  static const char* const kSched[] = {"sched_switch", "sched_waking", "sched_wakeup",
-                                       "sched_migrate_task"};
-  if (!events_.empty()) {
-    caps_.lock_contention_tp = exists(events_ + "/lock/contention_begin");
-    caps_.sched_tps = true;
-    for (const char* tp : kSched) caps_.sched_tps &= exists(events_ + "/sched/" + tp);
-    caps_.rseq_tps =
-        exists(events_ + "/rseq/rseq_update") && exists(events_ + "/rseq/rseq_ip_fixup");
-    if (DIR* d = opendir((events_ + "/syscalls").c_str())) {
-      while (dirent* e = readdir(d))
-        if (std::strncmp(e->d_name, "sys_enter_umcg_", 15) == 0) caps_.umcg = true;
-      closedir(d);
-    } else {
-      caps_.notes.push_back("no syscall tracepoints (CONFIG_FTRACE_SYSCALLS off): "
-                            "UMCG cannot be detected");
-    }
-    return;
-  }
-  // No tracefs: every tracepoint built into the kernel has a btf_trace_<name> typedef.
-  // (Attaching raw tracepoints by name would also tell, but costs ~10 ms each: enabling
-  // a tracepoint patches kernel text.) UMCG has none: syscalls share sys_enter.
-  if (!vmlinux_) {
-    caps_.notes.push_back("lock/sched/rseq/UMCG tracepoints not checked: no tracefs, no BTF");
-    return;
-  }
-  auto known = [this](const char* tp) {
-    return btf__find_by_name_kind(vmlinux_.get(), (std::string("btf_trace_") + tp).c_str(),
-                                  BTF_KIND_TYPEDEF) > 0;
-  };
-  caps_.lock_contention_tp = known("contention_begin");
-  caps_.sched_tps = true;
-  for (const char* tp : kSched) caps_.sched_tps &= known(tp);
-  caps_.rseq_tps = known("rseq_update") && known("rseq_ip_fixup");
-  caps_.notes.push_back("no tracefs: lock/sched/rseq tracepoints found by name in kernel BTF; "
-                        "UMCG not checked");
-}
-
 KernelCapabilities Prober::run() {
   QuietLibbpf quiet;
-  probe_identity();
-  probe_btf();
-  probe_tracefs();
+  // Held across kernel_facts(), which then parses the kernel BTF once for both.
+  auto vmlinux = vmlinux_btf();
+  vmlinux_ = vmlinux ? vmlinux->get() : nullptr;
+  take_facts(kernel_facts());
   probe_prog_types();
   probe_raw_tracepoint();
   probe_tracepoint();
@@ -410,10 +256,7 @@ KernelCapabilities Prober::run() {
   probe_tracing();
   probe_maps();
   probe_futex2();
-  probe_private_hash();
-  probe_global_hash();
-  probe_tracepoint_names();
-  vmlinux_.reset();
+  vmlinux_ = nullptr;
   // Conclusions first, then the measurements behind them.
   std::vector<std::string> notes = explain_capabilities(caps_);
   for (auto& n : caps_.notes) notes.push_back(std::move(n));

@@ -14,6 +14,7 @@
 
 #include "collector/bpf_session.h"
 #include "collector/child_process.h"
+#include "collector/kernel_facts.h"
 #include "collector/machine_info.h"
 #include "collector/page_node_resolver.h"
 #include "collector/rseq_session.h"
@@ -147,10 +148,16 @@ int run_record(const RecordOptions& opts) {
   cfg.min_wait_ns = opts.min_wait_ns;
   cfg.ring_bytes = opts.ring_bytes ? opts.ring_bytes : default_ring_bytes();
   cfg.agg_entries = opts.agg_entries;
-  cfg.hash = probe_hash_shape();
-  auto session = BpfSession::load(cfg);
+  const KernelFacts& kernel = kernel_facts();
+  cfg.hash = hash_shape(kernel);
+  auto session = BpfSession::start(cfg);
   if (!session) return fail(session.message());
   BpfSession& s = *session.value();
+  // --duration counts from here: futex calls are recorded from the attach on
+  // (the rseq programs, loaded below, join within this time).
+  const uint64_t start = monotonic_ns();
+  uint64_t deadline = UINT64_MAX;
+  if (opts.duration_ns) deadline = start + opts.duration_ns;
 
   auto writer = TraceWriter::create(opts.output, header);
   if (!writer) return fail(writer.message());
@@ -166,7 +173,6 @@ int run_record(const RecordOptions& opts) {
   Status write_status;
   StackSymbolizer stacks(s.stack_map_fd());
   KernelStackSymbolizer kstacks(s.kstack_map_fd());
-  uint64_t deadline = UINT64_MAX;  // --duration: set at the attach
   bool detached = false;
   RecordSink sink = [&](const void* data, size_t size) {
     // A drain busy with a backlog (a busy system's stacks to symbolize) can
@@ -193,16 +199,10 @@ int run_record(const RecordOptions& opts) {
   s.set_sink(sink);
 
   // rseq (collector/rseq_session.h): optional, its own BPF object, same config and sink.
-  // Loaded before the futex programs attach: loading takes a few hundred ms,
-  // whose futex calls would otherwise pile up and stretch a --duration.
-  std::unique_ptr<RseqSession> rseq = RseqSession::start_or_note(cfg, sink);
-  if (Status st = s.attach(); !st) return fail(st.message());
-  // --duration counts from here: futex calls are recorded from the attach on.
-  const uint64_t start = monotonic_ns();
-  if (opts.duration_ns) deadline = start + opts.duration_ns;
+  std::unique_ptr<RseqSession> rseq = RseqSession::start_or_note(cfg, kernel, sink);
   // No mainline kernel has UMCG: said on every run it would only be noise
   // (`probe` says it too).
-  if (opts.verbose && !kernel_has_umcg_tracepoints())
+  if (opts.verbose && !kernel.umcg)
     std::fprintf(stderr, "futexscope: UMCG is not captured: this kernel has no UMCG (never merged into mainline)\n");
   if (child) {
     if (Status st = child->release(); !st) {

@@ -1,7 +1,6 @@
 #include "collector/rseq_session.h"
 
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <cxxabi.h>
 #include <fcntl.h>
@@ -20,7 +19,9 @@
 #include <sstream>
 #include <vector>
 
+#include "collector/kernel_facts.h"
 #include "collector/machine_info.h"
+#include "collector/program_variants.h"
 #include "replay/trace_writer.h"
 #include "rseq.skel.h"
 
@@ -45,51 +46,17 @@ bool exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-// The tracefs events directory, or "" when none is readable.
-std::string events_dir() {
-  for (const char* d : {"/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"})
-    if (exists(std::string(d) + "/syscalls") || exists(std::string(d) + "/sched")) return d;
-  return "";
-}
-
-// sched_switch's prototype has prev_state (5 parameters with the tracepoint's
-// context pointer) since 5.18; before, the programs read prev->__state.
-bool sched_switch_has_prev_state() {
-  struct btf* vmlinux = btf__load_vmlinux_btf();
-  if (!vmlinux) return true;
-  bool has = true;
-  int id = btf__find_by_name_kind(vmlinux, "btf_trace_sched_switch", BTF_KIND_TYPEDEF);
-  const struct btf_type* t = id > 0 ? btf__type_by_id(vmlinux, id) : nullptr;
-  while (t && (btf_is_typedef(t) || btf_is_ptr(t))) t = btf__type_by_id(vmlinux, t->type);
-  if (t && btf_is_func_proto(t)) has = btf_vlen(t) >= 5;
-  btf__free(vmlinux);
-  return has;
-}
+// Registration variants, best first (collector/program_variants.h).
+struct RegistrationVariant {
+  const char* name;
+  bool syscall_tracepoints;  // syscalls:sys_{enter,exit}_rseq vs raw sys_enter/sys_exit
+};
+constexpr RegistrationVariant kVariants[] = {
+    {"syscall_tracepoints", true},
+    {"raw_syscalls", false},
+};
 
 }  // namespace
-
-bool kernel_has_rseq_tracepoints(std::string* why) {
-  std::string ev = events_dir();
-  if (ev.empty()) {
-    if (why) *why = "no tracefs at /sys/kernel/tracing to look the rseq tracepoints up";
-    return false;
-  }
-  if (exists(ev + "/rseq/rseq_update") && exists(ev + "/rseq/rseq_ip_fixup")) return true;
-  if (why) *why = "this kernel has no rseq:rseq_update/rseq_ip_fixup tracepoints (CONFIG_RSEQ off?)";
-  return false;
-}
-
-bool kernel_has_umcg_tracepoints() {
-  std::string ev = events_dir();
-  if (!ev.empty())
-    return exists(ev + "/syscalls/sys_enter_umcg_ctl") || exists(ev + "/syscalls/sys_enter_umcg_wait");
-  // No tracefs: the syscall's entry symbol, by name.
-  std::ifstream ks("/proc/kallsyms");
-  std::string line;
-  while (std::getline(ks, line))
-    if (line.size() > 12 && line.compare(line.size() - 12, 12, "sys_umcg_ctl") == 0) return true;
-  return false;
-}
 
 RseqSession::RseqSession() : symbols_(std::make_unique<SymbolResolver>()) {}
 
@@ -98,11 +65,21 @@ RseqSession::~RseqSession() {
   if (skel_) rseq_bpf::destroy(skel_);
 }
 
-Result<std::unique_ptr<RseqSession>> RseqSession::start(const SessionConfig& cfg, RecordSink sink) {
-  std::string why;
-  if (!kernel_has_rseq_tracepoints(&why)) return Error{why};
+Result<std::unique_ptr<RseqSession>> RseqSession::start(const SessionConfig& cfg, const KernelFacts& kernel,
+                                                         RecordSink sink) {
+  if (!kernel.tp_rseq)
+    return Error{kernel.tracefs_events.empty() && !kernel.btf
+                     ? "no tracefs and no kernel BTF to look the rseq tracepoints up"
+                     : "this kernel has no rseq:rseq_update/rseq_ip_fixup tracepoints (CONFIG_RSEQ off?)"};
+  return start_first_variant(kVariants, "FXS_RSEQ_VARIANT", [&](const RegistrationVariant& v) {
+    return start_variant(cfg, kernel, sink, v.syscall_tracepoints);
+  });
+}
+
+Result<std::unique_ptr<RseqSession>> RseqSession::start_variant(const SessionConfig& cfg, const KernelFacts& kernel,
+                                                                const RecordSink& sink, bool syscall_tracepoints) {
   std::unique_ptr<RseqSession> s(new RseqSession());
-  s->sink_ = std::move(sink);
+  s->sink_ = sink;
   s->ncpus_ = libbpf_num_possible_cpus();
   if (s->ncpus_ <= 0) return bpf_error("count possible CPUs", s->ncpus_);
   s->skel_ = rseq_bpf::open();
@@ -112,7 +89,12 @@ Result<std::unique_ptr<RseqSession>> RseqSession::start(const SessionConfig& cfg
   ro->target_tgid = cfg.target_tgid;
   ro->follow_children = cfg.follow_children;
   ro->self_tgid = static_cast<uint32_t>(getpid());
-  ro->switch_has_prev_state = sched_switch_has_prev_state();
+  ro->switch_has_prev_state = kernel.switch_has_prev_state;
+  auto& p = s->skel_->progs;
+  bpf_program__set_autoload(p.fxs_rseq_sys_enter, syscall_tracepoints);
+  bpf_program__set_autoload(p.fxs_rseq_sys_exit, syscall_tracepoints);
+  bpf_program__set_autoload(p.fxs_rseq_raw_enter, !syscall_tracepoints);
+  bpf_program__set_autoload(p.fxs_rseq_raw_exit, !syscall_tracepoints);
   int err = bpf_map__set_max_entries(s->skel_->maps.rseq_events,
                                      cfg.summary ? kSummaryRingBytes : kRingBytes);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.rseq_threads, kThreadEntries);
@@ -128,10 +110,11 @@ Result<std::unique_ptr<RseqSession>> RseqSession::start(const SessionConfig& cfg
   return s;
 }
 
-std::unique_ptr<RseqSession> RseqSession::start_or_note(const SessionConfig& cfg, RecordSink sink) {
+std::unique_ptr<RseqSession> RseqSession::start_or_note(const SessionConfig& cfg, const KernelFacts& kernel,
+                                                        RecordSink sink) {
   // FXS_NO_RSEQ=1: futex capture only (benchmarks isolate the rseq programs' cost with it).
   if (const char* off = getenv("FXS_NO_RSEQ"); off && *off && std::strcmp(off, "0") != 0) return nullptr;
-  auto s = start(cfg, std::move(sink));
+  auto s = start(cfg, kernel, std::move(sink));
   if (s) return std::move(s.value());
   std::fprintf(stderr, "futexscope: rseq not captured: %s\n", s.message().c_str());
   return nullptr;

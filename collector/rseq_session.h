@@ -3,7 +3,7 @@
 // Owns its skeleton and ring buffer (RAII). docs/rseq-umcg.md explains the
 // records; the recorder drives it with a few calls:
 //
-//   auto rseq = RseqSession::start_or_note(cfg, sink);  // nullptr + one stderr note if impossible
+//   auto rseq = RseqSession::start_or_note(cfg, kernel_facts(), sink);  // nullptr + one stderr note if impossible
 //   rseq->consume();              // every loop iteration: aborts, registrations, exited threads
 //   rseq->write_counts(w, final); // once a second and before the stop record
 #pragma once
@@ -26,15 +26,22 @@ namespace fxs {
 
 class TraceWriter;
 class SymbolResolver;
+struct KernelFacts;
 
 class RseqSession {
  public:
   // Opens, configures (target tgid, follow children, as the futex session),
-  // loads and attaches. Records go to `sink`, like the futex session's.
-  static Result<std::unique_ptr<RseqSession>> start(const SessionConfig& cfg, RecordSink sink);
+  // loads and attaches the first variant that does both: registrations from the
+  // rseq(2) syscall tracepoints, else (they attach through tracefs: none there)
+  // from raw sys_enter/sys_exit.
+  // FXS_RSEQ_VARIANT=syscall_tracepoints|raw_syscalls forces one. Records go to
+  // `sink`, like the futex session's.
+  static Result<std::unique_ptr<RseqSession>> start(const SessionConfig& cfg, const KernelFacts& kernel,
+                                                    RecordSink sink);
   // start(), or nullptr after one line on stderr: "futexscope: rseq not captured: <reason>".
   // FXS_NO_RSEQ=1 in the environment: nullptr, silently (futex capture only).
-  static std::unique_ptr<RseqSession> start_or_note(const SessionConfig& cfg, RecordSink sink);
+  static std::unique_ptr<RseqSession> start_or_note(const SessionConfig& cfg, const KernelFacts& kernel,
+                                                    RecordSink sink);
   ~RseqSession();
   RseqSession(const RseqSession&) = delete;
   RseqSession& operator=(const RseqSession&) = delete;
@@ -54,6 +61,8 @@ class RseqSession {
 
  private:
   RseqSession();
+  static Result<std::unique_ptr<RseqSession>> start_variant(const SessionConfig& cfg, const KernelFacts& kernel,
+                                                            const RecordSink& sink, bool syscall_tracepoints);
   static int on_record(void* ctx, void* data, size_t size);
   void note_symbol(const fxs_rseq_abort_rec& r);
 
@@ -67,13 +76,6 @@ class RseqSession {
   std::unordered_set<std::string> sections_seen_;  // (tgid, start_ip) already resolved
   std::unique_ptr<SymbolResolver> symbols_;
 };
-
-// The rseq:rseq_update and rseq:rseq_ip_fixup tracepoints exist (tracefs);
-// false with a reason when they do not or tracefs cannot tell.
-bool kernel_has_rseq_tracepoints(std::string* why);
-// A syscalls:sys_enter_umcg_* tracepoint exists (by name, never by number;
-// /proc/kallsyms when no tracefs is readable).
-bool kernel_has_umcg_tracepoints();
 
 // Resolves user addresses of live processes to ELF symbols (/proc/PID/maps,
 // then the mapped file's .symtab/.dynsym). Caches each file's symbols.

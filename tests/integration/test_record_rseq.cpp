@@ -28,10 +28,13 @@ struct Recorded {
   json truth, report;
 };
 
-Recorded record_rseq_sample(const std::vector<std::string>& args, bool summary) {
+// `wrapper` runs before futexscope (e.g. a private mount namespace).
+Recorded record_rseq_sample(const std::vector<std::string>& args, bool summary,
+                            const std::vector<std::string>& wrapper = {}) {
   TempDir dir;
   std::string trace = dir.path("t.fxs");
-  std::vector<std::string> rec = {kFutexscope, "record", "-q", "-o", trace};
+  std::vector<std::string> rec = wrapper;
+  rec.insert(rec.end(), {kFutexscope, "record", "-q", "-o", trace});
   if (summary) rec.push_back("--summary");
   rec.push_back("--");
   rec.push_back(kSamples + "/fxs-sample-rseq");
@@ -132,6 +135,40 @@ TEST(RecordRseq, SummaryAbortsEqualGroundTruth) {
   Recorded r = record_rseq_sample({"--ms", "300"}, true);
   if (r.status == 77) GTEST_SKIP() << "no rseq registration: " << r.err;
   ASSERT_EQ(r.status, 0) << r.err;
+  expect_aborts_match(r);
+}
+
+// A host where nothing has mounted tracefs yet (a fresh machine, a chroot with /sys bound
+// without it): a private mount namespace with every tracefs unmounted. The recorder
+// finds the rseq tracepoints anyway (it mounts tracefs, or looks them up in kernel BTF).
+const std::vector<std::string> kWithoutTracefs = {
+    "unshare", "-m", "--propagation", "private", "sh", "-c",
+    "for m in /sys/kernel/debug/tracing /sys/kernel/tracing /sys/kernel/debug; do "
+    "while umount \"$m\" 2>/dev/null; do :; done; done; "
+    "if [ -e /sys/kernel/tracing/events ] || [ -e /sys/kernel/debug/tracing/events ]; then "
+    "echo 'tracefs still mounted in the private namespace' >&2; exit 99; fi; exec \"$@\"",
+    "sh"};
+
+TEST(RecordRseq, AbortsEqualGroundTruthWithoutTracefs) {
+  REQUIRE_ROOT();
+  Recorded r = record_rseq_sample({}, false, kWithoutTracefs);
+  if (r.status == 77) GTEST_SKIP() << "no rseq registration: " << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err.find("rseq not captured"), std::string::npos) << r.err;
+  expect_aborts_match(r);
+}
+
+// Nor may it be mounted (no CAP_SYS_ADMIN, as in a container): the tracepoints are
+// found in kernel BTF, and the rseq(2) syscall tracepoints, which attach through
+// tracefs, fail to attach: registrations come from raw sys_enter/sys_exit instead.
+TEST(RecordRseq, AbortsEqualGroundTruthWhereTracefsCannotBeMounted) {
+  REQUIRE_ROOT();
+  std::vector<std::string> wrapper = kWithoutTracefs;
+  wrapper.insert(wrapper.end(), {"setpriv", "--bounding-set=-sys_admin", "--inh-caps=-sys_admin"});
+  Recorded r = record_rseq_sample({}, false, wrapper);
+  if (r.status == 77) GTEST_SKIP() << "no rseq registration: " << r.err;
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err.find("rseq not captured"), std::string::npos) << r.err;
   expect_aborts_match(r);
 }
 
