@@ -21,13 +21,17 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 CC=clang CXX=clang++ cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFXS_FUZZ=ON \
   -DFXS_BUILD_UI=OFF "${launcher[@]}" >/dev/null
-cmake --build "$out" -j"$(nproc)" --target fxs_fuzz_trace fxs_fuzz_make_seed
+cmake --build "$out" -j"$(nproc)" --target fxs_fuzz_trace fxs_fuzz_make_seed fxs_fuzz_unwrap
 
 rm -rf "$out/seeds"
 mkdir -p "$out/corpus" "$out/seeds" "$out/findings"
 cp tests/data/*.fxs tests/data/hostile/*.fxs "$out/seeds/"
-for t in tests/data/*.fxs; do
-  "$out/tests/fuzz/fxs_fuzz_make_seed" "$t" "$out/seeds/$(basename "$t" .fxs).wrapped"
+# Recordings of the samples: the one in tests/data, and those in ./build
+# (scripts/quickstart.sh records the mutex sample there), as wrapped seeds.
+shopt -s nullglob
+for t in tests/data/*.fxs build/*.fxs; do
+  "$out/tests/fuzz/fxs_fuzz_make_seed" "$t" "$out/seeds/$(basename "$t" .fxs).wrapped" ||
+    echo "fuzz: $t: not used as a seed" >&2
 done
 # Leaks are findings; UBSan already aborts (-fno-sanitize-recover).
 export ASAN_OPTIONS=detect_leaks=1

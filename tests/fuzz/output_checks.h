@@ -9,7 +9,8 @@
 namespace fxs::fuzz {
 
 // `text` is one JSON document (report --format json, export --format chrome:
-// strict parsers such as Perfetto's and Python's reject anything else).
+// strict parsers such as Perfetto's and Python's reject anything else);
+// above 1 MiB only its first byte is looked at.
 void check_json(const std::string& text, const char* what);
 // Every line of `text` is "frame;frame;... COUNT" (flamegraph.pl's input,
 // report --format folded): a name holding a newline must not split a line.
