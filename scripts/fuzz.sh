@@ -3,7 +3,8 @@
 #   scripts/fuzz.sh [--keep-going] [SECONDS]     (default 180 s)
 # Configures ./build-fuzz with clang (-DFXS_FUZZ=ON), builds the harness,
 # and runs it over the seed corpus: the sample traces, the hostile traces,
-# and the sample traces' records in the wrapped form. New inputs it finds
+# and the sample traces' records in the wrapped form (recording the samples
+# afresh when run as root after scripts/run-tests.sh). New inputs it finds
 # stay in build-fuzz/corpus for the next run. A crash, hang, sanitizer
 # report or broken output stops the run with a non-zero exit and leaves its
 # input in build-fuzz/findings/. --keep-going fuzzes on past findings (each
@@ -26,10 +27,19 @@ cmake --build "$out" -j"$(nproc)" --target fxs_fuzz_trace fxs_fuzz_make_seed fxs
 rm -rf "$out/seeds"
 mkdir -p "$out/corpus" "$out/seeds" "$out/findings"
 cp tests/data/*.fxs tests/data/hostile/*.fxs "$out/seeds/"
-# Recordings of the samples: the one in tests/data, and those in ./build
-# (scripts/quickstart.sh records the mutex sample there), as wrapped seeds.
+# Recordings of the samples, as wrapped seeds: the one in tests/data, and,
+# as root with ./build built (scripts/run-tests.sh), fresh ones of the mutex,
+# condvar, futex2 and rseq samples, recorded once into build-fuzz/sample-traces.
+mkdir -p "$out/sample-traces"
+if [ "$(id -u)" -eq 0 ] && [ -x build/futexscope ]; then
+  for s in mutex condvar futex2 rseq; do
+    [ -s "$out/sample-traces/$s.fxs" ] || [ ! -x "build/samples/fxs-sample-$s" ] ||
+      timeout 120 build/futexscope record -q -o "$out/sample-traces/$s.fxs" -- "build/samples/fxs-sample-$s" \
+        >/dev/null || { rm -f "$out/sample-traces/$s.fxs"; echo "fuzz: recording the $s sample failed; fuzzing without it" >&2; }
+  done
+fi
 shopt -s nullglob
-for t in tests/data/*.fxs build/*.fxs; do
+for t in tests/data/*.fxs "$out"/sample-traces/*.fxs; do
   "$out/tests/fuzz/fxs_fuzz_make_seed" "$t" "$out/seeds/$(basename "$t" .fxs).wrapped" ||
     echo "fuzz: $t: not used as a seed" >&2
 done
