@@ -10,6 +10,9 @@ PKGS=(
   # libglfw3-dev only recommends: --no-install-recommends leaves them out.
   libx11-dev libxrandr-dev libgl-dev
   linux-perf bpftrace
+  # scripts/fuzz.sh: libFuzzer and the sanitizer runtimes for clang; ccache for
+  # the extra sanitizer and fuzzer builds.
+  libclang-rt-14-dev ccache
   qemu-system-x86 busybox-static xz-utils
 )
 missing=()

@@ -1,0 +1,66 @@
+#include "fuzz/window_load.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "replay/chrome_export.h"
+#include "replay/numa_report.h"
+#include "replay/trace_reader.h"
+#include "ui/ingest_worker.h"
+#include "ui/side_models.h"
+#include "ui/wake_arrows.h"
+
+namespace fxs::fuzz {
+
+namespace {
+
+// The loader's whole run; returns once every stage has seen the end.
+void ingest(ui::IngestWorker& worker) {
+  std::mutex mu;
+  std::condition_variable cv;
+  // wake_ui runs on a loader thread whenever something was published; the
+  // last one comes after progress().done is set.
+  worker.start([&] {
+    std::lock_guard lk(mu);
+    cv.notify_all();
+  });
+  std::unique_lock lk(mu);
+  cv.wait(lk, [&] { return worker.progress().done; });
+}
+
+// The timeline's arrows, as the view builds them once the trace is in, and
+// as the live view pairs them around what it shows.
+void wake_arrows(const ui::IngestWorker& worker) {
+  const TimelineModel& tl = worker.timeline();
+  ui::WakeArrows arrows;
+  arrows.start(tl);
+  while (!arrows.ready()) std::this_thread::yield();
+  std::lock_guard lk(worker.side_mutex());
+  ui::TraceExtent extent = ui::trace_extent(tl, worker.side());
+  ui::LiveWakeArrows live;
+  (void)live.update(tl, extent.first_ns, extent.last_ns);
+  // The futex panel's "woken by" of the top futex.
+  if (!tl.futexes().empty()) (void)pair_wakes(tl, 0);
+}
+
+}  // namespace
+
+void load_like_the_window(const std::string& path) {
+  auto reader = TraceReader::open(path);
+  if (!reader.ok()) return;  // the window says so in one line
+  ui::IngestWorker worker(std::move(*reader), 0, /*follow=*/false);
+  ingest(worker);
+  worker.stop();  // joins: nothing changes the models any more
+  (void)worker.futexes();
+  (void)worker.reader_warnings();
+  {
+    std::lock_guard lk(worker.side_mutex());
+    (void)worker.side().umcg();
+  }
+  wake_arrows(worker);
+  WakesByFutex wakes;
+  (void)numa_report_from_file(path, nullptr, &wakes);
+}
+
+}  // namespace fxs::fuzz
