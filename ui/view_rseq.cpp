@@ -269,12 +269,7 @@ std::string rseq_tab_label(const FrameContext& f) {
 
 void draw_rseq(FrameContext& f) {
   UiState& st = f.st;
-  double total;
-  {
-    std::lock_guard tl_lock(f.data.timeline_mutex());  // before the side mutex, never after
-    TraceExtent ext = trace_extent(f.data.timeline(), f.data.side());
-    total = double(ext.last_ns - ext.first_ns);
-  }
+  const double total = double(f.totals.span_ns());  // the frame's, as the timeline's
   std::lock_guard lk(f.data.side_mutex());
   const SideModels& side = f.data.side();
   const RseqReport& r = side.rseq();
