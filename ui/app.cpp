@@ -146,22 +146,17 @@ uint64_t rss_bytes() {
 
 // --screenshot-after: how far behind the traced program the window was when
 // the picture was taken. Call timestamps are bpf_ktime_get_ns(), i.e.
-// CLOCK_MONOTONIC, so the newest call's age is comparable with now.
-void print_live_lag(const IngestWorker& worker, double after_s) {
-  uint64_t calls, newest_ns;
-  {
-    std::lock_guard lk(worker.timeline_mutex());
-    calls = worker.timeline().calls();
-    newest_ns = worker.timeline().last_ns();
-  }
+// CLOCK_MONOTONIC, so the newest call's age is comparable with now. The
+// counts are the frame's (the picture's status bar), not the loader's by now.
+void print_live_lag(const TraceTotals& shown, double after_s) {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   const uint64_t now_ns = uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-  if (calls == 0 || newest_ns > now_ns) {
+  if (shown.calls == 0 || shown.newest_ns > now_ns) {
     std::printf("screenshot after %.2f s: no calls loaded yet\n", after_s);
   } else {
     std::printf("screenshot after %.2f s: %llu calls loaded, the newest returned %.0f ms before it\n", after_s,
-                static_cast<unsigned long long>(calls), double(now_ns - newest_ns) / 1e6);
+                static_cast<unsigned long long>(shown.calls), double(now_ns - shown.newest_ns) / 1e6);
   }
   std::fflush(stdout);
 }
@@ -415,7 +410,7 @@ int run_app(const AppOptions& o, TraceReader trace) {
     if (offscreen_job) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
     ImGui::NewFrame();
     std::string live = o.live_status ? o.live_status() : std::string();
-    FrameContext f{worker, st, worker.futexes(), progress, o.trace_path, o.probe_text, live,
+    FrameContext f{worker, st, worker.futexes(), progress, take_totals(worker), o.trace_path, o.probe_text, live,
                    o.follow && !progress.done};
     st.animate = false;
     draw_main_window(f);
@@ -442,7 +437,11 @@ int run_app(const AppOptions& o, TraceReader trace) {
         status = 1;
         break;
       }
-      if (o.screenshot_after_s > 0) print_live_lag(worker, o.screenshot_after_s);
+      if (o.screenshot_after_s > 0) print_live_lag(f.totals, o.screenshot_after_s);
+      // The picture's numbers in words, for scripts and tests that read them.
+      std::printf("screenshot seek bar: %s\nscreenshot status bar: %s\n", st.seek_text.c_str(),
+                  st.status_text.c_str());
+      std::fflush(stdout);
       if (o.bench_frames == 0) break;
       shot_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s0).count();
     }

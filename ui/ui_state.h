@@ -14,6 +14,7 @@
 #include "imgui.h"
 #include "ui/ingest_worker.h"
 #include "ui/live_follow.h"
+#include "ui/trace_totals.h"
 #include "ui/wake_arrows.h"
 
 namespace fxs::ui {
@@ -41,6 +42,10 @@ struct UiState {
   // Live (a stream still growing): follow the newest data until the user
   // looks elsewhere (ui/live_follow.h); End follows again.
   LiveFollow live;
+
+  // What the seek bar and the status bar said in the last frame, in words:
+  // --screenshot prints them, so tests read the numbers the picture shows.
+  std::string seek_text, status_text;
 
   // Replay: a playhead moving at `speed` x real time; the view follows it.
   // While a replay is active, calls after the playhead are drawn faded.
@@ -126,6 +131,7 @@ struct FrameContext {
   UiState& st;
   std::shared_ptr<const FutexSnapshot> futexes;
   IngestProgress progress;
+  TraceTotals totals;  // taken once for the frame: every view shows the same numbers
   const std::string& trace_path;
   const std::string& probe_text;  // `probe` output when live, else empty
   const std::string& live;        // live mode: what the recorder is doing; else empty

@@ -3,14 +3,31 @@
 #include <algorithm>
 #include <cstdio>
 #include <mutex>
+#include <string>
 
 #include "imgui.h"
+#include "replay/report.h"
 #include "ui/palette.h"
 #include "ui/ui_state.h"
 
 namespace fxs::ui {
 
 namespace {
+
+// A logarithmic slider with its value written beside it, not inside: the
+// knob sat on the text and covered it. The label keeps the width of
+// `widest` so the buttons after it do not move as the value changes.
+void slider_labelled_beside(const char* id, float* v, float lo, float hi, float width, const char* label,
+                            const char* widest, const char* tooltip) {
+  ImGui::SetNextItemWidth(width);
+  ImGui::SliderFloat(id, v, lo, hi, "", ImGuiSliderFlags_Logarithmic);
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tooltip);
+  ImGui::SameLine(0, ImGui::GetStyle().ItemInnerSpacing.x);
+  const float x = ImGui::GetCursorPosX();
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextUnformatted(label);
+  ImGui::SameLine(x + ImGui::CalcTextSize(widest).x + ImGui::GetStyle().ItemSpacing.x);
+}
 
 void jump_to_longest(FrameContext& f, const TimelineModel& tl) {
   const auto& lw = tl.longest_wait();
@@ -49,9 +66,10 @@ void live_controls(FrameContext& f, double total) {
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Paused: follow the newest data again (End)");
   }
   ImGui::SameLine();
-  ImGui::SetNextItemWidth(130);
-  ImGui::SliderFloat("##window", &st.live.window_s, 1.0f, 600.0f, "last %.0f s", ImGuiSliderFlags_Logarithmic);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("How much of the newest data to show while following");
+  char window[32];
+  std::snprintf(window, sizeof window, "last %.0f s", double(st.live.window_s));
+  slider_labelled_beside("##window", &st.live.window_s, 1.0f, 600.0f, 100, window, "last 600 s",
+                         "How much of the newest data to show while following");
   ImGui::SameLine();
   if (st.live.frame(true, total, &st.view_start, &st.view_span) == LiveFollow::Step::kFollow) {
     st.playing = st.replay_active = false;
@@ -67,9 +85,8 @@ void draw_controls(FrameContext& f) {
   {
     std::lock_guard lk(f.data.timeline_mutex());
     const TimelineModel& tl = f.data.timeline();
-    TraceExtent ext = trace_extent(tl, f.data.side());  // rseq aborts and UMCG records too
-    st.origin_ns = ext.first_ns;
-    total = double(ext.last_ns - ext.first_ns);
+    st.origin_ns = f.totals.extent.first_ns;  // rseq aborts and UMCG records too
+    total = double(f.totals.span_ns());
     live_controls(f, total);
     bool typing = ImGui::GetIO().WantTextInput;
     if (ImGui::Button(st.playing ? "Pause" : "Play", ImVec2(70, 0)) ||
@@ -84,9 +101,10 @@ void draw_controls(FrameContext& f) {
     }
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("Replay the trace: a playhead moves through time (Space)");
     ImGui::SameLine();
-    ImGui::SetNextItemWidth(150);
-    ImGui::SliderFloat("##speed", &st.speed, 0.1f, 100.0f, "speed %.1fx", ImGuiSliderFlags_Logarithmic);
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Replay speed: 1x is real time (0.1x to 100x)");
+    char speed[32];
+    std::snprintf(speed, sizeof speed, "speed %.1fx", double(st.speed));
+    slider_labelled_beside("##speed", &st.speed, 0.1f, 100.0f, 110, speed, "speed 100.0x",
+                           "Replay speed: 1x is real time (0.1x to 100x)");
     ImGui::SameLine();
     if (ImGui::Button("Fit")) {
       st.fit_pending = true;
@@ -113,9 +131,11 @@ void draw_controls(FrameContext& f) {
   float progress_w = loading ? 260.0f : 0.0f;
   ImGui::SetNextItemWidth(std::max(100.0f, ImGui::GetContentRegionAvail().x - progress_w));
   float pos_ms = float(std::clamp(st.playhead, 0.0, total) / 1e6);
-  char fmt[64];
-  std::snprintf(fmt, sizeof fmt, "%%.3f ms of %.3f ms", total / 1e6);
-  if (ImGui::SliderFloat("##seek", &pos_ms, 0.0f, float(total / 1e6), fmt)) {
+  // The length in the words the status bar uses for it (one number, one format).
+  st.seek_text = format_time(double(pos_ms) * 1e6) + " of " + format_ns(shown_duration_ns(f.totals, *f.futexes));
+  std::string fmt;  // a format with no conversion: ImGui shows it as it is
+  for (char c : st.seek_text) fmt += c == '%' ? "%%" : std::string(1, c);
+  if (ImGui::SliderFloat("##seek", &pos_ms, 0.0f, float(total / 1e6), fmt.c_str())) {
     st.live.on = false;
     st.playhead = double(pos_ms) * 1e6;
     st.replay_active = true;
@@ -127,7 +147,7 @@ void draw_controls(FrameContext& f) {
     ImGui::SameLine();
     float frac = f.progress.file_bytes ? float(double(f.progress.bytes_read) / double(f.progress.file_bytes)) : 0.0f;
     char label[96];
-    std::snprintf(label, sizeof label, "loading %.1fM calls", double(f.progress.calls) / 1e6);
+    std::snprintf(label, sizeof label, "loading: %s calls", thousands(f.totals.calls).c_str());
     ImGui::ProgressBar(std::min(frac, 1.0f), ImVec2(-1, 0), label);
   }
 

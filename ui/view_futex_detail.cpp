@@ -13,6 +13,7 @@
 #include "replay/report.h"
 #include "ui/numa_loader.h"
 #include "ui/palette.h"
+#include "ui/text_fit.h"
 #include "ui/ui_state.h"
 
 namespace fxs::ui {
@@ -127,8 +128,7 @@ void top_stacks(FrameContext& f, const FutexStats& s) {
     ImGui::PopStyleColor();
     return;
   }
-  ImGui::SameLine();
-  ImGui::TextDisabled("(click to expand; innermost frame first)");
+  dim_hint("(click to expand; innermost frame first)");
   for (size_t i = 0; i < st.stacks.size(); i++) {
     const StackWait& sw = st.stacks[i];
     if (sw.frames.empty()) continue;
@@ -141,9 +141,7 @@ void top_stacks(FrameContext& f, const FutexStats& s) {
       for (size_t j = 0; j < sw.frames.size(); j++) {
         ImGui::TextDisabled("%2zu", j);
         ImGui::SameLine();
-        ImGui::TextUnformatted(sw.frames[j].c_str());
-        if (ImGui::IsItemHovered() && ImGui::CalcTextSize(sw.frames[j].c_str()).x > ImGui::GetContentRegionAvail().x)
-          ImGui::SetTooltip("%s", sw.frames[j].c_str());
+        text_wrapped(sw.frames[j].c_str());  // a C++ frame is often wider than the panel
       }
       ImGui::TreePop();
     }
@@ -155,8 +153,7 @@ void top_stacks(FrameContext& f, const FutexStats& s) {
 // from the second pass over the trace (ui/numa_loader.h).
 void woken_by(FrameContext& f, const FutexStats& s) {
   ImGui::TextUnformatted("Woken by");
-  ImGui::SameLine();
-  ImGui::TextDisabled("(who ended its waits: sched_waking of the waiting thread)");
+  dim_hint("(who ended its waits: sched_waking of the waiting thread)");
   auto snap = second_pass(f, "wakers", "pairing every wait with its wake...", /*ask_when_live=*/true);
   if (!snap) return;
   auto it = snap->wakes.find(PairKey{s.tgid, s.uaddr});
@@ -166,10 +163,10 @@ void woken_by(FrameContext& f, const FutexStats& s) {
     return;
   }
   const FutexWakes& w = it->second;
-  ImGui::Text("futex wake %llu   timeout %llu   signal %llu   thread exit %llu   other %llu",
-              static_cast<unsigned long long>(w.by_futex_wake), static_cast<unsigned long long>(w.by_timeout),
-              static_cast<unsigned long long>(w.by_signal), static_cast<unsigned long long>(w.by_thread_exit),
-              static_cast<unsigned long long>(w.by_other));
+  ImGui::TextWrapped("futex wake %llu   timeout %llu   signal %llu   thread exit %llu   other %llu",
+                     static_cast<unsigned long long>(w.by_futex_wake), static_cast<unsigned long long>(w.by_timeout),
+                     static_cast<unsigned long long>(w.by_signal), static_cast<unsigned long long>(w.by_thread_exit),
+                     static_cast<unsigned long long>(w.by_other));
   std::vector<std::string> names;
   {
     std::lock_guard lk(f.data.timeline_mutex());
@@ -206,12 +203,12 @@ void woken_by(FrameContext& f, const FutexStats& s) {
     herd += (herd.empty() ? "" : ", ") + std::to_string(calls) + " woke " + std::to_string(waiters);
   }
   if (!herd.empty() || w.empty_wakes)
-    ImGui::TextDisabled("wake calls: %s%s%llu woke nobody", herd.c_str(), herd.empty() ? "" : ", ",
-                        static_cast<unsigned long long>(w.empty_wakes));
+    text_wrapped(("wake calls: " + herd + (herd.empty() ? "" : ", ") + std::to_string(w.empty_wakes) +
+                  " woke nobody").c_str(), true);
   if (w.latency_samples)
-    ImGui::TextDisabled("waking -> the waiter's return: p50 %s  p99 %s  max %s  (%llu)",
-                        format_ns(w.latency_p50_ns).c_str(), format_ns(w.latency_p99_ns).c_str(),
-                        format_ns(w.latency_max_ns).c_str(), static_cast<unsigned long long>(w.latency_samples));
+    text_wrapped(("waking -> the waiter's return: p50 " + format_ns(w.latency_p50_ns) + "  p99 " +
+                  format_ns(w.latency_p99_ns) + "  max " + format_ns(w.latency_max_ns) + "  (" +
+                  std::to_string(w.latency_samples) + ")").c_str(), true);
 }
 
 }  // namespace
@@ -234,11 +231,8 @@ void draw_futex_detail(FrameContext& f) {
   }
   ImGui::ColorButton("##sw", ImGui::ColorConvertU32ToFloat4(color), ImGuiColorEditFlags_NoTooltip, ImVec2(14, 14));
   ImGui::SameLine();
-  ImGui::Text("%s  %s  pid %u %s", format_uaddr(s->uaddr).c_str(), kind_name(s->kind), s->tgid, pname.c_str());
-  if (fallback) {
-    ImGui::SameLine();
-    ImGui::TextDisabled("(most wait time; select another in the table)");
-  }
+  ImGui::TextWrapped("%s  %s  pid %u %s", format_uaddr(s->uaddr).c_str(), kind_name(s->kind), s->tgid, pname.c_str());
+  if (fallback) dim_hint("(most wait time; select another in the table)");
   ImGui::Separator();
   if (ImGui::BeginTable("counts", 4, ImGuiTableFlags_SizingStretchSame)) {
     auto kv = [](const char* k, const std::string& v) {

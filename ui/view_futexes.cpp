@@ -9,6 +9,7 @@
 #include "imgui.h"
 #include "replay/report.h"
 #include "ui/palette.h"
+#include "ui/text_fit.h"
 #include "ui/ui_state.h"
 
 namespace fxs::ui {
@@ -68,8 +69,7 @@ void draw_futexes(FrameContext& f) {
   UiState& st = f.st;
   const FutexSnapshot& snap = *f.futexes;
   ImGui::Text("Futexes  %zu", snap.futexes.size());
-  ImGui::SameLine();
-  ImGui::TextDisabled("(click a row to select; click a header to sort)");
+  dim_hint("(click a row to select; click a header to sort)");
   ImGui::SameLine(ImGui::GetContentRegionAvail().x - 190 + ImGui::GetCursorPosX());
   ImGui::Checkbox("highlight selected", &st.highlight_futex);
 

@@ -17,6 +17,7 @@
 #include "replay/report.h"
 #include "ui/numa_loader.h"
 #include "ui/palette.h"
+#include "ui/text_fit.h"
 #include "ui/ui_state.h"
 
 namespace fxs::ui {
@@ -108,10 +109,11 @@ void futex_table(FrameContext& f, const NumaReport& r) {
     if (x.page_node != kPageNodeUnknown || x.wakes || x.futex2_numa || x.futex2_mpol) v.push_back(&x);
   }
   ImGui::Text("Futexes and their pages (%zu)", v.size());
-  ImGuiTableFlags tf = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY |
-                       ImGuiTableFlags_SizingFixedFit;
+  // Columns as wide as their content and header: a narrow panel scrolls
+  // sideways rather than cutting "NUMA/MPOL" to "NU...".
+  ImGuiTableFlags tf = ImGuiTableFlags_Borders | ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | kContentWidthTable;
   if (!ImGui::BeginTable("numa_futexes", 6, tf, ImVec2(0, 0))) return;
-  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupScrollFreeze(1, 1);
   ImGui::TableSetupColumn("futex");
   ImGui::TableSetupColumn("page");
   ImGui::TableSetupColumn("wakes across");

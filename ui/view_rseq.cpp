@@ -18,6 +18,7 @@
 #include "imgui.h"
 #include "replay/report.h"
 #include "ui/palette.h"
+#include "ui/text_fit.h"
 #include "ui/time_view.h"
 #include "ui/ui_state.h"
 
@@ -145,17 +146,17 @@ void histogram(FrameContext& f, const RseqAbortTimes& times, size_t section, dou
 }
 
 void sections_table(UiState& st, const RseqReport& r, float height) {
-  // Proportional widths: the name gets the most, and nothing is squeezed
-  // to nothing in a narrow panel.
+  // Columns as wide as their content: a narrow panel scrolls sideways
+  // rather than cutting "preempted" to "preem...".
   ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV |
-                       ImGuiTableFlags_SizingStretchProp | ImGuiTableFlags_Resizable;
+                       ImGuiTableFlags_Resizable | kContentWidthTable;
   if (!ImGui::BeginTable("sections", 9, tf, ImVec2(0, height))) return;
-  ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("critical section (pid)", 0, 3.2f);
-  ImGui::TableSetupColumn("start_ip", 0, 1.9f);
-  ImGui::TableSetupColumn("aborts", 0, 0.9f);
-  for (unsigned c : kCauseOrder) ImGui::TableSetupColumn(rseq_cause_name(c), 0, 1.0f);
-  ImGui::TableSetupColumn("threads", 0, 0.8f);
+  ImGui::TableSetupScrollFreeze(1, 1);
+  ImGui::TableSetupColumn("critical section (pid)");
+  ImGui::TableSetupColumn("start_ip");
+  ImGui::TableSetupColumn("aborts");
+  for (unsigned c : kCauseOrder) ImGui::TableSetupColumn(rseq_cause_name(c));
+  ImGui::TableSetupColumn("threads");
   ImGui::TableHeadersRow();
   ImGuiListClipper clip;
   clip.Begin(int(r.by_cs.size()));
@@ -203,10 +204,10 @@ void sections_table(UiState& st, const RseqReport& r, float height) {
 
 void threads_table(const RseqReport& r, float height) {
   ImGuiTableFlags tf = ImGuiTableFlags_RowBg | ImGuiTableFlags_ScrollY | ImGuiTableFlags_BordersInnerV |
-                       ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_Resizable;
+                       ImGuiTableFlags_Resizable | kContentWidthTable;
   if (!ImGui::BeginTable("rseqthreads", 9, tf, ImVec2(0, height))) return;
-  ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("thread", ImGuiTableColumnFlags_WidthStretch);
+  ImGui::TableSetupScrollFreeze(1, 1);
+  ImGui::TableSetupColumn("thread");
   ImGui::TableSetupColumn("tid");
   ImGui::TableSetupColumn("pid");
   ImGui::TableSetupColumn("updates");
@@ -269,12 +270,7 @@ std::string rseq_tab_label(const FrameContext& f) {
 
 void draw_rseq(FrameContext& f) {
   UiState& st = f.st;
-  double total;
-  {
-    std::lock_guard tl_lock(f.data.timeline_mutex());  // before the side mutex, never after
-    TraceExtent ext = trace_extent(f.data.timeline(), f.data.side());
-    total = double(ext.last_ns - ext.first_ns);
-  }
+  const double total = double(f.totals.span_ns());  // the frame's, as the timeline's
   std::lock_guard lk(f.data.side_mutex());
   const SideModels& side = f.data.side();
   const RseqReport& r = side.rseq();
@@ -348,15 +344,14 @@ void draw_rseq(FrameContext& f) {
   ImGui::Spacing();
   float avail = ImGui::GetContentRegionAvail().y;
   float row = ImGui::GetTextLineHeightWithSpacing() + 2;
-  float sec_h = std::min(avail * 0.5f, row * float(std::min<size_t>(sections, 8) + 1) + 8);
+  float sec_h = std::min(avail * 0.5f, row * float(std::min<size_t>(sections, 8) + 1) + 8 +
+                                          ImGui::GetStyle().ScrollbarSize);  // room for the sideways scrollbar
   ImGui::TextUnformatted("Critical sections");
-  ImGui::SameLine();
-  ImGui::TextDisabled("(by aborts; click one to show only its aborts above)");
+  dim_hint("(by aborts; click one to show only its aborts above)");
   sections_table(st, r, sec_h);
   ImGui::Spacing();
   ImGui::TextUnformatted("Threads");
-  ImGui::SameLine();
-  ImGui::TextDisabled("(what happened to each thread, counted in the kernel: not only inside critical sections)");
+  dim_hint("(what happened to each thread, counted in the kernel: not only inside critical sections)");
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("updates: returns to user space after one of these; preempted / blocked: switched out while\n"
                       "runnable / asleep; migrated: moved to another CPU; signals: delivered. aborts: the abort\n"

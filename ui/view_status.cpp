@@ -11,110 +11,112 @@
 #include "replay/report.h"
 #include "ui/key_value_table.h"
 #include "ui/palette.h"
+#include "ui/text_fit.h"
 #include "ui/ui_state.h"
 
 namespace fxs::ui {
 
 namespace {
 
-std::string thousands(uint64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(size_t(i), ",");
-  return s;
-}
-
 struct Loss {
   uint64_t dropped = 0, other = 0;
 };
-Loss loss_of(const FrameContext& f, uint64_t timeline_lost) {
+Loss loss_of(const FrameContext& f) {
   const auto& c = f.futexes->counters;
   Loss l;
-  l.dropped = std::max(c[FXS_CNT_RINGBUF_DROP], timeline_lost);
+  l.dropped = std::max(c[FXS_CNT_RINGBUF_DROP], f.totals.timeline_lost);
   l.other = c[FXS_CNT_MAP_FULL] + c[FXS_CNT_ENTER_EVICTED] + c[FXS_CNT_WAITV_READ];
   return l;
+}
+
+// One piece of the status bar, on the same line as the last, and in words
+// in st.status_text (what --screenshot prints).
+void piece(UiState& st, ImU32 color, const std::string& text) {
+  if (!st.status_text.empty()) {
+    ImGui::SameLine();
+    st.status_text += "  ";
+  }
+  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(color), "%s", text.c_str());
+  st.status_text += text;
 }
 
 }  // namespace
 
 void draw_status(FrameContext& f) {
-  uint64_t calls, lanes, tl_lost, limit, over_limit;
-  {
-    std::lock_guard lk(f.data.timeline_mutex());
-    const TimelineModel& tl = f.data.timeline();
-    calls = tl.calls();
-    lanes = tl.lanes().size();
-    tl_lost = tl.lost();
-    limit = tl.call_limit();
-    over_limit = tl.calls_over_limit();
-  }
+  UiState& st = f.st;
+  const TraceTotals& t = f.totals;
   const FutexSnapshot& snap = *f.futexes;
-  Loss loss = loss_of(f, tl_lost);
+  const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text), dim = colors::kDimText;
+  Loss loss = loss_of(f);
+  st.status_text.clear();
   ImGui::Separator();
   if (loss.dropped > 0) {
     ImGui::PushStyleColor(ImGuiCol_Button, ImGui::ColorConvertU32ToFloat4(colors::kLoss));
     ImGui::SmallButton(("LOST " + thousands(loss.dropped) + " events").c_str());
     ImGui::PopStyleColor();
+    st.status_text = "LOST " + thousands(loss.dropped) + " events";
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("The kernel dropped %s events (ring buffer full): counts and waits are incomplete.\n"
                         "Record with a larger ring, --min-wait, or --summary.",
                         thousands(loss.dropped).c_str());
-    ImGui::SameLine();
   } else if (snap.has_loss_record) {
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kOk), "no events lost");
-    ImGui::SameLine();
+    piece(st, colors::kOk, "no events lost");
+  } else if (f.growing) {
+    // The recorder writes its loss counters at the first flush after any of
+    // them changes (collector/recorder.cpp): none yet means none lost so far.
+    piece(st, colors::kOk, "no events lost");
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("So far: the recorder writes its loss counters within a flush of any loss.");
   } else if (f.progress.done) {
     // Every recording ends with its loss counters: a trace without them was
     // cut short, and "nothing lost" must not be implied by saying nothing.
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kWarn), "loss unknown");
+    piece(st, colors::kWarn, "loss unknown");
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("The trace holds no loss counters: the recording was cut short before writing them,\n"
                         "so events may have been dropped without being counted (Trace tab).");
-    ImGui::SameLine();
   }
-  if (over_limit > 0) {
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kWarn), "timeline full: %s later calls not drawn",
-                       thousands(over_limit).c_str());
+  if (t.calls_over_limit > 0) {
+    piece(st, colors::kWarn, "timeline full: " + thousands(t.calls_over_limit) + " later calls not drawn");
     if (ImGui::IsItemHovered())
       ImGui::SetTooltip("The timeline keeps the first %s calls (%.1f GiB, --memory-limit); the %s after them\n"
                         "are counted in the futex table but not drawn. Open the trace with a larger\n"
                         "--memory-limit on a machine with more memory, or record a shorter run.",
-                        thousands(limit).c_str(), double(limit) * sizeof(TimelineCall) / double(1ull << 30),
-                        thousands(over_limit).c_str());
-    ImGui::SameLine();
+                        thousands(t.call_limit).c_str(),
+                        double(t.call_limit) * sizeof(TimelineCall) / double(1ull << 30),
+                        thousands(t.calls_over_limit).c_str());
   }
-  if (loss.other > 0) {
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kWarn), "%s incomplete (see Trace tab)",
-                       thousands(loss.other).c_str());
-    ImGui::SameLine();
-  }
-  ImGui::TextDisabled("|");
-  ImGui::SameLine();
-  if (snap.summary && calls == 0)
-    ImGui::Text("--summary trace: %s calls aggregated in the kernel  %zu futexes  %s", thousands(snap.events).c_str(),
-                snap.futexes.size(), format_ns(snap.duration_ns).c_str());
+  if (loss.other > 0) piece(st, colors::kWarn, thousands(loss.other) + " incomplete (see Trace tab)");
+  piece(st, dim, "|");
+  const std::string length = format_ns(shown_duration_ns(t, snap));
+  if (snap.summary && t.calls == 0)
+    piece(st, text, "--summary trace: " + thousands(snap.events) + " calls aggregated in the kernel  " +
+                        thousands(snap.futexes.size()) + " futexes  " + length);
   else
-    ImGui::Text("%s calls  %llu threads  %zu futexes  %s", thousands(calls).c_str(),
-                static_cast<unsigned long long>(lanes), snap.futexes.size(), format_ns(snap.duration_ns).c_str());
-  ImGui::SameLine();
-  ImGui::TextDisabled("|");
-  ImGui::SameLine();
+    piece(st, text, thousands(t.calls) + " calls  " + thousands(t.threads) + " threads  " +
+                        thousands(snap.futexes.size()) + " futexes  " + length);
+  piece(st, dim, "|");
   const IngestProgress& p = f.progress;
-  double rate = p.load_seconds > 0 ? double(p.calls) / p.load_seconds : 0;
-  if (!f.live.empty())
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(f.live.rfind("LIVE", 0) == 0 ? colors::kLoss : colors::kDimText),
-                       "%s", f.live.c_str());
-  else if (p.done)
-    ImGui::TextDisabled("loaded in %.2f s (%.1fM calls/s)", p.load_seconds, rate / 1e6);
-  else
-    ImGui::TextDisabled("loading... %.1f MB", double(p.bytes_read) / 1e6);
-  size_t warnings = f.data.reader_warnings().size() + snap.warnings.size();
-  if (warnings) {
-    ImGui::SameLine();
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kWarn), "%zu warning%s (Trace tab)", warnings,
-                       warnings == 1 ? "" : "s");
+  char buf[96];
+  if (!f.live.empty()) {
+    piece(st, f.live.rfind("LIVE", 0) == 0 ? colors::kLoss : dim, f.live);
+  } else if (p.done) {
+    double rate = p.load_seconds > 0 ? double(p.calls) / p.load_seconds : 0;
+    std::snprintf(buf, sizeof buf, "loaded in %.2f s (%.1fM calls/s)", p.load_seconds, rate / 1e6);
+    piece(st, dim, buf);
+  } else {
+    std::snprintf(buf, sizeof buf, "loading... %.1f MB", double(p.bytes_read) / 1e6);
+    piece(st, dim, buf);
   }
-  ImGui::SameLine();
-  ImGui::TextDisabled("| %s", f.trace_path.c_str());
+  size_t warnings = f.data.reader_warnings().size() + snap.warnings.size();
+  if (warnings)
+    piece(st, colors::kWarn,
+          std::to_string(warnings) + (warnings == 1 ? " warning" : " warnings") + " (Trace tab)");
+  // The file's name last, and only whole (the title bar has it too).
+  const std::string path = "| " + f.trace_path;
+  const float room = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x - ImGui::GetItemRectMax().x -
+                     ImGui::GetStyle().ItemSpacing.x;
+  if (!first_that_fits({path}, room, ImGui::GetFont(), ImGui::GetFontSize()).empty())
+    piece(st, dim, path);
 }
 
 void draw_trace_info(FrameContext& f) {
@@ -134,7 +136,7 @@ void draw_trace_info(FrameContext& f) {
     key_value_row("mode", snap.summary ? "--summary (in-kernel aggregates)" : "every call");
     if (h.min_wait_ns) key_value_row("--min-wait", format_ns(h.min_wait_ns));
     key_value_row("events", thousands(snap.events));
-    key_value_row("duration", format_ns(snap.duration_ns));
+    key_value_row("duration", format_ns(shown_duration_ns(f.totals, snap)));
     end_key_value_table();
   }
   ImGui::Spacing();

@@ -22,6 +22,7 @@
 #include "replay/futex_ops.h"
 #include "replay/report.h"
 #include "ui/palette.h"
+#include "ui/text_fit.h"
 #include "ui/time_view.h"
 #include "ui/ui_state.h"
 
@@ -105,7 +106,8 @@ void draw_axis(ImDrawList* dl, ImVec2 a0, ImVec2 a1, const UiState& st, double n
     if (major) {
       dl->AddLine(ImVec2(x, a1.y), ImVec2(x, lanes_bottom), colors::kGrid);
       std::string s = axis_label(t, step);
-      dl->AddText(ImVec2(x + 3, a0.y + 3), colors::kAxisText, s.c_str());
+      if (x + 3 + ImGui::CalcTextSize(s.c_str()).x <= a1.x)  // whole or not at all ("600" was cut to "60")
+        dl->AddText(ImVec2(x + 3, a0.y + 3), colors::kAxisText, s.c_str());
     }
   }
 }
@@ -239,18 +241,20 @@ bool selection_line(const UiState& st, const TimelineModel& tl) {
   size_t i = find_call(lane, st.call_enter_ns);
   if (i == SIZE_MAX) return false;
   const TimelineCall& c = lane.calls[i];
-  std::string s = "selected: " + std::string(op_name(c.opi)) + " " + format_ns(c.dur_ns()) + " on " +
-                  format_uaddr(tl.futexes()[c.futex].uaddr) + ", " + lane_label(tl, lane) + ", at " +
-                  format_time(double(c.enter_ns - st.origin_ns));
+  const std::string what = "selected: " + std::string(op_name(c.opi)) + " " + format_ns(c.dur_ns()) + " on " +
+                           format_uaddr(tl.futexes()[c.futex].uaddr);
+  const std::string who = lane_label(tl, lane), when = "at " + format_time(double(c.enter_ns - st.origin_ns));
+  std::string partner;
   if (st.partner_lane < tl.lanes().size()) {
     const TimelineLane& pl = tl.lanes()[st.partner_lane];
     size_t j = find_call(pl, st.partner_enter_ns);
     if (j != SIZE_MAX) {
       bool woken = is_wait_op(c.opi);
-      s += woken ? "  <-  woken by " : "  ->  woke ";
-      s += lane_label(tl, pl) + " (" + op_name(pl.calls[j].opi) + ")";
+      partner = (woken ? "<-  woken by " : "->  woke ") + lane_label(tl, pl) + " (" + op_name(pl.calls[j].opi) + ")";
     }
   }
+  // Whole parts only, as many as the line holds (the tooltip has them all).
+  std::string s = leading_items_that_fit({what, who, when, partner}, ", ", ImGui::GetContentRegionAvail().x);
   ImGui::TextColored(ImVec4(1, 1, 1, 1), "%s", s.c_str());
   return true;
 }
@@ -273,18 +277,21 @@ void draw_timeline(FrameContext& f) {
   std::lock_guard lk(f.data.timeline_mutex());
   const TimelineModel& tl = f.data.timeline();
   update_colors(f);
-  TraceExtent ext = trace_extent(tl, f.data.side());  // rseq aborts and UMCG records too
-  st.origin_ns = ext.first_ns;
-  double total = double(ext.last_ns - ext.first_ns);
+  st.origin_ns = f.totals.extent.first_ns;  // rseq aborts and UMCG records too
+  double total = double(f.totals.span_ns());  // the frame's: the seek bar says the same
 
   update_partner(st, tl);
   // Header: the selected call, or what the marks mean.
   ImGui::TextUnformatted("Threads");
   ImGui::SameLine(kLabelW);
-  if (!selection_line(st, tl))
-    ImGui::TextDisabled("bar = a wait that blocked, coloured by futex (table below)   thin = call that did not "
-                      "block (wake, EAGAIN)   translucent = calls folded at this zoom   arrow = wake -> the wait "
-                      "it ended   wheel: zoom  drag: pan");
+  if (!selection_line(st, tl)) {
+    // As many whole entries of the legend as the width holds.
+    std::string legend = leading_items_that_fit(
+        {"bar = a wait that blocked, coloured by futex (table below)", "thin = call that did not block (wake, EAGAIN)",
+         "translucent = calls folded at this zoom", "arrow = wake -> the wait it ended", "wheel: zoom  drag: pan"},
+        "   ", ImGui::GetContentRegionAvail().x);
+    ImGui::TextDisabled("%s", legend.c_str());
+  }
   if (tl.calls() == 0) {
     ImGui::Spacing();
     if (!f.progress.done)
@@ -383,11 +390,13 @@ void draw_timeline(FrameContext& f) {
       if (it.count > 1) col = faded(col, queued ? 0.62f : 0.45f);
       else if (!queued) col = faded(col, 0.8f);
       ldl->AddRectFilled(ImVec2(x0, by0), ImVec2(x1, by1), col);
-      if (it.count == 1 && queued && x1 - x0 > 70) {
-        std::string text = std::string(op_name(c.opi)) + "  " + format_ns(c.dur_ns());
-        ImVec4 clip(std::max(x0, area_x0), by0, std::min(x1, area_x0 + width), by1);
-        ldl->AddText(font, fs, ImVec2(std::max(x0, area_x0) + 4, by0 + 6), IM_COL32(15, 15, 20, 255), text.c_str(),
-                     nullptr, 0, &clip);
+      if (it.count == 1 && queued && x1 - x0 > 30) {
+        // Op and duration, else one of them, else nothing: never "FUTEX_WA".
+        const std::string op = op_name(c.opi), dur = format_ns(c.dur_ns()), both = op + "  " + dur;
+        std::string_view text = first_that_fits({both, op, dur}, x1 - x0 - 8, font, fs);
+        if (!text.empty())
+          ldl->AddText(font, fs, ImVec2(x0 + 4, by0 + 6), IM_COL32(15, 15, 20, 255), text.data(),
+                       text.data() + text.size());
       }
       if (li == st.call_lane && c.enter_ns == st.call_enter_ns)
         ldl->AddRect(ImVec2(x0 - 1, by0 - 1), ImVec2(x1 + 1, by1 + 1), colors::kSelection, 0, 0, 2.0f);

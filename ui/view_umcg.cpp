@@ -25,6 +25,7 @@
 #include "imgui.h"
 #include "replay/report.h"
 #include "ui/palette.h"
+#include "ui/text_fit.h"
 #include "ui/time_view.h"
 #include "ui/ui_state.h"
 
@@ -218,11 +219,12 @@ void draw_lanes(FrameContext& f, const UmcgLaneSet& set, double total, float hei
         if (!serving && (it.state & FXS_UMCG_TF_MASK))
           ldl->AddLine(ImVec2(x0, by0 + 0.5f), ImVec2(x1, by0 + 0.5f), IM_COL32(255, 255, 255, 230), 2.0f);
         // Who runs whom, where there is room for it.
-        if (it.count == 1 && it.peer && x1 - x0 > 46 && by1 - by0 > 12) {
-          std::string text = (serving ? "runs " : "on ") + std::to_string(it.peer);
-          ImVec4 tclip(x0, by0, x1, by1);
-          ldl->AddText(font, fs, ImVec2(x0 + 4, by0 + (by1 - by0 - fs) / 2), IM_COL32(15, 15, 20, 255), text.c_str(),
-                       nullptr, 0, &tclip);
+        if (it.count == 1 && it.peer && x1 - x0 > 20 && by1 - by0 > 12) {
+          const std::string peer = std::to_string(it.peer), text = (serving ? "runs " : "on ") + peer;
+          std::string_view fit = first_that_fits({text, peer}, x1 - x0 - 8, font, fs);  // whole numbers only
+          if (!fit.empty())
+            ldl->AddText(font, fs, ImVec2(x0 + 4, by0 + (by1 - by0 - fs) / 2), IM_COL32(15, 15, 20, 255), fit.data(),
+                         fit.data() + fit.size());
         }
         if (!tooltip_done && hovered && mouse.y >= by0 && mouse.y < by1 && mouse.x >= x0 - 1 && mouse.x <= x1 + 1) {
           tooltip_done = true;
@@ -320,12 +322,7 @@ void draw_umcg(FrameContext& f) {
       no_umcg(f);
     return;
   }
-  double total;
-  {
-    std::lock_guard tl_lock(f.data.timeline_mutex());
-    TraceExtent ext = trace_extent(f.data.timeline(), f.data.side());  // side: its lock-free extent
-    total = double(ext.last_ns - ext.first_ns);
-  }
+  const double total = double(f.totals.span_ns());  // the frame's, as the timeline's
   const UmcgReport& r = set.report;
   size_t servers = 0, workers = 0, unknown = 0;
   for (const UmcgLane& l : set.lanes)

@@ -241,6 +241,13 @@ TEST_F(UiTest, ChromeExportIsValidJsonWithOneArrowPerWake) {
 
 namespace {
 
+// "5,219,230", as the window writes counts.
+std::string thousands(unsigned long long v) {
+  std::string s = std::to_string(v);
+  for (int i = int(s.size()) - 3; i > 0; i -= 3) s.insert(size_t(i), ",");
+  return s;
+}
+
 // `live`: record + window in one process. With --screenshot it writes the
 // window once the command has exited and everything recorded is loaded.
 TEST(UiLive, RecordsAndShowsACommandThenExitsWithItsStatus) {
@@ -318,6 +325,16 @@ TEST(UiLive, ShowsARunningSamplesCallsWithinASecond) {
   EXPECT_GT(calls, 100u) << "the sample makes ~1000 calls a second";
   EXPECT_GE(lag_ms, 0);
   EXPECT_LT(lag_ms, 1000) << "a call must be on screen within a second";
+  // The status bar of that picture: the same count, and that nothing was lost
+  // so far (the recorder writes no loss record until something is lost).
+  const std::string skey = "screenshot status bar: ";
+  size_t sat = r.out.find(skey);
+  ASSERT_NE(sat, std::string::npos) << r.out;
+  const std::string status = r.out.substr(sat + skey.size(), r.out.find('\n', sat) - sat - skey.size());
+  std::printf("live status bar: %s\n", status.c_str());
+  EXPECT_EQ(status.rfind("no events lost", 0), 0u) << status;
+  EXPECT_NE(status.find(thousands(calls) + " calls"), std::string::npos) << "the printed count is the picture's";
+  EXPECT_NE(status.find("LIVE: recording"), std::string::npos) << status;
   int w = 0, h = 0;
   const long top = top_futex_pixels(png, w, h);
   ASSERT_GE(top, 0) << "no PNG written";

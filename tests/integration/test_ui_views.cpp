@@ -514,4 +514,33 @@ TEST(UiViews, RedrawingOnlyWhatChangedDrawsTheSamePixelsAsWholeFrames) {
   std::printf("redrawn per frame: %d%% (whole: %d%%)\n", part_redrawn, full_redrawn);
 }
 
+
+// The trace's length and its counts come from one place per frame
+// (ui/trace_totals.h): the seek bar and the status bar say the same length,
+// the span the timeline shows (first to last call, 11.8 ms here), not the
+// futex model's first to last record (13 ms: the stop record comes later),
+// and the status bar counts every call and thread. --screenshot prints both
+// bars' text; read at 1600x1000 and 1280x800.
+TEST(UiViews, SeekBarAndStatusBarSayTheSameLengthAndCounts) {
+  REQUIRE_XVFB_UI();
+  TempDir dir;
+  write_ping_pong_trace(dir.path("pp.fxs"), true);
+  for (const char* size : {"1600x1000", "1280x800"}) {
+    auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1700x1100x24", kFutexscope, "replay", dir.path("pp.fxs"),
+                          "--screenshot", dir.path("pp.png"), "--size", size},
+                         60);
+    ASSERT_EQ(r.status, 0) << r.err;
+    auto line = [&](const std::string& key) {
+      size_t at = r.out.find(key);
+      EXPECT_NE(at, std::string::npos) << key << " not printed: " << r.out;
+      return at == std::string::npos ? std::string() : r.out.substr(at + key.size(), r.out.find('\n', at) - at - key.size());
+    };
+    const std::string seek = line("screenshot seek bar: "), status = line("screenshot status bar: ");
+    std::printf("%s: seek bar \"%s\"; status bar \"%s\"\n", size, seek.c_str(), status.c_str());
+    EXPECT_NE(seek.find(" of 11.8ms"), std::string::npos) << seek;
+    EXPECT_NE(status.find("24 calls  2 threads  1 futexes  11.8ms"), std::string::npos) << status;
+    EXPECT_NE(status.find("loaded in"), std::string::npos) << status;
+  }
+}
+
 }  // namespace
