@@ -171,7 +171,9 @@ void TimelineModel::add(const fxs_rec_hdr* h) {
 
 void TimelineModel::add_records(const uint8_t* data, size_t size, const ChunkFutexKeys* keys) {
   chunk_futexes_.start(keys, data, size);
-  // Records may sit at any alignment: every reader below copies with memcpy.
+  // A decoded chunk's records are 8-byte aligned (ChunkDecoder); bytes from
+  // elsewhere may not be, and the readers below take the header through the
+  // pointer: a misaligned record is copied first.
   size_t off = 0, futex_records = 0;
   while (size - off >= sizeof(fxs_rec_hdr)) {
     fxs_rec_hdr h;
@@ -180,7 +182,13 @@ void TimelineModel::add_records(const uint8_t* data, size_t size, const ChunkFut
       malformed_++;
       break;
     }
-    const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(data + off);
+    const uint8_t* p = data + off;
+    if (reinterpret_cast<uintptr_t>(p) % alignof(uint64_t) != 0) {
+      misaligned_copy_.resize((h.size + 7) / 8);
+      std::memcpy(misaligned_copy_.data(), p, h.size);
+      p = reinterpret_cast<const uint8_t*>(misaligned_copy_.data());
+    }
+    const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(p);
     if (h.type == FXS_REC_FUTEX)
       add_futex(rec, keys ? keys->id(futex_records++) : ChunkFutexKeys::kNone);
     else

@@ -230,6 +230,7 @@ class TimelineModel {
   ChunkFutexMap chunk_futexes_;  // add_records()' keys -> index into futexes_
   std::unordered_map<uint64_t, uint32_t> lane_ids_;  // tgid << 32 | tid
   // One-entry caches: consecutive records usually share a thread and a futex.
+  std::vector<uint64_t> misaligned_copy_;  // add_records(): a record not 8-byte aligned
   // Every 64-bit key is a possible (tgid, tid): no value of it can mean "none".
   bool has_last_lane_ = false;
   uint64_t last_lane_key_ = 0;
