@@ -202,13 +202,9 @@ void write_json_report(const ReportData& r, size_t top, const json& sections, st
   for (size_t i = 0; i < n; i++) {
     json f = futex_json(r.futexes[i]);
     if (extend_futex) extend_futex(r.futexes[i], f);
-    // Indented to sit inside the list; one write per futex (a put() per
-    // character cost more than the rest of the report).
-    std::string text = i ? ",\n    " : "\n    ";
-    for (char c : f.dump(2)) {
-      text += c;
-      if (c == '\n') text += "    ";
-    }
+    // One futex a line (greppable, and indenting each cost a fifth of a
+    // report of 200,000 futexes); one write each.
+    std::string text = (i ? ",\n    " : "\n    ") + f.dump();
     out.write(text.data(), std::streamsize(text.size()));
   }
   out << (n ? "\n  ]\n}\n" : "]\n}\n");
