@@ -203,12 +203,12 @@ ChromeExportStats write_chrome_json(const TimelineModel& tl, std::ostream& out) 
 }
 
 Result<ChromeExportStats> export_chrome(const std::string& trace_path, std::ostream& out,
-                                        std::vector<std::string>& warnings) {
+                                        std::vector<std::string>& warnings, uint64_t memory_limit) {
   auto reader = TraceReader::open(trace_path);
   if (!reader) return reader.error();
   TimelineModel tl;
   std::vector<uint8_t> chunk;
-  MemoryBudget budget(memory_limit_for_file(trace_path, 0));
+  MemoryBudget budget(memory_limit_for_file(trace_path, memory_limit));
   bool over_budget = false;
   while (reader->next_chunk(chunk) == TraceReader::Next::kChunk) {
     if ((over_budget = budget.exceeded_now())) break;

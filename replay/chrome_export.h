@@ -61,8 +61,9 @@ bool pair_wakes_between(const TimelineModel& tl, uint64_t from, uint64_t to, siz
 ChromeExportStats write_chrome_json(const TimelineModel& tl, std::ostream& out);
 
 // Reads `trace_path` and writes its JSON to `out`. Reader warnings (damage
-// survived) are appended to `warnings`.
+// survived) are appended to `warnings`. `memory_limit`: as report's
+// (replay/memory_budget.h; 0: the default for the file).
 Result<ChromeExportStats> export_chrome(const std::string& trace_path, std::ostream& out,
-                                        std::vector<std::string>& warnings);
+                                        std::vector<std::string>& warnings, uint64_t memory_limit = 0);
 
 }  // namespace fxs

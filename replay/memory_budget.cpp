@@ -8,6 +8,18 @@
 #include <filesystem>
 #include <system_error>
 
+// ASan replaces glibc's allocator: its own count is the heap in use there.
+#if defined(__SANITIZE_ADDRESS__)
+#define FXS_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define FXS_ASAN 1
+#endif
+#endif
+#if FXS_ASAN
+#include <sanitizer/allocator_interface.h>
+#endif
+
 namespace fxs {
 
 uint64_t default_memory_limit() {
@@ -28,8 +40,12 @@ uint64_t memory_limit_for_file(const std::string& path, uint64_t limit) {
 }
 
 uint64_t MemoryBudget::heap_in_use() {
+#if FXS_ASAN
+  return __sanitizer_get_current_allocated_bytes();  // ASan's allocator replaces glibc's
+#else
   struct mallinfo2 m = mallinfo2();
   return uint64_t(m.uordblks) + uint64_t(m.hblkhd);  // small blocks in use + mmap()ed blocks
+#endif
 }
 
 std::string MemoryBudget::warning(uint64_t records, const std::string& what) const {

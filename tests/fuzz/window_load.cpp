@@ -46,10 +46,11 @@ void wake_arrows(const ui::IngestWorker& worker) {
 
 }  // namespace
 
-void load_like_the_window(const std::string& path) {
+void load_like_the_window(const std::string& path, uint64_t memory_limit) {
   auto reader = TraceReader::open(path);
   if (!reader.ok()) return;  // the window says so in one line
   ui::IngestWorker worker(std::move(*reader), 0, /*follow=*/false);
+  worker.set_heap_limit(memory_limit);
   ingest(worker);
   worker.stop();  // joins: nothing changes the models any more
   (void)worker.futexes();

@@ -4,10 +4,12 @@
 // NUMA view's reread of the file (ui/numa_loader.h).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace fxs::fuzz {
 
-void load_like_the_window(const std::string& path);
+// Reading stops, as the window's does, once the heap passes half of memory_limit.
+void load_like_the_window(const std::string& path, uint64_t memory_limit);
 
 }  // namespace fxs::fuzz
