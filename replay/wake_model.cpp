@@ -230,7 +230,8 @@ void WakeModel::finish(const std::function<void(const AttributedWake&)>& on_wake
   // A wait that timed out or was interrupted ended so whether or not a wake
   // record named it: the timer or signal can come before the waiter slept,
   // and then nothing wakes it (seen on 6.1 under qemu for futex_waitv).
-  for (const auto& [key, end] : wait_ends_) {
+  for (const auto& kv : wait_ends_) {
+    const WaitEnd& end = kv.second;  // a named reference: clang 14 lambdas cannot capture a binding
     const bool timeout = end.ret == kRetETIMEDOUT;
     if (end.paired || !(timeout || is_interrupted(end.ret))) continue;
     auto count = [&](uint64_t uaddr) {
