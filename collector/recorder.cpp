@@ -150,11 +150,17 @@ int run_record(const RecordOptions& opts) {
   cfg.agg_entries = opts.agg_entries;
   const KernelFacts& kernel = kernel_facts();
   cfg.hash = hash_shape(kernel);
+  // rseq (collector/rseq_session.h): optional, its own BPF object, the same
+  // sink (set below; its records wait in its ring until then). Loaded before
+  // the futex programs attach: loading takes a few hundred ms, whose futex
+  // calls would otherwise pile up and stretch a --duration.
+  RecordSink sink;
+  std::unique_ptr<RseqSession> rseq = RseqSession::start_or_note(
+      cfg, kernel, [&sink](const void* data, size_t size) { return sink ? sink(data, size) : 0; });
   auto session = BpfSession::start(cfg);
   if (!session) return fail(session.message());
   BpfSession& s = *session.value();
-  // --duration counts from here: futex calls are recorded from the attach on
-  // (the rseq programs, loaded below, join within this time).
+  // --duration counts from here: futex calls are recorded from the attach on.
   const uint64_t start = monotonic_ns();
   uint64_t deadline = UINT64_MAX;
   if (opts.duration_ns) deadline = start + opts.duration_ns;
@@ -174,7 +180,7 @@ int run_record(const RecordOptions& opts) {
   StackSymbolizer stacks(s.stack_map_fd());
   KernelStackSymbolizer kstacks(s.kstack_map_fd());
   bool detached = false;
-  RecordSink sink = [&](const void* data, size_t size) {
+  sink = [&](const void* data, size_t size) {
     // A drain busy with a backlog (a busy system's stacks to symbolize) can
     // run long past the --duration deadline: stop the programs as soon as it
     // passes, so nothing after it is recorded; what is queued is older.
@@ -198,8 +204,6 @@ int run_record(const RecordOptions& opts) {
   };
   s.set_sink(sink);
 
-  // rseq (collector/rseq_session.h): optional, its own BPF object, same config and sink.
-  std::unique_ptr<RseqSession> rseq = RseqSession::start_or_note(cfg, kernel, sink);
   // No mainline kernel has UMCG: said on every run it would only be noise
   // (`probe` says it too).
   if (opts.verbose && !kernel.umcg)

@@ -88,7 +88,10 @@ uint64_t record_timestamp(const fxs_rec_hdr* rec);
 inline constexpr size_t kTraceHeaderPrefixBytes = 16;
 // Sanity caps: anything larger is treated as damage, never allocated.
 inline constexpr uint32_t kMaxTraceHeaderBytes = 16u << 20;
-inline constexpr uint32_t kMaxChunkBytes = 256u << 20;  // compressed or raw
+// A chunk is 4 MiB raw as written (TraceWriter::kDefaultChunkBytes); the
+// cap leaves room and bounds what one chunk costs the models, since readers
+// check their memory budget between chunks (replay/memory_budget.h).
+inline constexpr uint32_t kMaxChunkBytes = 16u << 20;  // compressed or raw
 
 // zlib crc32 of a byte range.
 uint32_t trace_crc32(const void* data, size_t n);
