@@ -91,7 +91,7 @@ inline constexpr uint32_t kMaxTraceHeaderBytes = 16u << 20;
 // A chunk is 4 MiB raw as written (TraceWriter::kDefaultChunkBytes); the
 // cap leaves room and bounds what one chunk costs the models, since readers
 // check their memory budget between chunks (replay/memory_budget.h).
-inline constexpr uint32_t kMaxChunkBytes = 16u << 20;  // compressed or raw
+inline constexpr uint32_t kMaxChunkBytes = 32u << 20;  // compressed or raw
 
 // zlib crc32 of a byte range.
 uint32_t trace_crc32(const void* data, size_t n);

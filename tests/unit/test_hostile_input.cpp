@@ -15,6 +15,7 @@
 #include "replay/trace_reader.h"
 #include "replay/trace_text.h"
 #include "replay/trace_writer.h"
+#include "replay/wake_model.h"
 
 namespace fxs {
 namespace {
@@ -191,6 +192,44 @@ TEST(HostileChunks, ASecondRecordingIsNotAddedToTheFirst) {
   rb = read_back(concat({one, chunk(raw, 0, 1)}));
   EXPECT_EQ(rb.records.size(), 2u);
   EXPECT_TRUE(any_contains(rb.warnings, "a second recording starts"));
+}
+
+}  // namespace
+}  // namespace fxs
+
+namespace fxs {
+namespace {
+
+// Half a million wake calls on one futex, each named by a wake record and
+// each also overlapping a wait with no wake record: pairing them by scanning
+// the futex's calls took minutes (a hostile file of 8 KB); indexed, it is
+// linear. The counts must still be exact: every wake call hands out its one
+// wake once.
+TEST(HostileModels, WakePairingOnOneBusyFutexIsExact) {
+  constexpr uint32_t kCalls = 500000;
+  constexpr uint64_t kUaddr = 0x1000;
+  WakeModel m;
+  auto add = [&](const auto& rec) { m.add(&rec.hdr); };
+  for (uint32_t i = 0; i < kCalls; i++) {
+    const uint64_t t = 1000 + uint64_t{i} * 100;
+    fxs_futex_rec wake{};
+    wake.hdr = {FXS_REC_FUTEX, sizeof wake, 0};
+    wake.enter_ns = t, wake.exit_ns = t + 50, wake.tgid = 1, wake.tid = 2, wake.uaddr = kUaddr;
+    wake.opi = FXS_OP_FUTEX_WAKE, wake.val = 1, wake.ret = 1;
+    add(wake);
+    fxs_wake_rec w{};
+    w.hdr = {FXS_REC_WAKE, sizeof w, 0};
+    w.ts_ns = t + 10, w.waker_tgid = 1, w.waker_tid = 2, w.wakee_tgid = 1, w.wakee_tid = 3;
+    w.waker_uaddr = kUaddr, w.wakee_uaddr = kUaddr, w.waker_opi = FXS_OP_FUTEX_WAKE;
+    add(w);
+  }
+  m.finish();
+  const FutexWakes* f = m.find(1, kUaddr);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->herd_sizes.at(1), kCalls);
+  EXPECT_EQ(f->by_futex_wake, kCalls);
+  ASSERT_EQ(f->wakers.size(), 1u);
+  EXPECT_EQ(f->wakers[0].count, kCalls);
 }
 
 }  // namespace
