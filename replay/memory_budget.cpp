@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdio>
 #include <filesystem>
 #include <system_error>
@@ -17,7 +18,9 @@
 #endif
 #endif
 #if FXS_ASAN
-#include <sanitizer/allocator_interface.h>
+// From the sanitizer runtime (gcc's libasan and clang's alike); declared here
+// because gcc ships no header for it.
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
 #endif
 
 namespace fxs {
