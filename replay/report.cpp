@@ -195,8 +195,8 @@ void write_json_report(const ReportData& r, size_t top, const json& sections, st
                        const std::function<void(const ReportData::Futex&, json&)>& extend_futex) {
   // The futexes are written one at a time: a document of every futex built
   // in memory first took gigabytes for a trace of a few hundred thousand.
-  std::string head = sections.dump(2);
-  head.resize(head.size() - 2);  // the closing "\n}"
+  std::string head = sections.empty() ? std::string("{") : sections.dump(2);
+  if (!sections.empty()) head.resize(head.size() - 2);  // the closing "\n}"
   out << head << (sections.empty() ? "\n" : ",\n") << "  \"futexes\": [";
   size_t n = top == 0 ? r.futexes.size() : std::min(top, r.futexes.size());
   for (size_t i = 0; i < n; i++) {
