@@ -222,7 +222,8 @@ std::string ChunkDecoder::decompress(const ChunkHeader& h, const uint8_t* payloa
     records.resize(h.raw_size);
     size_t n = ZSTD_decompressDCtx(as_dctx(dctx_), records.data(), records.size(), payload, h.compressed_size);
     if (ZSTD_isError(n)) return std::string("decompression failed (") + ZSTD_getErrorName(n) + ")";
-    if (n != h.raw_size) return "decompressed to " + std::to_string(n) + " bytes, header says " + std::to_string(h.raw_size);
+    if (n != h.raw_size)
+      return "decompressed to " + std::to_string(n) + " bytes, header says " + std::to_string(h.raw_size);
     return {};
   }
   ZSTD_DCtx_reset(as_dctx(dctx_), ZSTD_reset_session_only);
@@ -237,7 +238,8 @@ std::string ChunkDecoder::decompress(const ChunkHeader& h, const uint8_t* payloa
       if (in.pos == in.size) return "zstd frame cut short after " + std::to_string(out.pos) + " bytes";
       continue;
     }
-    if (records.size() >= h.raw_size) return "decompresses to more than the " + std::to_string(h.raw_size) + " bytes the header says";
+    if (records.size() >= h.raw_size)
+      return "decompresses to more than the " + std::to_string(h.raw_size) + " bytes the header says";
     records.resize(std::min<size_t>(h.raw_size, records.size() * 2));
     out.dst = records.data();
     out.size = records.size();
@@ -358,8 +360,9 @@ TraceReader::Next TraceReader::next_stored_chunk(StoredChunk& chunk) {
     if (!after_damage && h.sequence != uint64_t(last_sequence_ + 1)) {
       // Chunks whose headers are gone entirely leave no other trace than this.
       const uint64_t from = uint64_t(last_sequence_ + 1), to = uint64_t(h.sequence) - 1;
-      warnings_.push_back(name_ + ": chunk" + (from == to ? " " + std::to_string(from) : "s " + std::to_string(from) + "-" + std::to_string(to)) +
-                          " missing before offset " + std::to_string(off) +
+      const std::string which =
+          from == to ? " " + std::to_string(from) : "s " + std::to_string(from) + "-" + std::to_string(to);
+      warnings_.push_back(name_ + ": chunk" + which + " missing before offset " + std::to_string(off) +
                           " (sequence gap): the counts leave out whatever they held");
     }
 

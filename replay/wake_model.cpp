@@ -128,9 +128,8 @@ void WakeModel::pair_unobserved_wakes() {
     CallsOfFutex& cf = calls->second;
     std::vector<WakeCall>& v = cf.by_enter;
     // The earliest call that entered before the wait ended and left after it began.
-    size_t first = size_t(std::lower_bound(v.begin(), v.end(), wait_enter,
-                                           [](const WakeCall& c, uint64_t t) { return c.exit_ns < t && c.enter_ns < t; }) -
-                          v.begin());
+    auto wholly_before = [](const WakeCall& c, uint64_t t) { return c.exit_ns < t && c.enter_ns < t; };
+    size_t first = size_t(std::lower_bound(v.begin(), v.end(), wait_enter, wholly_before) - v.begin());
     // Calls with no wake left are stepped over through next_live (path
     // compression), and calls that ended before the wait began at most
     // kMaxOverlapSteps times: no wait scans the whole futex's calls.
