@@ -124,6 +124,7 @@ void write_buckets_text(const BucketReport& r, size_t top, std::ostream& out) {
     out << "; computed bucket = kernel's for " << v.matched << "/" << v.compared << " (" << rate << ")";
   }
   out << '\n';
+  if (v.contentions == 0) out << "  (" << kNoLockContentionNote << ")\n";
   if (v.global_base.empty() && v.other_locks > 0)
     out << "  (the global table's address is not calibrated: that needs bucket-lock spins on at "
            "least two of its buckets; spins there count as other locks)\n";

@@ -19,6 +19,12 @@ nlohmann::json buckets_json(const BucketReport& r, size_t top);
 // how the computed buckets compared with the kernel's lock addresses.
 nlohmann::json hash_json(const BucketReport& r);
 
+// Said wherever a trace shows no lock contention at all: an empty bucket view
+// is then no proof that the bucket locks were free.
+inline constexpr const char* kNoLockContentionNote =
+    "the kernel reported no lock contention: a VM guest without paravirtual spinlocks spins in "
+    "virt_spin_lock(), which has no tracepoint, so there 0 does not mean uncontended";
+
 // One line for a futex in the text report ("bucket private #12 ...").
 void write_futex_bucket_text(const FutexBucket& b, std::ostream& out);
 // The "hash buckets" section of the text report: at most `top` buckets and

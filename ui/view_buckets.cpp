@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "imgui.h"
+#include "replay/bucket_report.h"
 #include "replay/report.h"
 #include "ui/palette.h"
 #include "ui/ui_state.h"
@@ -60,6 +61,7 @@ void draw_heat_map(FrameContext& f, const BucketReport& r) {
   while (rows < r.buckets.size() && rows < kHeatRows && r.buckets[rows].contended > 0) rows++;
   if (rows == 0) {
     ImGui::TextDisabled("No bucket lock was seen contended.");
+    if (r.verification.contentions == 0) ImGui::TextWrapped("(%s)", kNoLockContentionNote);
     return;
   }
   const UiState& st = f.st;

@@ -21,6 +21,17 @@
     }                                                                                    \
   } while (0)
 
+// Skips the current test, loudly, for `why` unless it is empty.
+#define FXS_SKIP_UNLESS_EMPTY(why)                                                                   \
+  do {                                                                                               \
+    const std::string fxs_why_ = (why);                                                              \
+    if (!fxs_why_.empty()) {                                                                         \
+      std::fprintf(stderr, "\n*** SKIPPED: %s: %s ***\n\n",                                          \
+                   ::testing::UnitTest::GetInstance()->current_test_info()->name(), fxs_why_.c_str()); \
+      GTEST_SKIP() << fxs_why_;                                                                      \
+    }                                                                                                \
+  } while (0)
+
 namespace fxs::test {
 
 struct CommandResult {

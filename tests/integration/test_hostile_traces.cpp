@@ -85,7 +85,9 @@ TEST_P(HostileTrace, Window) {
                                  d.path("w.png"), "--size", "800x600"},
                                 kTimeoutS * 2);
   expect_clean_answer(r, "replay --screenshot");
-  if (r.status == 0) EXPECT_TRUE(std::filesystem::exists(d.path("w.png")));
+  if (r.status == 0) {
+    EXPECT_TRUE(std::filesystem::exists(d.path("w.png")));
+  }
 }
 
 std::string test_name(const ::testing::TestParamInfo<std::string>& info) {

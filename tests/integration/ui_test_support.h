@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <string>
 
+#include "run_command.h"
+
 namespace fxs::test {
 
 // A futexscope configured with -DFXS_BUILD_UI=OFF has no window: its replay says so.
@@ -17,17 +19,6 @@ bool have_xvfb();
 std::string ui_unavailable();
 
 }  // namespace fxs::test
-
-// Skips the current test, loudly, for `why` unless it is empty.
-#define FXS_SKIP_UNLESS_EMPTY(why)                                                                   \
-  do {                                                                                               \
-    const std::string fxs_why_ = (why);                                                              \
-    if (!fxs_why_.empty()) {                                                                         \
-      std::fprintf(stderr, "\n*** SKIPPED: %s: %s ***\n\n",                                          \
-                   ::testing::UnitTest::GetInstance()->current_test_info()->name(), fxs_why_.c_str()); \
-      GTEST_SKIP() << fxs_why_;                                                                      \
-    }                                                                                                \
-  } while (0)
 
 // The window is drawn (under xvfb-run).
 #define REQUIRE_XVFB_UI() FXS_SKIP_UNLESS_EMPTY(fxs::test::ui_unavailable())

@@ -201,5 +201,23 @@ TEST(BucketReport, TextHonoursTopForProcesses) {
   EXPECT_EQ(text_all.find("more processes"), std::string::npos) << text_all;
 }
 
+// A trace with no lock contention at all (a VM guest's spinlocks are not
+// traced) says that its zero is no proof; one spin anywhere removes the note.
+TEST(BucketReport, TextWarnsWhenTheKernelReportedNoContention) {
+  auto text = [](const BucketReport& r) {
+    std::ostringstream out;
+    write_buckets_text(r, 0, out);
+    return out.str();
+  };
+  Models m;
+  m.feed(global_shape());
+  m.feed(op(5, 0x1000, FXS_BUCKET_GLOBAL, 10));
+  EXPECT_NE(text(m.finish()).find(kNoLockContentionNote), std::string::npos);
+  Models spun;
+  spun.feed(global_shape());
+  spun.feed(spin(5, 0x1000, FXS_BUCKET_GLOBAL, 10, global_lock(10)));
+  EXPECT_EQ(text(spun.finish()).find(kNoLockContentionNote), std::string::npos);
+}
+
 }  // namespace
 }  // namespace fxs

@@ -400,7 +400,8 @@ if [ "$USE_KVM" = 1 ]; then
 	ACCEL=(-accel kvm -cpu host,-arch-capabilities)
 	ACCEL_NAME=KVM
 else
-	ACCEL=(-accel tcg,thread=multi -cpu max)
+	# -hypervisor: else the guest spins in virt_spin_lock(), which has no contention tracepoint.
+	ACCEL=(-accel tcg,thread=multi -cpu max,-hypervisor)
 	ACCEL_NAME="TCG ($ACCEL_WHY)"
 fi
 KIMG=$KDIR/vmlinuz

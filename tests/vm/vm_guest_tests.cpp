@@ -163,7 +163,7 @@ INSTANTIATE_TEST_SUITE_P(Samples, Record, ::testing::ValuesIn(kRecordCases),
 // The bucket computation on this kernel: before 6.16 there is no private hash
 // (the CO-RE read of mm->futex_phash must find the field absent) and one global
 // table; where bucket locks were seen contended, their addresses must name the
-// computed buckets. (Under TCG without paravirt spinlocks, two CPUs rarely reach
+// computed buckets. (Under TCG, two emulated CPUs rarely reach
 // the contention tracepoint: then only the computation's shape is checked.)
 TEST(Buckets, ComputedOnThisKernel) {
   REQUIRE_ROOT();
