@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "kernel_spin_contention.h"
+#include "replay/trace_writer.h"
 #include "run_command.h"
 #include "ui_test_support.h"
 
@@ -432,6 +433,22 @@ TEST(UiServe, RecordServesAWindowThatConnectsWhileRecording) {
   EXPECT_NE(access(sock.c_str(), F_OK), 0) << "the socket file is left behind";
 }
 
+
+// Heat-map cells with spin time in the PNG at `png` (ui/view_buckets.cpp
+// heat_color: blue 40, green 60..70, red 90..250); -1 if it is no PNG.
+long heat_cell_pixels(const std::string& png) {
+  int w = 0, h = 0, n = 0;
+  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
+  if (!px) return -1;
+  long heat = 0;
+  for (int i = 0; i < w * h; i++) {
+    const unsigned char* p = px + i * 3;
+    if (p[2] == 40 && p[1] >= 60 && p[1] <= 70 && p[0] >= 90) heat++;
+  }
+  stbi_image_free(px);
+  return heat;
+}
+
 }  // namespace
 
 // The Buckets tab: a heat map of bucket-lock spin time, one row per contended
@@ -459,15 +476,72 @@ TEST(UiBuckets, HeatMapShowsTheContendedBuckets) {
                         "--tab", "buckets", "--screenshot", png, "--size", "1000x700"},
                        60);
   ASSERT_EQ(r.status, 0) << r.err;
-  int w = 0, h = 0, n = 0;
-  unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
-  ASSERT_NE(px, nullptr) << "not a PNG: " << png;
-  // Heat cells (ui/view_buckets.cpp heat_color): blue 40, green 60..70, red 90..250.
-  size_t heat = 0;
-  for (int i = 0; i < w * h; i++) {
-    const unsigned char* p = px + i * 3;
-    if (p[2] == 40 && p[1] >= 60 && p[1] <= 70 && p[0] >= 90) heat++;
+  EXPECT_GE(heat_cell_pixels(png), 100) << "no heat-map cell with spin time was drawn";
+}
+
+// The same view without a kernel that reports spinlock contention: a trace
+// written here holds 6 futexes in 6 global buckets, the last spun on most;
+// every bucket with spins gets its row of heat cells.
+TEST(UiBuckets, HeatMapDrawsTheSpinsATraceHolds) {
+  REQUIRE_XVFB_UI();
+  TempDir dir;
+  const std::string trace = dir.path("spins.fxs"), png = dir.path("spins.png");
+  fxs::TraceHeader header;
+  header.cpu_count = 2;
+  header.kernel_release = "synthetic";
+  auto w = fxs::TraceWriter::create(trace, header);
+  ASSERT_TRUE(w.ok()) << w.message();
+  fxs_hash_global_rec g{};
+  g.hdr = {FXS_REC_HASH_GLOBAL, sizeof(g), 0};
+  g.hash_mask = 511;
+  g.hash_shift = 9;
+  g.nr_node_ids = 1;
+  g.bucket_size = 64;
+  g.lock_offset = 4;
+  ASSERT_TRUE(w->append(&g, sizeof(g)).ok());
+  const uint64_t base = 0xffff888100000000ull, t0 = 1'000'000'000ull;
+  for (uint32_t i = 0; i < 400; i++) {
+    const uint32_t word = i % 6, bucket = 10 + 7 * word;
+    fxs_futex_rec f{};
+    f.hdr = {FXS_REC_FUTEX, sizeof(f), 0};
+    f.enter_ns = t0 + i * 2'500'000ull;
+    f.exit_ns = f.enter_ns + 30'000;
+    f.tgid = 100;
+    f.tid = 101 + i % 2;
+    f.uaddr = 0x1000 + 64 * word;
+    f.op = 128;  // FUTEX_WAIT_PRIVATE
+    f.ret = -11;
+    f.syscall = FXS_SC_FUTEX;
+    f.opi = FXS_OP_FUTEX_WAIT;
+    f.bucket_where = FXS_BUCKET_WHERE(FXS_BUCKET_GLOBAL, 0);
+    f.bucket_index = bucket;
+    f.ustack_id = -1;
+    fxs_contention_rec c{};
+    c.hdr = {FXS_REC_CONTENTION, sizeof(c), 0};
+    c.ts_ns = f.enter_ns + 1000;
+    c.spin_ns = 2000 * (word + 1);
+    c.lock = base + 64ull * bucket + 4;
+    c.call_enter_ns = f.enter_ns;
+    c.uaddr = f.uaddr;
+    c.tgid = f.tgid;
+    c.tid = f.tid;
+    c.flags = 1;  // LCB_F_SPIN
+    c.bucket_index = bucket;
+    c.bucket_where = f.bucket_where;
+    c.opi = f.opi;
+    ASSERT_TRUE(w->append(&c, sizeof(c)).ok());
+    ASSERT_TRUE(w->append(&f, sizeof(f)).ok());
   }
-  stbi_image_free(px);
-  EXPECT_GE(heat, 100u) << "no heat-map cell with spin time was drawn";
+  ASSERT_TRUE(w->append_stop(t0 + 1'000'000'000ull).ok());
+  ASSERT_TRUE(w->close().ok());
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json v = json::parse(rep.out)["hash"]["verification"];
+  EXPECT_EQ(v["bucket_locks"], 400) << v.dump();
+  EXPECT_EQ(v["matched"], 400) << v.dump();
+  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1024x768x24", kFutexscope, "replay", trace,
+                        "--tab", "buckets", "--screenshot", png, "--size", "1000x700"},
+                       60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_GE(heat_cell_pixels(png), 600) << "6 contended buckets, yet few heat-map cells were drawn";
 }
