@@ -22,11 +22,13 @@ commands:
   export   write a recorded trace as Chrome trace-event JSON (Perfetto)
   live     record and watch in the window at once (root + display)
   ui       the window on a trace stream from a socket (ui --connect ADDR)
+  stuck    one look at a hung process: blocked threads, lock holders, deadlocks (root)
 
 examples:
   sudo futexscope record -- ./my_program arg1      trace a command and its children
   sudo futexscope record -p 1234 --duration 10s    trace a running process for 10 s
   sudo futexscope record --summary                 system-wide, in-kernel aggregation, Ctrl-C to stop
+  sudo futexscope stuck -p 1234                    who is blocked on what, who holds it, deadlocks
   futexscope report futexscope.fxs --top 10        the 10 futexes with the most wait time
   futexscope report futexscope.fxs --format json   machine-readable report
   futexscope replay futexscope.fxs                 timeline and tables in a window
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
     if (cmd == "export") return fxs::cmd_export(argc - 1, argv + 1);
     if (cmd == "live") return fxs::cmd_live(argc - 1, argv + 1);
     if (cmd == "ui") return fxs::cmd_ui(argc - 1, argv + 1);
+    if (cmd == "stuck") return fxs::cmd_stuck(argc - 1, argv + 1);
   } catch (const std::bad_alloc&) {
     // The memory budget (--memory-limit) normally stops reading first; this is
     // a smaller address-space limit (ulimit -v) or an overcommitted machine.

@@ -167,6 +167,15 @@ std::vector<uint64_t> StackSymbolizer::unwind(uint32_t pid, const fxs_ustack_raw
   return frames;
 }
 
+std::vector<std::string> StackSymbolizer::name_sleeping_stack(const fxs_ustack_raw_rec& raw) {
+  refreshed_ = false;
+  std::vector<std::string> names;
+  const std::vector<uint64_t> frames = unwind(raw.tgid, raw);
+  for (size_t i = 0; i < frames.size(); i++) names.push_back(symbolize(raw.tgid, frames[i], i > 0));
+  if (names.empty() && raw.ip) names.push_back(symbolize(raw.tgid, raw.ip, false));
+  return names;
+}
+
 uint32_t StackSymbolizer::map_depth(int32_t id) {
   uint64_t ips[FXS_MAX_STACK_DEPTH] = {};
   uint32_t key = uint32_t(id);

@@ -58,6 +58,10 @@ class StackSymbolizer {
   static constexpr int32_t kDwarfStackIds = 1 << 30;
   uint64_t dwarf_stacks_used() const { return dwarf_used_; }
 
+  // The named frames of a thread asleep in a system call, innermost first,
+  // unwound from its registers and the stack bytes in `raw` (read by the caller).
+  std::vector<std::string> name_sleeping_stack(const ::fxs_ustack_raw_rec& raw);
+
   // "func+0x1c", "[libc.so.6+0x8f2a0]" or "0x7f..." for one address of `pid`.
   std::string symbolize(uint32_t pid, uint64_t ip, bool return_address);
 

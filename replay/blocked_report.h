@@ -1,0 +1,24 @@
+// blocked_report.h: the "blocked", "deadlocks" and "chains" parts of a report
+// (docs/report-json.md), for `futexscope stuck` and for a recording's last look
+// at its target, and their text ("DEADLOCK" first, then "Blocked now").
+#pragma once
+
+#include <ostream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "replay/wait_for_graph.h"
+
+namespace fxs {
+
+// Threads inside a futex call, in tid order.
+nlohmann::json blocked_json(const std::vector<ThreadSnapshot>& threads);
+// {"deadlocks": [...], "chains": [...]} of the analysed threads.
+nlohmann::json wait_for_json(const WaitForGraph& g, const std::vector<ThreadSnapshot>& threads);
+
+void write_wait_for_text(const WaitForGraph& g, const std::vector<ThreadSnapshot>& threads, std::ostream& out);
+// in_a_recording: say which waits began before it.
+void write_blocked_text(const std::vector<ThreadSnapshot>& threads, bool in_a_recording, std::ostream& out);
+
+}  // namespace fxs

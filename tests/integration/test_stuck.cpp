@@ -1,0 +1,138 @@
+// `futexscope stuck -p PID` against processes that hang on purpose
+// (fxs-sample-deadlock): every blocked thread with its futex and the lock's
+// holder, every deadlock with exactly its threads and futexes in cycle order,
+// and no deadlock where there is none, all as the sample itself printed them.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "run_command.h"
+
+using nlohmann::json;
+using fxs::test::BackgroundCommand;
+using fxs::test::run_command;
+using fxs::test::TempDir;
+
+namespace {
+
+const std::string kFutexscope = FXS_BINARY;
+const std::string kSamples = FXS_SAMPLES_DIR;
+
+// A hung sample and the truth it printed.
+struct Hung {
+  TempDir dir;
+  std::unique_ptr<BackgroundCommand> cmd;
+  json truth;
+};
+
+std::unique_ptr<Hung> start_hung(const std::string& scenario) {
+  auto h = std::make_unique<Hung>();
+  const std::string out = h->dir.path("out.txt");
+  h->cmd = std::make_unique<BackgroundCommand>(std::vector<std::string>{
+      "/bin/sh", "-c", "exec \"$0\" --scenario \"$1\" > \"$2\"", kSamples + "/fxs-sample-deadlock", scenario, out});
+  for (int i = 0; i < 200 && h->truth.is_null(); i++) {
+    std::ifstream f(out);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    h->truth = fxs::test::tagged_json_from(ss.str(), "FXS_TRUTH_STUCK ");
+    if (h->truth.is_null()) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return h;
+}
+
+// `stuck --format json` once every thread the truth lists is inside its call
+// (the sample prints just before its threads block).
+json look_when_settled(const Hung& h, int* status = nullptr, std::vector<std::string> extra = {}) {
+  const std::string pid = std::to_string(h.truth["pid"].get<long>());
+  std::vector<std::string> argv = {kFutexscope, "stuck", "-p", pid, "--format", "json"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  json j;
+  for (int i = 0; i < 100; i++) {
+    auto r = run_command(argv);
+    if (status) *status = r.status;
+    EXPECT_TRUE(r.status == 0 || r.status == 3) << r.err;
+    j = json::parse(r.out);
+    size_t elsewhere = 0;
+    for (const auto& c : j["chains"]) elsewhere += c["end"] == "blocked in read";
+    if (j["blocked"].size() == h.truth["blocked"].size() && elsewhere == h.truth["blocked_elsewhere"].size()) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return j;
+}
+
+void expect_blocked_as_truth(const json& truth, const json& look) {
+  ASSERT_EQ(look["blocked"].size(), truth["blocked"].size()) << look.dump(1);
+  for (const auto& want : truth["blocked"]) {
+    const json* got = nullptr;
+    for (const auto& b : look["blocked"])
+      if (b["tid"] == want["tid"]) got = &b;
+    ASSERT_NE(got, nullptr) << "tid " << want["tid"] << " is not in blocked: " << look.dump(1);
+    if (want.contains("uaddr")) {
+      EXPECT_EQ((*got)["uaddr"], want["uaddr"]) << want.dump();
+    } else {  // somewhere inside the pthread_cond_t
+      const auto u = std::stoull((*got)["uaddr"].get<std::string>(), nullptr, 16);
+      EXPECT_GE(u, std::stoull(want["uaddr_range"][0].get<std::string>(), nullptr, 16)) << want.dump();
+      EXPECT_LT(u, std::stoull(want["uaddr_range"][1].get<std::string>(), nullptr, 16)) << want.dump();
+    }
+    EXPECT_EQ((*got)["owner_tid"], want["owner_tid"]) << want.dump();
+    EXPECT_EQ((*got)["pid"], truth["pid"]);
+    EXPECT_FALSE((*got)["stack"].empty()) << "no stack for tid " << want["tid"];
+  }
+}
+
+void expect_deadlocks_as_truth(const json& truth, const json& look) {
+  ASSERT_EQ(look["deadlocks"].size(), truth["deadlocks"].size()) << look.dump(1);
+  for (size_t i = 0; i < truth["deadlocks"].size(); i++) {
+    EXPECT_EQ(look["deadlocks"][i]["threads"], truth["deadlocks"][i]["threads"]);
+    EXPECT_EQ(look["deadlocks"][i]["futexes"], truth["deadlocks"][i]["futexes"]);
+    EXPECT_EQ(look["deadlocks"][i]["stacks"].size(), truth["deadlocks"][i]["threads"].size());
+  }
+}
+
+class Stuck : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Stuck, NamesEveryBlockedThreadItsHolderAndEveryDeadlock) {
+  REQUIRE_ROOT();
+  auto h = start_hung(GetParam());
+  ASSERT_FALSE(h->truth.is_null()) << "the sample printed no FXS_TRUTH_STUCK";
+  int status = -1;
+  json look = look_when_settled(*h, &status, {"--fail-on-deadlock"});
+  expect_blocked_as_truth(h->truth, look);
+  expect_deadlocks_as_truth(h->truth, look);
+  EXPECT_EQ(status, h->truth["deadlocks"].empty() ? 0 : 3) << "--fail-on-deadlock's exit status";
+  for (const auto& e : h->truth["blocked_elsewhere"]) {
+    bool found = false;
+    for (const auto& c : look["chains"])
+      if (c["holders"].size() == 1 && c["holders"][0] == e["tid"] && c["end"] == "blocked in " + e["syscall"].get<std::string>())
+        found = true;
+    EXPECT_TRUE(found) << "no chain ends in tid " << e["tid"] << " blocked in " << e["syscall"] << ": " << look.dump(1);
+  }
+  if (h->truth["blocked_elsewhere"].empty() && h->truth["deadlocks"].empty()) {
+    EXPECT_TRUE(look["chains"].empty()) << look.dump(1);
+  }
+  // The text says the same, deadlocks first.
+  auto text = run_command({kFutexscope, "stuck", "-p", std::to_string(h->truth["pid"].get<long>())});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_EQ(text.out.find("DEADLOCK") != std::string::npos, !h->truth["deadlocks"].empty()) << text.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, Stuck, ::testing::Values("abba", "cycle3", "condvar", "pipe"),
+                         [](const auto& info) { return info.param; });
+
+TEST(StuckBadInput, NoSuchProcessIsOneLine) {
+  auto r = run_command({kFutexscope, "stuck", "-p", "999999999"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "futexscope stuck: process 999999999: No such file or directory (no such process: check the PID)\n");
+  auto u = run_command({kFutexscope, "stuck"});
+  EXPECT_EQ(u.status, 2);
+  EXPECT_NE(u.err.find("give -p PID"), std::string::npos) << u.err;
+}
+
+}  // namespace
