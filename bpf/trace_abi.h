@@ -40,6 +40,7 @@ enum fxs_rec_type {
 	FXS_REC_RSEQ_STATS = 19,  /* struct fxs_rseq_stats_rec: rseq capture counters (collector) */
 	FXS_REC_RSEQ_SYM = 20,    /* struct fxs_rseq_sym_rec + name: symbol of a critical section */
 	FXS_REC_UMCG = 21,        /* struct fxs_umcg_rec: one umcg_* call (kernels that carry UMCG) */
+	FXS_REC_THREAD_STATE = 22, /* struct fxs_thread_state_rec + uaddrs + stack: a target thread in /proc (collector) */
 };
 
 /* Which system call produced a futex record. */
@@ -576,7 +577,40 @@ struct fxs_umcg_rec {
 	__u8 pad;
 };
 
+/*
+ * One thread of the traced process as /proc showed it, written by the
+ * collector when the recording attaches and when it ends
+ * (collector/thread_snapshot.h): the system call it was in and, for a futex
+ * call, its words and the lock's holder where the lock names it. Followed by
+ * __u64 uaddrs[nr_uaddrs], then stack_len bytes of frame names separated by
+ * '\n' (innermost first, kernel frames "[k] ..."), then padding to 8.
+ * Encoded and decoded by replay/thread_state_record.h only.
+ */
+enum fxs_snapshot_when {
+	FXS_SNAPSHOT_ATTACH = 0,
+	FXS_SNAPSHOT_END = 1,
+};
+
+struct fxs_thread_state_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u64 since_ns;      /* the futex call's enter time if it began while recording, else 0 */
+	__u64 expected;      /* the value the wait expects */
+	__s64 syscall;       /* x86-64 number, -1: not in a system call */
+	__u32 tgid;
+	__u32 tid;
+	__u32 owner_tid;     /* the lock's holder, 0: not known */
+	__u32 nr_uaddrs;
+	__u32 stack_len;
+	__u8 when;           /* enum fxs_snapshot_when */
+	__u8 state;          /* /proc/TID/stat state letter */
+	__u8 opi;            /* enum fxs_op; FXS_OP_NONE when not in a futex call */
+	__u8 owner_source;   /* 0 none, 1 PI word, 2 glibc mutex __owner */
+	char comm[16];
+};
+
 #ifdef __cplusplus
+static_assert(sizeof(struct fxs_thread_state_rec) == 80, "fxs_thread_state_rec layout");
 static_assert(sizeof(struct fxs_rseq_abort_rec) == 64, "fxs_rseq_abort_rec layout");
 static_assert(sizeof(struct fxs_rseq_counts) == 64, "fxs_rseq_counts layout");
 static_assert(sizeof(struct fxs_rseq_thread_rec) == 96, "fxs_rseq_thread_rec layout");

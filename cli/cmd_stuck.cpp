@@ -88,7 +88,7 @@ int cmd_stuck(int argc, char** argv) {
   } else {
     out << "futexscope stuck: pid " << pid << ", " << threads->size() << " threads\n\n";
     write_wait_for_text(g, *threads, out);
-    write_blocked_text(*threads, false, out);
+    write_blocked_text(*threads, out);
   }
   const std::string text = out.str();
   if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {

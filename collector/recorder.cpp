@@ -20,6 +20,8 @@
 #include "collector/rseq_session.h"
 #include "collector/kstack_symbolizer.h"
 #include "collector/stack_symbolizer.h"
+#include "collector/thread_snapshot.h"
+#include "replay/thread_state_record.h"
 #include "replay/trace_writer.h"
 
 namespace fxs {
@@ -110,6 +112,21 @@ class CollectorRecords {
   std::array<uint64_t, FXS_NR_COUNTERS> last_counters_{};
   std::unordered_map<std::string, fxs_agg_val> last_agg_;
 };
+
+// The target's threads as they are when the recording ends, so that a wait
+// that never returned (a hung process) is in the trace: the report's
+// "blocked", "deadlocks" and "chains". Nothing to do once the process is gone.
+Status write_last_look(pid_t pid, StackSymbolizer& stacks, TraceWriter& w) {
+  if (pid <= 0 || !process_exists(pid)) return {};
+  auto threads = snapshot_threads(pid, &stacks);
+  if (!threads.ok()) return {};  // it exited meanwhile
+  const uint64_t now = monotonic_ns();
+  for (const ThreadSnapshot& t : *threads) {
+    std::vector<uint8_t> rec = encode_thread_state(t, FXS_SNAPSHOT_END, now);
+    if (Status st = w.append(rec.data(), rec.size()); !st.ok()) return st;
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -297,6 +314,7 @@ int run_record(const RecordOptions& opts) {
   Status st = write_status;
   if (st.ok() && opts.summary) st = extra.aggregates(s);
   if (st.ok()) st = pages.refresh(w);  // NUMA
+  if (st.ok() && !opts.summary) st = write_last_look(pid_t(header.target_pid), stacks, w);
   if (st.ok()) st = extra.loss(s.counters(), true);
   if (st.ok() && rseq) st = rseq->write_counts(w, true);  // rseq
   if (st.ok()) st = extra.stop();

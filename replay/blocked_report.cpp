@@ -98,7 +98,7 @@ void write_wait_for_text(const WaitForGraph& g, const std::vector<ThreadSnapshot
   }
 }
 
-void write_blocked_text(const std::vector<ThreadSnapshot>& threads, bool in_a_recording, std::ostream& out) {
+void write_blocked_text(const std::vector<ThreadSnapshot>& threads, std::ostream& out) {
   auto by_tid = index_by_tid(threads);
   size_t n = 0;
   for (const auto& t : threads) n += t.in_futex;
@@ -114,7 +114,6 @@ void write_blocked_text(const std::vector<ThreadSnapshot>& threads, bool in_a_re
     } else {
       out << "  holder unknown";
     }
-    if (in_a_recording && !t.since_ns) out << "  since before the recording";
     out << '\n';
     write_stack(t, out);
   }

@@ -18,7 +18,6 @@ nlohmann::json blocked_json(const std::vector<ThreadSnapshot>& threads);
 nlohmann::json wait_for_json(const WaitForGraph& g, const std::vector<ThreadSnapshot>& threads);
 
 void write_wait_for_text(const WaitForGraph& g, const std::vector<ThreadSnapshot>& threads, std::ostream& out);
-// in_a_recording: say which waits began before it.
-void write_blocked_text(const std::vector<ThreadSnapshot>& threads, bool in_a_recording, std::ostream& out);
+void write_blocked_text(const std::vector<ThreadSnapshot>& threads, std::ostream& out);
 
 }  // namespace fxs

@@ -6,6 +6,8 @@
 #include <functional>
 #include <sstream>
 
+#include "replay/blocked_model.h"
+#include "replay/blocked_report.h"
 #include "replay/kind_model.h"
 #include "replay/memory_budget.h"
 #include "replay/bucket_report.h"
@@ -378,6 +380,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   RseqModel rseq;  // rseq: replay/rseq_model.h
   UmcgModel umcg;  // UMCG: replay/umcg_model.h
   BucketModel buckets;
+  BlockedModel blocked;  // the threads at the end: replay/blocked_model.h
   NumaModel numa(reader->header().cpu_node);  // NUMA: replay/numa_model.h
   MemoryBudget budget(memory_limit_for_file(trace_path, opts.memory_limit));
   uint64_t records = 0;
@@ -385,7 +388,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   Status st = reader->for_each_record_while([&](const fxs_rec_hdr* h) {
     if (budget.exceeded()) return !(over_budget = true);
     records++;
-    if (rseq.add(h) || umcg.add(h) || buckets.add(h)) return true;  // rseq, UMCG, hash buckets
+    if (rseq.add(h) || umcg.add(h) || buckets.add(h) || blocked.add(h)) return true;  // rseq, UMCG, buckets, blocked
     kinds.add(h, model.add(h));
     wakes.add(h);
     stacks.add(h);
@@ -422,6 +425,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     umcg_report = umcg.finish(model.last_ts_ns());
     if (std::string w = umcg_warning(*umcg_report); !w.empty()) data.warnings.push_back(std::move(w));
   }
+  const BlockedReport blocked_report = blocked.finish();
   for (const std::string& w : data.warnings) warnings << "futexscope: warning: " << w << '\n';
   warnings.flush();
   size_t top = opts.effective_top();
@@ -436,11 +440,20 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     sections["rseq"] = rseq_json(rseq_report);  // rseq
     sections["numa"] = numa_json(numa_report);  // NUMA
     if (umcg_report) sections["umcg"] = umcg_json(*umcg_report);  // UMCG
+    if (blocked_report.recorded) {
+      sections["blocked"] = blocked_json(blocked_report.threads);
+      sections.update(wait_for_json(blocked_report.graph, blocked_report.threads));
+    }
     NumaFutexLookup numa_of(numa_report);  // NUMA: futexes[].page_node, .numa
     write_json_report(data, top, sections, out, [&](const ReportData::Futex& f, json& j) {
       if (const NumaFutex* nf = numa_of.find(f.stats.tgid, f.stats.uaddr)) add_numa_to_futex(j, *nf);
     });
   } else {
+    if (blocked_report.recorded) {  // what is stuck comes first
+      write_wait_for_text(blocked_report.graph, blocked_report.threads, out);
+      write_blocked_text(blocked_report.threads, out);
+      out << '\n';
+    }
     write_text_report(data, top, out);
     write_numa_text(numa_report, top, out);  // NUMA
     write_rseq_text(rseq_report, top, out);  // rseq

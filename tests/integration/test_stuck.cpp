@@ -98,6 +98,19 @@ void expect_deadlocks_as_truth(const json& truth, const json& look) {
 
 class Stuck : public ::testing::TestWithParam<std::string> {};
 
+void expect_chains_as_truth(const json& truth, const json& look) {
+  for (const auto& e : truth["blocked_elsewhere"]) {
+    bool found = false;
+    for (const auto& c : look["chains"])
+      if (c["holders"].size() == 1 && c["holders"][0] == e["tid"] && c["end"] == "blocked in " + e["syscall"].get<std::string>())
+        found = true;
+    EXPECT_TRUE(found) << "no chain ends in tid " << e["tid"] << " blocked in " << e["syscall"] << ": " << look.dump(1);
+  }
+  if (truth["blocked_elsewhere"].empty() && truth["deadlocks"].empty()) {
+    EXPECT_TRUE(look["chains"].empty()) << look.dump(1);
+  }
+}
+
 TEST_P(Stuck, NamesEveryBlockedThreadItsHolderAndEveryDeadlock) {
   REQUIRE_ROOT();
   auto h = start_hung(GetParam());
@@ -106,21 +119,38 @@ TEST_P(Stuck, NamesEveryBlockedThreadItsHolderAndEveryDeadlock) {
   json look = look_when_settled(*h, &status, {"--fail-on-deadlock"});
   expect_blocked_as_truth(h->truth, look);
   expect_deadlocks_as_truth(h->truth, look);
+  expect_chains_as_truth(h->truth, look);
   EXPECT_EQ(status, h->truth["deadlocks"].empty() ? 0 : 3) << "--fail-on-deadlock's exit status";
-  for (const auto& e : h->truth["blocked_elsewhere"]) {
-    bool found = false;
-    for (const auto& c : look["chains"])
-      if (c["holders"].size() == 1 && c["holders"][0] == e["tid"] && c["end"] == "blocked in " + e["syscall"].get<std::string>())
-        found = true;
-    EXPECT_TRUE(found) << "no chain ends in tid " << e["tid"] << " blocked in " << e["syscall"] << ": " << look.dump(1);
-  }
-  if (h->truth["blocked_elsewhere"].empty() && h->truth["deadlocks"].empty()) {
-    EXPECT_TRUE(look["chains"].empty()) << look.dump(1);
-  }
   // The text says the same, deadlocks first.
   auto text = run_command({kFutexscope, "stuck", "-p", std::to_string(h->truth["pid"].get<long>())});
   ASSERT_EQ(text.status, 0) << text.err;
   EXPECT_EQ(text.out.find("DEADLOCK") != std::string::npos, !h->truth["deadlocks"].empty()) << text.out;
+}
+
+// A recording of a process that is already hung: nothing happens while it
+// runs, yet the report names every stuck thread, holder and deadlock.
+TEST_P(Stuck, RecordingOfAHungProcessReportsTheSame) {
+  REQUIRE_ROOT();
+  auto h = start_hung(GetParam());
+  ASSERT_FALSE(h->truth.is_null()) << "the sample printed no FXS_TRUTH_STUCK";
+  look_when_settled(*h);
+  TempDir d;
+  const std::string trace = d.path("hung.fxs");
+  auto rec = run_command({kFutexscope, "record", "-q", "-p", std::to_string(h->truth["pid"].get<long>()),
+                          "--duration", "1s", "-o", trace});
+  ASSERT_EQ(rec.status, 0) << rec.err;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+  ASSERT_TRUE(report.contains("blocked")) << "the report has no \"blocked\" list";
+  expect_blocked_as_truth(h->truth, report);
+  expect_deadlocks_as_truth(h->truth, report);
+  expect_chains_as_truth(h->truth, report);
+  auto text = run_command({kFutexscope, "report", trace});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_EQ(text.out.rfind("DEADLOCK", 0) == 0, !h->truth["deadlocks"].empty()) << text.out;
+  EXPECT_NE(text.out.find("Blocked now: " + std::to_string(h->truth["blocked"].size()) + " of "), std::string::npos)
+      << text.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Stuck, ::testing::Values("abba", "cycle3", "condvar", "pipe"),

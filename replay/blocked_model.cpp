@@ -1,0 +1,21 @@
+#include "replay/blocked_model.h"
+
+#include "replay/thread_state_record.h"
+
+namespace fxs {
+
+bool BlockedModel::add(const fxs_rec_hdr* h) {
+  if (h->type != FXS_REC_THREAD_STATE) return false;
+  if (auto d = decode_thread_state(h); d && d->when == FXS_SNAPSHOT_END) end_[d->thread.tid] = std::move(d->thread);
+  return true;
+}
+
+BlockedReport BlockedModel::finish() const {
+  BlockedReport r;
+  r.recorded = !end_.empty();
+  for (const auto& [tid, t] : end_) r.threads.push_back(t);
+  r.graph = analyze_wait_for(r.threads);
+  return r;
+}
+
+}  // namespace fxs

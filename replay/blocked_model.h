@@ -1,0 +1,31 @@
+// blocked_model.h: the threads of the traced process as the recording last
+// saw them (FXS_REC_THREAD_STATE at the end, collector/thread_snapshot.h),
+// and who waits for whom among them: the report's "blocked", "deadlocks" and
+// "chains".
+#pragma once
+
+#include <map>
+#include <vector>
+
+#include "bpf/trace_abi.h"
+#include "replay/wait_for_graph.h"
+
+namespace fxs {
+
+struct BlockedReport {
+  bool recorded = false;                // the trace holds a look at the end
+  std::vector<ThreadSnapshot> threads;  // at the end, by tid
+  WaitForGraph graph;
+};
+
+class BlockedModel {
+ public:
+  // True if `h` was a thread state record (taken).
+  bool add(const fxs_rec_hdr* h);
+  BlockedReport finish() const;
+
+ private:
+  std::map<uint32_t, ThreadSnapshot> end_;  // by tid
+};
+
+}  // namespace fxs
