@@ -28,7 +28,8 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
                        exits and exit with its status
   --min-wait DUR       per-event mode: do not record waits shorter than DUR
                        (they are counted as "filtered")
-  --duration DUR       stop after DUR (e.g. 500ms, 10s, 2m)
+  --duration DUR       stop after DUR (e.g. 500ms, 10s, 2m); a command still running
+                       then (a hung one) is left running, and its PID said
   --ring-size SIZE     BPF ring buffer size per CPU (a power of two; default:
                        64M split over the CPUs, at least 4M each)
   --max-futexes N      --summary: in-kernel map size (default 65536)

@@ -13,6 +13,7 @@
 
 #include "collector/program_variants.h"
 #include "futex.skel.h"
+#include "bpf/task_state.h"
 
 namespace fxs {
 namespace {
@@ -190,6 +191,13 @@ BpfSession::~BpfSession() {
 
 int BpfSession::stack_map_fd() const { return bpf_map__fd(skel_->maps.stacks); }
 int BpfSession::kstack_map_fd() const { return bpf_map__fd(skel_->maps.kstacks); }
+
+uint64_t BpfSession::futex_call_enter_ns(uint32_t tid) const {
+  task_state slot{};
+  const uint32_t key = tid & (bpf_map__max_entries(skel_->maps.task_states) - 1);
+  if (bpf_map_lookup_elem(bpf_map__fd(skel_->maps.task_states), &key, &slot) != 0) return 0;
+  return slot.tid == tid ? slot.enter_ns : 0;
+}
 
 void BpfSession::detach() { futex_bpf::detach(skel_); }
 

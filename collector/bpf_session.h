@@ -64,6 +64,9 @@ class BpfSession {
   int stack_map_fd() const;
   // The kernel stacks of waits that slept (bpf/sched_split.bpf.h), by kstack_id.
   int kstack_map_fd() const;
+  // When thread `tid`'s futex call in flight began (bpf_ktime_get_ns), 0 if
+  // it is in none the programs saw begin (it began before they attached).
+  uint64_t futex_call_enter_ns(uint32_t tid) const;
   // Which program variant loaded: "tp_btf" or "raw_tracepoint".
   const char* variant() const { return variant_; }
 

@@ -113,16 +113,18 @@ class CollectorRecords {
   std::unordered_map<std::string, fxs_agg_val> last_agg_;
 };
 
-// The target's threads as they are when the recording ends, so that a wait
-// that never returned (a hung process) is in the trace: the report's
-// "blocked", "deadlocks" and "chains". Nothing to do once the process is gone.
-Status write_last_look(pid_t pid, StackSymbolizer& stacks, TraceWriter& w) {
+// The target's threads in /proc, written into the trace when the recording
+// attaches (-p PID) and when it ends, so that waits that never return (a hung
+// process) are in it: the report's "blocked", "deadlocks" and "chains". A call
+// the programs saw begin gets its enter time. Nothing once the process is gone.
+Status write_look(pid_t pid, uint8_t when, const BpfSession& s, StackSymbolizer& stacks, TraceWriter& w) {
   if (pid <= 0 || !process_exists(pid)) return {};
   auto threads = snapshot_threads(pid, &stacks);
   if (!threads.ok()) return {};  // it exited meanwhile
   const uint64_t now = monotonic_ns();
-  for (const ThreadSnapshot& t : *threads) {
-    std::vector<uint8_t> rec = encode_thread_state(t, FXS_SNAPSHOT_END, now);
+  for (ThreadSnapshot& t : *threads) {
+    if (t.in_futex) t.since_ns = s.futex_call_enter_ns(t.tid);
+    std::vector<uint8_t> rec = encode_thread_state(t, when, now);
     if (Status st = w.append(rec.data(), rec.size()); !st.ok()) return st;
   }
   return {};
@@ -196,6 +198,8 @@ int run_record(const RecordOptions& opts) {
   Status write_status;
   StackSymbolizer stacks(s.stack_map_fd());
   KernelStackSymbolizer kstacks(s.kstack_map_fd());
+  if (opts.pid > 0)  // what was already stuck when we came (a command starts with nothing)
+    if (Status st = write_look(pid_t(opts.pid), FXS_SNAPSHOT_ATTACH, s, stacks, w); !st) return fail(st.message());
   bool detached = false;
   sink = [&](const void* data, size_t size) {
     // A drain busy with a backlog (a busy system's stacks to symbolize) can
@@ -314,7 +318,7 @@ int run_record(const RecordOptions& opts) {
   Status st = write_status;
   if (st.ok() && opts.summary) st = extra.aggregates(s);
   if (st.ok()) st = pages.refresh(w);  // NUMA
-  if (st.ok() && !opts.summary) st = write_last_look(pid_t(header.target_pid), stacks, w);
+  if (st.ok()) st = write_look(pid_t(header.target_pid), FXS_SNAPSHOT_END, s, stacks, w);
   if (st.ok()) st = extra.loss(s.counters(), true);
   if (st.ok() && rseq) st = rseq->write_counts(w, true);  // rseq
   if (st.ok()) st = extra.stop();
@@ -323,10 +327,17 @@ int run_record(const RecordOptions& opts) {
   if (!st.ok()) return fail("writing " + opts.output + ": " + st.message() +
                             " (the trace holds what was written before this error)");
 
+  // --duration ended the recording, not the command: a command still running
+  // (a hung one, the case to record) is left running, not waited on forever.
+  bool child_left_running = false;
   if (child) {
     if (g_stop_signal) child->signal(g_stop_signal);
-    child->wait();
-    exit_status = child->exit_status();
+    if (!g_stop_signal && opts.duration_ns && !child->poll_exit()) {
+      child_left_running = true;
+    } else {
+      child->wait();
+      exit_status = child->exit_status();
+    }
   }
   if (!opts.quiet) {
     std::fprintf(stderr, "futexscope: %s; %" PRIu64 " records written to %s", stop_reason,
@@ -339,6 +350,9 @@ int run_record(const RecordOptions& opts) {
                    extra.lost());
     std::fprintf(stderr, "\n");
   }
+  if (child_left_running)  // said even with -q: a process of ours outlives us
+    std::fprintf(stderr, "futexscope: --duration ended the recording; the command (pid %d) is still running and "
+                 "was left running (stop it with `kill %d`)\n", int(child->pid()), int(child->pid()));
   // Said even with -q; the trace counts it too (FXS_CNT_PAGE_NODE_CAP).
   if (pages.dropped_by_cap())
     std::fprintf(stderr, "futexscope: warning: page_node_cap_dropped=%" PRIu64 ": NUMA node lookups NOT made, "

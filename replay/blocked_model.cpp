@@ -6,14 +6,16 @@ namespace fxs {
 
 bool BlockedModel::add(const fxs_rec_hdr* h) {
   if (h->type != FXS_REC_THREAD_STATE) return false;
-  if (auto d = decode_thread_state(h); d && d->when == FXS_SNAPSHOT_END) end_[d->thread.tid] = std::move(d->thread);
+  if (auto d = decode_thread_state(h))
+    (d->when == FXS_SNAPSHOT_END ? end_ : attach_)[d->thread.tid] = std::move(d->thread);
   return true;
 }
 
 BlockedReport BlockedModel::finish() const {
   BlockedReport r;
-  r.recorded = !end_.empty();
-  for (const auto& [tid, t] : end_) r.threads.push_back(t);
+  r.at_end = !end_.empty();
+  r.recorded = r.at_end || !attach_.empty();
+  for (const auto& [tid, t] : r.at_end ? end_ : attach_) r.threads.push_back(t);
   r.graph = analyze_wait_for(r.threads);
   return r;
 }

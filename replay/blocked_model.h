@@ -1,7 +1,8 @@
 // blocked_model.h: the threads of the traced process as the recording last
 // saw them (FXS_REC_THREAD_STATE at the end, collector/thread_snapshot.h),
 // and who waits for whom among them: the report's "blocked", "deadlocks" and
-// "chains".
+// "chains". A trace cut short before its end (SIGKILL) has only the look at
+// attach (-p PID): that one is reported then.
 #pragma once
 
 #include <map>
@@ -13,8 +14,9 @@
 namespace fxs {
 
 struct BlockedReport {
-  bool recorded = false;                // the trace holds a look at the end
-  std::vector<ThreadSnapshot> threads;  // at the end, by tid
+  bool recorded = false;                // the trace holds a look at the end or at attach
+  bool at_end = false;                  // ... and it is the one at the end
+  std::vector<ThreadSnapshot> threads;  // by tid
   WaitForGraph graph;
 };
 
@@ -25,7 +27,7 @@ class BlockedModel {
   BlockedReport finish() const;
 
  private:
-  std::map<uint32_t, ThreadSnapshot> end_;  // by tid
+  std::map<uint32_t, ThreadSnapshot> attach_, end_;  // by tid
 };
 
 }  // namespace fxs

@@ -42,8 +42,8 @@ std::vector<uint8_t> encode_thread_state(const ThreadSnapshot& t, uint8_t when, 
   r.hdr = {FXS_REC_THREAD_STATE, uint16_t(size), 0};
   std::vector<uint8_t> out(size, 0);
   std::memcpy(out.data(), &r, sizeof(r));
-  std::memcpy(out.data() + sizeof(r), t.uaddrs.data(), nu * 8);
-  std::memcpy(out.data() + sizeof(r) + nu * 8, stack.data(), stack.size());
+  if (nu) std::memcpy(out.data() + sizeof(r), t.uaddrs.data(), nu * 8);
+  if (!stack.empty()) std::memcpy(out.data() + sizeof(r) + nu * 8, stack.data(), stack.size());
   return out;
 }
 
@@ -71,7 +71,7 @@ std::optional<DecodedThreadState> decode_thread_state(const fxs_rec_hdr* h) {
   if (r.owner_source < std::size(kOwnerSources)) t.owner_source = kOwnerSources[r.owner_source];
   t.since_ns = r.since_ns;
   t.uaddrs.resize(r.nr_uaddrs);
-  std::memcpy(t.uaddrs.data(), p + sizeof(r), size_t(r.nr_uaddrs) * 8);
+  if (r.nr_uaddrs) std::memcpy(t.uaddrs.data(), p + sizeof(r), size_t(r.nr_uaddrs) * 8);
   const std::string stack(reinterpret_cast<const char*>(p + sizeof(r) + r.nr_uaddrs * 8), r.stack_len);
   for (size_t at = 0; at < stack.size();) {
     size_t nl = stack.find('\n', at);

@@ -3,6 +3,7 @@
 // holder, every deadlock with exactly its threads and futexes in cycle order,
 // and no deadlock where there is none, all as the sample itself printed them.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -146,11 +147,52 @@ TEST_P(Stuck, RecordingOfAHungProcessReportsTheSame) {
   expect_blocked_as_truth(h->truth, report);
   expect_deadlocks_as_truth(h->truth, report);
   expect_chains_as_truth(h->truth, report);
+  for (const auto& b : report["blocked"]) {
+    EXPECT_TRUE(b["since_ns"].is_null()) << "a wait older than the recording has a since_ns: " << b.dump();
+  }
   auto text = run_command({kFutexscope, "report", trace});
   ASSERT_EQ(text.status, 0) << text.err;
   EXPECT_EQ(text.out.rfind("DEADLOCK", 0) == 0, !h->truth["deadlocks"].empty()) << text.out;
   EXPECT_NE(text.out.find("Blocked now: " + std::to_string(h->truth["blocked"].size()) + " of "), std::string::npos)
       << text.out;
+}
+
+// A command that hangs while it is recorded: --duration ends the recording
+// and leaves the command running; its waits began in the recording, so each
+// blocked thread says when (since_ns, inside the trace's time).
+TEST_P(Stuck, CommandThatHangsWhileRecordedSaysSince) {
+  REQUIRE_ROOT();
+  TempDir d;
+  const std::string trace = d.path("t.fxs"), out = d.path("out.txt"), err = d.path("err.txt");
+  // The command's stdout and stderr are the recorder's: files, not
+  // run_command's pipes, which the command left running would hold open.
+  auto rec = run_command({"/bin/sh", "-c",
+                          "exec \"$0\" record -q --duration 1s -o \"$1\" -- \"$2\" --scenario \"$3\" > \"$4\" 2> \"$5\"",
+                          kFutexscope, trace, kSamples + "/fxs-sample-deadlock", GetParam(), out, err});
+  auto slurp = [](const std::string& path) {
+    std::ifstream f(path);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  rec.err = slurp(err);
+  const json truth = fxs::test::tagged_json_from(slurp(out), "FXS_TRUTH_STUCK ");
+  ASSERT_FALSE(truth.is_null()) << "no FXS_TRUTH_STUCK: " << slurp(out) << rec.err;
+  const pid_t pid = truth["pid"].get<pid_t>();
+  EXPECT_EQ(kill(pid, 0), 0) << "the hung command was not left running";
+  kill(pid, SIGKILL);
+  ASSERT_EQ(rec.status, 0) << rec.err;
+  EXPECT_NE(rec.err.find("is still running and was left running"), std::string::npos) << rec.err;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+  ASSERT_TRUE(report.contains("blocked")) << "the report has no \"blocked\" list";
+  expect_blocked_as_truth(truth, report);
+  expect_deadlocks_as_truth(truth, report);
+  expect_chains_as_truth(truth, report);
+  for (const auto& b : report["blocked"]) {
+    ASSERT_TRUE(b["since_ns"].is_number()) << "a wait that began in the recording has no since_ns: " << b.dump();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, Stuck, ::testing::Values("abba", "cycle3", "condvar", "pipe"),
