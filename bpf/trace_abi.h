@@ -605,7 +605,7 @@ struct fxs_thread_state_rec {
 	__u8 when;           /* enum fxs_snapshot_when */
 	__u8 state;          /* /proc/TID/stat state letter */
 	__u8 opi;            /* enum fxs_op; FXS_OP_NONE when not in a futex call */
-	__u8 owner_source;   /* 0 none, 1 PI word, 2 glibc mutex __owner */
+	__u8 owner_source;   /* 0 none, 1 PI word, 2 glibc mutex __owner, 3 PI word of a lock refused with EDEADLK */
 	char comm[16];
 };
 

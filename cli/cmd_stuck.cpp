@@ -23,6 +23,8 @@ lock (read from the lock itself: PI futexes and glibc mutexes; otherwise
 "holder unknown"), the chains of holders that are themselves stuck, and every
 deadlock (a cycle of threads waiting on each other), with kernel and user
 stacks. Needs root (or ptrace rights over PID) to read its memory and stacks.
+Only a thread that glibc parked after the kernel refused a PI lock (EDEADLK)
+is stopped, for a moment, to read which lock it wanted.
 
 options:
   -p, --pid PID         the process to look at

@@ -116,19 +116,32 @@ class CollectorRecords {
 // The target's threads in /proc, written into the trace when the recording
 // attaches (-p PID) and when it ends, so that waits that never return (a hung
 // process) are in it: the report's "blocked", "deadlocks" and "chains". A call
-// the programs saw begin gets its enter time. Nothing once the process is gone.
-Status write_look(pid_t pid, uint8_t when, const BpfSession& s, StackSymbolizer& stacks, TraceWriter& w) {
-  if (pid <= 0 || !process_exists(pid)) return {};
-  auto threads = snapshot_threads(pid, &stacks);
-  if (!threads.ok()) return {};  // it exited meanwhile
-  const uint64_t now = monotonic_ns();
-  for (ThreadSnapshot& t : *threads) {
-    if (t.in_futex) t.since_ns = s.futex_call_enter_ns(t.tid);
-    std::vector<uint8_t> rec = encode_thread_state(t, when, now);
-    if (Status st = w.append(rec.data(), rec.size()); !st.ok()) return st;
+// the programs saw begin gets its enter time, unless the look at attach
+// already saw the thread in it (a restarted call: a look stops a thread that
+// glibc parked after EDEADLK for a moment, which restarts its wait). Nothing once the process is gone.
+class TargetLooks {
+ public:
+  Status write(pid_t pid, uint8_t when, const BpfSession& s, StackSymbolizer& stacks, TraceWriter& w) {
+    if (pid <= 0 || !process_exists(pid)) return {};
+    auto threads = snapshot_threads(pid, &stacks);
+    if (!threads.ok()) return {};  // it exited meanwhile
+    const uint64_t now = monotonic_ns();
+    for (ThreadSnapshot& t : *threads) {
+      if (t.in_futex && when == FXS_SNAPSHOT_END) {
+        auto before = at_attach_.find(t.tid);
+        const bool same_call = before != at_attach_.end() && before->second == t.uaddrs;
+        t.since_ns = same_call ? 0 : s.futex_call_enter_ns(t.tid);
+      }
+      if (t.in_futex && when == FXS_SNAPSHOT_ATTACH) at_attach_[t.tid] = t.uaddrs;
+      std::vector<uint8_t> rec = encode_thread_state(t, when, now);
+      if (Status st = w.append(rec.data(), rec.size()); !st.ok()) return st;
+    }
+    return {};
   }
-  return {};
-}
+
+ private:
+  std::unordered_map<uint32_t, std::vector<uint64_t>> at_attach_;  // tid -> words it waited on
+};
 
 }  // namespace
 
@@ -198,8 +211,9 @@ int run_record(const RecordOptions& opts) {
   Status write_status;
   StackSymbolizer stacks(s.stack_map_fd());
   KernelStackSymbolizer kstacks(s.kstack_map_fd());
+  TargetLooks looks;
   if (opts.pid > 0)  // what was already stuck when we came (a command starts with nothing)
-    if (Status st = write_look(pid_t(opts.pid), FXS_SNAPSHOT_ATTACH, s, stacks, w); !st) return fail(st.message());
+    if (Status st = looks.write(pid_t(opts.pid), FXS_SNAPSHOT_ATTACH, s, stacks, w); !st) return fail(st.message());
   bool detached = false;
   sink = [&](const void* data, size_t size) {
     // A drain busy with a backlog (a busy system's stacks to symbolize) can
@@ -318,7 +332,7 @@ int run_record(const RecordOptions& opts) {
   Status st = write_status;
   if (st.ok() && opts.summary) st = extra.aggregates(s);
   if (st.ok()) st = pages.refresh(w);  // NUMA
-  if (st.ok()) st = write_look(pid_t(header.target_pid), FXS_SNAPSHOT_END, s, stacks, w);
+  if (st.ok()) st = looks.write(pid_t(header.target_pid), FXS_SNAPSHOT_END, s, stacks, w);
   if (st.ok()) st = extra.loss(s.counters(), true);
   if (st.ok() && rseq) st = rseq->write_counts(w, true);  // rseq
   if (st.ok()) st = extra.stop();

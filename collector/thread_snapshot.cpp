@@ -1,7 +1,11 @@
 #include "collector/thread_snapshot.h"
 
 #include <dirent.h>
+#include <sys/ptrace.h>
 #include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -62,6 +66,54 @@ std::vector<std::string> kernel_stack(const std::string& task) {
     if (!fn.empty()) frames.push_back("[k] " + fn);
   }
   return frames;
+}
+
+// glibc's park after FUTEX_LOCK_PI failed with EDEADLK (replay/lock_owner.h):
+// the PI mutex it wanted is the one pointer, in its callee-saved registers or
+// on its stack, to a glibc PI mutex held by another live thread of the
+// process. Two such mutexes: ambiguous, nothing is named.
+// The callee-saved registers of a thread parked for good, where a caller's
+// mutex pointer lives: the thread is stopped for a moment with ptrace (its
+// endless wait restarts) and let go. Empty if that is refused (a debugger).
+std::vector<uint64_t> parked_thread_registers(pid_t tid) {
+  std::vector<uint64_t> regs;
+  if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) return regs;
+  int status = 0;
+  if (ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) == 0 && waitpid(tid, &status, __WALL) == tid) {
+    user_regs_struct r{};
+    if (ptrace(PTRACE_GETREGS, tid, nullptr, &r) == 0) regs = {r.rbx, r.rbp, r.r12, r.r13, r.r14, r.r15};
+  }
+  ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
+  return regs;
+}
+
+void name_refused_pi_lock(pid_t pid, ThreadSnapshot& t, uint64_t sp, const std::string& proc) {
+  uint64_t stack[512];
+  const size_t words = read_memory(pid, sp, stack, sizeof(stack)) / 8;
+  std::vector<uint64_t> candidates = parked_thread_registers(pid_t(t.tid));
+  candidates.insert(candidates.end(), stack, stack + words);
+  uint64_t found = 0;
+  uint32_t owner = 0;
+  for (const uint64_t p : candidates) {
+    if (p < 4096 || (p & 3) || (p >= sp && p < sp + sizeof(stack))) continue;
+    // The mutex itself, or one of its fields (glibc keeps &mutex->__kind).
+    for (const uint64_t v : {p, p - 8, p - 16}) {
+      if (v == found) continue;
+      uint8_t m[kLockOwnerBytes];
+      if (read_memory(pid, v, m, sizeof(m)) != sizeof(m)) continue;
+      const uint32_t o = glibc_pi_mutex_owner(m, sizeof(m));
+      if (!o || o == t.tid || access((proc + "/task/" + std::to_string(o)).c_str(), F_OK) != 0) continue;
+      if (found) return;  // a second mutex
+      found = v;
+      owner = o;
+    }
+  }
+  if (!found) return;
+  t.op = op_name(FXS_OP_FUTEX_LOCK_PI);
+  t.uaddrs = {found};
+  t.expected = 0;
+  t.owner_tid = owner;
+  t.owner_source = kPiDeadlockSource;
 }
 
 void read_futex_call(pid_t pid, ThreadSnapshot& t, const uint64_t a[6], bool glibc) {
@@ -132,7 +184,12 @@ Result<std::vector<ThreadSnapshot>> snapshot_threads(pid_t pid, StackSymbolizer*
     uint64_t a[6] = {}, sp = 0, pc = 0;
     for (auto& v : a) sc >> std::hex >> v;
     sc >> std::hex >> sp >> pc;
-    if (syscall_kind(t.syscall) != 0xff) read_futex_call(pid, t, a, glibc);
+    if (syscall_kind(t.syscall) != 0xff) {
+      read_futex_call(pid, t, a, glibc);
+      if (glibc && t.uaddrs.size() == 1 && !t.owner_tid)
+        if (auto opi = op_from_name(t.op); opi && parked_on_glibc_pi_deadlock(*opi, t.expected, t.uaddrs[0], sp))
+          name_refused_pi_lock(pid, t, sp, proc);
+    }
     if (stacks && t.state != 'R') {
       auto raw = std::make_unique<fxs_ustack_raw_rec>();  // 4 KiB of stack
       raw->tgid = t.pid;

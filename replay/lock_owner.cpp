@@ -41,4 +41,20 @@ LockOwner lock_owner(unsigned opi, uint64_t expected, const uint8_t* word, size_
   return o;
 }
 
+bool parked_on_glibc_pi_deadlock(unsigned opi, uint64_t expected, uint64_t uaddr, uint64_t sp) {
+  return (opi == FXS_OP_FUTEX_WAIT || opi == FXS_OP_FUTEX_WAIT_BITSET) && expected == 0 && sp && uaddr >= sp &&
+         uaddr < sp + 4096;
+}
+
+uint32_t glibc_pi_mutex_owner(const uint8_t* m, size_t n) {
+  constexpr int32_t kPrioInherit = 32;  // PTHREAD_MUTEX_PRIO_INHERIT_NP
+  if (n < kLockOwnerBytes) return 0;
+  const uint32_t word_tid = uint32_t(int_at(m, 0)) & kFutexTidMask;
+  const int32_t owner = int_at(m, 8), kind = int_at(m, 16);
+  if (!(kind & kPrioInherit) || (kind & ~(kGlibcKnownKindBits | kGlibcRobustPiPp)) || owner <= 0 ||
+      owner >= kMaxTid || uint32_t(owner) != word_tid)
+    return 0;
+  return word_tid;
+}
+
 }  // namespace fxs

@@ -7,6 +7,12 @@
 //    12, int __kind at 16. A waiter blocks in FUTEX_WAIT expecting 2 ("locked,
 //    with waiters"). Only a normal, recursive, error-checking or adaptive kind
 //    (no robust, PI or PP bits) in a process that maps glibc counts.
+//  - glibc's PI mutex (__kind has PTHREAD_MUTEX_PRIO_INHERIT_NP): the lock
+//    word is the owner's TID and __owner repeats it. When FUTEX_LOCK_PI fails
+//    with EDEADLK (the kernel found the cycle), glibc parks the thread for
+//    good in a FUTEX_WAIT on a zero word of its own stack, the mutex pointer
+//    still in that stack: parked_on_glibc_pi_deadlock() recognises the park,
+//    glibc_pi_mutex_owner() a candidate mutex.
 #pragma once
 
 #include <cstddef>
@@ -24,5 +30,13 @@ struct LockOwner {
 
 // `word` holds the kLockOwnerBytes at the waited address (fewer: `n`).
 LockOwner lock_owner(unsigned opi, uint64_t expected, const uint8_t* word, size_t n, bool process_uses_glibc);
+
+// A wait that is glibc's park after EDEADLK: a FUTEX_WAIT or FUTEX_WAIT_BITSET
+// expecting 0 on a word within the first 4 KiB above the thread's stack pointer.
+bool parked_on_glibc_pi_deadlock(unsigned opi, uint64_t expected, uint64_t uaddr, uint64_t sp);
+// The owner of the glibc PI mutex whose first kLockOwnerBytes are `m`, 0 if
+// `m` is not one (word and __owner must agree on a TID, __kind must say PI).
+uint32_t glibc_pi_mutex_owner(const uint8_t* m, size_t n);
+inline constexpr const char* kPiDeadlockSource = "pi word (FUTEX_LOCK_PI refused: EDEADLK)";
 
 }  // namespace fxs

@@ -4,12 +4,13 @@
 #include <cstring>
 
 #include "replay/futex_ops.h"
+#include "replay/lock_owner.h"
 #include "replay/trace_text.h"
 
 namespace fxs {
 namespace {
 
-constexpr const char* kOwnerSources[] = {"", "pi word", "glibc mutex __owner"};
+const char* const kOwnerSources[] = {"", "pi word", "glibc mutex __owner", kPiDeadlockSource};
 constexpr size_t kMaxRecord = 65528;  // hdr.size is 16 bits; a multiple of 8
 
 }  // namespace

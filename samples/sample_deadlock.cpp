@@ -7,6 +7,9 @@
 //   --scenario condvar  a thread waits on a condition variable nobody signals
 //   --scenario pipe     a thread holds a mutex while blocked in read() on a pipe
 //                       nobody writes; another thread waits for that mutex
+//   --scenario pi       abba with priority-inheritance mutexes: one thread blocks
+//                       in FUTEX_LOCK_PI; the kernel sees the cycle and refuses
+//                       the other (EDEADLK), which glibc then parks for good
 //
 // Once every thread is about to block it prints one line (each thread first
 // publishes its tid, then takes its own lock, then waits at a barrier, then
@@ -78,7 +81,7 @@ void* pipe_reader(void* arg) {
 }
 
 int usage() {
-  std::fprintf(stderr, "usage: fxs-sample-deadlock --scenario abba|cycle3|condvar|pipe\n");
+  std::fprintf(stderr, "usage: fxs-sample-deadlock --scenario abba|cycle3|condvar|pipe|pi\n");
   return 2;
 }
 
@@ -92,8 +95,14 @@ int main(int argc, char** argv) {
     return "{\"tid\":" + std::to_string(tid) + "," + where + ",\"owner_tid\":" + owner + "}";
   };
   pthread_t pt[3];
-  if (scenario == "abba" || scenario == "cycle3") {
-    const size_t n = scenario == "abba" ? 2 : 3;
+  if (scenario == "pi") {  // the same cycle as abba, on PI mutexes
+    pthread_mutexattr_t attr;
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_setprotocol(&attr, PTHREAD_PRIO_INHERIT);
+    for (auto& m : g_mutex) pthread_mutex_init(&m, &attr);
+  }
+  if (scenario == "abba" || scenario == "cycle3" || scenario == "pi") {
+    const size_t n = scenario == "cycle3" ? 3 : 2;
     threads.resize(n);
     for (size_t i = 0; i < n; i++) threads[i] = {&g_mutex[i], &g_mutex[(i + 1) % n], 0};
     pthread_barrier_init(&g_ready, nullptr, unsigned(n + 1));

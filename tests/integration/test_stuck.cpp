@@ -195,7 +195,7 @@ TEST_P(Stuck, CommandThatHangsWhileRecordedSaysSince) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Scenarios, Stuck, ::testing::Values("abba", "cycle3", "condvar", "pipe"),
+INSTANTIATE_TEST_SUITE_P(Scenarios, Stuck, ::testing::Values("abba", "cycle3", "condvar", "pipe", "pi"),
                          [](const auto& info) { return info.param; });
 
 TEST(StuckBadInput, NoSuchProcessIsOneLine) {
