@@ -33,7 +33,8 @@ loads in the background; what is loaded is shown at once. Needs a display
   --size WxH         window size (default 1600x1000)
   --tab NAME         open with this tab in front. Below the timeline: futexes
                      (default), rseq (critical-section aborts), umcg (server/worker
-                     lanes). Side panel: futex (default), buckets (hash-bucket heat
+                     lanes), blocked (threads blocked when the recording ended,
+                     their lock holders; deadlocks also get a banner). Side panel: futex (default), buckets (hash-bucket heat
                      map), numa (NUMA wake matrix), trace, machine. (--view is the same.)
   --memory-limit SIZE
                      most memory the timeline may take for its calls (24 bytes a
@@ -88,10 +89,11 @@ int cmd_replay(int argc, char** argv) {
     } else if (p.flag({"--full-redraw"})) {
       full_redraw = true;
     } else if (p.option({"--tab", "--view"}, tab)) {
-      static const char* const kTabs[] = {"futexes", "rseq", "umcg", "futex", "buckets", "numa", "trace", "machine"};
+      static const char* const kTabs[] = {"futexes", "rseq",  "umcg",  "blocked", "futex",
+                                          "buckets", "numa", "trace", "machine"};
       if (p.error().empty() && std::find(std::begin(kTabs), std::end(kTabs), tab) == std::end(kTabs))
         return usage_error("replay", "bad --tab/--view '" + tab +
-                                         "' (futexes, rseq, umcg, futex, buckets, numa, trace or machine)");
+                                         "' (futexes, rseq, umcg, blocked, futex, buckets, numa, trace or machine)");
     } else if (p.option({"--size"}, v)) {
       if (!p.error().empty()) return usage_error("replay", p.error());
       size_t x = v.find('x');

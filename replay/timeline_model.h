@@ -176,6 +176,11 @@ class TimelineModel {
   void add(const fxs_rec_hdr* rec);
 
   const std::vector<TimelineLane>& lanes() const { return lanes_; }
+  // The lane of thread (tgid, tid), SIZE_MAX if it made no call.
+  size_t find_lane(uint32_t tgid, uint32_t tid) const {
+    auto it = lane_ids_.find(uint64_t{tgid} << 32 | tid);
+    return it == lane_ids_.end() ? SIZE_MAX : it->second;
+  }
   const std::vector<TimelineFutex>& futexes() const { return futexes_; }
   uint64_t calls() const { return calls_; }
   // Keeps at most `n` calls (the window's --memory-limit): later ones are

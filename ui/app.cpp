@@ -188,6 +188,7 @@ void draw_main_window(FrameContext& f) {
                         ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus;
   ImGui::Begin("futexscope", nullptr, wf);
   draw_controls(f);
+  draw_deadlock_banner(f);
   float status_h = ImGui::GetFrameHeight() + ImGui::GetStyle().ItemSpacing.y;
   float avail = ImGui::GetContentRegionAvail().y - status_h;
   // As tall as the lanes need, up to 56% of the window: the tables get the rest.
@@ -210,6 +211,10 @@ void draw_main_window(FrameContext& f) {
     }
     if (ImGui::BeginTabItem(umcg_tab_label(f).c_str(), nullptr, open_tab_flags(f.st, "umcg"))) {
       draw_umcg(f);
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem(blocked_tab_label(f).c_str(), nullptr, open_tab_flags(f.st, "blocked"))) {
+      draw_blocked(f);
       ImGui::EndTabItem();
     }
     ImGui::EndTabBar();

@@ -37,6 +37,15 @@ void SideModels::add(const fxs_rec_hdr& h, const uint8_t* data) {
     case FXS_REC_TASK:
       rseq_model_.add(rec);  // names of threads and processes
       break;
+    case FXS_REC_THREAD_STATE:
+      blocked_model_.add(rec);
+      if (h.size >= sizeof(fxs_thread_state_rec)) {  // the look is part of the trace's time
+        uint64_t ts;
+        std::memcpy(&ts, data + offsetof(fxs_thread_state_rec, ts_ns), sizeof ts);
+        batch_first_ = std::min(batch_first_, ts);
+        batch_last_ = std::max(batch_last_, ts);
+      }
+      break;
     case FXS_REC_UMCG:
       umcg_builder_.add(rec);
       if (h.size >= sizeof(fxs_umcg_rec)) {
@@ -75,6 +84,7 @@ void SideModels::add_records(const uint8_t* data, size_t size) {
 
 void SideModels::prepare(bool final) {
   rseq_next_ = rseq_model_.finish();
+  blocked_next_ = blocked_model_.finish();
   auto now = std::chrono::steady_clock::now();
   if (umcg_builder_.records() != umcg_built_from_ && (final || now >= umcg_next_build_)) {
     umcg_next_ = std::make_shared<const UmcgLaneSet>(umcg_builder_.finish());
@@ -87,6 +97,8 @@ void SideModels::publish() {
   if (rseq_next_) rseq_report_ = std::move(*rseq_next_);
   rseq_next_.reset();
   if (umcg_next_) umcg_ = std::move(umcg_next_);
+  if (blocked_next_) blocked_report_ = std::move(*blocked_next_);
+  blocked_next_.reset();
   generation_++;
 }
 

@@ -1,6 +1,7 @@
 // side_models.h: the models the window keeps beside the timeline and the
-// per-futex statistics: rseq (totals and abort times), UMCG lanes, and the
-// user stacks of futex waits.
+// per-futex statistics: rseq (totals and abort times), UMCG lanes, the
+// user stacks of futex waits, and the threads blocked when the recording
+// ended (replay/blocked_model.h).
 //
 // The loader's futexes stage (ui/ingest_worker.h) feeds them chunk by chunk under the worker's
 // side_mutex(), and a few times a second builds new reports WITHOUT the
@@ -19,6 +20,7 @@
 #include <memory>
 #include <optional>
 
+#include "replay/blocked_model.h"
 #include "replay/rseq_model.h"
 #include "replay/rseq_timeline.h"
 #include "replay/stack_model.h"
@@ -52,6 +54,7 @@ class SideModels {
   // View side (under the side mutex). Reports as of the last publish().
   const RseqReport& rseq() const { return rseq_report_; }
   const RseqAbortTimes& rseq_times() const { return rseq_times_; }
+  const BlockedReport& blocked() const { return blocked_report_; }
   // Never null and never changes once published: copy the pointer under the
   // mutex, draw from it without.
   std::shared_ptr<const UmcgLaneSet> umcg() const { return umcg_; }
@@ -71,6 +74,9 @@ class SideModels {
   UmcgLaneBuilder umcg_builder_;
   StackModel stacks_;
   RseqReport rseq_report_;
+  BlockedModel blocked_model_;
+  BlockedReport blocked_report_;
+  std::optional<BlockedReport> blocked_next_;
   std::shared_ptr<const UmcgLaneSet> umcg_ = std::make_shared<const UmcgLaneSet>();
   // Built by prepare(), shown by publish() (the futexes stage only).
   std::optional<RseqReport> rseq_next_;

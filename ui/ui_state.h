@@ -169,6 +169,9 @@ void draw_rseq(FrameContext& f);            // view_rseq.cpp
 void draw_umcg(FrameContext& f);            // view_umcg.cpp
 std::string rseq_tab_label(const FrameContext& f);  // "rseq (N aborts)###rseq"
 std::string umcg_tab_label(const FrameContext& f);  // "UMCG (N tasks)###umcg"
+void draw_blocked(FrameContext& f);         // view_blocked.cpp: threads blocked when the recording ended
+void draw_deadlock_banner(FrameContext& f); // view_blocked.cpp: one line per deadlock, or nothing
+std::string blocked_tab_label(const FrameContext& f);  // "Blocked (N)###blocked"
 // ImGuiTabItemFlags_SetSelected for the tab named by --view (once), else 0.
 int open_tab_flags(UiState& st, const char* tab);
 

@@ -35,6 +35,37 @@ constexpr float kAxisH = 24.0f;
 constexpr float kLaneH = 34.0f;
 constexpr float kMinItemPx = 3.0f;  // narrower calls fold together
 
+// A wait still open when the recording ended (view_blocked.cpp has the list):
+// drawn as an open bar from when it began, or the trace's start, to its end,
+// in the thread's lane, or in a lane of its own below when the thread made no
+// call the trace holds (a process that was hung all along).
+struct OpenWait {
+  uint32_t pid = 0, tid = 0;
+  uint64_t uaddr = 0, since_ns = 0;
+  std::string label;  // "thread 123" when the trace has no lane for it
+  std::string text;   // what the bar says
+};
+
+std::vector<OpenWait> open_waits(const FrameContext& f) {
+  std::vector<OpenWait> out;
+  std::lock_guard lk(f.data.side_mutex());  // after the timeline mutex, as everywhere
+  const BlockedReport& r = f.data.side().blocked();
+  for (const auto& t : r.threads) {
+    if (!t.in_futex || t.uaddrs.empty()) continue;
+    OpenWait w{t.pid, t.tid, t.uaddrs[0], t.since_ns, t.comm + "  " + std::to_string(t.tid), {}};
+    w.text = t.op + " " + format_uaddr(t.uaddrs[0]) + (t.owner_tid ? "  held by " + std::to_string(t.owner_tid) : "") +
+             (r.at_end ? "  still blocked at the end" : "  blocked when the recording began");
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+size_t open_wait_lanes(const TimelineModel& tl, const std::vector<OpenWait>& open) {
+  size_t n = 0;
+  for (const auto& w : open) n += tl.find_lane(w.pid, w.tid) == SIZE_MAX;
+  return n;
+}
+
 // A tick step of 1, 2 or 5 x 10^k ns giving about `px` pixels between ticks.
 double nice_step(double ns_per_px, double px) {
   double raw = ns_per_px * px;
@@ -265,7 +296,7 @@ float timeline_content_height(const FrameContext& f) {
   size_t lanes;
   {
     std::lock_guard lk(f.data.timeline_mutex());
-    lanes = f.data.timeline().lanes().size();
+    lanes = f.data.timeline().lanes().size() + open_wait_lanes(f.data.timeline(), open_waits(f));
   }
   const ImGuiStyle& s = ImGui::GetStyle();
   return ImGui::GetTextLineHeightWithSpacing() + kAxisH + float(lanes) * kLaneH + s.WindowPadding.y * 2 +
@@ -292,7 +323,8 @@ void draw_timeline(FrameContext& f) {
         "   ", ImGui::GetContentRegionAvail().x);
     ImGui::TextDisabled("%s", legend.c_str());
   }
-  if (tl.calls() == 0) {
+  const std::vector<OpenWait> open = open_waits(f);
+  if (tl.calls() == 0 && open.empty()) {
     ImGui::Spacing();
     if (!f.progress.done)
       ImGui::TextDisabled("loading...");
@@ -333,7 +365,8 @@ void draw_timeline(FrameContext& f) {
   ImVec2 win0 = ImGui::GetWindowPos();
   ImVec2 win_size = ImGui::GetWindowSize();
   // Reserve the whole height so the child scrolls; one button takes the mouse.
-  ImGui::InvisibleButton("##lanes", ImVec2(std::max(1.0f, full_w), std::max(1.0f, float(lanes.size()) * kLaneH)));
+  const size_t all_lanes = lanes.size() + open_wait_lanes(tl, open);
+  ImGui::InvisibleButton("##lanes", ImVec2(std::max(1.0f, full_w), std::max(1.0f, float(all_lanes) * kLaneH)));
   bool hovered = ImGui::IsItemHovered();
   ImGuiIO& io = ImGui::GetIO();
   // A click is a release that did not drag (a drag pans).
@@ -424,6 +457,43 @@ void draw_timeline(FrameContext& f) {
       }
     } else if (clicked && mouse.y >= y0 && mouse.y < y1) {
       st.call_lane = SIZE_MAX;  // a click on empty lane space clears the call
+    }
+  }
+
+  // Waits still open at the end: the thread's lane, or one of their own below.
+  size_t extra = lanes.size();
+  for (const OpenWait& w : open) {
+    size_t li = tl.find_lane(w.pid, w.tid);
+    const bool own_lane = li == SIZE_MAX;
+    if (own_lane) li = extra++;
+    const float y0 = origin.y + float(li) * kLaneH, y1 = y0 + kLaneH;
+    ImFont* font = ImGui::GetFont();
+    const float fs = ImGui::GetFontSize();
+    if (own_lane) {
+      ldl->AddRectFilled(ImVec2(top.x, y0), ImVec2(area_x0, y1), li % 2 ? colors::kLaneOdd : colors::kLaneEven);
+      ldl->AddLine(ImVec2(top.x, y1 - 0.5f), ImVec2(area_x0 + width, y1 - 0.5f), colors::kLaneLine);
+      ImVec4 clip(top.x, y0, area_x0 - 6, y1);
+      ldl->AddText(font, fs, ImVec2(top.x + 6, y0 + 2), colors::kAxisText, w.label.c_str(), nullptr, 0, &clip);
+      ldl->AddText(font, fs * 0.85f, ImVec2(top.x + 6, y0 + 18), colors::kDimText, "blocked, no call recorded",
+                   nullptr, 0, &clip);
+    }
+    const uint64_t from = w.since_ns ? w.since_ns : f.totals.extent.first_ns;
+    const float x0 = std::max(x_of(from), area_x0), x1 = std::min(x_of(f.totals.extent.last_ns), area_x0 + width);
+    if (x1 <= x0) continue;
+    const float by0 = y0 + 3, by1 = y1 - 3;
+    const ImU32 col = color_of(st, {w.pid, w.uaddr});
+    ldl->AddRectFilled(ImVec2(x0, by0), ImVec2(x1, by1), faded(col, 0.35f));
+    ldl->AddRect(ImVec2(x0, by0), ImVec2(x1, by1), colors::kWarn, 0, 0, 1.5f);
+    // No right edge: the wait had not ended. An arrow says it goes on.
+    ldl->AddTriangleFilled(ImVec2(x1 - 8, by0 + 4), ImVec2(x1 - 8, by1 - 4), ImVec2(x1 - 1, (by0 + by1) / 2),
+                           colors::kWarn);
+    ImVec4 clip(x0 + 4, by0, x1 - 12, by1);
+    ldl->AddText(font, fs, ImVec2(x0 + 4, by0 + 6), colors::kAxisText, w.text.c_str(), nullptr, 0, &clip);
+    if (hovered && mouse.y >= y0 && mouse.y < y1 && mouse.x >= x0 && mouse.x <= x1 && !tooltip_done) {
+      tooltip_done = true;
+      ImGui::SetTooltip("%s\n%s (Blocked tab: holder and stack)", w.text.c_str(),
+                        w.since_ns ? "began in the recording" : "began before the recording");
+      if (clicked) st.select_futex({w.pid, w.uaddr});
     }
   }
 

@@ -8,12 +8,15 @@
 // waits (and their stacks) while they are blocked. The rseq trace is a real
 // recording of fxs-sample-rseq (root).
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -287,6 +290,39 @@ TEST(UiViews, UmcgTabWithoutUmcgRecordsDrawsNoLanes) {
   ASSERT_EQ(r.status, 0) << r.err;
   auto n = count_colors(png, 1200, 800, kUmcgColors);
   for (size_t k = 0; k < n.size(); k++) EXPECT_EQ(n[k], 0u) << "colour " << k << " drawn without UMCG records";
+}
+
+// A process hung in a three-thread deadlock before the recording: the window
+// shows the deadlock banner and an open bar per stuck thread (ui/palette.h
+// kWarn outlines them), though the trace holds no futex call at all; a
+// process that only sleeps shows neither.
+TEST(UiViews, HungProcessShowsItsDeadlockAndOpenWaits) {
+  REQUIRE_ROOT();
+  REQUIRE_XVFB_UI();
+  TempDir dir;
+  const std::string out = dir.path("out.txt"), err = dir.path("err.txt");
+  const Rgb kWarn{240, 170, 40};
+  auto warn_pixels = [&](const std::string& scenario) {
+    const std::string trace = dir.path(scenario + ".fxs"), png = dir.path(scenario + ".png");
+    auto rec = run_command({"/bin/sh", "-c",
+                            "exec \"$0\" record -q --duration 1s -o \"$1\" -- \"$2\" $3 > \"$4\" 2> \"$5\"",
+                            kFutexscope, trace, scenario == "sleep" ? "/bin/sleep" : kSamples + "/fxs-sample-deadlock",
+                            scenario == "sleep" ? "30" : "--scenario " + scenario, out, err});
+    EXPECT_EQ(rec.status, 0);
+    // "the command (pid N) is still running and was left running"
+    std::ifstream e(err);
+    std::string said((std::istreambuf_iterator<char>(e)), std::istreambuf_iterator<char>());
+    const size_t at = said.find("(pid ");
+    EXPECT_NE(at, std::string::npos) << said;
+    if (at != std::string::npos) kill(pid_t(std::atol(said.c_str() + at + 5)), SIGKILL);
+    auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1280x900x24", kFutexscope, "replay", trace, "--tab",
+                          "blocked", "--screenshot", png, "--size", "1200x800"},
+                         60);
+    EXPECT_EQ(r.status, 0) << r.err;
+    return count_colors(png, 1200, 800, {kWarn})[0];
+  };
+  EXPECT_GE(warn_pixels("cycle3"), 3000u) << "no deadlock banner or open bars";
+  EXPECT_EQ(warn_pixels("sleep"), 0u) << "a sleeping process drew a blocked wait";
 }
 
 TEST(UiViews, BadViewNameOrMemoryLimitIsAOneLineUsageError) {
