@@ -1,6 +1,8 @@
 // `futexscope report`: option parsing; the work is in replay/report.cpp.
 #include <cstdio>
 #include <cstdlib>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 #include <string>
 
@@ -12,9 +14,12 @@
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"HELP(usage: futexscope report FILE [--format text|json|folded] [--top N] [--memory-limit SIZE]
+constexpr const char* kHelp = R"HELP(usage: futexscope report FILE [--format text|json|folded] [--top N] [--sort ORDER]
+                         [--memory-limit SIZE]
 
-Prints a recorded trace: futexes ranked by total wait time, with per-op counts,
+Prints a recorded trace. If the recording ended with threads blocked (a hung
+process), what is stuck comes first: deadlocks, then every blocked thread with
+the lock's holder. Then the futexes, the most contended first, with per-op counts,
 waits, EAGAIN, timeouts, interruptions, wakes and wait-time percentiles, who
 woke whom, latency splits, kinds and stacks; then the hash buckets (collisions,
 bucket-lock spins, per-process table advice), NUMA (wake matrix by node, page
@@ -23,9 +28,13 @@ root and no BPF.
 
   --format FMT   text (default, with wait-time histograms), json (docs/report-json.md),
                  or folded (user stacks of waits weighted by wait ns, for flame graphs)
-  --top N        show the N futexes with the most wait time, and at most N
+  --top N        show the first N futexes (in --sort order), and at most N
                  buckets, per-process hash-table lines and rseq sections
                  (text default 20, json default all; 0 = all)
+  --sort ORDER   contention (default: time threads were blocked until another
+                 thread's wake call released them, so joins, timed sleeps and
+                 idle pools sink; ties by wait), wait (total wait time),
+                 waits, wakes (waiters woken), name (process, pid, address)
   --memory-limit SIZE
                  most memory the report may take while reading (default: 32 times
                  the file's size, at least 1G, at most half of this machine's
@@ -53,6 +62,11 @@ int cmd_report(int argc, char** argv) {
       else if (v == "json") o.format = ReportOptions::Format::kJson;
       else if (v == "folded") o.format = ReportOptions::Format::kFolded;
       else return usage_error("report", "unknown format '" + v + "' (text, json or folded)");
+    } else if (p.option({"--sort"}, v)) {
+      auto sort = p.error().empty() ? parse_sort(v) : std::nullopt;
+      if (p.error().empty() && !sort)
+        return usage_error("report", "unknown --sort '" + v + "' (contention, wait, waits, wakes or name)");
+      if (sort) o.sort = *sort;
     } else if (p.option({"--top", "-n"}, v)) {
       char* end = nullptr;
       long n = std::strtol(v.c_str(), &end, 10);
@@ -71,8 +85,17 @@ int cmd_report(int argc, char** argv) {
     if (!p.error().empty()) return usage_error("report", p.error());
   }
   if (file.empty()) return usage_error("report", "no trace file given");
+  errno = 0;
   Status st = write_report(file, o, std::cout, std::cerr);
   std::cout.flush();
+  // A full disk or a closed file is an error; a reader that stopped early
+  // (`report ... | head`) is not.
+  if (!std::cout && errno != EPIPE) {
+    const int err = errno;
+    std::fprintf(stderr, "futexscope report: write to stdout: %s\n",
+                 err ? std::strerror(err) : "the output stream failed");
+    return 1;
+  }
   if (!st.ok()) {
     std::fprintf(stderr, "futexscope: %s\n", st.message().c_str());
     return 1;

@@ -57,6 +57,7 @@ const char* kind_name(FutexKind kind) {
     case FutexKind::kPiMutex: return "pi-mutex";
     case FutexKind::kBarrier: return "barrier";
     case FutexKind::kOther: return "other";
+    case FutexKind::kJoin: return "join";
   }
   return "other";
 }

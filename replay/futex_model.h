@@ -29,8 +29,9 @@
 
 namespace fxs {
 
-enum class FutexKind : uint8_t { kMutex, kCondvar, kRwlock, kPiMutex, kBarrier, kOther };
-// "mutex", "condvar", "rwlock", "pi-mutex", "barrier", "other".
+enum class FutexKind : uint8_t { kMutex, kCondvar, kRwlock, kPiMutex, kBarrier, kOther, kJoin };
+// "mutex", "condvar", "rwlock", "pi-mutex", "barrier", "other", "join" (a thread's
+// CLONE_CHILD_CLEARTID word: pthread_join waits there for the thread's exit).
 const char* kind_name(FutexKind kind);
 
 // Counters of one futex (same meaning as struct fxs_agg_val).

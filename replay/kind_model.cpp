@@ -54,10 +54,15 @@ bool kind_from_frames(const std::vector<std::string>& frames, FutexKind* kind) {
       *kind = FutexKind::kBarrier;
       return true;
     }
-    // Semaphores and joins have no kind of their own.
+    if (starts_with(f, "pthread_join") || starts_with(f, "pthread_timedjoin") ||
+        starts_with(f, "pthread_clockjoin") || starts_with(f, "__pthread_clockjoin") ||
+        starts_with(f, "pthread_tryjoin")) {
+      *kind = FutexKind::kJoin;
+      return true;
+    }
+    // Semaphores have no kind of their own.
     if (starts_with(f, "sem_wait") || starts_with(f, "sem_timedwait") || starts_with(f, "sem_clockwait") ||
-        starts_with(f, "new_sem_wait") || starts_with(f, "pthread_join") ||
-        starts_with(f, "pthread_timedjoin") || starts_with(f, "pthread_clockjoin")) {
+        starts_with(f, "new_sem_wait")) {
       *kind = FutexKind::kOther;
       return true;
     }
@@ -73,9 +78,11 @@ FutexKind refine_kind(const FutexCounts& c, const KindEvidence& e) {
   for (size_t k = 1; k < e.stack_votes.size(); k++)
     if (e.stack_votes[k] > e.stack_votes[best]) best = k;
   if (e.stack_votes[best]) return FutexKind(best);
+  // 2b. A thread's exit word: nobody but the kernel ever wakes it.
+  const uint64_t wakes = e.wake_one + e.wake_all + e.wake_some;
+  if (e.plain_waits && !wakes && !e.requeue_source && e.values_are_tids) return FutexKind::kJoin;
   // 3. Waiters are moved away from here: a condition variable's wait word.
   if (e.requeue_source) return FutexKind::kCondvar;
-  const uint64_t wakes = e.wake_one + e.wake_all + e.wake_some;
   // 4. A sequence or turn word: every wait expects the value it last saw.
   if (e.plain_waits && e.distinct_values() >= 3)
     return wakes && e.wake_all == wakes ? FutexKind::kBarrier : FutexKind::kCondvar;
@@ -105,6 +112,7 @@ void KindModel::add(const fxs_rec_hdr* h, uint32_t futex) {
     seen_.resize(futex + 1);
   }
   seen_[futex] = true;
+  threads_.insert(uint64_t{r.tgid} << 32 | r.tid);
   KindEvidence& e = futexes_[futex];
   const uint8_t op = r.opi;
   // The mask: val3 for the futex(2) bitset commands, val2 for futex2 calls.
@@ -137,6 +145,10 @@ void KindModel::add(const fxs_rec_hdr* h, uint32_t futex) {
 KindEvidence KindModel::evidence(uint32_t futex, uint32_t tgid, uint64_t uaddr, const StackModel* stacks) const {
   const KindEvidence* found = find(futex);
   KindEvidence e = found ? *found : KindEvidence{};
+  e.values_are_tids = !e.values.empty() && !e.many_values &&
+                      std::all_of(e.values.begin(), e.values.end(), [&](uint64_t v) {
+                        return v && v < (1ull << 32) && threads_.count(uint64_t{tgid} << 32 | v);
+                      });
   if (stacks)
     for (const StackWait& st : stacks->top_stacks(tgid, uaddr, SIZE_MAX)) {
       FutexKind k;

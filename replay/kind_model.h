@@ -1,5 +1,5 @@
 // What kind of synchronisation a futex word implements (DESIGN.md `kind`:
-// mutex, condvar, rwlock, pi-mutex, barrier, other), from more than its op
+// mutex, condvar, rwlock, pi-mutex, barrier, other, join), from more than its op
 // counts: the values waiters expected, the bitsets, how many each wake
 // released, and the glibc functions in the waits' user stacks when captured.
 // Rules, first match wins (docs/report-json.md, `kind`):
@@ -7,6 +7,10 @@
 //  2. Stacks: the glibc entry point nearest the wait (pthread_mutex_lock,
 //     pthread_cond_wait, pthread_rwlock_*, pthread_barrier_wait, sem_wait,
 //     pthread_join...), the majority over the waits with a stack.
+//  2b. A thread's exit word (join): plain waits, no wake call on it ever (the
+//     kernel's exit wakes it), every wait expecting one value that is the TID
+//     of a thread of the same process seen in the trace (glibc's pthread_join
+//     waits for the word, the thread's tid, to become 0).
 //  3. The source of a requeue: condvar.
 //  4. Waits on a moving value (3 or more distinct expected values: a sequence
 //     or turn word): barrier if every wake released all waiters, else condvar.
@@ -22,6 +26,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "bpf/trace_abi.h"
@@ -41,7 +46,8 @@ struct KindEvidence {
   uint64_t wake_all = 0;         // ... releasing all (nr INT_MAX or more)
   uint64_t wake_some = 0;        // ... any other nr
   uint64_t requeue_source = 0;   // requeue calls moving waiters away from this address
-  std::array<uint64_t, 6> stack_votes{};  // waits whose stack names a FutexKind's glibc entry point
+  std::array<uint64_t, 7> stack_votes{};  // waits whose stack names a FutexKind's glibc entry point
+  bool values_are_tids = false;  // every expected value is a TID of a thread of the process
 
   static constexpr size_t kMaxValues = 4;
   size_t distinct_values() const { return many_values ? kMaxValues + 1 : values.size(); }
@@ -75,6 +81,7 @@ class KindModel {
   }
   std::vector<KindEvidence> futexes_;
   std::vector<bool> seen_;  // a call was added for this index
+  std::unordered_set<uint64_t> threads_;  // tgid << 32 | tid of every thread with a call
 };
 
 }  // namespace fxs

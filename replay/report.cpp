@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <functional>
 #include <sstream>
+#include <tuple>
 
 #include "replay/blocked_model.h"
 #include "replay/blocked_report.h"
@@ -88,6 +89,42 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
   return r;
 }
 
+const char* sort_name(ReportOptions::Sort s) {
+  switch (s) {
+    case ReportOptions::Sort::kContention: return "contention";
+    case ReportOptions::Sort::kWait: return "wait";
+    case ReportOptions::Sort::kWaits: return "waits";
+    case ReportOptions::Sort::kWakes: return "wakes";
+    case ReportOptions::Sort::kName: return "name";
+  }
+  return "wait";
+}
+
+std::optional<ReportOptions::Sort> parse_sort(std::string_view name) {
+  for (auto s : {ReportOptions::Sort::kContention, ReportOptions::Sort::kWait, ReportOptions::Sort::kWaits,
+                 ReportOptions::Sort::kWakes, ReportOptions::Sort::kName})
+    if (name == sort_name(s)) return s;
+  return std::nullopt;
+}
+
+void sort_futexes(std::vector<ReportData::Futex>& futexes, ReportOptions::Sort s) {
+  using F = ReportData::Futex;
+  auto by = [&](auto key) {
+    std::stable_sort(futexes.begin(), futexes.end(), [&](const F& a, const F& b) { return key(a) > key(b); });
+  };
+  switch (s) {
+    case ReportOptions::Sort::kContention: by([](const F& f) { return f.wakes.contended_wait_ns; }); break;
+    case ReportOptions::Sort::kWait: break;  // FutexModel::rank()'s order
+    case ReportOptions::Sort::kWaits: by([](const F& f) { return f.stats.waits; }); break;
+    case ReportOptions::Sort::kWakes: by([](const F& f) { return f.stats.woken; }); break;
+    case ReportOptions::Sort::kName:
+      std::stable_sort(futexes.begin(), futexes.end(), [](const F& a, const F& b) {
+        return std::tie(a.comm, a.stats.tgid, a.stats.uaddr) < std::tie(b.comm, b.stats.tgid, b.stats.uaddr);
+      });
+      break;
+  }
+}
+
 // ---- JSON -----------------------------------------------------------------
 
 json futex_json(const ReportData::Futex& f) {
@@ -117,6 +154,7 @@ json futex_json(const ReportData::Futex& f) {
   json j{
       {"wakers", std::move(wakers)},
       {"stacks", std::move(stacks)},
+      {"contended_wait_ns", f.wakes.contended_wait_ns},
       {"woken_by",
        {{"futex_wake", f.wakes.by_futex_wake},
         {"timeout", f.wakes.by_timeout},
@@ -183,6 +221,7 @@ json report_json_sections(const ReportData& r, size_t top) {
         {"raw_stack_drop", r.counters[FXS_CNT_RAW_STACK_DROP]},
         {"page_node_cap_dropped", r.counters[FXS_CNT_PAGE_NODE_CAP]}}},
       {"warnings", r.warnings},
+      {"sort", sort_name(r.sort)},
   };
   // Later sections ("buckets", "numa", "rseq") are added here, each built by
   // its own function from its own part of the model.
@@ -252,6 +291,9 @@ void write_wakes_text(const FutexWakes& w, std::ostream& out) {
   if (!w.by_futex_wake && !w.by_timeout && !w.by_signal && !w.by_thread_exit && !w.by_other) return;
   out << "    waits ended by: futex wake " << w.by_futex_wake << "  timeout " << w.by_timeout
       << "  signal " << w.by_signal << "  thread exit " << w.by_thread_exit << "  other " << w.by_other << '\n';
+  if (w.by_futex_wake)
+    out << "    contended: " << format_ns(w.contended_wait_ns) << " blocked in the " << w.by_futex_wake
+        << " waits another thread's wake ended\n";
   if (w.latency_samples)
     out << "    woken -> returned  p50 " << format_ns(w.latency_p50_ns) << "  p99 "
         << format_ns(w.latency_p99_ns) << "  max " << format_ns(w.latency_max_ns) << '\n';
@@ -355,8 +397,16 @@ void write_text_report(const ReportData& r, size_t top, std::ostream& out) {
 
   size_t n = top == 0 ? r.futexes.size() : std::min(top, r.futexes.size());
   out << "\nfutexes: " << r.futexes.size();
-  if (n < r.futexes.size()) out << " (top " << n << " by total wait time)";
-  out << "\n";
+  if (n < r.futexes.size()) out << ", top " << n;
+  switch (r.sort) {
+    case ReportOptions::Sort::kContention:
+      out << ", by contention (time blocked until another thread woke them; then by wait time)"; break;
+    case ReportOptions::Sort::kWait: out << ", by total wait time"; break;
+    case ReportOptions::Sort::kWaits: out << ", by waits"; break;
+    case ReportOptions::Sort::kWakes: out << ", by waiters woken"; break;
+    case ReportOptions::Sort::kName: out << ", by process name, pid, address"; break;
+  }
+  out << "  (--sort contention|wait|waits|wakes|name)\n";
   for (size_t i = 0; i < n; i++) {
     out << '\n';
     write_futex_text(i + 1, r.futexes[i], out);
@@ -418,6 +468,8 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     if (f.stats.kind == FutexKind::kMutex || f.stats.kind == FutexKind::kPiMutex)
       if (const std::vector<HolderTime>* v = holders.find(f.stats.tgid, f.stats.uaddr)) f.holders = *v;
   }
+  sort_futexes(data.futexes, opts.sort);
+  data.sort = opts.sort;
   RseqReport rseq_report = rseq.finish();  // rseq
   data.warnings.insert(data.warnings.end(), rseq_report.warnings.begin(), rseq_report.warnings.end());
   std::optional<UmcgReport> umcg_report;  // UMCG: only when recorded

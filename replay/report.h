@@ -9,6 +9,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -34,6 +35,13 @@ struct ReportOptions {
 
   // Heap the models may take (replay/memory_budget.h); 0: memory_limit_for_file()'s default.
   uint64_t memory_limit = 0;
+
+  // The order of the futexes (and so which --top keeps). kContention: time
+  // blocked until another thread's wake call (FutexWakes::contended_wait_ns),
+  // so idle waits (joins, timed sleeps, a pool waiting for work that
+  // comes by timeout) sink; ties, and traces without wake records, by wait.
+  enum class Sort { kContention, kWait, kWaits, kWakes, kName };
+  Sort sort = Sort::kContention;
 
   static constexpr size_t kDefaultTextTop = 20;
   // The limit in effect for `format` (0 = all).
@@ -72,10 +80,17 @@ struct ReportData {
     FutileWakes futile;        // woken waiters that went straight back to waiting
     std::vector<HolderTime> holders;  // mutex-like: who held it while its waiters slept
   };
-  std::vector<Futex> futexes;  // ranked: FutexModel::rank()
+  std::vector<Futex> futexes;  // ranked: FutexModel::rank(), then sort_futexes() by `sort`
+  ReportOptions::Sort sort = ReportOptions::Sort::kWait;
   BucketReport buckets;        // hash buckets, their contention, per-process tables
   std::vector<std::string> warnings;
 };
+
+// "contention", "wait", "waits", "wakes", "name"; parse_sort() is its inverse.
+const char* sort_name(ReportOptions::Sort s);
+std::optional<ReportOptions::Sort> parse_sort(std::string_view name);
+// Stable: futexes equal under `s` keep their order (the wait ranking).
+void sort_futexes(std::vector<ReportData::Futex>& futexes, ReportOptions::Sort s);
 
 // Finishes `model` (see FutexModel::finish) and gathers what the report shows.
 // `warnings` are the reader's; the model's are appended.

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <utility>
 
+#include "replay/durations.h"
 #include "replay/futex_ops.h"
 #include "replay/percentile.h"
 
@@ -92,6 +93,8 @@ void WakeModel::classify(const Wake& w, uint32_t futex, const WaitEnd* end) {
     a.out.by_signal++;
   } else if (w.by_wake_call) {
     a.out.by_futex_wake++;
+    if (auto span = end ? plausible_span(w.wait_enter_ns, end->exit_ns) : std::nullopt)
+      (void)add_saturating(a.out.contended_wait_ns, *span);
     a.edges[(uint64_t(w.waker_tid) << 32) | w.waiter_tid]++;
     if (on_wake_) {
       AttributedWake aw;
@@ -143,6 +146,7 @@ void WakeModel::pair_unobserved_wakes() {
       c->remaining--;
       Accum& a = futexes_[idx->second];
       a.out.by_futex_wake++;
+      if (auto span = plausible_span(wait_enter, end.exit_ns)) (void)add_saturating(a.out.contended_wait_ns, *span);
       a.edges[(uint64_t(c->tid) << 32) | uint32_t(key.a)]++;
       if (on_wake_) {
         // No sched_waking: the waker's node is that of its call, no latency.

@@ -28,6 +28,10 @@ struct WakeEdge {
 struct FutexWakes {
   std::vector<WakeEdge> wakers;    // by count, descending
   uint64_t by_futex_wake = 0;      // ended by a thread in a futex wake-type call
+  // Contention: the time those waits (by_futex_wake) were blocked, each from its
+  // enter to its return: time threads spent on this futex until another thread
+  // released it. Joins, timeouts and signals are not in it.
+  uint64_t contended_wait_ns = 0;
   uint64_t by_timeout = 0;         // the wait returned ETIMEDOUT
   uint64_t by_signal = 0;          // the wait was interrupted
   uint64_t by_thread_exit = 0;     // a thread's exit woke it (CLEARTID, how pthread_join waits)

@@ -103,6 +103,25 @@ TEST(BadInput, ExportWriteErrorNamesFileAndErrno) {
                         "futexscope export: write /dev/full: No space left on device");
 }
 
+// `report > /dev/full` used to exit 0 with nothing written: a failed write
+// is one line and status 1; a reader that stops early (`| head`) is not an error.
+TEST(BadInput, ReportToAFullDiskFailsAndToAClosedPipeDoesNot) {
+  TempDir d;
+  const std::string trace = d.path("t.fxs");
+  {
+    auto w = fxs::TraceWriter::create(trace, fxs::TraceHeader{});
+    ASSERT_TRUE(w.ok()) << w.message();
+    ASSERT_TRUE(w->append_stop(1000).ok());
+    ASSERT_TRUE(w->close().ok());
+  }
+  auto full = run_command({"/bin/sh", "-c", "exec \"$0\" report \"$1\" > /dev/full", kFutexscope, trace});
+  EXPECT_EQ(full.status, 1);
+  EXPECT_EQ(full.err, "futexscope report: write to stdout: No space left on device\n");
+  auto head = run_command(
+      {"/bin/sh", "-c", "\"$0\" report \"$1\" --format json | head -c 1 >/dev/null", kFutexscope, trace});
+  EXPECT_EQ(head.err.find("futexscope"), std::string::npos) << head.err;
+}
+
 TEST(BadInput, HelpExitsZero) {
   for (const char* cmd : {"record", "report", "probe"}) {
     auto r = run_command({kFutexscope, cmd, "--help"});

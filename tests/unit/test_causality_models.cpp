@@ -131,6 +131,9 @@ TEST(KindModel, GlibcEntryPointNearestTheWaitDecides) {
   EXPECT_EQ(k, fxs::FutexKind::kBarrier);
   ASSERT_TRUE(fxs::kind_from_frames({"__futex_abstimed_wait_common+0xc6", "__new_sem_wait_slow64+0x80"}, &k));
   EXPECT_EQ(k, fxs::FutexKind::kOther);
+  ASSERT_TRUE(fxs::kind_from_frames({"__futex_abstimed_wait_common+0xc6", "__pthread_clockjoin_ex+0x133",
+                                     "std::thread::join()+0x17"}, &k));
+  EXPECT_EQ(k, fxs::FutexKind::kJoin);
   EXPECT_FALSE(fxs::kind_from_frames({"__futex_abstimed_wait_common+0xc6", "main+0x10", "0x7f00"}, &k));
 }
 
@@ -153,8 +156,11 @@ TEST(KindModel, ValuesBitsetsAndWakeCountsRefineTheOpCounts) {
   // A barrier: moving values, every wake releases all.
   for (uint64_t v = 1; v < 5; v++) rec(1, 0x300, FXS_OP_FUTEX_WAIT, v);
   rec(2, 0x300, FXS_OP_FUTEX_WAKE, INT_MAX);
-  // pthread_join: one MATCH_ANY bitset wait on the tid word, woken by the kernel.
+  // One MATCH_ANY bitset wait expecting 1234, no thread of which is in the trace: not known as a join.
   rec(1, 0x400, FXS_OP_FUTEX_WAIT_BITSET, 1234, 0xffffffffu);
+  // pthread_join of thread 3 (which made calls): the wait expects its tid, only the kernel wakes the word.
+  rec(1, 0x600, FXS_OP_FUTEX_WAIT_BITSET, 3, 0xffffffffu);
+  rec(3, 0x700, FXS_OP_FUTEX_WAKE, 1);
   // A semaphore-like word: waits expect 0, wakes release one.
   for (int i = 0; i < 3; i++) rec(1, 0x500, FXS_OP_FUTEX_WAIT, 0);
   rec(2, 0x500, FXS_OP_FUTEX_WAKE, 1);
@@ -172,6 +178,7 @@ TEST(KindModel, ValuesBitsetsAndWakeCountsRefineTheOpCounts) {
   EXPECT_EQ(kind(0x300, ops({{FXS_OP_FUTEX_WAIT, 4}, {FXS_OP_FUTEX_WAKE, 1}})), fxs::FutexKind::kBarrier);
   EXPECT_EQ(kind(0x400, ops({{FXS_OP_FUTEX_WAIT_BITSET, 1}})), fxs::FutexKind::kOther);
   EXPECT_EQ(kind(0x500, ops({{FXS_OP_FUTEX_WAIT, 3}, {FXS_OP_FUTEX_WAKE, 1}})), fxs::FutexKind::kOther);
+  EXPECT_EQ(kind(0x600, ops({{FXS_OP_FUTEX_WAIT_BITSET, 1}})), fxs::FutexKind::kJoin);
   // No call recorded (a --summary trace): the op counts decide.
   EXPECT_EQ(kind(0x999, ops({{FXS_OP_FUTEX_WAIT, 5}, {FXS_OP_FUTEX_WAKE, 5}})), fxs::FutexKind::kMutex);
   // PI operations always win.
