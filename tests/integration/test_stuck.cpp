@@ -198,6 +198,21 @@ TEST_P(Stuck, CommandThatHangsWhileRecordedSaysSince) {
 INSTANTIATE_TEST_SUITE_P(Scenarios, Stuck, ::testing::Values("abba", "cycle3", "condvar", "pipe", "pi"),
                          [](const auto& info) { return info.param; });
 
+// A recording of a hung process kept in tests/data (fxs-sample-deadlock
+// --scenario cycle3, recorded with -p; the sample's own truth beside it):
+// the report names the deadlock on any machine, without root or BPF.
+TEST(RecordedDeadlock, ReportNamesItWithoutRoot) {
+  const std::string data = FXS_TEST_DATA_DIR;
+  std::ifstream f(data + "/deadlock-cycle3.truth.json");
+  const json truth = json::parse(f);
+  auto rep = run_command({kFutexscope, "report", data + "/deadlock-cycle3.fxs", "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+  expect_blocked_as_truth(truth, report);
+  expect_deadlocks_as_truth(truth, report);
+  expect_chains_as_truth(truth, report);
+}
+
 TEST(StuckBadInput, NoSuchProcessIsOneLine) {
   auto r = run_command({kFutexscope, "stuck", "-p", "999999999"});
   EXPECT_EQ(r.status, 1);
