@@ -14,7 +14,9 @@
 namespace fxs {
 namespace {
 
-constexpr const char* kHelp = R"HELP(usage: futexscope report FILE [--format text|json|folded] [--top N] [--sort ORDER]
+constexpr int kDeadlockStatus = 3;  // as `stuck --fail-on-deadlock`
+
+constexpr const char* kHelp = R"HELP(usage: futexscope report FILE [--format text|json|folded] [--top N] [--sort ORDER] [--fail-on-deadlock]
                          [--memory-limit SIZE]
 
 Prints a recorded trace. If the recording ended with threads blocked (a hung
@@ -31,6 +33,9 @@ root and no BPF.
   --top N        show the first N futexes (in --sort order), and at most N
                  buckets, per-process hash-table lines and rseq sections
                  (text default 20, json default all; 0 = all)
+  --fail-on-deadlock
+                 exit with status 3 when the recording ended with a deadlock
+                 (watchdogs, CI); the report is written all the same
   --sort ORDER   contention (default: time threads were blocked until another
                  thread's wake call released them, so joins, timed sleeps and
                  idle pools sink; ties by wait), wait (total wait time),
@@ -52,6 +57,7 @@ examples:
 int cmd_report(int argc, char** argv) {
   ReportOptions o;
   std::string file, v;
+  bool fail_on_deadlock = false;
   ArgParser p(argc, argv, 1);
   while (!p.done()) {
     if (p.flag({"-h", "--help"})) {
@@ -62,6 +68,8 @@ int cmd_report(int argc, char** argv) {
       else if (v == "json") o.format = ReportOptions::Format::kJson;
       else if (v == "folded") o.format = ReportOptions::Format::kFolded;
       else return usage_error("report", "unknown format '" + v + "' (text, json or folded)");
+    } else if (p.flag({"--fail-on-deadlock"})) {
+      fail_on_deadlock = true;
     } else if (p.option({"--sort"}, v)) {
       auto sort = p.error().empty() ? parse_sort(v) : std::nullopt;
       if (p.error().empty() && !sort)
@@ -86,7 +94,8 @@ int cmd_report(int argc, char** argv) {
   }
   if (file.empty()) return usage_error("report", "no trace file given");
   errno = 0;
-  Status st = write_report(file, o, std::cout, std::cerr);
+  size_t deadlocks = 0;
+  Status st = write_report(file, o, std::cout, std::cerr, &deadlocks);
   std::cout.flush();
   // A full disk or a closed file is an error; a reader that stopped early
   // (`report ... | head`) is not.
@@ -100,7 +109,7 @@ int cmd_report(int argc, char** argv) {
     std::fprintf(stderr, "futexscope: %s\n", st.message().c_str());
     return 1;
   }
-  return 0;
+  return fail_on_deadlock && deadlocks ? kDeadlockStatus : 0;
 }
 
 }  // namespace fxs

@@ -417,7 +417,7 @@ void write_text_report(const ReportData& r, size_t top, std::ostream& out) {
 // ---- the command ------------------------------------------------------------
 
 Status write_report(const std::string& trace_path, const ReportOptions& opts, std::ostream& out,
-                    std::ostream& warnings) {
+                    std::ostream& warnings, size_t* deadlocks) {
   Result<TraceReader> reader = TraceReader::open(trace_path);
   if (!reader.ok()) return reader.error();
   FutexModel model;
@@ -478,6 +478,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     if (std::string w = umcg_warning(*umcg_report); !w.empty()) data.warnings.push_back(std::move(w));
   }
   const BlockedReport blocked_report = blocked.finish();
+  if (deadlocks) *deadlocks = blocked_report.graph.deadlocks.size();
   for (const std::string& w : data.warnings) warnings << "futexscope: warning: " << w << '\n';
   warnings.flush();
   size_t top = opts.effective_top();

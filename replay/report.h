@@ -57,7 +57,8 @@ struct ReportOptions {
 // Errors (unreadable file, folded format) come back as a Status; nothing is
 // written to `out` then.
 Status write_report(const std::string& trace_path, const ReportOptions& opts, std::ostream& out,
-                    std::ostream& warnings);
+                    std::ostream& warnings,
+                    size_t* deadlocks = nullptr);  // set to the deadlocks found (report --fail-on-deadlock)
 
 // ---- The pieces, for tests and other front ends ----------------------------
 

@@ -150,8 +150,8 @@ TEST_P(Stuck, RecordingOfAHungProcessReportsTheSame) {
   for (const auto& b : report["blocked"]) {
     EXPECT_TRUE(b["since_ns"].is_null()) << "a wait older than the recording has a since_ns: " << b.dump();
   }
-  auto text = run_command({kFutexscope, "report", trace});
-  ASSERT_EQ(text.status, 0) << text.err;
+  auto text = run_command({kFutexscope, "report", trace, "--fail-on-deadlock"});
+  EXPECT_EQ(text.status, h->truth["deadlocks"].empty() ? 0 : 3) << text.err;
   EXPECT_EQ(text.out.rfind("DEADLOCK", 0) == 0, !h->truth["deadlocks"].empty()) << text.out;
   EXPECT_NE(text.out.find("Blocked now: " + std::to_string(h->truth["blocked"].size()) + " of "), std::string::npos)
       << text.out;
@@ -211,6 +211,9 @@ TEST(RecordedDeadlock, ReportNamesItWithoutRoot) {
   expect_blocked_as_truth(truth, report);
   expect_deadlocks_as_truth(truth, report);
   expect_chains_as_truth(truth, report);
+  auto watchdog = run_command({kFutexscope, "report", data + "/deadlock-cycle3.fxs", "--fail-on-deadlock"});
+  EXPECT_EQ(watchdog.status, 3) << "--fail-on-deadlock's exit status";
+  EXPECT_EQ(watchdog.out.rfind("DEADLOCK", 0), 0u) << "the report is written all the same";
 }
 
 TEST(StuckBadInput, NoSuchProcessIsOneLine) {
