@@ -80,6 +80,7 @@ struct UiState {
   // the sort column or the snapshot changes.
   std::vector<uint32_t> table_order;
   std::shared_ptr<const FutexSnapshot> table_sorted_from;
+  std::shared_ptr<const NumaSnapshot> table_sorted_wakes;  // the pairing the order used
 
   // Every wake -> wait arrow, built once the trace is complete; the timeline
   // draws those into the waits in view when there are few enough to read.

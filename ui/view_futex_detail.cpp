@@ -1,4 +1,4 @@
-// view_futex_detail.cpp: the selected futex (the one with the most wait time
+// view_futex_detail.cpp: the selected futex (the futex table's first row
 // when nothing is selected): its counters, a log2 histogram of its wait
 // times, the call stacks its waits came from, who woke its waiters, and the
 // operations called on it.
@@ -222,7 +222,8 @@ void draw_futex_detail(FrameContext& f) {
   }
   const FutexStats* s = st.has_futex ? stats_of(f, st.futex) : nullptr;
   bool fallback = s == nullptr;
-  if (!s) s = &fx.front();
+  // Else the table's first row (the most contended once waits are paired).
+  if (!s) s = &fx[!st.table_order.empty() && st.table_order[0] < fx.size() ? st.table_order[0] : 0];
   ImU32 color = color_of(st, {s->tgid, s->uaddr});
   std::string pname;
   {
@@ -232,7 +233,7 @@ void draw_futex_detail(FrameContext& f) {
   ImGui::ColorButton("##sw", ImGui::ColorConvertU32ToFloat4(color), ImGuiColorEditFlags_NoTooltip, ImVec2(14, 14));
   ImGui::SameLine();
   ImGui::TextWrapped("%s  %s  pid %u %s", format_uaddr(s->uaddr).c_str(), kind_name(s->kind), s->tgid, pname.c_str());
-  if (fallback) dim_hint("(most wait time; select another in the table)");
+  if (fallback) dim_hint("(the table's first; select another there)");
   ImGui::Separator();
   if (ImGui::BeginTable("counts", 4, ImGuiTableFlags_SizingStretchSame)) {
     auto kv = [](const char* k, const std::string& v) {

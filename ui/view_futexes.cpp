@@ -1,5 +1,8 @@
-// view_futexes.cpp: every futex of the trace in a sortable table (total wait,
-// max wait, waits, wakes, kind, ...). Only the visible rows are built
+// view_futexes.cpp: every futex of the trace in a sortable table (contention,
+// total wait, max wait, waits, wakes, kind, ...), by default the most
+// contended first, as `report`: time blocked until another thread's wake
+// (FutexWakes::contended_wait_ns, from the second pass, which pairs every wait
+// with its wake; until it is in, by total wait). Only the visible rows are built
 // (ImGuiListClipper), so 100K futexes cost what 30 do. Clicking a row selects
 // the futex: the timeline highlights its calls, the detail tab shows it.
 #include <algorithm>
@@ -8,6 +11,7 @@
 
 #include "imgui.h"
 #include "replay/report.h"
+#include "ui/numa_loader.h"
 #include "ui/palette.h"
 #include "ui/text_fit.h"
 #include "ui/ui_state.h"
@@ -16,12 +20,20 @@ namespace fxs::ui {
 
 namespace {
 
-enum Col : ImGuiID { kColor, kAddr, kPid, kKind, kTotal, kMax, kP99, kWaits, kWoken, kEagain, kTimeouts, kOps, kThreads, kCols };
+enum Col : ImGuiID { kColor, kAddr, kPid, kKind, kContended, kTotal, kMax, kP99, kWaits, kWoken, kEagain, kTimeouts, kOps, kThreads, kCols };
+
+// Contended wait of a futex; 0 until the second pass is in (`wakes` null).
+uint64_t contended(const WakesByFutex* wakes, const FutexStats& s) {
+  if (!wakes) return 0;
+  auto it = wakes->find(PairKey{s.tgid, s.uaddr});
+  return it == wakes->end() ? 0 : it->second.contended_wait_ns;
+}
 
 // Sort key of column `c` for futex `f`; kinds sort by name.
-int compare(const FutexStats& a, const FutexStats& b, ImGuiID c) {
+int compare(const FutexStats& a, const FutexStats& b, ImGuiID c, const WakesByFutex* wakes) {
   auto cmp = [](auto x, auto y) { return x < y ? -1 : x > y ? 1 : 0; };
   switch (c) {
+    case kContended: return cmp(contended(wakes, a), contended(wakes, b));
     case kAddr: return cmp(a.uaddr, b.uaddr);
     case kPid: return cmp(a.tgid, b.tgid);
     case kKind: return std::string_view(kind_name(a.kind)).compare(kind_name(b.kind));
@@ -38,7 +50,7 @@ int compare(const FutexStats& a, const FutexStats& b, ImGuiID c) {
   }
 }
 
-void sort_rows(UiState& st, const FutexSnapshot& snap, const ImGuiTableSortSpecs* specs) {
+void sort_rows(UiState& st, const FutexSnapshot& snap, const ImGuiTableSortSpecs* specs, const WakesByFutex* wakes) {
   const auto& fx = snap.futexes;
   st.table_order.resize(fx.size());
   for (uint32_t i = 0; i < fx.size(); i++) st.table_order[i] = i;
@@ -46,7 +58,7 @@ void sort_rows(UiState& st, const FutexSnapshot& snap, const ImGuiTableSortSpecs
   std::stable_sort(st.table_order.begin(), st.table_order.end(), [&](uint32_t x, uint32_t y) {
     for (int i = 0; i < specs->SpecsCount; i++) {
       const ImGuiTableColumnSortSpecs& s = specs->Specs[i];
-      int c = compare(fx[x], fx[y], s.ColumnUserID);
+      int c = compare(fx[x], fx[y], s.ColumnUserID, wakes);
       if (c != 0) return s.SortDirection == ImGuiSortDirection_Ascending ? c < 0 : c > 0;
     }
     return x < y;
@@ -93,7 +105,8 @@ void draw_futexes(FrameContext& f) {
   col("futex", kAddr, "0x88888888888888");
   col("pid", kPid, "4194304");
   col("kind", kKind, "pi-mutex");
-  col("total wait", kTotal, "999.9ms", ImGuiTableColumnFlags_DefaultSort | kDesc);
+  col("contended", kContended, "999.9ms", ImGuiTableColumnFlags_DefaultSort | kDesc);
+  col("total wait", kTotal, "999.9ms", kDesc);
   col("max wait", kMax, "999.9ms", kDesc);
   col("p99 wait", kP99, "999.9ms", kDesc);
   col("waits", kWaits, "99999999", kDesc);
@@ -104,10 +117,14 @@ void draw_futexes(FrameContext& f) {
   col("threads", kThreads, "99999", kDesc);
   ImGui::TableHeadersRow();
 
+  // The pairing of the second pass, if it is in (started by the Futex tab's wakers).
+  std::shared_ptr<const NumaSnapshot> paired = st.numa ? st.numa->snapshot() : nullptr;
+  const WakesByFutex* wakes = paired && paired->ok && paired->report.wake_records ? &paired->wakes : nullptr;
   ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
-  if ((specs && specs->SpecsDirty) || st.table_sorted_from != f.futexes) {
-    sort_rows(st, snap, specs);
+  if ((specs && specs->SpecsDirty) || st.table_sorted_from != f.futexes || st.table_sorted_wakes != paired) {
+    sort_rows(st, snap, specs, wakes);
     st.table_sorted_from = f.futexes;
+    st.table_sorted_wakes = paired;
     if (specs) specs->SpecsDirty = false;
   }
   float row_h = ImGui::GetTextLineHeight() + ImGui::GetStyle().CellPadding.y * 2;
@@ -145,6 +162,14 @@ void draw_futexes(FrameContext& f) {
       ImGui::TableSetColumnIndex(kKind);
       ImGui::TextUnformatted(kind_name(s.kind));
       bool timed = s.wait_samples > 0;
+      ImGui::TableSetColumnIndex(kContended);
+      if (wakes) {
+        cell_ns(contended(wakes, s), true);
+      } else {
+        ImGui::TextDisabled("...");
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("time blocked until another thread's wake: known once every wait is paired with its wake");
+      }
       ImGui::TableSetColumnIndex(kTotal);
       cell_ns(s.wait_total_ns, timed);
       ImGui::TableSetColumnIndex(kMax);
