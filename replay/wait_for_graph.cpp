@@ -64,6 +64,10 @@ WaitForGraph analyze_wait_for(const std::vector<ThreadSnapshot>& threads) {
     c.uaddr = t->uaddrs[0];
     std::map<uint32_t, bool> seen{{tid, true}};
     while (h && !seen[h]) {
+      if (c.holders.size() == WaitChain::kMaxHolders) {
+        c.end = "longer than " + std::to_string(WaitChain::kMaxHolders) + " holders";
+        break;
+      }
       seen[h] = true;
       c.holders.push_back(h);
       auto it = by_tid.find(h);

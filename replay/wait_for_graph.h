@@ -40,6 +40,10 @@ struct WaitChain {
   uint64_t uaddr = 0;
   std::vector<uint32_t> holders;  // holders[0] holds tid's lock, holders[1] holders[0]'s, ...
   std::string end;                // "exited", "blocked in read", "futex without a known owner", ...
+  // At most this many holders are followed (a file may hold a chain of
+  // every thread: following each to its end would be quadratic); then `end`
+  // is "longer than 64 holders".
+  static constexpr size_t kMaxHolders = 64;
 };
 
 struct WaitForGraph {

@@ -86,5 +86,20 @@ TEST(WaitForGraph, WaitsWithoutKnownOwnersMakeNoEdges) {
   EXPECT_TRUE(g.chains.empty());
 }
 
+// A file may hold 100,000 threads in one chain: each is followed at most
+// kMaxHolders deep, so the analysis stays linear.
+TEST(WaitForGraph, LongChainsAreCut) {
+  std::vector<ThreadSnapshot> threads;
+  const uint32_t n = 100000;
+  for (uint32_t i = 1; i < n; i++) threads.push_back(waiting(i, 0x1000 + i, i + 1));
+  threads.push_back(doing(n, 'S', 0));
+  auto g = analyze_wait_for(threads);
+  EXPECT_TRUE(g.deadlocks.empty());
+  ASSERT_EQ(g.chains.size(), size_t(n - 1));
+  EXPECT_EQ(g.chains[0].holders.size(), WaitChain::kMaxHolders);
+  EXPECT_EQ(g.chains[0].end, "longer than 64 holders");
+  EXPECT_EQ(g.chains.back().end, "blocked in read");
+}
+
 }  // namespace
 }  // namespace fxs
