@@ -60,7 +60,7 @@ void SplitModel::add(const fxs_rec_hdr* h) {
         end.uaddr = 0;
         std::vector<uint64_t>& all = vectors_[key];
         all.resize(n);
-        std::memcpy(all.data(), v, n * sizeof(uint64_t));
+        if (n) std::memcpy(all.data(), v, n * sizeof(uint64_t));  // an empty vector's data() may be null
       }
     }
     ends_[key] = end;

@@ -62,7 +62,7 @@ void WakeModel::add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h) {
     if (r.opi == FXS_OP_FUTEX2_WAITV) {
       size_t n = std::min<size_t>(r.nr_uaddrs, (h->size - sizeof(r)) / sizeof(uint64_t));
       end.vector.resize(n);
-      std::memcpy(end.vector.data(), reinterpret_cast<const uint8_t*>(h) + sizeof(r), n * sizeof(uint64_t));
+      if (n) std::memcpy(end.vector.data(), reinterpret_cast<const uint8_t*>(h) + sizeof(r), n * sizeof(uint64_t));
     }
     return;
   }

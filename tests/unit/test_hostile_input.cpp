@@ -15,6 +15,7 @@
 #include "replay/trace_reader.h"
 #include "replay/trace_text.h"
 #include "replay/trace_writer.h"
+#include "replay/split_model.h"
 #include "replay/wake_model.h"
 
 namespace fxs {
@@ -230,6 +231,28 @@ TEST(HostileModels, WakePairingOnOneBusyFutexIsExact) {
   EXPECT_EQ(f->by_futex_wake, kCalls);
   ASSERT_EQ(f->wakers.size(), 1u);
   EXPECT_EQ(f->wakers[0].count, kCalls);
+}
+
+// Found by the fuzzer: a futex_waitv record naming no address (nr_uaddrs 0)
+// made the wake and split models copy zero bytes into an empty vector's null
+// data() (undefined behaviour: UBSan stops there). Nothing is copied now.
+TEST(HostileRecords, WaitvWithNoAddressIsTakenQuietly) {
+  fxs_futex_rec r{};
+  r.hdr = {FXS_REC_FUTEX, sizeof(r), 0};
+  r.enter_ns = 100;
+  r.exit_ns = 200;
+  r.tgid = r.tid = 7;
+  r.opi = FXS_OP_FUTEX2_WAITV;
+  r.syscall = FXS_SC_FUTEX_WAITV;
+  r.ret = 0;
+  r.nr_uaddrs = 0;
+  WakeModel wakes;
+  wakes.add(&r.hdr);
+  wakes.finish();
+  SplitModel splits;
+  splits.add(&r.hdr);
+  splits.finish();
+  SUCCEED();  // the check is UBSan's (scripts/sanitize-tests.sh)
 }
 
 }  // namespace
