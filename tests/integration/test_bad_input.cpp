@@ -87,16 +87,19 @@ TEST(BadInput, ServeAddressThatIsNoAddress) {
   }
 }
 
+// A trace with nothing in it but its stop record.
+void write_empty_trace(const std::string& path) {
+  auto w = fxs::TraceWriter::create(path, fxs::TraceHeader{});
+  ASSERT_TRUE(w.ok()) << w.message();
+  ASSERT_TRUE(w->append_stop(1000).ok());
+  ASSERT_TRUE(w->close().ok());
+}
+
 // A failed write names the file and the cause, not only that it failed.
 TEST(BadInput, ExportWriteErrorNamesFileAndErrno) {
   TempDir d;
   const std::string trace = d.path("t.fxs");
-  {
-    auto w = fxs::TraceWriter::create(trace, fxs::TraceHeader{});
-    ASSERT_TRUE(w.ok()) << w.message();
-    ASSERT_TRUE(w->append_stop(1000).ok());
-    ASSERT_TRUE(w->close().ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(write_empty_trace(trace));
   auto ok = run_command({kFutexscope, "export", trace, "--format", "chrome", "-o", d.path("t.json")});
   ASSERT_EQ(ok.status, 0) << ok.err;
   expect_one_line_error(run_command({kFutexscope, "export", trace, "--format", "chrome", "-o", "/dev/full"}),
@@ -108,12 +111,7 @@ TEST(BadInput, ExportWriteErrorNamesFileAndErrno) {
 TEST(BadInput, ReportToAFullDiskFailsAndToAClosedPipeDoesNot) {
   TempDir d;
   const std::string trace = d.path("t.fxs");
-  {
-    auto w = fxs::TraceWriter::create(trace, fxs::TraceHeader{});
-    ASSERT_TRUE(w.ok()) << w.message();
-    ASSERT_TRUE(w->append_stop(1000).ok());
-    ASSERT_TRUE(w->close().ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(write_empty_trace(trace));
   auto full = run_command({"/bin/sh", "-c", "exec \"$0\" report \"$1\" > /dev/full", kFutexscope, trace});
   EXPECT_EQ(full.status, 1);
   EXPECT_EQ(full.err, "futexscope report: write to stdout: No space left on device\n");
