@@ -23,8 +23,11 @@ lock (read from the lock itself: PI futexes and glibc mutexes; otherwise
 "holder unknown"), the chains of holders that are themselves stuck, and every
 deadlock (a cycle of threads waiting on each other), with kernel and user
 stacks. Needs root (or ptrace rights over PID) to read its memory and stacks.
-Only a thread that glibc parked after the kernel refused a PI lock (EDEADLK)
-is stopped, for a moment, to read which lock it wanted.
+Each blocked thread is stopped for a moment (ptrace) to read its frame
+pointer, which /proc does not give, so that its user stack walks through code
+built with frame pointers; its blocked call restarts when it is let go, as
+after a signal (--no-stacks: nothing is stopped, except a thread glibc parked
+after the kernel refused it a PI lock, to learn which lock it wanted).
 
 options:
   -p, --pid PID         the process to look at
@@ -74,7 +77,7 @@ int cmd_stuck(int argc, char** argv) {
   if (pid <= 0) return usage_error("stuck", "which process? give -p PID");
 
   StackSymbolizer symbolizer(-1);
-  auto threads = snapshot_threads(pid_t(pid), stacks ? &symbolizer : nullptr);
+  auto threads = snapshot_threads(pid_t(pid), stacks ? &symbolizer : nullptr, /*stop_for_frame_pointer=*/stacks);
   if (!threads.ok()) {
     std::fprintf(stderr, "futexscope stuck: %s\n", threads.message().c_str());
     return 1;
@@ -90,7 +93,7 @@ int cmd_stuck(int argc, char** argv) {
   } else {
     out << "futexscope stuck: pid " << pid << ", " << threads->size() << " threads\n\n";
     write_wait_for_text(g, *threads, out);
-    write_blocked_text(*threads, out);
+    write_blocked_text(*threads, g, out);
   }
   const std::string text = out.str();
   if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {

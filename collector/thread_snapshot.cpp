@@ -12,6 +12,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <sstream>
 
 #include "bpf/trace_abi.h"
@@ -68,29 +69,31 @@ std::vector<std::string> kernel_stack(const std::string& task) {
   return frames;
 }
 
-// glibc's park after FUTEX_LOCK_PI failed with EDEADLK (replay/lock_owner.h):
-// the PI mutex it wanted is the one pointer, in its callee-saved registers or
-// on its stack, to a glibc PI mutex held by another live thread of the
-// process. Two such mutexes: ambiguous, nothing is named.
-// The callee-saved registers of a thread parked for good, where a caller's
-// mutex pointer lives: the thread is stopped for a moment with ptrace (its
-// endless wait restarts) and let go. Empty if that is refused (a debugger).
-std::vector<uint64_t> parked_thread_registers(pid_t tid) {
-  std::vector<uint64_t> regs;
-  if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) return regs;
+// The registers of a thread stopped for a moment with ptrace and let go (a
+// blocked system call restarts, as after a signal); nullopt if that is
+// refused (a debugger holds the thread, or no rights).
+std::optional<user_regs_struct> stopped_thread_registers(pid_t tid) {
+  if (ptrace(PTRACE_SEIZE, tid, nullptr, nullptr) != 0) return std::nullopt;
+  std::optional<user_regs_struct> regs;
   int status = 0;
   if (ptrace(PTRACE_INTERRUPT, tid, nullptr, nullptr) == 0 && waitpid(tid, &status, __WALL) == tid) {
     user_regs_struct r{};
-    if (ptrace(PTRACE_GETREGS, tid, nullptr, &r) == 0) regs = {r.rbx, r.rbp, r.r12, r.r13, r.r14, r.r15};
+    if (ptrace(PTRACE_GETREGS, tid, nullptr, &r) == 0) regs = r;
   }
   ptrace(PTRACE_DETACH, tid, nullptr, nullptr);
   return regs;
 }
 
+// glibc's park after FUTEX_LOCK_PI failed with EDEADLK (replay/lock_owner.h):
+// the PI mutex it wanted is the one pointer, in its callee-saved registers
+// (the thread is stopped for a moment to read them; its endless wait
+// restarts) or on its stack, to a glibc PI mutex held by another live thread
+// of the process. Two such mutexes: ambiguous, nothing is named.
 void name_refused_pi_lock(pid_t pid, ThreadSnapshot& t, uint64_t sp, const std::string& proc) {
   uint64_t stack[512];
   const size_t words = read_memory(pid, sp, stack, sizeof(stack)) / 8;
-  std::vector<uint64_t> candidates = parked_thread_registers(pid_t(t.tid));
+  std::vector<uint64_t> candidates;
+  if (auto r = stopped_thread_registers(pid_t(t.tid))) candidates = {r->rbx, r->rbp, r->r12, r->r13, r->r14, r->r15};
   candidates.insert(candidates.end(), stack, stack + words);
   uint64_t found = 0;
   uint32_t owner = 0;
@@ -146,7 +149,7 @@ void read_futex_call(pid_t pid, ThreadSnapshot& t, const uint64_t a[6], bool gli
 
 }  // namespace
 
-Result<std::vector<ThreadSnapshot>> snapshot_threads(pid_t pid, StackSymbolizer* stacks) {
+Result<std::vector<ThreadSnapshot>> snapshot_threads(pid_t pid, StackSymbolizer* stacks, bool stop_for_frame_pointer) {
   const std::string proc = "/proc/" + std::to_string(pid);
   DIR* dir = opendir((proc + "/task").c_str());
   if (!dir)
@@ -184,6 +187,8 @@ Result<std::vector<ThreadSnapshot>> snapshot_threads(pid_t pid, StackSymbolizer*
     uint64_t a[6] = {}, sp = 0, pc = 0;
     for (auto& v : a) sc >> std::hex >> v;
     sc >> std::hex >> sp >> pc;
+    // The kernel stack first: a ptrace stop below would show in it.
+    if (stacks && t.state != 'R') t.stack = kernel_stack(task);
     if (syscall_kind(t.syscall) != 0xff) {
       read_futex_call(pid, t, a, glibc);
       if (glibc && t.uaddrs.size() == 1 && !t.owner_tid)
@@ -195,9 +200,10 @@ Result<std::vector<ThreadSnapshot>> snapshot_threads(pid_t pid, StackSymbolizer*
       raw->tgid = t.pid;
       raw->tid = t.tid;
       raw->ip = pc;
-      raw->sp = sp;  // bp is not in /proc: frames that need it end the walk
+      raw->sp = sp;  // bp is not in /proc: without it, frames that need it end the walk
+      if (stop_for_frame_pointer && t.state != 'T' && t.state != 't')
+        if (auto r = stopped_thread_registers(tid); r && r->rsp == sp) raw->bp = r->rbp;
       raw->size = uint32_t(read_memory(pid, sp, raw->stack, sizeof(raw->stack)));
-      t.stack = kernel_stack(task);
       for (auto& u : stacks->name_sleeping_stack(*raw)) t.stack.push_back(std::move(u));
     }
     out.push_back(std::move(t));

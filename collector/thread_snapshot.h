@@ -18,6 +18,11 @@ namespace fxs {
 class StackSymbolizer;
 
 // Every thread of process `pid`; stacks only with a symbolizer.
-Result<std::vector<ThreadSnapshot>> snapshot_threads(pid_t pid, StackSymbolizer* stacks);
+// stop_for_frame_pointer: stop each blocked thread for a moment with ptrace
+// to read its frame pointer, which /proc does not give, so that user stacks
+// walk on through code built with frame pointers (its blocked call restarts,
+// as after a signal). Not while recording: that restart would be in the trace.
+Result<std::vector<ThreadSnapshot>> snapshot_threads(pid_t pid, StackSymbolizer* stacks,
+                                                     bool stop_for_frame_pointer = false);
 
 }  // namespace fxs

@@ -98,8 +98,11 @@ void write_wait_for_text(const WaitForGraph& g, const std::vector<ThreadSnapshot
   }
 }
 
-void write_blocked_text(const std::vector<ThreadSnapshot>& threads, std::ostream& out) {
+void write_blocked_text(const std::vector<ThreadSnapshot>& threads, const WaitForGraph& g, std::ostream& out) {
   auto by_tid = index_by_tid(threads);
+  std::map<uint32_t, bool> deadlocked;
+  for (const auto& d : g.deadlocks)
+    for (uint32_t tid : d.threads) deadlocked[tid] = true;
   size_t n = 0;
   for (const auto& t : threads) n += t.in_futex;
   out << "Blocked now: " << n << " of " << threads.size() << " threads in a futex call\n";
@@ -115,7 +118,8 @@ void write_blocked_text(const std::vector<ThreadSnapshot>& threads, std::ostream
       out << "  holder unknown";
     }
     out << '\n';
-    write_stack(t, out);
+    if (deadlocked[t.tid]) out << "        (stack in the DEADLOCK section)\n";
+    else write_stack(t, out);
   }
 }
 

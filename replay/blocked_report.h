@@ -18,6 +18,7 @@ nlohmann::json blocked_json(const std::vector<ThreadSnapshot>& threads);
 nlohmann::json wait_for_json(const WaitForGraph& g, const std::vector<ThreadSnapshot>& threads);
 
 void write_wait_for_text(const WaitForGraph& g, const std::vector<ThreadSnapshot>& threads, std::ostream& out);
-void write_blocked_text(const std::vector<ThreadSnapshot>& threads, std::ostream& out);
+// Stacks of threads in a deadlock of `g` are not repeated (the DEADLOCK section has them).
+void write_blocked_text(const std::vector<ThreadSnapshot>& threads, const WaitForGraph& g, std::ostream& out);
 
 }  // namespace fxs

@@ -505,7 +505,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     if (blocked_report.recorded) {  // what is stuck comes first
       write_wait_for_text(blocked_report.graph, blocked_report.threads, out);
       if (!blocked_report.at_end) out << "(the trace ends early: this is what was blocked when the recording began)\n";
-      write_blocked_text(blocked_report.threads, out);
+      write_blocked_text(blocked_report.threads, blocked_report.graph, out);
       out << '\n';
     }
     write_text_report(data, top, out);

@@ -122,6 +122,17 @@ TEST_P(Stuck, NamesEveryBlockedThreadItsHolderAndEveryDeadlock) {
   expect_deadlocks_as_truth(h->truth, look);
   expect_chains_as_truth(h->truth, look);
   EXPECT_EQ(status, h->truth["deadlocks"].empty() ? 0 : 3) << "--fail-on-deadlock's exit status";
+  // The sample is built with frame pointers: with the frame pointer read in a
+  // moment's stop, each stack walks through its function to the thread's start.
+  for (const auto& b : look["blocked"]) {
+    bool sample_fn = false, thread_start = false;
+    for (const auto& fr : b["stack"]) {
+      const std::string s = fr.get<std::string>();
+      sample_fn |= s.find("(anonymous namespace)::") == 0;
+      thread_start |= s.rfind("start_thread", 0) == 0;
+    }
+    EXPECT_TRUE(sample_fn && thread_start) << "tid " << b["tid"] << ": " << b["stack"].dump();
+  }
   // The text says the same, deadlocks first.
   auto text = run_command({kFutexscope, "stuck", "-p", std::to_string(h->truth["pid"].get<long>())});
   ASSERT_EQ(text.status, 0) << text.err;
