@@ -64,6 +64,14 @@ uint32_t TimelineModel::futex_index(uint32_t tgid, uint64_t uaddr) {
   return idx;
 }
 
+std::vector<uint32_t> TimelineModel::lanes_by_wait() const {
+  std::vector<uint32_t> order(lanes_.size());
+  for (uint32_t i = 0; i < order.size(); i++) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return lanes_[a].wait_ns > lanes_[b].wait_ns; });
+  return order;
+}
+
 uint32_t TimelineModel::lane_index(uint32_t tgid, uint32_t tid) {
   uint64_t key = uint64_t{tgid} << 32 | tid;
   if (has_last_lane_ && key == last_lane_key_) return last_lane_;

@@ -176,6 +176,10 @@ class TimelineModel {
   void add(const fxs_rec_hdr* rec);
 
   const std::vector<TimelineLane>& lanes() const { return lanes_; }
+  // Lane indexes in the order the window shows them: the threads that waited
+  // longest first, then the ones that never waited (wakers, pollers, idle
+  // helpers), in the order they appeared: what matters above the fold.
+  std::vector<uint32_t> lanes_by_wait() const;
   // The lane of thread (tgid, tid), SIZE_MAX if it made no call.
   size_t find_lane(uint32_t tgid, uint32_t tid) const {
     auto it = lane_ids_.find(uint64_t{tgid} << 32 | tid);

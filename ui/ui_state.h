@@ -79,6 +79,10 @@ struct UiState {
   // The futex table's row order (indexes into the snapshot), re-sorted when
   // the sort column or the snapshot changes.
   std::vector<uint32_t> table_order;
+  // The timeline's rows: lane_rows[row] = lane index, row_of_lane[lane] = row
+  // (view_timeline.cpp order_lanes), as of lane_rows_calls calls.
+  std::vector<uint32_t> lane_rows, row_of_lane;
+  uint64_t lane_rows_calls = UINT64_MAX;
   std::shared_ptr<const FutexSnapshot> table_sorted_from;
   std::shared_ptr<const NumaSnapshot> table_sorted_wakes;  // the pairing the order used
 

@@ -1,4 +1,5 @@
-// view_timeline.cpp: one lane per thread, every futex call as a bar coloured
+// view_timeline.cpp: one lane per thread, the threads that waited longest on
+// top and those that never waited at the bottom, every futex call as a bar coloured
 // by its futex. Waits that queued fill the lane; calls that did not block
 // (wakes, EAGAIN) are thin bars at its foot. Per frame and lane, two binary
 // searches find the visible calls and narrow ones fold into blocks of ~3 px
@@ -231,7 +232,7 @@ constexpr size_t kMaxWakeArrows = 400;
 // for futexes other than the selected one.
 template <typename XOf>
 void draw_wake_arrows(const UiState& st, const ArrowIndex& index, const TimelineModel& tl, uint64_t t0, uint64_t t1,
-                      size_t first_lane, size_t last_lane, const XOf& x_of, float lanes_y, ImDrawList* dl) {
+                      size_t first_row, size_t last_row, const XOf& x_of, float lanes_y, ImDrawList* dl) {
   const auto& lanes = tl.lanes();
   struct InView {
     size_t lane;
@@ -239,7 +240,8 @@ void draw_wake_arrows(const UiState& st, const ArrowIndex& index, const Timeline
   };
   std::vector<InView> in_view;
   size_t n = 0;
-  for (size_t li = first_lane; li < last_lane; li++) {
+  for (size_t row = first_row; row < last_row; row++) {
+    const size_t li = st.lane_rows[row];
     const TimelineLane& lane = lanes[li];
     auto a = index.into(li, TimelineModel::first_ending_at_or_after(lane, t0),
                              TimelineModel::first_entering_at_or_after(lane, t1));
@@ -249,14 +251,14 @@ void draw_wake_arrows(const UiState& st, const ArrowIndex& index, const Timeline
     in_view.push_back({li, a});
   }
   for (const InView& v : in_view) {
-    const float wait_y = lanes_y + (float(v.lane) + 0.5f) * kLaneH;
+    const float wait_y = lanes_y + (float(st.row_of_lane[v.lane]) + 0.5f) * kLaneH;
     for (const ArrowIndex::Arrow& a : v.arrows) {
       const TimelineCall& wait = lanes[v.lane].calls[a.wait_call];
       const TimelineCall& wake = lanes[a.wake_lane].calls[a.wake_call];
       const TimelineFutex& fx = tl.futexes()[wait.futex];
       const bool other = st.has_futex && st.highlight_futex && !(st.futex == FutexKey{fx.tgid, fx.uaddr});
       const ImU32 col = IM_COL32(255, 255, 255, other ? 40 : 110);
-      ImVec2 from(x_of(wake.enter_ns), lanes_y + (float(a.wake_lane) + 0.5f) * kLaneH);
+      ImVec2 from(x_of(wake.enter_ns), lanes_y + (float(st.row_of_lane[a.wake_lane]) + 0.5f) * kLaneH);
       ImVec2 to(x_of(wait.exit_ns()), wait_y);
       dl->AddLine(from, to, col, 1.0f);
       const float dir = to.y >= from.y ? 1.0f : -1.0f;
@@ -292,6 +294,19 @@ bool selection_line(const UiState& st, const TimelineModel& tl) {
 
 }  // namespace
 
+// The rows of the lanes (TimelineModel::lanes_by_wait: who waited longest on
+// top), kept in st.lane_rows / st.row_of_lane. Rebuilt when calls arrive;
+// while a live trace grows only when a thread is new, so rows do not jump
+// under the reader's eyes at every update.
+static void order_lanes(UiState& st, const TimelineModel& tl, bool growing) {
+  const size_t n = tl.lanes().size();
+  if (st.lane_rows.size() == n && (growing || st.lane_rows_calls == tl.calls())) return;
+  st.lane_rows = tl.lanes_by_wait();
+  st.row_of_lane.assign(n, 0);
+  for (uint32_t row = 0; row < n; row++) st.row_of_lane[st.lane_rows[row]] = row;
+  st.lane_rows_calls = tl.calls();
+}
+
 float timeline_content_height(const FrameContext& f) {
   size_t lanes;
   {
@@ -312,6 +327,7 @@ void draw_timeline(FrameContext& f) {
   double total = double(f.totals.span_ns());  // the frame's: the seek bar says the same
 
   update_partner(st, tl);
+  order_lanes(st, tl, f.growing);
   // Header: the selected call, or what the marks mean.
   ImGui::TextUnformatted("Threads");
   ImGui::SameLine(kLabelW);
@@ -384,16 +400,17 @@ void draw_timeline(FrameContext& f) {
   };
   const double playhead_abs = double(st.origin_ns) + st.playhead;
   ImVec2 mouse = io.MousePos;
-  size_t first_lane = size_t(std::max(0.0f, scroll_y / kLaneH));
-  size_t last_lane = std::min(lanes.size(), size_t((scroll_y + win_size.y) / kLaneH) + 1);
+  size_t first_row = size_t(std::max(0.0f, scroll_y / kLaneH));
+  size_t last_row = std::min(lanes.size(), size_t((scroll_y + win_size.y) / kLaneH) + 1);
   ldl->PushClipRect(win0, ImVec2(win0.x + win_size.x, win0.y + win_size.y), true);
   bool tooltip_done = false;
-  for (size_t li = first_lane; li < last_lane; li++) {
+  for (size_t row = first_row; row < last_row; row++) {
+    const size_t li = st.lane_rows[row];
     const TimelineLane& lane = lanes[li];
-    float y0 = origin.y + float(li) * kLaneH, y1 = y0 + kLaneH;
+    float y0 = origin.y + float(row) * kLaneH, y1 = y0 + kLaneH;
     // A hairline between lanes and a shaded label column, rather than a
     // filled band per lane: filled pixels are what a software renderer pays for.
-    ldl->AddRectFilled(ImVec2(top.x, y0), ImVec2(area_x0, y1), li % 2 ? colors::kLaneOdd : colors::kLaneEven);
+    ldl->AddRectFilled(ImVec2(top.x, y0), ImVec2(area_x0, y1), row % 2 ? colors::kLaneOdd : colors::kLaneEven);
     ldl->AddLine(ImVec2(top.x, y1 - 0.5f), ImVec2(area_x0 + width, y1 - 0.5f), colors::kLaneLine);
     // Label: thread name and tid, then how long it waited in all.
     std::string label = lane_label(tl, lane);
@@ -463,14 +480,14 @@ void draw_timeline(FrameContext& f) {
   // Waits still open at the end: the thread's lane, or one of their own below.
   size_t extra = lanes.size();
   for (const OpenWait& w : open) {
-    size_t li = tl.find_lane(w.pid, w.tid);
+    const size_t li = tl.find_lane(w.pid, w.tid);
     const bool own_lane = li == SIZE_MAX;
-    if (own_lane) li = extra++;
-    const float y0 = origin.y + float(li) * kLaneH, y1 = y0 + kLaneH;
+    const size_t row = own_lane ? extra++ : st.row_of_lane[li];
+    const float y0 = origin.y + float(row) * kLaneH, y1 = y0 + kLaneH;
     ImFont* font = ImGui::GetFont();
     const float fs = ImGui::GetFontSize();
     if (own_lane) {
-      ldl->AddRectFilled(ImVec2(top.x, y0), ImVec2(area_x0, y1), li % 2 ? colors::kLaneOdd : colors::kLaneEven);
+      ldl->AddRectFilled(ImVec2(top.x, y0), ImVec2(area_x0, y1), row % 2 ? colors::kLaneOdd : colors::kLaneEven);
       ldl->AddLine(ImVec2(top.x, y1 - 0.5f), ImVec2(area_x0 + width, y1 - 0.5f), colors::kLaneLine);
       ImVec4 clip(top.x, y0, area_x0 - 6, y1);
       ldl->AddText(font, fs, ImVec2(top.x + 6, y0 + 2), colors::kAxisText, w.label.c_str(), nullptr, 0, &clip);
@@ -505,7 +522,7 @@ void draw_timeline(FrameContext& f) {
   // Until they are in (and while the trace still grows), those around the view.
   const ArrowIndex* arrows = st.arrows ? st.arrows->index() : nullptr;
   if (!arrows) arrows = st.live_arrows.update(tl, t0, t1);
-  if (arrows) draw_wake_arrows(st, *arrows, tl, t0, t1, first_lane, last_lane, x_of, origin.y, ldl);
+  if (arrows) draw_wake_arrows(st, *arrows, tl, t0, t1, first_row, last_row, x_of, origin.y, ldl);
 
   // The arrow from the waking call to the wait it ended, for the selection.
   if (st.partner_lane < lanes.size() && st.call_lane < lanes.size()) {
@@ -518,8 +535,8 @@ void draw_timeline(FrameContext& f) {
       size_t wait_lane = selected_is_wait ? st.call_lane : st.partner_lane;
       const TimelineCall& wake = lanes[wake_lane].calls[selected_is_wait ? pi : si];
       const TimelineCall& wait = lanes[wait_lane].calls[selected_is_wait ? si : pi];
-      ImVec2 a(x_of(wake.enter_ns), origin.y + (float(wake_lane) + 0.5f) * kLaneH);
-      ImVec2 b(x_of(wait.exit_ns()), origin.y + (float(wait_lane) + 0.5f) * kLaneH);
+      ImVec2 a(x_of(wake.enter_ns), origin.y + (float(st.row_of_lane[wake_lane]) + 0.5f) * kLaneH);
+      ImVec2 b(x_of(wait.exit_ns()), origin.y + (float(st.row_of_lane[wait_lane]) + 0.5f) * kLaneH);
       ImU32 col = IM_COL32(255, 255, 255, 230);
       ldl->AddCircleFilled(a, 3.5f, col);
       ldl->AddLine(a, b, col, 2.0f);

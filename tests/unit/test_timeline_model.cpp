@@ -273,5 +273,19 @@ TEST(TimelineModel, AnIsolatedNarrowCallIsWidenedNotMerged) {
   }
 }
 
+// The window's lane order: who waited longest on top, never-waiting
+// threads (here a waker that appeared first) at the bottom in arrival order.
+TEST(TimelineModel, LanesByWaitPutTheWaitersFirst) {
+  TimelineModel m;
+  Chunk()
+      .add(call(1, FXS_OP_FUTEX_WAKE, kA, 100, 110, 0))        // lane 0: only wakes
+      .add(call(2, FXS_OP_FUTEX_WAIT, kA, 100, 400))           // lane 1: waited 300
+      .add(call(3, FXS_OP_FUTEX_WAIT, kB, 100, 2100))          // lane 2: waited 2000
+      .add(call(4, FXS_OP_FUTEX_WAIT, kB, 100, 200, -11))      // lane 3: EAGAIN only
+      .into(m);
+  ASSERT_EQ(m.lanes().size(), 4u);
+  EXPECT_EQ(m.lanes_by_wait(), (std::vector<uint32_t>{2, 1, 0, 3}));
+}
+
 }  // namespace
 }  // namespace fxs
