@@ -82,6 +82,17 @@ void draw_futexes(FrameContext& f) {
   const FutexSnapshot& snap = *f.futexes;
   ImGui::Text("Futexes  %zu", snap.futexes.size());
   dim_hint("(click a row to select; click a header to sort)");
+  if (snap.futexes.empty() && f.progress.done) {
+    // A process hung all along makes no call; its threads are in the recording's last look.
+    size_t blocked = 0;
+    {
+      std::lock_guard lk(f.data.side_mutex());
+      for (const auto& t : f.data.side().blocked().threads) blocked += t.in_futex;
+    }
+    if (blocked)
+      ImGui::TextWrapped("No futex call was recorded, but %zu threads were blocked in one when the recording "
+                         "ended: see the Blocked tab.", blocked);
+  }
   ImGui::SameLine(ImGui::GetContentRegionAvail().x - 190 + ImGui::GetCursorPosX());
   ImGui::Checkbox("highlight selected", &st.highlight_futex);
 
