@@ -76,8 +76,9 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
     std::string comm(model.process_name(s.tgid));
     const FutexWakes* w = wakes ? wakes->find(s.tgid, s.uaddr) : nullptr;
     std::vector<StackWait> top = stacks ? stacks->top_stacks(s.tgid, s.uaddr, 3) : std::vector<StackWait>{};
+    const StackWait stacked = stacks ? stacks->coverage(s.tgid, s.uaddr) : StackWait{};
     const FutexBucket* b = r.buckets.find(s.tgid, s.uaddr);
-    r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}, std::move(top),
+    r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}, std::move(top), stacked,
                          b ? std::optional<FutexBucket>(*b) : std::nullopt});
   }
   r.warnings = std::move(warnings);
@@ -154,6 +155,7 @@ json futex_json(const ReportData::Futex& f) {
   json j{
       {"wakers", std::move(wakers)},
       {"stacks", std::move(stacks)},
+      {"stack_coverage", {{"waits", f.stacked.waits}, {"wait_ns", f.stacked.wait_ns}}},
       {"contended_wait_ns", f.wakes.contended_wait_ns},
       {"woken_by",
        {{"futex_wake", f.wakes.by_futex_wake},
@@ -366,6 +368,11 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
     out << "    top stack (" << format_ns(st.wait_ns) << " in " << st.waits << " waits):\n";
     for (size_t i = 0; i < st.frames.size() && i < 8; i++) out << "      " << st.frames[i] << '\n';
   }
+  // Say why most waits may have none, rather than let one stack pass for all.
+  if (f.stats.waits && f.stacked.waits < f.stats.waits)
+    out << "    stacks: " << f.stacked.waits << " of " << f.stats.waits << " waits have one (" << format_ns(f.stacked.wait_ns)
+        << " of their time); record takes them for waits of at least --stack-min-wait (1ms by default, 0 for all) "
+           "unless --no-stacks\n";
 }
 
 }  // namespace

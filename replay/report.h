@@ -75,6 +75,7 @@ struct ReportData {
     std::string comm;          // process name, "" if unknown
     FutexWakes wakes;          // who woke its waiters (per-event traces)
     std::vector<StackWait> stacks;  // top user stacks of its waits, by wait time
+    StackWait stacked;              // how many waits (and their time) have a stack at all
     std::optional<FutexBucket> bucket;  // its kernel hash bucket (per-event traces)
     // Filled by write_report from their own models (per-event traces):
     WaitSplit split;           // where its waits that slept spent their time

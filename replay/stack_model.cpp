@@ -67,6 +67,17 @@ std::vector<StackWait> StackModel::top_stacks(uint32_t tgid, uint64_t uaddr, siz
   return out;
 }
 
+StackWait StackModel::coverage(uint32_t tgid, uint64_t uaddr) const {
+  StackWait c;
+  auto it = by_futex_.find(FutexKey{tgid, uaddr});
+  if (it == by_futex_.end()) return c;
+  for (const auto& [k, u] : it->second) {
+    c.waits += u.waits;
+    c.wait_ns += u.wait_ns;
+  }
+  return c;
+}
+
 void StackModel::write_folded(std::ostream& out,
                               const std::unordered_map<uint32_t, std::string>& process_names) const {
   // Sum over futexes: one line per (process, stack); sorted for stable output.

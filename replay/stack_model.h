@@ -30,6 +30,9 @@ class StackModel {
   void add(const fxs_rec_hdr* rec);
   // Stacks of futex (tgid, uaddr) by wait time, descending; at most `top`.
   std::vector<StackWait> top_stacks(uint32_t tgid, uint64_t uaddr, size_t top) const;
+  // How many of the futex's waits (and how much of their time) carry a stack:
+  // `record` takes one only for waits of at least --stack-min-wait.
+  StackWait coverage(uint32_t tgid, uint64_t uaddr) const;
   // "process;outermost;...;innermost <wait ns>" lines, one per (process, stack).
   void write_folded(std::ostream& out,
                     const std::unordered_map<uint32_t, std::string>& process_names) const;

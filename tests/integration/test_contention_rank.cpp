@@ -70,6 +70,39 @@ TEST_P(ContentionRank, SamplesWordsComeFirstAndTheJoinIsKindJoin) {
   EXPECT_NE(bad.err.find("unknown --sort 'speed'"), std::string::npos) << bad.err;
 }
 
+// How many waits carry a stack is said, not left to be guessed from one
+// stack: by default only waits of at least 1 ms have one; with
+// --stack-min-wait 0, every wait of the sample's contended words does.
+TEST_P(ContentionRank, StackCoverageIsCountedAndCompleteWithStackMinWaitZero) {
+  REQUIRE_ROOT();
+  TempDir d;
+  for (const char* min_wait : {"1ms", "0"}) {
+    const std::string trace = d.path(std::string("t") + min_wait + ".fxs");
+    auto rec = run_command({kFutexscope, "record", "-q", "--stack-min-wait", min_wait, "-o", trace, "--",
+                            kSamples + "/fxs-sample-" + GetParam()});
+    ASSERT_EQ(rec.status, 0) << rec.err;
+    const json truth = fxs::test::truth_from(rec.out);
+    ASSERT_FALSE(truth.is_null()) << rec.out;
+    auto rep = run_command({kFutexscope, "report", trace, "--format", "json", "--top", "0"});
+    ASSERT_EQ(rep.status, 0) << rep.err;
+    const json r = json::parse(rep.out);
+    ASSERT_EQ(r["counters"]["raw_stack_drop"], 0);
+    for (const auto& f : r["futexes"]) {
+      uint64_t in_stacks = 0;
+      for (const auto& st : f["stacks"]) in_stacks += st["waits"].get<uint64_t>();
+      EXPECT_LE(in_stacks, f["stack_coverage"]["waits"].get<uint64_t>()) << f["uaddr"];
+      EXPECT_LE(f["stack_coverage"]["waits"].get<uint64_t>(), f["waits"].get<uint64_t>()) << f["uaddr"];
+    }
+    if (std::string(min_wait) != "0") continue;
+    for (const auto& w : truth["futexes"]) {
+      const json* f = fxs::test::find_futex(r, truth["pid"], w["uaddr"]);
+      ASSERT_NE(f, nullptr) << w["uaddr"];
+      EXPECT_EQ((*f)["stack_coverage"]["waits"], (*f)["waits"]) << "--stack-min-wait 0: a wait without a stack on "
+                                                                << w["uaddr"];
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Samples, ContentionRank, ::testing::Values("mutex", "condvar"),
                          [](const auto& info) { return info.param; });
 
