@@ -493,7 +493,20 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     if (reader->header().summary)
       return Error{trace_path + ": a --summary trace holds no stacks; record without --summary"};
     std::unordered_map<uint32_t, std::string> names;
-    for (const auto& f : data.futexes) names.emplace(f.stats.tgid, f.comm);
+    uint64_t waits = 0, stacked = 0, wait_ns = 0, stacked_ns = 0;
+    for (const auto& f : data.futexes) {
+      names.emplace(f.stats.tgid, f.comm);
+      waits += f.stats.waits;
+      stacked += f.stacked.waits;
+      wait_ns += f.stats.wait_total_ns;
+      stacked_ns += f.stacked.wait_ns;
+    }
+    // A flame graph of a few waits must not pass for one of all of them.
+    if (stacked < waits)
+      warnings << "futexscope: note: these stacks cover " << stacked << " of " << waits << " waits ("
+               << format_ns(stacked_ns) << " of " << format_ns(wait_ns)
+               << " waiting): record takes stacks for waits of at least --stack-min-wait (1ms by default; "
+                  "--stack-min-wait 0 for all)\n";
     stacks.write_folded(out, names);
   } else if (opts.format == ReportOptions::Format::kJson) {
     json sections = report_json_sections(data, top);

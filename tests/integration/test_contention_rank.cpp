@@ -93,6 +93,17 @@ TEST_P(ContentionRank, StackCoverageIsCountedAndCompleteWithStackMinWaitZero) {
       EXPECT_LE(in_stacks, f["stack_coverage"]["waits"].get<uint64_t>()) << f["uaddr"];
       EXPECT_LE(f["stack_coverage"]["waits"].get<uint64_t>(), f["waits"].get<uint64_t>()) << f["uaddr"];
     }
+    uint64_t waits = 0, stacked = 0;
+    for (const auto& f : r["futexes"]) {
+      waits += f["waits"].get<uint64_t>();
+      stacked += f["stack_coverage"]["waits"].get<uint64_t>();
+    }
+    auto folded = run_command({kFutexscope, "report", trace, "--format", "folded"});
+    ASSERT_EQ(folded.status, 0) << folded.err;
+    EXPECT_EQ(folded.err.find("these stacks cover " + std::to_string(stacked) + " of " + std::to_string(waits) +
+                              " waits") != std::string::npos,
+              stacked < waits)
+        << folded.err;
     if (std::string(min_wait) != "0") continue;
     for (const auto& w : truth["futexes"]) {
       const json* f = fxs::test::find_futex(r, truth["pid"], w["uaddr"]);
