@@ -162,6 +162,7 @@ json futex_json(const ReportData::Futex& f) {
         {"timeout", f.wakes.by_timeout},
         {"signal", f.wakes.by_signal},
         {"thread_exit", f.wakes.by_thread_exit},
+        {"pi_handoff", f.wakes.by_pi_handoff},
         {"other", f.wakes.by_other}}},
       {"herd_sizes", herd},
       {"empty_wakes", f.wakes.empty_wakes},
@@ -290,11 +291,14 @@ void write_wakes_text(const FutexWakes& w, std::ostream& out) {
     for (const auto& [size, calls] : w.herd_sizes) out << "  " << size << ":" << calls;
     out << "  wakes that woke nobody " << w.empty_wakes << '\n';
   }
-  if (!w.by_futex_wake && !w.by_timeout && !w.by_signal && !w.by_thread_exit && !w.by_other) return;
+  if (!w.by_futex_wake && !w.by_timeout && !w.by_signal && !w.by_thread_exit && !w.by_pi_handoff && !w.by_other)
+    return;
   out << "    waits ended by: futex wake " << w.by_futex_wake << "  timeout " << w.by_timeout
-      << "  signal " << w.by_signal << "  thread exit " << w.by_thread_exit << "  other " << w.by_other << '\n';
-  if (w.by_futex_wake)
-    out << "    contended: " << format_ns(w.contended_wait_ns) << " blocked in the " << w.by_futex_wake
+      << "  signal " << w.by_signal << "  thread exit " << w.by_thread_exit;
+  if (w.by_pi_handoff) out << "  PI handoff " << w.by_pi_handoff;
+  out << "  other " << w.by_other << '\n';
+  if (w.by_futex_wake + w.by_pi_handoff)
+    out << "    contended: " << format_ns(w.contended_wait_ns) << " blocked in the " << w.by_futex_wake + w.by_pi_handoff
         << " waits another thread's wake ended\n";
   if (w.latency_samples)
     out << "    woken -> returned  p50 " << format_ns(w.latency_p50_ns) << "  p99 "

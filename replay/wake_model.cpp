@@ -37,15 +37,17 @@ void WakeModel::add(const fxs_rec_hdr* h) {
 
 void WakeModel::add_wake(const fxs_wake_rec& w) {
   wake_records_++;
-  const bool by_wake_call =
-      w.waker_opi != FXS_OP_NONE && (is_wake_op(w.waker_opi) || is_requeue_op(w.waker_opi));
+  // FUTEX_UNLOCK_PI wakes the lock's top waiter and hands it the lock: a wake call too.
+  const bool by_pi_handoff = w.waker_opi == FXS_OP_FUTEX_UNLOCK_PI;
+  const bool by_wake_call = by_pi_handoff || (w.waker_opi != FXS_OP_NONE &&
+                                              (is_wake_op(w.waker_opi) || is_requeue_op(w.waker_opi)));
   // The waiter's own address; a futex_waitv waiter (no single address) is
   // attributed to the address its waker's call named, in the same process.
   uint64_t uaddr = w.wakee_uaddr;
   if (!uaddr && by_wake_call && w.waker_tgid == w.wakee_tgid) uaddr = w.waker_uaddr;
   uint32_t futex = uaddr ? futex_index(w.wakee_tgid, uaddr) : kVectorWait;
   const bool by_exit = !by_wake_call && (w.flags & FXS_WAKE_F_WAKER_EXITING);
-  wakes_.push_back({futex, w.wakee_tgid, w.waker_tid, w.wakee_tid, by_wake_call, by_exit, w.cpu,
+  wakes_.push_back({futex, w.wakee_tgid, w.waker_tid, w.wakee_tid, by_wake_call, by_pi_handoff, by_exit, w.cpu,
                     w.ts_ns, w.wait_enter_ns});
 }
 
@@ -92,7 +94,7 @@ void WakeModel::classify(const Wake& w, uint32_t futex, const WaitEnd* end) {
   } else if (end && is_interrupted(end->ret)) {
     a.out.by_signal++;
   } else if (w.by_wake_call) {
-    a.out.by_futex_wake++;
+    (w.by_pi_handoff ? a.out.by_pi_handoff : a.out.by_futex_wake)++;
     if (auto span = end ? plausible_span(w.wait_enter_ns, end->exit_ns) : std::nullopt)
       (void)add_saturating(a.out.contended_wait_ns, *span);
     a.edges[(uint64_t(w.waker_tid) << 32) | w.waiter_tid]++;

@@ -30,11 +30,12 @@ struct FutexWakes {
   uint64_t by_futex_wake = 0;      // ended by a thread in a futex wake-type call
   // Contention: the time those waits (by_futex_wake) were blocked, each from its
   // enter to its return: time threads spent on this futex until another thread
-  // released it. Joins, timeouts and signals are not in it.
+  // released it (PI handoffs included). Joins, timeouts and signals are not in it.
   uint64_t contended_wait_ns = 0;
   uint64_t by_timeout = 0;         // the wait returned ETIMEDOUT
   uint64_t by_signal = 0;          // the wait was interrupted
   uint64_t by_thread_exit = 0;     // a thread's exit woke it (CLEARTID, how pthread_join waits)
+  uint64_t by_pi_handoff = 0;      // a FUTEX_UNLOCK_PI handed it the PI lock (counted as a waker edge too)
   uint64_t by_other = 0;           // woken, but by none of the above (or the wait is unknown)
   std::map<uint64_t, uint64_t> herd_sizes;  // waiters woken by one wake call -> calls
   uint64_t empty_wakes = 0;        // wake calls that woke nobody
@@ -82,6 +83,7 @@ class WakeModel {
     uint32_t waker_tid;
     uint32_t waiter_tid;
     bool by_wake_call;     // the waker was inside a futex wake-type call
+    bool by_pi_handoff;    // ... a FUTEX_UNLOCK_PI, which hands the lock to the waiter it wakes
     bool by_exit;          // the waker was exiting (CLEARTID: pthread_join's wake)
     uint16_t cpu;          // the waker's CPU
     uint64_t ts_ns;

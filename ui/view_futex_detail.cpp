@@ -163,10 +163,10 @@ void woken_by(FrameContext& f, const FutexStats& s) {
     return;
   }
   const FutexWakes& w = it->second;
-  ImGui::TextWrapped("futex wake %llu   timeout %llu   signal %llu   thread exit %llu   other %llu",
-                     static_cast<unsigned long long>(w.by_futex_wake), static_cast<unsigned long long>(w.by_timeout),
-                     static_cast<unsigned long long>(w.by_signal), static_cast<unsigned long long>(w.by_thread_exit),
-                     static_cast<unsigned long long>(w.by_other));
+  ImGui::TextWrapped("futex wake %llu   PI handoff %llu   timeout %llu   signal %llu   thread exit %llu   other %llu",
+                     static_cast<unsigned long long>(w.by_futex_wake), static_cast<unsigned long long>(w.by_pi_handoff),
+                     static_cast<unsigned long long>(w.by_timeout), static_cast<unsigned long long>(w.by_signal),
+                     static_cast<unsigned long long>(w.by_thread_exit), static_cast<unsigned long long>(w.by_other));
   std::vector<std::string> names;
   {
     std::lock_guard lk(f.data.timeline_mutex());

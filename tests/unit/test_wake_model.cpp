@@ -74,5 +74,34 @@ TEST(WakeModel, TimeoutsAndSignalsCountWithoutAWakeRecord) {
   EXPECT_EQ(m.find(kPid, kB)->by_signal, 0u);
 }
 
+// FUTEX_UNLOCK_PI hands the lock to the waiter it wakes: that wait was
+// ended by its unlocker (a waker edge, contended time), not by "other".
+TEST(WakeModel, UnlockPiIsTheWakerOfTheLockPiWaitItHandsTheLockTo) {
+  WakeModel m;
+  fxs_futex_rec wait = wait_rec(2, FXS_OP_FUTEX_LOCK_PI, kA, 0, 1000, 5000);
+  m.add(&wait.hdr);
+  fxs_wake_rec w{};
+  w.hdr = {FXS_REC_WAKE, sizeof(w), 0};
+  w.ts_ns = 4000;
+  w.waker_tgid = w.wakee_tgid = kPid;
+  w.waker_tid = 1;
+  w.wakee_tid = 2;
+  w.waker_uaddr = w.wakee_uaddr = kA;
+  w.wait_enter_ns = 1000;
+  w.waker_opi = FXS_OP_FUTEX_UNLOCK_PI;
+  w.wakee_opi = FXS_OP_FUTEX_LOCK_PI;
+  m.add(&w.hdr);
+  m.finish();
+  const FutexWakes* f = m.find(kPid, kA);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->by_pi_handoff, 1u);
+  EXPECT_EQ(f->by_futex_wake, 0u);
+  EXPECT_EQ(f->by_other, 0u);
+  ASSERT_EQ(f->wakers.size(), 1u);
+  EXPECT_EQ(f->wakers[0].waker_tid, 1u);
+  EXPECT_EQ(f->wakers[0].waiter_tid, 2u);
+  EXPECT_EQ(f->contended_wait_ns, 4000u);
+}
+
 }  // namespace
 }  // namespace fxs
