@@ -117,8 +117,9 @@ class CollectorRecords {
 // attaches (-p PID) and when it ends, so that waits that never return (a hung
 // process) are in it: the report's "blocked", "deadlocks" and "chains". A call
 // the programs saw begin gets its enter time, unless the look at attach
-// already saw the thread in it (a restarted call: a look stops a thread that
-// glibc parked after EDEADLK for a moment, which restarts its wait). Nothing once the process is gone.
+// already saw the thread in it: a restarted call (a look stops a thread that
+// glibc parked after EDEADLK for a moment, which restarts its wait, and the
+// trace then holds that wait once, interrupted). Nothing once the process is gone.
 class TargetLooks {
  public:
   Status write(pid_t pid, uint8_t when, const BpfSession& s, StackSymbolizer& stacks, TraceWriter& w) {

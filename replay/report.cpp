@@ -298,8 +298,8 @@ void write_wakes_text(const FutexWakes& w, std::ostream& out) {
   if (w.by_pi_handoff) out << "  PI handoff " << w.by_pi_handoff;
   out << "  other " << w.by_other << '\n';
   if (w.by_futex_wake + w.by_pi_handoff)
-    out << "    contended: " << format_ns(w.contended_wait_ns) << " blocked in the " << w.by_futex_wake + w.by_pi_handoff
-        << " waits another thread's wake ended\n";
+    out << "    contended: " << format_ns(w.contended_wait_ns) << " blocked in the "
+        << w.by_futex_wake + w.by_pi_handoff << " waits another thread's wake ended\n";
   if (w.latency_samples)
     out << "    woken -> returned  p50 " << format_ns(w.latency_p50_ns) << "  p99 "
         << format_ns(w.latency_p99_ns) << "  max " << format_ns(w.latency_max_ns) << '\n';
@@ -374,8 +374,8 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
   }
   // Say why most waits may have none, rather than let one stack pass for all.
   if (f.stats.waits && f.stacked.waits < f.stats.waits)
-    out << "    stacks: " << f.stacked.waits << " of " << f.stats.waits << " waits have one (" << format_ns(f.stacked.wait_ns)
-        << " of their time); record takes them for waits of at least --stack-min-wait (1ms by default, 0 for all) "
+    out << "    stacks: " << f.stacked.waits << " of " << f.stats.waits << " waits have one ("
+        << format_ns(f.stacked.wait_ns) << " of their time); record takes them for waits of at least --stack-min-wait (1ms by default, 0 for all) "
            "unless --no-stacks\n";
 }
 

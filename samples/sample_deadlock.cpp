@@ -113,7 +113,8 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < n; i++) {
       const Locker& l = threads[i];
       const Locker& holder = threads[(i + 1) % n];
-      blocked += std::string(i ? "," : "") + entry(l.tid, "\"uaddr\":\"" + hex(l.want) + "\"", std::to_string(holder.tid));
+      blocked += std::string(i ? "," : "") +
+                 entry(l.tid, "\"uaddr\":\"" + hex(l.want) + "\"", std::to_string(holder.tid));
       if (l.tid < threads[lo].tid) lo = i;
     }
     std::string tids, futexes;

@@ -64,7 +64,8 @@ TEST_P(ContentionRank, SamplesWordsComeFirstAndTheJoinIsKindJoin) {
   const json w = json::parse(by_wait.out);
   EXPECT_EQ(w["sort"], "wait");
   for (size_t i = 1; i < w["futexes"].size(); i++)
-    EXPECT_GE(w["futexes"][i - 1]["wait_ns"]["total"].get<uint64_t>(), w["futexes"][i]["wait_ns"]["total"].get<uint64_t>());
+    EXPECT_GE(w["futexes"][i - 1]["wait_ns"]["total"].get<uint64_t>(),
+              w["futexes"][i]["wait_ns"]["total"].get<uint64_t>());
   auto bad = run_command({kFutexscope, "report", trace, "--sort", "speed"});
   EXPECT_EQ(bad.status, 2);
   EXPECT_NE(bad.err.find("unknown --sort 'speed'"), std::string::npos) << bad.err;

@@ -105,7 +105,8 @@ void check_buckets(int hash_slots, bool numa = false) {
   }
   if (compared < 100) FXS_SKIP_UNLESS_EMPTY(kernel_spins.none_reported());
   ASSERT_GE(compared, 100u) << "kernel-counted spinlock contentions: " << kernel_spins.count() << " "
-                            << kernel_spins.error() << "; too few bucket-lock contentions to compare (is lock:contention_begin there?)";
+                            << kernel_spins.error()
+                            << "; too few bucket-lock contentions to compare (is lock:contention_begin there?)";
   EXPECT_GE(matched * 100, compared * 99)
       << matched << " of " << compared << " contended calls spun on the bucket futexscope computed";
 }

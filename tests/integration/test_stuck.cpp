@@ -103,7 +103,8 @@ void expect_chains_as_truth(const json& truth, const json& look) {
   for (const auto& e : truth["blocked_elsewhere"]) {
     bool found = false;
     for (const auto& c : look["chains"])
-      if (c["holders"].size() == 1 && c["holders"][0] == e["tid"] && c["end"] == "blocked in " + e["syscall"].get<std::string>())
+      if (c["holders"].size() == 1 && c["holders"][0] == e["tid"] &&
+          c["end"] == "blocked in " + e["syscall"].get<std::string>())
         found = true;
     EXPECT_TRUE(found) << "no chain ends in tid " << e["tid"] << " blocked in " << e["syscall"] << ": " << look.dump(1);
   }
