@@ -152,9 +152,11 @@ void read_futex_call(pid_t pid, ThreadSnapshot& t, const uint64_t a[6], bool gli
 Result<std::vector<ThreadSnapshot>> snapshot_threads(pid_t pid, StackSymbolizer* stacks, bool stop_for_frame_pointer) {
   const std::string proc = "/proc/" + std::to_string(pid);
   DIR* dir = opendir((proc + "/task").c_str());
-  if (!dir)
-    return Error{"process " + std::to_string(pid) + ": " + std::strerror(errno) +
-                 (errno == ENOENT ? " (no such process: check the PID)" : "")};
+  if (!dir) {
+    const int err = errno;
+    return Error{"process " + std::to_string(pid) + ": " + std::strerror(err) +
+                 (err == ENOENT ? " (no such process: check the PID)" : "")};
+  }
   std::vector<pid_t> tids;
   while (dirent* e = readdir(dir))
     if (e->d_name[0] != '.') tids.push_back(pid_t(std::atoi(e->d_name)));
