@@ -178,6 +178,13 @@ Result<std::vector<ThreadSnapshot>> snapshot_threads(pid_t pid, StackSymbolizer*
     t.state = stat[paren + 2];
     // "202 0x7f.. 0x80 0x2 0x0 0x0 0x0 0x7ffc.. 0x7f.." (nr, 6 args, sp, pc),
     // "-1 sp pc" outside a system call, "running" when on a CPU.
+    // Readable only with ptrace rights over the process: without them every
+    // thread would look idle, a silent wrong answer.
+    if (access((task + "/syscall").c_str(), R_OK) != 0 && errno != ENOENT) {
+      const int err = errno;
+      return Error{"cannot read " + task + "/syscall: " + std::strerror(err) +
+                   " (run as root, or as the owner of process " + std::to_string(pid) + ")"};
+    }
     std::istringstream sc(read_text(task + "/syscall"));
     std::string first;
     sc >> first;

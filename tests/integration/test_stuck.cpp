@@ -4,6 +4,7 @@
 // and no deadlock where there is none, all as the sample itself printed them.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -226,6 +227,22 @@ TEST(RecordedDeadlock, ReportNamesItWithoutRoot) {
   auto watchdog = run_command({kFutexscope, "report", data + "/deadlock-cycle3.fxs", "--fail-on-deadlock"});
   EXPECT_EQ(watchdog.status, 3) << "--fail-on-deadlock's exit status";
   EXPECT_EQ(watchdog.out.rfind("DEADLOCK", 0), 0u) << "the report is written all the same";
+}
+
+// Without ptrace rights over the process, /proc/TID/syscall cannot be read
+// and every thread would look idle: that is an error, not an empty answer.
+TEST(StuckBadInput, AnotherUsersProcessIsAnErrorNotAnEmptyAnswer) {
+  REQUIRE_ROOT();
+  TempDir d;
+  chmod(d.path("").c_str(), 0755);  // a copy of the binary nobody can run
+  const std::string bin = d.path("futexscope");
+  ASSERT_EQ(run_command({"/bin/cp", kFutexscope, bin}).status, 0);
+  BackgroundCommand sleeper({"/bin/sleep", "60"});
+  auto r = run_command({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin, "stuck", "-p",
+                        std::to_string(sleeper.pid())});
+  EXPECT_EQ(r.status, 1) << r.out << r.err;
+  EXPECT_NE(r.err.find("Permission denied (run as root, or as the owner of process"), std::string::npos) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
 }
 
 TEST(StuckBadInput, NoSuchProcessIsOneLine) {
