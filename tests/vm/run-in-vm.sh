@@ -400,8 +400,7 @@ if [ "$USE_KVM" = 1 ]; then
 	ACCEL=(-accel kvm -cpu host,-arch-capabilities)
 	ACCEL_NAME=KVM
 else
-	# -hypervisor: else the guest spins in virt_spin_lock(), which has no contention tracepoint.
-	ACCEL=(-accel tcg,thread=multi -cpu max,-hypervisor)
+	ACCEL=(-accel tcg,thread=multi -cpu max)
 	ACCEL_NAME="TCG ($ACCEL_WHY)"
 fi
 KIMG=$KDIR/vmlinuz
