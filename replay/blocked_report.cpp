@@ -9,12 +9,6 @@ namespace {
 
 using nlohmann::json;
 
-std::map<uint32_t, const ThreadSnapshot*> index_by_tid(const std::vector<ThreadSnapshot>& threads) {
-  std::map<uint32_t, const ThreadSnapshot*> m;
-  for (const auto& t : threads) m[t.tid] = &t;
-  return m;
-}
-
 json stack_json(const ThreadSnapshot* t) { return t ? json(t->stack) : json::array(); }
 
 void write_stack(const ThreadSnapshot& t, std::ostream& out) {
@@ -54,7 +48,7 @@ json blocked_json(const std::vector<ThreadSnapshot>& threads) {
 }
 
 json wait_for_json(const WaitForGraph& g, const std::vector<ThreadSnapshot>& threads) {
-  auto by_tid = index_by_tid(threads);
+  auto by_tid = threads_by_tid(threads);
   json deadlocks = json::array(), chains = json::array();
   for (const auto& d : g.deadlocks) {
     json futexes = json::array(), stacks = json::array();
@@ -75,7 +69,7 @@ json wait_for_json(const WaitForGraph& g, const std::vector<ThreadSnapshot>& thr
 }
 
 void write_wait_for_text(const WaitForGraph& g, const std::vector<ThreadSnapshot>& threads, std::ostream& out) {
-  auto by_tid = index_by_tid(threads);
+  auto by_tid = threads_by_tid(threads);
   for (const auto& d : g.deadlocks) {
     out << "DEADLOCK: " << d.threads.size() << " threads wait on each other\n";
     for (size_t i = 0; i < d.threads.size(); i++) {
@@ -99,7 +93,7 @@ void write_wait_for_text(const WaitForGraph& g, const std::vector<ThreadSnapshot
 }
 
 void write_blocked_text(const std::vector<ThreadSnapshot>& threads, const WaitForGraph& g, std::ostream& out) {
-  auto by_tid = index_by_tid(threads);
+  auto by_tid = threads_by_tid(threads);
   std::map<uint32_t, bool> deadlocked;
   for (const auto& d : g.deadlocks)
     for (uint32_t tid : d.threads) deadlocked[tid] = true;

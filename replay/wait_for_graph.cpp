@@ -19,9 +19,14 @@ std::string thread_activity(const ThreadSnapshot& t) {
   return t.state == 'D' ? "in uninterruptible sleep" : "sleeping";
 }
 
-WaitForGraph analyze_wait_for(const std::vector<ThreadSnapshot>& threads) {
+std::map<uint32_t, const ThreadSnapshot*> threads_by_tid(const std::vector<ThreadSnapshot>& threads) {
   std::map<uint32_t, const ThreadSnapshot*> by_tid;
   for (const auto& t : threads) by_tid[t.tid] = &t;
+  return by_tid;
+}
+
+WaitForGraph analyze_wait_for(const std::vector<ThreadSnapshot>& threads) {
+  const auto by_tid = threads_by_tid(threads);
   // The one edge of a thread: the holder of the single lock it waits on.
   auto holder = [&](const ThreadSnapshot& t) -> uint32_t {
     return t.in_futex && t.uaddrs.size() == 1 && t.owner_tid != t.tid ? t.owner_tid : 0;
@@ -37,7 +42,7 @@ WaitForGraph analyze_wait_for(const std::vector<ThreadSnapshot>& threads) {
     while (cur && by_tid.count(cur) && color[cur] == 0) {
       color[cur] = 1;
       walk.push_back(cur);
-      cur = holder(*by_tid[cur]);
+      cur = holder(*by_tid.at(cur));
     }
     if (cur && by_tid.count(cur) && color[cur] == 1) {  // back on this walk: a cycle
       auto first = std::find(walk.begin(), walk.end(), cur);
@@ -46,7 +51,7 @@ WaitForGraph analyze_wait_for(const std::vector<ThreadSnapshot>& threads) {
       Deadlock d;
       d.threads = cyc;
       for (uint32_t tid : cyc) {
-        d.futexes.push_back(by_tid[tid]->uaddrs[0]);
+        d.futexes.push_back(by_tid.at(tid)->uaddrs[0]);
         in_cycle[tid] = true;
       }
       g.deadlocks.push_back(std::move(d));

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,9 @@ struct WaitForGraph {
 };
 
 WaitForGraph analyze_wait_for(const std::vector<ThreadSnapshot>& threads);
+
+// The threads by tid (pointers into `threads`).
+std::map<uint32_t, const ThreadSnapshot*> threads_by_tid(const std::vector<ThreadSnapshot>& threads);
 
 // What a thread that is not waiting on a futex is doing: "running",
 // "blocked in read", "stopped", ...

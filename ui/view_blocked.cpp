@@ -55,8 +55,7 @@ void draw_blocked(FrameContext& f) {
         "one (a --summary or system-wide recording has none). `futexscope stuck -p PID` looks at a live process.");
     return;
   }
-  std::map<uint32_t, const ThreadSnapshot*> by_tid;
-  for (const auto& t : r.threads) by_tid[t.tid] = &t;
+  const auto by_tid = threads_by_tid(r.threads);
   if (!r.at_end) ImGui::TextDisabled("The trace ends early: this is what was blocked when the recording began.");
   const ImGuiTableFlags flags = ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_ScrollY |
                                 ImGuiTableFlags_Resizable | ImGuiTableFlags_SizingFixedFit;

@@ -40,25 +40,28 @@ constexpr float kMinItemPx = 3.0f;  // narrower calls fold together
 // drawn as an open bar from when it began, or the trace's start, to its end,
 // in the thread's lane, or in a lane of its own below when the thread made no
 // call the trace holds (a process that was hung all along).
+// Its label and text are made only for the rows in view (open_wait_text).
 struct OpenWait {
-  uint32_t pid = 0, tid = 0;
+  uint32_t pid = 0, tid = 0, owner_tid = 0;
   uint64_t uaddr = 0, since_ns = 0;
-  std::string label;  // "thread 123" when the trace has no lane for it
-  std::string text;   // what the bar says
+  std::string op, comm;
+  bool at_end = true;  // the look at the end, not the one at attach
 };
 
 std::vector<OpenWait> open_waits(const FrameContext& f) {
   std::vector<OpenWait> out;
   std::lock_guard lk(f.data.side_mutex());  // after the timeline mutex, as everywhere
   const BlockedReport& r = f.data.side().blocked();
-  for (const auto& t : r.threads) {
-    if (!t.in_futex || t.uaddrs.empty()) continue;
-    OpenWait w{t.pid, t.tid, t.uaddrs[0], t.since_ns, t.comm + "  " + std::to_string(t.tid), {}};
-    w.text = t.op + " " + format_uaddr(t.uaddrs[0]) + (t.owner_tid ? "  held by " + std::to_string(t.owner_tid) : "") +
-             (r.at_end ? "  still blocked at the end" : "  blocked when the recording began");
-    out.push_back(std::move(w));
-  }
+  for (const auto& t : r.threads)
+    if (t.in_futex && !t.uaddrs.empty())
+      out.push_back({t.pid, t.tid, t.owner_tid, t.uaddrs[0], t.since_ns, t.op, t.comm, r.at_end});
   return out;
+}
+
+// What an open bar says: "FUTEX_WAIT 0x... held by 123  still blocked at the end".
+std::string open_wait_text(const OpenWait& w) {
+  return w.op + " " + format_uaddr(w.uaddr) + (w.owner_tid ? "  held by " + std::to_string(w.owner_tid) : "") +
+         (w.at_end ? "  still blocked at the end" : "  blocked when the recording began");
 }
 
 size_t open_wait_lanes(const TimelineModel& tl, const std::vector<OpenWait>& open) {
@@ -484,13 +487,15 @@ void draw_timeline(FrameContext& f) {
     const bool own_lane = li == SIZE_MAX;
     const size_t row = own_lane ? extra++ : st.row_of_lane[li];
     const float y0 = origin.y + float(row) * kLaneH, y1 = y0 + kLaneH;
+    if (y1 < win0.y || y0 > win0.y + win_size.y) continue;  // scrolled out of view
     ImFont* font = ImGui::GetFont();
     const float fs = ImGui::GetFontSize();
     if (own_lane) {
       ldl->AddRectFilled(ImVec2(top.x, y0), ImVec2(area_x0, y1), row % 2 ? colors::kLaneOdd : colors::kLaneEven);
       ldl->AddLine(ImVec2(top.x, y1 - 0.5f), ImVec2(area_x0 + width, y1 - 0.5f), colors::kLaneLine);
       ImVec4 clip(top.x, y0, area_x0 - 6, y1);
-      ldl->AddText(font, fs, ImVec2(top.x + 6, y0 + 2), colors::kAxisText, w.label.c_str(), nullptr, 0, &clip);
+      const std::string label = w.comm + "  " + std::to_string(w.tid);
+      ldl->AddText(font, fs, ImVec2(top.x + 6, y0 + 2), colors::kAxisText, label.c_str(), nullptr, 0, &clip);
       ldl->AddText(font, fs * 0.85f, ImVec2(top.x + 6, y0 + 18), colors::kDimText, "blocked, no call recorded",
                    nullptr, 0, &clip);
     }
@@ -505,10 +510,11 @@ void draw_timeline(FrameContext& f) {
     ldl->AddTriangleFilled(ImVec2(x1 - 8, by0 + 4), ImVec2(x1 - 8, by1 - 4), ImVec2(x1 - 1, (by0 + by1) / 2),
                            colors::kWarn);
     ImVec4 clip(x0 + 4, by0, x1 - 12, by1);
-    ldl->AddText(font, fs, ImVec2(x0 + 4, by0 + 6), colors::kAxisText, w.text.c_str(), nullptr, 0, &clip);
+    const std::string text = open_wait_text(w);
+    ldl->AddText(font, fs, ImVec2(x0 + 4, by0 + 6), colors::kAxisText, text.c_str(), nullptr, 0, &clip);
     if (hovered && mouse.y >= y0 && mouse.y < y1 && mouse.x >= x0 && mouse.x <= x1 && !tooltip_done) {
       tooltip_done = true;
-      ImGui::SetTooltip("%s\n%s (Blocked tab: holder and stack)", w.text.c_str(),
+      ImGui::SetTooltip("%s\n%s (Blocked tab: holder and stack)", text.c_str(),
                         w.since_ns ? "began in the recording" : "began before the recording");
       if (clicked) st.select_futex({w.pid, w.uaddr});
     }
