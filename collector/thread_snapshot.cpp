@@ -119,7 +119,8 @@ void name_refused_pi_lock(pid_t pid, ThreadSnapshot& t, uint64_t sp, const std::
   t.owner_source = kPiDeadlockSource;
 }
 
-void read_futex_call(pid_t pid, ThreadSnapshot& t, const uint64_t a[6], bool glibc) {
+// Fills t's futex fields from the call's arguments; returns its op index.
+unsigned read_futex_call(pid_t pid, ThreadSnapshot& t, const uint64_t a[6], bool glibc) {
   const uint8_t sc = syscall_kind(t.syscall);
   t.in_futex = true;
   unsigned opi = FXS_OP_UNKNOWN;
@@ -139,12 +140,13 @@ void read_futex_call(pid_t pid, ThreadSnapshot& t, const uint64_t a[6], bool gli
     t.expected = a[1];
   }
   t.op = op_name(opi);
-  if (t.uaddrs.size() != 1) return;
+  if (t.uaddrs.size() != 1) return opi;
   uint8_t word[kLockOwnerBytes] = {};
   const size_t n = read_memory(pid, t.uaddrs[0], word, sizeof(word));
   LockOwner o = lock_owner(opi, t.expected, word, n, glibc);
   t.owner_tid = o.tid;
   t.owner_source = o.source;
+  return opi;
 }
 
 }  // namespace
@@ -176,8 +178,6 @@ Result<std::vector<ThreadSnapshot>> snapshot_threads(pid_t pid, StackSymbolizer*
     const size_t paren = stat.rfind(')');
     if (paren == std::string::npos || paren + 2 >= stat.size()) continue;  // exited meanwhile
     t.state = stat[paren + 2];
-    // "202 0x7f.. 0x80 0x2 0x0 0x0 0x0 0x7ffc.. 0x7f.." (nr, 6 args, sp, pc),
-    // "-1 sp pc" outside a system call, "running" when on a CPU.
     // Readable only with ptrace rights over the process: without them every
     // thread would look idle, a silent wrong answer.
     if (access((task + "/syscall").c_str(), R_OK) != 0 && errno != ENOENT) {
@@ -185,6 +185,8 @@ Result<std::vector<ThreadSnapshot>> snapshot_threads(pid_t pid, StackSymbolizer*
       return Error{"cannot read " + task + "/syscall: " + std::strerror(err) +
                    " (run as root, or as the owner of process " + std::to_string(pid) + ")"};
     }
+    // "202 0x7f.. 0x80 0x2 0x0 0x0 0x0 0x7ffc.. 0x7f.." (nr, 6 args, sp, pc),
+    // "-1 sp pc" outside a system call, "running" when on a CPU.
     std::istringstream sc(read_text(task + "/syscall"));
     std::string first;
     sc >> first;
@@ -199,10 +201,9 @@ Result<std::vector<ThreadSnapshot>> snapshot_threads(pid_t pid, StackSymbolizer*
     // The kernel stack first: a ptrace stop below would show in it.
     if (stacks && t.state != 'R') t.stack = kernel_stack(task);
     if (syscall_kind(t.syscall) != 0xff) {
-      read_futex_call(pid, t, a, glibc);
-      if (glibc && t.uaddrs.size() == 1 && !t.owner_tid)
-        if (auto opi = op_from_name(t.op); opi && parked_on_glibc_pi_deadlock(*opi, t.expected, t.uaddrs[0], sp))
-          name_refused_pi_lock(pid, t, sp, proc);
+      const unsigned opi = read_futex_call(pid, t, a, glibc);
+      const bool unowned = glibc && t.uaddrs.size() == 1 && !t.owner_tid;
+      if (unowned && parked_on_glibc_pi_deadlock(opi, t.expected, t.uaddrs[0], sp)) name_refused_pi_lock(pid, t, sp, proc);
     }
     if (stacks && t.state != 'R') {
       auto raw = std::make_unique<fxs_ustack_raw_rec>();  // 4 KiB of stack
