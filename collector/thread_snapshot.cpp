@@ -203,7 +203,8 @@ Result<std::vector<ThreadSnapshot>> snapshot_threads(pid_t pid, StackSymbolizer*
     if (syscall_kind(t.syscall) != 0xff) {
       const unsigned opi = read_futex_call(pid, t, a, glibc);
       const bool unowned = glibc && t.uaddrs.size() == 1 && !t.owner_tid;
-      if (unowned && parked_on_glibc_pi_deadlock(opi, t.expected, t.uaddrs[0], sp)) name_refused_pi_lock(pid, t, sp, proc);
+      if (unowned && parked_on_glibc_pi_deadlock(opi, t.expected, t.uaddrs[0], sp))
+        name_refused_pi_lock(pid, t, sp, proc);
     }
     if (stacks && t.state != 'R') {
       auto raw = std::make_unique<fxs_ustack_raw_rec>();  // 4 KiB of stack
