@@ -25,8 +25,11 @@ class BlockedModel {
   // True if `h` was a thread state record (taken).
   bool add(const fxs_rec_hdr* h);
   BlockedReport finish() const;
+  // Thread state records taken so far (a reader rebuilds its report only when this grows).
+  uint64_t records() const { return records_; }
 
  private:
+  uint64_t records_ = 0;
   std::map<uint32_t, ThreadSnapshot> attach_, end_;  // by tid
 };
 

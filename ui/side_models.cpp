@@ -84,7 +84,10 @@ void SideModels::add_records(const uint8_t* data, size_t size) {
 
 void SideModels::prepare(bool final) {
   rseq_next_ = rseq_model_.finish();
-  blocked_next_ = blocked_model_.finish();
+  if (blocked_model_.records() != blocked_built_from_) {  // the graph and copies of every stack: only when new
+    blocked_next_ = blocked_model_.finish();
+    blocked_built_from_ = blocked_model_.records();
+  }
   auto now = std::chrono::steady_clock::now();
   if (umcg_builder_.records() != umcg_built_from_ && (final || now >= umcg_next_build_)) {
     umcg_next_ = std::make_shared<const UmcgLaneSet>(umcg_builder_.finish());

@@ -77,6 +77,7 @@ class SideModels {
   BlockedModel blocked_model_;
   BlockedReport blocked_report_;
   std::optional<BlockedReport> blocked_next_;
+  uint64_t blocked_built_from_ = 0;  // thread state records in blocked_report_
   std::shared_ptr<const UmcgLaneSet> umcg_ = std::make_shared<const UmcgLaneSet>();
   // Built by prepare(), shown by publish() (the futexes stage only).
   std::optional<RseqReport> rseq_next_;
