@@ -126,6 +126,7 @@ void NumaModel::add_wake(const AttributedWake& w) {
   Acc& a = acc(w.tgid, w.uaddr);
   a.out.wakes++;
   if (from != to) a.out.cross_node_wakes++;
+  a.wakes_by_node[{from, to}]++;
 }
 
 NumaReport NumaModel::finish() {
@@ -163,6 +164,7 @@ NumaReport NumaModel::finish() {
   for (const Acc& a : accs_) {
     NumaFutex f = a.out;
     f.calls += a.agg_calls;
+    for (const auto& [nodes, n] : a.wakes_by_node) f.wakes_by_node.push_back({nodes.first, nodes.second, n});
     if (const Page* p = page_of(f.tgid, f.uaddr)) {
       f.page_node = node_of(*p);
       f.page_moves = p->moves;

@@ -16,6 +16,7 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -47,6 +48,14 @@ struct NumaFutex {
   uint32_t page_moves = 0;        // times the page's node changed during the recording
   uint64_t wakes = 0;             // attributed wakes with both nodes known
   uint64_t cross_node_wakes = 0;  // ... whose waker and woken thread ran on different nodes
+  // This futex's own share of the report-wide wake matrix: its non-zero
+  // cells, by waker node then woken thread's node (a list, not a matrix:
+  // a trace may name up to 1024 nodes, and a trace may hold many futexes).
+  struct NodeWakes {
+    int32_t waker_node = 0, woken_node = 0;
+    uint64_t wakes = 0;
+  };
+  std::vector<NodeWakes> wakes_by_node;
   uint64_t calls = 0;             // calls naming this address (--summary: from its aggregate)
   uint64_t local_calls = 0;       // ... that ran on the page's node (at that time)
   uint64_t remote_calls = 0;      // ... that ran on another node
@@ -111,6 +120,7 @@ class NumaModel {
     // settled against the page's first node at finish().
     std::vector<uint64_t> pending_by_node;
     uint64_t agg_calls = 0;  // ops of the latest --summary aggregate (cumulative)
+    std::map<std::pair<int32_t, int32_t>, uint64_t> wakes_by_node;  // (waker node, woken node) -> wakes
   };
 
   int32_t node_of_cpu(int64_t cpu) const;

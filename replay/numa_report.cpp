@@ -32,6 +32,10 @@ json futex_numa_json(const NumaFutex& f) {
       {"futex2_mpol", f.futex2_mpol},
   };
   if (f.page_node != kPageNodeUnknown) j["page_node"] = f.page_node;
+  json cells = json::array();
+  for (const NumaFutex::NodeWakes& c : f.wakes_by_node)
+    cells.push_back({{"waker_node", c.waker_node}, {"woken_node", c.woken_node}, {"wakes", c.wakes}});
+  j["wakes_by_node"] = std::move(cells);
   return j;
 }
 

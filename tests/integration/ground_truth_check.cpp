@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <set>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "run_command.h"
 
@@ -55,6 +57,27 @@ void expect_matches_truth(const json& truth, const json& report) {
       EXPECT_GE((*f)["wait_ns"]["max"].get<long>(), (*f)["wait_ns"]["p99"].get<long>()) << uaddr;
     }
   }
+}
+
+void expect_wake_matrix_matches(const json& truth_numa, const json& report, long pid, const std::string& uaddr) {
+  const json& want = truth_numa["wakes_by_node"];
+  const json* f = find_futex(report, pid, uaddr);
+  ASSERT_NE(f, nullptr) << "futex " << uaddr << " of pid " << pid << " missing from the report";
+  ASSERT_TRUE(f->contains("numa") && (*f)["numa"].contains("wakes_by_node")) << f->dump();
+  // The word's cells, laid out as the truth's matrix.
+  json own = json::array();
+  for (size_t i = 0; i < want.size(); i++) own.push_back(std::vector<long>(want.size(), 0));
+  for (const json& c : (*f)["numa"]["wakes_by_node"]) {
+    const size_t w = c["waker_node"].get<size_t>(), v = c["woken_node"].get<size_t>();
+    ASSERT_LT(std::max(w, v), want.size()) << "a wake on a node the sample did not use: " << c.dump();
+    own[w][v] = c["wakes"];
+  }
+  EXPECT_EQ(own, want) << "the word's wakes by node (rows: waker's node, columns: woken thread's node)";
+  const json& all = report["numa"]["wake_matrix"];
+  ASSERT_EQ(all.size(), want.size()) << all.dump();
+  for (size_t i = 0; i < want.size(); i++)
+    for (size_t j = 0; j < want.size(); j++)
+      EXPECT_GE(all[i][j].get<long>(), want[i][j].get<long>()) << "numa.wake_matrix[" << i << "][" << j << "]";
 }
 
 }  // namespace fxs::test

@@ -182,6 +182,12 @@ TEST_F(NumaTrace, WakeMatrixCountsWhatTheWakeCallsWokeByNode) {
   EXPECT_EQ((*a)["numa"]["wakes"], 3);
   EXPECT_EQ((*a)["numa"]["cross_node_wakes"], 3);
   EXPECT_EQ((*a)["numa"]["cross_node_share"], 1.0);
+  // A's own cells: all of the matrix, since A is the only futex with wakes on known nodes.
+  EXPECT_EQ((*a)["numa"]["wakes_by_node"],
+            nlohmann::json::parse(R"([{"waker_node":0,"woken_node":1,"wakes":2},{"waker_node":1,"woken_node":0,"wakes":1}])"));
+  const nlohmann::json* e = futex(j, kE);
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ((*e)["numa"]["wakes_by_node"], nlohmann::json::array()) << "its one wake ran on an unknown CPU";
 }
 
 TEST_F(NumaTrace, PageNodesAndRemoteCalls) {

@@ -228,12 +228,7 @@ TEST(Numa, PingPongAcrossTwoNodes) {
   const json* f = find_futex(r.report, pid, uaddr);
 
   // The report's NUMA keys are being built: compare them where they exist.
-  if (r.report.contains("numa") && r.report["numa"].contains("wake_matrix")) {
-    EXPECT_EQ(r.report["numa"]["wake_matrix"], tn["wakes_by_node"])
-        << "report numa.wake_matrix (rows: waker's node, columns: woken thread's node)";
-  } else {
-    loud_skip_note("report[\"numa\"][\"wake_matrix\"] does not exist yet: wake matrix NOT compared");
-  }
+  fxs::test::expect_wake_matrix_matches(tn, r.report, pid, uaddr);
   if (const json* pn = report_page_node(r.report, f, pid, uaddr)) {
     EXPECT_EQ(*pn, tn["page_node"]) << "the report's page node of " << uaddr;
   } else {
