@@ -65,9 +65,13 @@ int cmd_export(int argc, char** argv) {
     return 1;
   }
   if (output != "-")
-    std::fprintf(stderr, "futexscope: %llu calls, %llu threads, %llu wake arrows written to %s\n",
+    std::fprintf(stderr, "futexscope: %llu calls, %llu threads, %llu wake arrows (%s) written to %s\n",
                  static_cast<unsigned long long>(st->calls), static_cast<unsigned long long>(st->threads),
-                 static_cast<unsigned long long>(st->flows), output.c_str());
+                 static_cast<unsigned long long>(st->flows),
+                 st->exact_flows ? "one per thread woken" : "paired by time", output.c_str());
+  if (st->unplaced_flows)
+    std::fprintf(stderr, "futexscope: %llu wakes have no arrow: their call or wait is not in the trace\n",
+                 static_cast<unsigned long long>(st->unplaced_flows));
   return 0;
 }
 

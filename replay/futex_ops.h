@@ -67,6 +67,8 @@ constexpr bool is_wake_op(unsigned opi) { return op_sets::in(op_sets::kWake, opi
 // Calls returning woken + requeued: FUTEX_REQUEUE, FUTEX_CMP_REQUEUE,
 // FUTEX_CMP_REQUEUE_PI, futex_requeue.
 constexpr bool is_requeue_op(unsigned opi) { return op_sets::in(op_sets::kRequeue, opi); }
+// Calls that wake waiters: the two sets above.
+constexpr bool is_wake_or_requeue_op(unsigned opi) { return is_wake_op(opi) || is_requeue_op(opi); }
 // Calls that name a second futex word (uaddr2): FUTEX_REQUEUE,
 // FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP, FUTEX_WAIT_REQUEUE_PI,
 // FUTEX_CMP_REQUEUE_PI, and futex_requeue (its second waitv entry).

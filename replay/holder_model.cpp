@@ -24,7 +24,7 @@ void HolderModel::add(const fxs_rec_hdr* h) {
       fxs_wake_rec w;
       std::memcpy(&w, h, sizeof(w));
       // Only a wake call on the waiter's own futex, in its own process, names a holder.
-      if (w.waker_opi == FXS_OP_NONE || !(is_wake_op(w.waker_opi) || is_requeue_op(w.waker_opi))) return;
+      if (w.waker_opi == FXS_OP_NONE || !is_wake_or_requeue_op(w.waker_opi)) return;
       if (!w.wakee_uaddr || w.waker_uaddr != w.wakee_uaddr || w.waker_tgid != w.wakee_tgid) return;
       auto [it, fresh] = wakers_.try_emplace(Key{w.wakee_tid, w.wait_enter_ns}, Waker{w.ts_ns, w.waker_tid});
       if (!fresh && w.ts_ns >= it->second.ts) it->second = {w.ts_ns, w.waker_tid};

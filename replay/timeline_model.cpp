@@ -244,6 +244,11 @@ size_t TimelineModel::call_at(const TimelineLane& lane, uint64_t t) {
   return SIZE_MAX;
 }
 
+size_t TimelineModel::call_entered_at(const TimelineLane& lane, uint64_t enter) {
+  size_t i = first_entering_at_or_after(lane, enter);
+  return i < lane.calls.size() && lane.calls[i].enter_ns == enter ? i : SIZE_MAX;
+}
+
 void TimelineModel::fold(const TimelineLane& lane, uint64_t t0, uint64_t t1, uint64_t min_ns,
                          std::vector<TimelineItem>& out) {
   const auto& calls = lane.calls;

@@ -219,6 +219,8 @@ class TimelineModel {
   static size_t first_entering_at_or_after(const TimelineLane& lane, uint64_t t);
   // Index of the call that contains t, or SIZE_MAX.
   static size_t call_at(const TimelineLane& lane, uint64_t t);
+  // Index of the call that entered at exactly `enter`, or SIZE_MAX.
+  static size_t call_entered_at(const TimelineLane& lane, uint64_t enter);
 
   // Items of `lane` overlapping [t0, t1): calls at least min_ns long are
   // items of their own; a run of shorter calls whose gaps are below min_ns

@@ -40,14 +40,14 @@ void WakeModel::add_wake(const fxs_wake_rec& w) {
   // FUTEX_UNLOCK_PI wakes the lock's top waiter and hands it the lock: a wake call too.
   const bool by_pi_handoff = w.waker_opi == FXS_OP_FUTEX_UNLOCK_PI;
   const bool by_wake_call = by_pi_handoff || (w.waker_opi != FXS_OP_NONE &&
-                                              (is_wake_op(w.waker_opi) || is_requeue_op(w.waker_opi)));
+                                              is_wake_or_requeue_op(w.waker_opi));
   // The waiter's own address; a futex_waitv waiter (no single address) is
   // attributed to the address its waker's call named, in the same process.
   uint64_t uaddr = w.wakee_uaddr;
   if (!uaddr && by_wake_call && w.waker_tgid == w.wakee_tgid) uaddr = w.waker_uaddr;
   uint32_t futex = uaddr ? futex_index(w.wakee_tgid, uaddr) : kVectorWait;
   const bool by_exit = !by_wake_call && (w.flags & FXS_WAKE_F_WAKER_EXITING);
-  wakes_.push_back({futex, w.wakee_tgid, w.waker_tid, w.wakee_tid, by_wake_call, by_pi_handoff, by_exit, w.cpu,
+  wakes_.push_back({futex, w.wakee_tgid, w.waker_tgid, w.waker_tid, w.wakee_tid, by_wake_call, by_pi_handoff, by_exit, w.cpu,
                     w.ts_ns, w.wait_enter_ns});
 }
 
@@ -102,8 +102,11 @@ void WakeModel::classify(const Wake& w, uint32_t futex, const WaitEnd* end) {
       AttributedWake aw;
       aw.tgid = w.tgid;
       aw.uaddr = futex_uaddrs_[futex];
+      aw.waker_tgid = w.waker_tgid;
       aw.waker_tid = w.waker_tid;
       aw.waiter_tid = w.waiter_tid;
+      aw.wake_ts_ns = w.ts_ns;
+      aw.wait_enter_ns = w.wait_enter_ns;
       aw.waker_cpu = w.cpu;
       aw.waiter_cpu = end ? end->exit_cpu : -1;
       aw.has_latency = end && end->exit_ns >= w.ts_ns;
@@ -155,8 +158,11 @@ void WakeModel::pair_unobserved_wakes() {
         AttributedWake aw;
         aw.tgid = end.tgid;
         aw.uaddr = end.uaddr;
+        aw.waker_tgid = end.tgid;  // the call is on the wait's own (tgid, uaddr)
         aw.waker_tid = c->tid;
         aw.waiter_tid = uint32_t(key.a);
+        aw.wake_ts_ns = c->enter_ns;
+        aw.wait_enter_ns = wait_enter;
         aw.waker_cpu = c->cpu;
         aw.waiter_cpu = end.exit_cpu;
         on_wake_(aw);

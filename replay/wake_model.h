@@ -47,9 +47,15 @@ struct FutexWakes {
 // One waiter a futex wake-type call woke, as finish() attributed it (for
 // replay/numa_model.h): the CPUs tell the nodes.
 struct AttributedWake {
-  uint32_t tgid = 0;
+  uint32_t tgid = 0;            // the woken thread's process
   uint64_t uaddr = 0;           // the futex it is counted on
-  uint32_t waker_tid = 0, waiter_tid = 0;
+  uint32_t waker_tgid = 0, waker_tid = 0, waiter_tid = 0;
+  // Which calls (replay/wake_flows.h draws the arrow): the waker's call is
+  // the one of waker_tid running at wake_ts_ns (its sched_waking, or the
+  // call's own enter for a wait dequeued before it slept), the wait the one
+  // of waiter_tid that entered at wait_enter_ns.
+  uint64_t wake_ts_ns = 0;
+  uint64_t wait_enter_ns = 0;
   int32_t waker_cpu = -1;       // where the waker ran the wake-up; -1 unknown
   int32_t waiter_cpu = -1;      // where the woken wait returned (exit_cpu); -1 unknown
   bool has_latency = false;     // a sched_waking was seen and the wait's return
@@ -63,7 +69,8 @@ class WakeModel {
   // Takes FXS_REC_WAKE and FXS_REC_FUTEX records; ignores the rest.
   void add(const fxs_rec_hdr* rec);
   // Pairs and classifies; call once after the last add(). `on_wake` (optional)
-  // sees every wake attributed to a futex wake-type call (woken_by.futex_wake).
+  // sees every wake attributed to a futex wake-type call (woken_by.futex_wake
+  // and woken_by.pi_handoff), once.
   void finish(const std::function<void(const AttributedWake&)>& on_wake = nullptr);
   // Results for futex (tgid, uaddr), or nullptr.
   const FutexWakes* find(uint32_t tgid, uint64_t uaddr) const;
@@ -79,7 +86,8 @@ class WakeModel {
   static constexpr uint32_t kVectorWait = UINT32_MAX;  // a futex_waitv waiter: futexes from its record
   struct Wake {
     uint32_t futex;        // index into futexes_, or kVectorWait
-    uint32_t tgid;
+    uint32_t tgid;         // the woken thread's
+    uint32_t waker_tgid;
     uint32_t waker_tid;
     uint32_t waiter_tid;
     bool by_wake_call;     // the waker was inside a futex wake-type call

@@ -15,6 +15,9 @@
 //     and moves the rest on to a second word; FUTEX_WAKE wakes them there.
 //  6. wake-op: FUTEX_WAKE_OP wakes a waiter on one word and, through the
 //     atomic operation on the second word, a waiter on that one.
+//  7. herd (only with --herd-rounds N): --herd threads wait on one word; each
+//     round one FUTEX_WAKE wakes all of them. Who woke whom is known exactly:
+//     a waiter whose FUTEX_WAIT returned 0 was woken by that call.
 // Every waiter uses a timeout as a safety net; the outcome of every call is
 // counted. Prints the FXS_TRUTH line (see samples/README.md).
 #include "ground_truth.h"
@@ -43,6 +46,7 @@ struct Words {
 	PaddedWord intr;                // phase 4
 	PaddedWord cond, mtx, mtx2;     // phase 5
 	PaddedWord op1, op2;            // phase 6
+	PaddedWord herd;                // phase 7
 } g_w;
 
 TruthCollector g_truth;
@@ -54,6 +58,7 @@ struct Options {
 	uint64_t timeouts = 3;
 	uint64_t waiters = 4;
 	uint64_t budget_ms = 1200;
+	uint64_t herd = 3, herd_rounds = 0;
 };
 
 // A thread that publishes its tid and merges its tally when it ends.
@@ -308,6 +313,47 @@ long wake_op()
 	return r;
 }
 
+// ---- 7. herd -------------------------------------------------------------------------------
+
+// Returns the waiters woken, summed over the rounds (what FUTEX_WAKE returned).
+long herd(uint64_t n, uint64_t rounds)
+{
+	Word &w = g_w.herd.w;
+	std::vector<Tid> tids(n);
+	std::atomic<pid_t> waker{0};
+	std::vector<std::thread> waiters;
+	for (uint64_t i = 0; i < n; i++) {
+		waiters.emplace_back([&, i] {
+			Tally t;
+			tids[i].tid.store(gettid_());
+			const timespec safety = rel_ms(kSafetyMs);
+			// The word holds the round: wait while it is this round's.
+			for (uint32_t r = 0; r < rounds; r++) {
+				while (w.load() == r) {
+					if (futex_wait(t, &w, r, &safety) == 0)
+						t.record_wakers(&w, waker.load(), gettid_(), 1);
+				}
+			}
+			g_truth.merge(t);
+		});
+	}
+	Tally t;
+	waker.store(gettid_());
+	t.set_kind(&w, "condvar");
+	long woken = 0;
+	for (uint32_t r = 0; r < rounds; r++) {
+		for (auto &tid : tids)
+			blocked_or_sleep(tid.get(), &w);
+		w.store(r + 1);
+		const long n_woken = futex_wake(t, &w, INT_MAX);
+		woken += n_woken > 0 ? n_woken : 0;
+	}
+	for (auto &th : waiters)
+		th.join();
+	g_truth.merge(t);
+	return woken;
+}
+
 void usage(const char *argv0, FILE *f)
 {
 	std::fprintf(f,
@@ -320,7 +366,9 @@ void usage(const char *argv0, FILE *f)
 		     "  --timeouts N  FUTEX_WAIT_BITSET calls with a 1 ms CLOCK_MONOTONIC deadline\n"
 		     "                (default 3; one CLOCK_REALTIME one and one relative FUTEX_WAIT\n"
 		     "                timeout follow)\n"
-		     "  --waiters N   waiters of the broadcast phase (default 4)\n",
+		     "  --waiters N   waiters of the broadcast phase (default 4)\n"
+		     "  --herd-rounds N  rounds of the herd phase (default 0: no herd): each round\n"
+		     "                one FUTEX_WAKE wakes all --herd waiters (default 3)\n",
 		     argv0);
 }
 
@@ -331,7 +379,8 @@ int main(int argc, char **argv)
 	Options o;
 	for (int i = 1; i < argc; i++) {
 		if (arg_u64(argc, argv, i, "--rounds", o.rounds) || arg_u64(argc, argv, i, "--timeouts", o.timeouts) ||
-		    arg_u64(argc, argv, i, "--waiters", o.waiters) || arg_u64(argc, argv, i, "--budget-ms", o.budget_ms))
+		    arg_u64(argc, argv, i, "--waiters", o.waiters) || arg_u64(argc, argv, i, "--budget-ms", o.budget_ms) ||
+		    arg_u64(argc, argv, i, "--herd", o.herd) || arg_u64(argc, argv, i, "--herd-rounds", o.herd_rounds))
 			continue;
 		if (arg_flag(argv, i, "--help") || arg_flag(argv, i, "-h")) {
 			usage(argv[0], stdout);
@@ -341,8 +390,10 @@ int main(int argc, char **argv)
 		usage(argv[0], stderr);
 		return 2;
 	}
-	if (o.rounds > UINT32_MAX - 1 || o.waiters < 2 || o.waiters > 1000) {
-		std::fprintf(stderr, "%s: --rounds must be < 2^32, --waiters 2..1000\n", argv[0]);
+	if (o.rounds > UINT32_MAX - 1 || o.waiters < 2 || o.waiters > 1000 || o.herd < 1 || o.herd > 1000 ||
+	    o.herd_rounds > 100000) {
+		std::fprintf(stderr, "%s: --rounds must be < 2^32, --waiters 2..1000, --herd 1..1000, --herd-rounds <= 100000\n",
+			     argv[0]);
 		return 2;
 	}
 	arm_watchdog(120);
@@ -355,6 +406,7 @@ int main(int argc, char **argv)
 	const uint64_t eintr = interrupt();
 	const Broadcast bc = broadcast(o.waiters);
 	const long wop = wake_op();
+	const long herd_woken = o.herd_rounds ? herd(o.herd, o.herd_rounds) : 0;
 	const uint64_t elapsed = now_ns() - t0;
 
 	std::printf("fxs-sample-condvar: ping-pong %" PRIu64 " of %" PRIu64 " round trips in %.3f ms\n",
@@ -365,9 +417,12 @@ int main(int argc, char **argv)
 		    "FUTEX_REQUEUE -> %ld, FUTEX_WAKE -> %ld\n",
 		    o.waiters, bc.cmp_requeue, bc.requeue, bc.wake);
 	std::printf("fxs-sample-condvar: FUTEX_WAKE_OP -> %ld\n", wop);
-	const char *names[] = {"ping", "pong", "timer", "bits", "intr", "cond", "mtx", "mtx2", "op1", "op2"};
-	Word *words[] = {&g_w.ping.w, &g_w.pong.w, &g_w.timer.w, &g_w.bits.w, &g_w.intr.w,
-			 &g_w.cond.w, &g_w.mtx.w,  &g_w.mtx2.w,  &g_w.op1.w,  &g_w.op2.w};
+	if (o.herd_rounds)
+		std::printf("fxs-sample-condvar: herd of %" PRIu64 " waiters, %" PRIu64 " rounds: %ld woken\n", o.herd,
+			    o.herd_rounds, herd_woken);
+	const char *names[] = {"ping", "pong", "timer", "bits", "intr", "cond", "mtx", "mtx2", "op1", "op2", "herd"};
+	Word *words[] = {&g_w.ping.w, &g_w.pong.w, &g_w.timer.w, &g_w.bits.w, &g_w.intr.w, &g_w.cond.w,
+			 &g_w.mtx.w,  &g_w.mtx2.w, &g_w.op1.w,  &g_w.op2.w,  &g_w.herd.w};
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		std::printf("fxs-sample-condvar: word %-5s %p\n", names[i], static_cast<void *>(words[i]));
 	const Tally total = g_truth.total();

@@ -97,7 +97,7 @@ std::string lane_label(const TimelineModel& tl, const TimelineLane& lane) {
 
 std::string return_text(const TimelineCall& c) {
   if (const char* n = ret_meaning(c.ret)) return std::to_string(c.ret) + " (" + n + ")";
-  if (is_wake_op(c.opi) || is_requeue_op(c.opi))
+  if (is_wake_or_requeue_op(c.opi))
     return std::to_string(c.ret) + (c.ret == 1 ? " (woke 1 waiter)" : " (woke/requeued " + std::to_string(c.ret) + ")");
   if (c.opi == FXS_OP_FUTEX2_WAITV) return std::to_string(c.ret) + " (woken by entry " + std::to_string(c.ret) + ")";
   if (is_wait_op(c.opi)) return std::to_string(c.ret) + " (woken)";
@@ -193,12 +193,6 @@ void handle_input(UiState& st, ImVec2 area0, ImVec2 area1, double total, bool ho
   }
 }
 
-// Index of the call of `lane` that entered at exactly `enter`, or SIZE_MAX.
-size_t find_call(const TimelineLane& lane, uint64_t enter) {
-  size_t i = TimelineModel::first_entering_at_or_after(lane, enter);
-  return i < lane.calls.size() && lane.calls[i].enter_ns == enter ? i : SIZE_MAX;
-}
-
 // The wake that ended the selected wait (or the wait the selected wake
 // ended): one pass over the calls of the selected futex, only when the
 // selection or the data changed.
@@ -211,7 +205,7 @@ void update_partner(UiState& st, const TimelineModel& tl) {
   st.partner_for_calls = tl.calls();
   st.partner_lane = SIZE_MAX;
   if (st.call_lane >= tl.lanes().size()) return;
-  size_t i = find_call(tl.lanes()[st.call_lane], st.call_enter_ns);
+  size_t i = TimelineModel::call_entered_at(tl.lanes()[st.call_lane], st.call_enter_ns);
   if (i == SIZE_MAX) return;
   for (const WakeFlow& fl : pair_wakes(tl, tl.lanes()[st.call_lane].calls[i].futex)) {
     if (fl.wait_lane == st.call_lane && fl.wait_call == i) {
@@ -274,7 +268,7 @@ void draw_wake_arrows(const UiState& st, const ArrowIndex& index, const Timeline
 bool selection_line(const UiState& st, const TimelineModel& tl) {
   if (st.call_lane >= tl.lanes().size()) return false;
   const TimelineLane& lane = tl.lanes()[st.call_lane];
-  size_t i = find_call(lane, st.call_enter_ns);
+  size_t i = TimelineModel::call_entered_at(lane, st.call_enter_ns);
   if (i == SIZE_MAX) return false;
   const TimelineCall& c = lane.calls[i];
   const std::string what = "selected: " + std::string(op_name(c.opi)) + " " + format_ns(c.dur_ns()) + " on " +
@@ -283,7 +277,7 @@ bool selection_line(const UiState& st, const TimelineModel& tl) {
   std::string partner;
   if (st.partner_lane < tl.lanes().size()) {
     const TimelineLane& pl = tl.lanes()[st.partner_lane];
-    size_t j = find_call(pl, st.partner_enter_ns);
+    size_t j = TimelineModel::call_entered_at(pl, st.partner_enter_ns);
     if (j != SIZE_MAX) {
       bool woken = is_wait_op(c.opi);
       partner = (woken ? "<-  woken by " : "->  woke ") + lane_label(tl, pl) + " (" + op_name(pl.calls[j].opi) + ")";
@@ -533,8 +527,8 @@ void draw_timeline(FrameContext& f) {
   // The arrow from the waking call to the wait it ended, for the selection.
   if (st.partner_lane < lanes.size() && st.call_lane < lanes.size()) {
     bool selected_is_wait = false;
-    size_t si = find_call(lanes[st.call_lane], st.call_enter_ns);
-    size_t pi = find_call(lanes[st.partner_lane], st.partner_enter_ns);
+    size_t si = TimelineModel::call_entered_at(lanes[st.call_lane], st.call_enter_ns);
+    size_t pi = TimelineModel::call_entered_at(lanes[st.partner_lane], st.partner_enter_ns);
     if (si != SIZE_MAX && pi != SIZE_MAX) {
       selected_is_wait = is_wait_op(lanes[st.call_lane].calls[si].opi);
       size_t wake_lane = selected_is_wait ? st.partner_lane : st.call_lane;

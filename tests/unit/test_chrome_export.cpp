@@ -1,9 +1,12 @@
 // Chrome trace-event export (replay/chrome_export.h): the JSON parses back,
-// slices and names are right, and the wake -> wait arrows follow the rule.
+// slices and names are right, and the wake -> wait arrows follow the wake
+// records (replay/wake_flows.h), or the rule by time without them.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <map>
+#include <set>
+#include <utility>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <vector>
@@ -47,7 +50,7 @@ void name(TimelineModel& m, uint32_t tid, const char* comm) {
 
 json export_json(const TimelineModel& m, ChromeExportStats* st = nullptr) {
   std::ostringstream out;
-  ChromeExportStats s = write_chrome_json(m, out);
+  ChromeExportStats s = write_chrome_json(m, pair_wakes(m), out);
   if (st) *st = s;
   return json::parse(out.str());  // throws (fails the test) on invalid JSON
 }
@@ -162,6 +165,83 @@ TEST(ChromeExport, OnlyWokenWaitsOnTheSameAddressAfterTheWakeEntered) {
   for (uint32_t i = 0; i < m.futexes().size(); i++) (m.futexes()[i].uaddr == kA ? a : b) = i;
   EXPECT_EQ(pair_wakes(m, b).size(), 1u);
   EXPECT_TRUE(pair_wakes(m, a).empty());
+}
+
+fxs_wake_rec wake(uint64_t ts, uint32_t waker, uint32_t waiter, uint64_t wait_enter) {
+  fxs_wake_rec w{};
+  w.hdr = {FXS_REC_WAKE, sizeof(w), 0};
+  w.ts_ns = ts;
+  w.waker_tgid = w.wakee_tgid = kPid;
+  w.waker_tid = waker;
+  w.wakee_tid = waiter;
+  w.waker_uaddr = w.wakee_uaddr = kA;
+  w.wait_enter_ns = wait_enter;
+  w.waker_opi = FXS_OP_FUTEX_WAKE;
+  w.wakee_opi = FXS_OP_FUTEX_WAIT;
+  return w;
+}
+
+// A herd: one FUTEX_WAKE woke three waiters (two seen by sched_waking, one
+// dequeued before it slept), then a second woke the fourth. By time, the
+// rule would draw two arrows, the first to the waiter that returned first
+// (tid 4, which the second call woke). From the wake records: four arrows,
+// each from the call that woke that waiter.
+TEST(ChromeExport, AHerdHasAnArrowPerWaiterFromTheCallThatWokeIt) {
+  test::TempDir dir;
+  const std::string path = dir.path("herd.fxs");
+  {
+    auto w = TraceWriter::create(path, TraceHeader{});
+    ASSERT_TRUE(w.ok()) << w.message();
+    auto put = [&](const auto& r) { ASSERT_TRUE(w->append(&r, sizeof r).ok()); };
+    put(call(4, FXS_OP_FUTEX_WAIT, kA, 100, 2100, 0));   // woken by the second call, returns first
+    put(call(1, FXS_OP_FUTEX_WAIT, kA, 110, 3000, 0));
+    put(call(3, FXS_OP_FUTEX_WAIT, kA, 120, 3100, 0));
+    put(call(5, FXS_OP_FUTEX_WAIT, kA, 1990, 3200, 0));  // dequeued before it slept: no wake record
+    put(call(2, FXS_OP_FUTEX_WAKE, kA, 2000, 2500, 3));
+    put(wake(2010, 2, 1, 110));
+    put(wake(2020, 2, 3, 120));
+    put(call(6, FXS_OP_FUTEX_WAKE, kA, 2030, 2060, 1));
+    put(wake(2040, 6, 4, 100));
+    ASSERT_TRUE(w->append_stop(4000).ok());
+    ASSERT_TRUE(w->close().ok());
+  }
+  std::ostringstream out;
+  std::vector<std::string> warnings;
+  auto st = export_chrome(path, out, warnings);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_TRUE(warnings.empty()) << warnings[0];
+  EXPECT_TRUE(st->exact_flows);
+  EXPECT_EQ(st->unplaced_flows, 0u);
+  std::multiset<std::pair<uint32_t, uint32_t>> edges;
+  for (const auto& [id, f] : flows_of(json::parse(out.str()))) {
+    EXPECT_EQ(f.parts, 2);
+    edges.insert({f.from_tid, f.to_tid});
+    // The arrow starts inside its waker's call.
+    EXPECT_GE(f.from_ts, f.from_tid == 2 ? 2.0 : 2.03);
+    EXPECT_LE(f.from_ts, f.from_tid == 2 ? 2.5 : 2.06);
+  }
+  const std::multiset<std::pair<uint32_t, uint32_t>> want = {{2, 1}, {2, 3}, {2, 5}, {6, 4}};
+  EXPECT_EQ(edges, want);
+
+  // Without the wake records the same calls get the rule by time, and a warning.
+  const std::string bare = dir.path("bare.fxs");
+  {
+    auto w = TraceWriter::create(bare, TraceHeader{});
+    ASSERT_TRUE(w.ok()) << w.message();
+    for (const fxs_futex_rec& r : {call(4, FXS_OP_FUTEX_WAIT, kA, 100, 2100, 0), call(1, FXS_OP_FUTEX_WAIT, kA, 110, 3000, 0),
+                                   call(2, FXS_OP_FUTEX_WAKE, kA, 2000, 2500, 2)})
+      ASSERT_TRUE(w->append(&r, sizeof r).ok());
+    ASSERT_TRUE(w->append_stop(4000).ok());
+    ASSERT_TRUE(w->close().ok());
+  }
+  std::ostringstream out2;
+  warnings.clear();
+  st = export_chrome(bare, out2, warnings);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_FALSE(st->exact_flows);
+  EXPECT_EQ(st->flows, 1u) << "one arrow per wake call";
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("paired by time"), std::string::npos) << warnings[0];
 }
 
 TEST(ChromeExport, EmptyModelIsValidJson) {
