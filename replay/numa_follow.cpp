@@ -7,8 +7,12 @@ namespace fxs {
 
 namespace {
 
-NumaReport finish_models(WakeModel& wakes, NumaModel& numa, WakesByFutex* by_futex) {
-  wakes.finish([&](const AttributedWake& w) { numa.add_wake(w); });
+NumaReport finish_models(WakeModel& wakes, NumaModel& numa, WakesByFutex* by_futex,
+                         std::vector<WakeAttribution>* attributed) {
+  wakes.finish([&](const AttributedWake& w) {
+    numa.add_wake(w);
+    if (attributed) attributed->push_back(WakeAttribution::of(w));
+  });
   if (by_futex) *by_futex = wakes.results();
   return numa.finish();
 }
@@ -40,12 +44,14 @@ Status NumaFollower::update(const std::function<bool()>& keep_going) {
   }
 }
 
-NumaReport NumaFollower::report(WakesByFutex* wakes_out) const {
+NumaReport NumaFollower::report(WakesByFutex* wakes_out, std::vector<WakeAttribution>* attributed) const {
   WakeModel wakes = wakes_;
   NumaModel numa = numa_;
-  return finish_models(wakes, numa, wakes_out);
+  return finish_models(wakes, numa, wakes_out, attributed);
 }
 
-NumaReport NumaFollower::finish(WakesByFutex* wakes_out) && { return finish_models(wakes_, numa_, wakes_out); }
+NumaReport NumaFollower::finish(WakesByFutex* wakes_out, std::vector<WakeAttribution>* attributed) && {
+  return finish_models(wakes_, numa_, wakes_out, attributed);
+}
 
 }  // namespace fxs

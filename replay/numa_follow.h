@@ -12,10 +12,12 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "replay/error.h"
 #include "replay/numa_model.h"
 #include "replay/trace_reader.h"
+#include "replay/wake_flows.h"
 #include "replay/wake_model.h"
 
 namespace fxs {
@@ -32,10 +34,11 @@ class NumaFollower {
   Status update(const std::function<bool()>& keep_going = nullptr);
   // The report of everything read so far; the follower can go on. With
   // `wakes`, also every futex's wakers (WakeModel::results(): the futex
-  // panel's "Woken by").
-  NumaReport report(WakesByFutex* wakes = nullptr) const;
+  // panel's "Woken by"); with `attributed`, every wake attributed to a wake
+  // call (the timeline's arrows, replay/wake_flows.h).
+  NumaReport report(WakesByFutex* wakes = nullptr, std::vector<WakeAttribution>* attributed = nullptr) const;
   // The same without copying the models, when nothing more will be read.
-  NumaReport finish(WakesByFutex* wakes = nullptr) &&;
+  NumaReport finish(WakesByFutex* wakes = nullptr, std::vector<WakeAttribution>* attributed = nullptr) &&;
 
   uint64_t bytes_read() const { return reader_.bytes_read(); }
 

@@ -8,11 +8,13 @@
 #include <ostream>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "replay/error.h"
 #include "replay/numa_model.h"
+#include "replay/wake_flows.h"
 #include "replay/wake_model.h"
 
 namespace fxs {
@@ -41,9 +43,11 @@ std::string page_node_text(int32_t node);
 // Reads the whole trace at `path` (a file) and builds its NumaReport, the
 // way `report` does. `keep_going` (optional) is asked between chunks; false
 // ends the read with an Error ("cancelled"). With `wakes`, also every
-// futex's wakers (WakeModel::results()).
+// futex's wakers (WakeModel::results()); with `attributed`, every wake
+// attributed to a wake call (replay/wake_flows.h).
 Result<NumaReport> numa_report_from_file(const std::string& path,
                                          const std::function<bool()>& keep_going = nullptr,
-                                         WakesByFutex* wakes = nullptr);
+                                         WakesByFutex* wakes = nullptr,
+                                         std::vector<WakeAttribution>* attributed = nullptr);
 
 }  // namespace fxs

@@ -339,7 +339,6 @@ long herd(uint64_t n, uint64_t rounds)
 	}
 	Tally t;
 	waker.store(gettid_());
-	t.set_kind(&w, "condvar");
 	long woken = 0;
 	for (uint32_t r = 0; r < rounds; r++) {
 		for (auto &tid : tids)

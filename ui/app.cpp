@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "backends/imgui_impl_glfw.h"
@@ -425,6 +426,9 @@ int run_app(const AppOptions& o, TraceReader trace) {
     ImVec4 bg = ImGui::ColorConvertU32ToFloat4(colors::kBackground);
     renderer.render(ImGui::GetDrawData(), fw, fh, {bg.x, bg.y, bg.z, 1.0f});
 
+    // Arrows started in this frame were not in it: the next frames draw them.
+    const bool arrows_restarted = std::exchange(st.arrows_restarted, false);
+    if (arrows_restarted) arrows_were_pending = true;  // settles once they are in
     // The NUMA tab and the wake arrows are computed after loading: the
     // picture waits for them. With --bench-frames, the last bench frame.
     const bool last_bench_frame = benching && bench_warmup >= kBenchWarmup && bench_done + 1 >= o.bench_frames;
@@ -433,7 +437,7 @@ int run_app(const AppOptions& o, TraceReader trace) {
         o.screenshot_after_s > 0
             ? std::chrono::duration<double>(std::chrono::steady_clock::now() - window_opened).count() >=
                   o.screenshot_after_s
-            : progress.done && !numa_view_busy(st) && !arrows_pending &&
+            : progress.done && !numa_view_busy(st) && !arrows_pending && !arrows_restarted &&
                   (o.bench_frames > 0 ? last_bench_frame : ++frames_after_load >= o.screenshot_frames);
     if (!o.screenshot_path.empty() && shot_due) {
       auto s0 = std::chrono::steady_clock::now();

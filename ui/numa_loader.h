@@ -1,5 +1,6 @@
-// numa_loader.h: the NUMA view's data and every futex's wakers (the futex
-// panel's "Woken by"), computed on demand on a named thread (fxs-numa) by
+// numa_loader.h: the NUMA view's data, every futex's wakers (the futex
+// panel's "Woken by") and which call woke which wait (the timeline's exact
+// arrows), computed on demand on a named thread (fxs-numa) by
 // reading the trace file again with the report's own models
 // (replay/numa_follow.h). Both need every wait paired with its wake
 // (replay/wake_model.h), which costs memory per wait: the window's loader
@@ -17,6 +18,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "replay/numa_follow.h"
 #include "replay/numa_model.h"
@@ -28,6 +30,7 @@ struct NumaSnapshot {
   std::string error;      // when !ok
   NumaReport report;
   WakesByFutex wakes;       // every futex's wakers, by {tgid, uaddr}
+  std::vector<WakeAttribution> attributed;  // every wake attributed to a wake call: the timeline's arrows
   uint64_t generation = 0;  // the ingest generation it was requested at
   double seconds = 0;       // how long it took
   uint64_t bytes_read = 0;  // live: of the file by this request (what was appended since the last one)

@@ -60,13 +60,14 @@ struct UiState {
   size_t call_lane = SIZE_MAX;  // lane index of the selected call
   uint64_t call_enter_ns = 0;   // its enter time (stable while lanes are re-sorted)
   bool highlight_futex = true;  // dim other futexes in the timeline
-  // The selected call's partner under the export's wake rule
-  // (replay/chrome_export.h): the wake that ended the selected wait, or the
-  // wait the selected wake ended. Recomputed when the selection or the data changes.
+  // The selected call's partner (replay/wake_flows.h), exact once the arrows
+  // are: the wake that ended the selected wait, or a wait the selected wake
+  // ended. Recomputed when the selection, the data or the arrows change.
   size_t partner_lane = SIZE_MAX;
   uint64_t partner_enter_ns = 0;
   size_t partner_for_lane = SIZE_MAX;
   uint64_t partner_for_enter = 0, partner_for_calls = 0;
+  bool partner_for_exact = false;
   bool scroll_table_to_futex = false;
 
   // Colours: by rank in the latest futex snapshot, and by timeline futex index.
@@ -90,6 +91,7 @@ struct UiState {
   // draws those into the waits in view when there are few enough to read.
   std::unique_ptr<WakeArrows> arrows;
   LiveWakeArrows live_arrows;  // until `arrows` is ready
+  bool arrows_restarted = false;  // `arrows` was (re)started this frame: a picture waits for it
 
   // Scratch for the timeline's per-lane items, reused every frame.
   std::vector<TimelineItem> items;
@@ -170,6 +172,9 @@ bool numa_view_busy(const UiState& st);     // view_numa.cpp: its data is being 
 // and starts only when that is clicked.
 std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, const char* what, const char* computing,
                                                 bool ask_when_live);
+// view_numa.cpp: starts the second pass once a replay is loaded, when its
+// memory fits the budget, so the timeline's arrows become exact by themselves.
+void request_pairing_if_cheap(FrameContext& f);
 void draw_rseq(FrameContext& f);            // view_rseq.cpp
 void draw_umcg(FrameContext& f);            // view_umcg.cpp
 std::string rseq_tab_label(const FrameContext& f);  // "rseq (N aborts)###rseq"

@@ -170,9 +170,41 @@ void futex_table(FrameContext& f, const NumaReport& r) {
   ImGui::EndTable();
 }
 
+// Memory the pairing would hold for a moment, from the waits loaded so far.
+uint64_t pairing_bytes(const FrameContext& f) {
+  uint64_t waits = 0;
+  if (f.futexes)
+    for (const FutexStats& fx : f.futexes->futexes) waits += fx.waits + fx.woken;
+  return waits * kPairingBytesPerWait;
+}
+
+// The second pass can read the trace: a loaded file (or a live one).
+bool pairing_possible(const FrameContext& f) {
+  return (f.progress.done || !f.live.empty()) && is_regular_file(f.trace_path);
+}
+
+// (Re)requests the pass when it has no result yet or, live, now and then.
+void keep_pairing_fresh(FrameContext& f) {
+  NumaLoader& loader = *f.st.numa;
+  auto snap = loader.snapshot();
+  // A replay is computed once, when loaded; live data again now and then,
+  // reading on from where the last computation stopped.
+  const bool stale = !snap || (!f.live.empty() && snap->generation != f.data.generation() &&
+                               std::chrono::steady_clock::now() - loader.requested_at() >= kLiveRefresh);
+  if (stale && !loader.busy()) loader.request(f.trace_path, f.data.generation(), /*follow=*/!f.live.empty());
+  if (loader.busy()) f.st.animate = true;  // draw again when it is done
+}
+
 }  // namespace
 
 bool numa_view_busy(const UiState& st) { return st.numa && st.numa->busy(); }
+
+void request_pairing_if_cheap(FrameContext& f) {
+  if (f.st.numa || !f.progress.done || !f.live.empty() || !pairing_possible(f)) return;
+  if (pairing_bytes(f) > f.st.pairing_budget && !f.st.pairing_confirmed) return;
+  f.st.numa = std::make_shared<NumaLoader>();
+  keep_pairing_fresh(f);
+}
 
 std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, const char* what, const char* computing,
                                                 bool ask_when_live) {
@@ -181,16 +213,14 @@ std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, const char* wha
     return nullptr;
   };
   if (!f.progress.done && !f.live.size()) return not_now("computed once the trace is loaded");
-  if (!is_regular_file(f.trace_path))
+  if (!pairing_possible(f))
     return not_now("not computed: it reads the trace file again (pairing every wait with its wake), and a stream "
                    "from `ui --connect` cannot be read twice. Run `futexscope report FILE` on the recording, or "
                    "`futexscope replay FILE`.");
   if (!f.st.numa) {
     // The pairing's memory is transient but real (a wait-heavy trace of 10M
     // waits: ~1.5 GB on top of the timeline): past the budget, ask first.
-    uint64_t waits = 0;
-    for (const FutexStats& fx : f.futexes->futexes) waits += fx.waits + fx.woken;
-    const uint64_t need = waits * kPairingBytesPerWait;
+    const uint64_t need = pairing_bytes(f);
     // Live, the pairing's models stay and grow with the recording (each
     // update reads on from the last): only when asked for.
     const bool live_ask = ask_when_live && !f.live.empty();
@@ -210,15 +240,8 @@ std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, const char* wha
     }
     f.st.numa = std::make_shared<NumaLoader>();
   }
-  NumaLoader& loader = *f.st.numa;
-  auto snap = loader.snapshot();
-  const uint64_t gen = f.data.generation();
-  // A replay is computed once, when loaded; live data again now and then,
-  // reading on from where the last computation stopped.
-  const bool stale = !snap || (!f.live.empty() && snap->generation != gen &&
-                               std::chrono::steady_clock::now() - loader.requested_at() >= kLiveRefresh);
-  if (stale && !loader.busy()) loader.request(f.trace_path, gen, /*follow=*/!f.live.empty());
-  if (loader.busy()) f.st.animate = true;  // draw again when it is done
+  keep_pairing_fresh(f);
+  auto snap = f.st.numa->snapshot();
   if (!snap) {
     ImGui::TextDisabled("%s", computing);
     return nullptr;

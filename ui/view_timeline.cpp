@@ -19,9 +19,10 @@
 
 #include "imgui.h"
 #include "replay/futex_model.h"
-#include "replay/chrome_export.h"
 #include "replay/futex_ops.h"
 #include "replay/report.h"
+#include "replay/wake_flows.h"
+#include "ui/numa_loader.h"
 #include "ui/palette.h"
 #include "ui/text_fit.h"
 #include "ui/time_view.h"
@@ -193,29 +194,45 @@ void handle_input(UiState& st, ImVec2 area0, ImVec2 area1, double total, bool ho
   }
 }
 
-// The wake that ended the selected wait (or the wait the selected wake
-// ended): one pass over the calls of the selected futex, only when the
-// selection or the data changed.
+// The wake that ended the selected wait (or a wait the selected wake
+// ended): from the exact arrows once they are in, else by time over the
+// calls of the selected futex; only when the selection, the data or the
+// arrows changed.
 void update_partner(UiState& st, const TimelineModel& tl) {
+  const ArrowIndex* exact = st.arrows && st.arrows->exact() ? st.arrows->index() : nullptr;
   if (st.call_lane == st.partner_for_lane && st.call_enter_ns == st.partner_for_enter &&
-      tl.calls() == st.partner_for_calls)
+      tl.calls() == st.partner_for_calls && (exact != nullptr) == st.partner_for_exact)
     return;
   st.partner_for_lane = st.call_lane;
   st.partner_for_enter = st.call_enter_ns;
   st.partner_for_calls = tl.calls();
+  st.partner_for_exact = exact != nullptr;
   st.partner_lane = SIZE_MAX;
   if (st.call_lane >= tl.lanes().size()) return;
-  size_t i = TimelineModel::call_entered_at(tl.lanes()[st.call_lane], st.call_enter_ns);
+  const auto& lanes = tl.lanes();
+  size_t i = TimelineModel::call_entered_at(lanes[st.call_lane], st.call_enter_ns);
   if (i == SIZE_MAX) return;
-  for (const WakeFlow& fl : pair_wakes(tl, tl.lanes()[st.call_lane].calls[i].futex)) {
+  if (exact) {
+    size_t lane = SIZE_MAX, call = SIZE_MAX;
+    if (auto in = exact->into(st.call_lane, i, i + 1); !in.empty()) {
+      lane = in.front().wake_lane;
+      call = in.front().wake_call;
+    } else if (!exact->out_of(st.call_lane, i, lane, call)) {
+      return;
+    }
+    st.partner_lane = lane;
+    st.partner_enter_ns = lanes[lane].calls[call].enter_ns;
+    return;
+  }
+  for (const WakeFlow& fl : pair_wakes(tl, lanes[st.call_lane].calls[i].futex)) {
     if (fl.wait_lane == st.call_lane && fl.wait_call == i) {
       st.partner_lane = fl.wake_lane;
-      st.partner_enter_ns = tl.lanes()[fl.wake_lane].calls[fl.wake_call].enter_ns;
+      st.partner_enter_ns = lanes[fl.wake_lane].calls[fl.wake_call].enter_ns;
       return;
     }
     if (fl.wake_lane == st.call_lane && fl.wake_call == i) {
       st.partner_lane = fl.wait_lane;
-      st.partner_enter_ns = tl.lanes()[fl.wait_lane].calls[fl.wait_call].enter_ns;
+      st.partner_enter_ns = lanes[fl.wait_lane].calls[fl.wait_call].enter_ns;
       return;
     }
   }
@@ -332,7 +349,10 @@ void draw_timeline(FrameContext& f) {
     // As many whole entries of the legend as the width holds.
     std::string legend = leading_items_that_fit(
         {"bar = a wait that blocked, coloured by futex (table below)", "thin = call that did not block (wake, EAGAIN)",
-         "translucent = calls folded at this zoom", "arrow = wake -> the wait it ended", "wheel: zoom  drag: pan"},
+         "translucent = calls folded at this zoom",
+         st.arrows && st.arrows->exact() ? "arrow = wake -> the wait it ended"
+                                         : "arrow = wake -> a wait it may have ended (paired by time)",
+         "wheel: zoom  drag: pan"},
         "   ", ImGui::GetContentRegionAvail().x);
     ImGui::TextDisabled("%s", legend.c_str());
   }
@@ -514,10 +534,24 @@ void draw_timeline(FrameContext& f) {
     }
   }
 
-  // Every wake arrow into the waits in view, faint, under the selection's.
-  if (f.progress.done && !st.arrows) {
-    st.arrows = std::make_unique<WakeArrows>();
-    st.arrows->start(tl);  // loading is over: nothing writes the timeline any more
+  // Every wake arrow into the waits in view, faint, under the selection's:
+  // exact once the second pass has attributed every wake of this very data
+  // (started here when it fits the memory budget), else paired by time.
+  if (f.progress.done) {
+    request_pairing_if_cheap(f);
+    auto pairing = st.numa ? st.numa->snapshot() : nullptr;
+    const bool exact = pairing && pairing->ok && pairing->report.wake_records &&
+                       pairing->generation == f.data.generation();
+    const bool coming = !exact && st.numa && st.numa->busy();
+    if (exact && !(st.arrows && st.arrows->exact())) {
+      st.arrows = std::make_unique<WakeArrows>();  // the old one (by time) is joined
+      st.arrows->start(tl, std::shared_ptr<const std::vector<WakeAttribution>>(pairing, &pairing->attributed));
+      st.arrows_restarted = true;
+    } else if (!exact && !coming && !st.arrows) {
+      st.arrows = std::make_unique<WakeArrows>();
+      st.arrows->start(tl);  // loading is over: nothing writes the timeline any more
+      st.arrows_restarted = true;
+    }
   }
   // Until they are in (and while the trace still grows), those around the view.
   const ArrowIndex* arrows = st.arrows ? st.arrows->index() : nullptr;

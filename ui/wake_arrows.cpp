@@ -22,14 +22,26 @@ std::span<const ArrowIndex::Arrow> ArrowIndex::into(size_t lane, size_t from, si
   return {b, e};
 }
 
+bool ArrowIndex::out_of(size_t lane, size_t call, size_t& wait_lane, size_t& wait_call) const {
+  for (size_t l = 0; l < by_lane_.size(); l++)
+    for (const Arrow& a : by_lane_[l])
+      if (a.wake_lane == lane && a.wake_call == call) {
+        wait_lane = l;
+        wait_call = a.wait_call;
+        return true;
+      }
+  return false;
+}
+
 WakeArrows::~WakeArrows() {
   if (builder_.joinable()) builder_.join();
 }
 
-void WakeArrows::start(const TimelineModel& tl) {
+void WakeArrows::start(const TimelineModel& tl, std::shared_ptr<const std::vector<WakeAttribution>> attributed) {
   if (started()) return;
-  builder_ = std::thread([this, &tl] {
-    index_.assign(pair_wakes(tl), tl.lanes().size());
+  exact_ = attributed != nullptr;
+  builder_ = std::thread([this, &tl, attributed] {
+    index_.assign(attributed ? exact_wake_flows(tl, *attributed) : pair_wakes(tl), tl.lanes().size());
     ready_.store(true, std::memory_order_release);
   });
 }

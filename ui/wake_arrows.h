@@ -1,24 +1,26 @@
-// wake_arrows.h: the wake -> wait arrows the timeline draws, under the
-// export's pairing rule (replay/chrome_export.h: pair_wakes), indexed by the
-// woken wait so the timeline can draw the arrows of the waits in view.
+// wake_arrows.h: the wake -> wait arrows the timeline draws
+// (replay/wake_flows.h), indexed by the woken wait so the timeline can draw
+// the arrows of the waits in view.
 //
 // Once the trace is complete (WakeArrows): every arrow, built once on a
-// thread of its own, since pairing sorts every wake and woken wait of each
-// futex, which can take a second on a big trace. While the timeline still
-// grows (a live view, a replay still loading: LiveWakeArrows): only the
-// arrows around the visible range, paired again whenever the range or the
-// data changed. No ImGui here.
+// thread of its own. Exact (one per thread woken, from the call that woke
+// it) once the second pass has attributed every wake (ui/numa_loader.h);
+// paired by time when there is no such pass (no wake records, a stream, past
+// the memory budget). While the timeline still grows (a live view, a replay
+// still loading: LiveWakeArrows): only the arrows around the visible range,
+// paired by time again whenever the range or the data changed. No ImGui here.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <thread>
 #include <vector>
 
-#include "replay/chrome_export.h"
 #include "replay/timeline_model.h"
+#include "replay/wake_flows.h"
 
 namespace fxs::ui {
 
@@ -32,6 +34,9 @@ class ArrowIndex {
   void assign(const std::vector<WakeFlow>& flows, size_t lanes);
   // The arrows into `lane` whose wait is one of its calls [from, to), by call index.
   std::span<const Arrow> into(size_t lane, size_t from, size_t to) const;
+  // An arrow out of wake call `call` of `lane` (a scan of every arrow: for a
+  // selection), as the lane and call of its wait; false if none.
+  bool out_of(size_t lane, size_t call, size_t& wait_lane, size_t& wait_call) const;
   size_t size() const { return count_; }
 
  private:
@@ -47,8 +52,10 @@ class WakeArrows {
   WakeArrows& operator=(const WakeArrows&) = delete;
 
   // Starts building from `tl`, which must not change any more and must
-  // outlive this object. Once only.
-  void start(const TimelineModel& tl);
+  // outlive this object. Once only. With `attributed` (the second pass's
+  // attributions of this same trace): exact; without: paired by time.
+  void start(const TimelineModel& tl, std::shared_ptr<const std::vector<WakeAttribution>> attributed = nullptr);
+  bool exact() const { return exact_; }
   bool started() const { return builder_.joinable() || ready(); }
   bool ready() const { return ready_.load(std::memory_order_acquire); }
   // Every arrow once ready(); nullptr before.
@@ -57,6 +64,7 @@ class WakeArrows {
 
  private:
   ArrowIndex index_;
+  bool exact_ = false;
   std::atomic<bool> ready_{false};
   std::thread builder_;
 };

@@ -1,9 +1,11 @@
-// The timeline's wake arrows (ui/wake_arrows.h): the export's pairing rule,
-// found by the woken wait's lane and call index.
+// The timeline's wake arrows (ui/wake_arrows.h): exact from the wake
+// attributions, or the pairing rule by time, found by the woken wait's lane
+// and call index.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <random>
 #include <thread>
 #include <tuple>
@@ -29,6 +31,50 @@ void add(TimelineModel& m, uint32_t tid, uint8_t opi, uint64_t enter, uint64_t e
   r.ret = ret;
   r.opi = opi;
   m.add_records(reinterpret_cast<const uint8_t*>(&r), sizeof r);
+}
+
+// A herd, exactly: one FUTEX_WAKE (tid 42) woke tids 41, 43 and 44; tid 45's
+// call woke 46, whose wait returned first. By time there would be two arrows,
+// the first of them to tid 46; from the attributions, four, each right, and
+// the selection's partner comes from them in both directions.
+TEST(WakeArrows, FromTheAttributionsAHerdHasAnArrowPerWaiter) {
+  TimelineModel tl;
+  add(tl, 46, FXS_OP_FUTEX_WAIT, 100, 2100, 0);
+  add(tl, 41, FXS_OP_FUTEX_WAIT, 110, 3000, 0);
+  add(tl, 43, FXS_OP_FUTEX_WAIT, 120, 3100, 0);
+  add(tl, 44, FXS_OP_FUTEX_WAIT, 130, 3200, 0);
+  add(tl, 42, FXS_OP_FUTEX_WAKE, 2000, 2500, 3);
+  add(tl, 45, FXS_OP_FUTEX_WAKE, 2030, 2060, 1);
+  auto attributed = std::make_shared<std::vector<WakeAttribution>>(std::vector<WakeAttribution>{
+      {40, 42, 40, 41, 2010, 110}, {40, 42, 40, 43, 2020, 120}, {40, 42, 40, 44, 2000, 130},
+      {40, 45, 40, 46, 2040, 100}, {40, 45, 40, 99, 2040, 100} /* a thread the timeline lacks */});
+  uint64_t unplaced = 0;
+  EXPECT_EQ(exact_wake_flows(tl, *attributed, &unplaced).size(), 4u);
+  EXPECT_EQ(unplaced, 1u);
+  WakeArrows built;
+  built.start(tl, attributed);
+  EXPECT_TRUE(built.exact());
+  for (int i = 0; i < 5000 && !built.ready(); i++) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(built.ready());
+  EXPECT_EQ(built.size(), 4u);
+  const ArrowIndex& arrows = *built.index();
+  auto waker_of = [&](uint32_t tid) {
+    const size_t lane = tl.find_lane(40, tid);
+    auto in = arrows.into(lane, 0, tl.lanes()[lane].calls.size());
+    EXPECT_EQ(in.size(), 1u) << "tid " << tid;
+    return in.empty() ? 0u : tl.lanes()[in[0].wake_lane].tid;
+  };
+  EXPECT_EQ(waker_of(41), 42u);
+  EXPECT_EQ(waker_of(43), 42u);
+  EXPECT_EQ(waker_of(44), 42u);
+  EXPECT_EQ(waker_of(46), 45u);
+  size_t wait_lane = SIZE_MAX, wait_call = SIZE_MAX;
+  ASSERT_TRUE(arrows.out_of(tl.find_lane(40, 45), 0, wait_lane, wait_call));
+  EXPECT_EQ(tl.lanes()[wait_lane].tid, 46u);
+  EXPECT_EQ(wait_call, 0u);
+  EXPECT_FALSE(arrows.out_of(tl.find_lane(40, 41), 0, wait_lane, wait_call)) << "a wait wakes nobody";
+  // By time: one arrow per wake call.
+  EXPECT_EQ(pair_wakes(tl).size(), 2u);
 }
 
 TEST(WakeArrows, EveryWokenWaitFindsItsWakeByLaneAndCall) {
