@@ -41,6 +41,7 @@ enum fxs_rec_type {
 	FXS_REC_RSEQ_SYM = 20,    /* struct fxs_rseq_sym_rec + name: symbol of a critical section */
 	FXS_REC_UMCG = 21,        /* struct fxs_umcg_rec: one umcg_* call (kernels that carry UMCG) */
 	FXS_REC_THREAD_STATE = 22, /* struct fxs_thread_state_rec + uaddrs + stack: a target thread in /proc (collector) */
+	FXS_REC_FUTEX_NAME = 23,   /* struct fxs_futex_name_rec + name: what a futex word is (collector) */
 };
 
 /* Which system call produced a futex record. */
@@ -609,7 +610,29 @@ struct fxs_thread_state_rec {
 	char comm[16];
 };
 
+/*
+ * The name of a futex word, given by the collector the first time a record
+ * names the address, while the process lives (collector/futex_namer.h): a
+ * data symbol of the module that maps it, with the member path from DWARF
+ * where the module has it ("g_pool.lock", "_PyRuntime+0x6f0"), or else what
+ * the address is ("[heap]", "[stack]", a mapped file). A NUL-terminated name
+ * follows; hdr.size is rounded up to a multiple of 8.
+ */
+enum fxs_futex_name_source {
+	FXS_NAME_SYMBOL = 1,   /* symbol (+ offset) from .symtab/.dynsym */
+	FXS_NAME_DWARF = 2,    /* symbol and member path from DWARF */
+	FXS_NAME_MAPPING = 3,  /* no symbol: the mapping that holds it */
+};
+
+struct fxs_futex_name_rec {
+	struct fxs_rec_hdr hdr;
+	__u32 tgid;
+	__u32 source;        /* enum fxs_futex_name_source */
+	__u64 uaddr;
+};
+
 #ifdef __cplusplus
+static_assert(sizeof(struct fxs_futex_name_rec) == 24, "fxs_futex_name_rec layout");
 static_assert(sizeof(struct fxs_thread_state_rec) == 80, "fxs_thread_state_rec layout");
 static_assert(sizeof(struct fxs_rseq_abort_rec) == 64, "fxs_rseq_abort_rec layout");
 static_assert(sizeof(struct fxs_rseq_counts) == 64, "fxs_rseq_counts layout");

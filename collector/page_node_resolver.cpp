@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "collector/machine_info.h"
+#include "collector/record_addresses.h"
 #include "replay/trace_writer.h"
 
 namespace fxs {
@@ -88,27 +89,11 @@ Status PageNodeResolver::note(uint32_t tgid, uint64_t uaddr, TraceWriter& w) {
 }
 
 Status PageNodeResolver::on_record(const void* data, size_t size, TraceWriter& w) {
-  fxs_rec_hdr h;
-  if (size < sizeof(h)) return {};
-  std::memcpy(&h, data, sizeof(h));
-  if (h.type == FXS_REC_AGG && size >= sizeof(fxs_agg_rec)) {
-    fxs_agg_rec r;
-    std::memcpy(&r, data, sizeof(r));
-    return note(r.key.tgid, r.key.uaddr, w);
-  }
-  if (h.type != FXS_REC_FUTEX || size < sizeof(fxs_futex_rec)) return {};
-  fxs_futex_rec r;
-  std::memcpy(&r, data, sizeof(r));
-  Status st = note(r.tgid, r.uaddr, w);
-  if (st.ok()) st = note(r.tgid, r.uaddr2, w);
-  if (r.syscall == FXS_SC_FUTEX_WAITV) {
-    const size_t n = std::min<size_t>(r.nr_uaddrs, (size - sizeof(r)) / sizeof(uint64_t));
-    for (size_t i = 0; i < n && st.ok(); i++) {
-      uint64_t a;
-      std::memcpy(&a, static_cast<const uint8_t*>(data) + sizeof(r) + i * sizeof(a), sizeof(a));
-      st = note(r.tgid, a, w);
-    }
-  }
+  Status st;
+  for_each_record_address(data, size, [&](uint32_t tgid, uint64_t uaddr) {
+    st = note(tgid, uaddr, w);
+    return st.ok();
+  });
   return st;
 }
 

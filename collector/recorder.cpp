@@ -16,6 +16,7 @@
 #include "collector/child_process.h"
 #include "collector/kernel_facts.h"
 #include "collector/machine_info.h"
+#include "collector/futex_namer.h"
 #include "collector/page_node_resolver.h"
 #include "collector/rseq_session.h"
 #include "collector/kstack_symbolizer.h"
@@ -212,6 +213,7 @@ int run_record(const RecordOptions& opts) {
   Status write_status;
   StackSymbolizer stacks(s.stack_map_fd());
   KernelStackSymbolizer kstacks(s.kstack_map_fd());
+  FutexNamer names(stacks);  // what each futex word is: g_pool.lock (collector/futex_namer.h)
   TargetLooks looks;
   if (opts.pid > 0)  // what was already stuck when we came (a command starts with nothing)
     if (Status st = looks.write(pid_t(opts.pid), FXS_SNAPSHOT_ATTACH, s, stacks, w); !st) return fail(st.message());
@@ -232,6 +234,7 @@ int run_record(const RecordOptions& opts) {
     if (st.ok() && !opts.summary) st = stacks.on_record(data, size, w);
     if (st.ok() && !opts.summary) st = kstacks.on_record(data, size, w);
     if (st.ok() && !opts.summary) st = pages.on_record(data, size, w);  // NUMA
+    if (!opts.summary) names.on_record(data, size);
     if (!st.ok()) {
       write_status = st;
       return -1;  // stop draining: the disk is full or gone
@@ -272,12 +275,18 @@ int run_record(const RecordOptions& opts) {
     if (!write_status.ok()) break;
     uint64_t now = monotonic_ns();
     {
-      // NUMA: --summary keys new since the last turn get their page node now,
-      // not at the next read of the map (a short process is gone by then); and
-      // a budgeted slice of the periodic re-ask (pages that migrated).
-      Status st = opts.summary ? s.pop_new_agg_keys([&](const fxs_agg_key& k) { return pages.note(k.tgid, k.uaddr, w); })
-                               : Status{};
+      // NUMA and names: --summary keys new since the last turn get their page
+      // node now, not at the next read of the map (a short process is gone by
+      // then); a budgeted slice of the periodic re-ask (pages that migrated);
+      // and names for a slice of the addresses seen since (while they live).
+      Status st;
+      if (opts.summary)
+        st = s.pop_new_agg_keys([&](const fxs_agg_key& k) {
+          names.note(k.tgid, k.uaddr);
+          return pages.note(k.tgid, k.uaddr, w);
+        });
       if (st.ok()) st = pages.refresh_step(w, now);
+      if (st.ok()) st = names.step(w);
       if (!st.ok()) {
         write_status = st;
         break;
@@ -333,6 +342,7 @@ int run_record(const RecordOptions& opts) {
   Status st = write_status;
   if (st.ok() && opts.summary) st = extra.aggregates(s);
   if (st.ok()) st = pages.refresh(w);  // NUMA
+  if (st.ok()) st = names.flush(w);
   if (st.ok()) st = looks.write(pid_t(header.target_pid), FXS_SNAPSHOT_END, s, stacks, w);
   if (st.ok()) st = extra.loss(s.counters(), true);
   if (st.ok() && rseq) st = rseq->write_counts(w, true);  // rseq

@@ -65,8 +65,11 @@ class StackSymbolizer {
   // "func+0x1c", "[libc.so.6+0x8f2a0]" or "0x7f..." for one address of `pid`.
   std::string symbolize(uint32_t pid, uint64_t ip, bool return_address);
 
- private:
+  // The modules of process `pid` (read once, kept after it exits: the
+  // futex names use them too, collector/futex_namer.h), or nullptr.
   Dwfl* dwfl_for(uint32_t pid);
+
+ private:
   // Re-reads the mappings of a live process (libraries loaded since); false if it is gone.
   bool refresh(uint32_t pid);
 

@@ -9,6 +9,7 @@
 
 #include "replay/blocked_model.h"
 #include "replay/blocked_report.h"
+#include "replay/futex_names.h"
 #include "replay/kind_model.h"
 #include "replay/memory_budget.h"
 #include "replay/bucket_report.h"
@@ -186,6 +187,7 @@ json futex_json(const ReportData::Futex& f) {
       {"futile_wakeups", {{"woken_waits", f.futile.woken_waits}, {"futile", f.futile.futile}}},
       {"pid", s.tgid},
       {"uaddr", format_uaddr(s.uaddr)},
+      {"name", f.name.empty() ? json(nullptr) : json(f.name)},
       {"kind", kind_name(s.kind)},
       {"comm", f.comm},
       {"threads", s.threads},
@@ -335,7 +337,9 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
   const FutexStats& s = f.stats;
   out << '#' << rank << "  pid " << s.tgid;
   if (!f.comm.empty()) out << " (" << f.comm << ')';
-  out << "  uaddr " << format_uaddr(s.uaddr) << "  kind " << kind_name(s.kind);
+  out << "  uaddr " << format_uaddr(s.uaddr);
+  if (!f.name.empty()) out << " (" << f.name << ')';
+  out << "  kind " << kind_name(s.kind);
   if (s.threads) out << "  threads " << s.threads;
   out << '\n';
   out << "    ops";
@@ -442,6 +446,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   UmcgModel umcg;  // UMCG: replay/umcg_model.h
   BucketModel buckets;
   BlockedModel blocked;  // the threads at the end: replay/blocked_model.h
+  FutexNames futex_names;  // what each word is: replay/futex_names.h
   NumaModel numa(reader->header().cpu_node);  // NUMA: replay/numa_model.h
   MemoryBudget budget(memory_limit_for_file(trace_path, opts.memory_limit));
   uint64_t records = 0;
@@ -449,7 +454,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   Status st = reader->for_each_record_while([&](const fxs_rec_hdr* h) {
     if (budget.exceeded()) return !(over_budget = true);
     records++;
-    if (rseq.add(h) || umcg.add(h) || buckets.add(h) || blocked.add(h)) return true;  // rseq, UMCG, buckets, blocked
+    if (rseq.add(h) || umcg.add(h) || buckets.add(h) || blocked.add(h) || futex_names.add(h)) return true;
     kinds.add(h, model.add(h));
     wakes.add(h);
     stacks.add(h);
@@ -473,6 +478,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   for (ReportData::Futex& f : data.futexes) {
     if (const WaitSplit* s = splits.find(f.stats.tgid, f.stats.uaddr)) f.split = *s;
     if (const FutileWakes* w = futile.find(f.stats.tgid, f.stats.uaddr)) f.futile = *w;
+    f.name = futex_names.find(f.stats.tgid, f.stats.uaddr);
     // Values, bitsets, wake counts, stacks.
     f.stats.kind = kinds.kind(f.stats, model.index_of(f.stats.tgid, f.stats.uaddr), &stacks);
     // The lock-holder view is for lock words only.

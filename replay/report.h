@@ -81,6 +81,7 @@ struct ReportData {
     WaitSplit split;           // where its waits that slept spent their time
     FutileWakes futile;        // woken waiters that went straight back to waiting
     std::vector<HolderTime> holders;  // mutex-like: who held it while its waiters slept
+    std::string name;          // what the word is (replay/futex_names.h), "" if unnamed
   };
   std::vector<Futex> futexes;  // ranked: FutexModel::rank(), then sort_futexes() by `sort`
   ReportOptions::Sort sort = ReportOptions::Sort::kWait;

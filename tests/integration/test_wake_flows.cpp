@@ -7,13 +7,12 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <utility>
 
 #include "ground_truth_check.h"
 #include "run_command.h"
+#include "wake_edges.h"
 
 using nlohmann::json;
 using fxs::test::run_command;
@@ -24,8 +23,6 @@ namespace {
 
 const std::string kFutexscope = FXS_BINARY;
 const std::string kSamples = FXS_SAMPLES_DIR;
-
-using Edges = std::map<std::pair<long, long>, long>;  // (waker tid, waiter tid) -> count
 
 TEST(WakeFlows, OfAHerdEqualTheReportsWakerEdges) {
   REQUIRE_ROOT();
@@ -48,31 +45,14 @@ TEST(WakeFlows, OfAHerdEqualTheReportsWakerEdges) {
     for (const auto& [size, calls] : t["herd_sizes"].items()) herd = herd || std::stol(size) > 1;
   EXPECT_TRUE(herd) << "no FUTEX_WAKE woke two waiters at once: the test shows nothing";
 
-  Edges want;
-  for (const json& f : report["futexes"])
-    if (f["pid"] == pid)
-      for (const json& e : f["wakers"]) want[{e["waker_tid"].get<long>(), e["waiter_tid"].get<long>()}] += e["count"].get<long>();
-
   auto ex = run_command({kFutexscope, "export", trace, "--format", "chrome", "-o", chrome});
   ASSERT_EQ(ex.status, 0) << ex.err;
   EXPECT_NE(ex.err.find("one per thread woken"), std::string::npos) << ex.err;
   std::ifstream in(chrome);
   ASSERT_TRUE(in) << chrome;
   const json doc = json::parse(in);
-  std::map<long, std::pair<long, long>> by_id;  // flow id -> (tid of "s", tid of "f")
-  std::map<long, long> pid_of_id;
-  for (const json& e : doc["traceEvents"]) {
-    if (e["ph"] == "s") {
-      by_id[e["id"].get<long>()].first = e["tid"].get<long>();
-      pid_of_id[e["id"].get<long>()] = e["pid"].get<long>();
-    } else if (e["ph"] == "f") {
-      by_id[e["id"].get<long>()].second = e["tid"].get<long>();
-    }
-  }
-  Edges got;
-  for (const auto& [id, ends] : by_id)
-    if (pid_of_id[id] == pid) got[ends]++;
-  EXPECT_EQ(got, want) << "export flows (waker tid, waiter tid) -> count vs the report's wakers";
+  EXPECT_EQ(fxs::test::chrome_flow_edges(doc, pid), fxs::test::report_waker_edges(report, pid))
+      << "export flows (waker tid, waiter tid) -> count vs the report's wakers";
 }
 
 }  // namespace

@@ -1,0 +1,249 @@
+#include "collector/futex_namer.h"
+
+#include <cxxabi.h>
+#include <dwarf.h>
+#include <elfutils/libdw.h>
+#include <elfutils/libdwfl.h>
+#include <inttypes.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cstddef>
+#include <fstream>
+#include <vector>
+
+#include "bpf/trace_abi.h"
+#include "collector/record_addresses.h"
+#include "collector/stack_symbolizer.h"
+#include "replay/trace_writer.h"
+
+namespace fxs {
+namespace {
+
+constexpr size_t kMaxNameBytes = 400;
+constexpr int kMaxDepth = 12;  // member levels followed
+
+std::string hex(uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%" PRIx64, v);
+  return b;
+}
+
+std::string demangled(const char* name) {
+  int status = -1;
+  char* d = abi::__cxa_demangle(name, nullptr, nullptr, &status);
+  std::string out = status == 0 && d ? d : name;
+  std::free(d);
+  return out;
+}
+
+// The address a variable DIE's location names (a single DW_OP_addr), or 0.
+uint64_t static_address(Dwarf_Die* var) {
+  Dwarf_Attribute attr;
+  Dwarf_Op* ops = nullptr;
+  size_t n = 0;
+  if (!dwarf_attr(var, DW_AT_location, &attr) || dwarf_getlocation(&attr, &ops, &n) != 0 || n != 1) return 0;
+  return ops[0].atom == DW_OP_addr ? ops[0].number : 0;
+}
+
+// Every variable with a static address under `die` (namespaces, functions'
+// static locals, blocks): address -> DIE offset.
+void index_variables(Dwarf_Die* die, std::map<uint64_t, uint64_t>& out, int depth) {
+  Dwarf_Die child;
+  if (depth > 8 || dwarf_child(die, &child) != 0) return;
+  do {
+    switch (dwarf_tag(&child)) {
+      case DW_TAG_variable:
+        if (uint64_t a = static_address(&child)) out.emplace(a, dwarf_dieoffset(&child));
+        break;
+      case DW_TAG_namespace:
+      case DW_TAG_subprogram:
+      case DW_TAG_lexical_block:
+        index_variables(&child, out, depth + 1);
+        break;
+      default:
+        break;
+    }
+  } while (dwarf_siblingof(&child, &child) == 0);
+}
+
+// A named object whose words belong together: the path ends there.
+bool is_opaque(const char* type_name) {
+  if (!type_name) return false;
+  return std::strncmp(type_name, "pthread_", 8) == 0 || std::strcmp(type_name, "sem_t") == 0 ||
+         std::strncmp(type_name, "std::", 5) == 0 || std::strncmp(type_name, "atomic", 6) == 0 ||
+         std::strncmp(type_name, "__atomic", 8) == 0 || std::strcmp(type_name, "mutex") == 0 ||
+         std::strcmp(type_name, "condition_variable") == 0;
+}
+
+// "/usr/lib/x/libfoo.so" -> "libfoo.so"
+std::string base_name(const std::string& path) {
+  size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// The mapping of /proc/PID/maps that holds `addr`: "[heap]", "[stack]",
+// "file+0xoff", "[anon]"; empty if none (or the process is gone).
+std::string mapping_name(uint32_t pid, uint64_t addr) {
+  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    uint64_t lo = 0, hi = 0, off = 0;
+    int path_at = 0;
+    if (std::sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %*s %*s %n", &lo, &hi, &off, &path_at) < 3)
+      continue;
+    if (addr < lo || addr >= hi) continue;
+    std::string path = path_at > 0 && size_t(path_at) <= line.size() ? line.substr(size_t(path_at)) : "";
+    if (path.empty()) return "[anon]";
+    if (path[0] == '[') return path;
+    return base_name(path) + "+" + hex(addr - lo + off);
+  }
+  return {};
+}
+
+}  // namespace
+
+const std::map<uint64_t, uint64_t>& FutexNamer::variables_of(Dwfl_Module* m) {
+  auto [it, fresh] = variables_.try_emplace(m);
+  if (!fresh) return it->second;
+  Dwarf_Addr bias = 0;
+  Dwarf* dw = dwfl_module_getdwarf(m, &bias);
+  if (!dw) return it->second;
+  Dwarf_Off off = 0, next = 0;
+  size_t header = 0, units = 0;
+  while (dwarf_nextcu(dw, off, &next, &header, nullptr, nullptr, nullptr) == 0 && ++units <= kMaxIndexedUnits) {
+    Dwarf_Die cu;
+    if (dwarf_offdie(dw, off + header, &cu)) index_variables(&cu, it->second, 0);
+    off = next;
+  }
+  return it->second;
+}
+
+bool FutexNamer::member_path(Dwfl_Module* m, uint64_t var_addr, uint64_t off, std::string& path) {
+  const auto& vars = variables_of(m);
+  auto v = vars.find(var_addr);
+  if (v == vars.end()) return false;
+  Dwarf_Addr bias = 0;
+  Dwarf* dw = dwfl_module_getdwarf(m, &bias);
+  Dwarf_Die var, type;
+  Dwarf_Attribute attr;
+  if (!dw || !dwarf_offdie(dw, v->second, &var) || !dwarf_attr_integrate(&var, DW_AT_type, &attr) ||
+      !dwarf_formref_die(&attr, &type))
+    return false;
+  for (int depth = 0; depth < kMaxDepth; depth++) {
+    if (is_opaque(dwarf_diename(&type))) break;  // pthread_cond_t, std::mutex: one object
+    Dwarf_Die peeled;
+    if (dwarf_peel_type(&type, &peeled) != 0) break;
+    if (is_opaque(dwarf_diename(&peeled))) break;
+    Dwarf_Word size = 0;
+    if (dwarf_aggregate_size(&peeled, &size) != 0 || size <= 8) break;  // the word itself
+    const int tag = dwarf_tag(&peeled);
+    bool found = false;
+    Dwarf_Die member;
+    if ((tag == DW_TAG_structure_type || tag == DW_TAG_class_type || tag == DW_TAG_union_type) &&
+        dwarf_child(&peeled, &member) == 0) {
+      do {
+        if (dwarf_tag(&member) != DW_TAG_member) continue;
+        Dwarf_Word moff = 0, msize = 0;
+        Dwarf_Attribute loc;
+        if (dwarf_attr(&member, DW_AT_data_member_location, &loc) && dwarf_formudata(&loc, &moff) != 0) continue;
+        Dwarf_Die mtype;
+        if (!dwarf_attr_integrate(&member, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &mtype) ||
+            dwarf_aggregate_size(&mtype, &msize) != 0)
+          continue;
+        if (off < moff || off >= moff + msize) continue;
+        const char* name = dwarf_diename(&member);
+        if (name) path += std::string(".") + name;  // an anonymous struct or union adds no name
+        off -= moff;
+        type = mtype;
+        found = true;
+        break;
+      } while (dwarf_siblingof(&member, &member) == 0);
+    } else if (tag == DW_TAG_array_type && dwarf_attr_integrate(&peeled, DW_AT_type, &attr) &&
+               dwarf_formref_die(&attr, &member)) {
+      Dwarf_Word esize = 0;
+      if (dwarf_aggregate_size(&member, &esize) == 0 && esize > 0) {
+        path += "[" + std::to_string(off / esize) + "]";
+        off %= esize;
+        type = member;
+        found = true;
+      }
+    }
+    if (!found) break;
+  }
+  if (off) path += "+" + hex(off);
+  return true;
+}
+
+FutexNamer::Name FutexNamer::name(uint32_t pid, uint64_t uaddr) {
+  Name out;
+  Dwfl* d = modules_.dwfl_for(pid);
+  Dwfl_Module* m = d ? dwfl_addrmodule(d, Dwarf_Addr(uaddr)) : nullptr;
+  if (m) {
+    GElf_Off off = 0;
+    GElf_Sym sym;
+    Dwarf_Addr bias = 0;
+    const char* s = dwfl_module_addrinfo(m, Dwarf_Addr(uaddr), &off, &sym, nullptr, nullptr, &bias);
+    const int type = s ? GELF_ST_TYPE(sym.st_info) : STT_NOTYPE;
+    if (s && (type == STT_OBJECT || type == STT_TLS || type == STT_COMMON) && (sym.st_size == 0 || off < sym.st_size)) {
+      out.text = demangled(s);
+      std::string path;
+      // The variable's address as DWARF names it: the module's, without the load bias.
+      Dwarf_Addr dwarf_bias = 0;
+      if (dwfl_module_getdwarf(m, &dwarf_bias) && member_path(m, uaddr - off - dwarf_bias, off, path)) {
+        out.text += path;
+        out.source = FXS_NAME_DWARF;
+      } else {
+        if (off) out.text += "+" + hex(off);
+        out.source = FXS_NAME_SYMBOL;
+      }
+    }
+  }
+  if (out.text.empty()) {
+    out.text = mapping_name(pid, uaddr);
+    if (!out.text.empty()) out.source = FXS_NAME_MAPPING;
+  }
+  if (out.text.size() > kMaxNameBytes) out.text.resize(kMaxNameBytes);
+  return out;
+}
+
+void FutexNamer::note(uint32_t tgid, uint64_t uaddr) {
+  const PairKey key{tgid, uaddr};
+  if (!uaddr || key == last_ || seen_.size() >= kMaxNames) return;
+  last_ = key;
+  if (seen_.insert(key).second) pending_.push_back(key);
+}
+
+void FutexNamer::on_record(const void* data, size_t size) {
+  for_each_record_address(data, size, [&](uint32_t tgid, uint64_t uaddr) {
+    note(tgid, uaddr);
+    return true;
+  });
+}
+
+Status FutexNamer::step(TraceWriter& w, size_t budget) {
+  size_t done = 0;
+  Status st;
+  for (; done < pending_.size() && done < budget && st.ok(); done++) {
+    const uint32_t tgid = uint32_t(pending_[done].a);
+    const uint64_t uaddr = pending_[done].b;
+    Name n = name(tgid, uaddr);
+    if (n.text.empty()) continue;
+    const size_t bytes = (sizeof(fxs_futex_name_rec) + n.text.size() + 1 + 7) & ~size_t{7};
+    std::vector<uint8_t> buf(bytes, 0);
+    fxs_futex_name_rec r{};
+    r.hdr = {FXS_REC_FUTEX_NAME, uint16_t(bytes), 0};
+    r.tgid = tgid;
+    r.source = n.source;
+    r.uaddr = uaddr;
+    std::memcpy(buf.data(), &r, sizeof r);
+    std::memcpy(buf.data() + sizeof r, n.text.data(), n.text.size());
+    st = w.append(buf.data(), buf.size());
+    if (st.ok()) written_++;
+  }
+  pending_.erase(pending_.begin(), pending_.begin() + ptrdiff_t(done));
+  return st;
+}
+
+}  // namespace fxs

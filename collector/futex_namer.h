@@ -1,0 +1,79 @@
+// futex_namer.h: gives each futex word a name the first time a record names
+// its address, while the process lives, and writes it into the trace as an
+// FXS_REC_FUTEX_NAME, so a replay anywhere shows `g_pool.lock` rather than
+// 0x5571aad64300.
+//
+// The name is the data symbol of the module that maps the address (libdwfl
+// reads .symtab/.dynsym; the process's modules are those the stack
+// symbolizer already reads, collector/stack_symbolizer.h), with the member
+// path inside it when the module has DWARF ("g_w.herd.w",
+// "_PyRuntime.ceval.gil.cond"), else "symbol+0xoff". The path stops at a
+// pthread or std object, so the words of one pthread_cond_t share a name. An
+// address no symbol holds is named by its mapping: "[heap]", "[stack]", or
+// the mapped file. Names are asked for at most kMaxNames addresses.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "replay/error.h"
+#include "replay/pair_key.h"
+
+struct Dwfl_Module;
+
+namespace fxs {
+
+class StackSymbolizer;
+class TraceWriter;
+
+class FutexNamer {
+ public:
+  static constexpr size_t kMaxNames = 262144;
+  // Names given per step(): a module's DWARF is indexed on its first name
+  // (once), the rest are lookups of a few microseconds.
+  static constexpr size_t kStepBudget = 64;
+  // A module with more compilation units than this is named by its symbols
+  // only: indexing its DWARF would hold the drain loop too long.
+  static constexpr size_t kMaxIndexedUnits = 4000;
+
+  explicit FutexNamer(StackSymbolizer& modules) : modules_(modules) {}
+
+  // Queues every new address a BPF record names (collector/record_addresses.h).
+  void on_record(const void* data, size_t size);
+  // Queues one address of process `tgid` if it is new.
+  void note(uint32_t tgid, uint64_t uaddr);
+  // Names up to kStepBudget queued addresses (the drain loop calls it each
+  // turn, so a process is still alive for its mapping); flush() all of them.
+  Status step(TraceWriter& w, size_t budget = kStepBudget);
+  Status flush(TraceWriter& w) { return step(w, SIZE_MAX); }
+
+  struct Name {
+    std::string text;     // empty: no name
+    uint32_t source = 0;  // enum fxs_futex_name_source
+  };
+  // What `uaddr` is in process `pid` (no caching, no record).
+  Name name(uint32_t pid, uint64_t uaddr);
+  uint64_t names_written() const { return written_; }
+
+ private:
+  // ".member[2].word" of the variable at `var_addr` (a module address, bias
+  // removed) for byte `off` inside it; false when the module has no DWARF
+  // for it.
+  bool member_path(Dwfl_Module* m, uint64_t var_addr, uint64_t off, std::string& path);
+  // The DWARF variable at each address, per module, indexed on first use.
+  const std::map<uint64_t, uint64_t>& variables_of(Dwfl_Module* m);  // address -> DIE offset
+
+  StackSymbolizer& modules_;
+  std::unordered_set<PairKey, PairKeyHash> seen_;  // (tgid, uaddr) queued once
+  PairKey last_{0, 0};                             // the last one: most records repeat it
+  std::vector<PairKey> pending_;                   // queued, not named yet
+  std::map<Dwfl_Module*, std::map<uint64_t, uint64_t>> variables_;
+  uint64_t written_ = 0;
+};
+
+}  // namespace fxs

@@ -1,0 +1,25 @@
+#include "replay/futex_names.h"
+
+#include <cstring>
+
+#include "replay/trace_text.h"
+
+namespace fxs {
+
+bool FutexNames::add(const fxs_rec_hdr* h) {
+  if (h->type != FXS_REC_FUTEX_NAME) return false;
+  fxs_futex_name_rec r;
+  if (h->size < sizeof(r)) return true;  // damaged: no name
+  std::memcpy(&r, h, sizeof(r));
+  // The latest name wins: an address reused by another object after a free.
+  names_[PairKey{r.tgid, r.uaddr}] = trace_text(reinterpret_cast<const char*>(h) + sizeof(r), h->size - sizeof(r));
+  return true;
+}
+
+const std::string& FutexNames::find(uint32_t tgid, uint64_t uaddr) const {
+  static const std::string kNone;
+  auto it = names_.find(PairKey{tgid, uaddr});
+  return it == names_.end() ? kNone : it->second;
+}
+
+}  // namespace fxs

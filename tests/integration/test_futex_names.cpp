@@ -1,0 +1,106 @@
+// Futex names (collector/futex_namer.h -> FXS_REC_FUTEX_NAME -> report
+// futexes[].name), recorded with the real BPF programs. fxs-sample-condvar
+// prints the address of each of its words, which are members of one static
+// struct, (anonymous namespace)::g_w, each a PaddedWord whose word is `w`:
+// with DWARF the name is the member path, from a copy stripped of its debug
+// information the symbol and the offset of the word in it.
+#include <gtest/gtest.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "run_command.h"
+
+using nlohmann::json;
+using fxs::test::run_command;
+using fxs::test::TempDir;
+using fxs::test::truth_from;
+
+namespace {
+
+const std::string kFutexscope = FXS_BINARY;
+const std::string kSamples = FXS_SAMPLES_DIR;
+
+// "fxs-sample-condvar: word ping  0x55..." lines: word name -> address.
+std::map<std::string, uint64_t> words_of(const std::string& out) {
+  std::map<std::string, uint64_t> words;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    char name[32];
+    uint64_t addr = 0;
+    if (std::sscanf(line.c_str(), "fxs-sample-condvar: word %31s %" SCNx64, name, &addr) == 2) words[name] = addr;
+  }
+  return words;
+}
+
+// The report's name of every futex of `pid`, by address.
+std::map<uint64_t, json> names_of(const json& report, long pid) {
+  std::map<uint64_t, json> names;
+  for (const json& f : report["futexes"])
+    if (f["pid"] == pid) names[std::stoull(f["uaddr"].get<std::string>(), nullptr, 16)] = f["name"];
+  return names;
+}
+
+struct Named {
+  std::map<std::string, uint64_t> words;
+  std::map<uint64_t, json> names;
+};
+
+Named record_and_name(const std::string& binary, const TempDir& dir) {
+  Named n;
+  const std::string trace = dir.path("names.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", binary, "--rounds", "200"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  const json truth = truth_from(r.out);
+  EXPECT_FALSE(truth.is_null()) << r.out;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  EXPECT_EQ(rep.status, 0) << rep.err;
+  if (truth.is_null() || rep.status != 0) return n;
+  n.words = words_of(r.out);
+  n.names = names_of(json::parse(rep.out), truth["pid"].get<long>());
+  return n;
+}
+
+TEST(FutexNames, AreTheMemberPathsOfTheSamplesWords) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  Named n = record_and_name(kSamples + "/fxs-sample-condvar", dir);
+  ASSERT_GE(n.words.size(), 8u);
+  size_t checked = 0;
+  for (const auto& [word, addr] : n.words) {
+    auto it = n.names.find(addr);
+    if (it == n.names.end()) continue;  // a word the run did not use
+    EXPECT_EQ(it->second, "(anonymous namespace)::g_w." + word + ".w") << "word " << word;
+    checked++;
+  }
+  EXPECT_GE(checked, 8u) << "the report names too few of the sample's words";
+}
+
+TEST(FutexNames, WithoutDwarfAreTheSymbolAndTheOffset) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  const std::string stripped = dir.path("fxs-sample-condvar");
+  auto s = run_command({"objcopy", "--strip-debug", kSamples + "/fxs-sample-condvar", stripped});
+  ASSERT_EQ(s.status, 0) << s.err;
+  Named n = record_and_name(stripped, dir);
+  ASSERT_GE(n.words.size(), 8u);
+  const uint64_t base = n.words.at("ping");  // the first member of g_w
+  size_t checked = 0;
+  for (const auto& [word, addr] : n.words) {
+    auto it = n.names.find(addr);
+    if (it == n.names.end()) continue;
+    char off[32];
+    std::snprintf(off, sizeof off, "+0x%" PRIx64, addr - base);
+    EXPECT_EQ(it->second, "(anonymous namespace)::g_w" + std::string(addr == base ? "" : off)) << "word " << word;
+    checked++;
+  }
+  EXPECT_GE(checked, 8u);
+}
+
+}  // namespace
