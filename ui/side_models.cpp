@@ -23,7 +23,7 @@ bool SideModels::wants(const fxs_rec_hdr& h, const uint8_t* rec) {
     case FXS_REC_TASK:
       return true;
     default:
-      return h.type >= FXS_REC_RSEQ_ABORT;  // rseq, UMCG (and newer types rseq_model_ ignores)
+      return h.type >= FXS_REC_RSEQ_ABORT;  // rseq, UMCG, blocked threads, names (and newer types rseq_model_ ignores)
   }
 }
 
@@ -36,6 +36,9 @@ void SideModels::add(const fxs_rec_hdr& h, const uint8_t* data) {
       break;
     case FXS_REC_TASK:
       rseq_model_.add(rec);  // names of threads and processes
+      break;
+    case FXS_REC_FUTEX_NAME:
+      names_.add(rec);
       break;
     case FXS_REC_THREAD_STATE:
       blocked_model_.add(rec);

@@ -1,7 +1,8 @@
 // side_models.h: the models the window keeps beside the timeline and the
 // per-futex statistics: rseq (totals and abort times), UMCG lanes, the
-// user stacks of futex waits, and the threads blocked when the recording
-// ended (replay/blocked_model.h).
+// user stacks of futex waits, the threads blocked when the recording
+// ended (replay/blocked_model.h), and the futexes' names
+// (replay/futex_names.h).
 //
 // The loader's futexes stage (ui/ingest_worker.h) feeds them chunk by chunk under the worker's
 // side_mutex(), and a few times a second builds new reports WITHOUT the
@@ -21,6 +22,7 @@
 #include <optional>
 
 #include "replay/blocked_model.h"
+#include "replay/futex_names.h"
 #include "replay/rseq_model.h"
 #include "replay/rseq_timeline.h"
 #include "replay/stack_model.h"
@@ -55,6 +57,8 @@ class SideModels {
   const RseqReport& rseq() const { return rseq_report_; }
   const RseqAbortTimes& rseq_times() const { return rseq_times_; }
   const BlockedReport& blocked() const { return blocked_report_; }
+  // Grows as name records are loaded (no publish needed: lookups are cheap).
+  const FutexNames& names() const { return names_; }
   // Never null and never changes once published: copy the pointer under the
   // mutex, draw from it without.
   std::shared_ptr<const UmcgLaneSet> umcg() const { return umcg_; }
@@ -74,6 +78,7 @@ class SideModels {
   UmcgLaneBuilder umcg_builder_;
   StackModel stacks_;
   RseqReport rseq_report_;
+  FutexNames names_;
   BlockedModel blocked_model_;
   BlockedReport blocked_report_;
   std::optional<BlockedReport> blocked_next_;

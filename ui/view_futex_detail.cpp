@@ -232,7 +232,13 @@ void draw_futex_detail(FrameContext& f) {
   }
   ImGui::ColorButton("##sw", ImGui::ColorConvertU32ToFloat4(color), ImGuiColorEditFlags_NoTooltip, ImVec2(14, 14));
   ImGui::SameLine();
-  ImGui::TextWrapped("%s  %s  pid %u %s", format_uaddr(s->uaddr).c_str(), kind_name(s->kind), s->tgid, pname.c_str());
+  std::string name;
+  {
+    std::lock_guard lk(f.data.side_mutex());
+    name = f.data.side().names().find(s->tgid, s->uaddr);
+  }
+  ImGui::TextWrapped("%s%s%s  %s  pid %u %s", format_uaddr(s->uaddr).c_str(), name.empty() ? "" : "  ", name.c_str(),
+                     kind_name(s->kind), s->tgid, pname.c_str());
   if (fallback) dim_hint("(the table's first; select another there)");
   ImGui::Separator();
   if (ImGui::BeginTable("counts", 4, ImGuiTableFlags_SizingStretchSame)) {

@@ -2,12 +2,14 @@
 // total wait, max wait, waits, wakes, kind, ...), by default the most
 // contended first, as `report`: time blocked until another thread's wake
 // (FutexWakes::contended_wait_ns, from the second pass, which pairs every wait
-// with its wake; until it is in, by total wait). Only the visible rows are built
+// with its wake; until it is in, by total wait), each with its name
+// (replay/futex_names.h) beside its address. Only the visible rows are built
 // (ImGuiListClipper), so 100K futexes cost what 30 do. Clicking a row selects
 // the futex: the timeline highlights its calls, the detail tab shows it.
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <string_view>
 
 #include "imgui.h"
 #include "replay/report.h"
@@ -20,7 +22,7 @@ namespace fxs::ui {
 
 namespace {
 
-enum Col : ImGuiID { kColor, kAddr, kPid, kKind, kContended, kTotal, kMax, kP99, kWaits, kWoken, kEagain, kTimeouts, kOps, kThreads, kCols };
+enum Col : ImGuiID { kColor, kAddr, kName, kPid, kKind, kContended, kTotal, kMax, kP99, kWaits, kWoken, kEagain, kTimeouts, kOps, kThreads, kCols };
 
 // Contended wait of a futex; 0 until the second pass is in (`wakes` null).
 uint64_t contended(const WakesByFutex* wakes, const FutexStats& s) {
@@ -30,9 +32,10 @@ uint64_t contended(const WakesByFutex* wakes, const FutexStats& s) {
 }
 
 // Sort key of column `c` for futex `f`; kinds sort by name.
-int compare(const FutexStats& a, const FutexStats& b, ImGuiID c, const WakesByFutex* wakes) {
+int compare(const FutexStats& a, const FutexStats& b, ImGuiID c, const WakesByFutex* wakes, const FutexNames& names) {
   auto cmp = [](auto x, auto y) { return x < y ? -1 : x > y ? 1 : 0; };
   switch (c) {
+    case kName: return names.find(a.tgid, a.uaddr).compare(names.find(b.tgid, b.uaddr));
     case kContended: return cmp(contended(wakes, a), contended(wakes, b));
     case kAddr: return cmp(a.uaddr, b.uaddr);
     case kPid: return cmp(a.tgid, b.tgid);
@@ -50,7 +53,8 @@ int compare(const FutexStats& a, const FutexStats& b, ImGuiID c, const WakesByFu
   }
 }
 
-void sort_rows(UiState& st, const FutexSnapshot& snap, const ImGuiTableSortSpecs* specs, const WakesByFutex* wakes) {
+void sort_rows(UiState& st, const FutexSnapshot& snap, const ImGuiTableSortSpecs* specs, const WakesByFutex* wakes,
+               const FutexNames& names) {
   const auto& fx = snap.futexes;
   st.table_order.resize(fx.size());
   for (uint32_t i = 0; i < fx.size(); i++) st.table_order[i] = i;
@@ -58,11 +62,22 @@ void sort_rows(UiState& st, const FutexSnapshot& snap, const ImGuiTableSortSpecs
   std::stable_sort(st.table_order.begin(), st.table_order.end(), [&](uint32_t x, uint32_t y) {
     for (int i = 0; i < specs->SpecsCount; i++) {
       const ImGuiTableColumnSortSpecs& s = specs->Specs[i];
-      int c = compare(fx[x], fx[y], s.ColumnUserID, wakes);
+      int c = compare(fx[x], fx[y], s.ColumnUserID, wakes, names);
       if (c != 0) return s.SortDirection == ImGuiSortDirection_Ascending ? c < 0 : c > 0;
     }
     return x < y;
   });
+}
+
+// A name as the narrow column shows it: C++ anonymous namespaces left out
+// (the full name is in the row's tooltip and in the Futex tab).
+std::string short_name(std::string_view name) {
+  static constexpr std::string_view kAnon = "(anonymous namespace)::";
+  std::string out;
+  for (size_t at; (at = name.find(kAnon)) != std::string_view::npos; name.remove_prefix(at + kAnon.size()))
+    out.append(name.substr(0, at));
+  out.append(name);
+  return out;
 }
 
 void cell_ns(uint64_t ns, bool known) {
@@ -114,6 +129,7 @@ void draw_futexes(FrameContext& f) {
   const ImGuiTableColumnFlags kDesc = ImGuiTableColumnFlags_PreferSortDescending;
   col("", kColor, "XX", ImGuiTableColumnFlags_NoSort | ImGuiTableColumnFlags_NoResize);
   col("futex", kAddr, "0x88888888888888");
+  col("name", kName, "g_pool.workers[12].lock");
   col("pid", kPid, "4194304");
   col("kind", kKind, "pi-mutex");
   col("contended", kContended, "999.9ms", ImGuiTableColumnFlags_DefaultSort | kDesc);
@@ -133,7 +149,8 @@ void draw_futexes(FrameContext& f) {
   const WakesByFutex* wakes = paired && paired->ok && paired->report.wake_records ? &paired->wakes : nullptr;
   ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
   if ((specs && specs->SpecsDirty) || st.table_sorted_from != f.futexes || st.table_sorted_wakes != paired) {
-    sort_rows(st, snap, specs, wakes);
+    std::lock_guard lk(f.data.side_mutex());  // the names
+    sort_rows(st, snap, specs, wakes, f.data.side().names());
     st.table_sorted_from = f.futexes;
     st.table_sorted_wakes = paired;
     if (specs) specs->SpecsDirty = false;
@@ -167,6 +184,17 @@ void draw_futexes(FrameContext& f) {
       if (ImGui::Selectable(format_uaddr(s.uaddr).c_str(), selected, ImGuiSelectableFlags_SpanAllColumns)) {
         st.has_futex = true;
         st.futex = key;
+      }
+      ImGui::TableSetColumnIndex(kName);
+      {
+        std::lock_guard lk(f.data.side_mutex());
+        const std::string& name = f.data.side().names().find(s.tgid, s.uaddr);
+        if (name.empty()) {
+          ImGui::TextDisabled("-");
+        } else {
+          ImGui::TextUnformatted(short_name(name).c_str());
+          if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", name.c_str());
+        }
       }
       ImGui::TableSetColumnIndex(kPid);
       ImGui::Text("%u", s.tgid);
