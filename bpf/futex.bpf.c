@@ -772,6 +772,24 @@ int fxs_waking_raw(struct bpf_raw_tracepoint_args *ctx)
 	return handle_waking(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid));
 }
 
+/*
+ * A named thread that exec'd runs another program: name it again now
+ * (FXS_REC_TASK, the new comm), so the collector reads the new program's
+ * mappings for its stacks and futex names at once, while it surely runs (a
+ * pyenv or rbenv shim exec's the real interpreter in the same process).
+ */
+SEC("raw_tracepoint/sched_process_exec")
+int fxs_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	struct task_state *st = task_slot(tid);
+	if (!st || st->tid != tid || !st->named || !wanted(tgid))
+		return 0;
+	emit_task(st, tgid, tid, bpf_ktime_get_ns());
+	return 0;
+}
+
 /* Children of traced processes are traced too (-- COMMAND). */
 SEC("raw_tracepoint/sched_process_fork")
 int fxs_fork(struct bpf_raw_tracepoint_args *ctx)

@@ -132,10 +132,11 @@ bool FutexNamer::member_path(Dwfl_Module* m, uint64_t var_addr, uint64_t off, st
       !dwarf_formref_die(&attr, &type))
     return false;
   for (int depth = 0; depth < kMaxDepth; depth++) {
-    if (is_opaque(dwarf_diename(&type))) break;  // pthread_cond_t, std::mutex: one object
     Dwarf_Die peeled;
-    if (dwarf_peel_type(&type, &peeled) != 0) break;
-    if (is_opaque(dwarf_diename(&peeled))) break;
+    // pthread_cond_t, std::mutex: one object, whose words share its name.
+    if (is_opaque(dwarf_diename(&type)) || dwarf_peel_type(&type, &peeled) != 0 ||
+        is_opaque(dwarf_diename(&peeled)))
+      return true;
     Dwarf_Word size = 0;
     if (dwarf_aggregate_size(&peeled, &size) != 0 || size <= 8) break;  // the word itself
     const int tag = dwarf_tag(&peeled);
@@ -180,6 +181,12 @@ FutexNamer::Name FutexNamer::name(uint32_t pid, uint64_t uaddr) {
   Name out;
   Dwfl* d = modules_.dwfl_for(pid);
   Dwfl_Module* m = d ? dwfl_addrmodule(d, Dwarf_Addr(uaddr)) : nullptr;
+  // Not in the modules read so far: a library loaded since, or the process
+  // exec'd another program (a shim) after they were read. Once per step.
+  if (!m && refreshed_.insert(pid).second && modules_.refresh(pid)) {
+    d = modules_.dwfl_for(pid);
+    m = d ? dwfl_addrmodule(d, Dwarf_Addr(uaddr)) : nullptr;
+  }
   if (m) {
     GElf_Off off = 0;
     GElf_Sym sym;
@@ -243,6 +250,7 @@ Status FutexNamer::step(TraceWriter& w, size_t budget) {
     if (st.ok()) written_++;
   }
   pending_.erase(pending_.begin(), pending_.begin() + ptrdiff_t(done));
+  refreshed_.clear();
   return st;
 }
 

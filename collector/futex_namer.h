@@ -72,6 +72,7 @@ class FutexNamer {
   std::unordered_set<PairKey, PairKeyHash> seen_;  // (tgid, uaddr) queued once
   PairKey last_{0, 0};                             // the last one: most records repeat it
   std::vector<PairKey> pending_;                   // queued, not named yet
+  std::unordered_set<uint32_t> refreshed_;         // processes whose modules this step re-read
   std::map<Dwfl_Module*, std::map<uint64_t, uint64_t>> variables_;
   uint64_t written_ = 0;
 };

@@ -29,19 +29,28 @@ const Dwfl_Callbacks kProcCallbacks = {
 StackSymbolizer::~StackSymbolizer() {
   for (auto& [pid, d] : dwfl_)
     if (d) dwfl_end(d);
+  for (Dwfl* d : retired_) dwfl_end(d);
 }
 
-Dwfl* StackSymbolizer::dwfl_for(uint32_t pid) {
-  auto it = dwfl_.find(pid);
-  if (it != dwfl_.end()) return it->second;
+namespace {
+
+// The modules of a live process, or nullptr: a process that already exited
+// cannot be read (its stacks keep raw addresses).
+Dwfl* read_modules(uint32_t pid) {
   Dwfl* d = dwfl_begin(&kProcCallbacks);
-  // A process that already exited cannot be read: its stacks keep raw addresses.
   if (d && (dwfl_linux_proc_report(d, pid_t(pid)) != 0 || dwfl_report_end(d, nullptr, nullptr) != 0)) {
     dwfl_end(d);
     d = nullptr;
   }
-  dwfl_[pid] = d;
   return d;
+}
+
+}  // namespace
+
+Dwfl* StackSymbolizer::dwfl_for(uint32_t pid) {
+  auto it = dwfl_.find(pid);
+  if (it != dwfl_.end()) return it->second;
+  return dwfl_[pid] = read_modules(pid);
 }
 
 bool StackSymbolizer::refresh(uint32_t pid) {
@@ -239,6 +248,22 @@ Status StackSymbolizer::on_record(const void* data, size_t size, TraceWriter& w)
     // A new process: read its mappings now, while it surely still runs.
     fxs_task_rec t;
     std::memcpy(&t, data, sizeof(t));
+    // A thread named a second time exec'd another program (bpf: fxs_exec):
+    // the mappings read before are another program's. They are replaced when
+    // the new ones can be read; if the process is gone already, the old set
+    // stays (a miss may have added the new program's modules to it since).
+    // Replaced modules stay alive (names cached from them point into them).
+    if (!threads_named_.insert(uint64_t(t.tgid) << 32 | t.tid).second) {
+      auto it = dwfl_.find(t.tgid);
+      if (it != dwfl_.end()) {
+        Dwfl* fresh = read_modules(t.tgid);
+              if (fresh) {
+          if (it->second) retired_.push_back(it->second);
+          it->second = fresh;
+        }
+        return {};
+      }
+    }
     dwfl_for(t.tgid);
     return {};
   }

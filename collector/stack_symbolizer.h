@@ -68,10 +68,11 @@ class StackSymbolizer {
   // The modules of process `pid` (read once, kept after it exits: the
   // futex names use them too, collector/futex_namer.h), or nullptr.
   Dwfl* dwfl_for(uint32_t pid);
+  // Re-reads the mappings of a live process (libraries loaded since, or a
+  // new program after exec); false if it is gone.
+  bool refresh(uint32_t pid);
 
  private:
-  // Re-reads the mappings of a live process (libraries loaded since); false if it is gone.
-  bool refresh(uint32_t pid);
 
   // The frames of one raw stack (innermost first: the exact ip, then return addresses).
   std::vector<uint64_t> unwind(uint32_t pid, const ::fxs_ustack_raw_rec& raw);
@@ -93,6 +94,8 @@ class StackSymbolizer {
   std::vector<uint8_t> rewritten_, raw_;
   uint64_t dwarf_used_ = 0;
   std::unordered_map<uint32_t, Dwfl*> dwfl_;   // per process, kept after it exits
+  std::vector<Dwfl*> retired_;                 // of processes that exec'd since: ended last
+  std::unordered_set<uint64_t> threads_named_; // (tgid << 32 | tid) of FXS_REC_TASK records seen
   bool refreshed_ = false;                     // refresh() already tried for the stack at hand
   std::vector<uint8_t> buf_;
   uint64_t written_ = 0;

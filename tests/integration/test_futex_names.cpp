@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "run_command.h"
 
@@ -52,10 +53,14 @@ struct Named {
   std::map<uint64_t, json> names;
 };
 
-Named record_and_name(const std::string& binary, const TempDir& dir) {
+Named record_and_name(const std::string& binary, const TempDir& dir, const std::string& exec_from = "") {
   Named n;
   const std::string trace = dir.path("names.fxs");
-  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", binary, "--rounds", "200"});
+  std::vector<std::string> argv = {kFutexscope, "record", "-q", "-o", trace, "--"};
+  if (!exec_from.empty()) argv.push_back(exec_from);
+  for (const char* a : {"--rounds", "200"}) argv.push_back(a);
+  argv.insert(argv.end() - 2, binary);
+  auto r = run_command(argv);
   EXPECT_EQ(r.status, 0) << r.err;
   const json truth = truth_from(r.out);
   EXPECT_FALSE(truth.is_null()) << r.out;
@@ -80,6 +85,23 @@ TEST(FutexNames, AreTheMemberPathsOfTheSamplesWords) {
     checked++;
   }
   EXPECT_GE(checked, 8u) << "the report names too few of the sample's words";
+}
+
+// A process that made a futex call and then exec'd the sample (a shim): the
+// names come from the sample's modules, read again after the exec.
+TEST(FutexNames, OfAProgramExecdAfterAFutexCallAreItsOwn) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  Named n = record_and_name(kSamples + "/fxs-sample-condvar", dir, FXS_EXEC_HELPER);
+  ASSERT_GE(n.words.size(), 8u);
+  size_t checked = 0;
+  for (const auto& [word, addr] : n.words) {
+    auto it = n.names.find(addr);
+    if (it == n.names.end()) continue;
+    EXPECT_EQ(it->second, "(anonymous namespace)::g_w." + word + ".w") << "word " << word;
+    checked++;
+  }
+  EXPECT_GE(checked, 8u);
 }
 
 TEST(FutexNames, WithoutDwarfAreTheSymbolAndTheOffset) {
