@@ -6,6 +6,7 @@
 #include <elfutils/libdwfl.h>
 #include <inttypes.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -177,16 +178,13 @@ bool FutexNamer::member_path(Dwfl_Module* m, uint64_t var_addr, uint64_t off, st
   return true;
 }
 
-FutexNamer::Name FutexNamer::name(uint32_t pid, uint64_t uaddr) {
+FutexNamer::Name FutexNamer::name(uint32_t pid, uint64_t uaddr, Dwfl* d) {
   Name out;
-  Dwfl* d = modules_.dwfl_for(pid);
   Dwfl_Module* m = d ? dwfl_addrmodule(d, Dwarf_Addr(uaddr)) : nullptr;
-  // Not in the modules read so far: a library loaded since, or the process
-  // exec'd another program (a shim) after they were read. Once per step.
-  if (!m && refreshed_.insert(pid).second && modules_.refresh(pid)) {
-    d = modules_.dwfl_for(pid);
-    m = d ? dwfl_addrmodule(d, Dwarf_Addr(uaddr)) : nullptr;
-  }
+  // Not in the modules read so far: a library loaded since. Re-read, once
+  // per step, if they are still the process's current ones (no exec since).
+  if (!m && d && d == modules_.dwfl_for(pid) && refreshed_.insert(pid).second && modules_.refresh(pid))
+    m = dwfl_addrmodule(d, Dwarf_Addr(uaddr));
   if (m) {
     GElf_Off off = 0;
     GElf_Sym sym;
@@ -219,7 +217,20 @@ void FutexNamer::note(uint32_t tgid, uint64_t uaddr) {
   const PairKey key{tgid, uaddr};
   if (!uaddr || key == last_ || seen_.size() >= kMaxNames) return;
   last_ = key;
-  if (seen_.insert(key).second) pending_.push_back(key);
+  if (!seen_.insert(key).second) return;
+  Dwfl* d = modules_.dwfl_for(tgid);
+  // An address no module holds yet: a library loaded since the modules were
+  // read (after an exec, they may be read before ld.so loaded the rest).
+  // Re-read them now, while the process surely runs, at most every 100 ms.
+  if (d && !dwfl_addrmodule(d, Dwarf_Addr(uaddr))) {
+    const auto now = std::chrono::steady_clock::now();
+    auto [last, fresh] = modules_refreshed_.try_emplace(tgid, now);
+    if (fresh || now - last->second >= std::chrono::milliseconds(100)) {
+      last->second = now;
+      modules_.refresh(tgid);
+    }
+  }
+  pending_.push_back({tgid, uaddr, d});
 }
 
 void FutexNamer::on_record(const void* data, size_t size) {
@@ -233,9 +244,8 @@ Status FutexNamer::step(TraceWriter& w, size_t budget) {
   size_t done = 0;
   Status st;
   for (; done < pending_.size() && done < budget && st.ok(); done++) {
-    const uint32_t tgid = uint32_t(pending_[done].a);
-    const uint64_t uaddr = pending_[done].b;
-    Name n = name(tgid, uaddr);
+    const auto [tgid, uaddr, modules] = pending_[done];
+    Name n = name(tgid, uaddr, modules ? modules : modules_.dwfl_for(tgid));
     if (n.text.empty()) continue;
     const size_t bytes = (sizeof(fxs_futex_name_rec) + n.text.size() + 1 + 7) & ~size_t{7};
     std::vector<uint8_t> buf(bytes, 0);

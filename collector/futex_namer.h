@@ -13,10 +13,12 @@
 // the mapped file. Names are asked for at most kMaxNames addresses.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -24,6 +26,7 @@
 #include "replay/error.h"
 #include "replay/pair_key.h"
 
+struct Dwfl;
 struct Dwfl_Module;
 
 namespace fxs {
@@ -56,8 +59,9 @@ class FutexNamer {
     std::string text;     // empty: no name
     uint32_t source = 0;  // enum fxs_futex_name_source
   };
-  // What `uaddr` is in process `pid` (no caching, no record).
-  Name name(uint32_t pid, uint64_t uaddr);
+  // What `uaddr` is in process `pid`, looked up in `modules` (those of the
+  // program it ran when the address was seen: it may have exec'd since).
+  Name name(uint32_t pid, uint64_t uaddr, Dwfl* modules);
   uint64_t names_written() const { return written_; }
 
  private:
@@ -71,8 +75,14 @@ class FutexNamer {
   StackSymbolizer& modules_;
   std::unordered_set<PairKey, PairKeyHash> seen_;  // (tgid, uaddr) queued once
   PairKey last_{0, 0};                             // the last one: most records repeat it
-  std::vector<PairKey> pending_;                   // queued, not named yet
+  struct Pending {
+    uint32_t tgid;
+    uint64_t uaddr;
+    Dwfl* modules;  // the process's when the address was seen (StackSymbolizer keeps them alive)
+  };
+  std::vector<Pending> pending_;                   // queued, not named yet
   std::unordered_set<uint32_t> refreshed_;         // processes whose modules this step re-read
+  std::unordered_map<uint32_t, std::chrono::steady_clock::time_point> modules_refreshed_;  // by note()
   std::map<Dwfl_Module*, std::map<uint64_t, uint64_t>> variables_;
   uint64_t written_ = 0;
 };

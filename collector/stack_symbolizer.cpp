@@ -249,20 +249,17 @@ Status StackSymbolizer::on_record(const void* data, size_t size, TraceWriter& w)
     fxs_task_rec t;
     std::memcpy(&t, data, sizeof(t));
     // A thread named a second time exec'd another program (bpf: fxs_exec):
-    // the mappings read before are another program's. They are replaced when
-    // the new ones can be read; if the process is gone already, the old set
-    // stays (a miss may have added the new program's modules to it since).
-    // Replaced modules stay alive (names cached from them point into them).
+    // the modules read before are another program's. They are forgotten, and
+    // read again when next needed: by then the new program's libraries are
+    // loaded too (at exec only the program and ld.so are). The old ones stay
+    // alive (names cached from them point into them) but are not used again.
     if (!threads_named_.insert(uint64_t(t.tgid) << 32 | t.tid).second) {
       auto it = dwfl_.find(t.tgid);
       if (it != dwfl_.end()) {
-        Dwfl* fresh = read_modules(t.tgid);
-              if (fresh) {
-          if (it->second) retired_.push_back(it->second);
-          it->second = fresh;
-        }
-        return {};
+        if (it->second) retired_.push_back(it->second);
+        dwfl_.erase(it);
       }
+      return {};
     }
     dwfl_for(t.tgid);
     return {};
