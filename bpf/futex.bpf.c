@@ -219,6 +219,7 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1, __u64 a3)
 		st->hash_noted = 0;
 	}
 	st->lock = 0;
+	st->woke_long = 0;
 	st->enter_ns = bpf_ktime_get_ns();
 	if (!summary_mode) {
 		__u32 cpu = bpf_get_smp_processor_id();
@@ -591,7 +592,9 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	r.bucket_index = 0;
 	r.ustack_id = -1;
 	__u32 key_flags = decode_args(&r, nr, args);
+	__u8 woke_long = 0;
 	if (st) {
+		woke_long = st->woke_long;
 		st->enter_ns = 0;
 		st->lock = 0;
 	}
@@ -626,12 +629,14 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 		emit_task(st, tgid, tid, now);
 	compute_bucket(r.uaddr, key_flags, st, tgid, tid, now, &r.bucket_where, &r.bucket_index);
 	/*
-	 * Where in the program: for waits that slept at least stack_min_wait_ns.
+	 * Where in the program: for waits that slept at least stack_min_wait_ns,
+	 * and for the calls that woke such a wait (its waker's stack: a FUTEX_WAKE,
+	 * FUTEX_UNLOCK_PI, requeue; the waking hook marks them).
 	 * A user stack walk costs microseconds; on every wake and short wait it
 	 * slowed a contended mutex threefold (docs/BENCHMARKS.md).
 	 */
-	if (capture_stacks && is_wait_op(r.opi) && ret != -11 && r.enter_ns &&
-	    now - r.enter_ns >= stack_min_wait_ns) {
+	if (capture_stacks && ((is_wait_op(r.opi) && ret != -11 && r.enter_ns && now - r.enter_ns >= stack_min_wait_ns) ||
+			       (woke_long && !is_wait_op(r.opi)))) {
 		r.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 		if (capture_raw_stacks)
 			emit_raw_stack(args->uregs, &r);
@@ -728,6 +733,9 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 	if (k && k->tid == tid && k->enter_ns) {
 		waker_uaddr = k->uaddr;
 		waker_opi = k->opi;
+		/* Waker stacks: the stack of a call that ended a wait long enough to have one. */
+		if (now - w->enter_ns >= stack_min_wait_ns)
+			k->woke_long = 1;
 	} else {
 		/* Not in a futex call: an exiting thread wakes its joiner (CLEARTID) from mm_release. */
 		struct task_struct *cur = (struct task_struct *)bpf_get_current_task();

@@ -28,7 +28,8 @@ struct task_state {
 	__u8 named; /* a FXS_REC_TASK was emitted for this thread */
 	__u8 opi;   /* enum fxs_op of the call in flight, for the waking hook */
 	__u8 hash_noted; /* a FXS_REC_HASH told the replay about (phash_seen, mask_seen) */
-	__u8 pad[2];
+	__u8 woke_long;  /* the call in flight woke a wait of >= stack_min_wait_ns: take its stack */
+	__u8 pad;
 	__u32 mask_seen;   /* private hash as last reported (futex_hash.bpf.h) */
 	__u64 phash_seen;
 	__u64 lock;        /* lock spun on since lock_ns (contention_begin), 0 if none */

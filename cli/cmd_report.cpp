@@ -16,8 +16,8 @@ namespace {
 
 constexpr int kDeadlockStatus = 3;  // as `stuck --fail-on-deadlock`
 
-constexpr const char* kHelp = R"HELP(usage: futexscope report FILE [--format text|json|folded] [--top N] [--sort ORDER] [--fail-on-deadlock]
-                         [--memory-limit SIZE]
+constexpr const char* kHelp = R"HELP(usage: futexscope report FILE [--format text|json|folded [--wakers]] [--top N] [--sort ORDER]
+                         [--fail-on-deadlock] [--memory-limit SIZE]
 
 Prints a recorded trace. If the recording ended with threads blocked (a hung
 process), what is stuck comes first: deadlocks, then every blocked thread with
@@ -30,6 +30,9 @@ root and no BPF.
 
   --format FMT   text (default, with wait-time histograms), json (docs/report-json.md),
                  or folded (user stacks of waits weighted by wait ns, for flame graphs)
+  --wakers       with --format folded: the stacks of the calls that woke those
+                 waits (FUTEX_WAKE, FUTEX_UNLOCK_PI, requeues), weighted by
+                 waiters woken: where locks are released and conditions signalled
   --top N        show the first N futexes (in --sort order), and at most N
                  buckets, per-process hash-table lines and rseq sections
                  (text default 20, json default all; 0 = all)
@@ -50,6 +53,7 @@ root and no BPF.
 examples:
   futexscope report futexscope.fxs
   futexscope report trace.fxs --format json | jq '.futexes[0]'
+  futexscope report trace.fxs --format folded --wakers | flamegraph.pl > wakers.svg
 )HELP";
 
 }  // namespace
@@ -68,6 +72,8 @@ int cmd_report(int argc, char** argv) {
       else if (v == "json") o.format = ReportOptions::Format::kJson;
       else if (v == "folded") o.format = ReportOptions::Format::kFolded;
       else return usage_error("report", "unknown format '" + v + "' (text, json or folded)");
+    } else if (p.flag({"--wakers"})) {
+      o.wakers = true;
     } else if (p.flag({"--fail-on-deadlock"})) {
       fail_on_deadlock = true;
     } else if (p.option({"--sort"}, v)) {
@@ -93,6 +99,8 @@ int cmd_report(int argc, char** argv) {
     if (!p.error().empty()) return usage_error("report", p.error());
   }
   if (file.empty()) return usage_error("report", "no trace file given");
+  if (o.wakers && o.format != ReportOptions::Format::kFolded)
+    return usage_error("report", "--wakers goes with --format folded (JSON has waker_stacks per futex)");
   errno = 0;
   size_t deadlocks = 0;
   Status st = write_report(file, o, std::cout, std::cerr, &deadlocks);

@@ -77,6 +77,18 @@ constexpr bool has_uaddr2(unsigned opi) { return op_sets::in(op_sets::kUaddr2, o
 // FUTEX_LOCK_PI2, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI.
 constexpr bool is_pi_lock_op(unsigned opi) { return op_sets::in(op_sets::kPiLock, opi); }
 
+// Waiters a wake-type or requeue-type call woke on its first address, from
+// its return value: a wake op's return; a requeue op's return up to its
+// nr_wake (the rest were requeued, not woken); 0 for a failed call or any
+// other op. (`ret`, `val`, `val3` as in fxs_futex_rec.)
+constexpr uint64_t waiters_woken(unsigned opi, int32_t ret, uint64_t val, uint32_t val3) {
+  if (ret <= 0) return 0;
+  if (is_wake_op(opi)) return uint64_t(ret);
+  if (!is_requeue_op(opi)) return 0;
+  const uint64_t nr_wake = opi == FXS_OP_FUTEX2_REQUEUE ? val3 : val;
+  return uint64_t(ret) < nr_wake ? uint64_t(ret) : nr_wake;
+}
+
 // Return codes of a wait-type call, as seen at sys_exit.
 inline constexpr int32_t kRetEAGAIN = -11;
 inline constexpr int32_t kRetETIMEDOUT = -110;

@@ -79,8 +79,10 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
     std::vector<StackWait> top = stacks ? stacks->top_stacks(s.tgid, s.uaddr, 3) : std::vector<StackWait>{};
     const StackWait stacked = stacks ? stacks->coverage(s.tgid, s.uaddr) : StackWait{};
     const FutexBucket* b = r.buckets.find(s.tgid, s.uaddr);
+    std::vector<StackWake> wakers = stacks ? stacks->top_waker_stacks(s.tgid, s.uaddr, 3) : std::vector<StackWake>{};
     r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}, std::move(top), stacked,
                          b ? std::optional<FutexBucket>(*b) : std::nullopt});
+    r.futexes.back().waker_stacks = std::move(wakers);
   }
   r.warnings = std::move(warnings);
   for (std::string& w : model.warnings()) r.warnings.push_back(std::move(w));
@@ -139,6 +141,9 @@ json futex_json(const ReportData::Futex& f) {
   json stacks = json::array();
   for (const StackWait& st : f.stacks)
     stacks.push_back({{"frames", st.frames}, {"wait_ns", st.wait_ns}, {"waits", st.waits}});
+  json waker_stacks = json::array();
+  for (const StackWake& st : f.waker_stacks)
+    waker_stacks.push_back({{"frames", st.frames}, {"wakes", st.wakes}, {"calls", st.calls}});
   json kstacks = json::array();
   for (const KernelStack& k : f.split.kernel_stacks)
     kstacks.push_back({{"frames", k.frames}, {"waits", k.waits}, {"sleep_ns", k.sleep_ns}});
@@ -157,6 +162,7 @@ json futex_json(const ReportData::Futex& f) {
       {"wakers", std::move(wakers)},
       {"stacks", std::move(stacks)},
       {"stack_coverage", {{"waits", f.stacked.waits}, {"wait_ns", f.stacked.wait_ns}}},
+      {"waker_stacks", std::move(waker_stacks)},
       {"contended_wait_ns", f.wakes.contended_wait_ns},
       {"woken_by",
        {{"futex_wake", f.wakes.by_futex_wake},
@@ -376,6 +382,11 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
     out << "    top stack (" << format_ns(st.wait_ns) << " in " << st.waits << " waits):\n";
     for (size_t i = 0; i < st.frames.size() && i < 8; i++) out << "      " << st.frames[i] << '\n';
   }
+  if (!f.waker_stacks.empty()) {
+    const StackWake& st = f.waker_stacks[0];
+    out << "    top waker stack (" << st.wakes << " waiters woken by " << st.calls << " calls):\n";
+    for (size_t i = 0; i < st.frames.size() && i < 8; i++) out << "      " << st.frames[i] << '\n';
+  }
   // Say why most waits may have none, rather than let one stack pass for all.
   if (f.stats.waits && f.stacked.waits < f.stats.waits)
     out << "    stacks: " << f.stacked.waits << " of " << f.stats.waits << " waits have one ("
@@ -512,12 +523,15 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
       stacked_ns += f.stacked.wait_ns;
     }
     // A flame graph of a few waits must not pass for one of all of them.
-    if (stacked < waits)
+    if (opts.wakers)
+      warnings << "futexscope: note: waker stacks are those of the calls that woke a wait of at least "
+                  "--stack-min-wait (1ms by default; --stack-min-wait 0 for all), weighted by waiters woken\n";
+    else if (stacked < waits)
       warnings << "futexscope: note: these stacks cover " << stacked << " of " << waits << " waits ("
                << format_ns(stacked_ns) << " of " << format_ns(wait_ns)
                << " waiting): record takes stacks for waits of at least --stack-min-wait (1ms by default; "
                   "--stack-min-wait 0 for all)\n";
-    stacks.write_folded(out, names);
+    stacks.write_folded(out, names, opts.wakers);
   } else if (opts.format == ReportOptions::Format::kJson) {
     json sections = report_json_sections(data, top);
     sections["rseq"] = rseq_json(rseq_report);  // rseq

@@ -43,6 +43,10 @@ struct ReportOptions {
   enum class Sort { kContention, kWait, kWaits, kWakes, kName };
   Sort sort = Sort::kContention;
 
+  // kFolded: the stacks of the calls that woke waits, weighted by waiters
+  // woken, instead of the waits' stacks weighted by wait time.
+  bool wakers = false;
+
   static constexpr size_t kDefaultTextTop = 20;
   // The limit in effect for `format` (0 = all).
   size_t effective_top() const {
@@ -82,6 +86,7 @@ struct ReportData {
     FutileWakes futile;        // woken waiters that went straight back to waiting
     std::vector<HolderTime> holders;  // mutex-like: who held it while its waiters slept
     std::string name;          // what the word is (replay/futex_names.h), "" if unnamed
+    std::vector<StackWake> waker_stacks;  // top stacks of the calls that woke its waits
   };
   std::vector<Futex> futexes;  // ranked: FutexModel::rank(), then sort_futexes() by `sort`
   ReportOptions::Sort sort = ReportOptions::Sort::kWait;

@@ -38,7 +38,17 @@ void StackModel::add(const fxs_rec_hdr* h) {
   if (h->type != FXS_REC_FUTEX || h->size < sizeof(fxs_futex_rec)) return;
   fxs_futex_rec r;
   std::memcpy(&r, h, sizeof(r));
-  if (r.ustack_id < 0 || !is_wait_op(r.opi)) return;
+  if (r.ustack_id < 0) return;
+  if (!is_wait_op(r.opi)) {
+    // A waker's stack: FUTEX_UNLOCK_PI returns 0 and hands the lock to the one it woke.
+    const uint64_t woke = r.opi == FXS_OP_FUTEX_UNLOCK_PI ? (r.ret == 0 ? 1 : 0)
+                                                            : waiters_woken(r.opi, r.ret, r.val, r.val3);
+    if (!woke) return;
+    Use& u = wakers_by_futex_[FutexKey{r.tgid, r.uaddr}][key(r.tgid, r.ustack_id)];
+    u.waits += woke;
+    u.wait_ns++;
+    return;
+  }
   WaitOutcome o = wait_outcome(r.ret);
   if (o == WaitOutcome::kEagain || o == WaitOutcome::kNotCounted) return;
   Use& u = by_futex_[FutexKey{r.tgid, r.uaddr}][key(r.tgid, r.ustack_id)];
@@ -67,6 +77,18 @@ std::vector<StackWait> StackModel::top_stacks(uint32_t tgid, uint64_t uaddr, siz
   return out;
 }
 
+std::vector<StackWake> StackModel::top_waker_stacks(uint32_t tgid, uint64_t uaddr, size_t top) const {
+  std::vector<StackWake> out;
+  auto it = wakers_by_futex_.find(FutexKey{tgid, uaddr});
+  if (it == wakers_by_futex_.end()) return out;
+  for (const auto& [k, u] : it->second) out.push_back({frames_of(uint32_t(k >> 32), int32_t(uint32_t(k))), u.waits, u.wait_ns});
+  std::sort(out.begin(), out.end(), [](const StackWake& a, const StackWake& b) {
+    return a.wakes != b.wakes ? a.wakes > b.wakes : a.calls > b.calls;
+  });
+  if (top && out.size() > top) out.resize(top);
+  return out;
+}
+
 StackWait StackModel::coverage(uint32_t tgid, uint64_t uaddr) const {
   StackWait c;
   auto it = by_futex_.find(FutexKey{tgid, uaddr});
@@ -78,13 +100,14 @@ StackWait StackModel::coverage(uint32_t tgid, uint64_t uaddr) const {
   return c;
 }
 
-void StackModel::write_folded(std::ostream& out,
-                              const std::unordered_map<uint32_t, std::string>& process_names) const {
+void StackModel::write_folded(std::ostream& out, const std::unordered_map<uint32_t, std::string>& process_names,
+                              bool wakers) const {
   // Sum over futexes: one line per (process, stack); sorted for stable output.
   std::map<std::string, uint64_t> lines;
-  for (const auto& [fk, uses] : by_futex_) {
+  for (const auto& [fk, uses] : wakers ? wakers_by_futex_ : by_futex_) {
     for (const auto& [k, u] : uses) {
-      if (!u.wait_ns) continue;
+      const uint64_t weight = wakers ? u.waits : u.wait_ns;
+      if (!weight) continue;
       auto name = process_names.find(fk.tgid);
       std::string line = name != process_names.end() && !name->second.empty()
                              ? name->second
@@ -96,7 +119,7 @@ void StackModel::write_folded(std::ostream& out,
         std::replace(frame.begin(), frame.end(), ' ', '_');  // ' ' separates the weight
         line += ";" + frame;
       }
-      lines[line] += u.wait_ns;
+      lines[line] += weight;
     }
   }
   for (const auto& [line, ns] : lines) out << line << ' ' << ns << '\n';

@@ -1,7 +1,8 @@
-// User call stacks of futex waits: the symbolized stacks the collector wrote
-// (FXS_REC_STACK) joined with the wait durations of the futex records that
-// name them. Feeds `report --format folded` (flame graphs weighted by wait
-// time in ns) and the top stacks per futex.
+// User call stacks of futex waits and of the calls that woke them: the
+// symbolized stacks the collector wrote (FXS_REC_STACK) joined with the wait
+// durations (or the waiters woken) of the futex records that name them.
+// Feeds `report --format folded` (flame graphs weighted by wait time in ns,
+// or with --wakers by waiters woken) and the top stacks per futex.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +26,15 @@ struct StackWait {
   uint64_t waits = 0;
 };
 
+// The stack of wake-type calls (FUTEX_WAKE, a requeue, futex_wake,
+// FUTEX_UNLOCK_PI) that woke a futex's waiters. `record` takes a waker's
+// stack when the call woke a wait of at least --stack-min-wait.
+struct StackWake {
+  std::vector<std::string> frames;  // innermost first
+  uint64_t wakes = 0;               // waiters those calls woke (an UNLOCK_PI hands over to one)
+  uint64_t calls = 0;
+};
+
 class StackModel {
  public:
   void add(const fxs_rec_hdr* rec);
@@ -33,9 +43,13 @@ class StackModel {
   // How many of the futex's waits (and how much of their time) carry a stack:
   // `record` takes one only for waits of at least --stack-min-wait.
   StackWait coverage(uint32_t tgid, uint64_t uaddr) const;
-  // "process;outermost;...;innermost <wait ns>" lines, one per (process, stack).
-  void write_folded(std::ostream& out,
-                    const std::unordered_map<uint32_t, std::string>& process_names) const;
+  // Stacks of the calls that woke futex (tgid, uaddr)'s waiters, by wakes, descending; at most `top`.
+  std::vector<StackWake> top_waker_stacks(uint32_t tgid, uint64_t uaddr, size_t top) const;
+  // "process;outermost;...;innermost <weight>" lines, one per (process,
+  // stack): waits weighted by wait time in ns, or (wakers) the calls that
+  // woke them weighted by waiters woken.
+  void write_folded(std::ostream& out, const std::unordered_map<uint32_t, std::string>& process_names,
+                    bool wakers = false) const;
   uint64_t stack_records() const { return stack_records_; }
 
  private:
@@ -56,6 +70,8 @@ class StackModel {
 
   std::unordered_map<uint64_t, std::vector<std::string>> names_;  // stack key -> frames
   std::unordered_map<FutexKey, std::unordered_map<uint64_t, Use>, FutexKeyHash> by_futex_;
+  // The wakers' stacks: Use::waits counts waiters woken, Use::wait_ns the calls.
+  std::unordered_map<FutexKey, std::unordered_map<uint64_t, Use>, FutexKeyHash> wakers_by_futex_;
   uint64_t stack_records_ = 0;
 };
 

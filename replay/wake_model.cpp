@@ -69,16 +69,8 @@ void WakeModel::add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h) {
     return;
   }
   // Herd sizes: how many waiters each wake call woke on its first address.
-  uint64_t woken;
-  if (is_wake_op(r.opi)) {
-    woken = r.ret > 0 ? uint64_t(r.ret) : 0;
-  } else if (is_requeue_op(r.opi)) {
-    uint64_t nr_wake = r.opi == FXS_OP_FUTEX2_REQUEUE ? r.val3 : r.val;
-    woken = r.ret > 0 ? std::min<uint64_t>(uint64_t(r.ret), nr_wake) : 0;
-  } else {
-    return;
-  }
-  if (r.ret < 0) return;  // a failed call is not a wake
+  if (!is_wake_or_requeue_op(r.opi) || r.ret < 0) return;  // a failed call is not a wake
+  const uint64_t woken = waiters_woken(r.opi, r.ret, r.val, r.val3);
   uint32_t futex = futex_index(r.tgid, r.uaddr);
   FutexWakes& out = futexes_[futex].out;
   if (woken) out.herd_sizes[woken]++;

@@ -141,6 +141,46 @@ TEST(Record, FoldedStacksNameTheSamplesFunctions) {
   EXPECT_GT(n, 0);
 }
 
+// The calls that woke the waits have stacks of their own (--wakers): the
+// condvar sample's ping-pong wakes from ping_pong through fxs_sample::futex_wake,
+// and no call is counted for more waiters than the report says were woken.
+TEST(Record, WakerStacksNameTheWakingFunction) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  std::string trace = dir.path("t.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "--stack-min-wait", "0", "-o", trace, "--",
+                        kSamples + "/fxs-sample-condvar", "--rounds", "2000"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto folded = run_command({kFutexscope, "report", trace, "--format", "folded", "--wakers"});
+  ASSERT_EQ(folded.status, 0) << folded.err;
+  EXPECT_NE(folded.out.find("ping_pong"), std::string::npos) << folded.out.substr(0, 2000);
+  EXPECT_NE(folded.out.find("fxs_sample::futex_wake"), std::string::npos) << folded.out.substr(0, 2000);
+  EXPECT_EQ(folded.out.find("fxs_sample::futex_wait;"), std::string::npos) << "a wait's stack among the wakers'";
+  uint64_t waker_weight = 0;
+  std::istringstream lines(folded.out);
+  for (std::string line; std::getline(lines, line);) waker_weight += std::stoull(line.substr(line.rfind(' ') + 1));
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+  uint64_t woken = 0;
+  bool ping_has_one = false;
+  for (const json& f : report["futexes"]) {
+    woken += f["woken_by"]["futex_wake"].get<uint64_t>() + f["woken_by"]["pi_handoff"].get<uint64_t>();
+    if (!f["waker_stacks"].empty()) {
+      const json& top = f["waker_stacks"][0];
+      EXPECT_GT(top["wakes"].get<long>(), 0);
+      EXPECT_GE(top["wakes"].get<long>(), top["calls"].get<long>());
+      ping_has_one = ping_has_one || top["frames"].dump().find("ping_pong") != std::string::npos;
+    }
+  }
+  EXPECT_GT(waker_weight, 0u);
+  EXPECT_LE(waker_weight, woken) << "waker stacks weigh more waiters than were woken";
+  EXPECT_TRUE(ping_has_one) << "no futex's top waker stack is the ping-pong's";
+  // --wakers is for the folded output only.
+  auto bad = run_command({kFutexscope, "report", trace, "--wakers"});
+  EXPECT_EQ(bad.status, 2) << bad.err;
+}
+
 // A process that lives ~50 ms exits before the recorder's first drain tick
 // (100 ms): its mappings must have been read when its first thread record
 // arrived, or every frame stays a bare address.
