@@ -84,6 +84,11 @@ struct UiState {
   // (view_timeline.cpp order_lanes), as of lane_rows_calls calls.
   std::vector<uint32_t> lane_rows, row_of_lane;
   uint64_t lane_rows_calls = UINT64_MAX;
+  // Per lane, the time its waits were blocked until another thread's wake
+  // ended them (from the exact arrows; empty until they are in): the first
+  // key of the rows' order.
+  std::vector<uint64_t> lane_contended;
+  bool lane_rows_exact = false;
   std::shared_ptr<const FutexSnapshot> table_sorted_from;
   std::shared_ptr<const NumaSnapshot> table_sorted_wakes;  // the pairing the order used
 

@@ -308,14 +308,33 @@ bool selection_line(const UiState& st, const TimelineModel& tl) {
 
 }  // namespace
 
-// The rows of the lanes (TimelineModel::lanes_by_wait: who waited longest on
-// top), kept in st.lane_rows / st.row_of_lane. Rebuilt when calls arrive;
+// The rows of the lanes (who was kept waiting longest on top), kept in
+// st.lane_rows / st.row_of_lane. Rebuilt when calls arrive or the exact
+// arrows come in;
 // while a live trace grows only when a thread is new, so rows do not jump
 // under the reader's eyes at every update.
 static void order_lanes(UiState& st, const TimelineModel& tl, bool growing) {
   const size_t n = tl.lanes().size();
-  if (st.lane_rows.size() == n && (growing || st.lane_rows_calls == tl.calls())) return;
+  const ArrowIndex* exact = st.arrows && st.arrows->exact() ? st.arrows->index() : nullptr;
+  if (st.lane_rows.size() == n && (growing || st.lane_rows_calls == tl.calls()) &&
+      (exact != nullptr) == st.lane_rows_exact)
+    return;
+  // By wait, then in order of appearance; once the arrows are exact, first
+  // by contended wait: the threads another thread kept waiting come first,
+  // above those that only slept, joined or waited for work.
   st.lane_rows = tl.lanes_by_wait();
+  st.lane_contended.clear();
+  st.lane_rows_exact = exact != nullptr;
+  if (exact) {
+    st.lane_contended.assign(n, 0);
+    for (size_t l = 0; l < n; l++) {
+      const TimelineLane& lane = tl.lanes()[l];
+      for (const ArrowIndex::Arrow& a : exact->into(l, 0, lane.calls.size()))
+        st.lane_contended[l] += lane.calls[a.wait_call].dur_ns();
+    }
+    std::stable_sort(st.lane_rows.begin(), st.lane_rows.end(),
+                     [&](uint32_t a, uint32_t b) { return st.lane_contended[a] > st.lane_contended[b]; });
+  }
   st.row_of_lane.assign(n, 0);
   for (uint32_t row = 0; row < n; row++) st.row_of_lane[st.lane_rows[row]] = row;
   st.lane_rows_calls = tl.calls();
@@ -438,7 +457,9 @@ void draw_timeline(FrameContext& f) {
     ImFont* font = ImGui::GetFont();
     float fs = ImGui::GetFontSize();
     ldl->AddText(font, fs, ImVec2(top.x + 6, y0 + 2), colors::kAxisText, label.c_str(), nullptr, 0, &label_clip);
-    std::string sub = "waited " + format_ns(lane.wait_ns) + "  (" + std::to_string(lane.calls.size()) + " calls)";
+    const uint64_t contended = li < st.lane_contended.size() ? st.lane_contended[li] : 0;
+    std::string sub = contended ? "contended " + format_ns(contended) + " of " + format_ns(lane.wait_ns)
+                                : "waited " + format_ns(lane.wait_ns) + "  (" + std::to_string(lane.calls.size()) + " calls)";
     ldl->AddText(font, fs * 0.85f, ImVec2(top.x + 6, y0 + 18), colors::kDimText, sub.c_str(), nullptr, 0, &label_clip);
 
     st.items.clear();
