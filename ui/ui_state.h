@@ -122,6 +122,7 @@ struct UiState {
   FutexKey stacks_of;                       // top stacks cached for this futex ...
   uint64_t stacks_generation = UINT64_MAX;  // ... as of this SideModels::generation()
   std::vector<StackWait> stacks;
+  std::vector<StackWake> waker_stacks;      // of the calls that woke its waits
 
   void select_futex(FutexKey k) {
     has_futex = true;

@@ -105,8 +105,41 @@ const std::string& naming_frame(const std::vector<std::string>& frames) {
   return frames.front();
 }
 
+// One stack as a collapsible list of its frames (innermost first), under `title`.
+void stack_tree(size_t i, const std::vector<std::string>& frames, const std::string& title) {
+  ImGui::PushID(int(i));
+  if (ImGui::TreeNodeEx("##stack", i == 0 ? ImGuiTreeNodeFlags_DefaultOpen : 0, "%s  %s", title.c_str(),
+                        short_frame(naming_frame(frames)).c_str())) {
+    for (size_t j = 0; j < frames.size(); j++) {
+      ImGui::TextDisabled("%2zu", j);
+      ImGui::SameLine();
+      text_wrapped(frames[j].c_str());  // a C++ frame is often wider than the panel
+    }
+    ImGui::TreePop();
+  }
+  ImGui::PopID();
+}
+
+// Where the calls that woke this futex's waiters came from (unlocks,
+// signals), by waiters woken.
+void top_waker_stacks(const UiState& st) {
+  if (st.waker_stacks.empty()) return;  // none taken: the waits' section says why
+  ImGui::Spacing();
+  ImGui::TextUnformatted("Top waker stacks by waiters woken");
+  ImGui::PushID("wakers");
+  for (size_t i = 0; i < st.waker_stacks.size(); i++) {
+    const StackWake& sw = st.waker_stacks[i];
+    if (sw.frames.empty()) continue;
+    char title[96];
+    std::snprintf(title, sizeof title, "%llu woken by %llu call%s", static_cast<unsigned long long>(sw.wakes),
+                  static_cast<unsigned long long>(sw.calls), sw.calls == 1 ? "" : "s");
+    stack_tree(i, sw.frames, title);
+  }
+  ImGui::PopID();
+}
+
 // Where the waits on this futex came from: the top stacks by wait time,
-// each a collapsible list of its frames (innermost first).
+// each a collapsible list of its frames (innermost first); then the wakers'.
 void top_stacks(FrameContext& f, const FutexStats& s) {
   UiState& st = f.st;
   FutexKey k{s.tgid, s.uaddr};
@@ -115,6 +148,7 @@ void top_stacks(FrameContext& f, const FutexStats& s) {
     const SideModels& side = f.data.side();
     if (!(st.stacks_of == k) || st.stacks_generation != side.generation()) {
       st.stacks = side.stacks().top_stacks(k.tgid, k.uaddr, 5);  // only when the futex or the data changed
+      st.waker_stacks = side.stacks().top_waker_stacks(k.tgid, k.uaddr, 3);
       st.stacks_of = k;
       st.stacks_generation = side.generation();
     }
@@ -133,20 +167,12 @@ void top_stacks(FrameContext& f, const FutexStats& s) {
     const StackWait& sw = st.stacks[i];
     if (sw.frames.empty()) continue;
     double pct = s.wait_total_ns ? 100.0 * double(sw.wait_ns) / double(s.wait_total_ns) : 0;
-    ImGui::PushID(int(i));
-    bool open = ImGui::TreeNodeEx("##stack", i == 0 ? ImGuiTreeNodeFlags_DefaultOpen : 0, "%s in %llu wait%s (%.0f%%)  %s",
-                                  format_ns(sw.wait_ns).c_str(), static_cast<unsigned long long>(sw.waits),
-                                  sw.waits == 1 ? "" : "s", pct, short_frame(naming_frame(sw.frames)).c_str());
-    if (open) {
-      for (size_t j = 0; j < sw.frames.size(); j++) {
-        ImGui::TextDisabled("%2zu", j);
-        ImGui::SameLine();
-        text_wrapped(sw.frames[j].c_str());  // a C++ frame is often wider than the panel
-      }
-      ImGui::TreePop();
-    }
-    ImGui::PopID();
+    char title[96];
+    std::snprintf(title, sizeof title, "%s in %llu wait%s (%.0f%%)", format_ns(sw.wait_ns).c_str(),
+                  static_cast<unsigned long long>(sw.waits), sw.waits == 1 ? "" : "s", pct);
+    stack_tree(i, sw.frames, title);
   }
+  top_waker_stacks(st);
 }
 
 // Who ended this futex's waits (replay/wake_model.h, the report's "wakers"),
