@@ -2,6 +2,10 @@
 // "Futexes Are Tricky", mutex 3: 0 unlocked, 1 locked, 2 locked + waiters),
 // FUTEX_WAIT_PRIVATE / FUTEX_WAKE_PRIVATE. N threads each lock/unlock it M
 // times around a tiny critical section (a shared counter, checked at the end).
+// With --pi, a priority-inheritance mutex instead: the word holds the owner's
+// TID, FUTEX_LOCK_PI_PRIVATE when it is taken, FUTEX_UNLOCK_PI_PRIVATE when
+// there are waiters, and the kernel hands the lock to the top waiter; the
+// FXS_TRUTH_PI line says which handovers the sample knows of for certain.
 // Prints the FXS_TRUTH line (see samples/README.md).
 #include "ground_truth.h"
 
@@ -9,7 +13,10 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <mutex>
+#include <string>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -36,6 +43,7 @@ struct Options {
 	uint64_t budget_ms = 1500;      // how long to keep going for contention
 	bool exact = false;             // exactly --iters per thread, even if uncontended
 	bool use_std = false;           // std::mutex instead of the futex mutex
+	bool pi = false;                // a PI mutex (FUTEX_LOCK_PI / FUTEX_UNLOCK_PI)
 };
 
 // Set once some thread has seen a FUTEX_WAIT that slept / failed with EAGAIN.
@@ -80,6 +88,63 @@ inline void unlock(Tally &t)
 	}
 }
 
+// --pi. An owner that finds FUTEX_WAITERS set unlocks with FUTEX_UNLOCK_PI:
+// the kernel hands the lock to the top waiter if one is queued, else (the
+// bit is set again at every handover, waiters or not) unlocks it. Which
+// call handed the lock to whom the sample knows for certain only for a
+// FUTEX_LOCK_PI that slept (its thread's nvcsw went up): it was queued, so a
+// handover ended it, and the owner that handed it over wrote its TID here
+// before its FUTEX_UNLOCK_PI (nobody else can write it until the new owner
+// unlocks). Those are FXS_TRUTH_PI's "slept_handoffs": the report must have at
+// least as many handoffs per (waker, waiter), and at most one per
+// FUTEX_UNLOCK_PI call in all.
+std::atomic<pid_t> g_pi_unlocker{0};
+std::atomic<uint64_t> g_unlock_pi_calls{0};
+std::mutex g_pi_mu;
+std::map<std::pair<pid_t, pid_t>, uint64_t> g_pi_slept_handoffs;  // (waker, waiter) -> count
+
+inline void lock_pi(Tally &t, pid_t me, std::map<pid_t, uint64_t> &handed_by)
+{
+	Word &w = g_lock.w;
+	uint32_t c = 0;
+	if (w.compare_exchange_strong(c, static_cast<uint32_t>(me), std::memory_order_acquire, std::memory_order_relaxed))
+		return;
+	for (;;) {
+		const long before = thread_nvcsw();
+		if (futex(t, &w, kFutexLockPi | kFutexPrivate, 0, 0, nullptr, 0) != 0)
+			continue;
+		if (thread_nvcsw() > before) {
+			handed_by[g_pi_unlocker.load(std::memory_order_relaxed)]++;
+			if (!g_seen_wait.load(std::memory_order_relaxed))
+				g_seen_wait.store(true, std::memory_order_relaxed);
+		}
+		return;
+	}
+}
+
+inline void unlock_pi(Tally &t, pid_t me)
+{
+	Word &w = g_lock.w;
+	uint32_t c = static_cast<uint32_t>(me);
+	if (w.compare_exchange_strong(c, 0, std::memory_order_release, std::memory_order_relaxed))
+		return;
+	g_pi_unlocker.store(me, std::memory_order_relaxed);
+	g_unlock_pi_calls.fetch_add(1, std::memory_order_relaxed);
+	futex(t, &w, kFutexUnlockPi | kFutexPrivate, 0, 0, nullptr, 0);
+}
+
+void print_pi_truth()
+{
+	std::string edges;
+	for (const auto &[k, n] : g_pi_slept_handoffs)
+		edges += (edges.empty() ? "" : ",") + std::string("{\"waker_tid\":") + std::to_string(k.first) +
+			 ",\"waiter_tid\":" + std::to_string(k.second) + ",\"count\":" + std::to_string(n) + "}";
+	char uaddr[32];
+	std::snprintf(uaddr, sizeof uaddr, "%p", static_cast<void *>(&g_lock.w));
+	std::printf("FXS_TRUTH_PI {\"uaddr\":\"%s\",\"unlock_pi_calls\":%" PRIu64 ",\"slept_handoffs\":[%s]}\n", uaddr,
+		    g_unlock_pi_calls.load(), edges.c_str());
+}
+
 inline void critical_section(const Options &o, uint64_t iter)
 {
 	g_shared.counter = g_shared.counter + 1;
@@ -98,7 +163,8 @@ bool keep_going(const Options &o, uint64_t deadline)
 {
 	if (o.exact || o.use_std || o.threads < 2)
 		return false;
-	if (g_seen_wait.load(std::memory_order_relaxed) && g_seen_eagain.load(std::memory_order_relaxed))
+	// (A PI lock never fails with EAGAIN: a handover is all it waits for.)
+	if (g_seen_wait.load(std::memory_order_relaxed) && (o.pi || g_seen_eagain.load(std::memory_order_relaxed)))
 		return false;
 	return now_ns() < deadline;
 }
@@ -114,6 +180,22 @@ void worker(const Options &o, uint64_t deadline)
 			std::lock_guard<std::mutex> g(g_std_lock);
 			critical_section(o, i);
 		}
+	} else if (o.pi) {
+		const pid_t me = gettid_();
+		std::map<pid_t, uint64_t> handed_by;  // waker -> lock handovers to this thread it certainly made
+		t.set_kind(&g_lock.w, "pi-mutex");
+		for (uint64_t end = o.iters;; end += 1000) {
+			for (; i < end; i++) {
+				lock_pi(t, me, handed_by);
+				critical_section(o, i);
+				unlock_pi(t, me);
+			}
+			if (!keep_going(o, deadline))
+				break;
+		}
+		std::lock_guard<std::mutex> g(g_pi_mu);
+		for (const auto &[waker, n] : handed_by)
+			g_pi_slept_handoffs[{waker, me}] += n;
 	} else {
 		t.set_kind(&g_lock.w, "mutex");
 		for (uint64_t end = o.iters;; end += 1000) {
@@ -134,7 +216,7 @@ void usage(const char *argv0, FILE *f)
 {
 	std::fprintf(f,
 		     "usage: %s [--threads N] [--iters N] [--work N] [--hold-yield-every N]\n"
-		     "          [--wait-yield-every N] [--budget-ms N] [--exact] [--std]\n"
+		     "          [--wait-yield-every N] [--budget-ms N] [--exact] [--std] [--pi]\n"
 		     "  A contended futex mutex (Drepper mutex 3: FUTEX_WAIT_PRIVATE/FUTEX_WAKE_PRIVATE\n"
 		     "  on one futex word). Prints a FXS_TRUTH line with the futex calls it made.\n"
 		     "  --threads N           threads contending for the lock (default 4)\n"
@@ -150,6 +232,8 @@ void usage(const char *argv0, FILE *f)
 		     "                        pairs until both a sleeping FUTEX_WAIT and an EAGAIN were\n"
 		     "                        seen, for at most N ms from the start (default 1500)\n"
 		     "  --exact               exactly --iters per thread, never go on\n"
+		     "  --pi                  a priority-inheritance mutex instead (FUTEX_LOCK_PI_PRIVATE /\n"
+		     "                        FUTEX_UNLOCK_PI_PRIVATE; the kernel hands the lock over)\n"
 		     "  --std                 use std::mutex instead: no futex calls of its own are\n"
 		     "                        counted, the futexes list is empty and ops_per_sec is\n"
 		     "                        lock acquisitions per second\n",
@@ -170,6 +254,8 @@ int main(int argc, char **argv)
 			continue;
 		if (arg_flag(argv, i, "--std")) {
 			o.use_std = true;
+		} else if (arg_flag(argv, i, "--pi")) {
+			o.pi = true;
 		} else if (arg_flag(argv, i, "--exact")) {
 			o.exact = true;
 		} else if (arg_flag(argv, i, "--help") || arg_flag(argv, i, "-h")) {
@@ -211,13 +297,15 @@ int main(int argc, char **argv)
 			    " EAGAIN), %" PRIu64 " FUTEX_WAKE (%" PRIu64 " woken)\n",
 			    static_cast<void *>(&g_lock.w), c->ops[kFutexWait], c->waits, c->eagain,
 			    c->ops[kFutexWake], c->woken);
-	if (!o.use_std && !(c && c->waits && c->eagain))
+	if (!o.use_std && !(c && c->waits && (o.pi || c->eagain)))  // a PI lock has no EAGAIN
 		std::fprintf(stderr, "fxs-sample-mutex: note: the lock was not really contended "
 				     "(no sleeping FUTEX_WAIT or no EAGAIN)\n");
 	if (o.use_std)
 		print_truth(total, elapsed, expect);
 	else
 		print_truth(total, elapsed);
+	if (o.pi)
+		print_pi_truth();
 	if (!ok) {
 		std::fprintf(stderr, "fxs-sample-mutex: counter is %" PRIu64 ", expected %" PRIu64 "\n",
 			     g_shared.counter, expect);

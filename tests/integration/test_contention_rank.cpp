@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <set>
+#include <utility>
 #include <string>
 
+#include "ground_truth_check.h"
 #include "run_command.h"
 
 using nlohmann::json;
@@ -117,5 +120,50 @@ TEST_P(ContentionRank, StackCoverageIsCountedAndCompleteWithStackMinWaitZero) {
 
 INSTANTIATE_TEST_SUITE_P(Samples, ContentionRank, ::testing::Values("mutex", "condvar"),
                          [](const auto& info) { return info.param; });
+
+}  // namespace
+
+namespace {
+
+// A priority-inheritance mutex (fxs-sample-mutex --pi): a FUTEX_UNLOCK_PI
+// hands the lock to the top waiter, and the report counts that as the wait's
+// waker (woken_by.pi_handoff, with waker edges). The sample knows for certain
+// who handed the lock over to a FUTEX_LOCK_PI that slept (FXS_TRUTH_PI): the
+// report has at least those per (waker, waiter), at most one handoff per
+// FUTEX_UNLOCK_PI in all, and no FUTEX_WAKE; its other counts match as for
+// any sample.
+TEST(PiHandoffs, AreTheLockPiWaitsWakers) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  const std::string trace = dir.path("pi.fxs");
+  auto r = run_command(
+      {kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-mutex", "--pi", "--threads", "4", "--iters", "20000"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json truth = fxs::test::truth_from(r.out);
+  const json pi = fxs::test::tagged_json_from(r.out, "FXS_TRUTH_PI ");
+  ASSERT_FALSE(truth.is_null() || pi.is_null()) << r.out;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+  fxs::test::expect_matches_truth(truth, report);
+  const json* f = fxs::test::find_futex(report, truth["pid"].get<long>(), pi["uaddr"]);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ((*f)["kind"], "pi-mutex");
+  EXPECT_EQ((*f)["woken_by"]["futex_wake"], 0);
+  std::map<std::pair<long, long>, long> got;
+  long edges = 0;
+  for (const json& e : (*f)["wakers"]) {
+    got[{e["waker_tid"].get<long>(), e["waiter_tid"].get<long>()}] += e["count"].get<long>();
+    edges += e["count"].get<long>();
+  }
+  const long handoffs = (*f)["woken_by"]["pi_handoff"].get<long>();
+  EXPECT_EQ(edges, handoffs) << "every handoff is a waker edge";
+  EXPECT_LE(handoffs, pi["unlock_pi_calls"].get<long>()) << "more handoffs than FUTEX_UNLOCK_PI calls";
+  ASSERT_FALSE(pi["slept_handoffs"].empty()) << "no FUTEX_LOCK_PI slept: the test shows nothing";
+  for (const json& e : pi["slept_handoffs"]) {
+    const std::pair<long, long> k{e["waker_tid"].get<long>(), e["waiter_tid"].get<long>()};
+    EXPECT_GE(got[k], e["count"].get<long>()) << "handoffs " << k.first << " -> " << k.second;
+  }
+}
 
 }  // namespace
