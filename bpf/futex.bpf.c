@@ -635,11 +635,14 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	 * A user stack walk costs microseconds; on every wake and short wait it
 	 * slowed a contended mutex threefold (docs/BENCHMARKS.md).
 	 */
-	if (capture_stacks && ((is_wait_op(r.opi) && ret != -11 && r.enter_ns && now - r.enter_ns >= stack_min_wait_ns) ||
-			       (woke_long && !is_wait_op(r.opi)))) {
+	if (capture_stacks && is_wait_op(r.opi) && ret != -11 && r.enter_ns && now - r.enter_ns >= stack_min_wait_ns) {
 		r.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 		if (capture_raw_stacks)
 			emit_raw_stack(args->uregs, &r);
+	} else if (capture_stacks && woke_long && !is_wait_op(r.opi)) {
+		/* A waker: the frame-pointer walk only. A raw copy (4 KiB) for every
+		 * wake as well filled the rings and cost the waits' own copies. */
+		r.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 	}
 
 	void *rb = cpu_ring();
