@@ -16,6 +16,7 @@ namespace fxs {
 namespace {
 
 constexpr const char* kHelp = R"HELP(usage: futexscope replay FILE [--screenshot PNG] [--frames N] [--bench-frames N] [--size WxH] [--tab NAME]
+                         [--filter TEXT]
                          [--full-redraw] [--memory-limit SIZE]
 
 Opens a recorded trace in a window: one timeline lane per thread with every
@@ -31,6 +32,9 @@ loads in the background; what is loaded is shown at once. Needs a display
                      per event and `frame_ms p50=X p99=Y`, exit (with --screenshot:
                      the PNG shows the last of them)
   --size WxH         window size (default 1600x1000)
+  --filter TEXT      show only the threads whose pid or tid is TEXT, or whose thread
+                     or process name contains it (any case); the timeline's header
+                     field changes it
   --tab NAME         open with this tab in front. Below the timeline: futexes
                      (default), rseq (critical-section aborts), umcg (server/worker
                      lanes), blocked (threads blocked when the recording ended,
@@ -51,6 +55,7 @@ Shift+wheel scrolls lanes; A/D or arrows pan, W/S zoom, Home fits, Space plays.
 examples:
   futexscope replay app.fxs
   futexscope replay app.fxs --tab buckets
+  futexscope replay app.fxs --filter python     only the threads of processes named python*
   xvfb-run -a -s "-screen 0 1600x1000x24" futexscope replay app.fxs --screenshot app.png
   xvfb-run -a -s "-screen 0 1600x1000x24" futexscope replay big.fxs --bench-frames 600
 )HELP";
@@ -66,7 +71,7 @@ bool parse_int(const std::string& v, int lo, int hi, int& out) {
 }  // namespace
 
 int cmd_replay(int argc, char** argv) {
-  std::string file, screenshot, tab, v;
+  std::string file, screenshot, tab, filter, v;
   int frames = 3, bench = 0, w = 1600, h = 1000;
   bool full_redraw = false;
   uint64_t memory_limit = 0;
@@ -88,6 +93,8 @@ int cmd_replay(int argc, char** argv) {
         return usage_error("replay", bad);
     } else if (p.flag({"--full-redraw"})) {
       full_redraw = true;
+    } else if (p.option({"--filter"}, filter)) {
+      if (p.error().empty() && filter.size() >= 63) return usage_error("replay", "--filter is at most 62 bytes");
     } else if (p.option({"--tab", "--view"}, tab)) {
       static const char* const kTabs[] = {"futexes", "rseq",  "umcg",  "blocked", "futex",
                                           "buckets", "numa", "trace", "machine"};
@@ -117,6 +124,7 @@ int cmd_replay(int argc, char** argv) {
   o.screenshot_path = screenshot;
   o.screenshot_frames = frames;
   o.tab = tab;
+  o.lane_filter = filter;
   o.bench_frames = bench;
   o.full_redraw = full_redraw;
   o.memory_limit = memory_limit;
@@ -124,7 +132,7 @@ int cmd_replay(int argc, char** argv) {
   o.height = h;
   return ui::run_app(o);
 #else
-  (void)frames, (void)bench, (void)full_redraw, (void)memory_limit, (void)w, (void)h;
+  (void)frames, (void)filter, (void)bench, (void)full_redraw, (void)memory_limit, (void)w, (void)h;
   std::fprintf(stderr, "futexscope replay: this futexscope was built without the UI (configure with "
                        "-DFXS_BUILD_UI=ON and install libimgui-dev libglfw3-dev libstb-dev); `futexscope "
                        "report` reads the trace as text\n");

@@ -321,6 +321,7 @@ int run_app(const AppOptions& o, TraceReader trace) {
 
   UiState st;
   st.pairing_budget = memory_limit;
+  std::snprintf(st.lane_filter, sizeof st.lane_filter, "%s", o.lane_filter.c_str());
   st.select_tab = o.tab;  // a side-panel tab (--tab), or
   st.open_tab = o.tab;    // a tab below the timeline
   int frames_after_load = 0;
@@ -448,8 +449,8 @@ int run_app(const AppOptions& o, TraceReader trace) {
       }
       if (o.screenshot_after_s > 0) print_live_lag(f.totals, o.screenshot_after_s);
       // The picture's numbers in words, for scripts and tests that read them.
-      std::printf("screenshot seek bar: %s\nscreenshot status bar: %s\n", st.seek_text.c_str(),
-                  st.status_text.c_str());
+      std::printf("screenshot seek bar: %s\nscreenshot status bar: %s\nscreenshot timeline rows: %zu of %zu threads\n",
+                  st.seek_text.c_str(), st.status_text.c_str(), st.lane_rows.size(), st.lane_rows_lanes);
       std::fflush(stdout);
       if (o.bench_frames == 0) break;
       shot_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s0).count();

@@ -17,6 +17,7 @@ struct AppOptions {
   // > 0: write the PNG this many seconds after the window opened, loaded or
   // not (live: while recording), and print the calls loaded and the newest one's age.
   double screenshot_after_s = 0;
+  std::string lane_filter;          // the timeline shows only these threads (pid, tid or name; --filter)
   std::string tab;                  // tab shown first: below the timeline "futexes", "rseq", "umcg";
                                     // side panel "futex", "buckets", "numa", "trace", "machine"
   int bench_frames = 0;             // > 0: render this many frames panning/zooming, print timings, exit

@@ -89,6 +89,13 @@ struct UiState {
   // key of the rows' order.
   std::vector<uint64_t> lane_contended;
   bool lane_rows_exact = false;
+  // Only the lanes whose pid, tid, thread or process name the filter names
+  // get a row (the timeline header's input; empty: all). A hidden lane's
+  // row_of_lane is kHiddenRow.
+  static constexpr uint32_t kHiddenRow = UINT32_MAX;
+  char lane_filter[64] = {};
+  std::string lane_rows_filter;  // the filter lane_rows were built for
+  size_t lane_rows_lanes = 0;    // ... and the number of lanes
   std::shared_ptr<const FutexSnapshot> table_sorted_from;
   std::shared_ptr<const NumaSnapshot> table_sorted_wakes;  // the pairing the order used
 

@@ -11,11 +11,13 @@
 #include <GLFW/glfw3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <mutex>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "imgui.h"
 #include "replay/futex_model.h"
@@ -267,6 +269,7 @@ void draw_wake_arrows(const UiState& st, const ArrowIndex& index, const Timeline
   for (const InView& v : in_view) {
     const float wait_y = lanes_y + (float(st.row_of_lane[v.lane]) + 0.5f) * kLaneH;
     for (const ArrowIndex::Arrow& a : v.arrows) {
+      if (st.row_of_lane[a.wake_lane] == UiState::kHiddenRow) continue;  // the waker's lane is filtered out
       const TimelineCall& wait = lanes[v.lane].calls[a.wait_call];
       const TimelineCall& wake = lanes[a.wake_lane].calls[a.wake_call];
       const TimelineFutex& fx = tl.futexes()[wait.futex];
@@ -313,12 +316,27 @@ bool selection_line(const UiState& st, const TimelineModel& tl) {
 // arrows come in;
 // while a live trace grows only when a thread is new, so rows do not jump
 // under the reader's eyes at every update.
+// Whether `lane` is one the filter names: its pid or tid, or a part of its
+// thread's or process's name (any case).
+static bool lane_matches(const TimelineModel& tl, const TimelineLane& lane, std::string_view filter) {
+  if (filter.empty() || filter == std::to_string(lane.tid) || filter == std::to_string(lane.tgid)) return true;
+  auto has = [&](std::string_view name) {
+    auto lower = [](char c) { return char(std::tolower(static_cast<unsigned char>(c))); };
+    return std::search(name.begin(), name.end(), filter.begin(), filter.end(),
+                       [&](char a, char b) { return lower(a) == lower(b); }) != name.end();
+  };
+  return has(tl.thread_name(lane.tid)) || has(tl.process_name(lane.tgid));
+}
+
 static void order_lanes(UiState& st, const TimelineModel& tl, bool growing) {
   const size_t n = tl.lanes().size();
   const ArrowIndex* exact = st.arrows && st.arrows->exact() ? st.arrows->index() : nullptr;
-  if (st.lane_rows.size() == n && (growing || st.lane_rows_calls == tl.calls()) &&
-      (exact != nullptr) == st.lane_rows_exact)
+  const std::string_view filter = st.lane_filter;
+  if (st.lane_rows_lanes == n && (growing || st.lane_rows_calls == tl.calls()) &&
+      (exact != nullptr) == st.lane_rows_exact && filter == st.lane_rows_filter)
     return;
+  st.lane_rows_lanes = n;
+  st.lane_rows_filter = filter;
   // By wait, then in order of appearance; once the arrows are exact, first
   // by contended wait: the threads another thread kept waiting come first,
   // above those that only slept, joined or waited for work.
@@ -335,8 +353,12 @@ static void order_lanes(UiState& st, const TimelineModel& tl, bool growing) {
     std::stable_sort(st.lane_rows.begin(), st.lane_rows.end(),
                      [&](uint32_t a, uint32_t b) { return st.lane_contended[a] > st.lane_contended[b]; });
   }
-  st.row_of_lane.assign(n, 0);
-  for (uint32_t row = 0; row < n; row++) st.row_of_lane[st.lane_rows[row]] = row;
+  if (!filter.empty())
+    st.lane_rows.erase(std::remove_if(st.lane_rows.begin(), st.lane_rows.end(),
+                                      [&](uint32_t l) { return !lane_matches(tl, tl.lanes()[l], filter); }),
+                       st.lane_rows.end());
+  st.row_of_lane.assign(n, UiState::kHiddenRow);
+  for (uint32_t row = 0; row < st.lane_rows.size(); row++) st.row_of_lane[st.lane_rows[row]] = row;
   st.lane_rows_calls = tl.calls();
 }
 
@@ -344,7 +366,10 @@ float timeline_content_height(const FrameContext& f) {
   size_t lanes;
   {
     std::lock_guard lk(f.data.timeline_mutex());
-    lanes = f.data.timeline().lanes().size() + open_wait_lanes(f.data.timeline(), open_waits(f));
+    const TimelineModel& tl = f.data.timeline();
+    // The rows the lanes had at the last frame (the filter may hide some).
+    const size_t rows = f.st.lane_rows_lanes == tl.lanes().size() ? f.st.lane_rows.size() : tl.lanes().size();
+    lanes = rows + open_wait_lanes(tl, open_waits(f));
   }
   const ImGuiStyle& s = ImGui::GetStyle();
   return ImGui::GetTextLineHeightWithSpacing() + kAxisH + float(lanes) * kLaneH + s.WindowPadding.y * 2 +
@@ -361,8 +386,11 @@ void draw_timeline(FrameContext& f) {
 
   update_partner(st, tl);
   order_lanes(st, tl, f.growing);
-  // Header: the selected call, or what the marks mean.
-  ImGui::TextUnformatted("Threads");
+  // Header: the lane filter, then the selected call or what the marks mean.
+  ImGui::SetNextItemWidth(kLabelW - 12);
+  ImGui::InputTextWithHint("##lane_filter", "filter: pid, tid, name", st.lane_filter, sizeof st.lane_filter);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Show only the threads whose pid or tid this is, or whose thread or process name has it");
   ImGui::SameLine(kLabelW);
   if (!selection_line(st, tl)) {
     // As many whole entries of the legend as the width holds.
@@ -437,7 +465,7 @@ void draw_timeline(FrameContext& f) {
   const double playhead_abs = double(st.origin_ns) + st.playhead;
   ImVec2 mouse = io.MousePos;
   size_t first_row = size_t(std::max(0.0f, scroll_y / kLaneH));
-  size_t last_row = std::min(lanes.size(), size_t((scroll_y + win_size.y) / kLaneH) + 1);
+  size_t last_row = std::min(st.lane_rows.size(), size_t((scroll_y + win_size.y) / kLaneH) + 1);
   ldl->PushClipRect(win0, ImVec2(win0.x + win_size.x, win0.y + win_size.y), true);
   bool tooltip_done = false;
   for (size_t row = first_row; row < last_row; row++) {
@@ -516,10 +544,11 @@ void draw_timeline(FrameContext& f) {
   }
 
   // Waits still open at the end: the thread's lane, or one of their own below.
-  size_t extra = lanes.size();
+  size_t extra = st.lane_rows.size();
   for (const OpenWait& w : open) {
     const size_t li = tl.find_lane(w.pid, w.tid);
     const bool own_lane = li == SIZE_MAX;
+    if (!own_lane && st.row_of_lane[li] == UiState::kHiddenRow) continue;  // filtered out
     const size_t row = own_lane ? extra++ : st.row_of_lane[li];
     const float y0 = origin.y + float(row) * kLaneH, y1 = y0 + kLaneH;
     if (y1 < win0.y || y0 > win0.y + win_size.y) continue;  // scrolled out of view
@@ -580,7 +609,8 @@ void draw_timeline(FrameContext& f) {
   if (arrows) draw_wake_arrows(st, *arrows, tl, t0, t1, first_row, last_row, x_of, origin.y, ldl);
 
   // The arrow from the waking call to the wait it ended, for the selection.
-  if (st.partner_lane < lanes.size() && st.call_lane < lanes.size()) {
+  if (st.partner_lane < lanes.size() && st.call_lane < lanes.size() &&
+      st.row_of_lane[st.partner_lane] != UiState::kHiddenRow && st.row_of_lane[st.call_lane] != UiState::kHiddenRow) {
     bool selected_is_wait = false;
     size_t si = TimelineModel::call_entered_at(lanes[st.call_lane], st.call_enter_ns);
     size_t pi = TimelineModel::call_entered_at(lanes[st.partner_lane], st.partner_enter_ns);

@@ -580,3 +580,25 @@ TEST(UiViews, SeekBarAndStatusBarSayTheSameLengthAndCounts) {
 }
 
 }  // namespace
+
+namespace {
+
+// --filter (the timeline header's field): only the threads whose pid or tid
+// it is, or whose thread or process name has it, any case, get a row.
+TEST(UiViews, LaneFilterKeepsTheThreadsItNames) {
+  REQUIRE_XVFB_UI();
+  TempDir dir;
+  write_ping_pong_trace(dir.path("pp.fxs"), true);
+  for (const auto& [filter, rows] : std::vector<std::pair<std::string, std::string>>{
+           {"", "2 of 2"}, {"PoNg", "1 of 2"}, {"911", "1 of 2"}, {"nothing-like-it", "0 of 2"}}) {
+    std::vector<std::string> argv = {"xvfb-run", "-a", "-s", "-screen 0 1700x1100x24", kFutexscope, "replay",
+                                     dir.path("pp.fxs"), "--screenshot", dir.path("pp.png"), "--size", "1000x700"};
+    if (!filter.empty()) argv.insert(argv.end(), {"--filter", filter});
+    auto r = run_command(argv, 60);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_NE(r.out.find("screenshot timeline rows: " + rows + " threads"), std::string::npos)
+        << "--filter '" << filter << "': " << r.out;
+  }
+}
+
+}  // namespace
