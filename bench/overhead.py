@@ -7,7 +7,8 @@ the median throughput of each mode and its ratio to the untraced median:
   returning at once: the price of being on every system call) |
   futexscope --summary | futexscope (every event) | the same with
   frame-pointer stacks only (FXS_NO_DWARF_STACKS=1: no raw stack copies, no
-  DWARF unwinding) | bpftrace count
+  DWARF unwinding) | the same without sampled stacks (--stack-sample 0) |
+  bpftrace count
 For the full-event mode it also checks from the report that nothing was lost.
 
 usage (root):
@@ -88,6 +89,9 @@ def main():
         "futexscope (every event)": lambda: [FXS, "record", "-q", "-o", trace] + stacks + ["--"] + wl,
         "futexscope (every event), frame-pointer stacks only": lambda: [FXS, "record", "-q", "-o", trace] + stacks +
         ["--"] + wl,
+        # The default stacks without the 1-in-16 sample of the shorter waits.
+        "futexscope (every event), --stack-sample 0": lambda: [FXS, "record", "-q", "-o", trace, "--stack-sample",
+                                                               "0"] + stacks + ["--"] + wl,
     }
     if not args.no_bpftrace:
         modes["bpftrace count per comm"] = lambda: [

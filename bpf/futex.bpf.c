@@ -69,6 +69,7 @@ struct {
 
 const volatile bool capture_stacks = true;
 const volatile __u64 stack_min_wait_ns = 1000000; /* --stack-min-wait */
+const volatile __u32 stack_sample_every = 0; /* 1 in N shorter woken waits get a stack too (0: none) */
 const volatile bool capture_raw_stacks = true;     /* and their raw stacks (FXS_REC_USTACK_RAW) */
 
 /* struct task_state: task_state.h */
@@ -635,7 +636,16 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	 * A user stack walk costs microseconds; on every wake and short wait it
 	 * slowed a contended mutex threefold (docs/BENCHMARKS.md).
 	 */
-	if (capture_stacks && is_wait_op(r.opi) && ret != -11 && r.enter_ns && now - r.enter_ns >= stack_min_wait_ns) {
+	int take_stack = is_wait_op(r.opi) && ret != -11 && r.enter_ns && now - r.enter_ns >= stack_min_wait_ns;
+	/* And one in stack_sample_every of a thread's shorter waits that returned
+	 * woken: the collector weighs it with those it stands for
+	 * (collector/stack_sample_weights.h counts them by the same rule). */
+	if (!take_stack && stack_sample_every && st && is_wait_op(r.opi) && ret >= 0 && r.enter_ns &&
+	    ++st->stack_sample_ctr >= stack_sample_every) {
+		st->stack_sample_ctr = 0;
+		take_stack = 1;
+	}
+	if (capture_stacks && take_stack) {
 		r.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 		if (capture_raw_stacks)
 			emit_raw_stack(args->uregs, &r);

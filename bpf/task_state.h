@@ -29,7 +29,7 @@ struct task_state {
 	__u8 opi;   /* enum fxs_op of the call in flight, for the waking hook */
 	__u8 hash_noted; /* a FXS_REC_HASH told the replay about (phash_seen, mask_seen) */
 	__u8 woke_long;  /* the call in flight woke a wait of >= stack_min_wait_ns: take its stack */
-	__u8 pad;
+	__u8 stack_sample_ctr; /* short woken waits since this thread's last sampled stack */
 	__u32 mask_seen;   /* private hash as last reported (futex_hash.bpf.h) */
 	__u64 phash_seen;
 	__u64 lock;        /* lock spun on since lock_ns (contention_begin), 0 if none */

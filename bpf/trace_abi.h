@@ -42,6 +42,7 @@ enum fxs_rec_type {
 	FXS_REC_UMCG = 21,        /* struct fxs_umcg_rec: one umcg_* call (kernels that carry UMCG) */
 	FXS_REC_THREAD_STATE = 22, /* struct fxs_thread_state_rec + uaddrs + stack: a target thread in /proc (collector) */
 	FXS_REC_FUTEX_NAME = 23,   /* struct fxs_futex_name_rec + name: what a futex word is (collector) */
+	FXS_REC_STACK_WEIGHT = 24, /* struct fxs_stack_weight_rec: the waits a sampled stack stands for (collector) */
 };
 
 /* Which system call produced a futex record. */
@@ -631,7 +632,26 @@ struct fxs_futex_name_rec {
 	__u64 uaddr;
 };
 
+/*
+ * A sampled stack's weight (collector/stack_sample_weights.h): of a thread's
+ * woken waits shorter than --stack-min-wait, one in --stack-sample has a
+ * stack; this record, written when such a sampled wait arrives, gives the
+ * waits on the same futex by the same thread since its last sample that have
+ * none (and their time), which that stack stands for besides its own wait.
+ */
+struct fxs_stack_weight_rec {
+	struct fxs_rec_hdr hdr;
+	__u32 tgid;
+	__u32 tid;
+	__u64 uaddr;
+	__s32 ustack_id;     /* the sampled wait's stack (FXS_REC_STACK) */
+	__u32 pad;
+	__u64 waits;
+	__u64 wait_ns;
+};
+
 #ifdef __cplusplus
+static_assert(sizeof(struct fxs_stack_weight_rec) == 48, "fxs_stack_weight_rec layout");
 static_assert(sizeof(struct fxs_futex_name_rec) == 24, "fxs_futex_name_rec layout");
 static_assert(sizeof(struct fxs_thread_state_rec) == 80, "fxs_thread_state_rec layout");
 static_assert(sizeof(struct fxs_rseq_abort_rec) == 64, "fxs_rseq_abort_rec layout");

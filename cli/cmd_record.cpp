@@ -14,7 +14,7 @@ namespace {
 
 constexpr const char* kHelp = R"HELP(usage: futexscope record [-o FILE] [--summary] [-p PID] [--min-wait DUR]
                          [--duration DUR] [--ring-size SIZE] [--max-futexes N]
-                         [--stack-min-wait DUR] [--no-stacks] [--serve ADDR] [-q] [-v]
+                         [--stack-min-wait DUR] [--stack-sample N] [--no-stacks] [--serve ADDR] [-q] [-v]
                          [-- COMMAND [ARGS...]]
 
 Records every futex(2), futex_wait, futex_wake, futex_requeue and futex_waitv
@@ -40,6 +40,11 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
                        code without frame pointers, such as glibc's
                        pthread_mutex_lock (FXS_NO_DWARF_STACKS=1: frame
                        pointers only)
+  --stack-sample N     also take the stack of 1 in N of each thread's shorter waits
+                       that returned woken (default 16; 0: none): a contended lock's
+                       waits are mostly short. Each sampled stack weighs the waits
+                       it stands for, so the stacks and flame graphs cover the
+                       contention (`report` says how many waits are sampled)
   --no-stacks          capture no stacks (no folded output)
   --serve ADDR         also stream the trace, as it is written, to every
                        `futexscope ui --connect ADDR` (ADDR: PORT or :PORT for
@@ -105,6 +110,12 @@ int cmd_record(int argc, char** argv) {
       std::string bad =
           p.error().empty() ? parse_duration_option("--stack-min-wait", v, "1ms", true, o.stack_min_wait_ns) : "";
       if (!bad.empty()) return usage_error("record", bad);
+    } else if (p.option({"--stack-sample"}, v)) {
+      char* end = nullptr;
+      long n = p.error().empty() ? std::strtol(v.c_str(), &end, 10) : 0;
+      if (p.error().empty() && (v.empty() || *end || n < 0 || n > 255))
+        return usage_error("record", "bad --stack-sample '" + v + "' (0..255)");
+      o.stack_sample_every = uint32_t(n);
     } else if (p.option({"--min-wait"}, v)) {
       std::string bad =
           p.error().empty() ? parse_duration_option("--min-wait", v, "100us", true, o.min_wait_ns) : "";

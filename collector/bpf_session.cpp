@@ -110,6 +110,7 @@ Result<std::unique_ptr<BpfSession>> BpfSession::start_variant(const SessionConfi
   // Stacks are for the per-event stream; --summary keeps a token map.
   ro->capture_stacks = !cfg.summary && cfg.stacks;
   ro->stack_min_wait_ns = cfg.stack_min_wait_ns;
+  ro->stack_sample_every = cfg.stack_sample_every;
   // And the raw stack bytes the collector unwinds with DWARF (collector/stack_symbolizer.h);
   // FXS_NO_DWARF_STACKS=1: frame-pointer stacks only (benchmarks isolate the cost with it).
   const char* no_dwarf = getenv("FXS_NO_DWARF_STACKS");

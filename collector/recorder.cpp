@@ -18,6 +18,7 @@
 #include "collector/machine_info.h"
 #include "collector/futex_namer.h"
 #include "collector/page_node_resolver.h"
+#include "collector/stack_sample_weights.h"
 #include "collector/rseq_session.h"
 #include "collector/kstack_symbolizer.h"
 #include "collector/stack_symbolizer.h"
@@ -175,6 +176,7 @@ int run_record(const RecordOptions& opts) {
   cfg.cpu_node = header.cpu_node;
   cfg.stacks = opts.stacks;
   cfg.stack_min_wait_ns = opts.stack_min_wait_ns;
+  cfg.stack_sample_every = opts.stack_sample_every;
   cfg.summary = opts.summary;
   cfg.filter_tgid = opts.pid >= 0 || child;
   cfg.target_tgid = child ? uint32_t(child->pid()) : uint32_t(opts.pid);
@@ -214,6 +216,7 @@ int run_record(const RecordOptions& opts) {
   StackSymbolizer stacks(s.stack_map_fd());
   KernelStackSymbolizer kstacks(s.kstack_map_fd());
   FutexNamer names(stacks);  // what each futex word is: g_pool.lock (collector/futex_namer.h)
+  StackSampleWeights weights(opts.stack_min_wait_ns);  // what a sampled stack stands for
   TargetLooks looks;
   if (opts.pid > 0)  // what was already stuck when we came (a command starts with nothing)
     if (Status st = looks.write(pid_t(opts.pid), FXS_SNAPSHOT_ATTACH, s, stacks, w); !st) return fail(st.message());
@@ -235,6 +238,7 @@ int run_record(const RecordOptions& opts) {
     if (st.ok() && !opts.summary) st = kstacks.on_record(data, size, w);
     if (st.ok() && !opts.summary) st = pages.on_record(data, size, w);  // NUMA
     if (!opts.summary) names.on_record(data, size);
+    if (st.ok() && !opts.summary && opts.stacks && opts.stack_sample_every) st = weights.on_record(data, size, w);
     if (!st.ok()) {
       write_status = st;
       return -1;  // stop draining: the disk is full or gone

@@ -83,6 +83,7 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
     r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}, std::move(top), stacked,
                          b ? std::optional<FutexBucket>(*b) : std::nullopt});
     r.futexes.back().waker_stacks = std::move(wakers);
+    if (stacks) r.futexes.back().stack_sampled = stacks->sampled_waits(r.futexes.back().stats.tgid, r.futexes.back().stats.uaddr);
   }
   r.warnings = std::move(warnings);
   for (std::string& w : model.warnings()) r.warnings.push_back(std::move(w));
@@ -161,7 +162,7 @@ json futex_json(const ReportData::Futex& f) {
   json j{
       {"wakers", std::move(wakers)},
       {"stacks", std::move(stacks)},
-      {"stack_coverage", {{"waits", f.stacked.waits}, {"wait_ns", f.stacked.wait_ns}}},
+      {"stack_coverage", {{"waits", f.stacked.waits}, {"wait_ns", f.stacked.wait_ns}, {"sampled_waits", f.stack_sampled}}},
       {"waker_stacks", std::move(waker_stacks)},
       {"contended_wait_ns", f.wakes.contended_wait_ns},
       {"woken_by",
@@ -387,11 +388,17 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
     out << "    top waker stack (" << st.wakes << " waiters woken by " << st.calls << " calls):\n";
     for (size_t i = 0; i < st.frames.size() && i < 8; i++) out << "      " << st.frames[i] << '\n';
   }
-  // Say why most waits may have none, rather than let one stack pass for all.
-  if (f.stats.waits && f.stacked.waits < f.stats.waits)
-    out << "    stacks: " << f.stacked.waits << " of " << f.stats.waits << " waits have one ("
-        << format_ns(f.stacked.wait_ns) << " of their time); record takes them for waits of at least --stack-min-wait (1ms by default, 0 for all) "
-           "unless --no-stacks\n";
+  // What the stacks stand for, and why some waits may have none, rather than
+  // let one stack pass for all.
+  if (f.stats.waits && (f.stack_sampled || f.stacked.waits < f.stats.waits)) {
+    out << "    stacks stand for " << f.stacked.waits << " of " << f.stats.waits << " waits ("
+        << format_ns(f.stacked.wait_ns) << " of their time)";
+    if (f.stack_sampled) out << ", " << f.stack_sampled << " of them through sampled stacks of the shorter woken waits";
+    if (f.stacked.waits < f.stats.waits)
+      out << "; record takes a stack for each wait of at least --stack-min-wait (1ms by default, 0 for all) and "
+             "for 1 in --stack-sample (16) of the shorter woken ones, unless --no-stacks";
+    out << '\n';
+  }
 }
 
 }  // namespace
@@ -529,8 +536,11 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     else if (stacked < waits)
       warnings << "futexscope: note: these stacks cover " << stacked << " of " << waits << " waits ("
                << format_ns(stacked_ns) << " of " << format_ns(wait_ns)
-               << " waiting): record takes stacks for waits of at least --stack-min-wait (1ms by default; "
-                  "--stack-min-wait 0 for all)\n";
+               << " waiting): record takes a stack for each wait of at least --stack-min-wait (1ms by default; "
+                  "0 for all) and for 1 in --stack-sample (16) of the shorter woken ones\n";
+    if (stacks.sampled())
+      warnings << "futexscope: note: stacks of waits shorter than --stack-min-wait are a sample, each weighted with "
+                  "the waits it stands for\n";
     stacks.write_folded(out, names, opts.wakers);
   } else if (opts.format == ReportOptions::Format::kJson) {
     json sections = report_json_sections(data, top);

@@ -87,6 +87,7 @@ struct ReportData {
     std::vector<HolderTime> holders;  // mutex-like: who held it while its waiters slept
     std::string name;          // what the word is (replay/futex_names.h), "" if unnamed
     std::vector<StackWake> waker_stacks;  // top stacks of the calls that woke its waits
+    uint64_t stack_sampled = 0;  // of stacked.waits, those a sampled stack stands for (no stack of their own)
   };
   std::vector<Futex> futexes;  // ranked: FutexModel::rank(), then sort_futexes() by `sort`
   ReportOptions::Sort sort = ReportOptions::Sort::kWait;

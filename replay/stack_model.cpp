@@ -35,6 +35,17 @@ void StackModel::add(const fxs_rec_hdr* h) {
     stack_records_++;
     return;
   }
+  if (h->type == FXS_REC_STACK_WEIGHT && h->size >= sizeof(fxs_stack_weight_rec)) {
+    fxs_stack_weight_rec w;
+    std::memcpy(&w, h, sizeof(w));
+    if (w.ustack_id < 0) return;
+    weight_records_++;
+    Use& u = by_futex_[FutexKey{w.tgid, w.uaddr}][key(w.tgid, w.ustack_id)];
+    u.waits += w.waits;
+    u.wait_ns += w.wait_ns;
+    sampled_waits_[FutexKey{w.tgid, w.uaddr}] += w.waits;
+    return;
+  }
   if (h->type != FXS_REC_FUTEX || h->size < sizeof(fxs_futex_rec)) return;
   fxs_futex_rec r;
   std::memcpy(&r, h, sizeof(r));
@@ -87,6 +98,11 @@ std::vector<StackWake> StackModel::top_waker_stacks(uint32_t tgid, uint64_t uadd
   });
   if (top && out.size() > top) out.resize(top);
   return out;
+}
+
+uint64_t StackModel::sampled_waits(uint32_t tgid, uint64_t uaddr) const {
+  auto it = sampled_waits_.find(FutexKey{tgid, uaddr});
+  return it == sampled_waits_.end() ? 0 : it->second;
 }
 
 StackWait StackModel::coverage(uint32_t tgid, uint64_t uaddr) const {

@@ -40,9 +40,15 @@ class StackModel {
   void add(const fxs_rec_hdr* rec);
   // Stacks of futex (tgid, uaddr) by wait time, descending; at most `top`.
   std::vector<StackWait> top_stacks(uint32_t tgid, uint64_t uaddr, size_t top) const;
-  // How many of the futex's waits (and how much of their time) carry a stack:
-  // `record` takes one only for waits of at least --stack-min-wait.
+  // How many of the futex's waits (and how much of their time) a stack stands
+  // for: `record` takes one for each wait of at least --stack-min-wait, and
+  // for 1 in --stack-sample of the shorter woken ones, each weighed with the
+  // waits it was sampled from (FXS_REC_STACK_WEIGHT).
   StackWait coverage(uint32_t tgid, uint64_t uaddr) const;
+  // Of those, the waits that have no stack of their own (a sample stands for them).
+  uint64_t sampled_waits(uint32_t tgid, uint64_t uaddr) const;
+  // The trace has sampled stacks' weights at all.
+  bool sampled() const { return weight_records_ > 0; }
   // Stacks of the calls that woke futex (tgid, uaddr)'s waiters, by wakes, descending; at most `top`.
   std::vector<StackWake> top_waker_stacks(uint32_t tgid, uint64_t uaddr, size_t top) const;
   // "process;outermost;...;innermost <weight>" lines, one per (process,
@@ -73,6 +79,8 @@ class StackModel {
   // The wakers' stacks: Use::waits counts waiters woken, Use::wait_ns the calls.
   std::unordered_map<FutexKey, std::unordered_map<uint64_t, Use>, FutexKeyHash> wakers_by_futex_;
   uint64_t stack_records_ = 0;
+  uint64_t weight_records_ = 0;
+  std::unordered_map<FutexKey, uint64_t, FutexKeyHash> sampled_waits_;
 };
 
 }  // namespace fxs

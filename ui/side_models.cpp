@@ -32,6 +32,7 @@ void SideModels::add(const fxs_rec_hdr& h, const uint8_t* data) {
   switch (h.type) {
     case FXS_REC_FUTEX:
     case FXS_REC_STACK:
+    case FXS_REC_STACK_WEIGHT:
       stacks_.add(rec);
       break;
     case FXS_REC_TASK:

@@ -1,0 +1,49 @@
+#include "collector/stack_sample_weights.h"
+
+#include <cstring>
+
+#include "bpf/trace_abi.h"
+#include "replay/futex_ops.h"
+#include "replay/trace_writer.h"
+
+namespace fxs {
+
+Status StackSampleWeights::on_record(const void* data, size_t size, TraceWriter& w) {
+  fxs_rec_hdr h;
+  if (size < sizeof(fxs_futex_rec)) return {};
+  std::memcpy(&h, data, sizeof(h));
+  if (h.type != FXS_REC_FUTEX) return {};
+  fxs_futex_rec r;
+  std::memcpy(&r, data, sizeof(r));
+  // The waits the BPF side samples: woken (or handed the lock), timed, shorter than --stack-min-wait.
+  if (!is_wait_op(r.opi) || r.ret < 0 || !r.enter_ns || r.exit_ns < r.enter_ns ||
+      r.exit_ns - r.enter_ns >= min_wait_ns_)
+    return {};
+  const PairKey key{uint64_t(r.tgid) << 32 | r.tid, r.uaddr};
+  if (r.ustack_id < 0) {
+    // Bounded: past this many (thread, futex) pairs (threads that come and
+    // go), the counts start afresh; the stacks then stand for fewer waits,
+    // which stack_coverage shows.
+    if (pending_.size() >= kMaxPending && !pending_.count(key)) pending_.clear();
+    Pending& p = pending_[key];
+    p.waits++;
+    p.wait_ns += r.exit_ns - r.enter_ns;
+    return {};
+  }
+  auto it = pending_.find(key);
+  if (it == pending_.end()) return {};
+  fxs_stack_weight_rec out{};
+  out.hdr = {FXS_REC_STACK_WEIGHT, sizeof(out), 0};
+  out.tgid = r.tgid;
+  out.tid = r.tid;
+  out.uaddr = r.uaddr;
+  out.ustack_id = r.ustack_id;
+  out.waits = it->second.waits;
+  out.wait_ns = it->second.wait_ns;
+  pending_.erase(it);
+  Status st = w.append(&out, sizeof(out));
+  if (st.ok()) written_++;
+  return st;
+}
+
+}  // namespace fxs

@@ -1,0 +1,44 @@
+// stack_sample_weights.h: what a sampled stack stands for. By default the
+// BPF side takes the stack of every wait of at least --stack-min-wait, and
+// of one in --stack-sample of the shorter ones that returned woken (per
+// thread): a contended lock's waits are mostly short, and a stack for each
+// costs too much (docs/BENCHMARKS.md). The collector sees every wait, so it
+// counts, per (process, thread, futex), the short woken waits that got no
+// stack, and when that thread's next sampled wait on that futex arrives it
+// writes an FXS_REC_STACK_WEIGHT: the waits (and their time) the sample
+// stands for besides itself. The replay adds them to that stack, so the
+// stacks of a futex sum to its waits, exactly, but for each thread's waits
+// after its last sample.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+
+#include "replay/error.h"
+#include "replay/pair_key.h"
+
+namespace fxs {
+
+class TraceWriter;
+
+class StackSampleWeights {
+ public:
+  static constexpr size_t kMaxPending = 1 << 20;
+  // stack_min_wait_ns: --stack-min-wait (a wait at least this long has its own stack).
+  explicit StackSampleWeights(uint64_t stack_min_wait_ns) : min_wait_ns_(stack_min_wait_ns) {}
+  // An FXS_REC_FUTEX as written to the trace (after the DWARF stack swap).
+  Status on_record(const void* data, size_t size, TraceWriter& w);
+  uint64_t weights_written() const { return written_; }
+
+ private:
+  struct Pending {
+    uint64_t waits = 0, wait_ns = 0;
+  };
+  uint64_t min_wait_ns_;
+  // (tgid << 32 | tid, uaddr) -> the short woken waits since that thread's last sample there.
+  std::unordered_map<PairKey, Pending, PairKeyHash> pending_;
+  uint64_t written_ = 0;
+};
+
+}  // namespace fxs
