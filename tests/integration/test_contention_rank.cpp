@@ -125,6 +125,48 @@ INSTANTIATE_TEST_SUITE_P(Samples, ContentionRank, ::testing::Values("mutex", "co
 
 namespace {
 
+// With default settings (no --stack-min-wait, no --stack-sample), the stacks
+// of the quick start's contended mutex stand for at least 90% of its waits
+// and of their time (its waits are far shorter than the 1 ms threshold:
+// sampled stacks, weighed by the collector), and they name the function
+// that waits; the text says how many are sampled.
+TEST(DefaultStacks, CoverTheContendedMutex) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  const std::string trace = dir.path("m.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-mutex"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json truth = fxs::test::truth_from(r.out);
+  ASSERT_FALSE(truth.is_null()) << r.out;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+  const json* f = fxs::test::find_futex(report, truth["pid"].get<long>(), truth["futexes"][0]["uaddr"]);
+  ASSERT_NE(f, nullptr);
+  const double waits = (*f)["waits"].get<double>(), wait_ns = (*f)["wait_ns"]["total"].get<double>();
+  const json& c = (*f)["stack_coverage"];
+  EXPECT_GE(c["waits"].get<double>(), 0.9 * waits) << c.dump();
+  EXPECT_GE(c["wait_ns"].get<double>(), 0.9 * wait_ns) << c.dump();
+  EXPECT_LE(c["waits"].get<double>(), waits);
+  EXPECT_GT(c["sampled_waits"].get<long>(), 0);
+  ASSERT_FALSE((*f)["stacks"].empty());
+  EXPECT_NE((*f)["stacks"][0]["frames"].dump().find("worker"), std::string::npos) << (*f)["stacks"][0].dump();
+  auto text = run_command({kFutexscope, "report", trace, "--top", "1"});
+  ASSERT_EQ(text.status, 0) << text.err;
+  EXPECT_NE(text.out.find("through sampled stacks"), std::string::npos) << text.out;
+  // --stack-sample 0: the old default, next to no stack for this lock.
+  const std::string plain = dir.path("plain.fxs");
+  r = run_command({kFutexscope, "record", "-q", "--stack-sample", "0", "-o", plain, "--", kSamples + "/fxs-sample-mutex"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  rep = run_command({kFutexscope, "report", plain, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  for (const json& g : json::parse(rep.out)["futexes"]) EXPECT_EQ(g["stack_coverage"]["sampled_waits"], 0);
+}
+
+}  // namespace
+
+namespace {
+
 // A priority-inheritance mutex (fxs-sample-mutex --pi): a FUTEX_UNLOCK_PI
 // hands the lock to the top waiter, and the report counts that as the wait's
 // waker (woken_by.pi_handoff, with waker edges). The sample knows for certain

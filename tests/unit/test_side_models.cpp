@@ -117,5 +117,36 @@ TEST(SideModels, RoutesStacksRseqAndUmcgAndExtendsTheTraceExtent) {
   EXPECT_EQ(none.last_ns, 0u);
 }
 
+// A sampled stack (FXS_REC_STACK_WEIGHT) stands for the waits it was sampled
+// from: they add to its waits and time, to the futex's coverage, and are
+// counted as sampled; a weight naming no stack is ignored.
+TEST(SideModels, ASampledStackStandsForTheWaitsOfItsWeight) {
+  std::vector<uint8_t> chunk;
+  put(chunk, wait_rec(1000, 1200, 3));  // the sampled wait itself: 200 ns
+  fxs_stack_weight_rec w{};
+  w.hdr = {FXS_REC_STACK_WEIGHT, sizeof(w), 0};
+  w.tgid = 10;
+  w.tid = 11;
+  w.uaddr = 0x1000;
+  w.ustack_id = 3;
+  w.waits = 15;
+  w.wait_ns = 2700;
+  put(chunk, w);
+  w.ustack_id = -1;  // no stack: nothing to weigh
+  put(chunk, w);
+  put(chunk, wait_rec(2000, 2100, -1));  // the thread's tail after its last sample: no stack stands for it
+  SideModels side;
+  side.add_records(chunk.data(), chunk.size());
+  auto top = side.stacks().top_stacks(10, 0x1000, 5);
+  ASSERT_EQ(top.size(), 1u);
+  EXPECT_EQ(top[0].waits, 16u);
+  EXPECT_EQ(top[0].wait_ns, 2900u);
+  const StackWait c = side.stacks().coverage(10, 0x1000);
+  EXPECT_EQ(c.waits, 16u);
+  EXPECT_EQ(c.wait_ns, 2900u);
+  EXPECT_EQ(side.stacks().sampled_waits(10, 0x1000), 15u);
+  EXPECT_TRUE(side.stacks().sampled());
+}
+
 }  // namespace
 }  // namespace fxs::ui
