@@ -795,9 +795,9 @@ int fxs_waking_raw(struct bpf_raw_tracepoint_args *ctx)
 
 /*
  * A named thread that exec'd runs another program: name it again now
- * (FXS_REC_TASK, the new comm), so the collector reads the new program's
- * mappings for its stacks and futex names at once, while it surely runs (a
- * pyenv or rbenv shim exec's the real interpreter in the same process).
+ * (FXS_REC_TASK, the new comm), so the collector forgets the old program's
+ * modules and reads the new one's for its stacks and futex names (a pyenv or
+ * rbenv shim exec's the real interpreter in the same process).
  */
 SEC("raw_tracepoint/sched_process_exec")
 int fxs_exec(struct bpf_raw_tracepoint_args *ctx)

@@ -188,8 +188,7 @@ FutexNamer::Name FutexNamer::name(uint32_t pid, uint64_t uaddr, Dwfl* d) {
   if (m) {
     GElf_Off off = 0;
     GElf_Sym sym;
-    Dwarf_Addr bias = 0;
-    const char* s = dwfl_module_addrinfo(m, Dwarf_Addr(uaddr), &off, &sym, nullptr, nullptr, &bias);
+    const char* s = dwfl_module_addrinfo(m, Dwarf_Addr(uaddr), &off, &sym, nullptr, nullptr, nullptr);
     const int type = s ? GELF_ST_TYPE(sym.st_info) : STT_NOTYPE;
     if (s && (type == STT_OBJECT || type == STT_TLS || type == STT_COMMON) && (sym.st_size == 0 || off < sym.st_size)) {
       out.text = demangled(s);

@@ -7,14 +7,36 @@ namespace fxs {
 
 namespace {
 
-NumaReport finish_models(WakeModel& wakes, NumaModel& numa, WakesByFutex* by_futex,
-                         std::vector<WakeAttribution>* attributed) {
-  wakes.finish([&](const AttributedWake& w) {
-    numa.add_wake(w);
-    if (attributed) attributed->push_back(WakeAttribution::of(w));
+struct Models {
+  WakeModel& wakes;
+  NumaModel& numa;
+  SplitModel& splits;
+  FutileModel& futile;
+  HolderModel& holders;
+};
+
+NumaReport finish_models(Models m, const PairingOutputs& out) {
+  m.wakes.finish([&](const AttributedWake& w) {
+    m.numa.add_wake(w);
+    if (out.attributed) out.attributed->push_back(WakeAttribution::of(w));
   });
-  if (by_futex) *by_futex = wakes.results();
-  return numa.finish();
+  if (!out.wakes && !out.pairing) return m.numa.finish();
+  WakesByFutex wakes = m.wakes.results();
+  if (out.pairing) {
+    m.splits.finish();
+    m.futile.finish();
+    m.holders.finish();
+    // Every futex the wake model knows (it saw every call); the others' pairing is empty.
+    for (const auto& [key, w] : wakes) {
+      FutexPairing p;
+      if (const WaitSplit* s = m.splits.find(uint32_t(key.a), key.b)) p.split = *s;
+      if (const FutileWakes* f = m.futile.find(uint32_t(key.a), key.b)) p.futile = *f;
+      if (const std::vector<HolderTime>* h = m.holders.find(uint32_t(key.a), key.b)) p.holders = *h;
+      (*out.pairing)[key] = std::move(p);
+    }
+  }
+  if (out.wakes) *out.wakes = std::move(wakes);
+  return m.numa.finish();
 }
 
 }  // namespace
@@ -40,18 +62,25 @@ Status NumaFollower::update(const std::function<bool()>& keep_going) {
                             const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(p);
                             wakes_.add(rec);
                             numa_.add(rec);
+                            splits_.add(rec);
+                            futile_.add(rec);
+                            holders_.add(rec);
                           });
   }
 }
 
-NumaReport NumaFollower::report(WakesByFutex* wakes_out, std::vector<WakeAttribution>* attributed) const {
+NumaReport NumaFollower::report(const PairingOutputs& out) const {
   WakeModel wakes = wakes_;
   NumaModel numa = numa_;
-  return finish_models(wakes, numa, wakes_out, attributed);
+  // The pairing models only when asked for: copying them costs memory per wait.
+  SplitModel splits = out.pairing ? splits_ : SplitModel{};
+  FutileModel futile = out.pairing ? futile_ : FutileModel{};
+  HolderModel holders = out.pairing ? holders_ : HolderModel{};
+  return finish_models({wakes, numa, splits, futile, holders}, out);
 }
 
-NumaReport NumaFollower::finish(WakesByFutex* wakes_out, std::vector<WakeAttribution>* attributed) && {
-  return finish_models(wakes_, numa_, wakes_out, attributed);
+NumaReport NumaFollower::finish(const PairingOutputs& out) && {
+  return finish_models({wakes_, numa_, splits_, futile_, holders_}, out);
 }
 
 }  // namespace fxs

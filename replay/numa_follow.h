@@ -12,15 +12,37 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "replay/error.h"
 #include "replay/numa_model.h"
 #include "replay/trace_reader.h"
+#include "replay/futile_model.h"
+#include "replay/holder_model.h"
+#include "replay/split_model.h"
 #include "replay/wake_flows.h"
 #include "replay/wake_model.h"
 
 namespace fxs {
+
+// What a futex's waits show once each is paired with its wake, beside who
+// woke them: where the waits that slept spent their time, the futile
+// wakeups, and who held the lock meanwhile (the report's `split`, `futile`,
+// `holders`; the window's Futex tab).
+struct FutexPairing {
+  WaitSplit split;
+  FutileWakes futile;
+  std::vector<HolderTime> holders;  // filled for every futex; the report shows them for lock words only
+};
+using PairingByFutex = std::unordered_map<PairKey, FutexPairing, PairKeyHash>;  // key: {tgid, uaddr}
+
+// What the pass can hand out besides the NumaReport; each where not null.
+struct PairingOutputs {
+  WakesByFutex* wakes = nullptr;                 // every futex's wakers (WakeModel::results())
+  std::vector<WakeAttribution>* attributed = nullptr;  // every wake attributed to a wake call (the arrows)
+  PairingByFutex* pairing = nullptr;             // split, futile wakeups, holders of every futex
+};
 
 class NumaFollower {
  public:
@@ -32,13 +54,11 @@ class NumaFollower {
   // `keep_going` (optional) is asked between chunks; false ends the read
   // with an Error ("cancelled"): the chunks read so far stay counted.
   Status update(const std::function<bool()>& keep_going = nullptr);
-  // The report of everything read so far; the follower can go on. With
-  // `wakes`, also every futex's wakers (WakeModel::results(): the futex
-  // panel's "Woken by"); with `attributed`, every wake attributed to a wake
-  // call (the timeline's arrows, replay/wake_flows.h).
-  NumaReport report(WakesByFutex* wakes = nullptr, std::vector<WakeAttribution>* attributed = nullptr) const;
+  // The report of everything read so far, and `out`'s other results; the
+  // follower can go on.
+  NumaReport report(const PairingOutputs& out = {}) const;
   // The same without copying the models, when nothing more will be read.
-  NumaReport finish(WakesByFutex* wakes = nullptr, std::vector<WakeAttribution>* attributed = nullptr) &&;
+  NumaReport finish(const PairingOutputs& out = {}) &&;
 
   uint64_t bytes_read() const { return reader_.bytes_read(); }
 
@@ -48,6 +68,9 @@ class NumaFollower {
   std::string path_;
   WakeModel wakes_;
   NumaModel numa_;
+  SplitModel splits_;
+  FutileModel futile_;
+  HolderModel holders_;
 };
 
 }  // namespace fxs

@@ -181,11 +181,11 @@ void write_numa_text(const NumaReport& r, size_t top, std::ostream& out) {
 }
 
 Result<NumaReport> numa_report_from_file(const std::string& path, const std::function<bool()>& keep_going,
-                                         WakesByFutex* wakes, std::vector<WakeAttribution>* attributed) {
+                                         const PairingOutputs& out) {
   Result<NumaFollower> f = NumaFollower::open(path, /*follow=*/false);
   if (!f.ok()) return Error{f.message()};
   if (Status s = f->update(keep_going); !s.ok()) return Error{s.message()};
-  return std::move(f.value()).finish(wakes, attributed);
+  return std::move(f.value()).finish(out);
 }
 
 }  // namespace fxs

@@ -14,6 +14,7 @@
 
 #include "replay/error.h"
 #include "replay/numa_model.h"
+#include "replay/numa_follow.h"
 #include "replay/wake_flows.h"
 #include "replay/wake_model.h"
 
@@ -42,12 +43,10 @@ std::string page_node_text(int32_t node);
 
 // Reads the whole trace at `path` (a file) and builds its NumaReport, the
 // way `report` does. `keep_going` (optional) is asked between chunks; false
-// ends the read with an Error ("cancelled"). With `wakes`, also every
-// futex's wakers (WakeModel::results()); with `attributed`, every wake
-// attributed to a wake call (replay/wake_flows.h).
+// ends the read with an Error ("cancelled"). `out`: what else to hand out
+// (replay/numa_follow.h).
 Result<NumaReport> numa_report_from_file(const std::string& path,
                                          const std::function<bool()>& keep_going = nullptr,
-                                         WakesByFutex* wakes = nullptr,
-                                         std::vector<WakeAttribution>* attributed = nullptr);
+                                         const PairingOutputs& out = {});
 
 }  // namespace fxs

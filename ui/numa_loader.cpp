@@ -27,7 +27,7 @@ void NumaLoader::request(const std::string& path, uint64_t generation, bool foll
     auto s = std::make_shared<NumaSnapshot>();
     s->generation = generation;
     if (!follow) {
-      auto r = numa_report_from_file(path, keep_going, &s->wakes, &s->attributed);
+      auto r = numa_report_from_file(path, keep_going, {&s->wakes, &s->attributed, &s->pairing});
       if (r.ok()) {
         s->ok = true;
         s->report = std::move(r.value());
@@ -47,7 +47,7 @@ void NumaLoader::request(const std::string& path, uint64_t generation, bool foll
       if (follower_) st = follower_->update(keep_going);
       if (st.ok()) {
         s->ok = true;
-        s->report = follower_->report(&s->wakes, &s->attributed);
+        s->report = follower_->report({&s->wakes, &s->attributed, &s->pairing});
         s->bytes_read = follower_->bytes_read() - before;
       } else {
         s->error = st.message();

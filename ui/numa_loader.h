@@ -31,6 +31,7 @@ struct NumaSnapshot {
   NumaReport report;
   WakesByFutex wakes;       // every futex's wakers, by {tgid, uaddr}
   std::vector<WakeAttribution> attributed;  // every wake attributed to a wake call: the timeline's arrows
+  PairingByFutex pairing;   // every futex's latency split, futile wakeups, holders (the Futex tab)
   uint64_t generation = 0;  // the ingest generation it was requested at
   double seconds = 0;       // how long it took
   uint64_t bytes_read = 0;  // live: of the file by this request (what was appended since the last one)

@@ -118,6 +118,7 @@ struct UiState {
   // while: above this (--memory-limit) it waits for a click.
   uint64_t pairing_budget = UINT64_MAX;
   bool pairing_confirmed = false;
+  std::shared_ptr<const FutexSnapshot> pairing_checked_from;  // request_pairing_if_cheap looked at this one
   // A side tab to bring to front on the next frame ("numa", ...; --tab), then cleared.
   std::string select_tab;
   // The views beside the futex table (view_rseq.cpp, view_umcg.cpp) and the

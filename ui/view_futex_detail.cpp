@@ -177,6 +177,52 @@ void top_stacks(FrameContext& f, const FutexStats& s) {
 
 // Who ended this futex's waits (replay/wake_model.h, the report's "wakers"),
 // from the second pass over the trace (ui/numa_loader.h).
+// What the pairing pass found besides the wakers, as the report has it:
+// where the waits that slept spent their time, the futile wakeups, and (for
+// lock words) what their holders did meanwhile.
+void pairing_sections(const FutexStats& s, const FutexPairing& p) {
+  const WaitSplit& sp = p.split;
+  if (sp.samples) {
+    ImGui::Spacing();
+    ImGui::Text("Latency split of %llu waits that slept", static_cast<unsigned long long>(sp.samples));
+    if (sp.incomplete || sp.disordered)
+      dim_hint(("(" + std::to_string(sp.incomplete) + " incomplete, " + std::to_string(sp.disordered) + " disordered)").c_str());
+    if (ImGui::BeginTable("split", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
+      for (const char* h : {"", "p50", "p99", "max"}) ImGui::TableSetupColumn(h);
+      ImGui::TableHeadersRow();
+      const std::pair<const char*, const Percentiles*> rows[] = {{"waiting (switch-out -> waking)", &sp.waiting},
+                                                                 {"wake to run (waking -> switch-in)", &sp.wake_to_run},
+                                                                 {"runqueue (wakeup -> switch-in)", &sp.runqueue},
+                                                                 {"exit (switch-in -> return)", &sp.exit}};
+      for (const auto& [name, pc] : rows) {
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(name);
+        for (uint64_t v : {pc->p50, pc->p99, pc->max}) {
+          ImGui::TableNextColumn();
+          ImGui::TextUnformatted(format_ns(v).c_str());
+        }
+      }
+      ImGui::EndTable();
+    }
+  }
+  if (p.futile.futile)
+    text_wrapped(("futile wakeups " + std::to_string(p.futile.futile) + " of " + std::to_string(p.futile.woken_waits) +
+                  " woken waits (the waiter went straight back to waiting)").c_str(), true);
+  // As in the report: what a holder did while waiters slept means something for lock words only.
+  if ((s.kind == FutexKind::kMutex || s.kind == FutexKind::kPiMutex) && !p.holders.empty()) {
+    ImGui::Spacing();
+    ImGui::TextUnformatted("Holders while waiters slept");
+    for (size_t i = 0; i < p.holders.size() && i < 3; i++) {
+      const HolderTime& h = p.holders[i];
+      std::string line = "tid " + std::to_string(h.holder_tid) + ": " + std::to_string(h.waits) + " sleeps, " +
+                         format_ns(h.wait_ns) + "; on cpu " + format_ns(h.on_cpu_ns) + ", runnable " +
+                         format_ns(h.runnable_ns) + ", blocked " + format_ns(h.blocked_ns);
+      if (h.unknown_ns) line += ", unknown " + format_ns(h.unknown_ns);
+      text_wrapped(line.c_str(), true);
+    }
+  }
+}
+
 void woken_by(FrameContext& f, const FutexStats& s) {
   ImGui::TextUnformatted("Woken by");
   dim_hint("(who ended its waits: sched_waking of the waiting thread)");
@@ -235,6 +281,7 @@ void woken_by(FrameContext& f, const FutexStats& s) {
     text_wrapped(("waking -> the waiter's return: p50 " + format_ns(w.latency_p50_ns) + "  p99 " +
                   format_ns(w.latency_p99_ns) + "  max " + format_ns(w.latency_max_ns) + "  (" +
                   std::to_string(w.latency_samples) + ")").c_str(), true);
+  if (auto p = snap->pairing.find(PairKey{s.tgid, s.uaddr}); p != snap->pairing.end()) pairing_sections(s, p->second);
 }
 
 }  // namespace

@@ -200,7 +200,10 @@ void keep_pairing_fresh(FrameContext& f) {
 bool numa_view_busy(const UiState& st) { return st.numa && st.numa->busy(); }
 
 void request_pairing_if_cheap(FrameContext& f) {
-  if (f.st.numa || !f.progress.done || !f.live.empty() || !pairing_possible(f)) return;
+  if (f.st.numa || !f.progress.done || !f.live.empty()) return;
+  if (f.st.pairing_checked_from == f.futexes && !f.st.pairing_confirmed) return;  // O(futexes): once per snapshot
+  f.st.pairing_checked_from = f.futexes;
+  if (!pairing_possible(f)) return;
   if (pairing_bytes(f) > f.st.pairing_budget && !f.st.pairing_confirmed) return;
   f.st.numa = std::make_shared<NumaLoader>();
   keep_pairing_fresh(f);

@@ -311,11 +311,6 @@ bool selection_line(const UiState& st, const TimelineModel& tl) {
 
 }  // namespace
 
-// The rows of the lanes (who was kept waiting longest on top), kept in
-// st.lane_rows / st.row_of_lane. Rebuilt when calls arrive or the exact
-// arrows come in;
-// while a live trace grows only when a thread is new, so rows do not jump
-// under the reader's eyes at every update.
 // Whether `lane` is one the filter names: its pid or tid, or a part of its
 // thread's or process's name (any case).
 static bool lane_matches(const TimelineModel& tl, const TimelineLane& lane, std::string_view filter) {
@@ -328,6 +323,10 @@ static bool lane_matches(const TimelineModel& tl, const TimelineLane& lane, std:
   return has(tl.thread_name(lane.tid)) || has(tl.process_name(lane.tgid));
 }
 
+// The rows of the lanes the filter keeps (who was kept waiting longest on
+// top), in st.lane_rows / st.row_of_lane. Rebuilt when calls arrive, the
+// exact arrows come in or the filter changes; while a live trace grows only
+// when a thread is new, so rows do not jump under the reader's eyes.
 static void order_lanes(UiState& st, const TimelineModel& tl, bool growing) {
   const size_t n = tl.lanes().size();
   const ArrowIndex* exact = st.arrows && st.arrows->exact() ? st.arrows->index() : nullptr;

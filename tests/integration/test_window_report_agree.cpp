@@ -1,0 +1,95 @@
+// The window and the report show the same numbers: the window's Futex tab
+// takes who woke whom, the latency split, the futile wakeups and the lock
+// holders from the pairing pass (replay/numa_follow.h, ui/numa_loader.h),
+// the report from its own pass over the same file. Recorded samples, read
+// both ways, every number both show compared exactly.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+
+#include "replay/numa_report.h"
+#include "run_command.h"
+
+using nlohmann::json;
+using fxs::test::run_command;
+using fxs::test::TempDir;
+
+namespace {
+
+const std::string kFutexscope = FXS_BINARY;
+const std::string kSamples = FXS_SAMPLES_DIR;
+
+class WindowAndReport : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(WindowAndReport, AgreeOnEveryFutex) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  const std::string trace = dir.path("t.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-" + GetParam()});
+  ASSERT_EQ(r.status, 0) << r.err;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+
+  fxs::WakesByFutex wakes;
+  fxs::PairingByFutex pairing;
+  auto pass = fxs::numa_report_from_file(trace, nullptr, {&wakes, nullptr, &pairing});
+  ASSERT_TRUE(pass.ok()) << pass.message();
+
+  size_t compared = 0;
+  for (const json& f : report["futexes"]) {
+    const fxs::PairKey key{f["pid"].get<uint64_t>(), std::stoull(f["uaddr"].get<std::string>(), nullptr, 16)};
+    const std::string at = f["uaddr"];
+    auto w = wakes.find(key);
+    auto p = pairing.find(key);
+    if (f["waits"].get<long>() == 0 && f["woken"].get<long>() == 0 && w == wakes.end()) continue;
+    ASSERT_NE(w, wakes.end()) << at;
+    ASSERT_NE(p, pairing.end()) << at;
+    const json& by = f["woken_by"];
+    EXPECT_EQ(by["futex_wake"], w->second.by_futex_wake) << at;
+    EXPECT_EQ(by["pi_handoff"], w->second.by_pi_handoff) << at;
+    EXPECT_EQ(by["timeout"], w->second.by_timeout) << at;
+    EXPECT_EQ(by["signal"], w->second.by_signal) << at;
+    EXPECT_EQ(by["thread_exit"], w->second.by_thread_exit) << at;
+    EXPECT_EQ(by["other"], w->second.by_other) << at;
+    EXPECT_EQ(f["contended_wait_ns"], w->second.contended_wait_ns) << at;
+    EXPECT_EQ(f["empty_wakes"], w->second.empty_wakes) << at;
+    std::map<std::pair<long, long>, long> edges;
+    for (const auto& e : w->second.wakers) edges[{e.waker_tid, e.waiter_tid}] += long(e.count);
+    std::map<std::pair<long, long>, long> want;
+    for (const json& e : f["wakers"]) want[{e["waker_tid"], e["waiter_tid"]}] += e["count"].get<long>();
+    EXPECT_EQ(edges, want) << at;
+    EXPECT_EQ(f["wake_latency_ns"]["p50"], w->second.latency_p50_ns) << at;
+    EXPECT_EQ(f["wake_latency_ns"]["p99"], w->second.latency_p99_ns) << at;
+    const json& sp = f["latency_split_ns"];
+    const fxs::WaitSplit& s = p->second.split;
+    EXPECT_EQ(sp["samples"], s.samples) << at;
+    EXPECT_EQ(sp["incomplete"], s.incomplete) << at;
+    EXPECT_EQ(sp["disordered"], s.disordered) << at;
+    for (const auto& [name, pc] : {std::pair{"waiting", &s.waiting}, std::pair{"wake_to_run", &s.wake_to_run},
+                                   std::pair{"runqueue", &s.runqueue}, std::pair{"exit", &s.exit}})
+      EXPECT_EQ(sp[name], (json{{"p50", pc->p50}, {"p99", pc->p99}, {"max", pc->max}})) << at << " " << name;
+    EXPECT_EQ(f["futile_wakeups"]["woken_waits"], p->second.futile.woken_waits) << at;
+    EXPECT_EQ(f["futile_wakeups"]["futile"], p->second.futile.futile) << at;
+    // The report shows holders for lock words only; the window too.
+    if (f["kind"] == "mutex" || f["kind"] == "pi-mutex") {
+      // (JSON lists the first 5.)
+      ASSERT_EQ(f["holders"].size(), std::min<size_t>(5, p->second.holders.size())) << at;
+      for (size_t i = 0; i < f["holders"].size(); i++) {
+        EXPECT_EQ(f["holders"][i]["holder_tid"], p->second.holders[i].holder_tid) << at;
+        EXPECT_EQ(f["holders"][i]["wait_ns"], p->second.holders[i].wait_ns) << at;
+        EXPECT_EQ(f["holders"][i]["on_cpu_ns"], p->second.holders[i].on_cpu_ns) << at;
+      }
+    }
+    compared++;
+  }
+  EXPECT_GT(compared, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Samples, WindowAndReport, ::testing::Values("mutex", "condvar"));
+
+}  // namespace
