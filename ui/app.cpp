@@ -449,8 +449,10 @@ int run_app(const AppOptions& o, TraceReader trace) {
       }
       if (o.screenshot_after_s > 0) print_live_lag(f.totals, o.screenshot_after_s);
       // The picture's numbers in words, for scripts and tests that read them.
-      std::printf("screenshot seek bar: %s\nscreenshot status bar: %s\nscreenshot timeline rows: %zu of %zu threads\n",
-                  st.seek_text.c_str(), st.status_text.c_str(), st.lane_rows.size(), st.lane_rows_lanes);
+      std::printf("screenshot seek bar: %s\nscreenshot status bar: %s\n"
+                  "screenshot timeline rows: %zu of %zu threads (%zu quiet, %s)\n",
+                  st.seek_text.c_str(), st.status_text.c_str(), st.lane_rows.size(), st.lane_rows_lanes,
+                  st.quiet_lanes, st.show_quiet ? "shown" : "collapsed");
       std::fflush(stdout);
       if (o.bench_frames == 0) break;
       shot_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s0).count();

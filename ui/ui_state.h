@@ -96,6 +96,12 @@ struct UiState {
   char lane_filter[64] = {};
   std::string lane_rows_filter;  // the filter lane_rows were built for
   size_t lane_rows_lanes = 0;    // ... and the number of lanes
+  // Quiet threads (no wait that queued, no wake that woke anyone, nothing
+  // still blocked: a shim's helpers, pollers) share one collapsed row at the
+  // bottom until it is clicked.
+  bool show_quiet = false;
+  bool lane_rows_show_quiet = false;  // what lane_rows were built with
+  size_t quiet_lanes = 0;             // how many lanes are quiet (shown or not)
   std::shared_ptr<const FutexSnapshot> table_sorted_from;
   std::shared_ptr<const NumaSnapshot> table_sorted_wakes;  // the pairing the order used
 

@@ -327,15 +327,28 @@ static bool lane_matches(const TimelineModel& tl, const TimelineLane& lane, std:
 // top), in st.lane_rows / st.row_of_lane. Rebuilt when calls arrive, the
 // exact arrows come in or the filter changes; while a live trace grows only
 // when a thread is new, so rows do not jump under the reader's eyes.
-static void order_lanes(UiState& st, const TimelineModel& tl, bool growing) {
+// A lane with nothing to show for: no wait that queued, no wake that woke
+// anyone, and no wait still open at the end (`open`).
+static bool lane_is_quiet(const TimelineLane& lane, const std::vector<OpenWait>& open) {
+  if (lane.wait_ns) return false;
+  for (const OpenWait& w : open)
+    if (w.tid == lane.tid && w.pid == lane.tgid) return false;
+  for (const TimelineCall& c : lane.calls)
+    if (is_wake_or_requeue_op(c.opi) && c.ret > 0) return false;
+  return true;
+}
+
+static void order_lanes(UiState& st, const TimelineModel& tl, bool growing, const std::vector<OpenWait>& open) {
   const size_t n = tl.lanes().size();
   const ArrowIndex* exact = st.arrows && st.arrows->exact() ? st.arrows->index() : nullptr;
   const std::string_view filter = st.lane_filter;
   if (st.lane_rows_lanes == n && (growing || st.lane_rows_calls == tl.calls()) &&
-      (exact != nullptr) == st.lane_rows_exact && filter == st.lane_rows_filter)
+      (exact != nullptr) == st.lane_rows_exact && filter == st.lane_rows_filter &&
+      st.show_quiet == st.lane_rows_show_quiet)
     return;
   st.lane_rows_lanes = n;
   st.lane_rows_filter = filter;
+  st.lane_rows_show_quiet = st.show_quiet;
   // By wait, then in order of appearance; once the arrows are exact, first
   // by contended wait: the threads another thread kept waiting come first,
   // above those that only slept, joined or waited for work.
@@ -356,6 +369,11 @@ static void order_lanes(UiState& st, const TimelineModel& tl, bool growing) {
     st.lane_rows.erase(std::remove_if(st.lane_rows.begin(), st.lane_rows.end(),
                                       [&](uint32_t l) { return !lane_matches(tl, tl.lanes()[l], filter); }),
                        st.lane_rows.end());
+  // The quiet ones sort last (no wait); collapsed, they leave the rows.
+  auto quiet_from = std::stable_partition(st.lane_rows.begin(), st.lane_rows.end(),
+                                          [&](uint32_t l) { return !lane_is_quiet(tl.lanes()[l], open); });
+  st.quiet_lanes = size_t(st.lane_rows.end() - quiet_from);
+  if (!st.show_quiet) st.lane_rows.erase(quiet_from, st.lane_rows.end());
   st.row_of_lane.assign(n, UiState::kHiddenRow);
   for (uint32_t row = 0; row < st.lane_rows.size(); row++) st.row_of_lane[st.lane_rows[row]] = row;
   st.lane_rows_calls = tl.calls();
@@ -368,7 +386,7 @@ float timeline_content_height(const FrameContext& f) {
     const TimelineModel& tl = f.data.timeline();
     // The rows the lanes had at the last frame (the filter may hide some).
     const size_t rows = f.st.lane_rows_lanes == tl.lanes().size() ? f.st.lane_rows.size() : tl.lanes().size();
-    lanes = rows + open_wait_lanes(tl, open_waits(f));
+    lanes = rows + open_wait_lanes(tl, open_waits(f)) + (f.st.quiet_lanes ? 1 : 0);
   }
   const ImGuiStyle& s = ImGui::GetStyle();
   return ImGui::GetTextLineHeightWithSpacing() + kAxisH + float(lanes) * kLaneH + s.WindowPadding.y * 2 +
@@ -384,7 +402,8 @@ void draw_timeline(FrameContext& f) {
   double total = double(f.totals.span_ns());  // the frame's: the seek bar says the same
 
   update_partner(st, tl);
-  order_lanes(st, tl, f.growing);
+  const std::vector<OpenWait> open = open_waits(f);
+  order_lanes(st, tl, f.growing, open);
   // Header: the lane filter, then the selected call or what the marks mean.
   ImGui::SetNextItemWidth(kLabelW - 12);
   ImGui::InputTextWithHint("##lane_filter", "filter: pid, tid, name", st.lane_filter, sizeof st.lane_filter);
@@ -402,7 +421,6 @@ void draw_timeline(FrameContext& f) {
         "   ", ImGui::GetContentRegionAvail().x);
     ImGui::TextDisabled("%s", legend.c_str());
   }
-  const std::vector<OpenWait> open = open_waits(f);
   if (tl.calls() == 0 && open.empty()) {
     ImGui::Spacing();
     if (!f.progress.done)
@@ -580,6 +598,19 @@ void draw_timeline(FrameContext& f) {
       ImGui::SetTooltip("%s\n%s (Blocked tab: holder and stack)", text.c_str(),
                         w.since_ns ? "began in the recording" : "began before the recording");
       if (clicked) st.select_futex({w.pid, w.uaddr});
+    }
+  }
+
+  // The quiet threads' row, last: a click shows them (sorted last) or hides them again.
+  if (st.quiet_lanes) {
+    const float y0 = origin.y + float(extra) * kLaneH, y1 = y0 + kLaneH;
+    if (y1 >= win0.y && y0 <= win0.y + win_size.y) {
+      ldl->AddRectFilled(ImVec2(top.x, y0), ImVec2(area_x0, y1), extra % 2 ? colors::kLaneOdd : colors::kLaneEven);
+      const std::string text = std::string(st.show_quiet ? "hide the " : "show ") + std::to_string(st.quiet_lanes) +
+                               (st.quiet_lanes == 1 ? " quiet thread" : " quiet threads") +
+                               " (no wait that blocked, no wake that woke anyone): click";
+      ldl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), ImVec2(top.x + 6, y0 + 8), colors::kDimText, text.c_str());
+      if (clicked && mouse.y >= y0 && mouse.y < y1) st.show_quiet = !st.show_quiet;
     }
   }
 

@@ -601,4 +601,34 @@ TEST(UiViews, LaneFilterKeepsTheThreadsItNames) {
   }
 }
 
+// Threads with nothing to show for (here one whose waits all failed with
+// EAGAIN) share one collapsed row at the bottom; the rows are the others.
+TEST(UiViews, QuietThreadsShareOneCollapsedRow) {
+  REQUIRE_XVFB_UI();
+  TempDir dir;
+  const std::string path = dir.path("quiet.fxs");
+  {
+    auto tw = fxs::TraceWriter::create(path, fxs::TraceHeader{});
+    ASSERT_TRUE(tw.ok()) << tw.message();
+    Writer w{*tw};
+    w.task(911, "ping");
+    w.task(912, "pong");
+    w.task(913, "poller");
+    for (uint64_t k = 0; k < 12; k++) {
+      const uint64_t t = kT0 + k * 1'000'000;
+      const uint32_t waiter = k % 2 ? 912 : 911, waker = k % 2 ? 911 : 912;
+      w.wait(waiter, t, t + 800'000, -1);
+      w.wake(waker, t + 600'000, t + 620'000, 1);
+      w.call(913, FXS_OP_FUTEX_WAIT, t + 100'000, t + 101'000, -11, -1);  // EAGAIN: never queued
+    }
+    ASSERT_TRUE(tw->append_stop(kT0 + 13'000'000).ok());
+    ASSERT_TRUE(tw->close().ok());
+  }
+  auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1700x1100x24", kFutexscope, "replay", path, "--screenshot",
+                        dir.path("q.png"), "--size", "1000x700"},
+                       60);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("screenshot timeline rows: 2 of 3 threads (1 quiet, collapsed)"), std::string::npos) << r.out;
+}
+
 }  // namespace
