@@ -126,10 +126,11 @@ INSTANTIATE_TEST_SUITE_P(Samples, ContentionRank, ::testing::Values("mutex", "co
 namespace {
 
 // With default settings (no --stack-min-wait, no --stack-sample), the stacks
-// of the quick start's contended mutex stand for at least 90% of its waits
-// and of their time (its waits are far shorter than the 1 ms threshold:
-// sampled stacks, weighed by the collector), and they name the function
-// that waits; the text says how many are sampled.
+// of the quick start's contended mutex, and of the condvar sample's
+// ping-pong words, stand for at least 90% of their waits and of their time
+// (their waits are far shorter than the 1 ms threshold: sampled stacks,
+// weighed by the collector), and they name the function that waits; the
+// text says how many are sampled.
 TEST(DefaultStacks, CoverTheContendedMutex) {
   REQUIRE_ROOT();
   TempDir dir;
@@ -154,6 +155,26 @@ TEST(DefaultStacks, CoverTheContendedMutex) {
   auto text = run_command({kFutexscope, "report", trace, "--top", "1"});
   ASSERT_EQ(text.status, 0) << text.err;
   EXPECT_NE(text.out.find("through sampled stacks"), std::string::npos) << text.out;
+  // The condvar sample's ping-pong words as well (and the function that waits).
+  const std::string cv = dir.path("cv.fxs");
+  r = run_command({kFutexscope, "record", "-q", "-o", cv, "--", kSamples + "/fxs-sample-condvar"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json cv_truth = fxs::test::truth_from(r.out);
+  rep = run_command({kFutexscope, "report", cv, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json cv_report = json::parse(rep.out);
+  size_t ping_pong = 0;
+  for (const json& t : cv_truth["futexes"]) {
+    if (!t.contains("slept")) continue;  // the ping-pong words (samples/README.md)
+    const json* g = fxs::test::find_futex(cv_report, cv_truth["pid"].get<long>(), t["uaddr"]);
+    ASSERT_NE(g, nullptr);
+    const json& gc = (*g)["stack_coverage"];
+    EXPECT_GE(gc["waits"].get<double>(), 0.9 * (*g)["waits"].get<double>()) << t["uaddr"] << gc.dump();
+    EXPECT_GE(gc["wait_ns"].get<double>(), 0.9 * (*g)["wait_ns"]["total"].get<double>()) << t["uaddr"] << gc.dump();
+    EXPECT_NE((*g)["stacks"].dump().find("ping_pong"), std::string::npos) << t["uaddr"];
+    ping_pong++;
+  }
+  EXPECT_EQ(ping_pong, 2u);
   // --stack-sample 0: the old default, next to no stack for this lock.
   const std::string plain = dir.path("plain.fxs");
   r = run_command({kFutexscope, "record", "-q", "--stack-sample", "0", "-o", plain, "--", kSamples + "/fxs-sample-mutex"});
