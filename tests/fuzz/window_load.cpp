@@ -1,8 +1,10 @@
 #include "fuzz/window_load.h"
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "replay/chrome_export.h"
 #include "replay/numa_report.h"
@@ -29,13 +31,16 @@ void ingest(ui::IngestWorker& worker) {
   cv.wait(lk, [&] { return worker.progress().done; });
 }
 
-// The timeline's arrows, as the view builds them once the trace is in, and
-// as the live view pairs them around what it shows.
-void wake_arrows(const ui::IngestWorker& worker) {
+// The timeline's arrows, as the view builds them once the trace is in (by
+// time, and exactly from the pairing pass's attributions), and as the live
+// view pairs them around what it shows.
+void wake_arrows(const ui::IngestWorker& worker, std::shared_ptr<const std::vector<WakeAttribution>> attributed) {
   const TimelineModel& tl = worker.timeline();
-  ui::WakeArrows arrows;
-  arrows.start(tl);
-  while (!arrows.ready()) std::this_thread::yield();
+  for (auto a : {std::shared_ptr<const std::vector<WakeAttribution>>(), attributed}) {
+    ui::WakeArrows arrows;
+    arrows.start(tl, a);
+    while (!arrows.ready()) std::this_thread::yield();
+  }
   std::lock_guard lk(worker.side_mutex());
   ui::TraceExtent extent = ui::trace_extent(tl, worker.side());
   ui::LiveWakeArrows live;
@@ -59,9 +64,12 @@ void load_like_the_window(const std::string& path, uint64_t memory_limit) {
     std::lock_guard lk(worker.side_mutex());
     (void)worker.side().umcg();
   }
-  wake_arrows(worker);
+  // The pairing pass (NUMA tab, wakers, the Futex tab's split/futile/holders, exact arrows).
   WakesByFutex wakes;
-  (void)numa_report_from_file(path, nullptr, &wakes);
+  auto attributed = std::make_shared<std::vector<WakeAttribution>>();
+  PairingByFutex pairing;
+  (void)numa_report_from_file(path, nullptr, {&wakes, attributed.get(), &pairing});
+  wake_arrows(worker, attributed);
 }
 
 }  // namespace fxs::fuzz
