@@ -73,7 +73,6 @@ class StackSymbolizer {
   bool refresh(uint32_t pid);
 
  private:
-
   // The frames of one raw stack (innermost first: the exact ip, then return addresses).
   std::vector<uint64_t> unwind(uint32_t pid, const ::fxs_ustack_raw_rec& raw);
   // The map stack's depth, 0 if it is gone.
