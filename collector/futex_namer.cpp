@@ -6,7 +6,6 @@
 #include <elfutils/libdwfl.h>
 #include <inttypes.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -181,9 +180,9 @@ bool FutexNamer::member_path(Dwfl_Module* m, uint64_t var_addr, uint64_t off, st
 FutexNamer::Name FutexNamer::name(uint32_t pid, uint64_t uaddr, Dwfl* d) {
   Name out;
   Dwfl_Module* m = d ? dwfl_addrmodule(d, Dwarf_Addr(uaddr)) : nullptr;
-  // Not in the modules read so far: a library loaded since. Re-read, once
-  // per step, if they are still the process's current ones (no exec since).
-  if (!m && d && d == modules_.dwfl_for(pid) && refreshed_.insert(pid).second && modules_.refresh(pid))
+  // Not in the modules read so far: a library loaded since. Re-read them if
+  // they are still the process's current ones (no exec since).
+  if (!m && d && d == modules_.dwfl_for(pid) && modules_.refresh_if_due(pid, kModulesRereadEvery))
     m = dwfl_addrmodule(d, Dwarf_Addr(uaddr));
   if (m) {
     GElf_Off off = 0;
@@ -220,15 +219,8 @@ void FutexNamer::note(uint32_t tgid, uint64_t uaddr) {
   Dwfl* d = modules_.dwfl_for(tgid);
   // An address no module holds yet: a library loaded since the modules were
   // read (after an exec, they may be read before ld.so loaded the rest).
-  // Re-read them now, while the process surely runs, at most every 100 ms.
-  if (d && !dwfl_addrmodule(d, Dwarf_Addr(uaddr))) {
-    const auto now = std::chrono::steady_clock::now();
-    auto [last, fresh] = modules_refreshed_.try_emplace(tgid, now);
-    if (fresh || now - last->second >= std::chrono::milliseconds(100)) {
-      last->second = now;
-      modules_.refresh(tgid);
-    }
-  }
+  // Re-read them now, while the process surely runs.
+  if (d && !dwfl_addrmodule(d, Dwarf_Addr(uaddr))) modules_.refresh_if_due(tgid, kModulesRereadEvery);
   pending_.push_back({tgid, uaddr, d});
 }
 
@@ -259,7 +251,6 @@ Status FutexNamer::step(TraceWriter& w, size_t budget) {
     if (st.ok()) written_++;
   }
   pending_.erase(pending_.begin(), pending_.begin() + ptrdiff_t(done));
-  refreshed_.clear();
   return st;
 }
 

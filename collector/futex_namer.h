@@ -18,7 +18,6 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -43,6 +42,9 @@ class FutexNamer {
   // A module with more compilation units than this is named by its symbols
   // only: indexing its DWARF would hold the drain loop too long.
   static constexpr size_t kMaxIndexedUnits = 4000;
+  // An address in no module re-reads the process's modules at most this
+  // often (heap addresses never are in one).
+  static constexpr std::chrono::milliseconds kModulesRereadEvery{100};
 
   explicit FutexNamer(StackSymbolizer& modules) : modules_(modules) {}
 
@@ -81,8 +83,6 @@ class FutexNamer {
     Dwfl* modules;  // the process's when the address was seen (StackSymbolizer keeps them alive)
   };
   std::vector<Pending> pending_;                   // queued, not named yet
-  std::unordered_set<uint32_t> refreshed_;         // processes whose modules this step re-read
-  std::unordered_map<uint32_t, std::chrono::steady_clock::time_point> modules_refreshed_;  // by note()
   std::map<Dwfl_Module*, std::map<uint64_t, uint64_t>> variables_;
   uint64_t written_ = 0;
 };

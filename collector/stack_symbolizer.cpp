@@ -66,6 +66,15 @@ bool StackSymbolizer::refresh(uint32_t pid) {
   return ok;
 }
 
+bool StackSymbolizer::refresh_if_due(uint32_t pid, std::chrono::steady_clock::duration interval) {
+  const auto now = std::chrono::steady_clock::now();
+  auto [last, first_time] = modules_read_at_.try_emplace(pid, now);
+  if (!first_time && now - last->second < interval) return false;
+  if (!refresh(pid)) return false;
+  last->second = now;
+  return true;
+}
+
 std::string StackSymbolizer::symbolize(uint32_t pid, uint64_t ip, bool return_address) {
   char out[512];
   // A return address points after the call: look up the call itself.
@@ -207,14 +216,9 @@ bool StackSymbolizer::take_raw_stack(const void* data, size_t size) {
   // mappings were read (dlopen)? Re-read them and walk again, at most once a
   // second per process (code that is in no file, a JIT's, would ask every time).
   Dwfl* d = dwfl_for(raw.tgid);
-  if (d && !frames.empty() && !dwfl_addrmodule(d, Dwarf_Addr(frames.back() - (frames.size() > 1 ? 1 : 0)))) {
-    const auto now = std::chrono::steady_clock::now();
-    auto [last, first_time] = unwind_refreshed_.try_emplace(raw.tgid, now);
-    if ((first_time || now - last->second >= std::chrono::seconds(1)) && refresh(raw.tgid)) {
-      last->second = now;
-      frames = unwind(raw.tgid, raw);
-    }
-  }
+  if (d && !frames.empty() && !dwfl_addrmodule(d, Dwarf_Addr(frames.back() - (frames.size() > 1 ? 1 : 0))) &&
+      refresh_if_due(raw.tgid, std::chrono::seconds(1)))
+    frames = unwind(raw.tgid, raw);
   pending_[raw.tid] = {raw.enter_ns, std::move(frames)};
   return true;
 }

@@ -71,6 +71,10 @@ class StackSymbolizer {
   // Re-reads the mappings of a live process (libraries loaded since, or a
   // new program after exec); false if it is gone.
   bool refresh(uint32_t pid);
+  // The same, unless they were re-read less than `interval` ago, for misses
+  // that may never resolve (code or data in no file: a JIT's, the heap);
+  // true if they were re-read now.
+  bool refresh_if_due(uint32_t pid, std::chrono::steady_clock::duration interval);
 
  private:
   // The frames of one raw stack (innermost first: the exact ip, then return addresses).
@@ -88,7 +92,7 @@ class StackSymbolizer {
   std::vector<const std::pair<const std::pair<uint32_t, std::vector<uint64_t>>, int32_t>*> dwarf_stacks_;
   std::unordered_set<Dwfl*> attached_;         // Dwfls with our unwinding callbacks
   // When an unwind last re-read a process's mappings (a walk into unknown code).
-  std::unordered_map<uint32_t, std::chrono::steady_clock::time_point> unwind_refreshed_;
+  std::unordered_map<uint32_t, std::chrono::steady_clock::time_point> modules_read_at_;
   const ::fxs_ustack_raw_rec* unwinding_ = nullptr;  // what the callbacks read
   std::vector<uint8_t> rewritten_, raw_;
   uint64_t dwarf_used_ = 0;
