@@ -10,10 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <cstddef>
-#include <fstream>
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "collector/proc_maps.h"
 #include "collector/record_addresses.h"
 #include "collector/stack_symbolizer.h"
 #include "replay/trace_writer.h"
@@ -86,20 +86,11 @@ std::string base_name(const std::string& path) {
 // The mapping of /proc/PID/maps that holds `addr`: "[heap]", "[stack]",
 // "file+0xoff", "[anon]"; empty if none (or the process is gone).
 std::string mapping_name(uint32_t pid, uint64_t addr) {
-  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    uint64_t lo = 0, hi = 0, off = 0;
-    int path_at = 0;
-    if (std::sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64 " %*s %" SCNx64 " %*s %*s %n", &lo, &hi, &off, &path_at) < 3)
-      continue;
-    if (addr < lo || addr >= hi) continue;
-    std::string path = path_at > 0 && size_t(path_at) <= line.size() ? line.substr(size_t(path_at)) : "";
-    if (path.empty()) return "[anon]";
-    if (path[0] == '[') return path;
-    return base_name(path) + "+" + hex(addr - lo + off);
-  }
-  return {};
+  const std::optional<Mapping> m = mapping_holding(pid, addr);
+  if (!m) return {};
+  if (m->path.empty()) return "[anon]";
+  if (m->path[0] == '[') return m->path;
+  return base_name(m->path) + "+" + hex(addr - m->start + m->offset);
 }
 
 }  // namespace

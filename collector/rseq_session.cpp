@@ -15,12 +15,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <sstream>
 #include <vector>
 
 #include "collector/kernel_facts.h"
 #include "collector/machine_info.h"
+#include "collector/proc_maps.h"
 #include "collector/program_variants.h"
 #include "replay/trace_writer.h"
 #include "rseq.skel.h"
@@ -274,53 +274,43 @@ const SymbolResolver::File* SymbolResolver::load(const std::string& path) {
 }
 
 bool SymbolResolver::resolve(uint32_t pid, uint64_t ip, Symbol& out) {
-  std::ifstream maps("/proc/" + std::to_string(pid) + "/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    uint64_t start = 0, end = 0, off = 0;
-    char perms[8] = {};
-    int pos = 0;
-    if (std::sscanf(line.c_str(), "%" SCNx64 "-%" SCNx64 " %7s %" SCNx64 " %*s %*s%n", &start, &end,
-                    perms, &off, &pos) < 4)
-      continue;
-    if (ip < start || ip >= end) continue;
-    std::string path = line.substr(size_t(pos));
-    path.erase(0, path.find_first_not_of(' '));
-    if (path.empty() || path[0] != '/') return false;
-    // map_files reaches the mapped file even from another mount namespace.
-    char mf[96];
-    std::snprintf(mf, sizeof(mf), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, pid, start, end);
-    const File* f = load(exists(mf) ? std::string(mf) : path);
-    uint64_t file_off = ip - start + off;
-    uint64_t vaddr = 0;
-    bool found = false;
-    for (const auto& l : f->loads)
-      if (file_off >= l.offset && file_off < l.offset + l.filesz) {
-        vaddr = file_off - l.offset + l.vaddr;
-        found = true;
-        break;
-      }
-    if (!found) return false;
-    // A label exactly at the address wins (an asm critical section's own
-    // name), else the sized symbol that contains it.
-    auto hi = std::upper_bound(f->syms.begin(), f->syms.end(), vaddr,
-                               [](uint64_t v, const File::Sym& s) { return v < s.addr; });
-    const File::Sym* best = nullptr;
-    for (auto it = hi; it != f->syms.begin();) {
-      --it;
-      if (it->addr == vaddr && !it->sized) {
-        best = &*it;
-        break;
-      }
-      if (it->sized && vaddr < it->addr + it->size && !best) best = &*it;
-      if (it->addr + (1u << 20) < vaddr) break;  // far enough: nothing above can contain it
+  const std::optional<Mapping> m = mapping_holding(pid, ip);
+  if (!m) return false;
+  const uint64_t start = m->start, end = m->end, off = m->offset;
+  const std::string& path = m->path;
+  if (path.empty() || path[0] != '/') return false;  // anonymous, [vdso], ...
+  // map_files reaches the mapped file even from another mount namespace.
+  char mf[96];
+  std::snprintf(mf, sizeof(mf), "/proc/%u/map_files/%" PRIx64 "-%" PRIx64, pid, start, end);
+  const File* f = load(exists(mf) ? std::string(mf) : path);
+  uint64_t file_off = ip - start + off;
+  uint64_t vaddr = 0;
+  bool found = false;
+  for (const auto& l : f->loads)
+    if (file_off >= l.offset && file_off < l.offset + l.filesz) {
+      vaddr = file_off - l.offset + l.vaddr;
+      found = true;
+      break;
     }
-    if (!best) return false;
-    out.name = best->name;
-    out.offset = vaddr - best->addr;
-    return true;
+  if (!found) return false;
+  // A label exactly at the address wins (an asm critical section's own
+  // name), else the sized symbol that contains it.
+  auto hi = std::upper_bound(f->syms.begin(), f->syms.end(), vaddr,
+                             [](uint64_t v, const File::Sym& s) { return v < s.addr; });
+  const File::Sym* best = nullptr;
+  for (auto it = hi; it != f->syms.begin();) {
+    --it;
+    if (it->addr == vaddr && !it->sized) {
+      best = &*it;
+      break;
+    }
+    if (it->sized && vaddr < it->addr + it->size && !best) best = &*it;
+    if (it->addr + (1u << 20) < vaddr) break;  // far enough: nothing above can contain it
   }
-  return false;
+  if (!best) return false;
+  out.name = best->name;
+  out.offset = vaddr - best->addr;
+  return true;
 }
 
 }  // namespace fxs
