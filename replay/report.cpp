@@ -80,10 +80,11 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
     const StackWait stacked = stacks ? stacks->coverage(s.tgid, s.uaddr) : StackWait{};
     const FutexBucket* b = r.buckets.find(s.tgid, s.uaddr);
     std::vector<StackWake> wakers = stacks ? stacks->top_waker_stacks(s.tgid, s.uaddr, 3) : std::vector<StackWake>{};
+    const uint64_t sampled = stacks ? stacks->sampled_waits(s.tgid, s.uaddr) : 0;
     r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}, std::move(top), stacked,
                          b ? std::optional<FutexBucket>(*b) : std::nullopt});
     r.futexes.back().waker_stacks = std::move(wakers);
-    if (stacks) r.futexes.back().stack_sampled = stacks->sampled_waits(r.futexes.back().stats.tgid, r.futexes.back().stats.uaddr);
+    r.futexes.back().stack_sampled = sampled;
   }
   r.warnings = std::move(warnings);
   for (std::string& w : model.warnings()) r.warnings.push_back(std::move(w));
@@ -325,14 +326,15 @@ void write_split_text(const WaitSplit& s, std::ostream& out) {
   out << "    latency split of " << s.samples << " waits that slept";
   if (s.incomplete || s.disordered) out << " (" << s.incomplete << " incomplete, " << s.disordered << " disordered)";
   out << ":\n";
-  const std::pair<const char*, const Percentiles*> rows[] = {
-      {"waiting     (switch-out -> waking)", &s.waiting},
-      {"wake to run (waking -> switch-in) ", &s.wake_to_run},
-      {"runqueue    (wakeup -> switch-in) ", &s.runqueue},
-      {"exit        (switch-in -> return) ", &s.exit}};
-  for (const auto& [name, p] : rows)
-    out << "      " << name << "  p50 " << format_ns(p->p50) << "  p99 " << format_ns(p->p99)
-        << "  max " << format_ns(p->max) << '\n';
+  for (const SplitPhase& ph : split_phases(s)) {
+    // "waiting     (switch-out -> waking)": names padded to one column, spans to the next.
+    std::string label = ph.name;
+    label.resize(11, ' ');
+    label += std::string(" (") + ph.span + ")";
+    label.resize(34, ' ');
+    out << "      " << label << "  p50 " << format_ns(ph.p->p50) << "  p99 " << format_ns(ph.p->p99) << "  max "
+        << format_ns(ph.p->max) << '\n';
+  }
   if (!s.kernel_stacks.empty() && !s.kernel_stacks[0].frames.empty()) {
     const KernelStack& k = s.kernel_stacks[0];
     out << "    top kernel stack (" << format_ns(k.sleep_ns) << " asleep in " << k.waits << " waits):\n";

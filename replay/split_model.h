@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <array>
 #include <vector>
 
 #include "bpf/trace_abi.h"
@@ -45,6 +46,20 @@ struct WaitSplit {
   Percentiles waiting, wake_to_run, runqueue, exit;
   std::vector<KernelStack> kernel_stacks;  // top 3 by sleep_ns (waits over --stack-min-wait)
 };
+
+// The split's phases in order, each with its name and the span it measures,
+// as the report and the window show them.
+struct SplitPhase {
+  const char* name;  // "wake to run"
+  const char* span;  // "waking -> switch-in"
+  const Percentiles* p;
+};
+inline std::array<SplitPhase, 4> split_phases(const WaitSplit& s) {
+  return {{{"waiting", "switch-out -> waking", &s.waiting},
+           {"wake to run", "waking -> switch-in", &s.wake_to_run},
+           {"runqueue", "wakeup -> switch-in", &s.runqueue},
+           {"exit", "switch-in -> return", &s.exit}}};
+}
 
 class SplitModel {
  public:

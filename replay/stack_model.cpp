@@ -55,9 +55,9 @@ void StackModel::add(const fxs_rec_hdr* h) {
     const uint64_t woke = r.opi == FXS_OP_FUTEX_UNLOCK_PI ? (r.ret == 0 ? 1 : 0)
                                                             : waiters_woken(r.opi, r.ret, r.val, r.val3);
     if (!woke) return;
-    Use& u = wakers_by_futex_[FutexKey{r.tgid, r.uaddr}][key(r.tgid, r.ustack_id)];
-    u.waits += woke;
-    u.wait_ns++;
+    WakeUse& u = wakers_by_futex_[FutexKey{r.tgid, r.uaddr}][key(r.tgid, r.ustack_id)];
+    u.wakes += woke;
+    u.calls++;
     return;
   }
   WaitOutcome o = wait_outcome(r.ret);
@@ -92,7 +92,7 @@ std::vector<StackWake> StackModel::top_waker_stacks(uint32_t tgid, uint64_t uadd
   std::vector<StackWake> out;
   auto it = wakers_by_futex_.find(FutexKey{tgid, uaddr});
   if (it == wakers_by_futex_.end()) return out;
-  for (const auto& [k, u] : it->second) out.push_back({frames_of(uint32_t(k >> 32), int32_t(uint32_t(k))), u.waits, u.wait_ns});
+  for (const auto& [k, u] : it->second) out.push_back({frames_of(uint32_t(k >> 32), int32_t(uint32_t(k))), u.wakes, u.calls});
   std::sort(out.begin(), out.end(), [](const StackWake& a, const StackWake& b) {
     return a.wakes != b.wakes ? a.wakes > b.wakes : a.calls > b.calls;
   });
@@ -116,29 +116,34 @@ StackWait StackModel::coverage(uint32_t tgid, uint64_t uaddr) const {
   return c;
 }
 
+std::string StackModel::folded_line(uint32_t tgid, uint64_t stack_key,
+                                    const std::unordered_map<uint32_t, std::string>& process_names) const {
+  auto name = process_names.find(tgid);
+  std::string line = name != process_names.end() && !name->second.empty() ? name->second : "pid " + std::to_string(tgid);
+  std::vector<std::string> frames = frames_of(uint32_t(stack_key >> 32), int32_t(uint32_t(stack_key)));
+  for (auto f = frames.rbegin(); f != frames.rend(); ++f) {
+    std::string frame = *f;
+    std::replace(frame.begin(), frame.end(), ';', ':');  // ';' separates frames
+    std::replace(frame.begin(), frame.end(), ' ', '_');  // ' ' separates the weight
+    line += ";" + frame;
+  }
+  return line;
+}
+
 void StackModel::write_folded(std::ostream& out, const std::unordered_map<uint32_t, std::string>& process_names,
                               bool wakers) const {
   // Sum over futexes: one line per (process, stack); sorted for stable output.
   std::map<std::string, uint64_t> lines;
-  for (const auto& [fk, uses] : wakers ? wakers_by_futex_ : by_futex_) {
-    for (const auto& [k, u] : uses) {
-      const uint64_t weight = wakers ? u.waits : u.wait_ns;
-      if (!weight) continue;
-      auto name = process_names.find(fk.tgid);
-      std::string line = name != process_names.end() && !name->second.empty()
-                             ? name->second
-                             : "pid " + std::to_string(fk.tgid);
-      std::vector<std::string> frames = frames_of(uint32_t(k >> 32), int32_t(uint32_t(k)));
-      for (auto f = frames.rbegin(); f != frames.rend(); ++f) {
-        std::string frame = *f;
-        std::replace(frame.begin(), frame.end(), ';', ':');  // ';' separates frames
-        std::replace(frame.begin(), frame.end(), ' ', '_');  // ' ' separates the weight
-        line += ";" + frame;
-      }
-      lines[line] += weight;
-    }
-  }
-  for (const auto& [line, ns] : lines) out << line << ' ' << ns << '\n';
+  auto add = [&](const auto& by_futex, auto weight_of) {
+    for (const auto& [fk, uses] : by_futex)
+      for (const auto& [k, u] : uses)
+        if (const uint64_t weight = weight_of(u)) lines[folded_line(fk.tgid, k, process_names)] += weight;
+  };
+  if (wakers)
+    add(wakers_by_futex_, [](const WakeUse& u) { return u.wakes; });
+  else
+    add(by_futex_, [](const Use& u) { return u.wait_ns; });
+  for (const auto& [line, weight] : lines) out << line << ' ' << weight << '\n';
 }
 
 }  // namespace fxs

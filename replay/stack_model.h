@@ -63,7 +63,13 @@ class StackModel {
   struct Use {
     uint64_t wait_ns = 0, waits = 0;
   };
+  struct WakeUse {
+    uint64_t wakes = 0, calls = 0;
+  };
   std::vector<std::string> frames_of(uint32_t tgid, int32_t id) const;
+  // "process;outermost;...;innermost" of stack `stack_key` of process `tgid`.
+  std::string folded_line(uint32_t tgid, uint64_t stack_key,
+                          const std::unordered_map<uint32_t, std::string>& process_names) const;
 
   struct FutexKey {
     uint32_t tgid;
@@ -76,8 +82,7 @@ class StackModel {
 
   std::unordered_map<uint64_t, std::vector<std::string>> names_;  // stack key -> frames
   std::unordered_map<FutexKey, std::unordered_map<uint64_t, Use>, FutexKeyHash> by_futex_;
-  // The wakers' stacks: Use::waits counts waiters woken, Use::wait_ns the calls.
-  std::unordered_map<FutexKey, std::unordered_map<uint64_t, Use>, FutexKeyHash> wakers_by_futex_;
+  std::unordered_map<FutexKey, std::unordered_map<uint64_t, WakeUse>, FutexKeyHash> wakers_by_futex_;
   uint64_t stack_records_ = 0;
   uint64_t weight_records_ = 0;
   std::unordered_map<FutexKey, uint64_t, FutexKeyHash> sampled_waits_;

@@ -190,14 +190,10 @@ void pairing_sections(const FutexStats& s, const FutexPairing& p) {
     if (ImGui::BeginTable("split", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {
       for (const char* h : {"", "p50", "p99", "max"}) ImGui::TableSetupColumn(h);
       ImGui::TableHeadersRow();
-      const std::pair<const char*, const Percentiles*> rows[] = {{"waiting (switch-out -> waking)", &sp.waiting},
-                                                                 {"wake to run (waking -> switch-in)", &sp.wake_to_run},
-                                                                 {"runqueue (wakeup -> switch-in)", &sp.runqueue},
-                                                                 {"exit (switch-in -> return)", &sp.exit}};
-      for (const auto& [name, pc] : rows) {
+      for (const SplitPhase& ph : split_phases(sp)) {
         ImGui::TableNextColumn();
-        ImGui::TextUnformatted(name);
-        for (uint64_t v : {pc->p50, pc->p99, pc->max}) {
+        ImGui::Text("%s (%s)", ph.name, ph.span);
+        for (uint64_t v : {ph.p->p50, ph.p->p99, ph.p->max}) {
           ImGui::TableNextColumn();
           ImGui::TextUnformatted(format_ns(v).c_str());
         }
