@@ -17,6 +17,11 @@
 #include "task_state.h"
 #include "follow_fork.bpf.h"
 
+/* One load the compiler neither repeats, merges nor moves past another READ_ONCE. */
+#define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
+/* Stores and loads stay on their side of it (x86 keeps them in order at run time). */
+#define compiler_barrier() asm volatile("" ::: "memory")
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Settings, fixed before load so the verifier prunes what is off. */
@@ -221,7 +226,7 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1, __u64 a3)
 	}
 	st->lock = 0;
 	st->woke_long = 0;
-	st->enter_ns = bpf_ktime_get_ns();
+	const __u64 enter_ns = bpf_ktime_get_ns();
 	if (!summary_mode) {
 		__u32 cpu = bpf_get_smp_processor_id();
 		st->enter_cpu = cpu;
@@ -238,6 +243,13 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1, __u64 a3)
 		st->split_word = 0;
 		st->key_flags = key_flags_at_enter(nr, a1, a3);
 	}
+	/*
+	 * enter_ns last: sched_waking reads this slot from another CPU, and a
+	 * nonzero enter_ns that did not change while it read opi and uaddr
+	 * means they are this call's (handle_waking).
+	 */
+	compiler_barrier();
+	st->enter_ns = enter_ns;
 	return 0;
 }
 
@@ -732,7 +744,23 @@ int fxs_sys_exit_raw(struct bpf_raw_tracepoint_args *ctx)
 static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 {
 	struct task_state *w = task_slot(wakee_tid);
-	if (!w || w->tid != wakee_tid || !w->enter_ns || !is_wait_op(w->opi))
+	if (!w || w->tid != wakee_tid)
+		return 0;
+	/*
+	 * The wakee's call, read once: a wake call that dequeued the wait before
+	 * it slept races with it, and the wakee may return and begin another
+	 * call while this runs (seen under qemu: the record then named the next
+	 * wait, and the one it ended was left with no waker). handle_enter stores
+	 * enter_ns after opi and uaddr and handle_exit clears it, so an enter_ns
+	 * unchanged across the reads vouches for them. A changed one means the
+	 * wakee had already left its wait: no record; the replay pairs such a
+	 * wait with the wake call that overlapped it.
+	 */
+	const __u64 wait_enter_ns = READ_ONCE(w->enter_ns);
+	const __u8 wakee_opi = READ_ONCE(w->opi);
+	const __u64 wakee_uaddr = READ_ONCE(w->uaddr);
+	compiler_barrier();
+	if (!wait_enter_ns || !is_wait_op(wakee_opi) || READ_ONCE(w->enter_ns) != wait_enter_ns)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	split_on_waking(w, now);
@@ -747,7 +775,7 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 		waker_uaddr = k->uaddr;
 		waker_opi = k->opi;
 		/* Waker stacks: the stack of a call that ended a wait long enough to have one. */
-		if (now - w->enter_ns >= stack_min_wait_ns)
+		if (now - wait_enter_ns >= stack_min_wait_ns)
 			k->woke_long = 1;
 	} else {
 		/* Not in a futex call: an exiting thread wakes its joiner (CLEARTID) from mm_release. */
@@ -770,10 +798,10 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 	r->wakee_tgid = wakee_tgid;
 	r->wakee_tid = wakee_tid;
 	r->waker_uaddr = waker_uaddr;
-	r->wakee_uaddr = w->uaddr;
-	r->wait_enter_ns = w->enter_ns;
+	r->wakee_uaddr = wakee_uaddr;
+	r->wait_enter_ns = wait_enter_ns;
 	r->waker_opi = waker_opi;
-	r->wakee_opi = w->opi;
+	r->wakee_opi = wakee_opi;
 	r->cpu = bpf_get_smp_processor_id();
 	r->flags = flags;
 	bpf_ringbuf_submit(r, wakeup_flag(rb));
