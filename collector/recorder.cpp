@@ -251,6 +251,9 @@ int run_record(const RecordOptions& opts) {
   // (`probe` says it too).
   if (opts.verbose && !kernel.umcg)
     std::fprintf(stderr, "futexscope: UMCG is not captured: this kernel has no UMCG (never merged into mainline)\n");
+  // One-off work before the command runs, not competing with it for the CPUs.
+  if (!opts.summary && opts.stacks) kstacks.load_kallsyms();
+  if (!opts.summary) StackSymbolizer::load_libraries_now();  // the futex names use libdw too
   if (child) {
     if (Status st = child->release(); !st) {
       (void)w.close();

@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <elfutils/libdwfl.h>
 #include <inttypes.h>
+#include <unistd.h>
 
 #include <cxxabi.h>
 
@@ -46,6 +47,21 @@ Dwfl* read_modules(uint32_t pid) {
 }
 
 }  // namespace
+
+void StackSymbolizer::load_libraries_now() {
+  Dwfl* d = read_modules(uint32_t(getpid()));
+  if (!d) return;
+  // The search that loads them is the one for a module without DWARF (no
+  // debug file found beside it): look in our own modules until one has none.
+  dwfl_getmodules(
+      d,
+      [](Dwfl_Module* m, void**, const char*, Dwarf_Addr, void*) -> int {
+        Dwarf_Addr bias;
+        return dwfl_module_getdwarf(m, &bias) ? DWARF_CB_OK : DWARF_CB_ABORT;
+      },
+      nullptr, 0);
+  dwfl_end(d);
+}
 
 Dwfl* StackSymbolizer::dwfl_for(uint32_t pid) {
   auto it = dwfl_.find(pid);

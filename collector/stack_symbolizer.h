@@ -65,6 +65,11 @@ class StackSymbolizer {
   // "func+0x1c", "[libc.so.6+0x8f2a0]" or "0x7f..." for one address of `pid`.
   std::string symbolize(uint32_t pid, uint64_t ip, bool return_address);
 
+  // libdw's first-use work, done now: the first search for a module's
+  // DWARF loads libdebuginfod and the libraries it needs (tens of ms of
+  // CPU). A recording does it before its command starts, not while it runs.
+  static void load_libraries_now();
+
   // The modules of process `pid` (read once, kept after it exits: the
   // futex names use them too, collector/futex_namer.h), or nullptr.
   Dwfl* dwfl_for(uint32_t pid);
