@@ -14,6 +14,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "trace_abi.h"
+#include "op_rules.h"
 #include "task_state.h"
 #include "follow_fork.bpf.h"
 
@@ -176,7 +177,7 @@ static __always_inline __u8 op_at_enter(long nr, __u64 op_word)
 {
 	if (nr == FXS_NR_FUTEX) {
 		__u32 cmd = (__u32)op_word & FXS_FUTEX_CMD_MASK;
-		return cmd <= FXS_OP_FUTEX_LOCK_PI2 ? cmd : FXS_OP_UNKNOWN;
+		return fxs_op_of_futex_cmd(cmd);
 	}
 	if (nr == FXS_NR_FUTEX_WAITV)
 		return FXS_OP_FUTEX2_WAITV;
@@ -253,20 +254,6 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1, __u64 a3)
 	return 0;
 }
 
-static __always_inline bool is_wait_op(__u8 opi)
-{
-	return opi == FXS_OP_FUTEX_WAIT || opi == FXS_OP_FUTEX_WAIT_BITSET ||
-	       opi == FXS_OP_FUTEX_WAIT_REQUEUE_PI || opi == FXS_OP_FUTEX_LOCK_PI ||
-	       opi == FXS_OP_FUTEX_LOCK_PI2 || opi == FXS_OP_FUTEX2_WAIT ||
-	       opi == FXS_OP_FUTEX2_WAITV;
-}
-
-/* -EINTR, and the restart codes sys_exit sees before signal delivery turns them into EINTR. */
-static __always_inline bool is_interrupted(long ret)
-{
-	return ret == -4 || ret == -512 || ret == -513 || ret == -514 || ret == -516;
-}
-
 /* Decodes the arguments of one futex-family call from the saved user registers. */
 /* A syscall's number and arguments, however they were read. */
 struct sys_args {
@@ -295,16 +282,13 @@ static __always_inline __u32 decode_args(struct fxs_futex_rec *r, long nr, const
 		r->uaddr = a0;
 		r->op = (__u32)a1;
 		r->val = (__u32)a2;
-		r->opi = cmd <= FXS_OP_FUTEX_LOCK_PI2 ? cmd : FXS_OP_UNKNOWN;
+		r->opi = fxs_op_of_futex_cmd(cmd);
 		/* The utime slot carries val2 for the requeue and wake-op commands. */
-		if (cmd == FXS_OP_FUTEX_REQUEUE || cmd == FXS_OP_FUTEX_CMP_REQUEUE ||
-		    cmd == FXS_OP_FUTEX_WAKE_OP || cmd == FXS_OP_FUTEX_CMP_REQUEUE_PI)
+		if (fxs_op_in(FXS_OPS_UTIME_IS_VAL2, r->opi))
 			r->val2 = (__u32)a3;
 		else
 			r->has_timeout = a3 != 0;
-		if (cmd == FXS_OP_FUTEX_REQUEUE || cmd == FXS_OP_FUTEX_CMP_REQUEUE ||
-		    cmd == FXS_OP_FUTEX_WAKE_OP || cmd == FXS_OP_FUTEX_CMP_REQUEUE_PI ||
-		    cmd == FXS_OP_FUTEX_WAIT_REQUEUE_PI)
+		if (fxs_has_uaddr2(r->opi))
 			r->uaddr2 = a4;
 		r->val3 = (__u32)a5;
 		return (a1 & FXS_FUTEX_PRIVATE_FLAG) ? 0x80 : 0;
@@ -367,19 +351,6 @@ static __always_inline void atomic_max(__u64 *p, __u64 v)
 	}
 }
 
-/* floor(log2(v)) without a loop, capped to the histogram. */
-static __always_inline __u32 log2_bucket(__u64 v)
-{
-	__u32 b = 0;
-	if (v >> 32) { v >>= 32; b += 32; }
-	if (v >> 16) { v >>= 16; b += 16; }
-	if (v >> 8) { v >>= 8; b += 8; }
-	if (v >> 4) { v >>= 4; b += 4; }
-	if (v >> 2) { v >>= 2; b += 2; }
-	if (v >> 1) b += 1;
-	return b < FXS_HIST_BUCKETS ? b : FXS_HIST_BUCKETS - 1;
-}
-
 static __always_inline struct fxs_agg_val *agg_lookup(__u32 tgid, __u64 uaddr)
 {
 	struct fxs_agg_key key = {.tgid = tgid, .uaddr = uaddr};
@@ -412,12 +383,12 @@ static __noinline int agg_apply(__u32 tgid, __u64 uaddr, const struct fxs_futex_
 		__sync_fetch_and_add(&v->ops[opi], 1);
 	if (!primary)
 		return 0;
-	if (is_wait_op(opi)) {
-		if (ret == -11) {
+	if (fxs_is_wait_op(opi)) {
+		if (ret == FXS_RET_EAGAIN) {
 			__sync_fetch_and_add(&v->eagain, 1);
-		} else if (ret >= 0 || ret == -110 || is_interrupted(ret)) {
+		} else if (fxs_wait_queued(ret)) {
 			__sync_fetch_and_add(&v->waits, 1);
-			if (ret == -110)
+			if (ret == FXS_RET_ETIMEDOUT)
 				__sync_fetch_and_add(&v->timeouts, 1);
 			else if (ret < 0)
 				__sync_fetch_and_add(&v->interrupted, 1);
@@ -425,7 +396,7 @@ static __noinline int agg_apply(__u32 tgid, __u64 uaddr, const struct fxs_futex_
 				__u64 d = r->exit_ns - r->enter_ns;
 				__sync_fetch_and_add(&v->wait_total_ns, d);
 				atomic_max(&v->wait_max_ns, d);
-				__u32 b = log2_bucket(d);
+				__u32 b = fxs_log2_bucket(d);
 				if (b < FXS_HIST_BUCKETS)
 					__sync_fetch_and_add(&v->hist[b], 1);
 			}
@@ -434,17 +405,11 @@ static __noinline int agg_apply(__u32 tgid, __u64 uaddr, const struct fxs_futex_
 	}
 	if (ret <= 0)
 		return 0;
-	if (opi == FXS_OP_FUTEX_WAKE || opi == FXS_OP_FUTEX_WAKE_BITSET ||
-	    opi == FXS_OP_FUTEX_WAKE_OP || opi == FXS_OP_FUTEX2_WAKE) {
-		__sync_fetch_and_add(&v->woken, ret);
-	} else if (opi == FXS_OP_FUTEX_REQUEUE || opi == FXS_OP_FUTEX_CMP_REQUEUE ||
-		   opi == FXS_OP_FUTEX_CMP_REQUEUE_PI || opi == FXS_OP_FUTEX2_REQUEUE) {
-		/* The kernel wakes up to nr_wake first, then requeues: ret = woken + requeued. */
-		__u64 nr_wake = opi == FXS_OP_FUTEX2_REQUEUE ? r->val3 : r->val;
-		__u64 woken = (__u64)ret < nr_wake ? (__u64)ret : nr_wake;
+	__u64 woken = fxs_waiters_woken(opi, ret, r->val, r->val3);
+	if (woken)
 		__sync_fetch_and_add(&v->woken, woken);
-		__sync_fetch_and_add(&v->requeued, ret - woken);
-	}
+	if (fxs_is_requeue_op(opi) && (__u64)ret > woken)
+		__sync_fetch_and_add(&v->requeued, ret - woken); /* ret = woken + requeued */
 	return 0;
 }
 
@@ -619,7 +584,7 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	 * clock is among the costliest things done here (rdtsc in a VM).
 	 */
 	__u64 now = 0;
-	if (!summary_mode || (is_wait_op(r.opi) && (ret >= 0 || ret == -110 || is_interrupted(ret))))
+	if (!summary_mode || (fxs_is_wait_op(r.opi) && fxs_wait_queued(ret)))
 		now = bpf_ktime_get_ns();
 	r.exit_ns = now;
 
@@ -633,7 +598,7 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 		return 0;
 	}
 
-	if (min_wait_ns && is_wait_op(r.opi) && r.enter_ns && ret != -11 &&
+	if (min_wait_ns && fxs_is_wait_op(r.opi) && r.enter_ns && ret != FXS_RET_EAGAIN &&
 	    now - r.enter_ns < min_wait_ns) {
 		count(FXS_CNT_FILTERED);
 		return 0;
@@ -648,11 +613,12 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	 * A user stack walk costs microseconds; on every wake and short wait it
 	 * slowed a contended mutex threefold (docs/BENCHMARKS.md).
 	 */
-	int take_stack = is_wait_op(r.opi) && ret != -11 && r.enter_ns && now - r.enter_ns >= stack_min_wait_ns;
+	int take_stack = fxs_wait_gets_stack(r.opi, ret, r.enter_ns, now, stack_min_wait_ns);
 	/* And one in stack_sample_every of a thread's shorter waits that returned
-	 * woken: the collector weighs it with those it stands for
-	 * (collector/stack_sample_weights.h counts them by the same rule). */
-	if (!take_stack && stack_sample_every && st && is_wait_op(r.opi) && ret >= 0 && r.enter_ns &&
+	 * woken: the collector weighs it with those it stands for (the rule is
+	 * op_rules.h's, which collector/stack_sample_weights.cpp counts by). */
+	if (!take_stack && stack_sample_every && st &&
+	    fxs_wait_in_stack_sample(r.opi, ret, r.enter_ns, now, stack_min_wait_ns) &&
 	    ++st->stack_sample_ctr >= stack_sample_every) {
 		st->stack_sample_ctr = 0;
 		take_stack = 1;
@@ -661,7 +627,7 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 		r.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 		if (capture_raw_stacks)
 			emit_raw_stack(args->uregs, &r);
-	} else if (capture_stacks && woke_long && !is_wait_op(r.opi)) {
+	} else if (capture_stacks && woke_long && !fxs_is_wait_op(r.opi)) {
 		/* A waker: the frame-pointer walk only. A raw copy (4 KiB) for every
 		 * wake as well filled the rings and cost the waits' own copies. */
 		r.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
@@ -760,7 +726,7 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 	const __u8 wakee_opi = READ_ONCE(w->opi);
 	const __u64 wakee_uaddr = READ_ONCE(w->uaddr);
 	compiler_barrier();
-	if (!wait_enter_ns || !is_wait_op(wakee_opi) || READ_ONCE(w->enter_ns) != wait_enter_ns)
+	if (!wait_enter_ns || !fxs_is_wait_op(wakee_opi) || READ_ONCE(w->enter_ns) != wait_enter_ns)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
 	split_on_waking(w, now);

@@ -11,7 +11,7 @@
  * thread (one that made a traced futex call) is recorded too
  * (FXS_REC_SWITCH, FXS_REC_WAKEUP); other threads cost two slot lookups.
  *
- * Included by futex.bpf.c after task_slot(), is_wait_op(), cpu_ring() and
+ * Included by futex.bpf.c after task_slot(), fxs_is_wait_op(), cpu_ring() and
  * wakeup_flag(). handle_enter() clears the slot's split fields; sched_waking
  * (handle_waking) and sched_wakeup may run on any CPU, so they only ever set
  * a field that is still 0, and the switch-out clears with compare-and-swap.
@@ -43,7 +43,7 @@ static __always_inline int split_on_wakeup(__u32 tid)
 	if (!st)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
-	if (st->enter_ns && is_wait_op(st->opi) && !st->wakeup_ns)
+	if (st->enter_ns && fxs_is_wait_op(st->opi) && !st->wakeup_ns)
 		st->wakeup_ns = now;
 	void *rb = cpu_ring();
 	struct fxs_wakeup_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
@@ -189,7 +189,7 @@ static __always_inline int split_on_switch(bool preempt, __u32 prev_tid, unsigne
 	if (!st && !nt)
 		return 0; /* neither side ever made a traced futex call */
 	__u64 now = bpf_ktime_get_ns();
-	if (st && !preempt && prev_state && st->enter_ns && is_wait_op(st->opi)) {
+	if (st && !preempt && prev_state && st->enter_ns && fxs_is_wait_op(st->opi)) {
 		if (!st->sleeps)
 			st->sleep_ns = now;
 		/*
@@ -207,7 +207,7 @@ static __always_inline int split_on_switch(bool preempt, __u32 prev_tid, unsigne
 		st->asleep = 1;
 		st->sleeps++;
 	}
-	if (nt && nt->asleep && nt->enter_ns && is_wait_op(nt->opi)) {
+	if (nt && nt->asleep && nt->enter_ns && fxs_is_wait_op(nt->opi)) {
 		nt->asleep = 0;
 		split_emit(nt, next, next_tid, now, trusted_next);
 	}

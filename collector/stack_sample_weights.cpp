@@ -2,8 +2,8 @@
 
 #include <cstring>
 
+#include "bpf/op_rules.h"
 #include "bpf/trace_abi.h"
-#include "replay/futex_ops.h"
 #include "replay/trace_writer.h"
 
 namespace fxs {
@@ -15,10 +15,8 @@ Status StackSampleWeights::on_record(const void* data, size_t size, TraceWriter&
   if (h.type != FXS_REC_FUTEX) return {};
   fxs_futex_rec r;
   std::memcpy(&r, data, sizeof(r));
-  // The waits the BPF side samples: woken (or handed the lock), timed, shorter than --stack-min-wait.
-  if (!is_wait_op(r.opi) || r.ret < 0 || !r.enter_ns || r.exit_ns < r.enter_ns ||
-      r.exit_ns - r.enter_ns >= min_wait_ns_)
-    return {};
+  // The waits the BPF side samples, by the same rule (bpf/op_rules.h).
+  if (!fxs_wait_in_stack_sample(r.opi, r.ret, r.enter_ns, r.exit_ns, min_wait_ns_)) return {};
   const PairKey key{uint64_t(r.tgid) << 32 | r.tid, r.uaddr};
   if (r.ustack_id < 0) {
     // Bounded: past this many (thread, futex) pairs (threads that come and

@@ -36,7 +36,7 @@ FutexOpWord decode_futex_op(uint32_t op_word) {
   w.clock_realtime = (op_word & FXS_FUTEX_CLOCK_REALTIME) != 0;
   w.other_flags = op_word & ~uint32_t{FXS_FUTEX_CMD_MASK | FXS_FUTEX_PRIVATE_FLAG |
                                       FXS_FUTEX_CLOCK_REALTIME};
-  w.opi = w.cmd <= FXS_OP_FUTEX_LOCK_PI2 ? static_cast<uint8_t>(w.cmd) : uint8_t{FXS_OP_UNKNOWN};
+  w.opi = fxs_op_of_futex_cmd(w.cmd);
   return w;
 }
 

@@ -3,14 +3,15 @@
 // The operation index (enum fxs_op in bpf/trace_abi.h) is what the records
 // carry: futex(2) commands 0..13 keep their number, the futex2 system calls
 // follow (14..17), 18 is a futex(2) command this tool does not know. The
-// classification below mirrors is_wait_op()/agg_apply() in bpf/futex.bpf.c so
-// that a per-event trace and a --summary trace count the same things.
+// classification is bpf/op_rules.h's, which the BPF programs use too, so a
+// per-event trace and a --summary trace count the same things.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string_view>
 
+#include "bpf/op_rules.h"
 #include "bpf/trace_abi.h"
 
 namespace fxs {
@@ -38,66 +39,48 @@ FutexOpWord decode_futex_op(uint32_t op_word);
 // the command of `op_word`, for the futex2 calls their own index.
 uint8_t op_index(uint8_t syscall /* enum fxs_syscall */, uint32_t op_word);
 
+// The rules themselves are bpf/op_rules.h's, shared with the BPF programs.
 namespace op_sets {
-constexpr uint32_t bit(unsigned opi) { return 1u << opi; }
-inline constexpr uint32_t kWait = bit(FXS_OP_FUTEX_WAIT) | bit(FXS_OP_FUTEX_WAIT_BITSET) |
-                                  bit(FXS_OP_FUTEX_WAIT_REQUEUE_PI) | bit(FXS_OP_FUTEX_LOCK_PI) |
-                                  bit(FXS_OP_FUTEX_LOCK_PI2) | bit(FXS_OP_FUTEX2_WAIT) |
-                                  bit(FXS_OP_FUTEX2_WAITV);
-inline constexpr uint32_t kWake = bit(FXS_OP_FUTEX_WAKE) | bit(FXS_OP_FUTEX_WAKE_BITSET) |
-                                  bit(FXS_OP_FUTEX_WAKE_OP) | bit(FXS_OP_FUTEX2_WAKE);
-inline constexpr uint32_t kRequeue = bit(FXS_OP_FUTEX_REQUEUE) | bit(FXS_OP_FUTEX_CMP_REQUEUE) |
-                                     bit(FXS_OP_FUTEX_CMP_REQUEUE_PI) | bit(FXS_OP_FUTEX2_REQUEUE);
-inline constexpr uint32_t kUaddr2 = bit(FXS_OP_FUTEX_REQUEUE) | bit(FXS_OP_FUTEX_CMP_REQUEUE) |
-                                    bit(FXS_OP_FUTEX_WAKE_OP) | bit(FXS_OP_FUTEX_WAIT_REQUEUE_PI) |
-                                    bit(FXS_OP_FUTEX_CMP_REQUEUE_PI) | bit(FXS_OP_FUTEX2_REQUEUE);
-inline constexpr uint32_t kPiLock = bit(FXS_OP_FUTEX_LOCK_PI) | bit(FXS_OP_FUTEX_LOCK_PI2) |
-                                    bit(FXS_OP_FUTEX_UNLOCK_PI) | bit(FXS_OP_FUTEX_TRYLOCK_PI);
-constexpr bool in(uint32_t set, unsigned opi) { return opi < kNumOps && (set & bit(opi)) != 0; }
+inline constexpr uint32_t kWait = FXS_OPS_WAIT;
+inline constexpr uint32_t kWake = FXS_OPS_WAKE;
+inline constexpr uint32_t kRequeue = FXS_OPS_REQUEUE;
+inline constexpr uint32_t kUaddr2 = FXS_OPS_UADDR2;
+inline constexpr uint32_t kPiLock = FXS_OPS_PI_LOCK;
+constexpr bool in(uint32_t set, unsigned opi) { return fxs_op_in(set, opi) != 0; }
 }  // namespace op_sets
 
 // Calls that may block on their (primary) address and whose outcome counts
 // as waits/eagain/timeouts/interrupted: FUTEX_WAIT, FUTEX_WAIT_BITSET,
 // FUTEX_WAIT_REQUEUE_PI, FUTEX_LOCK_PI, FUTEX_LOCK_PI2, futex_wait, futex_waitv.
-constexpr bool is_wait_op(unsigned opi) { return op_sets::in(op_sets::kWait, opi); }
+constexpr bool is_wait_op(unsigned opi) { return fxs_is_wait_op(opi) != 0; }
 // Calls whose positive return value is the number of waiters woken, all
 // credited to the primary address: FUTEX_WAKE, FUTEX_WAKE_BITSET,
 // FUTEX_WAKE_OP (whose return also counts waiters woken on uaddr2), futex_wake.
-constexpr bool is_wake_op(unsigned opi) { return op_sets::in(op_sets::kWake, opi); }
+constexpr bool is_wake_op(unsigned opi) { return fxs_is_wake_op(opi) != 0; }
 // Calls returning woken + requeued: FUTEX_REQUEUE, FUTEX_CMP_REQUEUE,
 // FUTEX_CMP_REQUEUE_PI, futex_requeue.
-constexpr bool is_requeue_op(unsigned opi) { return op_sets::in(op_sets::kRequeue, opi); }
+constexpr bool is_requeue_op(unsigned opi) { return fxs_is_requeue_op(opi) != 0; }
 // Calls that wake waiters: the two sets above.
 constexpr bool is_wake_or_requeue_op(unsigned opi) { return is_wake_op(opi) || is_requeue_op(opi); }
 // Calls that name a second futex word (uaddr2): FUTEX_REQUEUE,
 // FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP, FUTEX_WAIT_REQUEUE_PI,
 // FUTEX_CMP_REQUEUE_PI, and futex_requeue (its second waitv entry).
-constexpr bool has_uaddr2(unsigned opi) { return op_sets::in(op_sets::kUaddr2, opi); }
+constexpr bool has_uaddr2(unsigned opi) { return fxs_has_uaddr2(opi) != 0; }
 // Commands that operate a priority-inheritance lock word: FUTEX_LOCK_PI,
 // FUTEX_LOCK_PI2, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI.
-constexpr bool is_pi_lock_op(unsigned opi) { return op_sets::in(op_sets::kPiLock, opi); }
+constexpr bool is_pi_lock_op(unsigned opi) { return fxs_is_pi_lock_op(opi) != 0; }
 
 // Waiters a wake-type or requeue-type call woke on its first address, from
-// its return value: a wake op's return; a requeue op's return up to its
-// nr_wake (the rest were requeued, not woken); 0 for a failed call or any
-// other op. (`ret`, `val`, `val3` as in fxs_futex_rec.)
+// its return value (`ret`, `val`, `val3` as in fxs_futex_rec).
 constexpr uint64_t waiters_woken(unsigned opi, int32_t ret, uint64_t val, uint32_t val3) {
-  if (ret <= 0) return 0;
-  if (is_wake_op(opi)) return uint64_t(ret);
-  if (!is_requeue_op(opi)) return 0;
-  const uint64_t nr_wake = opi == FXS_OP_FUTEX2_REQUEUE ? val3 : val;
-  return uint64_t(ret) < nr_wake ? uint64_t(ret) : nr_wake;
+  return fxs_waiters_woken(opi, ret, val, val3);
 }
 
 // Return codes of a wait-type call, as seen at sys_exit.
-inline constexpr int32_t kRetEAGAIN = -11;
-inline constexpr int32_t kRetETIMEDOUT = -110;
-// -EINTR, and the restart codes (-ERESTARTSYS 512, -ERESTARTNOINTR 513,
-// -ERESTARTNOHAND 514, -ERESTART_RESTARTBLOCK 516) that sys_exit sees before
-// signal delivery turns them into EINTR or restarts the call.
-constexpr bool is_interrupted(int32_t ret) {
-  return ret == -4 || ret == -512 || ret == -513 || ret == -514 || ret == -516;
-}
+inline constexpr int32_t kRetEAGAIN = FXS_RET_EAGAIN;
+inline constexpr int32_t kRetETIMEDOUT = FXS_RET_ETIMEDOUT;
+// -EINTR and the restart codes sys_exit sees before signal delivery.
+constexpr bool is_interrupted(int32_t ret) { return fxs_is_interrupted(ret) != 0; }
 
 // What a wait-type call's return value means for the counters.
 enum class WaitOutcome : uint8_t {
@@ -114,18 +97,15 @@ constexpr WaitOutcome wait_outcome(int32_t ret) {
   if (is_interrupted(ret)) return WaitOutcome::kInterrupted;
   return WaitOutcome::kNotCounted;
 }
+// The outcomes of a wait that queued (fxs_wait_queued).
 constexpr bool queued(WaitOutcome o) {
   return o == WaitOutcome::kOk || o == WaitOutcome::kTimedOut ||
          o == WaitOutcome::kInterrupted;
 }
 
-// log2 histogram bucket of a duration, as the kernel's log2_bucket(): bucket
-// b holds [2^b, 2^(b+1)); 0 and 1 are in bucket 0; the last bucket
-// (FXS_HIST_BUCKETS - 1) also holds everything longer.
-inline unsigned log2_bucket(uint64_t ns) {
-  if (ns < 2) return 0;
-  unsigned b = 63u - static_cast<unsigned>(__builtin_clzll(ns));
-  return b < FXS_HIST_BUCKETS - 1 ? b : FXS_HIST_BUCKETS - 1;
-}
+// log2 histogram bucket of a duration, as the kernel side's --summary
+// histograms: bucket b holds [2^b, 2^(b+1)); 0 and 1 are in bucket 0; the
+// last bucket (FXS_HIST_BUCKETS - 1) also holds everything longer.
+constexpr unsigned log2_bucket(uint64_t ns) { return fxs_log2_bucket(ns); }
 
 }  // namespace fxs
