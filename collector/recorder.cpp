@@ -172,6 +172,10 @@ int run_record(const RecordOptions& opts) {
   header.min_wait_ns = opts.min_wait_ns;
   header.target_pid = child ? child->pid() : opts.pid;
   header.command = join(opts.command);
+  header.stack_settings_known = true;
+  header.stacks = opts.stacks && !opts.summary;
+  header.stack_min_wait_ns = opts.stack_min_wait_ns;
+  header.stack_sample_every = opts.stack_sample_every;
   SessionConfig cfg;
   cfg.cpu_node = header.cpu_node;
   cfg.stacks = opts.stacks;

@@ -8,12 +8,14 @@
 #include <tuple>
 
 #include "replay/blocked_model.h"
+#include "replay/durations.h"
 #include "replay/blocked_report.h"
 #include "replay/futex_names.h"
 #include "replay/kind_model.h"
 #include "replay/memory_budget.h"
 #include "replay/bucket_report.h"
 #include "replay/min_wait_warning.h"
+#include "replay/stack_coverage_note.h"
 #include "replay/numa_report.h"
 #include "replay/rseq_model.h"
 #include "replay/umcg_model.h"
@@ -52,6 +54,18 @@ std::string format_uaddr(uint64_t uaddr) {
 }
 
 // ---- the data -------------------------------------------------------------
+
+// What the stacks of all the futexes stand for, summed.
+StackCoverage stack_coverage(const std::vector<ReportData::Futex>& futexes) {
+  StackCoverage c;
+  for (const ReportData::Futex& f : futexes) {
+    (void)add_saturating(c.waits, f.stats.waits);
+    (void)add_saturating(c.stacked_waits, f.stacked.waits);
+    (void)add_saturating(c.wait_ns, f.stats.wait_total_ns);
+    (void)add_saturating(c.stacked_wait_ns, f.stacked.wait_ns);
+  }
+  return c;
+}
 
 ReportData build_report(const TraceHeader& header, FutexModel& model,
                         std::vector<std::string> warnings, const WakeModel* wakes,
@@ -92,6 +106,9 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
   for (const ReportData::Futex& f : r.futexes) recorded_waits += f.stats.waits;
   if (auto w = min_wait_warning(header.min_wait_ns, r.counters[FXS_CNT_FILTERED], recorded_waits))
     r.warnings.push_back(std::move(*w));
+  if (stacks && !r.summary)
+    if (auto w = stack_coverage_warning(header, stack_coverage(r.futexes), r.counters[FXS_CNT_RAW_STACK_DROP]))
+      r.warnings.push_back(std::move(*w));
   return r;
 }
 
@@ -342,7 +359,7 @@ void write_split_text(const WaitSplit& s, std::ostream& out) {
   }
 }
 
-void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out) {
+void write_futex_text(size_t rank, const ReportData::Futex& f, const TraceHeader& header, std::ostream& out) {
   const FutexStats& s = f.stats;
   out << '#' << rank << "  pid " << s.tgid;
   if (!f.comm.empty()) out << " (" << f.comm << ')';
@@ -396,9 +413,7 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, std::ostream& out
     out << "    stacks stand for " << f.stacked.waits << " of " << f.stats.waits << " waits ("
         << format_ns(f.stacked.wait_ns) << " of their time)";
     if (f.stack_sampled) out << ", " << f.stack_sampled << " of them through sampled stacks of the shorter woken waits";
-    if (f.stacked.waits < f.stats.waits)
-      out << "; record takes a stack for each wait of at least --stack-min-wait (1ms by default, 0 for all) and "
-             "for 1 in --stack-sample (16) of the shorter woken ones, unless --no-stacks";
+    if (f.stacked.waits < f.stats.waits) out << "; " << stack_settings_text(header);
     out << '\n';
   }
 }
@@ -444,7 +459,7 @@ void write_text_report(const ReportData& r, size_t top, std::ostream& out) {
   out << "  (--sort contention|wait|waits|wakes|name)\n";
   for (size_t i = 0; i < n; i++) {
     out << '\n';
-    write_futex_text(i + 1, r.futexes[i], out);
+    write_futex_text(i + 1, r.futexes[i], r.header, out);
   }
   write_buckets_text(r.buckets, top, out);
 }
@@ -523,23 +538,15 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     if (reader->header().summary)
       return Error{trace_path + ": a --summary trace holds no stacks; record without --summary"};
     std::unordered_map<uint32_t, std::string> names;
-    uint64_t waits = 0, stacked = 0, wait_ns = 0, stacked_ns = 0;
-    for (const auto& f : data.futexes) {
-      names.emplace(f.stats.tgid, f.comm);
-      waits += f.stats.waits;
-      stacked += f.stacked.waits;
-      wait_ns += f.stats.wait_total_ns;
-      stacked_ns += f.stacked.wait_ns;
-    }
+    for (const auto& f : data.futexes) names.emplace(f.stats.tgid, f.comm);
     // A flame graph of a few waits must not pass for one of all of them.
+    const StackCoverage cover = stack_coverage(data.futexes);
     if (opts.wakers)
       warnings << "futexscope: note: waker stacks are those of the calls that woke a wait of at least "
                   "--stack-min-wait (1ms by default; --stack-min-wait 0 for all), weighted by waiters woken\n";
-    else if (stacked < waits)
-      warnings << "futexscope: note: these stacks cover " << stacked << " of " << waits << " waits ("
-               << format_ns(stacked_ns) << " of " << format_ns(wait_ns)
-               << " waiting): record takes a stack for each wait of at least --stack-min-wait (1ms by default; "
-                  "0 for all) and for 1 in --stack-sample (16) of the shorter woken ones\n";
+    else if (cover.stacked_waits < cover.waits)
+      warnings << "futexscope: note: "
+               << stack_coverage_text(data.header, cover, data.counters[FXS_CNT_RAW_STACK_DROP]) << '\n';
     if (stacks.sampled())
       warnings << "futexscope: note: stacks of waits shorter than --stack-min-wait are a sample, each weighted with "
                   "the waits it stands for\n";

@@ -18,6 +18,8 @@ static_assert(std::endian::native == std::endian::little,
 namespace {
 
 constexpr uint32_t kFlagSummary = 1u << 0;
+// In the appended stack settings word.
+constexpr uint32_t kFlagStacks = 1u << 0;
 
 // Appends fixed-width little-endian fields and length-prefixed strings.
 class Encoder {
@@ -143,6 +145,11 @@ Result<std::vector<uint8_t>> encode_trace_header(const TraceHeader& h) {
   e.put_string(h.hostname);
   e.put_string(h.command);
   // Version 1 fields end here. New fields go after this line, never before.
+  if (h.stack_settings_known) {  // record sets them; traces made by other writers leave them out
+    e.put<uint32_t>(h.stacks ? kFlagStacks : 0);
+    e.put<uint64_t>(h.stack_min_wait_ns);
+    e.put<uint32_t>(h.stack_sample_every);
+  }
 
   std::vector<uint8_t>& out = e.bytes();
   size_t total = out.size() + sizeof(uint32_t);
@@ -210,6 +217,13 @@ Result<TraceHeader> decode_trace_header(const uint8_t* p, size_t n, const std::s
   h.hostname = d.get_string();
   h.command = d.get_string();
   if (!d.ok()) return Error{name + ": damaged header (fields run past the header size)"};
+  // The stack settings, from writers that append them (older traces end here).
+  if (d.remaining() >= 2 * sizeof(uint32_t) + sizeof(uint64_t)) {
+    h.stack_settings_known = true;
+    h.stacks = (d.get<uint32_t>() & kFlagStacks) != 0;
+    h.stack_min_wait_ns = d.get<uint64_t>();
+    h.stack_sample_every = d.get<uint32_t>();
+  }
   // Whatever remains was appended by a newer writer of the same format version: skipped.
   return h;
 }

@@ -33,6 +33,11 @@ struct TraceHeader {
   std::string kernel_release;
   std::string hostname;
   std::string command;               // the recorded command line, if any
+  // How record took stacks (appended fields; unknown in older traces).
+  bool stack_settings_known = false;
+  bool stacks = false;               // false: --no-stacks or --summary
+  uint64_t stack_min_wait_ns = 0;    // --stack-min-wait
+  uint32_t stack_sample_every = 0;   // --stack-sample (0: no sample of the shorter waits)
 };
 
 // Chunk payload kinds. A chunk holds whole records (struct fxs_rec_hdr first).

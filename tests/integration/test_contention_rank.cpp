@@ -104,10 +104,14 @@ TEST_P(ContentionRank, StackCoverageIsCountedAndCompleteWithStackMinWaitZero) {
     }
     auto folded = run_command({kFutexscope, "report", trace, "--format", "folded"});
     ASSERT_EQ(folded.status, 0) << folded.err;
-    EXPECT_EQ(folded.err.find("these stacks cover " + std::to_string(stacked) + " of " + std::to_string(waits) +
+    EXPECT_EQ(folded.err.find("stacks stand for " + std::to_string(stacked) + " of " + std::to_string(waits) +
                               " waits") != std::string::npos,
               stacked < waits)
         << folded.err;
+    // The JSON warns, with the reason, when they stand for less than 90%.
+    bool warned = false;
+    for (const auto& w : r["warnings"]) warned |= w.get<std::string>().find("stacks stand for") != std::string::npos;
+    EXPECT_EQ(warned, stacked * 10 < waits * 9) << r["warnings"].dump() << " " << stacked << " of " << waits;
     if (std::string(min_wait) != "0") continue;
     for (const auto& w : truth["futexes"]) {
       const json* f = fxs::test::find_futex(r, truth["pid"], w["uaddr"]);
@@ -115,6 +119,41 @@ TEST_P(ContentionRank, StackCoverageIsCountedAndCompleteWithStackMinWaitZero) {
       EXPECT_EQ((*f)["stack_coverage"]["waits"], (*f)["waits"]) << "--stack-min-wait 0: a wait without a stack on "
                                                                 << w["uaddr"];
     }
+  }
+}
+
+// Without stacks the report says why, in the JSON warnings and beside the
+// text report, from the settings the trace header keeps.
+TEST(StackCoverage, MissingStacksAreWarnedWithTheirReason) {
+  REQUIRE_ROOT();
+  TempDir d;
+  struct Case {
+    std::vector<std::string> record_args;
+    std::string reason;  // "" : no warning
+  };
+  for (const Case& c : {Case{{"--no-stacks"}, "it was recorded with --no-stacks"},
+                        Case{{"--stack-sample", "0"}, "and none of the shorter ones (--stack-sample 0)"},
+                        Case{{}, ""}}) {
+    const std::string trace = d.path("t.fxs");
+    std::vector<std::string> cmd = {kFutexscope, "record", "-q", "-o", trace};
+    cmd.insert(cmd.end(), c.record_args.begin(), c.record_args.end());
+    cmd.insert(cmd.end(), {"--", kSamples + "/fxs-sample-mutex"});
+    auto rec = run_command(cmd);
+    ASSERT_EQ(rec.status, 0) << rec.err;
+    auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+    ASSERT_EQ(rep.status, 0) << rep.err;
+    std::string stack_warning;
+    const json r = json::parse(rep.out);
+    for (const auto& w : r["warnings"])
+      if (w.get<std::string>().find("stacks stand for") != std::string::npos) stack_warning = w.get<std::string>();
+    if (c.reason.empty()) {
+      EXPECT_EQ(stack_warning, "") << "default settings: the stacks stand for >= 90% of the waits";
+      continue;
+    }
+    EXPECT_NE(stack_warning.find(c.reason), std::string::npos) << r["warnings"].dump();
+    auto text = run_command({kFutexscope, "report", trace});
+    ASSERT_EQ(text.status, 0) << text.err;
+    EXPECT_NE(text.err.find(c.reason), std::string::npos) << text.err;
   }
 }
 

@@ -827,5 +827,31 @@ TEST_F(TraceFormatTest, WriterErrorsNameThePath) {
   EXPECT_EQ(w.message(), path("no/such/dir/t.fxs") + ": No such file or directory");
 }
 
+// record's stack settings ride in appended header fields; a header without
+// them (an older trace, or one another writer made) says they are unknown.
+TEST(TraceHeaderStackSettings, RoundTripAndAbsent) {
+  TraceHeader h = sample_header();
+  auto plain = encode_trace_header(h);
+  ASSERT_TRUE(plain.ok());
+  auto back = decode_trace_header(plain->data(), plain->size(), "t");
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_FALSE(back->stack_settings_known);
+
+  h.stack_settings_known = true;
+  h.stacks = true;
+  h.stack_min_wait_ns = 250000;
+  h.stack_sample_every = 8;
+  auto with = encode_trace_header(h);
+  ASSERT_TRUE(with.ok());
+  EXPECT_EQ(with->size(), plain->size() + 16);
+  back = decode_trace_header(with->data(), with->size(), "t");
+  ASSERT_TRUE(back.ok()) << back.message();
+  EXPECT_TRUE(back->stack_settings_known);
+  EXPECT_TRUE(back->stacks);
+  EXPECT_EQ(back->stack_min_wait_ns, 250000u);
+  EXPECT_EQ(back->stack_sample_every, 8u);
+  EXPECT_EQ(back->command, h.command);
+}
+
 }  // namespace
 }  // namespace fxs
