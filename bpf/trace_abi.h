@@ -623,6 +623,9 @@ enum fxs_futex_name_source {
 	FXS_NAME_SYMBOL = 1,   /* symbol (+ offset) from .symtab/.dynsym */
 	FXS_NAME_DWARF = 2,    /* symbol and member path from DWARF */
 	FXS_NAME_MAPPING = 3,  /* no symbol: the mapping that holds it */
+	FXS_NAME_MAPPING_CALLER = 4, /* an anonymous mapping ("[heap]") and the program's function in the
+				      * first stack recorded on the word: "[heap] in worker"; a later record
+				      * for the same word than its FXS_NAME_MAPPING one */
 };
 
 struct fxs_futex_name_rec {

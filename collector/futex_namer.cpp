@@ -206,7 +206,7 @@ void FutexNamer::note(uint32_t tgid, uint64_t uaddr) {
   const PairKey key{tgid, uaddr};
   if (!uaddr || key == last_ || seen_.size() >= kMaxNames) return;
   last_ = key;
-  if (!seen_.insert(key).second) return;
+  if (!seen_.try_emplace(key, Naming::kQueued).second) return;
   Dwfl* d = modules_.dwfl_for(tgid);
   // An address no module holds yet: a library loaded since the modules were
   // read (after an exec, they may be read before ld.so loaded the rest).
@@ -220,6 +220,44 @@ void FutexNamer::on_record(const void* data, size_t size) {
     note(tgid, uaddr);
     return true;
   });
+  fxs_rec_hdr h;
+  if (size < sizeof(fxs_futex_rec)) return;
+  std::memcpy(&h, data, sizeof(h));
+  if (h.type != FXS_REC_FUTEX) return;
+  fxs_futex_rec r;
+  std::memcpy(&r, data, sizeof(r));
+  if (r.ustack_id < 0 || !r.uaddr) return;
+  if (const std::string* caller = modules_.caller_of(r.tgid, r.ustack_id)) caller_seen(PairKey{r.tgid, r.uaddr}, *caller);
+}
+
+void FutexNamer::caller_seen(const PairKey& key, const std::string& caller) {
+  auto it = seen_.find(key);
+  if (it == seen_.end() || it->second == Naming::kNamed) return;
+  if (it->second == Naming::kQueued) {
+    early_callers_.try_emplace(key, caller);
+    return;
+  }
+  auto mapping = mapping_of_.find(key);
+  if (mapping != mapping_of_.end()) {
+    renames_.push_back({key, mapping->second + " in " + caller});
+    mapping_of_.erase(mapping);
+  }
+  it->second = Naming::kNamed;
+}
+
+Status FutexNamer::write_name(uint32_t tgid, uint64_t uaddr, const Name& n, TraceWriter& w) {
+  const size_t bytes = (sizeof(fxs_futex_name_rec) + n.text.size() + 1 + 7) & ~size_t{7};
+  std::vector<uint8_t> buf(bytes, 0);
+  fxs_futex_name_rec r{};
+  r.hdr = {FXS_REC_FUTEX_NAME, uint16_t(bytes), 0};
+  r.tgid = tgid;
+  r.source = n.source;
+  r.uaddr = uaddr;
+  std::memcpy(buf.data(), &r, sizeof r);
+  std::memcpy(buf.data() + sizeof r, n.text.data(), n.text.size());
+  Status st = w.append(buf.data(), buf.size());
+  if (st.ok()) written_++;
+  return st;
 }
 
 Status FutexNamer::step(TraceWriter& w, size_t budget) {
@@ -227,21 +265,32 @@ Status FutexNamer::step(TraceWriter& w, size_t budget) {
   Status st;
   for (; done < pending_.size() && done < budget && st.ok(); done++) {
     const auto [tgid, uaddr, modules] = pending_[done];
+    const PairKey key{tgid, uaddr};
     Name n = name(tgid, uaddr, modules ? modules : modules_.dwfl_for(tgid));
-    if (n.text.empty()) continue;
-    const size_t bytes = (sizeof(fxs_futex_name_rec) + n.text.size() + 1 + 7) & ~size_t{7};
-    std::vector<uint8_t> buf(bytes, 0);
-    fxs_futex_name_rec r{};
-    r.hdr = {FXS_REC_FUTEX_NAME, uint16_t(bytes), 0};
-    r.tgid = tgid;
-    r.source = n.source;
-    r.uaddr = uaddr;
-    std::memcpy(buf.data(), &r, sizeof r);
-    std::memcpy(buf.data() + sizeof r, n.text.data(), n.text.size());
-    st = w.append(buf.data(), buf.size());
-    if (st.ok()) written_++;
+    Naming state = Naming::kNamed;
+    auto early = early_callers_.find(key);
+    // A heap word: with the function of a stack on it, now or when one comes.
+    if (n.source == FXS_NAME_MAPPING && !n.text.empty() && n.text[0] == '[') {
+      if (early != early_callers_.end()) {
+        n.text += " in " + early->second;
+        if (n.text.size() > kMaxNameBytes) n.text.resize(kMaxNameBytes);
+        n.source = FXS_NAME_MAPPING_CALLER;
+      } else {
+        state = Naming::kWantsCaller;
+        mapping_of_[key] = n.text;
+      }
+    }
+    if (early != early_callers_.end()) early_callers_.erase(early);
+    if (auto it = seen_.find(key); it != seen_.end()) it->second = state;
+    if (!n.text.empty()) st = write_name(tgid, uaddr, n, w);
   }
   pending_.erase(pending_.begin(), pending_.begin() + ptrdiff_t(done));
+  for (size_t i = 0; i < renames_.size() && st.ok(); i++) {
+    Name n{renames_[i].second, FXS_NAME_MAPPING_CALLER};
+    if (n.text.size() > kMaxNameBytes) n.text.resize(kMaxNameBytes);
+    st = write_name(uint32_t(renames_[i].first.a), renames_[i].first.b, n, w);
+  }
+  renames_.clear();
   return st;
 }
 

@@ -10,7 +10,11 @@
 // "_PyRuntime.ceval.gil.cond"), else "symbol+0xoff". The path stops at a
 // pthread or std object, so the words of one pthread_cond_t share a name. An
 // address no symbol holds is named by its mapping: "[heap]", "[stack]", or
-// the mapped file. Names are asked for at most kMaxNames addresses.
+// the mapped file. A word in an anonymous mapping ("[heap]", "[anon]",
+// "[stack]") is named again once a stack is recorded on it, with the
+// program's own function in that stack: "[heap] in worker" (the first
+// record names what the word is as soon as it is seen; the stack may come
+// later, or never). Names are asked for at most kMaxNames addresses.
 #pragma once
 
 #include <chrono>
@@ -18,6 +22,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 #include <vector>
@@ -48,7 +53,9 @@ class FutexNamer {
 
   explicit FutexNamer(StackSymbolizer& modules) : modules_(modules) {}
 
-  // Queues every new address a BPF record names (collector/record_addresses.h).
+  // Queues every new address a BPF record names (collector/record_addresses.h),
+  // and notes the function of a futex call's stack (written to the trace
+  // before this is called: StackSymbolizer::caller_of) for a heap word.
   void on_record(const void* data, size_t size);
   // Queues one address of process `tgid` if it is new.
   void note(uint32_t tgid, uint64_t uaddr);
@@ -74,8 +81,20 @@ class FutexNamer {
   // The DWARF variable at each address, per module, indexed on first use.
   const std::map<uint64_t, uint64_t>& variables_of(Dwfl_Module* m);  // address -> DIE offset
 
+  Status write_name(uint32_t tgid, uint64_t uaddr, const Name& n, TraceWriter& w);
+  // A stack on (tgid, uaddr) named `caller`: its name gets it if it is a heap word's.
+  void caller_seen(const PairKey& key, const std::string& caller);
+
   StackSymbolizer& modules_;
-  std::unordered_set<PairKey, PairKeyHash> seen_;  // (tgid, uaddr) queued once
+  enum class Naming : uint8_t {
+    kQueued,       // seen, not named yet
+    kWantsCaller,  // named by an anonymous mapping, no stack on it yet
+    kNamed,
+  };
+  std::unordered_map<PairKey, Naming, PairKeyHash> seen_;  // (tgid, uaddr) queued once
+  std::unordered_map<PairKey, std::string, PairKeyHash> early_callers_;  // kQueued words a stack named first
+  std::unordered_map<PairKey, std::string, PairKeyHash> mapping_of_;     // kWantsCaller words: "[heap]"
+  std::vector<std::pair<PairKey, std::string>> renames_;                 // written at the next step()
   PairKey last_{0, 0};                             // the last one: most records repeat it
   struct Pending {
     uint32_t tgid;

@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string_view>
 
 #include "bpf/trace_abi.h"
 #include "replay/trace_writer.h"
@@ -92,6 +93,46 @@ bool StackSymbolizer::refresh_if_due(uint32_t pid, std::chrono::steady_clock::du
 }
 
 std::string StackSymbolizer::symbolize(uint32_t pid, uint64_t ip, bool return_address) {
+  return symbolize_frame(pid, ip, return_address, nullptr);
+}
+
+namespace {
+
+// The C and C++ runtimes whose frames sit between a program and its futex
+// calls: lock, condition variable and thread-start code, not the program's.
+bool runtime_module(const char* path) {
+  const char* slash = path ? std::strrchr(path, '/') : nullptr;
+  const char* base = slash ? slash + 1 : (path ? path : "");
+  for (const char* prefix : {"libc.so", "libc-", "libpthread", "libstdc++", "libgcc_s", "ld-linux", "ld64.so"})
+    if (std::strncmp(base, prefix, std::strlen(prefix)) == 0) return true;
+  return false;
+}
+
+// "ns::f(int, char*)+0x1c" -> "ns::f": a name short enough to sit beside a
+// futex's ("(anonymous namespace)" is a scope, not a parameter list).
+std::string function_name(const std::string& frame) {
+  std::string f = frame.substr(0, frame.rfind("+0x"));
+  static constexpr std::string_view kAnon = "(anonymous namespace)";
+  for (size_t i = 0; i < f.size(); i++) {
+    if (f[i] != '(') continue;
+    if (f.compare(i, kAnon.size(), kAnon) == 0) {
+      i += kAnon.size() - 1;
+      continue;
+    }
+    return f.substr(0, i);
+  }
+  return f;
+}
+
+}  // namespace
+
+const std::string* StackSymbolizer::caller_of(uint32_t tgid, int32_t stack_id) const {
+  auto it = callers_.find(uint64_t(tgid) << 32 | uint32_t(stack_id));
+  return it == callers_.end() ? nullptr : &it->second;
+}
+
+std::string StackSymbolizer::symbolize_frame(uint32_t pid, uint64_t ip, bool return_address, bool* own_function) {
+  if (own_function) *own_function = false;
   char out[512];
   // A return address points after the call: look up the call itself.
   const uint64_t lookup = return_address && ip ? ip - 1 : ip;
@@ -113,6 +154,8 @@ std::string StackSymbolizer::symbolize(uint32_t pid, uint64_t ip, bool return_ad
   GElf_Sym sym;
   const char* name = dwfl_module_addrinfo(m, Dwarf_Addr(lookup), &off, &sym, nullptr, nullptr, nullptr);
   if (name) {
+    if (own_function)
+      *own_function = !runtime_module(dwfl_module_info(m, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr));
     int status = -1;
     char* demangled = abi::__cxa_demangle(name, nullptr, nullptr, &status);
     std::snprintf(out, sizeof(out), "%s+0x%" PRIx64, status == 0 ? demangled : name,
@@ -303,11 +346,18 @@ Status StackSymbolizer::on_record(const void* data, size_t size, TraceWriter& w)
 }
 
 Status StackSymbolizer::write_stack(uint32_t tgid, int32_t id, const uint64_t* ips, uint32_t n, TraceWriter& w) {
-  std::string names;
+  std::string names, caller;
   refreshed_ = false;
   for (uint32_t i = 0; i < n; i++) {
-    names += symbolize(tgid, ips[i], i > 0);
+    bool own = false;
+    std::string frame = symbolize_frame(tgid, ips[i], i > 0, &own);
+    if (own && caller.empty()) caller = function_name(frame);
+    names += frame;
     names.push_back('\0');
+  }
+  if (!caller.empty()) {
+    if (callers_.size() >= kMaxCallers) callers_.clear();
+    callers_[uint64_t(tgid) << 32 | uint32_t(id)] = std::move(caller);
   }
   size_t total = sizeof(fxs_stack_rec) + n * sizeof(uint64_t) + names.size();
   total = (total + 7) & ~size_t(7);

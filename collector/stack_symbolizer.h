@@ -65,6 +65,13 @@ class StackSymbolizer {
   // "func+0x1c", "[libc.so.6+0x8f2a0]" or "0x7f..." for one address of `pid`.
   std::string symbolize(uint32_t pid, uint64_t ip, bool return_address);
 
+  // The program's own function in a stack written to the trace: the
+  // innermost named frame outside the C and C++ runtime libraries (libc,
+  // libpthread, libstdc++, libgcc_s, ld.so), "worker" rather than
+  // "__futex_abstimed_wait_common"; nullptr if the stack has none or was not
+  // written. What the futex names say of a heap word (collector/futex_namer.h).
+  const std::string* caller_of(uint32_t tgid, int32_t stack_id) const;
+
   // libdw's first-use work, done now: the first search for a module's
   // DWARF loads libdebuginfod and the libraries it needs (tens of ms of
   // CPU). A recording does it before its command starts, not while it runs.
@@ -87,6 +94,9 @@ class StackSymbolizer {
   // The map stack's depth, 0 if it is gone.
   uint32_t map_depth(int32_t id);
   Status write_stack(uint32_t tgid, int32_t id, const uint64_t* ips, uint32_t n, TraceWriter& w);
+  // symbolize(), also saying whether the frame is the program's own (a
+  // named function outside the runtime libraries), for caller_of().
+  std::string symbolize_frame(uint32_t pid, uint64_t ip, bool return_address, bool* own_function);
 
   int map_fd_;
   std::unordered_set<uint64_t> seen_;          // (tgid << 32 | stack id)
@@ -105,6 +115,9 @@ class StackSymbolizer {
   std::vector<Dwfl*> retired_;                 // of processes that exec'd since: ended last
   std::unordered_set<uint64_t> threads_named_; // (tgid << 32 | tid) of FXS_REC_TASK records seen
   bool refreshed_ = false;                     // refresh() already tried for the stack at hand
+  // caller_of(), for the stacks written (bounded: cleared when full).
+  static constexpr size_t kMaxCallers = 65536;
+  std::unordered_map<uint64_t, std::string> callers_;  // (tgid << 32 | stack id) -> function
   std::vector<uint8_t> buf_;
   uint64_t written_ = 0;
 };

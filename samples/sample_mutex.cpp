@@ -26,7 +26,8 @@ using namespace fxs_sample;
 
 namespace {
 
-PaddedWord g_lock;  // the futex word
+PaddedWord g_static_lock;
+PaddedWord *g_lock = &g_static_lock;  // the futex word (--heap: one allocated with new)
 struct alignas(64) Shared {
 	uint64_t counter = 0;  // protected by g_lock (or g_std_lock in --std mode)
 } g_shared;
@@ -44,6 +45,7 @@ struct Options {
 	bool exact = false;             // exactly --iters per thread, even if uncontended
 	bool use_std = false;           // std::mutex instead of the futex mutex
 	bool pi = false;                // a PI mutex (FUTEX_LOCK_PI / FUTEX_UNLOCK_PI)
+	bool heap = false;              // the lock word on the heap, not in .bss
 };
 
 // Set once some thread has seen a FUTEX_WAIT that slept / failed with EAGAIN.
@@ -55,7 +57,7 @@ std::atomic<uint64_t> g_done_iters{0};
 // lock meanwhile and FUTEX_WAIT fails with EAGAIN, even on a single CPU.
 inline void lock(Tally &t, const Options &o, uint64_t &sleeps)
 {
-	Word &w = g_lock.w;
+	Word &w = g_lock->w;
 	uint32_t c = 0;
 	if (w.compare_exchange_strong(c, 1, std::memory_order_acquire, std::memory_order_relaxed))
 		return;
@@ -81,7 +83,7 @@ inline void lock(Tally &t, const Options &o, uint64_t &sleeps)
 
 inline void unlock(Tally &t)
 {
-	Word &w = g_lock.w;
+	Word &w = g_lock->w;
 	if (w.fetch_sub(1, std::memory_order_release) != 1) {
 		w.store(0, std::memory_order_release);
 		futex_wake(t, &w, 1);
@@ -105,7 +107,7 @@ std::map<std::pair<pid_t, pid_t>, uint64_t> g_pi_slept_handoffs;  // (waker, wai
 
 inline void lock_pi(Tally &t, pid_t me, std::map<pid_t, uint64_t> &handed_by)
 {
-	Word &w = g_lock.w;
+	Word &w = g_lock->w;
 	uint32_t c = 0;
 	if (w.compare_exchange_strong(c, static_cast<uint32_t>(me), std::memory_order_acquire, std::memory_order_relaxed))
 		return;
@@ -124,7 +126,7 @@ inline void lock_pi(Tally &t, pid_t me, std::map<pid_t, uint64_t> &handed_by)
 
 inline void unlock_pi(Tally &t, pid_t me)
 {
-	Word &w = g_lock.w;
+	Word &w = g_lock->w;
 	uint32_t c = static_cast<uint32_t>(me);
 	if (w.compare_exchange_strong(c, 0, std::memory_order_release, std::memory_order_relaxed))
 		return;
@@ -140,7 +142,7 @@ void print_pi_truth()
 		edges += (edges.empty() ? "" : ",") + std::string("{\"waker_tid\":") + std::to_string(k.first) +
 			 ",\"waiter_tid\":" + std::to_string(k.second) + ",\"count\":" + std::to_string(n) + "}";
 	char uaddr[32];
-	std::snprintf(uaddr, sizeof uaddr, "%p", static_cast<void *>(&g_lock.w));
+	std::snprintf(uaddr, sizeof uaddr, "%p", static_cast<void *>(&g_lock->w));
 	std::printf("FXS_TRUTH_PI {\"uaddr\":\"%s\",\"unlock_pi_calls\":%" PRIu64 ",\"slept_handoffs\":[%s]}\n", uaddr,
 		    g_unlock_pi_calls.load(), edges.c_str());
 }
@@ -183,7 +185,7 @@ void worker(const Options &o, uint64_t deadline)
 	} else if (o.pi) {
 		const pid_t me = gettid_();
 		std::map<pid_t, uint64_t> handed_by;  // waker -> lock handovers to this thread it certainly made
-		t.set_kind(&g_lock.w, "pi-mutex");
+		t.set_kind(&g_lock->w, "pi-mutex");
 		for (uint64_t end = o.iters;; end += 1000) {
 			for (; i < end; i++) {
 				lock_pi(t, me, handed_by);
@@ -197,7 +199,7 @@ void worker(const Options &o, uint64_t deadline)
 		for (const auto &[waker, n] : handed_by)
 			g_pi_slept_handoffs[{waker, me}] += n;
 	} else {
-		t.set_kind(&g_lock.w, "mutex");
+		t.set_kind(&g_lock->w, "mutex");
 		for (uint64_t end = o.iters;; end += 1000) {
 			for (; i < end; i++) {
 				lock(t, o, sleeps);
@@ -217,6 +219,7 @@ void usage(const char *argv0, FILE *f)
 	std::fprintf(f,
 		     "usage: %s [--threads N] [--iters N] [--work N] [--hold-yield-every N]\n"
 		     "          [--wait-yield-every N] [--budget-ms N] [--exact] [--std] [--pi]\n"
+		     "          [--heap]\n"
 		     "  A contended futex mutex (Drepper mutex 3: FUTEX_WAIT_PRIVATE/FUTEX_WAKE_PRIVATE\n"
 		     "  on one futex word). Prints a FXS_TRUTH line with the futex calls it made.\n"
 		     "  --threads N           threads contending for the lock (default 4)\n"
@@ -234,6 +237,7 @@ void usage(const char *argv0, FILE *f)
 		     "  --exact               exactly --iters per thread, never go on\n"
 		     "  --pi                  a priority-inheritance mutex instead (FUTEX_LOCK_PI_PRIVATE /\n"
 		     "                        FUTEX_UNLOCK_PI_PRIVATE; the kernel hands the lock over)\n"
+		     "  --heap                the lock word in a heap allocation (new), not a static\n"
 		     "  --std                 use std::mutex instead: no futex calls of its own are\n"
 		     "                        counted, the futexes list is empty and ops_per_sec is\n"
 		     "                        lock acquisitions per second\n",
@@ -256,6 +260,8 @@ int main(int argc, char **argv)
 			o.use_std = true;
 		} else if (arg_flag(argv, i, "--pi")) {
 			o.pi = true;
+		} else if (arg_flag(argv, i, "--heap")) {
+			o.heap = true;
 		} else if (arg_flag(argv, i, "--exact")) {
 			o.exact = true;
 		} else if (arg_flag(argv, i, "--help") || arg_flag(argv, i, "-h")) {
@@ -272,6 +278,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	arm_watchdog(120);
+	if (o.heap)
+		g_lock = new PaddedWord;  // kept to the end: the threads use it until they are joined
 
 	std::vector<std::thread> threads;
 	threads.reserve(o.threads);
@@ -287,7 +295,7 @@ int main(int argc, char **argv)
 	const Tally total = g_truth.total();
 	const uint64_t expect = g_done_iters.load();
 	const bool ok = g_shared.counter == expect;
-	const Counts *c = total.find(&g_lock.w);
+	const Counts *c = total.find(&g_lock->w);
 	std::printf("fxs-sample-mutex: %s, %" PRIu64 " threads x %" PRIu64 " iters (%" PRIu64
 		    " done), counter %" PRIu64 " (%s), %.3f ms\n",
 		    o.use_std ? "std::mutex" : "futex mutex", o.threads, o.iters, expect, g_shared.counter,
@@ -295,7 +303,7 @@ int main(int argc, char **argv)
 	if (c)
 		std::printf("fxs-sample-mutex: lock word %p: %" PRIu64 " FUTEX_WAIT (%" PRIu64 " slept, %" PRIu64
 			    " EAGAIN), %" PRIu64 " FUTEX_WAKE (%" PRIu64 " woken)\n",
-			    static_cast<void *>(&g_lock.w), c->ops[kFutexWait], c->waits, c->eagain,
+			    static_cast<void *>(&g_lock->w), c->ops[kFutexWait], c->waits, c->eagain,
 			    c->ops[kFutexWake], c->woken);
 	if (!o.use_std && !(c && c->waits && (o.pi || c->eagain)))  // a PI lock has no EAGAIN
 		std::fprintf(stderr, "fxs-sample-mutex: note: the lock was not really contended "

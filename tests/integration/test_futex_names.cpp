@@ -125,4 +125,31 @@ TEST(FutexNames, WithoutDwarfAreTheSymbolAndTheOffset) {
   EXPECT_GE(checked, 8u);
 }
 
+// A heap word has no symbol: its name is the mapping and the sample's own
+// function in the first stack recorded on it (the default sampled stacks
+// give the contended lock one), not the C library's frames below it.
+TEST(FutexNames, OfAHeapWordAreTheMappingAndTheFunctionThatWaitsOnIt) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  const std::string trace = dir.path("heap.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-mutex", "--heap"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json truth = truth_from(r.out);
+  ASSERT_FALSE(truth.is_null()) << r.out;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const auto names = names_of(json::parse(rep.out), truth["pid"].get<long>());
+  const uint64_t lock = std::stoull(truth["futexes"][0]["uaddr"].get<std::string>(), nullptr, 16);
+  auto it = names.find(lock);
+  ASSERT_NE(it, names.end()) << "the lock word is not in the report";
+  ASSERT_TRUE(it->second.is_string()) << "the heap word has no name";
+  const std::string name = it->second;
+  EXPECT_EQ(name.rfind("[heap] in ", 0), 0u) << name;
+  // The sample's lock code (samples/ground_truth.h), without its parameter list.
+  EXPECT_TRUE(name == "[heap] in fxs_sample::futex" || name == "[heap] in fxs_sample::futex_wait" ||
+              name.rfind("[heap] in (anonymous namespace)::", 0) == 0)
+      << name;
+  EXPECT_EQ(name.find('('), name.find("(anonymous namespace)")) << "a parameter list: " << name;
+}
+
 }  // namespace
