@@ -542,6 +542,37 @@ static __always_inline void emit_raw_stack(const struct pt_regs *uregs, const st
 	bpf_ringbuf_submit(out, 0);
 }
 
+/*
+ * Where in the program: for waits that slept at least stack_min_wait_ns,
+ * and for the calls that woke such a wait (its waker's stack: a FUTEX_WAKE,
+ * FUTEX_UNLOCK_PI, requeue; the waking hook marks them).
+ * A user stack walk costs microseconds; on every wake and short wait it
+ * slowed a contended mutex threefold (docs/BENCHMARKS.md).
+ */
+static __always_inline void take_user_stack(void *ctx, const struct sys_args *args, struct fxs_futex_rec *r,
+					    struct task_state *st, long ret, __u64 now, __u8 woke_long)
+{
+	int take_stack = fxs_wait_gets_stack(r->opi, ret, r->enter_ns, now, stack_min_wait_ns);
+	/* And one in stack_sample_every of a thread's shorter waits that returned
+	 * woken: the collector weighs it with those it stands for (the rule is
+	 * op_rules.h's, which collector/stack_sample_weights.cpp counts by). */
+	if (!take_stack && stack_sample_every && st &&
+	    fxs_wait_in_stack_sample(r->opi, ret, r->enter_ns, now, stack_min_wait_ns) &&
+	    ++st->stack_sample_ctr >= stack_sample_every) {
+		st->stack_sample_ctr = 0;
+		take_stack = 1;
+	}
+	if (capture_stacks && take_stack) {
+		r->ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+		if (capture_raw_stacks)
+			emit_raw_stack(args->uregs, r);
+	} else if (capture_stacks && woke_long && !fxs_is_wait_op(r->opi)) {
+		/* A waker: the frame-pointer walk only. A raw copy (4 KiB) for every
+		 * wake as well filled the rings and cost the waits' own copies. */
+		r->ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+	}
+}
+
 static __always_inline int handle_exit(void *ctx, const struct sys_args *args, long ret)
 {
 	long nr = args->nr;
@@ -588,8 +619,14 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 		now = bpf_ktime_get_ns();
 	r.exit_ns = now;
 
-	if (r.syscall == FXS_SC_FUTEX_WAITV)
+	if (r.syscall == FXS_SC_FUTEX_WAITV) {
+		if (!summary_mode) {
+			if (st && !st->named)
+				emit_task(st, tgid, tid, now);
+			take_user_stack(ctx, args, &r, st, ret, now, woke_long);
+		}
 		return emit_waitv(&r, args->a[0], tgid, ret, st);
+	}
 
 	if (summary_mode) {
 		agg_apply(tgid, r.uaddr, &r, ret, true);
@@ -606,32 +643,7 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	if (st && !st->named)
 		emit_task(st, tgid, tid, now);
 	compute_bucket(r.uaddr, key_flags, st, tgid, tid, now, &r.bucket_where, &r.bucket_index);
-	/*
-	 * Where in the program: for waits that slept at least stack_min_wait_ns,
-	 * and for the calls that woke such a wait (its waker's stack: a FUTEX_WAKE,
-	 * FUTEX_UNLOCK_PI, requeue; the waking hook marks them).
-	 * A user stack walk costs microseconds; on every wake and short wait it
-	 * slowed a contended mutex threefold (docs/BENCHMARKS.md).
-	 */
-	int take_stack = fxs_wait_gets_stack(r.opi, ret, r.enter_ns, now, stack_min_wait_ns);
-	/* And one in stack_sample_every of a thread's shorter waits that returned
-	 * woken: the collector weighs it with those it stands for (the rule is
-	 * op_rules.h's, which collector/stack_sample_weights.cpp counts by). */
-	if (!take_stack && stack_sample_every && st &&
-	    fxs_wait_in_stack_sample(r.opi, ret, r.enter_ns, now, stack_min_wait_ns) &&
-	    ++st->stack_sample_ctr >= stack_sample_every) {
-		st->stack_sample_ctr = 0;
-		take_stack = 1;
-	}
-	if (capture_stacks && take_stack) {
-		r.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-		if (capture_raw_stacks)
-			emit_raw_stack(args->uregs, &r);
-	} else if (capture_stacks && woke_long && !fxs_is_wait_op(r.opi)) {
-		/* A waker: the frame-pointer walk only. A raw copy (4 KiB) for every
-		 * wake as well filled the rings and cost the waits' own copies. */
-		r.ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
-	}
+	take_user_stack(ctx, args, &r, st, ret, now, woke_long);
 
 	void *rb = cpu_ring();
 	struct fxs_futex_rec *out = rb ? bpf_ringbuf_reserve(rb, sizeof(*out), 0) : 0;

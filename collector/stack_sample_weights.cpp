@@ -1,5 +1,6 @@
 #include "collector/stack_sample_weights.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "bpf/op_rules.h"
@@ -34,13 +35,23 @@ Status StackSampleWeights::on_record(const void* data, size_t size, TraceWriter&
   out.hdr = {FXS_REC_STACK_WEIGHT, sizeof(out), 0};
   out.tgid = r.tgid;
   out.tid = r.tid;
-  out.uaddr = r.uaddr;
   out.ustack_id = r.ustack_id;
   out.waits = it->second.waits;
   out.wait_ns = it->second.wait_ns;
   pending_.erase(it);
-  Status st = w.append(&out, sizeof(out));
-  if (st.ok()) written_++;
+  // A futex_waitv wait counts on every address of its vector (the replay's
+  // FutexModel): its stack stands for the waits on each. Its pending waits
+  // are keyed by the first address, which names the vector.
+  size_t n = 1;
+  if (r.opi == FXS_OP_FUTEX2_WAITV) n = std::min<size_t>(r.nr_uaddrs, (size - sizeof(r)) / sizeof(uint64_t));
+  Status st;
+  for (size_t i = 0; i < n && st.ok(); i++) {
+    out.uaddr = r.uaddr;
+    if (r.opi == FXS_OP_FUTEX2_WAITV)
+      std::memcpy(&out.uaddr, static_cast<const uint8_t*>(data) + sizeof(r) + i * sizeof(uint64_t), sizeof(uint64_t));
+    st = w.append(&out, sizeof(out));
+    if (st.ok()) written_++;
+  }
   return st;
 }
 

@@ -62,9 +62,22 @@ void StackModel::add(const fxs_rec_hdr* h) {
   }
   WaitOutcome o = wait_outcome(r.ret);
   if (o == WaitOutcome::kEagain || o == WaitOutcome::kNotCounted) return;
-  Use& u = by_futex_[FutexKey{r.tgid, r.uaddr}][key(r.tgid, r.ustack_id)];
-  u.waits++;
-  if (r.enter_ns && r.exit_ns >= r.enter_ns) u.wait_ns += r.exit_ns - r.enter_ns;
+  auto count = [&](uint64_t uaddr) {
+    Use& u = by_futex_[FutexKey{r.tgid, uaddr}][key(r.tgid, r.ustack_id)];
+    u.waits++;
+    if (r.enter_ns && r.exit_ns >= r.enter_ns) u.wait_ns += r.exit_ns - r.enter_ns;
+  };
+  if (r.opi != FXS_OP_FUTEX2_WAITV) {
+    count(r.uaddr);
+    return;
+  }
+  // A futex_waitv wait counts on every address of its vector (as in FutexModel): so does its stack.
+  const size_t n = std::min<size_t>(r.nr_uaddrs, (h->size - sizeof(r)) / sizeof(uint64_t));
+  for (size_t i = 0; i < n; i++) {
+    uint64_t uaddr;
+    std::memcpy(&uaddr, reinterpret_cast<const uint8_t*>(h) + sizeof(r) + i * sizeof(uaddr), sizeof(uaddr));
+    count(uaddr);
+  }
 }
 
 std::vector<std::string> StackModel::frames_of(uint32_t tgid, int32_t id) const {

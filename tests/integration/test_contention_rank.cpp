@@ -157,7 +157,7 @@ TEST(StackCoverage, MissingStacksAreWarnedWithTheirReason) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Samples, ContentionRank, ::testing::Values("mutex", "condvar"),
+INSTANTIATE_TEST_SUITE_P(Samples, ContentionRank, ::testing::Values("mutex", "condvar", "futex2"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace
