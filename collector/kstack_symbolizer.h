@@ -30,7 +30,6 @@ class KernelStackSymbolizer {
   void load_kallsyms();
 
  private:
-
   int map_fd_;
   bool loaded_ = false;
   std::vector<std::pair<uint64_t, std::string>> syms_;  // text symbols by address

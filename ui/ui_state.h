@@ -137,6 +137,7 @@ struct UiState {
   uint64_t stacks_generation = UINT64_MAX;  // ... as of this SideModels::generation()
   std::vector<StackWait> stacks;
   std::vector<StackWake> waker_stacks;      // of the calls that woke its waits
+  StackWait stack_cover;                    // the waits its stacks stand for (StackModel::coverage)
 
   void select_futex(FutexKey k) {
     has_futex = true;

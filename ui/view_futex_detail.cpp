@@ -11,6 +11,7 @@
 #include "imgui.h"
 #include "replay/futex_ops.h"
 #include "replay/report.h"
+#include "replay/stack_coverage_note.h"
 #include "ui/numa_loader.h"
 #include "ui/palette.h"
 #include "ui/text_fit.h"
@@ -149,16 +150,22 @@ void top_stacks(FrameContext& f, const FutexStats& s) {
     if (!(st.stacks_of == k) || st.stacks_generation != side.generation()) {
       st.stacks = side.stacks().top_stacks(k.tgid, k.uaddr, 5);  // only when the futex or the data changed
       st.waker_stacks = side.stacks().top_waker_stacks(k.tgid, k.uaddr, 3);
+      st.stack_cover = side.stacks().coverage(k.tgid, k.uaddr);
       st.stacks_of = k;
       st.stacks_generation = side.generation();
     }
   }
   ImGui::TextUnformatted("Top stacks by wait time");
+  // What they stand for, and why the rest have none (the report's words: replay/stack_coverage_note.h).
+  if (!f.futexes->summary && s.waits && st.stack_cover.waits < s.waits) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
+    const StackCoverage cover{s.waits, st.stack_cover.waits, s.wait_total_ns, st.stack_cover.wait_ns};
+    ImGui::TextWrapped("%s", stack_coverage_text(f.data.header(), cover, 0).c_str());
+    ImGui::PopStyleColor();
+  }
   if (st.stacks.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]);
-    ImGui::TextWrapped(f.futexes->summary ? "none: a --summary trace holds no stacks"
-                                          : "none: `record` takes the stack of waits that slept at least "
-                                            "--stack-min-wait (1 ms by default), unless --no-stacks");
+    ImGui::TextWrapped(f.futexes->summary ? "none: a --summary trace holds no stacks" : "none");
     ImGui::PopStyleColor();
     return;
   }
