@@ -2,9 +2,9 @@
 /*
  * futex_hash.bpf.h: which kernel hash bucket a futex op's key lands in, and
  * the spins on bucket locks (lock:contention_begin/end) inside traced calls.
- * Included by futex.bpf.c: it shares the per-thread task_states slots.
+ * Part of the futex programs (futex.bpf.c): it shares their per-thread slots.
  *
- * The formula (KERNEL-FACTS.md "The futex hash"): a private key is
+ * The formula (docs/kernel.md, "The futex hash"): a private key is
  * {mm, page address, offset in page}. Private, non-NUMA keys of a process
  * with a private table hash jhash2(address, 2, offset) & hash_mask into it;
  * every other key hashes jhash2(key, 4, offset) into the global table,
@@ -15,6 +15,7 @@
 #ifndef FUTEXSCOPE_FUTEX_HASH_BPF_H
 #define FUTEXSCOPE_FUTEX_HASH_BPF_H
 
+#include "futex_state.bpf.h"
 #include "jhash.h"
 
 /* Shape of the global table (collector/hash_shape.h), set before load; mask 0 = unknown. */

@@ -2,7 +2,7 @@
 /*
  * jhash.h: the kernel's jhash2() (Bob Jenkins' lookup3 hashword, public
  * domain) over 32-bit words, for the BPF programs and the C++ side alike:
- * the futex hash tables index buckets with it (KERNEL-FACTS.md).
+ * the futex hash tables index buckets with it (docs/kernel.md).
  * Only the two lengths the futex hash uses are needed: 2 words (private
  * table: the page address) and 4 words (global table: mm or inode sequence,
  * then the address or page offset).

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * Where a futex wait that slept spent its time (KERNEL-FACTS.md, "Scheduler
+ * Where a futex wait that slept spent its time (docs/kernel.md, "Scheduler
  * tracepoints"): t0 sleeping switch-out, t1 sched_waking (handle_waking),
  * t2 sched_wakeup, t3 switch-in; t4 is the wait's sys_exit, already in its
  * FXS_REC_FUTEX. The state lives in the thread's task_states slot; one
@@ -11,13 +11,15 @@
  * thread (one that made a traced futex call) is recorded too
  * (FXS_REC_SWITCH, FXS_REC_WAKEUP); other threads cost two slot lookups.
  *
- * Included by futex.bpf.c after task_slot(), fxs_is_wait_op(), cpu_ring() and
- * wakeup_flag(). handle_enter() clears the slot's split fields; sched_waking
+ * Part of the futex programs (futex.bpf.c), whose per-thread slots it shares
+ * (futex_state.bpf.h). handle_enter() clears the slot's split fields; sched_waking
  * (handle_waking) and sched_wakeup may run on any CPU, so they only ever set
  * a field that is still 0, and the switch-out clears with compare-and-swap.
  */
 #ifndef FUTEXSCOPE_SCHED_SPLIT_BPF_H
 #define FUTEXSCOPE_SCHED_SPLIT_BPF_H
+
+#include "futex_state.bpf.h"
 
 /* t1, from handle_waking: the first waking of the current sleep (or of the one about to begin). */
 static __always_inline void split_on_waking(struct task_state *st, __u64 now)

@@ -91,7 +91,7 @@ enum fxs_op {
 #define FXS_MAX_CPUS 4096 /* CPUs the BPF side maps to NUMA nodes */
 #define FXS_MAX_NODES 1024 /* NUMA nodes the bucket computation knows (x86 MAX_NUMNODES) */
 
-/* x86_64 syscall numbers (KERNEL-FACTS.md). */
+/* x86_64 syscall numbers (docs/kernel.md). */
 #define FXS_NR_FUTEX 202
 #define FXS_NR_FUTEX_WAITV 449
 #define FXS_NR_FUTEX_WAKE 454
@@ -143,7 +143,7 @@ struct fxs_futex_rec {
 
 /*
  * Which kernel hash table a futex op's key hashed to, computed in BPF with the
- * kernel's formula at sys_exit (bpf/futex_hash.bpf.h, KERNEL-FACTS.md "The
+ * kernel's formula at sys_exit (bpf/futex_hash.bpf.h, docs/kernel.md "The
  * futex hash"). Traces from before this field hold 0 (FXS_BUCKET_NONE).
  */
 enum fxs_bucket_table {
@@ -377,7 +377,7 @@ struct fxs_contention_rec {
 	__u8 pad[5];
 };
 
-/* Shape of the global futex hash, derived by the collector from the machine (KERNEL-FACTS.md). */
+/* Shape of the global futex hash, derived by the collector from the machine (docs/kernel.md). */
 struct fxs_hash_global_rec {
 	struct fxs_rec_hdr hdr;
 	__u32 hash_mask;     /* entries per node - 1 */

@@ -3,7 +3,7 @@
 // timeline, which server ran which worker, kicks, and whether each state
 // transition is one the UMCG protocol allows (docs/rseq-umcg.md).
 //
-// UMCG was never merged into mainline (KERNEL-FACTS.md): no kernel futexscope
+// UMCG was never merged into mainline (docs/kernel.md): no kernel futexscope
 // runs on produces these records today. The model decodes the record format
 // of bpf/trace_abi.h (the Jan 2022 series' umcg_task) so that a kernel that
 // carries UMCG only needs the BPF side; tests feed it recorded-format fixtures.
