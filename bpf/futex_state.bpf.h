@@ -72,7 +72,7 @@ struct {
 
 const volatile bool capture_stacks = true;
 const volatile __u64 stack_min_wait_ns = 1000000; /* --stack-min-wait */
-const volatile __u32 stack_sample_every = 0; /* 1 in N shorter woken waits get a stack too (0: none) */
+const volatile __u32 stack_sample_every = 0; /* 1 in N shorter waits get a stack too (0: none) */
 const volatile bool capture_raw_stacks = true;     /* and their raw stacks (FXS_REC_USTACK_RAW) */
 
 /* struct task_state: task_state.h */

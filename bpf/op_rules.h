@@ -113,9 +113,10 @@ FXS_RULE __u32 fxs_log2_bucket(__u64 v)
 
 /*
  * Which waits get a user stack (record --stack-min-wait, --stack-sample):
- * every wait that blocked at least min_ns; of the shorter ones that returned
- * woken (or with the lock), one in N per thread, which the collector weighs
- * with the others it stands for (collector/stack_sample_weights.h).
+ * every wait that blocked at least min_ns; of the shorter ones that queued
+ * (woken, handed the lock, timed out or interrupted: not EAGAIN), one in N
+ * per thread, which the collector weighs with the others it stands for
+ * (collector/stack_sample_weights.h).
  */
 FXS_RULE int fxs_wait_gets_stack(__u32 opi, long ret, __u64 enter_ns, __u64 exit_ns, __u64 min_ns)
 {
@@ -124,7 +125,7 @@ FXS_RULE int fxs_wait_gets_stack(__u32 opi, long ret, __u64 enter_ns, __u64 exit
 }
 FXS_RULE int fxs_wait_in_stack_sample(__u32 opi, long ret, __u64 enter_ns, __u64 exit_ns, __u64 min_ns)
 {
-	return fxs_is_wait_op(opi) && ret >= 0 && enter_ns && exit_ns >= enter_ns &&
+	return fxs_is_wait_op(opi) && fxs_wait_queued(ret) && enter_ns && exit_ns >= enter_ns &&
 	       exit_ns - enter_ns < min_ns;
 }
 

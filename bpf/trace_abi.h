@@ -637,10 +637,12 @@ struct fxs_futex_name_rec {
 
 /*
  * A sampled stack's weight (collector/stack_sample_weights.h): of a thread's
- * woken waits shorter than --stack-min-wait, one in --stack-sample has a
- * stack; this record, written when such a sampled wait arrives, gives the
- * waits on the same futex by the same thread since its last sample that have
- * none (and their time), which that stack stands for besides its own wait.
+ * waits shorter than --stack-min-wait that queued, one in --stack-sample (the
+ * first among them, then every N-th) has a stack; this record, written when
+ * such a sampled wait arrives, gives the waits on the same futex by the same
+ * thread since its last sample that have none (and their time), which that
+ * stack stands for besides its own wait. At the end of the recording the
+ * waits after a thread's last stack on a futex are given to that stack.
  */
 struct fxs_stack_weight_rec {
 	struct fxs_rec_hdr hdr;

@@ -41,7 +41,7 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
                        pthread_mutex_lock (FXS_NO_DWARF_STACKS=1: frame
                        pointers only)
   --stack-sample N     also take the stack of 1 in N of each thread's shorter waits
-                       that returned woken (default 16; 0: none): a contended lock's
+                       (the first among them; default 16; 0: none): a contended lock's
                        waits are mostly short. Each sampled stack weighs the waits
                        it stands for, so the stacks and flame graphs cover the
                        contention (`report` says how many waits are sampled)

@@ -28,7 +28,7 @@ struct SessionConfig {
   std::vector<int32_t> cpu_node;     // NUMA node of each CPU (TraceHeader::cpu_node)
   bool stacks = true;                // user stacks of long waits (per-event mode)
   uint64_t stack_min_wait_ns = 1000000;  // ... that slept at least this long
-  uint32_t stack_sample_every = 16;      // ... and 1 in N of a thread's shorter woken waits (0: none)
+  uint32_t stack_sample_every = 16;      // ... and 1 in N of a thread's shorter waits (0: none)
   HashShape hash;                    // bucket computation (per-event mode)
 };
 

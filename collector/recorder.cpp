@@ -353,6 +353,7 @@ int run_record(const RecordOptions& opts) {
   Status st = write_status;
   if (st.ok() && opts.summary) st = extra.aggregates(s);
   if (st.ok()) st = pages.refresh(w);  // NUMA
+  if (st.ok() && !opts.summary && opts.stacks && opts.stack_sample_every) st = weights.flush(w);
   if (st.ok()) st = names.flush(w);
   if (st.ok()) st = looks.write(pid_t(header.target_pid), FXS_SNAPSHOT_END, s, stacks, w);
   if (st.ok()) st = extra.loss(s.counters(), true);

@@ -22,7 +22,7 @@ struct RecordOptions {
   bool verbose = false;              // also say what this kernel cannot capture (UMCG)
   bool stacks = true;                // capture and symbolize user stacks (per-event mode)
   uint64_t stack_min_wait_ns = 1000000;  // of waits that slept at least this long
-  uint32_t stack_sample_every = 16;      // and 1 in N of a thread's shorter woken waits (0: none)
+  uint32_t stack_sample_every = 16;      // and 1 in N of a thread's shorter waits (0: none)
   // How often what is buffered reaches the file (and a served stream): the
   // most data a crash can lose, and for a live window the most it lags.
   uint64_t flush_interval_ns = 1000000000;

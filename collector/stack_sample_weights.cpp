@@ -9,6 +9,36 @@
 
 namespace fxs {
 
+namespace {
+
+// The futexes a wait counts on: its address, or every address of a
+// futex_waitv vector (as the replay's FutexModel counts it).
+std::vector<uint64_t> wait_addresses(const fxs_futex_rec& r, const void* data, size_t size) {
+  if (r.opi != FXS_OP_FUTEX2_WAITV) return {r.uaddr};
+  std::vector<uint64_t> out(std::min<size_t>(r.nr_uaddrs, (size - sizeof(r)) / sizeof(uint64_t)));
+  if (!out.empty()) std::memcpy(out.data(), static_cast<const uint8_t*>(data) + sizeof(r), out.size() * sizeof(uint64_t));
+  return out;
+}
+
+}  // namespace
+
+Status StackSampleWeights::write_weights(const PairKey& key, const Stacked& stack, const Pending& p, TraceWriter& w) {
+  fxs_stack_weight_rec out{};
+  out.hdr = {FXS_REC_STACK_WEIGHT, sizeof(out), 0};
+  out.tgid = uint32_t(key.a >> 32);
+  out.tid = uint32_t(key.a);
+  out.ustack_id = stack.ustack_id;
+  out.waits = p.waits;
+  out.wait_ns = p.wait_ns;
+  Status st;
+  for (size_t i = 0; i < stack.uaddrs.size() && st.ok(); i++) {
+    out.uaddr = stack.uaddrs[i];
+    st = w.append(&out, sizeof(out));
+    if (st.ok()) written_++;
+  }
+  return st;
+}
+
 Status StackSampleWeights::on_record(const void* data, size_t size, TraceWriter& w) {
   fxs_rec_hdr h;
   if (size < sizeof(fxs_futex_rec)) return {};
@@ -16,13 +46,19 @@ Status StackSampleWeights::on_record(const void* data, size_t size, TraceWriter&
   if (h.type != FXS_REC_FUTEX) return {};
   fxs_futex_rec r;
   std::memcpy(&r, data, sizeof(r));
+  if (!fxs_is_wait_op(r.opi)) return {};
+  // Pending waits are keyed by the first address, which names a futex_waitv vector.
+  const PairKey key{uint64_t(r.tgid) << 32 | r.tid, r.uaddr};
+  // Bounded: past this many (thread, futex) pairs (threads that come and go),
+  // the counts start afresh; the stacks then stand for fewer waits, which
+  // stack_coverage shows.
+  if (r.ustack_id >= 0 && r.ret >= 0) {
+    if (last_.size() >= kMaxPending && !last_.count(key)) last_.clear();
+    last_[key] = Stacked{r.ustack_id, wait_addresses(r, data, size)};
+  }
   // The waits the BPF side samples, by the same rule (bpf/op_rules.h).
   if (!fxs_wait_in_stack_sample(r.opi, r.ret, r.enter_ns, r.exit_ns, min_wait_ns_)) return {};
-  const PairKey key{uint64_t(r.tgid) << 32 | r.tid, r.uaddr};
   if (r.ustack_id < 0) {
-    // Bounded: past this many (thread, futex) pairs (threads that come and
-    // go), the counts start afresh; the stacks then stand for fewer waits,
-    // which stack_coverage shows.
     if (pending_.size() >= kMaxPending && !pending_.count(key)) pending_.clear();
     Pending& p = pending_[key];
     p.waits++;
@@ -31,27 +67,20 @@ Status StackSampleWeights::on_record(const void* data, size_t size, TraceWriter&
   }
   auto it = pending_.find(key);
   if (it == pending_.end()) return {};
-  fxs_stack_weight_rec out{};
-  out.hdr = {FXS_REC_STACK_WEIGHT, sizeof(out), 0};
-  out.tgid = r.tgid;
-  out.tid = r.tid;
-  out.ustack_id = r.ustack_id;
-  out.waits = it->second.waits;
-  out.wait_ns = it->second.wait_ns;
+  const Pending p = it->second;
   pending_.erase(it);
-  // A futex_waitv wait counts on every address of its vector (the replay's
-  // FutexModel): its stack stands for the waits on each. Its pending waits
-  // are keyed by the first address, which names the vector.
-  size_t n = 1;
-  if (r.opi == FXS_OP_FUTEX2_WAITV) n = std::min<size_t>(r.nr_uaddrs, (size - sizeof(r)) / sizeof(uint64_t));
+  return write_weights(key, last_[key], p, w);
+}
+
+Status StackSampleWeights::flush(TraceWriter& w) {
   Status st;
-  for (size_t i = 0; i < n && st.ok(); i++) {
-    out.uaddr = r.uaddr;
-    if (r.opi == FXS_OP_FUTEX2_WAITV)
-      std::memcpy(&out.uaddr, static_cast<const uint8_t*>(data) + sizeof(r) + i * sizeof(uint64_t), sizeof(uint64_t));
-    st = w.append(&out, sizeof(out));
-    if (st.ok()) written_++;
+  for (const auto& [key, p] : pending_) {
+    auto last = last_.find(key);
+    if (last == last_.end()) continue;  // no stack on this thread and futex at all
+    st = write_weights(key, last->second, p, w);
+    if (!st.ok()) break;
   }
+  pending_.clear();
   return st;
 }
 

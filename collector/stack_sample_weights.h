@@ -6,14 +6,17 @@
 // counts, per (process, thread, futex), the short woken waits that got no
 // stack, and when that thread's next sampled wait on that futex arrives it
 // writes an FXS_REC_STACK_WEIGHT: the waits (and their time) the sample
-// stands for besides itself. The replay adds them to that stack, so the
-// stacks of a futex sum to its waits, exactly, but for each thread's waits
-// after its last sample.
+// stands for besides itself. When the recording ends, the waits after a
+// thread's last stack on a futex go to that stack (flush). The replay adds
+// them to their stack, so the stacks of a futex sum to its waits, exactly,
+// but for the waits of a thread that never had a stack on that futex (the
+// BPF side samples a thread's first short woken wait, so those are few).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <unordered_map>
+#include <vector>
 
 #include "replay/error.h"
 #include "replay/pair_key.h"
@@ -29,15 +32,24 @@ class StackSampleWeights {
   explicit StackSampleWeights(uint64_t stack_min_wait_ns) : min_wait_ns_(stack_min_wait_ns) {}
   // An FXS_REC_FUTEX as written to the trace (after the DWARF stack swap).
   Status on_record(const void* data, size_t size, TraceWriter& w);
+  // At the end: the waits since each thread's last stack on a futex, to that stack.
+  Status flush(TraceWriter& w);
   uint64_t weights_written() const { return written_; }
 
  private:
   struct Pending {
     uint64_t waits = 0, wait_ns = 0;
   };
+  struct Stacked {
+    int32_t ustack_id = -1;
+    std::vector<uint64_t> uaddrs;  // the futexes its wait counted on (a futex_waitv: each entry)
+  };
+  Status write_weights(const PairKey& key, const Stacked& stack, const Pending& p, TraceWriter& w);
   uint64_t min_wait_ns_;
   // (tgid << 32 | tid, uaddr) -> the short woken waits since that thread's last sample there.
   std::unordered_map<PairKey, Pending, PairKeyHash> pending_;
+  // The same key -> the latest wait there that has a stack.
+  std::unordered_map<PairKey, Stacked, PairKeyHash> last_;
   uint64_t written_ = 0;
 };
 

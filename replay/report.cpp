@@ -412,7 +412,7 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, const TraceHeader
   if (f.stats.waits && (f.stack_sampled || f.stacked.waits < f.stats.waits)) {
     out << "    stacks stand for " << f.stacked.waits << " of " << f.stats.waits << " waits ("
         << format_ns(f.stacked.wait_ns) << " of their time)";
-    if (f.stack_sampled) out << ", " << f.stack_sampled << " of them through sampled stacks of the shorter woken waits";
+    if (f.stack_sampled) out << ", " << f.stack_sampled << " of them through sampled stacks of the shorter waits";
     if (f.stacked.waits < f.stats.waits) out << "; " << stack_settings_text(header);
     out << '\n';
   }

@@ -7,12 +7,12 @@ namespace fxs {
 std::string stack_settings_text(const TraceHeader& h) {
   if (!h.stack_settings_known)
     return "record takes a stack for each wait of at least --stack-min-wait (1ms by default; 0 for all) and for 1 in "
-           "--stack-sample (16) of the shorter woken ones, unless --no-stacks";
+           "--stack-sample (16) of the shorter ones, unless --no-stacks";
   if (!h.stacks) return "it was recorded with --no-stacks";
   std::string s = "record took a stack for each wait of at least " + format_ns(h.stack_min_wait_ns) +
                   " (--stack-min-wait; 0 for all)";
   if (h.stack_sample_every)
-    s += " and for 1 in " + std::to_string(h.stack_sample_every) + " of the shorter woken ones (--stack-sample)";
+    s += " and for 1 in " + std::to_string(h.stack_sample_every) + " of the shorter ones (--stack-sample)";
   else
     s += " and none of the shorter ones (--stack-sample 0)";
   return s;

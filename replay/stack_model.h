@@ -42,7 +42,7 @@ class StackModel {
   std::vector<StackWait> top_stacks(uint32_t tgid, uint64_t uaddr, size_t top) const;
   // How many of the futex's waits (and how much of their time) a stack stands
   // for: `record` takes one for each wait of at least --stack-min-wait, and
-  // for 1 in --stack-sample of the shorter woken ones, each weighed with the
+  // for 1 in --stack-sample of the shorter ones, each weighed with the
   // waits it was sampled from (FXS_REC_STACK_WEIGHT).
   StackWait coverage(uint32_t tgid, uint64_t uaddr) const;
   // Of those, the waits that have no stack of their own (a sample stands for them).

@@ -23,7 +23,7 @@ TEST(StackCoverageNote, WarnsBelowNinetyPercentOfWaitsOrTimeWithTheReason) {
   ASSERT_TRUE(w);
   EXPECT_NE(w->find("stacks stand for 89 of 100 waits"), std::string::npos) << *w;
   EXPECT_NE(w->find("at least 1.00ms (--stack-min-wait"), std::string::npos) << *w;
-  EXPECT_NE(w->find("1 in 16 of the shorter woken ones"), std::string::npos) << *w;
+  EXPECT_NE(w->find("1 in 16 of the shorter ones"), std::string::npos) << *w;
   // All the waits, too little of the time; and ring drops said.
   w = stack_coverage_warning(h, {100, 100, 1000, 500}, 7);
   ASSERT_TRUE(w);
