@@ -171,6 +171,16 @@ bool FutexNamer::member_path(Dwfl_Module* m, uint64_t var_addr, uint64_t off, st
 FutexNamer::Name FutexNamer::name(uint32_t pid, uint64_t uaddr, Dwfl* d) {
   Name out;
   Dwfl_Module* m = d ? dwfl_addrmodule(d, Dwarf_Addr(uaddr)) : nullptr;
+  // In none of the modules of the program that ran when the address was
+  // seen, it may be the next program's: the rings are drained CPU by CPU, so
+  // a record of the new program can come before its exec's. Try those.
+  if (!m) {
+    Dwfl* current = modules_.dwfl_for(pid);
+    if (current && current != d) {
+      d = current;
+      m = dwfl_addrmodule(d, Dwarf_Addr(uaddr));
+    }
+  }
   // Not in the modules read so far: a library loaded since. Re-read them if
   // they are still the process's current ones (no exec since).
   if (!m && d && d == modules_.dwfl_for(pid) && modules_.refresh_if_due(pid, kModulesRereadEvery))
@@ -260,10 +270,13 @@ Status FutexNamer::write_name(uint32_t tgid, uint64_t uaddr, const Name& n, Trac
   return st;
 }
 
-Status FutexNamer::step(TraceWriter& w, size_t budget) {
+Status FutexNamer::step(TraceWriter& w, size_t budget, std::chrono::steady_clock::duration time) {
   size_t done = 0;
   Status st;
+  const auto start = std::chrono::steady_clock::now();
   for (; done < pending_.size() && done < budget && st.ok(); done++) {
+    // The clock every 16 names: a lookup takes microseconds.
+    if (done % 16 == 15 && std::chrono::steady_clock::now() - start >= time) break;
     const auto [tgid, uaddr, modules] = pending_[done];
     const PairKey key{tgid, uaddr};
     Name n = name(tgid, uaddr, modules ? modules : modules_.dwfl_for(tgid));

@@ -41,9 +41,12 @@ class TraceWriter;
 class FutexNamer {
  public:
   static constexpr size_t kMaxNames = 262144;
-  // Names given per step(): a module's DWARF is indexed on its first name
-  // (once), the rest are lookups of a few microseconds.
-  static constexpr size_t kStepBudget = 64;
+  // What one step() may spend: a module's DWARF is indexed on its first name
+  // (once), the rest are lookups of a few microseconds. A count alone was
+  // too few when a burst of short-lived processes (a pyenv shim's) queued
+  // their words first: the program that followed had exited before its turn.
+  static constexpr size_t kStepBudget = 4096;
+  static constexpr std::chrono::milliseconds kStepTime{5};
   // A module with more compilation units than this is named by its symbols
   // only: indexing its DWARF would hold the drain loop too long.
   static constexpr size_t kMaxIndexedUnits = 4000;
@@ -59,10 +62,12 @@ class FutexNamer {
   void on_record(const void* data, size_t size);
   // Queues one address of process `tgid` if it is new.
   void note(uint32_t tgid, uint64_t uaddr);
-  // Names up to kStepBudget queued addresses (the drain loop calls it each
-  // turn, so a process is still alive for its mapping); flush() all of them.
-  Status step(TraceWriter& w, size_t budget = kStepBudget);
-  Status flush(TraceWriter& w) { return step(w, SIZE_MAX); }
+  // Names up to `budget` queued addresses, for at most `time` (the drain loop
+  // calls it each turn, so a process is still alive for its mapping);
+  // flush() all of them.
+  Status step(TraceWriter& w, size_t budget = kStepBudget,
+              std::chrono::steady_clock::duration time = kStepTime);
+  Status flush(TraceWriter& w) { return step(w, SIZE_MAX, std::chrono::steady_clock::duration::max()); }
 
   struct Name {
     std::string text;     // empty: no name

@@ -148,6 +148,11 @@ class TargetLooks {
 
 }  // namespace
 
+namespace {
+// The drain loop's longest sleep. A ring wakes it sooner once an eighth full.
+constexpr int kDrainEveryMs = 25;
+}  // namespace
+
 int run_record(const RecordOptions& opts) {
   if (opts.pid >= 0 && !opts.command.empty())
     return fail("give either -p PID or a command after --, not both");
@@ -273,7 +278,9 @@ int run_record(const RecordOptions& opts) {
     // While a page-node pass is under way, its slices run back to back with
     // only a ring check between them: the pass ends as soon as it would have
     // in one piece, and no slice keeps the rings waiting long.
-    int timeout_ms = pages.pass_under_way() ? 0 : 100;
+    // Otherwise a turn every kDrainEveryMs at least: a short-lived process's
+    // records must reach the futex namer while it still runs (its maps).
+    int timeout_ms = pages.pass_under_way() ? 0 : kDrainEveryMs;
     if (opts.duration_ns) {
       // Wake at the --duration deadline, not up to a whole poll after it.
       uint64_t now = monotonic_ns();
