@@ -129,7 +129,7 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1, __u64 a3)
 		st->tid = tid;
 		st->named = 0;
 		st->hash_noted = 0;
-		/* The first short woken wait of a thread gets a stack: every thread
+		/* The first short wait of a thread that queued gets a stack: every thread
 		 * then has one to stand for its waits (collector/stack_sample_weights.h). */
 		st->stack_sample_ctr = stack_sample_every ? (__u8)(stack_sample_every - 1) : 0;
 	}
