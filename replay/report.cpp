@@ -540,13 +540,14 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     std::unordered_map<uint32_t, std::string> names;
     for (const auto& f : data.futexes) names.emplace(f.stats.tgid, f.comm);
     // A flame graph of a few waits must not pass for one of all of them.
+    // (Below 90% the warnings above already said it.)
     const StackCoverage cover = stack_coverage(data.futexes);
+    const uint64_t drops = data.counters[FXS_CNT_RAW_STACK_DROP];
     if (opts.wakers)
       warnings << "futexscope: note: waker stacks are those of the calls that woke a wait of at least "
                   "--stack-min-wait (1ms by default; --stack-min-wait 0 for all), weighted by waiters woken\n";
-    else if (cover.stacked_waits < cover.waits)
-      warnings << "futexscope: note: "
-               << stack_coverage_text(data.header, cover, data.counters[FXS_CNT_RAW_STACK_DROP]) << '\n';
+    else if (cover.stacked_waits < cover.waits && !stack_coverage_warning(data.header, cover, drops))
+      warnings << "futexscope: note: " << stack_coverage_text(data.header, cover, drops) << '\n';
     if (stacks.sampled())
       warnings << "futexscope: note: stacks of waits shorter than --stack-min-wait are a sample, each weighted with "
                   "the waits it stands for\n";
