@@ -63,7 +63,11 @@ def run(cmd):
 
 
 def report_json(trace):
-    return json.loads(run([FXS, "report", trace, "--format", "json"]))
+    # stdout only: the report's warnings go to stderr.
+    p = subprocess.run([FXS, "report", trace, "--format", "json"], stdout=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        sys.exit(f"report of {trace} failed ({p.returncode})")
+    return json.loads(p.stdout)
 
 
 def main():

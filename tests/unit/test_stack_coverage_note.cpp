@@ -18,6 +18,8 @@ TEST(StackCoverageNote, WarnsBelowNinetyPercentOfWaitsOrTimeWithTheReason) {
   const TraceHeader h = recorded(true, 1000000, 16);
   // 90% of both: no warning.
   EXPECT_FALSE(stack_coverage_warning(h, {100, 90, 1000, 900}, 0));
+  // 4 of 5 waits, all but a sliver of the time: one wait without a stack is no news.
+  EXPECT_FALSE(stack_coverage_warning(h, {5, 4, 1000, 999}, 0));
   // 89% of the waits, all of the time.
   auto w = stack_coverage_warning(h, {100, 89, 1000, 1000}, 0);
   ASSERT_TRUE(w);
