@@ -39,8 +39,8 @@ std::optional<std::string> stack_coverage_warning(const TraceHeader& h, const St
   // In 128 bits: a hostile trace's sums may be near 2^64.
   using u128 = unsigned __int128;
   // A handful of waits without a stack (a join, a sleep) is not worth one.
-  const bool few_waits = u128(c.stacked_waits) * 100 < u128(c.waits) * kStackCoverageWarnPct &&
-                         c.waits - std::min(c.stacked_waits, c.waits) >= kStackCoverageMinMissing;
+  if (c.waits - std::min(c.stacked_waits, c.waits) < kStackCoverageMinMissing) return std::nullopt;
+  const bool few_waits = u128(c.stacked_waits) * 100 < u128(c.waits) * kStackCoverageWarnPct;
   const bool little_time = c.wait_ns && u128(c.stacked_wait_ns) * 100 < u128(c.wait_ns) * kStackCoverageWarnPct;
   if (!few_waits && !little_time) return std::nullopt;
   return stack_coverage_text(h, c, raw_stack_drops);

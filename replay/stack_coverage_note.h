@@ -28,8 +28,8 @@ std::string stack_settings_text(const TraceHeader& h);
 std::string stack_coverage_text(const TraceHeader& h, const StackCoverage& c, uint64_t raw_stack_drops);
 
 // That text as a warning when the stacks stand for less than
-// kStackCoverageWarnPct of the waits (and at least kStackCoverageMinMissing
-// have none) or of their time; nullopt otherwise,
+// kStackCoverageWarnPct of the waits or of their time, and at least
+// kStackCoverageMinMissing waits have none; nullopt otherwise,
 // for a --summary trace (no stacks to miss), and for a trace whose header
 // does not say how stacks were taken.
 inline constexpr uint64_t kStackCoverageWarnPct = 90;
