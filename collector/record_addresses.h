@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "bpf/trace_abi.h"
+#include "replay/waitv_entries.h"
 
 namespace fxs {
 
@@ -29,14 +30,9 @@ bool for_each_record_address(const void* data, size_t size, Fn&& fn) {
   std::memcpy(&r, data, sizeof(r));
   if (!fn(r.tgid, r.uaddr)) return false;
   if (r.uaddr2 && !fn(r.tgid, r.uaddr2)) return false;
-  if (r.syscall == FXS_SC_FUTEX_WAITV) {
-    const size_t n = std::min<size_t>(r.nr_uaddrs, (size - sizeof(r)) / sizeof(uint64_t));
-    for (size_t i = 0; i < n; i++) {
-      uint64_t a;
-      std::memcpy(&a, static_cast<const uint8_t*>(data) + sizeof(r) + i * sizeof(a), sizeof(a));
-      if (!fn(r.tgid, a)) return false;
-    }
-  }
+  if (r.syscall == FXS_SC_FUTEX_WAITV)
+    for (size_t i = 0, n = waitv_entry_count(r, size); i < n; i++)
+      if (!fn(r.tgid, waitv_entry(data, i))) return false;
   return true;
 }
 

@@ -1,11 +1,11 @@
 #include "collector/stack_sample_weights.h"
 
-#include <algorithm>
 #include <cstring>
 
 #include "bpf/op_rules.h"
 #include "bpf/trace_abi.h"
 #include "replay/trace_writer.h"
+#include "replay/waitv_entries.h"
 
 namespace fxs {
 
@@ -15,9 +15,7 @@ namespace {
 // futex_waitv vector (as the replay's FutexModel counts it).
 std::vector<uint64_t> wait_addresses(const fxs_futex_rec& r, const void* data, size_t size) {
   if (r.opi != FXS_OP_FUTEX2_WAITV) return {r.uaddr};
-  std::vector<uint64_t> out(std::min<size_t>(r.nr_uaddrs, (size - sizeof(r)) / sizeof(uint64_t)));
-  if (!out.empty()) std::memcpy(out.data(), static_cast<const uint8_t*>(data) + sizeof(r), out.size() * sizeof(uint64_t));
-  return out;
+  return waitv_entries(r, data, size);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "replay/percentile.h"
+#include "replay/waitv_entries.h"
 
 namespace fxs {
 namespace {
@@ -70,12 +71,7 @@ void NumaModel::add(const fxs_rec_hdr* h) {
                         r.syscall == FXS_SC_FUTEX_REQUEUE;
     const uint32_t flags = futex2 ? r.op : 0;
     if (r.syscall == FXS_SC_FUTEX_WAITV) {
-      const size_t n = std::min<size_t>(r.nr_uaddrs, (hdr.size - sizeof(r)) / sizeof(uint64_t));
-      for (size_t i = 0; i < n; i++) {
-        uint64_t a;
-        std::memcpy(&a, reinterpret_cast<const uint8_t*>(h) + sizeof(r) + i * sizeof(a), sizeof(a));
-        note_call(r.tgid, a, node, flags);
-      }
+      for (size_t i = 0, n = waitv_entry_count(r, hdr.size); i < n; i++) note_call(r.tgid, waitv_entry(h, i), node, flags);
       return;
     }
     note_call(r.tgid, r.uaddr, node, flags);

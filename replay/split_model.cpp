@@ -7,6 +7,7 @@
 
 #include "replay/futex_ops.h"
 #include "replay/percentile.h"
+#include "replay/waitv_entries.h"
 
 namespace fxs {
 
@@ -52,15 +53,11 @@ void SplitModel::add(const fxs_rec_hdr* h) {
     const Key key{r.tid, r.enter_ns};
     if (r.opi == FXS_OP_FUTEX2_WAITV) {
       // Counted on the futex that woke it (ret is its index), else on every one it named.
-      size_t n = std::min<size_t>(r.nr_uaddrs, (h->size - sizeof(r)) / sizeof(uint64_t));
-      const auto* v = reinterpret_cast<const uint8_t*>(h) + sizeof(r);
-      if (r.ret >= 0 && size_t(r.ret) < n) {
-        std::memcpy(&end.uaddr, v + size_t(r.ret) * sizeof(uint64_t), sizeof(end.uaddr));
+      if (r.ret >= 0 && size_t(r.ret) < waitv_entry_count(r, h->size)) {
+        end.uaddr = waitv_entry(h, size_t(r.ret));
       } else {
         end.uaddr = 0;
-        std::vector<uint64_t>& all = vectors_[key];
-        all.resize(n);
-        if (n) std::memcpy(all.data(), v, n * sizeof(uint64_t));  // an empty vector's data() may be null
+        vectors_[key] = waitv_entries(r, h, h->size);
       }
     }
     ends_[key] = end;

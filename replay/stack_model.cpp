@@ -8,6 +8,7 @@
 #include <map>
 
 #include "replay/futex_ops.h"
+#include "replay/waitv_entries.h"
 
 namespace fxs {
 
@@ -72,12 +73,7 @@ void StackModel::add(const fxs_rec_hdr* h) {
     return;
   }
   // A futex_waitv wait counts on every address of its vector (as in FutexModel): so does its stack.
-  const size_t n = std::min<size_t>(r.nr_uaddrs, (h->size - sizeof(r)) / sizeof(uint64_t));
-  for (size_t i = 0; i < n; i++) {
-    uint64_t uaddr;
-    std::memcpy(&uaddr, reinterpret_cast<const uint8_t*>(h) + sizeof(r) + i * sizeof(uaddr), sizeof(uaddr));
-    count(uaddr);
-  }
+  for (size_t i = 0, n = waitv_entry_count(r, h->size); i < n; i++) count(waitv_entry(h, i));
 }
 
 std::vector<std::string> StackModel::frames_of(uint32_t tgid, int32_t id) const {

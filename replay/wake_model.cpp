@@ -8,6 +8,7 @@
 #include "replay/durations.h"
 #include "replay/futex_ops.h"
 #include "replay/percentile.h"
+#include "replay/waitv_entries.h"
 
 namespace fxs {
 namespace {
@@ -61,11 +62,7 @@ void WakeModel::add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h) {
     end.tgid = r.tgid;
     end.exit_cpu = r.exit_cpu;
     end.uaddr = r.opi == FXS_OP_FUTEX2_WAITV ? 0 : r.uaddr;
-    if (r.opi == FXS_OP_FUTEX2_WAITV) {
-      size_t n = std::min<size_t>(r.nr_uaddrs, (h->size - sizeof(r)) / sizeof(uint64_t));
-      end.vector.resize(n);
-      if (n) std::memcpy(end.vector.data(), reinterpret_cast<const uint8_t*>(h) + sizeof(r), n * sizeof(uint64_t));
-    }
+    if (r.opi == FXS_OP_FUTEX2_WAITV) end.vector = waitv_entries(r, h, h->size);
     return;
   }
   // Herd sizes: how many waiters each wake call woke on its first address.
