@@ -216,7 +216,7 @@ void FutexNamer::note(uint32_t tgid, uint64_t uaddr) {
   const PairKey key{tgid, uaddr};
   if (!uaddr || key == last_ || seen_.size() >= kMaxNames) return;
   last_ = key;
-  if (!seen_.try_emplace(key, Naming::kQueued).second) return;
+  if (!seen_.try_emplace(key, false).second) return;
   Dwfl* d = modules_.dwfl_for(tgid);
   // An address no module holds yet: a library loaded since the modules were
   // read (after an exec, they may be read before ld.so loaded the rest).
@@ -242,17 +242,21 @@ void FutexNamer::on_record(const void* data, size_t size) {
 
 void FutexNamer::caller_seen(const PairKey& key, const std::string& caller) {
   auto it = seen_.find(key);
-  if (it == seen_.end() || it->second == Naming::kNamed) return;
-  if (it->second == Naming::kQueued) {
+  if (it == seen_.end()) return;
+  if (!it->second) {  // not named yet: step() will use it
     early_callers_.try_emplace(key, caller);
     return;
   }
-  auto mapping = mapping_of_.find(key);
-  if (mapping != mapping_of_.end()) {
-    renames_.push_back({key, mapping->second + " in " + caller});
-    mapping_of_.erase(mapping);
-  }
-  it->second = Naming::kNamed;
+  auto mapping = mapping_of_.find(key);  // named by its mapping, waiting for a caller
+  if (mapping == mapping_of_.end()) return;
+  renames_.push_back({key, with_caller(mapping->second, caller)});
+  mapping_of_.erase(mapping);
+}
+
+FutexNamer::Name FutexNamer::with_caller(const std::string& mapping, const std::string& caller) {
+  Name n{mapping + " in " + caller, FXS_NAME_MAPPING_CALLER};
+  if (n.text.size() > kMaxNameBytes) n.text.resize(kMaxNameBytes);
+  return n;
 }
 
 Status FutexNamer::write_name(uint32_t tgid, uint64_t uaddr, const Name& n, TraceWriter& w) {
@@ -280,29 +284,21 @@ Status FutexNamer::step(TraceWriter& w, size_t budget, std::chrono::steady_clock
     const auto [tgid, uaddr, modules] = pending_[done];
     const PairKey key{tgid, uaddr};
     Name n = name(tgid, uaddr, modules ? modules : modules_.dwfl_for(tgid));
-    Naming state = Naming::kNamed;
     auto early = early_callers_.find(key);
     // A heap word: with the function of a stack on it, now or when one comes.
     if (n.source == FXS_NAME_MAPPING && !n.text.empty() && n.text[0] == '[') {
-      if (early != early_callers_.end()) {
-        n.text += " in " + early->second;
-        if (n.text.size() > kMaxNameBytes) n.text.resize(kMaxNameBytes);
-        n.source = FXS_NAME_MAPPING_CALLER;
-      } else {
-        state = Naming::kWantsCaller;
+      if (early != early_callers_.end())
+        n = with_caller(n.text, early->second);
+      else
         mapping_of_[key] = n.text;
-      }
     }
     if (early != early_callers_.end()) early_callers_.erase(early);
-    if (auto it = seen_.find(key); it != seen_.end()) it->second = state;
+    if (auto it = seen_.find(key); it != seen_.end()) it->second = true;
     if (!n.text.empty()) st = write_name(tgid, uaddr, n, w);
   }
   pending_.erase(pending_.begin(), pending_.begin() + ptrdiff_t(done));
-  for (size_t i = 0; i < renames_.size() && st.ok(); i++) {
-    Name n{renames_[i].second, FXS_NAME_MAPPING_CALLER};
-    if (n.text.size() > kMaxNameBytes) n.text.resize(kMaxNameBytes);
-    st = write_name(uint32_t(renames_[i].first.a), renames_[i].first.b, n, w);
-  }
+  for (size_t i = 0; i < renames_.size() && st.ok(); i++)
+    st = write_name(uint32_t(renames_[i].first.a), renames_[i].first.b, renames_[i].second, w);
   renames_.clear();
   return st;
 }

@@ -87,19 +87,16 @@ class FutexNamer {
   const std::map<uint64_t, uint64_t>& variables_of(Dwfl_Module* m);  // address -> DIE offset
 
   Status write_name(uint32_t tgid, uint64_t uaddr, const Name& n, TraceWriter& w);
+  // "[heap] in worker", cut to the longest name a record holds.
+  static Name with_caller(const std::string& mapping, const std::string& caller);
   // A stack on (tgid, uaddr) named `caller`: its name gets it if it is a heap word's.
   void caller_seen(const PairKey& key, const std::string& caller);
 
   StackSymbolizer& modules_;
-  enum class Naming : uint8_t {
-    kQueued,       // seen, not named yet
-    kWantsCaller,  // named by an anonymous mapping, no stack on it yet
-    kNamed,
-  };
-  std::unordered_map<PairKey, Naming, PairKeyHash> seen_;  // (tgid, uaddr) queued once
-  std::unordered_map<PairKey, std::string, PairKeyHash> early_callers_;  // kQueued words a stack named first
-  std::unordered_map<PairKey, std::string, PairKeyHash> mapping_of_;     // kWantsCaller words: "[heap]"
-  std::vector<std::pair<PairKey, std::string>> renames_;                 // written at the next step()
+  std::unordered_map<PairKey, bool, PairKeyHash> seen_;  // (tgid, uaddr) queued once -> named yet
+  std::unordered_map<PairKey, std::string, PairKeyHash> early_callers_;  // not yet named, a stack came first
+  std::unordered_map<PairKey, std::string, PairKeyHash> mapping_of_;     // named "[heap]", no stack on it yet
+  std::vector<std::pair<PairKey, Name>> renames_;                        // written at the next step()
   PairKey last_{0, 0};                             // the last one: most records repeat it
   struct Pending {
     uint32_t tgid;
