@@ -471,18 +471,21 @@ TEST(UiViews, TraceTabValuesWrapAtThePanelNotPerCharacter) {
 
 // Two threads take turns: one waits 800 us, the other wakes it 600 us in.
 // With woke = false every wake returns 0 (woke nobody): the same marks, and
-// no wake -> wait arrow.
-void write_ping_pong_trace(const std::string& path, bool woke) {
+// no wake -> wait arrow. With poller, a third thread whose waits all fail
+// with EAGAIN (it never queues: a quiet thread).
+void write_ping_pong_trace(const std::string& path, bool woke, bool poller = false) {
   auto tw = fxs::TraceWriter::create(path, fxs::TraceHeader{});
   ASSERT_TRUE(tw.ok()) << tw.message();
   Writer w{*tw};
   w.task(911, "ping");
   w.task(912, "pong");
+  if (poller) w.task(913, "poller");
   for (uint64_t k = 0; k < 12; k++) {
     const uint64_t t = kT0 + k * 1'000'000;
     const uint32_t waiter = k % 2 ? 912 : 911, waker = k % 2 ? 911 : 912;
     w.wait(waiter, t, t + 800'000, -1);
     w.wake(waker, t + 600'000, t + 620'000, woke ? 1 : 0);
+    if (poller) w.call(913, FXS_OP_FUTEX_WAIT, t + 100'000, t + 101'000, -11, -1);
   }
   ASSERT_TRUE(tw->append_stop(kT0 + 13'000'000).ok());
   ASSERT_TRUE(tw->close().ok());
@@ -607,23 +610,7 @@ TEST(UiViews, QuietThreadsShareOneCollapsedRow) {
   REQUIRE_XVFB_UI();
   TempDir dir;
   const std::string path = dir.path("quiet.fxs");
-  {
-    auto tw = fxs::TraceWriter::create(path, fxs::TraceHeader{});
-    ASSERT_TRUE(tw.ok()) << tw.message();
-    Writer w{*tw};
-    w.task(911, "ping");
-    w.task(912, "pong");
-    w.task(913, "poller");
-    for (uint64_t k = 0; k < 12; k++) {
-      const uint64_t t = kT0 + k * 1'000'000;
-      const uint32_t waiter = k % 2 ? 912 : 911, waker = k % 2 ? 911 : 912;
-      w.wait(waiter, t, t + 800'000, -1);
-      w.wake(waker, t + 600'000, t + 620'000, 1);
-      w.call(913, FXS_OP_FUTEX_WAIT, t + 100'000, t + 101'000, -11, -1);  // EAGAIN: never queued
-    }
-    ASSERT_TRUE(tw->append_stop(kT0 + 13'000'000).ok());
-    ASSERT_TRUE(tw->close().ok());
-  }
+  write_ping_pong_trace(path, true, /*poller=*/true);
   auto r = run_command({"xvfb-run", "-a", "-s", "-screen 0 1700x1100x24", kFutexscope, "replay", path, "--screenshot",
                         dir.path("q.png"), "--size", "1000x700"},
                        60);
