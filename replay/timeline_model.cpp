@@ -145,6 +145,7 @@ void TimelineModel::add_futex(const fxs_rec_hdr* h, uint32_t key_id) {
     lane.wait_ns += dur;
     if (dur > longest_.dur_ns || longest_.lane == SIZE_MAX) longest_ = {li, c.enter_ns, dur};
   }
+  if (is_wake_or_requeue_op(c.opi) && c.ret > 0) lane.waking_calls++;
 }
 
 void TimelineModel::add_task(const fxs_rec_hdr* h) {

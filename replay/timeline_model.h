@@ -153,6 +153,7 @@ struct TimelineLane {
   uint32_t tid = 0;
   PodVector<TimelineCall> calls;    // sorted by enter_ns
   uint64_t wait_ns = 0;             // sum of durations of calls that queued
+  uint64_t waking_calls = 0;        // wake-type or requeue-type calls that woke someone (ret > 0)
 };
 
 // What one lane shows in a time range at a given zoom: one call (count == 1)

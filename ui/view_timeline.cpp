@@ -330,11 +330,9 @@ static bool lane_matches(const TimelineModel& tl, const TimelineLane& lane, std:
 // A lane with nothing to show for: no wait that queued, no wake that woke
 // anyone, and no wait still open at the end (`open`).
 static bool lane_is_quiet(const TimelineLane& lane, const std::vector<OpenWait>& open) {
-  if (lane.wait_ns) return false;
+  if (lane.wait_ns || lane.waking_calls) return false;
   for (const OpenWait& w : open)
     if (w.tid == lane.tid && w.pid == lane.tgid) return false;
-  for (const TimelineCall& c : lane.calls)
-    if (is_wake_or_requeue_op(c.opi) && c.ret > 0) return false;
   return true;
 }
 

@@ -97,6 +97,21 @@ TEST(TimelineModel, EagainIsNotQueuedAndLostEnterTimeIsFlagged) {
   EXPECT_EQ(l.wait_ns, 0u);
 }
 
+// A lane counts its calls that woke someone (the window's quiet threads have none).
+TEST(TimelineModel, WakingCallsAreThoseThatWokeSomeone) {
+  TimelineModel m;
+  Chunk c;
+  c.add(call(1, FXS_OP_FUTEX_WAKE, kA, 100, 200, 1))
+      .add(call(1, FXS_OP_FUTEX_WAKE, kA, 300, 400, 0))         // woke nobody
+      .add(call(1, FXS_OP_FUTEX_CMP_REQUEUE, kA, 500, 600, 3))  // woke or requeued
+      .add(call(1, FXS_OP_FUTEX_WAIT, kA, 700, 800, -11))
+      .add(call(2, FXS_OP_FUTEX_WAKE, kB, 100, 200, -14));       // failed
+  c.into(m);
+  ASSERT_EQ(m.lanes().size(), 2u);
+  EXPECT_EQ(m.lanes()[0].waking_calls, 2u);
+  EXPECT_EQ(m.lanes()[1].waking_calls, 0u);
+}
+
 TEST(TimelineModel, NamesAndLossCounter) {
   TimelineModel m;
   fxs_task_rec t{};
