@@ -15,7 +15,6 @@
 #include "replay/memory_budget.h"
 #include "replay/bucket_report.h"
 #include "replay/min_wait_warning.h"
-#include "replay/stack_coverage_note.h"
 #include "replay/numa_report.h"
 #include "replay/rseq_model.h"
 #include "replay/umcg_model.h"
@@ -106,8 +105,9 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
   for (const ReportData::Futex& f : r.futexes) recorded_waits += f.stats.waits;
   if (auto w = min_wait_warning(header.min_wait_ns, r.counters[FXS_CNT_FILTERED], recorded_waits))
     r.warnings.push_back(std::move(*w));
+  r.stack_cover = stack_coverage(r.futexes);
   if (stacks && !r.summary)
-    if (auto w = stack_coverage_warning(header, stack_coverage(r.futexes), r.counters[FXS_CNT_RAW_STACK_DROP]))
+    if (auto w = stack_coverage_warning(header, r.stack_cover, r.counters[FXS_CNT_RAW_STACK_DROP]))
       r.warnings.push_back(std::move(*w));
   return r;
 }
@@ -541,7 +541,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
     for (const auto& f : data.futexes) names.emplace(f.stats.tgid, f.comm);
     // A flame graph of a few waits must not pass for one of all of them.
     // (Below 90% the warnings above already said it.)
-    const StackCoverage cover = stack_coverage(data.futexes);
+    const StackCoverage& cover = data.stack_cover;
     const uint64_t drops = data.counters[FXS_CNT_RAW_STACK_DROP];
     if (opts.wakers)
       warnings << "futexscope: note: waker stacks are those of the calls that woke a wait of at least "

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "replay/stack_coverage_note.h"
 #include "replay/bucket_model.h"
 #include "replay/error.h"
 #include "replay/futex_model.h"
@@ -93,6 +94,7 @@ struct ReportData {
   ReportOptions::Sort sort = ReportOptions::Sort::kWait;
   BucketReport buckets;        // hash buckets, their contention, per-process tables
   std::vector<std::string> warnings;
+  StackCoverage stack_cover;  // what the stacks of all the futexes stand for, summed
 };
 
 // "contention", "wait", "waits", "wakes", "name"; parse_sort() is its inverse.
