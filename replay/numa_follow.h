@@ -3,8 +3,8 @@
 // each update() reads only what was appended since the last one (a long live
 // session must not read gigabytes again every few seconds).
 //
-// Pairing waits with wakes (WakeModel::finish) needs every record seen so
-// far and consumes the model, so report() finishes copies of the models:
+// Pairing waits with wakes (replay/pairing_models.h) needs every record seen
+// so far and consumes the models, so report() finishes copies of them:
 // the models keep growing, and a report costs O(what was read) in memory and
 // time, but no I/O or decompression of what was read before.
 #pragma once
@@ -17,32 +17,10 @@
 
 #include "replay/error.h"
 #include "replay/numa_model.h"
+#include "replay/pairing_models.h"
 #include "replay/trace_reader.h"
-#include "replay/futile_model.h"
-#include "replay/holder_model.h"
-#include "replay/split_model.h"
-#include "replay/wake_flows.h"
-#include "replay/wake_model.h"
 
 namespace fxs {
-
-// What a futex's waits show once each is paired with its wake, beside who
-// woke them: where the waits that slept spent their time, the futile
-// wakeups, and who held the lock meanwhile (the report's `split`, `futile`,
-// `holders`; the window's Futex tab).
-struct FutexPairing {
-  WaitSplit split;
-  FutileWakes futile;
-  std::vector<HolderTime> holders;  // filled for every futex; the report shows them for lock words only
-};
-using PairingByFutex = std::unordered_map<PairKey, FutexPairing, PairKeyHash>;  // key: {tgid, uaddr}
-
-// What the pass can hand out besides the NumaReport; each where not null.
-struct PairingOutputs {
-  WakesByFutex* wakes = nullptr;                 // every futex's wakers (WakeModel::results())
-  std::vector<WakeAttribution>* attributed = nullptr;  // every wake attributed to a wake call (the arrows)
-  PairingByFutex* pairing = nullptr;             // split, futile wakeups, holders of every futex
-};
 
 class NumaFollower {
  public:
@@ -66,11 +44,7 @@ class NumaFollower {
   NumaFollower(TraceReader reader, const std::string& path);
   TraceReader reader_;
   std::string path_;
-  WakeModel wakes_;
-  NumaModel numa_;
-  SplitModel splits_;
-  FutileModel futile_;
-  HolderModel holders_;
+  PairingModels models_;
 };
 
 }  // namespace fxs

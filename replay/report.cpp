@@ -7,17 +7,12 @@
 #include <sstream>
 #include <tuple>
 
-#include "replay/blocked_model.h"
-#include "replay/durations.h"
 #include "replay/blocked_report.h"
-#include "replay/futex_names.h"
-#include "replay/kind_model.h"
-#include "replay/memory_budget.h"
 #include "replay/bucket_report.h"
-#include "replay/min_wait_warning.h"
+#include "replay/durations.h"
+#include "replay/memory_budget.h"
 #include "replay/numa_report.h"
-#include "replay/rseq_model.h"
-#include "replay/umcg_model.h"
+#include "replay/trace_models.h"
 #include "replay/trace_reader.h"
 
 namespace fxs {
@@ -50,102 +45,6 @@ std::string format_uaddr(uint64_t uaddr) {
   char buf[24];
   std::snprintf(buf, sizeof(buf), "0x%" PRIx64, uaddr);
   return buf;
-}
-
-// ---- the data -------------------------------------------------------------
-
-// What the stacks of all the futexes stand for, summed.
-StackCoverage stack_coverage(const std::vector<ReportData::Futex>& futexes) {
-  StackCoverage c;
-  for (const ReportData::Futex& f : futexes) {
-    (void)add_saturating(c.waits, f.stats.waits);
-    (void)add_saturating(c.stacked_waits, f.stacked.waits);
-    (void)add_saturating(c.wait_ns, f.stats.wait_total_ns);
-    (void)add_saturating(c.stacked_wait_ns, f.stacked.wait_ns);
-  }
-  return c;
-}
-
-ReportData build_report(const TraceHeader& header, FutexModel& model,
-                        std::vector<std::string> warnings, const WakeModel* wakes,
-                        const StackModel* stacks, const BucketModel* buckets) {
-  ReportData r;
-  r.header = header;
-  r.summary = header.summary || model.summary();
-  r.events = model.events();
-  r.lost = model.lost();
-  r.counters = model.counters();
-  r.duration_ns = model.duration_ns();
-  // A --summary trace holds only periodic snapshots, so its records span less
-  // than the recording did: measure from the recorder's start clock instead.
-  if (r.summary && header.clock_mono_ns != 0 && model.last_ts_ns() > header.clock_mono_ns &&
-      model.first_ts_ns() >= header.clock_mono_ns)
-    r.duration_ns = model.last_ts_ns() - header.clock_mono_ns;
-
-  std::vector<FutexStats> stats = model.finish();
-  if (buckets) r.buckets = buckets->finish(stats);
-  FutexModel::rank(stats);
-  r.futexes.reserve(stats.size());
-  for (FutexStats& s : stats) {
-    std::string comm(model.process_name(s.tgid));
-    const FutexWakes* w = wakes ? wakes->find(s.tgid, s.uaddr) : nullptr;
-    std::vector<StackWait> top = stacks ? stacks->top_stacks(s.tgid, s.uaddr, 3) : std::vector<StackWait>{};
-    const StackWait stacked = stacks ? stacks->coverage(s.tgid, s.uaddr) : StackWait{};
-    const FutexBucket* b = r.buckets.find(s.tgid, s.uaddr);
-    std::vector<StackWake> wakers = stacks ? stacks->top_waker_stacks(s.tgid, s.uaddr, 3) : std::vector<StackWake>{};
-    const uint64_t sampled = stacks ? stacks->sampled_waits(s.tgid, s.uaddr) : 0;
-    r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}, std::move(top), stacked,
-                         b ? std::optional<FutexBucket>(*b) : std::nullopt});
-    r.futexes.back().waker_stacks = std::move(wakers);
-    r.futexes.back().stack_sampled = sampled;
-  }
-  r.warnings = std::move(warnings);
-  for (std::string& w : model.warnings()) r.warnings.push_back(std::move(w));
-  uint64_t recorded_waits = 0;
-  for (const ReportData::Futex& f : r.futexes) recorded_waits += f.stats.waits;
-  if (auto w = min_wait_warning(header.min_wait_ns, r.counters[FXS_CNT_FILTERED], recorded_waits))
-    r.warnings.push_back(std::move(*w));
-  r.stack_cover = stack_coverage(r.futexes);
-  if (stacks && !r.summary)
-    if (auto w = stack_coverage_warning(header, r.stack_cover, r.counters[FXS_CNT_RAW_STACK_DROP]))
-      r.warnings.push_back(std::move(*w));
-  return r;
-}
-
-const char* sort_name(ReportOptions::Sort s) {
-  switch (s) {
-    case ReportOptions::Sort::kContention: return "contention";
-    case ReportOptions::Sort::kWait: return "wait";
-    case ReportOptions::Sort::kWaits: return "waits";
-    case ReportOptions::Sort::kWakes: return "wakes";
-    case ReportOptions::Sort::kName: return "name";
-  }
-  return "wait";
-}
-
-std::optional<ReportOptions::Sort> parse_sort(std::string_view name) {
-  for (auto s : {ReportOptions::Sort::kContention, ReportOptions::Sort::kWait, ReportOptions::Sort::kWaits,
-                 ReportOptions::Sort::kWakes, ReportOptions::Sort::kName})
-    if (name == sort_name(s)) return s;
-  return std::nullopt;
-}
-
-void sort_futexes(std::vector<ReportData::Futex>& futexes, ReportOptions::Sort s) {
-  using F = ReportData::Futex;
-  auto by = [&](auto key) {
-    std::stable_sort(futexes.begin(), futexes.end(), [&](const F& a, const F& b) { return key(a) > key(b); });
-  };
-  switch (s) {
-    case ReportOptions::Sort::kContention: by([](const F& f) { return f.wakes.contended_wait_ns; }); break;
-    case ReportOptions::Sort::kWait: break;  // FutexModel::rank()'s order
-    case ReportOptions::Sort::kWaits: by([](const F& f) { return f.stats.waits; }); break;
-    case ReportOptions::Sort::kWakes: by([](const F& f) { return f.stats.woken; }); break;
-    case ReportOptions::Sort::kName:
-      std::stable_sort(futexes.begin(), futexes.end(), [](const F& a, const F& b) {
-        return std::tie(a.comm, a.stats.tgid, a.stats.uaddr) < std::tie(b.comm, b.stats.tgid, b.stats.uaddr);
-      });
-      break;
-  }
 }
 
 // ---- JSON -----------------------------------------------------------------
@@ -470,66 +369,24 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
                     std::ostream& warnings, size_t* deadlocks) {
   Result<TraceReader> reader = TraceReader::open(trace_path);
   if (!reader.ok()) return reader.error();
-  FutexModel model;
-  WakeModel wakes;
-  StackModel stacks;
-  SplitModel splits;
-  FutileModel futile;
-  KindModel kinds;
-  HolderModel holders;
-  RseqModel rseq;  // rseq: replay/rseq_model.h
-  UmcgModel umcg;  // UMCG: replay/umcg_model.h
-  BucketModel buckets;
-  BlockedModel blocked;  // the threads at the end: replay/blocked_model.h
-  FutexNames futex_names;  // what each word is: replay/futex_names.h
-  NumaModel numa(reader->header().cpu_node);  // NUMA: replay/numa_model.h
+  TraceModels models(reader->header());
   MemoryBudget budget(memory_limit_for_file(trace_path, opts.memory_limit));
   uint64_t records = 0;
   bool over_budget = false;
   Status st = reader->for_each_record_while([&](const fxs_rec_hdr* h) {
     if (budget.exceeded()) return !(over_budget = true);
     records++;
-    if (rseq.add(h) || umcg.add(h) || buckets.add(h) || blocked.add(h) || futex_names.add(h)) return true;
-    kinds.add(h, model.add(h));
-    wakes.add(h);
-    stacks.add(h);
-    splits.add(h);
-    futile.add(h);
-    holders.add(h);
-    numa.add(h);  // NUMA
+    models.add(h);
     return true;
   });
-  wakes.finish([&](const AttributedWake& w) { numa.add_wake(w); });  // NUMA: the wake matrix
-  NumaReport numa_report = numa.finish();
-  splits.finish();
-  futile.finish();
-  holders.finish();
   std::vector<std::string> warns = reader->warnings();
   // A read error ends the stream; report what was read before it.
   if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
   if (over_budget) warns.push_back(budget.warning(records, "the report"));
-  else if (!model.has_stop_record()) warns.push_back(kNoStopRecordWarning);
-  ReportData data = build_report(reader->header(), model, std::move(warns), &wakes, &stacks, &buckets);
-  for (ReportData::Futex& f : data.futexes) {
-    if (const WaitSplit* s = splits.find(f.stats.tgid, f.stats.uaddr)) f.split = *s;
-    if (const FutileWakes* w = futile.find(f.stats.tgid, f.stats.uaddr)) f.futile = *w;
-    f.name = futex_names.find(f.stats.tgid, f.stats.uaddr);
-    // Values, bitsets, wake counts, stacks.
-    f.stats.kind = kinds.kind(f.stats, model.index_of(f.stats.tgid, f.stats.uaddr), &stacks);
-    // The lock-holder view is for lock words only.
-    if (f.stats.kind == FutexKind::kMutex || f.stats.kind == FutexKind::kPiMutex)
-      if (const std::vector<HolderTime>* v = holders.find(f.stats.tgid, f.stats.uaddr)) f.holders = *v;
-  }
-  sort_futexes(data.futexes, opts.sort);
-  data.sort = opts.sort;
-  RseqReport rseq_report = rseq.finish();  // rseq
-  data.warnings.insert(data.warnings.end(), rseq_report.warnings.begin(), rseq_report.warnings.end());
-  std::optional<UmcgReport> umcg_report;  // UMCG: only when recorded
-  if (umcg.records()) {
-    umcg_report = umcg.finish(model.last_ts_ns());
-    if (std::string w = umcg_warning(*umcg_report); !w.empty()) data.warnings.push_back(std::move(w));
-  }
-  const BlockedReport blocked_report = blocked.finish();
+  else if (!models.has_stop_record()) warns.push_back(kNoStopRecordWarning);
+  TraceResult result = models.finish(std::move(warns), opts.sort);
+  ReportData& data = result.data;
+  const BlockedReport& blocked_report = result.blocked;
   if (deadlocks) *deadlocks = blocked_report.graph.deadlocks.size();
   for (const std::string& w : data.warnings) warnings << "futexscope: warning: " << w << '\n';
   warnings.flush();
@@ -548,20 +405,20 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
                   "--stack-min-wait (1ms by default; --stack-min-wait 0 for all), weighted by waiters woken\n";
     else if (cover.stacked_waits < cover.waits && !stack_coverage_warning(data.header, cover, drops))
       warnings << "futexscope: note: " << stack_coverage_text(data.header, cover, drops) << '\n';
-    if (stacks.sampled())
+    if (models.stacks().sampled())
       warnings << "futexscope: note: stacks of waits shorter than --stack-min-wait are a sample, each weighted with "
                   "the waits it stands for\n";
-    stacks.write_folded(out, names, opts.wakers);
+    models.stacks().write_folded(out, names, opts.wakers);
   } else if (opts.format == ReportOptions::Format::kJson) {
     json sections = report_json_sections(data, top);
-    sections["rseq"] = rseq_json(rseq_report);  // rseq
-    sections["numa"] = numa_json(numa_report);  // NUMA
-    if (umcg_report) sections["umcg"] = umcg_json(*umcg_report);  // UMCG
+    sections["rseq"] = rseq_json(result.rseq);
+    sections["numa"] = numa_json(result.numa);
+    if (result.umcg) sections["umcg"] = umcg_json(*result.umcg);
     if (blocked_report.recorded) {
       sections["blocked"] = blocked_json(blocked_report.threads);
       sections.update(wait_for_json(blocked_report.graph, blocked_report.threads));
     }
-    NumaFutexLookup numa_of(numa_report);  // NUMA: futexes[].page_node, .numa
+    NumaFutexLookup numa_of(result.numa);  // futexes[].page_node, .numa
     write_json_report(data, top, sections, out, [&](const ReportData::Futex& f, json& j) {
       if (const NumaFutex* nf = numa_of.find(f.stats.tgid, f.stats.uaddr)) add_numa_to_futex(j, *nf);
     });
@@ -573,8 +430,8 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
       out << '\n';
     }
     write_text_report(data, top, out);
-    write_numa_text(numa_report, top, out);  // NUMA
-    write_rseq_text(rseq_report, top, out);  // rseq
+    write_numa_text(result.numa, top, out);
+    write_rseq_text(result.rseq, top, out);
   }
   return {};
 }

@@ -1,0 +1,52 @@
+#include "replay/pairing_models.h"
+
+#include <utility>
+
+namespace fxs {
+
+void PairingModels::add(const fxs_rec_hdr* rec) {
+  wakes_.add(rec);
+  numa_.add(rec);
+  splits_.add(rec);
+  futile_.add(rec);
+  holders_.add(rec);
+}
+
+NumaReport PairingModels::finish(const PairingOutputs& out) {
+  wakes_.finish([&](const AttributedWake& w) {
+    numa_.add_wake(w);
+    if (out.attributed) out.attributed->push_back(WakeAttribution::of(w));
+  });
+  splits_.finish();
+  futile_.finish();
+  holders_.finish();
+  if (out.wakes || out.pairing) {
+    WakesByFutex wakes = wakes_.results();
+    if (out.pairing) {
+      // Every futex the wake model knows (it saw every call); the others' pairing is empty.
+      for (const auto& [key, w] : wakes) {
+        FutexPairing p;
+        if (const WaitSplit* s = split(uint32_t(key.a), key.b)) p.split = *s;
+        if (const FutileWakes* f = futile(uint32_t(key.a), key.b)) p.futile = *f;
+        if (const std::vector<HolderTime>* h = holders(uint32_t(key.a), key.b)) p.holders = *h;
+        (*out.pairing)[key] = std::move(p);
+      }
+    }
+    if (out.wakes) *out.wakes = std::move(wakes);
+  }
+  return numa_.finish();
+}
+
+PairingModels PairingModels::copy_for(const PairingOutputs& out) const {
+  PairingModels c({});
+  c.wakes_ = wakes_;
+  c.numa_ = numa_;
+  if (out.pairing) {
+    c.splits_ = splits_;
+    c.futile_ = futile_;
+    c.holders_ = holders_;
+  }
+  return c;
+}
+
+}  // namespace fxs

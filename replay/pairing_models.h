@@ -1,0 +1,71 @@
+// pairing_models.h: the models that need every wait paired with what ended
+// it: who woke whom (replay/wake_model.h), the NUMA matrix of those wakes
+// (replay/numa_model.h), where the waits that slept spent their time
+// (split), futile wakeups, and who held the lock meanwhile (holders). They
+// keep memory per wait until finish(), so a reader that does not need them
+// (the window's plain timeline) does not create them.
+//
+// `report` finishes them once (replay/trace_models.h); the window's live
+// view finishes a copy each time (copy_for) and goes on adding.
+#pragma once
+
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "replay/futile_model.h"
+#include "replay/holder_model.h"
+#include "replay/numa_model.h"
+#include "replay/pair_key.h"
+#include "replay/split_model.h"
+#include "replay/wake_flows.h"
+#include "replay/wake_model.h"
+
+namespace fxs {
+
+// What a futex's waits show once each is paired with its wake, beside who
+// woke them: where the waits that slept spent their time, the futile
+// wakeups, and who held the lock meanwhile (the report's `split`, `futile`,
+// `holders`; the window's Futex tab).
+struct FutexPairing {
+  WaitSplit split;
+  FutileWakes futile;
+  std::vector<HolderTime> holders;  // filled for every futex; the report shows them for lock words only
+};
+using PairingByFutex = std::unordered_map<PairKey, FutexPairing, PairKeyHash>;  // key: {tgid, uaddr}
+
+// What finish() can hand out besides the NumaReport; each where not null.
+struct PairingOutputs {
+  WakesByFutex* wakes = nullptr;                 // every futex's wakers (WakeModel::results())
+  std::vector<WakeAttribution>* attributed = nullptr;  // every wake attributed to a wake call (the arrows)
+  PairingByFutex* pairing = nullptr;             // split, futile wakeups, holders of every futex
+};
+
+class PairingModels {
+ public:
+  explicit PairingModels(std::vector<int32_t> cpu_node) : numa_(std::move(cpu_node)) {}
+
+  // Any record; each model takes the types it reads.
+  void add(const fxs_rec_hdr* rec);
+  // Pairs and finishes every model, once, after the last add(); fills `out`.
+  NumaReport finish(const PairingOutputs& out = {});
+  // A copy to finish() while this one goes on: the split, futile and holder
+  // models only when `out` asks for what they give (they cost memory per wait).
+  PairingModels copy_for(const PairingOutputs& out) const;
+
+  // After finish(): one futex's results, or nullptr.
+  const FutexWakes* wakes(uint32_t tgid, uint64_t uaddr) const { return wakes_.find(tgid, uaddr); }
+  const WaitSplit* split(uint32_t tgid, uint64_t uaddr) const { return splits_.find(tgid, uaddr); }
+  const FutileWakes* futile(uint32_t tgid, uint64_t uaddr) const { return futile_.find(tgid, uaddr); }
+  const std::vector<HolderTime>* holders(uint32_t tgid, uint64_t uaddr) const { return holders_.find(tgid, uaddr); }
+  const WakeModel& wake_model() const { return wakes_; }
+
+ private:
+  WakeModel wakes_;
+  NumaModel numa_;
+  SplitModel splits_;
+  FutileModel futile_;
+  HolderModel holders_;
+};
+
+}  // namespace fxs

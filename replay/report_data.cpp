@@ -1,0 +1,109 @@
+#include "replay/report_data.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "replay/durations.h"
+#include "replay/min_wait_warning.h"
+
+namespace fxs {
+
+namespace {
+
+// What the stacks of all the futexes stand for, summed.
+StackCoverage stack_coverage(const std::vector<ReportData::Futex>& futexes) {
+  StackCoverage c;
+  for (const ReportData::Futex& f : futexes) {
+    (void)add_saturating(c.waits, f.stats.waits);
+    (void)add_saturating(c.stacked_waits, f.stacked.waits);
+    (void)add_saturating(c.wait_ns, f.stats.wait_total_ns);
+    (void)add_saturating(c.stacked_wait_ns, f.stacked.wait_ns);
+  }
+  return c;
+}
+
+}  // namespace
+
+ReportData build_report(const TraceHeader& header, FutexModel& model,
+                        std::vector<std::string> warnings, const WakeModel* wakes,
+                        const StackModel* stacks, const BucketModel* buckets) {
+  ReportData r;
+  r.header = header;
+  r.summary = header.summary || model.summary();
+  r.events = model.events();
+  r.lost = model.lost();
+  r.counters = model.counters();
+  r.duration_ns = model.duration_ns();
+  // A --summary trace holds only periodic snapshots, so its records span less
+  // than the recording did: measure from the recorder's start clock instead.
+  if (r.summary && header.clock_mono_ns != 0 && model.last_ts_ns() > header.clock_mono_ns &&
+      model.first_ts_ns() >= header.clock_mono_ns)
+    r.duration_ns = model.last_ts_ns() - header.clock_mono_ns;
+
+  std::vector<FutexStats> stats = model.finish();
+  if (buckets) r.buckets = buckets->finish(stats);
+  FutexModel::rank(stats);
+  r.futexes.reserve(stats.size());
+  for (FutexStats& s : stats) {
+    std::string comm(model.process_name(s.tgid));
+    const FutexWakes* w = wakes ? wakes->find(s.tgid, s.uaddr) : nullptr;
+    std::vector<StackWait> top = stacks ? stacks->top_stacks(s.tgid, s.uaddr, 3) : std::vector<StackWait>{};
+    const StackWait stacked = stacks ? stacks->coverage(s.tgid, s.uaddr) : StackWait{};
+    const FutexBucket* b = r.buckets.find(s.tgid, s.uaddr);
+    std::vector<StackWake> wakers = stacks ? stacks->top_waker_stacks(s.tgid, s.uaddr, 3) : std::vector<StackWake>{};
+    const uint64_t sampled = stacks ? stacks->sampled_waits(s.tgid, s.uaddr) : 0;
+    r.futexes.push_back({std::move(s), std::move(comm), w ? *w : FutexWakes{}, std::move(top), stacked,
+                         b ? std::optional<FutexBucket>(*b) : std::nullopt});
+    r.futexes.back().waker_stacks = std::move(wakers);
+    r.futexes.back().stack_sampled = sampled;
+  }
+  r.warnings = std::move(warnings);
+  for (std::string& w : model.warnings()) r.warnings.push_back(std::move(w));
+  uint64_t recorded_waits = 0;
+  for (const ReportData::Futex& f : r.futexes) recorded_waits += f.stats.waits;
+  if (auto w = min_wait_warning(header.min_wait_ns, r.counters[FXS_CNT_FILTERED], recorded_waits))
+    r.warnings.push_back(std::move(*w));
+  r.stack_cover = stack_coverage(r.futexes);
+  if (stacks && !r.summary)
+    if (auto w = stack_coverage_warning(header, r.stack_cover, r.counters[FXS_CNT_RAW_STACK_DROP]))
+      r.warnings.push_back(std::move(*w));
+  return r;
+}
+
+const char* sort_name(FutexSort s) {
+  switch (s) {
+    case FutexSort::kContention: return "contention";
+    case FutexSort::kWait: return "wait";
+    case FutexSort::kWaits: return "waits";
+    case FutexSort::kWakes: return "wakes";
+    case FutexSort::kName: return "name";
+  }
+  return "wait";
+}
+
+std::optional<FutexSort> parse_sort(std::string_view name) {
+  for (auto s : {FutexSort::kContention, FutexSort::kWait, FutexSort::kWaits,
+                 FutexSort::kWakes, FutexSort::kName})
+    if (name == sort_name(s)) return s;
+  return std::nullopt;
+}
+
+void sort_futexes(std::vector<ReportData::Futex>& futexes, FutexSort s) {
+  using F = ReportData::Futex;
+  auto by = [&](auto key) {
+    std::stable_sort(futexes.begin(), futexes.end(), [&](const F& a, const F& b) { return key(a) > key(b); });
+  };
+  switch (s) {
+    case FutexSort::kContention: by([](const F& f) { return f.wakes.contended_wait_ns; }); break;
+    case FutexSort::kWait: break;  // FutexModel::rank()'s order
+    case FutexSort::kWaits: by([](const F& f) { return f.stats.waits; }); break;
+    case FutexSort::kWakes: by([](const F& f) { return f.stats.woken; }); break;
+    case FutexSort::kName:
+      std::stable_sort(futexes.begin(), futexes.end(), [](const F& a, const F& b) {
+        return std::tie(a.comm, a.stats.tgid, a.stats.uaddr) < std::tie(b.comm, b.stats.tgid, b.stats.uaddr);
+      });
+      break;
+  }
+}
+
+}  // namespace fxs
