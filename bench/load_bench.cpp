@@ -12,6 +12,8 @@
 //       (ChunkDecoder: zstd, framing walk, the futex keys).
 //   timeline / futexes: the reader, then one consumer's work on each chunk
 //       on the same thread; only the consumer's CPU time is counted.
+//   futexes-unpaired, full-unpaired: without the wake pairing (full: the
+//       RSS is taken once the pairing is finished too).
 // CPU time is what to compare on a shared machine: wall time depends on
 // what else runs on the cores, CPU time much less.
 #include <malloc.h>
@@ -48,27 +50,32 @@ double cpu_seconds(clockid_t clock) {
   return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
 }
 
-int run_full(const std::string& path, fxs::TraceReader reader) {
+int run_full(const std::string& path, fxs::TraceReader reader, bool paired) {
   struct stat sb {};
   uint64_t file_bytes = ::stat(path.c_str(), &sb) == 0 ? uint64_t(sb.st_size) : 0;
   malloc_trim(0);
   uint64_t rss0 = rss_bytes();
   double cpu0 = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID);
   fxs::ui::IngestWorker worker(std::move(reader), file_bytes, /*follow=*/false);
+  if (!paired) worker.set_pairing_limit(0);
   worker.start(nullptr);
   // The done time is stamped by the worker itself: polling here only costs a little CPU.
   while (!worker.progress().done) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   double cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
   auto p = worker.progress();
+  // Then the wake pairing's finish on its own thread (the arrows, the NUMA tab, "Woken by").
+  auto t_done = std::chrono::steady_clock::now();
+  while (worker.pairing_pending()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const double pairing_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_done).count();
   malloc_trim(0);  // as the window does: the RSS then measures what the models keep
   uint64_t rss1 = rss_bytes();
-  std::printf("load events=%llu seconds=%.3f rate=%.0f/s cpu_seconds=%.3f cpu_ns_per_event=%.1f futexes=%zu "
-              "bytes_per_event=%.1f read_cpu=%.3f timeline_cpu=%.3f futexes_cpu=%.3f\n",
-              static_cast<unsigned long long>(p.calls), p.load_seconds,
+  std::printf("%s events=%llu seconds=%.3f rate=%.0f/s cpu_seconds=%.3f cpu_ns_per_event=%.1f futexes=%zu "
+              "bytes_per_event=%.1f read_cpu=%.3f timeline_cpu=%.3f futexes_cpu=%.3f pairing_after_done=%.3f\n",
+              paired ? "load" : "load-unpaired", static_cast<unsigned long long>(p.calls), p.load_seconds,
               p.load_seconds > 0 ? double(p.calls) / p.load_seconds : 0.0, cpu,
               p.calls ? cpu * 1e9 / double(p.calls) : 0.0, worker.futexes()->futexes.size(),
               p.calls && rss1 > rss0 ? double(rss1 - rss0) / double(p.calls) : 0.0, p.read_cpu_seconds,
-              p.timeline_cpu_seconds, p.futexes_cpu_seconds);
+              p.timeline_cpu_seconds, p.futexes_cpu_seconds, pairing_s);
   return 0;
 }
 
@@ -107,7 +114,7 @@ int run_stage(const char* mode, fxs::TraceReader reader, const Stage& stage) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: fxs_load_bench TRACE [RUNS] [full|read|timeline|futexes]\n");
+    std::fprintf(stderr, "usage: fxs_load_bench TRACE [RUNS] [full|full-unpaired|read|timeline|futexes|futexes-unpaired]\n");
     return 2;
   }
   const std::string path = argv[1];
@@ -120,8 +127,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     int rc = 0;
-    if (mode == "full") {
-      rc = run_full(path, std::move(*reader));
+    if (mode == "full" || mode == "full-unpaired") {
+      rc = run_full(path, std::move(*reader), mode == "full");
     } else if (mode == "read") {
       rc = run_stage("read", std::move(*reader), Stage());
     } else if (mode == "timeline") {
@@ -130,19 +137,22 @@ int main(int argc, char** argv) {
                      Stage([&](const uint8_t* d, size_t n, const fxs::ChunkFutexKeys& k) {
                        tl.add_records(d, n, &k);
                      }));
-    } else if (mode == "futexes") {
+    } else if (mode == "futexes" || mode == "futexes-unpaired") {
       fxs::FutexModel model;
       fxs::BucketModel buckets;
       fxs::KindModel kinds;
+      // The window's stage feeds the wake pairing too; "futexes-unpaired" times it without.
+      fxs::PairingModels pairing(reader->header().cpu_node);
+      fxs::PairingModels* paired = mode == "futexes" ? &pairing : nullptr;
       fxs::ui::SideModels side;
       std::mutex mu;
       std::vector<uint32_t> scratch;
-      rc = run_stage("futexes", std::move(*reader),
+      rc = run_stage(mode.c_str(), std::move(*reader),
                      Stage([&](const uint8_t* d, size_t n, const fxs::ChunkFutexKeys& k) {
-                       fxs::ui::add_futex_chunk(model, buckets, kinds, side, mu, d, n, &k, scratch);
+                       fxs::ui::add_futex_chunk(model, buckets, kinds, paired, side, mu, d, n, &k, scratch);
                      }));
     } else {
-      std::fprintf(stderr, "fxs_load_bench: unknown mode %s (full, read, timeline, futexes)\n", mode.c_str());
+      std::fprintf(stderr, "fxs_load_bench: unknown mode %s (full, full-unpaired, read, timeline, futexes, futexes-unpaired)\n", mode.c_str());
       return 2;
     }
     if (rc) return rc;

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <map>
 
-#include "replay/numa_follow.h"
+#include "replay/trace_reader.h"
 #include "replay/report.h"
 
 namespace fxs {
@@ -182,10 +182,17 @@ void write_numa_text(const NumaReport& r, size_t top, std::ostream& out) {
 
 Result<NumaReport> numa_report_from_file(const std::string& path, const std::function<bool()>& keep_going,
                                          const PairingOutputs& out) {
-  Result<NumaFollower> f = NumaFollower::open(path, /*follow=*/false);
-  if (!f.ok()) return Error{f.message()};
-  if (Status s = f->update(keep_going); !s.ok()) return Error{s.message()};
-  return std::move(f.value()).finish(out);
+  Result<TraceReader> reader = TraceReader::open(path);
+  if (!reader.ok()) return Error{reader.message()};
+  PairingModels models(reader->header().cpu_node);
+  std::vector<uint8_t> chunk;
+  while (reader->next_chunk(chunk) == TraceReader::Next::kChunk) {
+    if (keep_going && !keep_going()) return Error{path + ": cancelled"};
+    for_each_chunk_record(chunk.data(), chunk.size(), [&](const uint8_t* p, const fxs_rec_hdr&) {
+      models.add(reinterpret_cast<const fxs_rec_hdr*>(p));
+    });
+  }
+  return models.finish(out);
 }
 
 }  // namespace fxs

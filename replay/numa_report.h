@@ -1,5 +1,5 @@
 // numa_report.h: the "numa" part of `futexscope report` (JSON and text) and
-// a NumaReport straight from a trace file (for the window's NUMA view).
+// a NumaReport straight from a trace file (tests, the fuzz harness).
 #pragma once
 
 #include <cstddef>
@@ -14,7 +14,7 @@
 
 #include "replay/error.h"
 #include "replay/numa_model.h"
-#include "replay/numa_follow.h"
+#include "replay/pairing_models.h"
 #include "replay/wake_flows.h"
 #include "replay/wake_model.h"
 
@@ -44,7 +44,7 @@ std::string page_node_text(int32_t node);
 // Reads the whole trace at `path` (a file) and builds its NumaReport, the
 // way `report` does. `keep_going` (optional) is asked between chunks; false
 // ends the read with an Error ("cancelled"). `out`: what else to hand out
-// (replay/numa_follow.h).
+// (replay/pairing_models.h).
 Result<NumaReport> numa_report_from_file(const std::string& path,
                                          const std::function<bool()>& keep_going = nullptr,
                                          const PairingOutputs& out = {});

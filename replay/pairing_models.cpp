@@ -37,16 +37,4 @@ NumaReport PairingModels::finish(const PairingOutputs& out) {
   return numa_.finish();
 }
 
-PairingModels PairingModels::copy_for(const PairingOutputs& out) const {
-  PairingModels c({});
-  c.wakes_ = wakes_;
-  c.numa_ = numa_;
-  if (out.pairing) {
-    c.splits_ = splits_;
-    c.futile_ = futile_;
-    c.holders_ = holders_;
-  }
-  return c;
-}
-
 }  // namespace fxs

@@ -6,7 +6,7 @@
 // (the window's plain timeline) does not create them.
 //
 // `report` finishes them once (replay/trace_models.h); the window's live
-// view finishes a copy each time (copy_for) and goes on adding.
+// view finishes a copy now and then and goes on adding (ui/ingest_worker.h).
 #pragma once
 
 #include <cstdint>
@@ -49,9 +49,6 @@ class PairingModels {
   void add(const fxs_rec_hdr* rec);
   // Pairs and finishes every model, once, after the last add(); fills `out`.
   NumaReport finish(const PairingOutputs& out = {});
-  // A copy to finish() while this one goes on: the split, futile and holder
-  // models only when `out` asks for what they give (they cost memory per wait).
-  PairingModels copy_for(const PairingOutputs& out) const;
 
   // After finish(): one futex's results, or nullptr.
   const FutexWakes* wakes(uint32_t tgid, uint64_t uaddr) const { return wakes_.find(tgid, uaddr); }

@@ -28,7 +28,6 @@
 #include "replay/memory_budget.h"
 #include "ui/frame_renderer.h"
 #include "ui/ingest_worker.h"
-#include "ui/numa_loader.h"
 #include "ui/palette.h"
 #include "ui/screenshot.h"
 #include "ui/ui_state.h"
@@ -317,10 +316,12 @@ int run_app(const AppOptions& o, TraceReader trace) {
   // still grows gets the machine's default.
   worker.set_heap_limit(o.follow ? std::max(memory_limit, default_memory_limit())
                                  : std::max(memory_limit_for_file(o.trace_path, 0), o.memory_limit));
+  // The wake pairing in the same pass (the NUMA tab, wakers, exact arrows)
+  // holds memory per call until the end of the stream.
+  worker.set_pairing_limit(memory_limit);
   worker.start([] { glfwPostEmptyEvent(); });
 
   UiState st;
-  st.pairing_budget = memory_limit;
   std::snprintf(st.lane_filter, sizeof st.lane_filter, "%s", o.lane_filter.c_str());
   st.select_tab = o.tab;  // a side-panel tab (--tab), or
   st.open_tab = o.tab;    // a tab below the timeline
@@ -399,7 +400,7 @@ int run_app(const AppOptions& o, TraceReader trace) {
     }
     // The bench renders the finished picture: the wake arrows (and an open
     // NUMA tab) are in before its first frame.
-    bool benching = o.bench_frames > 0 && progress.done && !arrows_pending && !numa_view_busy(st);
+    bool benching = o.bench_frames > 0 && progress.done && !arrows_pending && !worker.pairing_pending();
     auto t0 = std::chrono::steady_clock::now();
     if (benching) {
       std::lock_guard lk(worker.timeline_mutex());
@@ -438,7 +439,7 @@ int run_app(const AppOptions& o, TraceReader trace) {
         o.screenshot_after_s > 0
             ? std::chrono::duration<double>(std::chrono::steady_clock::now() - window_opened).count() >=
                   o.screenshot_after_s
-            : progress.done && !numa_view_busy(st) && !arrows_pending && !arrows_restarted &&
+            : progress.done && !worker.pairing_pending() && !arrows_pending && !arrows_restarted &&
                   (o.bench_frames > 0 ? last_bench_frame : ++frames_after_load >= o.screenshot_frames);
     if (!o.screenshot_path.empty() && shot_due) {
       auto s0 = std::chrono::steady_clock::now();

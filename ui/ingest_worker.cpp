@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -58,12 +59,18 @@ IngestWorker::IngestWorker(TraceReader reader, uint64_t file_bytes, bool follow)
     : reader_(std::move(reader)), header_(reader_.header()), file_bytes_(file_bytes), follow_(follow) {
   reader_.follow(follow);
   snapshot_ = std::make_shared<FutexSnapshot>();
+  pairing_ = std::make_unique<PairingModels>(header_.cpu_node);
 }
 
 IngestWorker::~IngestWorker() { stop(); }
 
 void IngestWorker::start(std::function<void()> wake_ui) {
   wake_ui_ = std::move(wake_ui);
+  if (pairing_limit_ == 0) {
+    pairing_.reset();
+    pairing_alive_ = false;
+    pairing_missing_ = "not computed: this window pairs no waits with their wakes";
+  }
   started_ = std::chrono::steady_clock::now();
   last_publish_ = started_;
   // Two threads on two cores; past four, the stages that keep file order
@@ -110,6 +117,7 @@ void IngestWorker::load_loop(unsigned index) {
       Ticket t;
       int64_t t0 = thread_cpu_ns();
       TraceReader::Next next;
+      bool refresh = false;
       {
         std::lock_guard lk(reader_mu_);
         if (ended_) break;
@@ -126,10 +134,13 @@ void IngestWorker::load_loop(unsigned index) {
         t.warnings.assign(w.begin() + static_cast<std::ptrdiff_t>(warnings_taken_), w.end());
         warnings_taken_ = w.size();
         if (over_budget) t.warnings.push_back(heap_budget_.warning(calls_.load(), "the window"));
-        if (next != TraceReader::Next::kAgain || !t.warnings.empty()) t.number = next_ticket_++;
+        // A live view asked for the pairing while nothing new comes: a turn
+        // of the futexes stage without records serves it.
+        refresh = next == TraceReader::Next::kAgain && pairing_refresh_ && pairing_alive_ && !finisher_.busy();
+        if (next != TraceReader::Next::kAgain || !t.warnings.empty() || refresh) t.number = next_ticket_++;
         if (next == TraceReader::Next::kEnd) ended_ = true;
       }
-      if (next == TraceReader::Next::kAgain && t.warnings.empty()) {
+      if (next == TraceReader::Next::kAgain && t.warnings.empty() && !refresh) {
         read_ns += thread_cpu_ns() - t0;
         std::this_thread::sleep_for(kFollowPoll);
         continue;
@@ -173,8 +184,9 @@ bool IngestWorker::apply_in_order(const Ticket& t, const std::vector<uint8_t>& r
     reader_warnings_.insert(reader_warnings_.end(), t.warnings.begin(), t.warnings.end());
   }
   if (t.has_records) {
-    add_futex_chunk(futex_model_, bucket_model_, kind_model_, side_, side_mu_, records.data(), records.size(), &keys,
-                    side_offsets);
+    const uint64_t paired = add_futex_chunk(futex_model_, bucket_model_, kind_model_, pairing_.get(), side_, side_mu_,
+                                            records.data(), records.size(), &keys, side_offsets);
+    feed_pairing(paired, false);
     unpublished_ = true;
     auto now = std::chrono::steady_clock::now();
     if (now - last_publish_ >= std::max<std::chrono::steady_clock::duration>(kPublishEvery, publish_cost_ * 4)) {
@@ -184,13 +196,58 @@ bool IngestWorker::apply_in_order(const Ticket& t, const std::vector<uint8_t>& r
       unpublished_ = false;
     }
   }
+  if (!t.has_records && !t.end) feed_pairing(0, false);  // a live view's refresh
   if (t.end) {
     if (unpublished_ || futex_model_.events() == 0 || !futex_model_.has_stop_record()) publish_futexes(true);
     publish_side(/*final=*/true);  // everything is in: complete rseq/UMCG reports
+    feed_pairing(0, true);
   }
   futex_turns_.leave();
   futexes_cpu_ns_ += thread_cpu_ns() - t1;
   return true;
+}
+
+// The futexes stage, after each chunk: drops the pairing past its memory
+// limit, copies it for a live view that asked, and hands it over whole at
+// the end of the stream.
+void IngestWorker::feed_pairing(uint64_t records, bool end) {
+  if (!pairing_) {
+    pairing_refresh_ = false;  // there is nothing to refresh
+    return;
+  }
+  pairing_records_ += records;
+  if (pairing_records_ > pairing_limit_ / kPairingBytesPerRecord) {
+    pairing_.reset();
+    pairing_alive_ = false;
+    char limit[32];
+    std::snprintf(limit, sizeof limit, "%.1f GiB", double(pairing_limit_) / double(uint64_t{1} << 30));
+    std::lock_guard lk(snap_mu_);
+    pairing_missing_ = "not computed: pairing every wait with its wake passed the memory limit (" +
+                       std::string(limit) + ", --memory-limit) after " + std::to_string(pairing_records_) +
+                       " calls and wakes; `futexscope report FILE` computes it";
+    return;
+  }
+  auto wake = [this] {
+    if (wake_ui_) wake_ui_();
+  };
+  if (end) {
+    pairing_alive_ = false;
+    if (stop_) return;  // the window is closing
+    finisher_.finish(std::move(pairing_), generation(), /*complete=*/true, wake);
+  } else if (pairing_refresh_ && !finisher_.busy()) {
+    pairing_refresh_ = false;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto copy = std::make_unique<PairingModels>(*pairing_);
+    const double copy_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    finisher_.finish(std::move(copy), generation(), /*complete=*/false, wake, copy_s);
+  }
+}
+
+bool IngestWorker::pairing_pending() const { return pairing_alive_ || finisher_.busy(); }
+
+std::string IngestWorker::pairing_missing() const {
+  std::lock_guard lk(snap_mu_);
+  return pairing_missing_;
 }
 
 void IngestWorker::publish_futexes(bool final) {
@@ -241,22 +298,28 @@ void IngestWorker::publish_side(bool final) {
 // FXS_REC_RSEQ_ABORT up): those belong to their own models, and the futex
 // model would count them as unknown and warn. The framing was checked by
 // the reader. Hash-bucket records (and the buckets of futex records) also
-// go to `buckets`, futex records to `kinds`. The few records the side models want (stacks, names,
+// go to `buckets`, futex records to `kinds`, every record to the wake
+// pairing. The few records the side models want (stacks, names,
 // rseq, UMCG) are noted on the way and given to them under `side_mu`
 // afterwards: a second walk over every record of the chunk cost a sixth of
 // this stage's time.
-void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, SideModels& side, std::mutex& side_mu,
-                     const uint8_t* data, size_t size, const ChunkFutexKeys* keys,
-                     std::vector<uint32_t>& side_offsets) {
+uint64_t add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, PairingModels* pairing,
+                         SideModels& side, std::mutex& side_mu, const uint8_t* data, size_t size,
+                         const ChunkFutexKeys* keys, std::vector<uint32_t>& side_offsets) {
   side_offsets.clear();
   model.start_chunk(keys, data, size);
   size_t futex_records = 0;
+  uint64_t paired = 0;
   for_each_chunk_record(data, size, [&](const uint8_t* p, const fxs_rec_hdr& h) {
     auto* rec = reinterpret_cast<const fxs_rec_hdr*>(p);
     if (h.type == FXS_REC_FUTEX)
       kinds.add(rec, model.add(rec, keys ? keys->id(futex_records++) : ChunkFutexKeys::kNone));
     else if (h.type < FXS_REC_RSEQ_ABORT && !buckets.add(rec))
       model.add(rec);
+    if (pairing) {
+      pairing->add(rec);
+      paired += h.type == FXS_REC_FUTEX || h.type == FXS_REC_WAKE;
+    }
     if (SideModels::wants(h, p)) side_offsets.push_back(static_cast<uint32_t>(p - data));
   });
   model.end_chunk();
@@ -267,6 +330,7 @@ void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, 
     side.add(h, data + off);
   }
   side.end_batch();
+  return paired;
 }
 
 std::shared_ptr<const FutexSnapshot> IngestWorker::futexes() const {

@@ -9,7 +9,10 @@
 //             UI holds only while it draws the timeline
 //   futexes   FutexModel and the other models, in file order; publishes an
 //             immutable snapshot of the per-futex statistics now and then
-//             and at the end
+//             and at the end. The wake pairing (replay/pairing_models.h)
+//             is fed here too, in the same pass, and finished on its own
+//             thread (ui/pairing_finisher.h) at the end of the stream, or
+//             from a copy when a live view asks (refresh_pairing).
 // A thread per stage (the earlier design) left three busy threads on two
 // cores time-slicing, and every chunk was read by another core than the
 // one that decompressed it (docs/BENCHMARKS.md, "Load speed, fifth pass").
@@ -33,8 +36,10 @@
 #include "replay/futex_model.h"
 #include "replay/kind_model.h"
 #include "replay/memory_budget.h"
+#include "replay/pairing_models.h"
 #include "replay/timeline_model.h"
 #include "replay/trace_reader.h"
+#include "ui/pairing_finisher.h"
 #include "ui/side_models.h"
 
 namespace fxs::ui {
@@ -79,12 +84,19 @@ class ChunkTurns {
 };
 
 // The futexes stage's work on one chunk: the futex, bucket and kind models,
-// then the side models under `side_mu`; `keys` (may be null) are the chunk's
-// futexes, `side_offsets` is scratch space kept between calls. (A function
-// of its own so bench/load_bench can time it alone.)
-void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, SideModels& side, std::mutex& side_mu,
-                     const uint8_t* data, size_t size, const ChunkFutexKeys* keys,
-                     std::vector<uint32_t>& side_offsets);
+// the wake pairing (`pairing`, may be null), then the side models under
+// `side_mu`; `keys` (may be null) are the chunk's futexes, `side_offsets` is
+// scratch space kept between calls. Returns the records that cost the
+// pairing memory (futex calls and wakes). (A function of its own so
+// bench/load_bench can time it alone.)
+uint64_t add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, PairingModels* pairing,
+                         SideModels& side, std::mutex& side_mu, const uint8_t* data, size_t size,
+                         const ChunkFutexKeys* keys, std::vector<uint32_t>& side_offsets);
+
+// What the wake pairing holds per futex call and wake record until it is
+// finished (a hash-map node per queued wait, a record per wake, the futile
+// and split models' entries), rounded up.
+inline constexpr uint64_t kPairingBytesPerRecord = 160;
 
 class IngestWorker {
  public:
@@ -104,9 +116,22 @@ class IngestWorker {
   void set_wait_duration_limit(uint64_t n) { futex_model_.set_duration_limit(n); }
   // Before start(): reading stops, with a warning, once the heap passes this.
   void set_heap_limit(uint64_t bytes) { heap_budget_ = MemoryBudget(bytes); }
+  // Before start(): the wake pairing is dropped (with a warning) once it
+  // would hold more than this (kPairingBytesPerRecord a record); 0: no pairing.
+  void set_pairing_limit(uint64_t bytes) { pairing_limit_ = bytes; }
   // Following a growing file: no more data will come, so end at the end of the
   // file (progress().done becomes true). Called from the UI thread.
   void finish_following() { finish_following_ = true; }
+
+  // The wake pairing: the latest finished one, or nullptr (not yet, or dropped).
+  std::shared_ptr<const PairingSnapshot> pairing() const { return finisher_.snapshot(); }
+  // Being finished, or still to come at the end of the stream.
+  bool pairing_pending() const;
+  // Why there is no pairing ("" if there is or will be one).
+  std::string pairing_missing() const;
+  // A growing trace: pair what is loaded now (a copy of the models, taken
+  // at the futexes stage's next chunk, finished on the side). Any thread.
+  void refresh_pairing() const { pairing_refresh_ = true; }
 
   const TraceHeader& header() const { return header_; }
   // Hold this while reading timeline(); the timeline stage takes it per chunk.
@@ -170,6 +195,14 @@ class IngestWorker {
   FutexModel futex_model_;
   BucketModel bucket_model_;
   KindModel kind_model_;
+  std::unique_ptr<PairingModels> pairing_;  // null once handed over or dropped
+  std::atomic<bool> pairing_alive_{true};   // pairing_ is not null (for other threads)
+  uint64_t pairing_records_ = 0;
+  uint64_t pairing_limit_ = UINT64_MAX;
+  mutable std::atomic<bool> pairing_refresh_{false};
+  // After the models: its thread may still be finishing them when the worker goes.
+  PairingFinisher finisher_;
+  void feed_pairing(uint64_t records, bool end);
   std::chrono::steady_clock::time_point last_publish_{};
   // What the last publish took: a snapshot costs O(futexes), so with
   // hundreds of thousands of futexes publishes are spaced out to keep them
@@ -186,6 +219,7 @@ class IngestWorker {
   mutable std::mutex snap_mu_;
   std::shared_ptr<const FutexSnapshot> snapshot_;
   std::vector<std::string> reader_warnings_;
+  std::string pairing_missing_;
 
   std::vector<std::thread> loader_threads_;
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,8 +20,7 @@
 
 namespace fxs::ui {
 
-class NumaLoader;  // ui/numa_loader.h
-struct NumaSnapshot;
+struct PairingSnapshot;  // ui/pairing_finisher.h
 
 struct FutexKey {
   uint32_t tgid = 0;
@@ -103,7 +103,7 @@ struct UiState {
   bool lane_rows_show_quiet = false;  // what lane_rows were built with
   size_t quiet_lanes = 0;             // how many lanes are quiet (shown or not)
   std::shared_ptr<const FutexSnapshot> table_sorted_from;
-  std::shared_ptr<const NumaSnapshot> table_sorted_wakes;  // the pairing the order used
+  std::shared_ptr<const PairingSnapshot> table_sorted_wakes;  // the pairing the order used
 
   // Every wake -> wait arrow, built once the trace is complete; the timeline
   // draws those into the waits in view when there are few enough to read.
@@ -117,14 +117,8 @@ struct UiState {
   // Set by views when something changed that needs another frame.
   bool animate = false;
 
-  // The second pass over the trace (the NUMA tab, the futex panel's wakers),
-  // computed on demand (view_numa.cpp).
-  std::shared_ptr<NumaLoader> numa;
-  // Pairing waits with wakes holds ~kPairingBytesPerWait per wait for a
-  // while: above this (--memory-limit) it waits for a click.
-  uint64_t pairing_budget = UINT64_MAX;
-  bool pairing_confirmed = false;
-  std::shared_ptr<const FutexSnapshot> pairing_checked_from;  // request_pairing_if_cheap looked at this one
+  // A growing trace: when a view last asked the loader to pair what it holds (view_numa.cpp).
+  std::chrono::steady_clock::time_point pairing_asked_at{};
   // A side tab to bring to front on the next frame ("numa", ...; --tab), then cleared.
   std::string select_tab;
   // The views beside the futex table (view_rseq.cpp, view_umcg.cpp) and the
@@ -184,18 +178,11 @@ void draw_trace_info(FrameContext& f);      // view_status.cpp
 void draw_capabilities(FrameContext& f);    // view_capabilities.cpp
 void draw_buckets(FrameContext& f);         // view_buckets.cpp: hash-bucket heat map
 void draw_numa(FrameContext& f);            // view_numa.cpp
-bool numa_view_busy(const UiState& st);     // view_numa.cpp: its data is being computed
-// view_numa.cpp: the second pass over the trace file (ui/numa_loader.h: the
-// NUMA view and every futex's wakers), requested once the trace is loaded
-// (live: again now and then). Until a good result is in, it draws why not
-// ("`what`: ..."), `computing`, or the pass's error, and returns nullptr.
-// Past the memory budget, or live with `ask_when_live`, it draws a button
-// and starts only when that is clicked.
-std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, const char* what, const char* computing,
-                                                bool ask_when_live);
-// view_numa.cpp: starts the second pass once a replay is loaded, when its
-// memory fits the budget, so the timeline's arrows become exact by themselves.
-void request_pairing_if_cheap(FrameContext& f);
+// view_numa.cpp: the wake pairing the loader computed in its pass
+// (IngestWorker::pairing: the NUMA view, every futex's wakers, split, futile
+// wakeups and holders). Until it is in, it draws why not ("`what`: ...")
+// and returns nullptr; on a growing trace it asks for a fresh one now and then.
+std::shared_ptr<const PairingSnapshot> wake_pairing(FrameContext& f, const char* what);
 void draw_rseq(FrameContext& f);            // view_rseq.cpp
 void draw_umcg(FrameContext& f);            // view_umcg.cpp
 std::string rseq_tab_label(const FrameContext& f);  // "rseq (N aborts)###rseq"

@@ -12,7 +12,7 @@
 #include "replay/futex_ops.h"
 #include "replay/report.h"
 #include "replay/stack_coverage_note.h"
-#include "ui/numa_loader.h"
+#include "ui/pairing_finisher.h"
 #include "ui/palette.h"
 #include "ui/text_fit.h"
 #include "ui/ui_state.h"
@@ -183,7 +183,7 @@ void top_stacks(FrameContext& f, const FutexStats& s) {
 }
 
 // Who ended this futex's waits (replay/wake_model.h, the report's "wakers"),
-// from the second pass over the trace (ui/numa_loader.h).
+// from the loader's wake pairing (ui/ingest_worker.h).
 // What the pairing pass found besides the wakers, as the report has it:
 // where the waits that slept spent their time, the futile wakeups, and (for
 // lock words) what their holders did meanwhile.
@@ -229,7 +229,7 @@ void pairing_sections(const FutexStats& s, const FutexPairing& p) {
 void woken_by(FrameContext& f, const FutexStats& s) {
   ImGui::TextUnformatted("Woken by");
   dim_hint("(who ended its waits: sched_waking of the waiting thread)");
-  auto snap = second_pass(f, "wakers", "pairing every wait with its wake...", /*ask_when_live=*/true);
+  auto snap = wake_pairing(f, "wakers");
   if (!snap) return;
   auto it = snap->wakes.find(PairKey{s.tgid, s.uaddr});
   if (!snap->report.wake_records || it == snap->wakes.end()) {

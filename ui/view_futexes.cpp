@@ -1,8 +1,8 @@
 // view_futexes.cpp: every futex of the trace in a sortable table (contention,
 // total wait, max wait, waits, wakes, kind, ...), by default the most
 // contended first, as `report`: time blocked until another thread's wake
-// (FutexWakes::contended_wait_ns, from the second pass, which pairs every wait
-// with its wake; until it is in, by total wait), each with its name
+// (FutexWakes::contended_wait_ns, from the loader's wake pairing, which pairs
+// every wait with its wake; until it is in, by total wait), each with its name
 // (replay/futex_names.h) beside its address. Only the visible rows are built
 // (ImGuiListClipper), so 100K futexes cost what 30 do. Clicking a row selects
 // the futex: the timeline highlights its calls, the detail tab shows it.
@@ -13,7 +13,7 @@
 
 #include "imgui.h"
 #include "replay/report.h"
-#include "ui/numa_loader.h"
+#include "ui/pairing_finisher.h"
 #include "ui/palette.h"
 #include "ui/text_fit.h"
 #include "ui/ui_state.h"
@@ -24,7 +24,7 @@ namespace {
 
 enum Col : ImGuiID { kColor, kAddr, kName, kPid, kKind, kContended, kTotal, kMax, kP99, kWaits, kWoken, kEagain, kTimeouts, kOps, kThreads, kCols };
 
-// Contended wait of a futex; 0 until the second pass is in (`wakes` null).
+// Contended wait of a futex; 0 until the wake pairing is in (`wakes` null).
 uint64_t contended(const WakesByFutex* wakes, const FutexStats& s) {
   if (!wakes) return 0;
   auto it = wakes->find(PairKey{s.tgid, s.uaddr});
@@ -144,9 +144,9 @@ void draw_futexes(FrameContext& f) {
   col("threads", kThreads, "99999", kDesc);
   ImGui::TableHeadersRow();
 
-  // The pairing of the second pass, if it is in (started by the Futex tab's wakers).
-  std::shared_ptr<const NumaSnapshot> paired = st.numa ? st.numa->snapshot() : nullptr;
-  const WakesByFutex* wakes = paired && paired->ok && paired->report.wake_records ? &paired->wakes : nullptr;
+  // The loader's wake pairing, once it is in.
+  std::shared_ptr<const PairingSnapshot> paired = f.data.pairing();
+  const WakesByFutex* wakes = paired && paired->report.wake_records ? &paired->wakes : nullptr;
   ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
   if ((specs && specs->SpecsDirty) || st.table_sorted_from != f.futexes || st.table_sorted_wakes != paired) {
     std::lock_guard lk(f.data.side_mutex());  // the names

@@ -3,10 +3,9 @@
 // return latency of each cell, then every futex with its page's node, the
 // share of its wakes that crossed nodes and of its calls that ran off the
 // page's node (mostly remote ones in orange), and its FUTEX2_NUMA/MPOL calls.
-// The data is computed on demand by ui/numa_loader.h once the trace is loaded;
-// while live, again every few seconds from what the recorder appended since.
-#include <sys/stat.h>
-
+// The data is the loader's wake pairing (ui/ingest_worker.h), paired in the
+// same pass as everything else and finished once the trace is loaded; while
+// live, finished again every few seconds from a copy of the growing models.
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -15,7 +14,7 @@
 #include "imgui.h"
 #include "replay/numa_report.h"
 #include "replay/report.h"
-#include "ui/numa_loader.h"
+#include "ui/pairing_finisher.h"
 #include "ui/palette.h"
 #include "ui/text_fit.h"
 #include "ui/ui_state.h"
@@ -24,16 +23,10 @@ namespace fxs::ui {
 
 namespace {
 
-// While following a growing trace, recompute at most this often.
+// While a trace grows, pair it again at most this often, and at most a fifth
+// of the time: each time copies the models of every wait so far.
 constexpr auto kLiveRefresh = std::chrono::seconds(3);
-// What WakeModel holds per wait and wake while pairing (a hash-map node per
-// queued wait, a record per wake), rounded up.
-constexpr uint64_t kPairingBytesPerWait = 160;
-
-bool is_regular_file(const std::string& path) {
-  struct stat sb {};
-  return ::stat(path.c_str(), &sb) == 0 && S_ISREG(sb.st_mode);
-}
+constexpr double kLiveRefreshShare = 5;
 
 std::string percent(uint64_t part, uint64_t whole) {
   if (!whole) return "-";
@@ -170,95 +163,33 @@ void futex_table(FrameContext& f, const NumaReport& r) {
   ImGui::EndTable();
 }
 
-// Memory the pairing would hold for a moment, from the waits loaded so far.
-uint64_t pairing_bytes(const FrameContext& f) {
-  uint64_t waits = 0;
-  if (f.futexes)
-    for (const FutexStats& fx : f.futexes->futexes) waits += fx.waits + fx.woken;
-  return waits * kPairingBytesPerWait;
-}
-
-// The second pass can read the trace: a loaded file (or a live one).
-bool pairing_possible(const FrameContext& f) {
-  return (f.progress.done || !f.live.empty()) && is_regular_file(f.trace_path);
-}
-
-// (Re)requests the pass when it has no result yet or, live, now and then.
-void keep_pairing_fresh(FrameContext& f) {
-  NumaLoader& loader = *f.st.numa;
-  auto snap = loader.snapshot();
-  // A replay is computed once, when loaded; live data again now and then,
-  // reading on from where the last computation stopped.
-  const bool stale = !snap || (!f.live.empty() && snap->generation != f.data.generation() &&
-                               std::chrono::steady_clock::now() - loader.requested_at() >= kLiveRefresh);
-  if (stale && !loader.busy()) loader.request(f.trace_path, f.data.generation(), /*follow=*/!f.live.empty());
-  if (loader.busy()) f.st.animate = true;  // draw again when it is done
-}
-
 }  // namespace
 
-bool numa_view_busy(const UiState& st) { return st.numa && st.numa->busy(); }
-
-void request_pairing_if_cheap(FrameContext& f) {
-  if (f.st.numa || !f.progress.done || !f.live.empty()) return;
-  if (f.st.pairing_checked_from == f.futexes && !f.st.pairing_confirmed) return;  // O(futexes): once per snapshot
-  f.st.pairing_checked_from = f.futexes;
-  if (!pairing_possible(f)) return;
-  if (pairing_bytes(f) > f.st.pairing_budget && !f.st.pairing_confirmed) return;
-  f.st.numa = std::make_shared<NumaLoader>();
-  keep_pairing_fresh(f);
-}
-
-std::shared_ptr<const NumaSnapshot> second_pass(FrameContext& f, const char* what, const char* computing,
-                                                bool ask_when_live) {
-  auto not_now = [&](const char* why) {
-    ImGui::TextWrapped("%s: %s", what, why);
-    return nullptr;
-  };
-  if (!f.progress.done && !f.live.size()) return not_now("computed once the trace is loaded");
-  if (!pairing_possible(f))
-    return not_now("not computed: it reads the trace file again (pairing every wait with its wake), and a stream "
-                   "from `ui --connect` cannot be read twice. Run `futexscope report FILE` on the recording, or "
-                   "`futexscope replay FILE`.");
-  if (!f.st.numa) {
-    // The pairing's memory is transient but real (a wait-heavy trace of 10M
-    // waits: ~1.5 GB on top of the timeline): past the budget, ask first.
-    const uint64_t need = pairing_bytes(f);
-    // Live, the pairing's models stay and grow with the recording (each
-    // update reads on from the last): only when asked for.
-    const bool live_ask = ask_when_live && !f.live.empty();
-    if ((need > f.st.pairing_budget || live_ask) && !f.st.pairing_confirmed) {
-      char cost[64];
-      if (live_ask)
-        std::snprintf(cost, sizeof cost, "keeps ~%llu bytes per wait while live",
-                      static_cast<unsigned long long>(kPairingBytesPerWait));
-      else if (need >= (1ull << 30))
-        std::snprintf(cost, sizeof cost, "needs ~%.1f GiB for a moment", double(need) / double(1ull << 30));
-      else
-        std::snprintf(cost, sizeof cost, "needs ~%.0f MiB for a moment", double(need) / double(1ull << 20));
-      if (ImGui::Button(("Pair every wait with its wake (" + std::string(cost) + ")").c_str()))
-        f.st.pairing_confirmed = true;
-      return not_now(live_ask ? "not computed while live unless asked"
-                              : "not computed yet: that would pass --memory-limit");
-    }
-    f.st.numa = std::make_shared<NumaLoader>();
+std::shared_ptr<const PairingSnapshot> wake_pairing(FrameContext& f, const char* what) {
+  auto snap = f.data.pairing();
+  // A growing trace: what was loaded since, paired on the side now and then.
+  const auto now = std::chrono::steady_clock::now();
+  const auto every = std::max<std::chrono::steady_clock::duration>(
+      kLiveRefresh, std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                        std::chrono::duration<double>(snap ? snap->seconds * kLiveRefreshShare : 0)));
+  if (f.growing && (!snap || snap->generation != f.data.generation()) && now - f.st.pairing_asked_at >= every) {
+    f.data.refresh_pairing();
+    f.st.pairing_asked_at = now;
   }
-  keep_pairing_fresh(f);
-  auto snap = f.st.numa->snapshot();
-  if (!snap) {
-    ImGui::TextDisabled("%s", computing);
+  if (snap) return snap;
+  if (std::string missing = f.data.pairing_missing(); !missing.empty()) {
+    ImGui::TextWrapped("%s: %s", what, missing.c_str());
     return nullptr;
   }
-  if (!snap->ok) {
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colors::kLoss), "%s: %s", what, snap->error.c_str());
-    return nullptr;
-  }
-  return snap;
+  f.st.animate = true;  // draw again when it is in
+  ImGui::TextDisabled("%s: %s", what,
+                      f.progress.done || f.growing ? "pairing every wait with its wake..."
+                                                   : "computed once the trace is loaded");
+  return nullptr;
 }
 
 void draw_numa(FrameContext& f) {
-  // Opening the tab is the asking, live too.
-  auto snap = second_pass(f, "NUMA view", "Computing the wake matrix and page nodes...", /*ask_when_live=*/false);
+  auto snap = wake_pairing(f, "NUMA view");
   if (!snap) return;
   const NumaReport& r = snap->report;
   ImGui::Text("%u NUMA node%s", r.nodes, r.nodes == 1 ? "" : "s");

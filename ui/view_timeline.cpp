@@ -24,7 +24,7 @@
 #include "replay/futex_ops.h"
 #include "replay/report.h"
 #include "replay/wake_flows.h"
-#include "ui/numa_loader.h"
+#include "ui/pairing_finisher.h"
 #include "ui/palette.h"
 #include "ui/text_fit.h"
 #include "ui/time_view.h"
@@ -613,14 +613,13 @@ void draw_timeline(FrameContext& f) {
   }
 
   // Every wake arrow into the waits in view, faint, under the selection's:
-  // exact once the second pass has attributed every wake of this very data
-  // (started here when it fits the memory budget), else paired by time.
+  // exact once the loader's wake pairing of the whole trace is in, else
+  // (a trace without wake records, or a pairing past the memory limit)
+  // paired by time.
   if (f.progress.done) {
-    request_pairing_if_cheap(f);
-    auto pairing = st.numa ? st.numa->snapshot() : nullptr;
-    const bool exact = pairing && pairing->ok && pairing->report.wake_records &&
-                       pairing->generation == f.data.generation();
-    const bool coming = !exact && st.numa && st.numa->busy();
+    auto pairing = f.data.pairing();
+    const bool exact = pairing && pairing->complete && pairing->report.wake_records;
+    const bool coming = !exact && f.data.pairing_pending();
     if (exact && !(st.arrows && st.arrows->exact())) {
       st.arrows = std::make_unique<WakeArrows>();  // the old one (by time) is joined
       st.arrows->start(tl, std::shared_ptr<const std::vector<WakeAttribution>>(pairing, &pairing->attributed));

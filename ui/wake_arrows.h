@@ -4,9 +4,9 @@
 //
 // Once the trace is complete (WakeArrows): every arrow, built once on a
 // thread of its own. Exact (one per thread woken, from the call that woke
-// it) once the second pass has attributed every wake (ui/numa_loader.h);
-// paired by time when there is no such pass (no wake records, a stream, past
-// the memory budget). While the timeline still grows (a live view, a replay
+// it) once the loader's wake pairing has attributed every wake
+// (ui/pairing_finisher.h); paired by time when there is no pairing (no wake
+// records, past the memory limit). While the timeline still grows (a live view, a replay
 // still loading: LiveWakeArrows): only the arrows around the visible range,
 // paired by time again whenever the range or the data changed. No ImGui here.
 #pragma once
@@ -52,7 +52,7 @@ class WakeArrows {
   WakeArrows& operator=(const WakeArrows&) = delete;
 
   // Starts building from `tl`, which must not change any more and must
-  // outlive this object. Once only. With `attributed` (the second pass's
+  // outlive this object. Once only. With `attributed` (the wake pairing's
   // attributions of this same trace): exact; without: paired by time.
   void start(const TimelineModel& tl, std::shared_ptr<const std::vector<WakeAttribution>> attributed = nullptr);
   bool exact() const { return exact_; }

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "replay/chrome_export.h"
-#include "replay/numa_report.h"
 #include "replay/trace_reader.h"
 #include "ui/ingest_worker.h"
 #include "ui/side_models.h"
@@ -56,6 +55,7 @@ void load_like_the_window(const std::string& path, uint64_t memory_limit) {
   if (!reader.ok()) return;  // the window says so in one line
   ui::IngestWorker worker(std::move(*reader), 0, /*follow=*/false);
   worker.set_heap_limit(memory_limit);
+  worker.set_pairing_limit(memory_limit);
   ingest(worker);
   worker.stop();  // joins: nothing changes the models any more
   (void)worker.futexes();
@@ -64,12 +64,12 @@ void load_like_the_window(const std::string& path, uint64_t memory_limit) {
     std::lock_guard lk(worker.side_mutex());
     (void)worker.side().umcg();
   }
-  // The pairing pass (NUMA tab, wakers, the Futex tab's split/futile/holders, exact arrows).
-  WakesByFutex wakes;
-  auto attributed = std::make_shared<std::vector<WakeAttribution>>();
-  PairingByFutex pairing;
-  (void)numa_report_from_file(path, nullptr, {&wakes, attributed.get(), &pairing});
-  wake_arrows(worker, attributed);
+  // The wake pairing of the same pass (NUMA tab, wakers, the Futex tab's
+  // split/futile/holders, exact arrows), finished on its own thread.
+  while (worker.pairing_pending()) std::this_thread::yield();
+  auto paired = worker.pairing();
+  wake_arrows(worker, paired ? std::shared_ptr<const std::vector<WakeAttribution>>(paired, &paired->attributed)
+                             : nullptr);
 }
 
 }  // namespace fxs::fuzz

@@ -1,7 +1,7 @@
 // window_load.h: what `futexscope replay` computes from a trace before it
 // draws anything (no window needed): the loader (ui/ingest_worker.h) with
-// its timeline, futex and side models, the timeline's wake arrows, and the
-// NUMA view's reread of the file (ui/numa_loader.h).
+// its timeline, futex and side models, the wake pairing it computes in the
+// same pass (the NUMA view, wakers), and the timeline's wake arrows.
 #pragma once
 
 #include <cstdint>

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -48,18 +49,42 @@ namespace {
 const std::string kFutexscope = FXS_BINARY;
 const std::string kSamples = FXS_SAMPLES_DIR;
 
-// Pixels of the palette's first colour (ui/palette.cpp: the futex with the
-// most wait time, in the timeline and the table) in the PNG at `png`; -1 if
-// it is no PNG. `w` and `h` get its size.
-long top_futex_pixels(const std::string& png, int& w, int& h) {
+// Pixels of calls in the timeline of the PNG at `png`: pixels of a futex's
+// colour (ui/palette.cpp; its grey excepted) blended over a lane background
+// (ui/palette.h), as folded, faded and unfolded calls are drawn, right of the
+// lane labels, below the buttons and above the tables; -1 if it is no PNG.
+// `w` and `h` get its size. An empty timeline has a little over 100 (the
+// tab bar's blue when the timeline is short), a sample's some thousands.
+long call_pixels(const std::string& png, int& w, int& h) {
   int n = 0;
   unsigned char* px = stbi_load(png.c_str(), &w, &h, &n, 3);
   if (!px) return -1;
-  long top = 0;
-  for (int i = 0; i < w * h; i++)
-    if (px[i * 3] == 78 && px[i * 3 + 1] == 121 && px[i * 3 + 2] == 167) top++;
+  constexpr int kPalette[][3] = {{78, 121, 167}, {242, 142, 43}, {225, 87, 89},  {118, 183, 178}, {89, 161, 79},
+                                 {237, 201, 72}, {176, 122, 161}, {255, 157, 167}, {156, 117, 95}};
+  constexpr int kLanes[][3] = {{32, 35, 40}, {38, 41, 47}};
+  auto blended = [&](const unsigned char* p) {
+    if (std::max({p[0], p[1], p[2]}) - std::min({p[0], p[1], p[2]}) < 24) return false;  // greys
+    for (const auto& c : kPalette)
+      for (const auto& bg : kLanes) {
+        // p = bg + t * (c - bg), 0.3 <= t <= 1, within rounding.
+        double dd = 0, dq = 0;
+        for (int i = 0; i < 3; i++) {
+          dd += double(c[i] - bg[i]) * (c[i] - bg[i]);
+          dq += double(c[i] - bg[i]) * (p[i] - bg[i]);
+        }
+        const double t = dq / dd;
+        if (t < 0.3 || t > 1.02) continue;
+        bool on_line = true;
+        for (int i = 0; i < 3; i++) on_line = on_line && std::abs(bg[i] + t * (c[i] - bg[i]) - p[i]) <= 6;
+        if (on_line) return true;
+      }
+    return false;
+  };
+  long calls = 0;
+  for (int y = h / 6; y < h / 2; y++)
+    for (int x = w / 3; x < w; x++) calls += blended(px + (size_t(y) * size_t(w) + size_t(x)) * 3);
   stbi_image_free(px);
-  return top;
+  return calls;
 }
 
 // One recording shared by the tests of this file.
@@ -236,11 +261,11 @@ TEST(UiLive, RecordsAndShowsACommandThenExitsWithItsStatus) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_NE(r.out.find("FXS_TRUTH"), std::string::npos) << "the command's output is passed through";
   int w = 0, h = 0;
-  const long top = top_futex_pixels(png, w, h);
+  const long top = call_pixels(png, w, h);
   ASSERT_GE(top, 0) << "no PNG written";
   EXPECT_EQ(w, 800);
   EXPECT_EQ(h, 600);
-  EXPECT_GE(top, 200) << "the recorded calls are not on screen";
+  EXPECT_GE(top, 1000) << "the recorded calls are not on screen";
   // -o keeps the trace, and it is complete: `report` reads it.
   auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
   ASSERT_EQ(rep.status, 0) << rep.err;
@@ -262,7 +287,7 @@ TEST(UiLive, DurationStopsTheRecording) {
                        90);
   ASSERT_EQ(r.status, 0) << r.err;
   int w = 0, h = 0;
-  EXPECT_GE(top_futex_pixels(png, w, h), 0) << "no PNG written";
+  EXPECT_GE(call_pixels(png, w, h), 0) << "no PNG written";
   auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
   ASSERT_EQ(rep.status, 0) << rep.err;
   json j = json::parse(rep.out);
@@ -311,9 +336,9 @@ TEST(UiLive, ShowsARunningSamplesCallsWithinASecond) {
   EXPECT_NE(status.find(thousands(calls) + " calls"), std::string::npos) << "the printed count is the picture's";
   EXPECT_NE(status.find("LIVE: recording"), std::string::npos) << status;
   int w = 0, h = 0;
-  const long top = top_futex_pixels(png, w, h);
+  const long top = call_pixels(png, w, h);
   ASSERT_GE(top, 0) << "no PNG written";
-  EXPECT_GE(top, 200) << "the calls are not on screen";
+  EXPECT_GE(top, 1000) << "the calls are not on screen";
 }
 
 }  // namespace
@@ -357,10 +382,10 @@ TEST_F(UiTest, ConnectReadsAStreamFromASocketUntilItCloses) {
   close(lfd);
   ASSERT_EQ(r.status, 0) << r.err;
   int w = 0, h = 0;
-  const long top = top_futex_pixels(png, w, h);
+  const long top = call_pixels(png, w, h);
   ASSERT_GE(top, 0);
   EXPECT_EQ(w, 800);
-  EXPECT_GE(top, 200) << "the streamed calls are not on screen";
+  EXPECT_GE(top, 1000) << "the streamed calls are not on screen";
 }
 
 TEST(UiConnect, NobodyListeningIsAOneLineError) {
@@ -400,9 +425,9 @@ TEST(UiServe, RecordServesAWindowThatConnectsWhileRecording) {
   ASSERT_EQ(rec.status, 0) << rec.err;
   ASSERT_EQ(ui.status, 0) << ui.err;
   int w = 0, h = 0;
-  const long top = top_futex_pixels(png, w, h);
+  const long top = call_pixels(png, w, h);
   ASSERT_GE(top, 0);
-  EXPECT_GE(top, 200) << "the served calls are not on screen";
+  EXPECT_GE(top, 1000) << "the served calls are not on screen";
   EXPECT_NE(access(sock.c_str(), F_OK), 0) << "the socket file is left behind";
 }
 

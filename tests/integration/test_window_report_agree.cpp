@@ -1,8 +1,8 @@
 // The window and the report show the same numbers: the window's Futex tab
 // takes who woke whom, the latency split, the futile wakeups and the lock
-// holders from the pairing pass (replay/numa_follow.h, ui/numa_loader.h),
-// the report from its own pass over the same file. Recorded samples, read
-// both ways, every number both show compared exactly.
+// holders from the wake pairing its loader computes in its one pass
+// (ui/ingest_worker.h), the report from its own read of the same file.
+// Recorded samples, read both ways, every number both show compared exactly.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -11,8 +11,12 @@
 #include <string>
 #include <utility>
 
-#include "replay/numa_report.h"
+#include <chrono>
+#include <thread>
+
+#include "replay/trace_reader.h"
 #include "run_command.h"
+#include "ui/ingest_worker.h"
 
 using nlohmann::json;
 using fxs::test::run_command;
@@ -35,10 +39,18 @@ TEST_P(WindowAndReport, AgreeOnEveryFutex) {
   ASSERT_EQ(rep.status, 0) << rep.err;
   const json report = json::parse(rep.out);
 
-  fxs::WakesByFutex wakes;
-  fxs::PairingByFutex pairing;
-  auto pass = fxs::numa_report_from_file(trace, nullptr, {&wakes, nullptr, &pairing});
-  ASSERT_TRUE(pass.ok()) << pass.message();
+  auto reader = fxs::TraceReader::open(trace);
+  ASSERT_TRUE(reader.ok()) << reader.message();
+  fxs::ui::IngestWorker window(std::move(reader.value()), 0, /*follow=*/false);
+  window.start(nullptr);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!(window.progress().done && !window.pairing_pending()) && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto paired = window.pairing();
+  ASSERT_TRUE(paired) << "the window's pairing: " << window.pairing_missing();
+  ASSERT_TRUE(paired->complete);
+  const fxs::WakesByFutex& wakes = paired->wakes;
+  const fxs::PairingByFutex& pairing = paired->pairing;
 
   size_t compared = 0;
   for (const json& f : report["futexes"]) {
