@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <map>
+#include <vector>
 
 #include <climits>
 
@@ -103,6 +105,57 @@ TEST(FutileModel, AWokenWaitFollowedByAWaitOnTheSameFutexIsFutile) {
   ASSERT_NE(b, nullptr);
   EXPECT_EQ(b->woken_waits, 1u);
   EXPECT_EQ(b->futile, 0u);
+}
+
+// The model keeps only each thread's last kWindow calls. Thousands of calls
+// of two threads on two words, every few swapped with a neighbour up to 40
+// calls away (a migrated thread's later call arriving first), count exactly
+// what sorting each thread's calls and walking them counts; a call that
+// arrives after more than kWindow later calls of its thread is counted late.
+TEST(FutileModel, ThousandsOfCallsArrivingSlightlyOutOfOrderCountAsIfSorted) {
+  constexpr uint64_t kA = 0x1000, kB = 0x2000;
+  std::vector<fxs_futex_rec> calls;
+  uint32_t seed = 12345;
+  auto rnd = [&] { return seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7fff; };
+  for (uint32_t tid : {1u, 2u})
+    for (uint64_t i = 0; i < 5000; i++) {
+      const uint64_t uaddr = rnd() % 3 ? kA : kB;
+      const int32_t ret = rnd() % 2 ? 0 : -11;
+      const uint8_t op = rnd() % 5 ? FXS_OP_FUTEX_WAIT : FXS_OP_FUTEX_WAKE;
+      calls.push_back(call(tid, 1000 + i * 10, 1005 + i * 10, op, ret, uaddr));
+    }
+  // Brute force, in time order per thread.
+  std::map<uint64_t, fxs::FutileWakes> want;
+  for (size_t i = 0; i < calls.size(); i++) {
+    const fxs_futex_rec& c = calls[i];
+    if (c.opi == FXS_OP_FUTEX_WAKE || c.ret != 0) continue;
+    want[c.uaddr].woken_waits++;
+    if (i + 1 < calls.size() && calls[i + 1].tid == c.tid && calls[i + 1].opi == FXS_OP_FUTEX_WAIT &&
+        calls[i + 1].uaddr == c.uaddr)
+      want[c.uaddr].futile++;
+  }
+  std::vector<fxs_futex_rec> arrival = calls;
+  for (size_t i = 0; i + 40 < arrival.size(); i += 7) std::swap(arrival[i], arrival[i + 1 + rnd() % 40]);
+  fxs::FutileModel m;
+  for (const auto& c : arrival) add(m, c);
+  m.finish();
+  EXPECT_EQ(m.late(), 0u);
+  for (uint64_t uaddr : {kA, kB}) {
+    const fxs::FutileWakes* f = m.find(100, uaddr);
+    ASSERT_NE(f, nullptr);
+    EXPECT_EQ(f->woken_waits, want[uaddr].woken_waits) << uaddr;
+    EXPECT_EQ(f->futile, want[uaddr].futile) << uaddr;
+    EXPECT_GT(f->futile, 100u) << "the sequence has futile wakeups to count";
+  }
+
+  fxs::FutileModel late;
+  for (uint64_t i = 1; i <= fxs::FutileModel::kWindow + 2; i++)
+    add(late, call(1, 1000 + i * 10, 1005 + i * 10, FXS_OP_FUTEX_WAIT, 0, kA));
+  add(late, call(1, 1000, 1005, FXS_OP_FUTEX_WAIT, 0, kA));  // before the oldest kept, whose predecessor was counted
+  late.finish();
+  EXPECT_EQ(late.late(), 1u);
+  ASSERT_NE(late.find(100, kA), nullptr);
+  EXPECT_EQ(late.find(100, kA)->woken_waits, fxs::FutileModel::kWindow + 2) << "the late call is not counted";
 }
 
 }  // namespace
