@@ -97,18 +97,20 @@ json hash_json(const BucketReport& r) {
             {"calibration_votes", v.calibration_votes}}}};
 }
 
-void write_futex_bucket_text(const FutexBucket& b, std::ostream& out) {
-  out << "    bucket ";
+std::string futex_bucket_text(const FutexBucket& b) {
+  std::string s = "bucket ";
   if (b.bucket.table == FXS_BUCKET_SHARED)
-    out << "unknown (process-shared futex)";
+    s += "unknown (process-shared futex)";
   else if (b.bucket.table == FXS_BUCKET_UNKNOWN)
-    out << "unknown";
+    s += "unknown";
   else
-    out << bucket_name(b.bucket);
-  if (b.contended) out << "  lock contended " << b.contended << "x, spun " << format_ns(b.spin_ns);
-  if (b.buckets_seen > 1) out << "  (table resized while in use)";
-  out << '\n';
+    s += bucket_name(b.bucket);
+  if (b.contended) s += "  lock contended " + std::to_string(b.contended) + "x, spun " + format_ns(b.spin_ns);
+  if (b.buckets_seen > 1) s += "  (table resized while in use)";
+  return s;
 }
+
+void write_futex_bucket_text(const FutexBucket& b, std::ostream& out) { out << "    " << futex_bucket_text(b) << '\n'; }
 
 void write_buckets_text(const BucketReport& r, size_t top, std::ostream& out) {
   if (!r.available) return;

@@ -25,7 +25,10 @@ inline constexpr const char* kNoLockContentionNote =
     "the kernel reported no lock contention: a VM guest without paravirtual spinlocks spins in "
     "virt_spin_lock(), which has no tracepoint, so there 0 does not mean uncontended";
 
-// One line for a futex in the text report ("bucket private #12 ...").
+// A futex's bucket in words ("bucket private #12  lock contended 3x, spun
+// 1.20us"): the text report's line, the window's futex panel.
+std::string futex_bucket_text(const FutexBucket& b);
+// One line for a futex in the text report: futex_bucket_text, indented.
 void write_futex_bucket_text(const FutexBucket& b, std::ostream& out);
 // The "hash buckets" section of the text report: at most `top` buckets and
 // `top` process lines (0 = all).

@@ -22,6 +22,8 @@ void PairingFinisher::finish(std::unique_ptr<PairingModels> models, uint64_t gen
     s->generation = generation;
     s->complete = complete;
     s->report = m->finish({&s->wakes, &s->attributed, &s->pairing});
+    for (uint32_t i = 0; i < s->report.futexes.size(); i++)
+      s->numa_index.emplace(PairKey{s->report.futexes[i].tgid, s->report.futexes[i].uaddr}, i);
     s->seconds = copy_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     {
       std::lock_guard lk(mu_);

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "replay/numa_model.h"
@@ -25,6 +26,7 @@ struct PairingSnapshot {
   WakesByFutex wakes;       // every futex's wakers, by {tgid, uaddr}
   std::vector<WakeAttribution> attributed;  // every wake attributed to a wake call: the timeline's arrows
   PairingByFutex pairing;   // every futex's latency split, futile wakeups, holders (the Futex tab)
+  std::unordered_map<PairKey, uint32_t, PairKeyHash> numa_index;  // {tgid, uaddr} -> report.futexes
   uint64_t generation = 0;  // the ingest generation its models were taken at
   bool complete = false;    // of the whole stream (else of what a live trace held then)
   double seconds = 0;       // how long it took: copying the models (live), then finishing them

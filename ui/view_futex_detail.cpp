@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "imgui.h"
+#include "replay/bucket_report.h"
 #include "replay/futex_ops.h"
+#include "replay/numa_report.h"
 #include "replay/report.h"
 #include "replay/stack_coverage_note.h"
 #include "ui/pairing_finisher.h"
@@ -287,6 +289,31 @@ void woken_by(FrameContext& f, const FutexStats& s) {
   if (auto p = snap->pairing.find(PairKey{s.tgid, s.uaddr}); p != snap->pairing.end()) pairing_sections(s, p->second);
 }
 
+// Where the word lives, as the report's futex entry has it: its kernel hash
+// bucket (and that bucket lock's spins), and NUMA: its page's node, its wakes
+// that crossed nodes, its calls that ran off the page's node.
+void placement(FrameContext& f, const FutexStats& s) {
+  ImGui::TextUnformatted("Hash bucket and NUMA");
+  if (f.futexes->buckets)
+    if (const FutexBucket* b = f.futexes->buckets->find(s.tgid, s.uaddr)) text_wrapped(futex_bucket_text(*b).c_str(), true);
+  auto snap = f.data.pairing();  // "Woken by" above says why when there is none
+  if (!snap) return;
+  auto it = snap->numa_index.find(PairKey{s.tgid, s.uaddr});
+  if (it == snap->numa_index.end()) return;
+  const NumaFutex& n = snap->report.futexes[it->second];
+  auto n_ = [](uint64_t v) { return std::to_string(v); };
+  std::string line = "page on " + page_node_text(n.page_node);
+  if (n.page_moves) line += " (moved " + n_(n.page_moves) + "x)";
+  line += ";  wakes across nodes " + n_(n.cross_node_wakes) + " of " + n_(n.wakes) + ";  calls off the page's node " +
+          n_(n.remote_calls) + " of " + n_(n.local_calls + n.remote_calls);
+  if (n.mostly_remote()) line += " (mostly remote)";
+  text_wrapped(line.c_str(), true);
+  if (n.futex2_numa || n.futex2_mpol)
+    text_wrapped(("FUTEX2_NUMA calls " + std::to_string(n.futex2_numa) + ", FUTEX2_MPOL " + std::to_string(n.futex2_mpol))
+                     .c_str(),
+                 true);
+}
+
 }  // namespace
 
 void draw_futex_detail(FrameContext& f) {
@@ -348,6 +375,8 @@ void draw_futex_detail(FrameContext& f) {
   top_stacks(f, *s);
   ImGui::Spacing();
   woken_by(f, *s);
+  ImGui::Spacing();
+  placement(f, *s);
   ImGui::Spacing();
   ImGui::TextUnformatted("Operations");
   if (ImGui::BeginTable("ops", 2, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit)) {

@@ -14,6 +14,8 @@
 #include <chrono>
 #include <thread>
 
+#include "replay/bucket_report.h"
+#include "replay/numa_report.h"
 #include "replay/trace_reader.h"
 #include "run_command.h"
 #include "ui/ingest_worker.h"
@@ -52,7 +54,7 @@ TEST_P(WindowAndReport, AgreeOnEveryFutex) {
   const fxs::WakesByFutex& wakes = paired->wakes;
   const fxs::PairingByFutex& pairing = paired->pairing;
 
-  size_t compared = 0;
+  size_t compared = 0, numa_compared = 0;
   for (const json& f : report["futexes"]) {
     const fxs::PairKey key{f["pid"].get<uint64_t>(), std::stoull(f["uaddr"].get<std::string>(), nullptr, 16)};
     const std::string at = f["uaddr"];
@@ -97,9 +99,23 @@ TEST_P(WindowAndReport, AgreeOnEveryFutex) {
         EXPECT_EQ(f["holders"][i]["on_cpu_ns"], p->second.holders[i].on_cpu_ns) << at;
       }
     }
+    // Where the word lives: the futex panel's "Hash bucket and NUMA".
+    const fxs::FutexBucket* b = window.futexes()->buckets ? window.futexes()->buckets->find(uint32_t(key.a), key.b) : nullptr;
+    ASSERT_EQ(b != nullptr, f.contains("bucket")) << at;
+    if (b) EXPECT_EQ(fxs::futex_bucket_json(*b), f["bucket"]) << at;
+    auto n = paired->numa_index.find(key);
+    ASSERT_EQ(n != paired->numa_index.end(), f.contains("numa")) << at;
+    if (n != paired->numa_index.end()) {
+      json j = json::object();
+      fxs::add_numa_to_futex(j, paired->report.futexes[n->second]);
+      EXPECT_EQ(j["numa"], f["numa"]) << at;
+      EXPECT_EQ(j.value("page_node", json()), f.value("page_node", json())) << at;
+      numa_compared++;
+    }
     compared++;
   }
   EXPECT_GT(compared, 0u);
+  EXPECT_GT(numa_compared, 0u) << "every per-event trace has NUMA entries (calls per node)";
 }
 
 INSTANTIATE_TEST_SUITE_P(Samples, WindowAndReport, ::testing::Values("mutex", "condvar"));
