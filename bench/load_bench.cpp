@@ -12,8 +12,9 @@
 //       (ChunkDecoder: zstd, framing walk, the futex keys).
 //   timeline / futexes: the reader, then one consumer's work on each chunk
 //       on the same thread; only the consumer's CPU time is counted.
-//   futexes-unpaired, full-unpaired: without the wake pairing (full: the
-//       RSS is taken once the pairing is finished too).
+//   pairing: the same for the wake pairing's stage.
+//   full-unpaired: the loader without the wake pairing (full takes the RSS
+//       once the pairing is finished too).
 // CPU time is what to compare on a shared machine: wall time depends on
 // what else runs on the cores, CPU time much less.
 #include <malloc.h>
@@ -70,12 +71,13 @@ int run_full(const std::string& path, fxs::TraceReader reader, bool paired) {
   malloc_trim(0);  // as the window does: the RSS then measures what the models keep
   uint64_t rss1 = rss_bytes();
   std::printf("%s events=%llu seconds=%.3f rate=%.0f/s cpu_seconds=%.3f cpu_ns_per_event=%.1f futexes=%zu "
-              "bytes_per_event=%.1f read_cpu=%.3f timeline_cpu=%.3f futexes_cpu=%.3f pairing_after_done=%.3f\n",
+              "bytes_per_event=%.1f read_cpu=%.3f timeline_cpu=%.3f futexes_cpu=%.3f pairing_cpu=%.3f "
+              "pairing_after_done=%.3f\n",
               paired ? "load" : "load-unpaired", static_cast<unsigned long long>(p.calls), p.load_seconds,
               p.load_seconds > 0 ? double(p.calls) / p.load_seconds : 0.0, cpu,
               p.calls ? cpu * 1e9 / double(p.calls) : 0.0, worker.futexes()->futexes.size(),
               p.calls && rss1 > rss0 ? double(rss1 - rss0) / double(p.calls) : 0.0, p.read_cpu_seconds,
-              p.timeline_cpu_seconds, p.futexes_cpu_seconds, pairing_s);
+              p.timeline_cpu_seconds, p.futexes_cpu_seconds, p.pairing_cpu_seconds, pairing_s);
   return 0;
 }
 
@@ -114,7 +116,7 @@ int run_stage(const char* mode, fxs::TraceReader reader, const Stage& stage) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: fxs_load_bench TRACE [RUNS] [full|full-unpaired|read|timeline|futexes|futexes-unpaired]\n");
+    std::fprintf(stderr, "usage: fxs_load_bench TRACE [RUNS] [full|full-unpaired|read|timeline|futexes|pairing]\n");
     return 2;
   }
   const std::string path = argv[1];
@@ -137,22 +139,24 @@ int main(int argc, char** argv) {
                      Stage([&](const uint8_t* d, size_t n, const fxs::ChunkFutexKeys& k) {
                        tl.add_records(d, n, &k);
                      }));
-    } else if (mode == "futexes" || mode == "futexes-unpaired") {
+    } else if (mode == "futexes") {
       fxs::FutexModel model;
       fxs::BucketModel buckets;
       fxs::KindModel kinds;
-      // The window's stage feeds the wake pairing too; "futexes-unpaired" times it without.
-      fxs::PairingModels pairing(reader->header().cpu_node);
-      fxs::PairingModels* paired = mode == "futexes" ? &pairing : nullptr;
       fxs::ui::SideModels side;
       std::mutex mu;
       std::vector<uint32_t> scratch;
-      rc = run_stage(mode.c_str(), std::move(*reader),
+      rc = run_stage("futexes", std::move(*reader),
                      Stage([&](const uint8_t* d, size_t n, const fxs::ChunkFutexKeys& k) {
-                       fxs::ui::add_futex_chunk(model, buckets, kinds, paired, side, mu, d, n, &k, scratch);
+                       fxs::ui::add_futex_chunk(model, buckets, kinds, side, mu, d, n, &k, scratch);
+                     }));
+    } else if (mode == "pairing") {
+      fxs::PairingModels pairing(reader->header().cpu_node);
+      rc = run_stage("pairing", std::move(*reader), Stage([&](const uint8_t* d, size_t n, const fxs::ChunkFutexKeys&) {
+                       fxs::ui::add_pairing_chunk(pairing, d, n);
                      }));
     } else {
-      std::fprintf(stderr, "fxs_load_bench: unknown mode %s (full, full-unpaired, read, timeline, futexes, futexes-unpaired)\n", mode.c_str());
+      std::fprintf(stderr, "fxs_load_bench: unknown mode %s (full, full-unpaired, read, timeline, futexes, pairing)\n", mode.c_str());
       return 2;
     }
     if (rc) return rc;

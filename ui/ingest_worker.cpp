@@ -83,6 +83,7 @@ void IngestWorker::stop() {
   stop_ = true;
   timeline_turns_.close();
   futex_turns_.close();
+  pairing_turns_.close();
   for (auto& t : loader_threads_)
     if (t.joinable()) t.join();
 }
@@ -184,9 +185,8 @@ bool IngestWorker::apply_in_order(const Ticket& t, const std::vector<uint8_t>& r
     reader_warnings_.insert(reader_warnings_.end(), t.warnings.begin(), t.warnings.end());
   }
   if (t.has_records) {
-    const uint64_t paired = add_futex_chunk(futex_model_, bucket_model_, kind_model_, pairing_.get(), side_, side_mu_,
-                                            records.data(), records.size(), &keys, side_offsets);
-    feed_pairing(paired, false);
+    add_futex_chunk(futex_model_, bucket_model_, kind_model_, side_, side_mu_, records.data(), records.size(), &keys,
+                    side_offsets);
     unpublished_ = true;
     auto now = std::chrono::steady_clock::now();
     if (now - last_publish_ >= std::max<std::chrono::steady_clock::duration>(kPublishEvery, publish_cost_ * 4)) {
@@ -196,14 +196,22 @@ bool IngestWorker::apply_in_order(const Ticket& t, const std::vector<uint8_t>& r
       unpublished_ = false;
     }
   }
-  if (!t.has_records && !t.end) feed_pairing(0, false);  // a live view's refresh
   if (t.end) {
     if (unpublished_ || futex_model_.events() == 0 || !futex_model_.has_stop_record()) publish_futexes(true);
     publish_side(/*final=*/true);  // everything is in: complete rseq/UMCG reports
-    feed_pairing(0, true);
   }
   futex_turns_.leave();
-  futexes_cpu_ns_ += thread_cpu_ns() - t1;
+  int64_t t2 = thread_cpu_ns();
+  futexes_cpu_ns_ += t2 - t1;
+
+  // The wake pairing, a stage of its own: on two cores it runs beside the
+  // next chunk's futexes stage.
+  if (!pairing_turns_.wait(t.number)) return false;
+  t2 = thread_cpu_ns();
+  const uint64_t paired = t.has_records && pairing_ ? add_pairing_chunk(*pairing_, records.data(), records.size()) : 0;
+  feed_pairing(paired, t.end);  // also a live view's refresh, with or without records
+  pairing_turns_.leave();
+  pairing_cpu_ns_ += thread_cpu_ns() - t2;
   return true;
 }
 
@@ -298,28 +306,22 @@ void IngestWorker::publish_side(bool final) {
 // FXS_REC_RSEQ_ABORT up): those belong to their own models, and the futex
 // model would count them as unknown and warn. The framing was checked by
 // the reader. Hash-bucket records (and the buckets of futex records) also
-// go to `buckets`, futex records to `kinds`, every record to the wake
-// pairing. The few records the side models want (stacks, names,
+// go to `buckets`, futex records to `kinds`. The few records the side models want (stacks, names,
 // rseq, UMCG) are noted on the way and given to them under `side_mu`
 // afterwards: a second walk over every record of the chunk cost a sixth of
 // this stage's time.
-uint64_t add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, PairingModels* pairing,
-                         SideModels& side, std::mutex& side_mu, const uint8_t* data, size_t size,
-                         const ChunkFutexKeys* keys, std::vector<uint32_t>& side_offsets) {
+void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, SideModels& side, std::mutex& side_mu,
+                     const uint8_t* data, size_t size, const ChunkFutexKeys* keys,
+                     std::vector<uint32_t>& side_offsets) {
   side_offsets.clear();
   model.start_chunk(keys, data, size);
   size_t futex_records = 0;
-  uint64_t paired = 0;
   for_each_chunk_record(data, size, [&](const uint8_t* p, const fxs_rec_hdr& h) {
     auto* rec = reinterpret_cast<const fxs_rec_hdr*>(p);
     if (h.type == FXS_REC_FUTEX)
       kinds.add(rec, model.add(rec, keys ? keys->id(futex_records++) : ChunkFutexKeys::kNone));
     else if (h.type < FXS_REC_RSEQ_ABORT && !buckets.add(rec))
       model.add(rec);
-    if (pairing) {
-      pairing->add(rec);
-      paired += h.type == FXS_REC_FUTEX || h.type == FXS_REC_WAKE;
-    }
     if (SideModels::wants(h, p)) side_offsets.push_back(static_cast<uint32_t>(p - data));
   });
   model.end_chunk();
@@ -330,6 +332,14 @@ uint64_t add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kin
     side.add(h, data + off);
   }
   side.end_batch();
+}
+
+uint64_t add_pairing_chunk(PairingModels& pairing, const uint8_t* data, size_t size) {
+  uint64_t paired = 0;
+  for_each_chunk_record(data, size, [&](const uint8_t* p, const fxs_rec_hdr& h) {
+    pairing.add(reinterpret_cast<const fxs_rec_hdr*>(p));
+    paired += h.type == FXS_REC_FUTEX || h.type == FXS_REC_WAKE;
+  });
   return paired;
 }
 
@@ -355,6 +365,7 @@ IngestProgress IngestWorker::progress() const {
   p.read_cpu_seconds = static_cast<double>(read_cpu_ns_.load()) / 1e9;
   p.timeline_cpu_seconds = static_cast<double>(timeline_cpu_ns_.load()) / 1e9;
   p.futexes_cpu_seconds = static_cast<double>(futexes_cpu_ns_.load()) / 1e9;
+  p.pairing_cpu_seconds = static_cast<double>(pairing_cpu_ns_.load()) / 1e9;
   return p;
 }
 

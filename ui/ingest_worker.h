@@ -9,10 +9,11 @@
 //             UI holds only while it draws the timeline
 //   futexes   FutexModel and the other models, in file order; publishes an
 //             immutable snapshot of the per-futex statistics now and then
-//             and at the end. The wake pairing (replay/pairing_models.h)
-//             is fed here too, in the same pass, and finished on its own
-//             thread (ui/pairing_finisher.h) at the end of the stream, or
-//             from a copy when a live view asks (refresh_pairing).
+//             and at the end
+//   pairing   the wake pairing (replay/pairing_models.h), in file order;
+//             finished on its own thread (ui/pairing_finisher.h) at the
+//             end of the stream, or from a copy when a live view asks
+//             (refresh_pairing)
 // A thread per stage (the earlier design) left three busy threads on two
 // cores time-slicing, and every chunk was read by another core than the
 // one that decompressed it (docs/BENCHMARKS.md, "Load speed, fifth pass").
@@ -64,7 +65,7 @@ struct IngestProgress {
   double load_seconds = 0;   // from start() to done (or to now)
   // CPU seconds the loader threads spent in each stage, summed over them
   // (read includes decode); final once done (bench/load_bench).
-  double read_cpu_seconds = 0, timeline_cpu_seconds = 0, futexes_cpu_seconds = 0;
+  double read_cpu_seconds = 0, timeline_cpu_seconds = 0, futexes_cpu_seconds = 0, pairing_cpu_seconds = 0;
 };
 
 // Lets chunks through a stage one at a time in file order: ticket n passes
@@ -84,14 +85,15 @@ class ChunkTurns {
 };
 
 // The futexes stage's work on one chunk: the futex, bucket and kind models,
-// the wake pairing (`pairing`, may be null), then the side models under
-// `side_mu`; `keys` (may be null) are the chunk's futexes, `side_offsets` is
-// scratch space kept between calls. Returns the records that cost the
-// pairing memory (futex calls and wakes). (A function of its own so
-// bench/load_bench can time it alone.)
-uint64_t add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, PairingModels* pairing,
-                         SideModels& side, std::mutex& side_mu, const uint8_t* data, size_t size,
-                         const ChunkFutexKeys* keys, std::vector<uint32_t>& side_offsets);
+// then the side models under `side_mu`; `keys` (may be null) are the chunk's
+// futexes, `side_offsets` is scratch space kept between calls. (A function
+// of its own so bench/load_bench can time it alone.)
+void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, SideModels& side, std::mutex& side_mu,
+                     const uint8_t* data, size_t size, const ChunkFutexKeys* keys,
+                     std::vector<uint32_t>& side_offsets);
+// The pairing stage's work on one chunk; returns the records that cost the
+// pairing memory (futex calls and wakes).
+uint64_t add_pairing_chunk(PairingModels& pairing, const uint8_t* data, size_t size);
 
 // What the wake pairing holds per futex call and wake record until it is
 // finished (a hash-map node per queued wait, a record per wake, the futile
@@ -180,7 +182,7 @@ class IngestWorker {
   std::atomic<unsigned> loaders_done_{0};
   std::chrono::steady_clock::time_point started_;
   std::atomic<int64_t> done_after_us_{-1};
-  std::atomic<int64_t> read_cpu_ns_{0}, timeline_cpu_ns_{0}, futexes_cpu_ns_{0};
+  std::atomic<int64_t> read_cpu_ns_{0}, timeline_cpu_ns_{0}, futexes_cpu_ns_{0}, pairing_cpu_ns_{0};
 
   // The read stage: reader_, the next ticket, and how many of the reader's
   // warnings were handed on with a ticket.
@@ -189,12 +191,13 @@ class IngestWorker {
   size_t warnings_taken_ = 0;
   bool ended_ = false;  // the end of the stream has its ticket
   MemoryBudget heap_budget_{UINT64_MAX};
-  ChunkTurns timeline_turns_, futex_turns_;
+  ChunkTurns timeline_turns_, futex_turns_, pairing_turns_;
 
   // The futexes stage's models: used only by the ticket inside futex_turns_.
   FutexModel futex_model_;
   BucketModel bucket_model_;
   KindModel kind_model_;
+  // The pairing stage's (used only by the ticket inside pairing_turns_).
   std::unique_ptr<PairingModels> pairing_;  // null once handed over or dropped
   std::atomic<bool> pairing_alive_{true};   // pairing_ is not null (for other threads)
   uint64_t pairing_records_ = 0;
