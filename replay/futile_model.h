@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <unordered_map>
 #include <vector>
 
@@ -30,22 +31,12 @@ class FutileModel {
  public:
   // Takes FXS_REC_FUTEX records; ignores the rest.
   void add(const fxs_rec_hdr* rec);
-  // Counts what is still open; call once after the last add().
+  // Orders each thread's calls and counts; call once after the last add().
   void finish();
   const FutileWakes* find(uint32_t tgid, uint64_t uaddr) const;
-  // Calls that arrived after kWindow later calls of their own thread: not
-  // counted. Each CPU's records come in order, but a thread that migrated
-  // can have later calls arrive first, as many as the other CPU's ring
-  // buffer held when the recorder drained it (a few hundred in the samples,
-  // whose threads make a call every few microseconds).
-  uint64_t late() const { return late_; }
-
-  // A thread's last kWindow calls (128 KiB) are kept in time order; older ones
-  // are counted and dropped, so the model holds at most that per thread
-  // rather than 16 bytes per call of the trace.
-  static constexpr size_t kWindow = size_t{1} << 13;
 
  private:
+  // 16 bytes a call: every call of a trace is kept until finish().
   struct Call {
     uint64_t enter_ns;
     uint32_t futex;  // FutexIndex of (tgid, uaddr); uaddr 0 for futex_waitv
@@ -53,31 +44,15 @@ class FutileModel {
   };
   static constexpr uint8_t kWoken = 1;  // a plain wait that returned 0
   static constexpr uint8_t kWait = 2;   // any wait-type call
-  struct Thread {
-    std::vector<Call> calls;  // [first, end) in time order: the last kWindow
-    size_t first = 0;
-    bool settled_any = false;  // a call was counted and dropped
-  };
-  // The thread of the previous call (most calls come in runs of one
-  // thread); reset when the model is copied, since it points into threads_.
-  struct LastThread {
-    uint32_t tid = 0;
-    Thread* thread = nullptr;
-    LastThread() = default;
-    LastThread(const LastThread&) {}
-    LastThread& operator=(const LastThread&) {
-      thread = nullptr;
-      return *this;
-    }
-  };
-  Thread& thread(uint32_t tid);
-  // Counts `c`, whose thread's next call is `next` (nullptr: none).
-  void settle(const Call& c, const Call* next);
   FutexIndex index_;
-  std::vector<FutileWakes> futexes_;  // by futex index
-  std::unordered_map<uint32_t, Thread> threads_;
-  LastThread last_;
-  uint64_t late_ = 0;
+  std::vector<std::pair<uint32_t, uint64_t>> keys_;  // futex index -> (tgid, uaddr)
+  using Key = PairKey;
+  using KeyHash = PairKeyHash;
+  // A deque: a thread's millions of calls grow in blocks and are never
+  // copied to a larger array (a vector's regrowth was most of this model's
+  // time in the window's loader).
+  std::unordered_map<uint32_t, std::deque<Call>> by_tid_;
+  std::unordered_map<Key, FutileWakes, KeyHash> futexes_;  // (tgid, uaddr)
 };
 
 }  // namespace fxs

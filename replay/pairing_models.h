@@ -56,8 +56,6 @@ class PairingModels {
   const FutileWakes* futile(uint32_t tgid, uint64_t uaddr) const { return futile_.find(tgid, uaddr); }
   const std::vector<HolderTime>* holders(uint32_t tgid, uint64_t uaddr) const { return holders_.find(tgid, uaddr); }
   const WakeModel& wake_model() const { return wakes_; }
-  // Calls the futile-wakeup count could not place (FutileModel::late).
-  uint64_t late_calls() const { return futile_.late(); }
 
  private:
   WakeModel wakes_;

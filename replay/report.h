@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "replay/error.h"
+#include "replay/format.h"
 #include "replay/report_data.h"
 
 namespace fxs {
@@ -71,10 +72,5 @@ nlohmann::json futex_json(const ReportData::Futex& f);
 
 // The human-readable report.
 void write_text_report(const ReportData& r, size_t top, std::ostream& out);
-
-// "950ns", "1.50us", "12.3ms", "2.00s": three significant digits.
-std::string format_ns(uint64_t ns);
-// "0x7f12a4c0" (lower-case hex).
-std::string format_uaddr(uint64_t uaddr);
 
 }  // namespace fxs

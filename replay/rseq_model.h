@@ -5,21 +5,18 @@
 // CPU, each with its causes; update/switch/signal counts come from the
 // per-thread cumulative records (FXS_REC_RSEQ_THREAD: for one thread, the
 // largest value of each counter wins, so snapshot order does not matter).
-// The report's "rseq" JSON object and text section are built here too, so
-// that replay/report.cpp only routes records and places the section.
+// The report's "rseq" JSON object and text section: replay/rseq_report.h.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <map>
-#include <ostream>
 #include <string>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 #include "bpf/trace_abi.h"
 
@@ -113,12 +110,5 @@ class RseqModel {
   uint64_t registrations_ = 0, unregistrations_ = 0, failed_registrations_ = 0;
   uint64_t records_ = 0, malformed_ = 0;
 };
-
-// The report's "rseq" object: DESIGN.md's {updates, aborts, by_cs[{pid,
-// start_ip, aborts}]} plus causes, symbols, per-thread/per-CPU breakdowns.
-// top: how many sections to list (0 = all).
-nlohmann::json rseq_json(const RseqReport& r, size_t top = 0);
-// The text section ("rseq: not captured" when the trace has no rseq record).
-void write_rseq_text(const RseqReport& r, size_t top, std::ostream& out);
 
 }  // namespace fxs

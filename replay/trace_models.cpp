@@ -48,10 +48,6 @@ TraceResult TraceModels::finish(std::vector<std::string> warnings, FutexSort sor
   // report's ranking by contention needs them.
   r.numa = pairing_.finish(out);
   r.data = build_report(header_, futexes_, std::move(warnings), &pairing_.wake_model(), &stacks_, &buckets_);
-  if (const uint64_t late = pairing_.late_calls())
-    r.data.warnings.push_back(std::to_string(late) + " futex calls arrived after " +
-                              std::to_string(FutileModel::kWindow) +
-                              " later calls of their thread and are not in futile_wakeups");
   for (ReportData::Futex& f : r.data.futexes) {
     const uint32_t tgid = f.stats.tgid;
     const uint64_t uaddr = f.stats.uaddr;

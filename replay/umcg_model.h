@@ -19,7 +19,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 #include "bpf/trace_abi.h"
 
@@ -108,8 +107,5 @@ class UmcgModel {
 
 // What a report warns about: records out of time order ("" if none).
 std::string umcg_warning(const UmcgReport& r);
-
-// The report's optional "umcg" object.
-nlohmann::json umcg_json(const UmcgReport& r);
 
 }  // namespace fxs

@@ -29,8 +29,8 @@ void PairingFinisher::finish(std::unique_ptr<PairingModels> models, uint64_t gen
       std::lock_guard lk(mu_);
       snap_ = std::move(s);
     }
-    busy_ = false;
     if (done) done();
+    busy_ = false;  // last: a caller that waits for !busy() may then drop what `done` uses
   });
 }
 

@@ -11,7 +11,7 @@
 
 #include "imgui.h"
 #include "replay/bucket_report.h"
-#include "replay/report.h"
+#include "replay/format.h"
 #include "ui/palette.h"
 #include "ui/ui_state.h"
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "imgui.h"
-#include "replay/report.h"
+#include "replay/format.h"
 #include "ui/palette.h"
 #include "ui/ui_state.h"
 

@@ -10,9 +10,9 @@
 
 #include "imgui.h"
 #include "replay/bucket_report.h"
+#include "replay/format.h"
 #include "replay/futex_ops.h"
 #include "replay/numa_report.h"
-#include "replay/report.h"
 #include "replay/stack_coverage_note.h"
 #include "ui/pairing_finisher.h"
 #include "ui/palette.h"

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "imgui.h"
-#include "replay/report.h"
+#include "replay/format.h"
 #include "ui/pairing_finisher.h"
 #include "ui/palette.h"
 #include "ui/text_fit.h"

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "imgui.h"
+#include "replay/format.h"
 #include "replay/numa_report.h"
-#include "replay/report.h"
 #include "ui/pairing_finisher.h"
 #include "ui/palette.h"
 #include "ui/text_fit.h"

@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "imgui.h"
-#include "replay/report.h"
+#include "replay/format.h"
 #include "ui/palette.h"
 #include "ui/text_fit.h"
 #include "ui/time_view.h"

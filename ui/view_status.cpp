@@ -8,7 +8,7 @@
 #include <string>
 
 #include "imgui.h"
-#include "replay/report.h"
+#include "replay/format.h"
 #include "ui/key_value_table.h"
 #include "ui/palette.h"
 #include "ui/text_fit.h"

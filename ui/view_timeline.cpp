@@ -20,9 +20,9 @@
 #include <string_view>
 
 #include "imgui.h"
+#include "replay/format.h"
 #include "replay/futex_model.h"
 #include "replay/futex_ops.h"
-#include "replay/report.h"
 #include "replay/wake_flows.h"
 #include "ui/pairing_finisher.h"
 #include "ui/palette.h"

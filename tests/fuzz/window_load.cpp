@@ -16,18 +16,23 @@ namespace fxs::fuzz {
 
 namespace {
 
-// The loader's whole run; returns once every stage has seen the end.
-void ingest(ui::IngestWorker& worker) {
+// What the loader's wake_ui signals; it must outlive the worker, whose
+// threads (the pairing's finisher too) call it until they are joined.
+struct Wakeup {
   std::mutex mu;
   std::condition_variable cv;
+};
+
+// The loader's whole run; returns once every stage has seen the end.
+void ingest(ui::IngestWorker& worker, Wakeup& w) {
   // wake_ui runs on a loader thread whenever something was published; the
   // last one comes after progress().done is set.
-  worker.start([&] {
-    std::lock_guard lk(mu);
-    cv.notify_all();
+  worker.start([&w] {
+    std::lock_guard lk(w.mu);
+    w.cv.notify_all();
   });
-  std::unique_lock lk(mu);
-  cv.wait(lk, [&] { return worker.progress().done; });
+  std::unique_lock lk(w.mu);
+  w.cv.wait(lk, [&] { return worker.progress().done; });
 }
 
 // The timeline's arrows, as the view builds them once the trace is in (by
@@ -53,10 +58,11 @@ void wake_arrows(const ui::IngestWorker& worker, std::shared_ptr<const std::vect
 void load_like_the_window(const std::string& path, uint64_t memory_limit) {
   auto reader = TraceReader::open(path);
   if (!reader.ok()) return;  // the window says so in one line
+  Wakeup wakeup;
   ui::IngestWorker worker(std::move(*reader), 0, /*follow=*/false);
   worker.set_heap_limit(memory_limit);
   worker.set_pairing_limit(memory_limit);
-  ingest(worker);
+  ingest(worker, wakeup);
   worker.stop();  // joins: nothing changes the models any more
   (void)worker.futexes();
   (void)worker.reader_warnings();

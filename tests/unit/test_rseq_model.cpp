@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "replay/rseq_model.h"
+#include "replay/rseq_report.h"
 
 namespace fxs {
 namespace {

@@ -15,6 +15,7 @@
 #include "replay/trace_reader.h"
 #include "replay/trace_writer.h"
 #include "replay/umcg_model.h"
+#include "replay/umcg_report.h"
 
 namespace fxs {
 namespace {
