@@ -28,22 +28,35 @@ void FutileModel::add(const fxs_rec_hdr* h) {
   by_tid_[r.tid].push_back({r.enter_ns, futex, what});
 }
 
+void FutileModel::count(const Call& c, const Call* next) {
+  if (!(c.what & kWoken)) return;
+  FutileWakes& f = futexes_[Key{keys_[c.futex].first, keys_[c.futex].second}];
+  f.woken_waits++;
+  if (next && (next->what & kWait) && next->futex == c.futex) f.futile++;
+}
+
 void FutileModel::finish() {
   for (auto& [tid, calls] : by_tid_) {
     // Most threads' calls arrive in order (a thread that migrated between
     // CPUs can have a later call arrive first): only those need the sort.
-    auto earlier = [](const Call& a, const Call& b) { return a.enter_ns < b.enter_ns; };
-    if (!std::is_sorted(calls.begin(), calls.end(), earlier)) std::sort(calls.begin(), calls.end(), earlier);
-    for (size_t i = 0; i < calls.size(); i++) {
-      const Call& c = calls[i];
-      if (!(c.what & kWoken)) continue;
-      FutileWakes& f = futexes_[Key{keys_[c.futex].first, keys_[c.futex].second}];
-      f.woken_waits++;
-      if (i + 1 < calls.size()) {
-        const Call& n = calls[i + 1];
-        if ((n.what & kWait) && n.futex == c.futex) f.futile++;
-      }
+    bool sorted = true;
+    const Call* prev = nullptr;
+    calls.for_each([&](const Call& c) {
+      sorted = sorted && (!prev || prev->enter_ns <= c.enter_ns);
+      prev = &c;
+    });
+    if (sorted) {
+      prev = nullptr;
+      calls.for_each([&](const Call& c) {
+        if (prev) count(*prev, &c);
+        prev = &c;
+      });
+      if (prev) count(*prev, nullptr);
+      continue;
     }
+    std::vector<Call> v = calls.to_vector();
+    std::sort(v.begin(), v.end(), [](const Call& a, const Call& b) { return a.enter_ns < b.enter_ns; });
+    for (size_t i = 0; i < v.size(); i++) count(v[i], i + 1 < v.size() ? &v[i + 1] : nullptr);
   }
   by_tid_.clear();
 }

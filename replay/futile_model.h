@@ -12,11 +12,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <unordered_map>
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/append_store.h"
 #include "replay/pair_key.h"
 #include "replay/futex_index.h"
 
@@ -44,14 +44,16 @@ class FutileModel {
   };
   static constexpr uint8_t kWoken = 1;  // a plain wait that returned 0
   static constexpr uint8_t kWait = 2;   // any wait-type call
+  // Counts `c`, whose thread's next call is `next` (nullptr: none).
+  void count(const Call& c, const Call* next);
   FutexIndex index_;
   std::vector<std::pair<uint32_t, uint64_t>> keys_;  // futex index -> (tgid, uaddr)
   using Key = PairKey;
   using KeyHash = PairKeyHash;
-  // A deque: a thread's millions of calls grow in blocks and are never
-  // copied to a larger array (a vector's regrowth was most of this model's
-  // time in the window's loader).
-  std::unordered_map<uint32_t, std::deque<Call>> by_tid_;
+  // Blocks that never move and fault in as huge pages: a thread's millions
+  // of calls in a vector (regrowth copies, a page fault per 4 KiB) were most
+  // of this model's time in the window's loader.
+  std::unordered_map<uint32_t, AppendStore<Call>> by_tid_;
   std::unordered_map<Key, FutileWakes, KeyHash> futexes_;  // (tgid, uaddr)
 };
 

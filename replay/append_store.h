@@ -1,0 +1,91 @@
+// append_store.h: an append-only array of trivially copyable T for models
+// that keep something per record until they finish. Its blocks never move
+// (no regrowth copies); from 2 MiB up they are 2 MiB-aligned and marked
+// MADV_HUGEPAGE, since in a VM guest faulting in 4 KiB pages one by one cost
+// more than the model's own work (docs/BENCHMARKS.md, session 12).
+#pragma once
+
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <vector>
+
+namespace fxs {
+
+template <class T>
+class AppendStore {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  AppendStore() = default;
+  AppendStore(const AppendStore& o) : size_(o.size_) {
+    for (const Block& b : o.blocks_) {
+      Block c = allocate(b.cap);
+      std::memcpy(c.data.get(), b.data.get(), b.used * sizeof(T));
+      c.used = b.used;
+      blocks_.push_back(std::move(c));
+    }
+  }
+  AppendStore& operator=(const AppendStore& o) {
+    if (this != &o) *this = AppendStore(o);
+    return *this;
+  }
+  AppendStore(AppendStore&&) noexcept = default;
+  AppendStore& operator=(AppendStore&&) noexcept = default;
+
+  void push_back(const T& v) {
+    if (blocks_.empty() || blocks_.back().used == blocks_.back().cap) grow();
+    Block& b = blocks_.back();
+    b.data[b.used++] = v;
+    size_++;
+  }
+  size_t size() const { return size_; }
+  // Every element in order.
+  template <class F>
+  void for_each(F&& f) const {
+    for (const Block& b : blocks_)
+      for (size_t i = 0; i < b.used; i++) f(b.data[i]);
+  }
+  std::vector<T> to_vector() const {
+    std::vector<T> v;
+    v.reserve(size_);
+    for_each([&](const T& x) { v.push_back(x); });
+    return v;
+  }
+
+ private:
+  static constexpr size_t kHuge = size_t{2} << 20;
+  static constexpr size_t kFirstElems = 4;  // many threads (or keys) with one or two elements each are common
+  struct Free {
+    void operator()(T* p) const { std::free(p); }
+  };
+  struct Block {
+    std::unique_ptr<T[], Free> data;
+    size_t used = 0, cap = 0;
+  };
+  static Block allocate(size_t cap) {
+    const size_t bytes = cap * sizeof(T);
+    void* p = bytes >= kHuge ? std::aligned_alloc(kHuge, (bytes + kHuge - 1) / kHuge * kHuge) : std::malloc(bytes);
+    if (!p) throw std::bad_alloc();
+    if (bytes >= kHuge) (void)madvise(p, bytes, MADV_HUGEPAGE);  // a hint: fine if refused
+    Block b;
+    b.data.reset(static_cast<T*>(p));
+    b.cap = cap;
+    return b;
+  }
+  // Each block twice the last, up to 2 MiB; then 2 MiB blocks.
+  void grow() {
+    const size_t cap = blocks_.empty() ? kFirstElems : std::min(blocks_.back().cap * 2, std::max(kFirstElems, kHuge / sizeof(T)));
+    blocks_.push_back(allocate(cap));
+  }
+  std::vector<Block> blocks_;
+  size_t size_ = 0;
+};
+
+}  // namespace fxs
