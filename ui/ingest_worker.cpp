@@ -136,7 +136,7 @@ void IngestWorker::load_loop(unsigned index) {
         warnings_taken_ = w.size();
         if (over_budget) t.warnings.push_back(heap_budget_.warning(calls_.load(), "the window"));
         // A live view asked for the pairing while nothing new comes: a turn
-        // of the futexes stage without records serves it.
+        // of the stages without records serves it.
         refresh = next == TraceReader::Next::kAgain && pairing_refresh_ && pairing_alive_ && !finisher_.busy();
         if (next != TraceReader::Next::kAgain || !t.warnings.empty() || refresh) t.number = next_ticket_++;
         if (next == TraceReader::Next::kEnd) ended_ = true;
@@ -215,7 +215,7 @@ bool IngestWorker::apply_in_order(const Ticket& t, const std::vector<uint8_t>& r
   return true;
 }
 
-// The futexes stage, after each chunk: drops the pairing past its memory
+// The pairing stage, after each chunk: drops the pairing past its memory
 // limit, copies it for a live view that asked, and hands it over whole at
 // the end of the stream.
 void IngestWorker::feed_pairing(uint64_t records, bool end) {

@@ -132,7 +132,7 @@ class IngestWorker {
   // Why there is no pairing ("" if there is or will be one).
   std::string pairing_missing() const;
   // A growing trace: pair what is loaded now (a copy of the models, taken
-  // at the futexes stage's next chunk, finished on the side). Any thread.
+  // at the pairing stage's next turn, finished on the side). Any thread.
   void refresh_pairing() const { pairing_refresh_ = true; }
 
   const TraceHeader& header() const { return header_; }

@@ -28,7 +28,7 @@ struct PairingSnapshot {
   PairingByFutex pairing;   // every futex's latency split, futile wakeups, holders (the Futex tab)
   std::unordered_map<PairKey, uint32_t, PairKeyHash> numa_index;  // {tgid, uaddr} -> report.futexes
   uint64_t generation = 0;  // the ingest generation its models were taken at
-  bool complete = false;    // of the whole stream (else of what a live trace held then)
+  bool complete = false;    // of all the window loaded (else of what a growing trace held then)
   double seconds = 0;       // how long it took: copying the models (live), then finishing them
 };
 
