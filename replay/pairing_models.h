@@ -2,11 +2,11 @@
 // it: who woke whom (replay/wake_model.h), the NUMA matrix of those wakes
 // (replay/numa_model.h), where the waits that slept spent their time
 // (split), futile wakeups, and who held the lock meanwhile (holders). They
-// keep memory per wait until finish(), so a reader that does not need them
-// (the window's plain timeline) does not create them.
+// keep memory per wait (and per call) until finish().
 //
-// `report` finishes them once (replay/trace_models.h); the window's live
-// view finishes a copy now and then and goes on adding (ui/ingest_worker.h).
+// `report` finishes them once (replay/trace_models.h); the window's loader
+// feeds them in its one pass and finishes them at the end of the stream, or
+// a copy now and then while the trace grows (ui/ingest_worker.h).
 #pragma once
 
 #include <cstdint>
