@@ -228,7 +228,10 @@ void IngestWorker::feed_pairing(uint64_t records, bool end) {
     pairing_.reset();
     pairing_alive_ = false;
     char limit[32];
-    std::snprintf(limit, sizeof limit, "%.1f GiB", double(pairing_limit_) / double(uint64_t{1} << 30));
+    if (pairing_limit_ >= (uint64_t{1} << 30))
+      std::snprintf(limit, sizeof limit, "%.1f GiB", double(pairing_limit_) / double(uint64_t{1} << 30));
+    else
+      std::snprintf(limit, sizeof limit, "%.0f MiB", double(pairing_limit_) / double(uint64_t{1} << 20));
     std::lock_guard lk(snap_mu_);
     pairing_missing_ = "not computed: pairing every wait with its wake passed the memory limit (" +
                        std::string(limit) + ", --memory-limit) after " + std::to_string(pairing_records_) +

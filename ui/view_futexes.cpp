@@ -147,6 +147,13 @@ void draw_futexes(FrameContext& f) {
   // The loader's wake pairing, once it is in.
   std::shared_ptr<const PairingSnapshot> paired = f.data.pairing();
   const WakesByFutex* wakes = paired && paired->report.wake_records ? &paired->wakes : nullptr;
+  // Without it, the contended column says whether it is still coming or why not.
+  const bool pairing_coming = !wakes && !paired && f.data.pairing_pending();
+  std::string no_pairing;
+  if (!wakes && !pairing_coming) {
+    no_pairing = f.data.pairing_missing();
+    if (no_pairing.empty()) no_pairing = "no wake records in this trace (a --summary recording): no contention to measure";
+  }
   ImGuiTableSortSpecs* specs = ImGui::TableGetSortSpecs();
   if ((specs && specs->SpecsDirty) || st.table_sorted_from != f.futexes || st.table_sorted_wakes != paired) {
     std::lock_guard lk(f.data.side_mutex());  // the names
@@ -204,10 +211,13 @@ void draw_futexes(FrameContext& f) {
       ImGui::TableSetColumnIndex(kContended);
       if (wakes) {
         cell_ns(contended(wakes, s), true);
-      } else {
+      } else if (pairing_coming) {
         ImGui::TextDisabled("...");
         if (ImGui::IsItemHovered())
           ImGui::SetTooltip("time blocked until another thread's wake: known once every wait is paired with its wake");
+      } else {
+        ImGui::TextDisabled("-");
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", no_pairing.c_str());
       }
       ImGui::TableSetColumnIndex(kTotal);
       cell_ns(s.wait_total_ns, timed);
