@@ -2,7 +2,10 @@
 // that keep something per record until they finish. Its blocks never move
 // (no regrowth copies); from 2 MiB up they are 2 MiB-aligned and marked
 // MADV_HUGEPAGE, since in a VM guest faulting in 4 KiB pages one by one cost
-// more than the model's own work (docs/BENCHMARKS.md, session 12).
+// more than the model's own work (docs/BENCHMARKS.md, session 12). The first
+// kInline elements live in the object itself: a model with an AppendStore
+// per key (a thread, say) often has hundreds of thousands of keys with one
+// or two elements, and a block each fragmented the heap.
 #pragma once
 
 #include <sys/mman.h>
@@ -20,11 +23,14 @@ namespace fxs {
 
 template <class T>
 class AppendStore {
-  static_assert(std::is_trivially_copyable_v<T>);
+  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_default_constructible_v<T>);
 
  public:
+  static constexpr size_t kInline = 2;
+
   AppendStore() = default;
   AppendStore(const AppendStore& o) : size_(o.size_) {
+    std::memcpy(inline_, o.inline_, sizeof inline_);
     for (const Block& b : o.blocks_) {
       Block c = allocate(b.cap);
       std::memcpy(c.data.get(), b.data.get(), b.used * sizeof(T));
@@ -40,6 +46,10 @@ class AppendStore {
   AppendStore& operator=(AppendStore&&) noexcept = default;
 
   void push_back(const T& v) {
+    if (size_ < kInline) {
+      inline_[size_++] = v;
+      return;
+    }
     if (blocks_.empty() || blocks_.back().used == blocks_.back().cap) grow();
     Block& b = blocks_.back();
     b.data[b.used++] = v;
@@ -49,6 +59,7 @@ class AppendStore {
   // Every element in order.
   template <class F>
   void for_each(F&& f) const {
+    for (size_t i = 0; i < size_ && i < kInline; i++) f(inline_[i]);
     for (const Block& b : blocks_)
       for (size_t i = 0; i < b.used; i++) f(b.data[i]);
   }
@@ -61,7 +72,7 @@ class AppendStore {
 
  private:
   static constexpr size_t kHuge = size_t{2} << 20;
-  static constexpr size_t kFirstElems = 4;  // many threads (or keys) with one or two elements each are common
+  static constexpr size_t kFirstElems = 8;  // the first block, past the inline ones
   struct Free {
     void operator()(T* p) const { std::free(p); }
   };
@@ -84,7 +95,8 @@ class AppendStore {
     const size_t cap = blocks_.empty() ? kFirstElems : std::min(blocks_.back().cap * 2, std::max(kFirstElems, kHuge / sizeof(T)));
     blocks_.push_back(allocate(cap));
   }
-  std::vector<Block> blocks_;
+  T inline_[kInline];  // the first kInline elements
+  std::vector<Block> blocks_;  // the rest
   size_t size_ = 0;
 };
 

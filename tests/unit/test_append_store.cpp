@@ -40,6 +40,15 @@ TEST(AppendStore, KeepsOrderAcrossBlocksAndCopiesDeeply) {
   EXPECT_EQ(moved.size(), kN);
   fxs::AppendStore<Item> empty;
   EXPECT_TRUE(empty.to_vector().empty());
+  // Only the elements kept in the object itself.
+  fxs::AppendStore<Item> one;
+  one.push_back({5, 6});
+  fxs::AppendStore<Item> one_copy = one;
+  one.push_back({7, 8});
+  ASSERT_EQ(one_copy.size(), 1u);
+  EXPECT_EQ(one_copy.to_vector()[0].a, 5u);
+  ASSERT_EQ(one.to_vector().size(), 2u);
+  EXPECT_EQ(one.to_vector()[1].b, 8u);
 }
 
 }  // namespace
