@@ -48,10 +48,11 @@ export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1
 # -timeout: per input, for all the readers together under the sanitizers on
 # a shared machine: a hang guard. A mutated input takes milliseconds unless
-# something is quadratic, but the seed of 200,000 futexes (2 KB) takes up to
-# 29 s through all six readers under ASan on 2 busy cores. -rss_limit_mb:
+# something is quadratic, but the seed of 200,000 futexes (2 KB) takes 76 s
+# through all six readers under ASan on 2 idle cores (since the window's
+# loader pairs waits in its pass), more on busy ones. -rss_limit_mb:
 # ASan's shadow and quarantine come on top of the readers' 128 MiB budget.
 # -max_len: larger inputs mostly cost time per run.
-"$out/tests/fuzz/fxs_fuzz_trace" -max_total_time="$seconds" -timeout=120 -rss_limit_mb=4096 -max_len=65536 \
+"$out/tests/fuzz/fxs_fuzz_trace" -max_total_time="$seconds" -timeout=300 -rss_limit_mb=4096 -max_len=65536 \
   -dict=tests/fuzz/trace.dict -artifact_prefix="$out/findings/" -print_final_stats=1 "${keep_going[@]}" \
   "$out/corpus" "$out/seeds"
