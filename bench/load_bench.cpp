@@ -153,7 +153,7 @@ int main(int argc, char** argv) {
     } else if (mode == "pairing") {
       fxs::PairingModels pairing(reader->header().cpu_node);
       rc = run_stage("pairing", std::move(*reader), Stage([&](const uint8_t* d, size_t n, const fxs::ChunkFutexKeys&) {
-                       fxs::ui::add_pairing_chunk(pairing, d, n);
+                       pairing.add_chunk(d, n);
                      }));
     } else {
       std::fprintf(stderr, "fxs_load_bench: unknown mode %s (full, full-unpaired, read, timeline, futexes, pairing)\n", mode.c_str());

@@ -23,6 +23,8 @@ import shutil
 import statistics
 import subprocess
 import sys
+
+from ratio_table import print_ratio_table
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -121,13 +123,7 @@ def main():
         print(f"run {i + 1}/{args.runs}: " +
               ", ".join(f"{m}={results[m][-1]}" for m in modes), file=sys.stderr)
 
-    base = statistics.median(results["untraced"])
-    print(f"workload: {' '.join(wl)}  ({args.runs} interleaved runs, medians)")
-    print("| mode | ops/s | ratio to untraced |")
-    print("|---|---:|---:|")
-    for mode in modes:
-        med = statistics.median(results[mode])
-        print(f"| {mode} | {med:,.0f} | {med / base:.2f} |")
+    print_ratio_table(f"workload: {' '.join(wl)}  ({args.runs} interleaved runs, medians)", results, modes)
     print(f"every-event mode: lost per run {lost}; events per run {events}; "
           f"bytes/event on disk {statistics.median(s / max(e, 1) for s, e in zip(size, events)):.2f}")
 

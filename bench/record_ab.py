@@ -15,9 +15,10 @@ path: build the older revision elsewhere, e.g.
 import argparse
 import os
 import re
-import statistics
 import subprocess
 import sys
+
+from ratio_table import print_ratio_table
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -49,13 +50,7 @@ def main():
                 sys.exit(f"failed ({p.returncode}): {' '.join(cmd)}\n{p.stderr}")
             results[mode].append(4 * ITERS * 1e9 / int(m.group(1)))
         print(f"round {i + 1}/{args.rounds}", file=sys.stderr)
-    base = statistics.median(results["untraced"])
-    print(f"workload: {' '.join(sample)}  ({args.rounds} interleaved rounds, medians)")
-    print("| mode | ops/s | ratio to untraced |")
-    print("|---|---:|---:|")
-    for mode in modes:
-        med = statistics.median(results[mode])
-        print(f"| {mode} | {med:,.0f} | {med / base:.2f} |")
+    print_ratio_table(f"workload: {' '.join(sample)}  ({args.rounds} interleaved rounds, medians)", results, modes)
 
 
 if __name__ == "__main__":

@@ -188,9 +188,7 @@ Result<NumaReport> numa_report_from_file(const std::string& path, const std::fun
   std::vector<uint8_t> chunk;
   while (reader->next_chunk(chunk) == TraceReader::Next::kChunk) {
     if (keep_going && !keep_going()) return Error{path + ": cancelled"};
-    for_each_chunk_record(chunk.data(), chunk.size(), [&](const uint8_t* p, const fxs_rec_hdr&) {
-      models.add(reinterpret_cast<const fxs_rec_hdr*>(p));
-    });
+    models.add_chunk(chunk.data(), chunk.size());
   }
   return models.finish(out);
 }

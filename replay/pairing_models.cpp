@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "replay/trace_format.h"
+
 namespace fxs {
 
 void PairingModels::add(const fxs_rec_hdr* rec) {
@@ -10,6 +12,15 @@ void PairingModels::add(const fxs_rec_hdr* rec) {
   splits_.add(rec);
   futile_.add(rec);
   holders_.add(rec);
+}
+
+uint64_t PairingModels::add_chunk(const uint8_t* data, size_t size) {
+  uint64_t kept = 0;
+  for_each_chunk_record(data, size, [&](const uint8_t* p, const fxs_rec_hdr& h) {
+    add(reinterpret_cast<const fxs_rec_hdr*>(p));
+    kept += h.type == FXS_REC_FUTEX || h.type == FXS_REC_WAKE;
+  });
+  return kept;
 }
 
 NumaReport PairingModels::finish(const PairingOutputs& out) {

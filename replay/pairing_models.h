@@ -47,6 +47,9 @@ class PairingModels {
 
   // Any record; each model takes the types it reads.
   void add(const fxs_rec_hdr* rec);
+  // Every record of a decoded chunk; returns how many cost memory per record
+  // until finish() (futex calls and wakes).
+  uint64_t add_chunk(const uint8_t* data, size_t size);
   // Pairs and finishes every model, once, after the last add(); fills `out`.
   NumaReport finish(const PairingOutputs& out = {});
 

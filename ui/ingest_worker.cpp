@@ -208,7 +208,7 @@ bool IngestWorker::apply_in_order(const Ticket& t, const std::vector<uint8_t>& r
   // next chunk's futexes stage.
   if (!pairing_turns_.wait(t.number)) return false;
   t2 = thread_cpu_ns();
-  const uint64_t paired = t.has_records && pairing_ ? add_pairing_chunk(*pairing_, records.data(), records.size()) : 0;
+  const uint64_t paired = t.has_records && pairing_ ? pairing_->add_chunk(records.data(), records.size()) : 0;
   feed_pairing(paired, t.end);  // also a live view's refresh, with or without records
   pairing_turns_.leave();
   pairing_cpu_ns_ += thread_cpu_ns() - t2;
@@ -335,15 +335,6 @@ void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, 
     side.add(h, data + off);
   }
   side.end_batch();
-}
-
-uint64_t add_pairing_chunk(PairingModels& pairing, const uint8_t* data, size_t size) {
-  uint64_t paired = 0;
-  for_each_chunk_record(data, size, [&](const uint8_t* p, const fxs_rec_hdr& h) {
-    pairing.add(reinterpret_cast<const fxs_rec_hdr*>(p));
-    paired += h.type == FXS_REC_FUTEX || h.type == FXS_REC_WAKE;
-  });
-  return paired;
 }
 
 std::shared_ptr<const FutexSnapshot> IngestWorker::futexes() const {

@@ -91,10 +91,6 @@ class ChunkTurns {
 void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, SideModels& side, std::mutex& side_mu,
                      const uint8_t* data, size_t size, const ChunkFutexKeys* keys,
                      std::vector<uint32_t>& side_offsets);
-// The pairing stage's work on one chunk; returns the records that cost the
-// pairing memory (futex calls and wakes).
-uint64_t add_pairing_chunk(PairingModels& pairing, const uint8_t* data, size_t size);
-
 // What the wake pairing holds per futex call and wake record until it is
 // finished (a hash-map node per queued wait, a record per wake, the futile
 // and split models' entries), rounded up.
