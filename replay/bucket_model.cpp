@@ -205,11 +205,12 @@ std::map<uint32_t, uint64_t> BucketModel::calibrate(uint64_t* votes) const {
   return bases;
 }
 
-BucketReport BucketModel::finish(const std::vector<FutexStats>& stats) const {
+BucketReport BucketModel::finish(size_t n, const std::function<const FutexStats&(size_t)>& stats_of) const {
   BucketReport out;
   // A copy: spins add futexes (shared ones) and counts; finish() may run again.
   std::unordered_map<Key, FutexBucket, KeyHash> futexes;
-  for (const FutexStats& s : stats) {
+  for (size_t i = 0; i < n; i++) {
+    const FutexStats& s = stats_of(i);
     if (!s.bucket.where || FXS_BUCKET_TABLE(s.bucket.where) == FXS_BUCKET_NONE) continue;
     FutexBucket f;
     f.tgid = s.tgid;

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -101,7 +102,11 @@ class BucketModel {
   // true); false for any other record. The futexes' computed buckets come
   // from the futex model (FutexStats::bucket), which looks every call up anyway.
   bool add(const fxs_rec_hdr* h);
-  BucketReport finish(const std::vector<FutexStats>& futexes) const;
+  BucketReport finish(const std::vector<FutexStats>& futexes) const {
+    return finish(futexes.size(), [&](size_t i) -> const FutexStats& { return futexes[i]; });
+  }
+  // The same, for futexes kept in larger records: stats_of(i), i < n.
+  BucketReport finish(size_t n, const std::function<const FutexStats&(size_t)>& stats_of) const;
   uint64_t contention_records() const { return contentions_.size(); }
 
  private:

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "replay/json_writer.h"
 #include "replay/report.h"
 
 namespace fxs {
@@ -28,22 +29,27 @@ std::string bucket_name(const BucketId& id) {
 
 }  // namespace
 
+void write_futex_bucket_json(const FutexBucket& b, JsonWriter& w) {
+  // Keys in sorted order (docs/report-json.md).
+  const bool computed = b.bucket.table == FXS_BUCKET_PRIVATE || b.bucket.table == FXS_BUCKET_GLOBAL ||
+                        b.bucket.table == FXS_BUCKET_NUMA;
+  w.begin_object().field("contended", b.contended);
+  if (computed) w.field("index", b.bucket.index).field("node", b.bucket.node);
+  if (b.bucket.table == FXS_BUCKET_SHARED)
+    w.field("note",
+            "process-shared futex: the kernel keys it by inode or page, which BPF cannot see; "
+            "bucket unknown unless its lock was contended");
+  // resized: the private table changed while in use. Shared futexes are not
+  // computable; a spin on their bucket's lock names it (source).
+  if (computed) w.field("resized", b.buckets_seen > 1).field("source", b.from_lock ? "lock address" : "computed");
+  w.field("spin_ns", b.spin_ns).field("table", bucket_table_name(b.bucket.table)).end_object();
+}
+
 json futex_bucket_json(const FutexBucket& b) {
-  json j = {{"table", bucket_table_name(b.bucket.table)},
-            {"contended", b.contended},
-            {"spin_ns", b.spin_ns}};
-  if (b.bucket.table == FXS_BUCKET_PRIVATE || b.bucket.table == FXS_BUCKET_GLOBAL ||
-      b.bucket.table == FXS_BUCKET_NUMA) {
-    j["index"] = b.bucket.index;
-    j["node"] = b.bucket.node;
-    j["resized"] = b.buckets_seen > 1;  // the private table changed while in use
-    // Shared futexes are not computable; a spin on their bucket's lock names it.
-    j["source"] = b.from_lock ? "lock address" : "computed";
-  } else if (b.bucket.table == FXS_BUCKET_SHARED) {
-    j["note"] = "process-shared futex: the kernel keys it by inode or page, which BPF cannot see; "
-                "bucket unknown unless its lock was contended";
-  }
-  return j;
+  std::string text;
+  JsonWriter w(text);
+  write_futex_bucket_json(b, w);
+  return json::parse(text);
 }
 
 json buckets_json(const BucketReport& r, size_t top) {

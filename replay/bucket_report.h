@@ -11,7 +11,11 @@
 
 namespace fxs {
 
-// A futex's "bucket" object: {table, index, node, ...}.
+class JsonWriter;
+
+// A futex's "bucket" object: {table, index, node, ...}, written...
+void write_futex_bucket_json(const FutexBucket& b, JsonWriter& w);
+// ... and parsed back (tests).
 nlohmann::json futex_bucket_json(const FutexBucket& b);
 // "buckets": contended or shared buckets, ranked (top: how many, 0 = all).
 nlohmann::json buckets_json(const BucketReport& r, size_t top);

@@ -2,6 +2,7 @@
 #include "replay/trace_text.h"
 
 #include "replay/durations.h"
+#include "replay/permute.h"
 
 #include <algorithm>
 #include <cstring>
@@ -415,96 +416,82 @@ void FutexModel::fold_durations() {
 std::vector<FutexStats> FutexModel::finish() {
   std::vector<FutexStats> out;
   out.reserve(accs_.size());
-  for (Acc& a : accs_) {
-    FutexStats s;
-    s.ops = a.ops;
-    s.waits = a.waits;
-    s.eagain = a.eagain;
-    s.timeouts = a.timeouts;
-    s.interrupted = a.interrupted;
-    s.woken = a.woken;
-    s.requeued = a.requeued;
-    s.wait_total_ns = a.wait_total_ns;
-    s.wait_max_ns = a.wait_max_ns;
-    for (uint32_t d : a.short_waits) s.hist[log2_bucket(d)]++;
-    for (uint64_t d : a.long_waits) s.hist[log2_bucket(d)]++;
-    if (folded_) {
-      const size_t i = static_cast<size_t>(&a - accs_.data());
-      if (i < folded_hist_.size())
-        for (unsigned b = 0; b < FXS_HIST_BUCKETS; b++) s.hist[b] += folded_hist_[i][b];
-      s.percentiles_estimated = true;
-    }
-    s.tgid = a.tgid;
-    s.uaddr = a.uaddr;
-    s.threads = a.threads;
-    s.bucket = a.bucket;
-    if (a.agg >= 0) {
-      s.add(counts_of(aggs_[a.agg]));
-      s.percentiles_estimated = true;
-    }
-    s.wait_samples = std::accumulate(s.hist.begin(), s.hist.end(), uint64_t{0});
-    if (s.percentiles_estimated) {
-      s.wait_p50_ns = hist_percentile(s.hist, s.wait_max_ns, 50);
-      s.wait_p99_ns = hist_percentile(s.hist, s.wait_max_ns, 99);
-    } else {
-      // Exact nearest rank. Every long wait is longer than every short one,
-      // so the sorted whole is sorted(short) followed by sorted(long).
-      uint64_t n = a.short_waits.size() + a.long_waits.size();
-      auto pick = [&](unsigned p) -> uint64_t {
-        if (n == 0) return 0;
-        size_t k = nearest_rank(n, p) - 1;
-        if (k < a.short_waits.size()) {
-          std::nth_element(a.short_waits.begin(), a.short_waits.begin() + k, a.short_waits.end());
-          return a.short_waits[k];
-        }
-        k -= a.short_waits.size();
-        std::nth_element(a.long_waits.begin(), a.long_waits.begin() + k, a.long_waits.end());
-        return a.long_waits[k];
-      };
-      s.wait_p50_ns = pick(50);
-      s.wait_p99_ns = pick(99);
-    }
-    s.kind = classify(s);
-    out.push_back(std::move(s));
-  }
+  finish_each([&](FutexStats&& s) { out.push_back(std::move(s)); });
   return out;
 }
 
-void FutexModel::rank(std::vector<FutexStats>& futexes) {
-  // A 32-byte key per futex is sorted, and each FutexStats (616 bytes) moved
-  // once: sorting the stats themselves moved each one log n times, a third of
-  // the window's load of a trace with 263,000 futexes (docs/BENCHMARKS.md).
-  // (tgid, uaddr) is unique, so the order is total, as before.
-  struct Key {
-    uint64_t wait_ns, ops, uaddr;
-    uint32_t tgid, index;
-  };
-  std::vector<Key> keys(futexes.size());
-  for (size_t i = 0; i < futexes.size(); i++) {
-    const FutexStats& f = futexes[i];
-    keys[i] = {f.wait_total_ns, f.total_ops(), f.uaddr, f.tgid, static_cast<uint32_t>(i)};
+FutexStats FutexModel::finish_one(Acc& a) {
+  FutexStats s;
+  s.ops = a.ops;
+  s.waits = a.waits;
+  s.eagain = a.eagain;
+  s.timeouts = a.timeouts;
+  s.interrupted = a.interrupted;
+  s.woken = a.woken;
+  s.requeued = a.requeued;
+  s.wait_total_ns = a.wait_total_ns;
+  s.wait_max_ns = a.wait_max_ns;
+  for (uint32_t d : a.short_waits) s.hist[log2_bucket(d)]++;
+  for (uint64_t d : a.long_waits) s.hist[log2_bucket(d)]++;
+  if (folded_) {
+    const size_t i = static_cast<size_t>(&a - accs_.data());
+    if (i < folded_hist_.size())
+      for (unsigned b = 0; b < FXS_HIST_BUCKETS; b++) s.hist[b] += folded_hist_[i][b];
+    s.percentiles_estimated = true;
   }
-  std::sort(keys.begin(), keys.end(), [](const Key& x, const Key& y) {
+  s.tgid = a.tgid;
+  s.uaddr = a.uaddr;
+  s.threads = a.threads;
+  s.bucket = a.bucket;
+  if (a.agg >= 0) {
+    s.add(counts_of(aggs_[a.agg]));
+    s.percentiles_estimated = true;
+  }
+  s.wait_samples = std::accumulate(s.hist.begin(), s.hist.end(), uint64_t{0});
+  if (s.percentiles_estimated) {
+    s.wait_p50_ns = hist_percentile(s.hist, s.wait_max_ns, 50);
+    s.wait_p99_ns = hist_percentile(s.hist, s.wait_max_ns, 99);
+  } else {
+    // Exact nearest rank. Every long wait is longer than every short one,
+    // so the sorted whole is sorted(short) followed by sorted(long).
+    uint64_t n = a.short_waits.size() + a.long_waits.size();
+    auto pick = [&](unsigned p) -> uint64_t {
+      if (n == 0) return 0;
+      size_t k = nearest_rank(n, p) - 1;
+      if (k < a.short_waits.size()) {
+        std::nth_element(a.short_waits.begin(), a.short_waits.begin() + k, a.short_waits.end());
+        return a.short_waits[k];
+      }
+      k -= a.short_waits.size();
+      std::nth_element(a.long_waits.begin(), a.long_waits.begin() + k, a.long_waits.end());
+      return a.long_waits[k];
+    };
+    s.wait_p50_ns = pick(50);
+    s.wait_p99_ns = pick(99);
+  }
+  s.kind = classify(s);
+  return s;
+}
+
+void FutexModel::rank(std::vector<FutexStats>& futexes) {
+  std::vector<uint32_t> order = rank_order(futexes.size(), [&](size_t i) -> const FutexStats& { return futexes[i]; });
+  permute_in_place(futexes, order);
+}
+
+std::vector<uint32_t> FutexModel::order_of(std::vector<RankKey>& keys) {
+  // A 32-byte key per futex is sorted, and the caller moves each record
+  // once (permute_in_place): sorting the stats themselves moved each one
+  // log n times, a third of the window's load of a trace with 263,000
+  // futexes (docs/BENCHMARKS.md). (tgid, uaddr) is unique: the order is total.
+  std::sort(keys.begin(), keys.end(), [](const RankKey& x, const RankKey& y) {
     if (x.wait_ns != y.wait_ns) return x.wait_ns > y.wait_ns;
     if (x.ops != y.ops) return x.ops > y.ops;
     if (x.tgid != y.tgid) return x.tgid < y.tgid;
     return x.uaddr < y.uaddr;
   });
-  // In place, cycle by cycle (a second vector of stats would be as big again):
-  // position i takes the stats at keys[i].index.
-  for (size_t i = 0; i < keys.size(); i++) {
-    if (keys[i].index == i) continue;
-    FutexStats held = std::move(futexes[i]);
-    size_t at = i;
-    while (keys[at].index != i) {
-      const size_t from = keys[at].index;
-      futexes[at] = std::move(futexes[from]);
-      keys[at].index = static_cast<uint32_t>(at);
-      at = from;
-    }
-    futexes[at] = std::move(held);
-    keys[at].index = static_cast<uint32_t>(at);
-  }
+  std::vector<uint32_t> order(keys.size());
+  for (size_t i = 0; i < keys.size(); i++) order[i] = keys[i].index;
+  return order;
 }
 
 uint64_t FutexModel::events() const {

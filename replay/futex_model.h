@@ -119,8 +119,26 @@ class FutexModel {
   // records counted. May be called again after more add()s (live mode); it
   // costs O(futexes + wait durations recorded).
   std::vector<FutexStats> finish();
+  // The same, one futex at a time into `out(FutexStats&&)`: a caller that
+  // keeps each in a larger record needs no second vector of them.
+  template <typename Out>
+  void finish_each(Out&& out) {
+    for (Acc& a : accs_) out(finish_one(a));
+  }
+  size_t futex_count() const { return accs_.size(); }
   // Sorts by total wait time (desc), then op count (desc), then pid, uaddr.
   static void rank(std::vector<FutexStats>& futexes);
+  // That order as a permutation (replay/permute.h) of the futexes that
+  // `stats_of(i)` gives, i < n.
+  template <typename StatsOf>
+  static std::vector<uint32_t> rank_order(size_t n, StatsOf&& stats_of) {
+    std::vector<RankKey> keys(n);
+    for (size_t i = 0; i < n; i++) {
+      const FutexStats& f = stats_of(i);
+      keys[i] = {f.wait_total_ns, f.total_ops(), f.uaddr, f.tgid, static_cast<uint32_t>(i)};
+    }
+    return order_of(keys);
+  }
 
   // Keeps at most `n` wait durations (4 bytes each) for exact percentiles:
   // past that, every futex's durations are folded into its log2 histogram
@@ -160,6 +178,12 @@ class FutexModel {
   std::vector<std::string> warnings() const;
 
  private:
+  struct RankKey {
+    uint64_t wait_ns, ops, uaddr;
+    uint32_t tgid, index;
+  };
+  static std::vector<uint32_t> order_of(std::vector<RankKey>& keys);
+
   // Per-futex accumulator. Every call touches its futex's, thousands of them
   // in turn: the fields every call reads or writes fill the first cache line,
   // the op counts (WAIT, WAKE ... first) the next, the rest follows. The log2
@@ -186,6 +210,7 @@ class FutexModel {
   // each futex's histogram by accumulator index (short_waits and
   // long_waits are then empty).
   void fold_durations();
+  FutexStats finish_one(Acc& a);
   uint64_t duration_limit_ = UINT64_MAX, durations_kept_ = 0;
   bool folded_ = false;
   std::vector<std::array<uint64_t, FXS_HIST_BUCKETS>> folded_hist_;

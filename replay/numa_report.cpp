@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <map>
 
+#include "replay/json_writer.h"
 #include "replay/trace_reader.h"
 #include "replay/report.h"
 
@@ -17,28 +18,6 @@ namespace {
 
 double share(uint64_t part, uint64_t whole) { return whole ? double(part) / double(whole) : 0; }
 
-json futex_numa_json(const NumaFutex& f) {
-  json j = {
-      {"page_moves", f.page_moves},
-      {"wakes", f.wakes},
-      {"cross_node_wakes", f.cross_node_wakes},
-      {"cross_node_share", f.cross_node_share()},
-      {"calls", f.calls},
-      {"local_calls", f.local_calls},
-      {"remote_calls", f.remote_calls},
-      {"remote_share", f.remote_share()},
-      {"mostly_remote", f.mostly_remote()},
-      {"futex2_numa", f.futex2_numa},
-      {"futex2_mpol", f.futex2_mpol},
-  };
-  if (f.page_node != kPageNodeUnknown) j["page_node"] = f.page_node;
-  json cells = json::array();
-  for (const NumaFutex::NodeWakes& c : f.wakes_by_node)
-    cells.push_back({{"waker_node", c.waker_node}, {"woken_node", c.woken_node}, {"wakes", c.wakes}});
-  j["wakes_by_node"] = std::move(cells);
-  return j;
-}
-
 std::string pct(double x) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "%.1f%%", x * 100);
@@ -46,6 +25,31 @@ std::string pct(double x) {
 }
 
 }  // namespace
+
+void write_futex_numa_json(const NumaFutex& f, JsonWriter& w) {
+  w.begin_object()
+      .field("calls", f.calls)
+      .field("cross_node_share", f.cross_node_share())
+      .field("cross_node_wakes", f.cross_node_wakes)
+      .field("futex2_mpol", f.futex2_mpol)
+      .field("futex2_numa", f.futex2_numa)
+      .field("local_calls", f.local_calls)
+      .field("mostly_remote", f.mostly_remote())
+      .field("page_moves", f.page_moves);
+  if (f.page_node != kPageNodeUnknown) w.field("page_node", f.page_node);
+  w.field("remote_calls", f.remote_calls).field("remote_share", f.remote_share()).field("wakes", f.wakes);
+  w.key("wakes_by_node").begin_array();
+  for (const NumaFutex::NodeWakes& c : f.wakes_by_node)
+    w.begin_object().field("waker_node", c.waker_node).field("wakes", c.wakes).field("woken_node", c.woken_node).end_object();
+  w.end_array().end_object();
+}
+
+json futex_numa_json(const NumaFutex& f) {
+  std::string text;
+  JsonWriter w(text);
+  write_futex_numa_json(f, w);
+  return json::parse(text);
+}
 
 std::string numa_futex_key(uint32_t tgid, uint64_t uaddr) {
   return std::to_string(tgid) + ":" + format_uaddr(uaddr);
@@ -118,11 +122,6 @@ NumaFutexLookup::NumaFutexLookup(const NumaReport& r) {
 const NumaFutex* NumaFutexLookup::find(uint32_t tgid, uint64_t uaddr) const {
   auto it = by_key_.find({tgid, uaddr});
   return it == by_key_.end() ? nullptr : it->second;
-}
-
-void add_numa_to_futex(json& futex, const NumaFutex& f) {
-  if (f.page_node != kPageNodeUnknown) futex["page_node"] = f.page_node;
-  futex["numa"] = futex_numa_json(f);
 }
 
 void write_numa_text(const NumaReport& r, size_t top, std::ostream& out) {

@@ -20,6 +20,8 @@
 
 namespace fxs {
 
+class JsonWriter;
+
 // The top-level "numa" object (docs/report-json.md).
 nlohmann::json numa_json(const NumaReport& r);
 // A NumaReport's futexes by (tgid, uaddr).
@@ -31,8 +33,10 @@ class NumaFutexLookup {
  private:
   std::map<std::pair<uint32_t, uint64_t>, const NumaFutex*> by_key_;
 };
-// Adds "page_node" and "numa" to one entry of the report's "futexes" array.
-void add_numa_to_futex(nlohmann::json& futex, const NumaFutex& f);
+// A futex's "numa" object in the report's "futexes" array, written...
+void write_futex_numa_json(const NumaFutex& f, JsonWriter& w);
+// ... and parsed back (the "mostly_remote" list, tests).
+nlohmann::json futex_numa_json(const NumaFutex& f);
 // The NUMA section of the text report (top: futexes listed, 0 = all).
 void write_numa_text(const NumaReport& r, size_t top, std::ostream& out);
 

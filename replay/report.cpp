@@ -10,6 +10,7 @@
 #include "replay/blocked_report.h"
 #include "replay/bucket_report.h"
 #include "replay/durations.h"
+#include "replay/json_writer.h"
 #include "replay/memory_budget.h"
 #include "replay/numa_report.h"
 #include "replay/rseq_report.h"
@@ -23,87 +24,153 @@ using nlohmann::json;
 
 // ---- JSON -----------------------------------------------------------------
 
-json futex_json(const ReportData::Futex& f) {
+namespace {
+
+void write_frames(const std::vector<std::string>& frames, JsonWriter& w) {
+  w.begin_array();
+  for (const std::string& frame : frames) w.value(frame);
+  w.end_array();
+}
+
+void write_percentiles(const Percentiles& p, JsonWriter& w) {
+  w.begin_object().field("max", p.max).field("p50", p.p50).field("p99", p.p99).end_object();
+}
+
+// The op indices in the order of their names (JSON objects list keys sorted).
+const std::array<unsigned, kNumOps>& ops_by_name() {
+  static const std::array<unsigned, kNumOps> order = [] {
+    std::array<unsigned, kNumOps> o{};
+    for (unsigned i = 0; i < kNumOps; i++) o[i] = i;
+    std::sort(o.begin(), o.end(), [](unsigned a, unsigned b) { return std::string_view(op_name(a)) < op_name(b); });
+    return o;
+  }();
+  return order;
+}
+
+}  // namespace
+
+void write_futex_json(const ReportData::Futex& f, const NumaFutex* numa, JsonWriter& w) {
+  // Keys in sorted order, as nlohmann::json keeps them (docs/report-json.md).
   const FutexStats& s = f.stats;
-  json ops = json::object();
-  for (unsigned i = 0; i < kNumOps; i++)
-    if (s.ops[i]) ops[op_name(i)] = s.ops[i];
-  json herd = json::object();
-  for (const auto& [size, calls] : f.wakes.herd_sizes) herd[std::to_string(size)] = calls;
-  json stacks = json::array();
-  for (const StackWait& st : f.stacks)
-    stacks.push_back({{"frames", st.frames}, {"wait_ns", st.wait_ns}, {"waits", st.waits}});
-  json waker_stacks = json::array();
-  for (const StackWake& st : f.waker_stacks)
-    waker_stacks.push_back({{"frames", st.frames}, {"wakes", st.wakes}, {"calls", st.calls}});
-  json kstacks = json::array();
-  for (const KernelStack& k : f.split.kernel_stacks)
-    kstacks.push_back({{"frames", k.frames}, {"waits", k.waits}, {"sleep_ns", k.sleep_ns}});
-  json holders = json::array();
+  w.begin_object();
+  if (f.bucket) write_futex_bucket_json(*f.bucket, w.key("bucket"));
+  w.field("comm", f.comm);
+  w.field("contended_wait_ns", f.wakes.contended_wait_ns);
+  w.field("eagain", s.eagain);
+  w.field("empty_wakes", f.wakes.empty_wakes);
+  w.key("futile_wakeups").begin_object().field("futile", f.futile.futile).field("woken_waits", f.futile.woken_waits).end_object();
+  w.key("herd_sizes").begin_object();
+  {
+    std::vector<std::pair<std::string, uint64_t>> herd;  // keyed by the size's digits
+    for (const auto& [size, calls] : f.wakes.herd_sizes) herd.emplace_back(std::to_string(size), calls);
+    std::sort(herd.begin(), herd.end());
+    for (const auto& [size, calls] : herd) w.field(size, calls);
+  }
+  w.end_object();
+  w.key("holders").begin_array();
   for (size_t i = 0; i < f.holders.size() && i < 5; i++) {
     const HolderTime& h = f.holders[i];
-    holders.push_back({{"holder_tid", h.holder_tid}, {"waits", h.waits}, {"wait_ns", h.wait_ns},
-                       {"on_cpu_ns", h.on_cpu_ns}, {"runnable_ns", h.runnable_ns},
-                       {"blocked_ns", h.blocked_ns}, {"unknown_ns", h.unknown_ns}});
+    w.begin_object()
+        .field("blocked_ns", h.blocked_ns)
+        .field("holder_tid", h.holder_tid)
+        .field("on_cpu_ns", h.on_cpu_ns)
+        .field("runnable_ns", h.runnable_ns)
+        .field("unknown_ns", h.unknown_ns)
+        .field("wait_ns", h.wait_ns)
+        .field("waits", h.waits)
+        .end_object();
   }
-  auto pct = [](const Percentiles& p) { return json{{"p50", p.p50}, {"p99", p.p99}, {"max", p.max}}; };
-  json wakers = json::array();
+  w.end_array();
+  w.field("interrupted", s.interrupted);
+  w.key("kernel_stacks").begin_array();
+  for (const KernelStack& k : f.split.kernel_stacks) {
+    w.begin_object().key("frames");
+    write_frames(k.frames, w);
+    w.field("sleep_ns", k.sleep_ns).field("waits", k.waits).end_object();
+  }
+  w.end_array();
+  w.field("kind", kind_name(s.kind));
+  w.key("latency_split_ns").begin_object();
+  w.field("disordered", f.split.disordered);
+  write_percentiles(f.split.exit, w.key("exit"));
+  w.field("incomplete", f.split.incomplete);
+  w.field("multi_sleep", f.split.multi_sleep);
+  w.field("no_switch_in", f.split.no_switch_in);
+  write_percentiles(f.split.runqueue, w.key("runqueue"));
+  w.field("samples", f.split.samples);
+  write_percentiles(f.split.waiting, w.key("waiting"));
+  write_percentiles(f.split.wake_to_run, w.key("wake_to_run"));
+  w.end_object();
+  if (f.name.empty()) w.key("name").null();
+  else w.field("name", f.name);
+  if (numa) write_futex_numa_json(*numa, w.key("numa"));
+  w.key("ops").begin_object();
+  for (unsigned i : ops_by_name())
+    if (s.ops[i]) w.field(op_name(i), s.ops[i]);
+  w.end_object();
+  if (numa && numa->page_node != kPageNodeUnknown) w.field("page_node", numa->page_node);
+  w.field("pid", s.tgid);
+  w.field("requeued", s.requeued);
+  w.key("stack_coverage")
+      .begin_object()
+      .field("sampled_waits", f.stack_sampled)
+      .field("wait_ns", f.stacked.wait_ns)
+      .field("waits", f.stacked.waits)
+      .end_object();
+  w.key("stacks").begin_array();
+  for (const StackWait& st : f.stacks) {
+    w.begin_object().key("frames");
+    write_frames(st.frames, w);
+    w.field("wait_ns", st.wait_ns).field("waits", st.waits).end_object();
+  }
+  w.end_array();
+  w.field("threads", s.threads);
+  w.field("timeouts", s.timeouts);
+  w.field("uaddr", format_uaddr(s.uaddr));
+  w.key("wait_ns")
+      .begin_object()
+      .field("max", s.wait_max_ns)
+      .field("p50", s.wait_p50_ns)
+      .field("p99", s.wait_p99_ns)
+      .field("total", s.wait_total_ns)
+      .end_object();
+  w.field("waits", s.waits);
+  w.key("wake_latency_ns")
+      .begin_object()
+      .field("max", f.wakes.latency_max_ns)
+      .field("p50", f.wakes.latency_p50_ns)
+      .field("p99", f.wakes.latency_p99_ns)
+      .field("samples", f.wakes.latency_samples)
+      .end_object();
+  w.key("waker_stacks").begin_array();
+  for (const StackWake& st : f.waker_stacks) {
+    w.begin_object().field("calls", st.calls).key("frames");
+    write_frames(st.frames, w);
+    w.field("wakes", st.wakes).end_object();
+  }
+  w.end_array();
+  w.key("wakers").begin_array();
   for (const WakeEdge& e : f.wakes.wakers)
-    wakers.push_back({{"waker_tid", e.waker_tid}, {"waiter_tid", e.waiter_tid}, {"count", e.count}});
-  json j{
-      {"wakers", std::move(wakers)},
-      {"stacks", std::move(stacks)},
-      {"stack_coverage", {{"waits", f.stacked.waits}, {"wait_ns", f.stacked.wait_ns}, {"sampled_waits", f.stack_sampled}}},
-      {"waker_stacks", std::move(waker_stacks)},
-      {"contended_wait_ns", f.wakes.contended_wait_ns},
-      {"woken_by",
-       {{"futex_wake", f.wakes.by_futex_wake},
-        {"timeout", f.wakes.by_timeout},
-        {"signal", f.wakes.by_signal},
-        {"thread_exit", f.wakes.by_thread_exit},
-        {"pi_handoff", f.wakes.by_pi_handoff},
-        {"other", f.wakes.by_other}}},
-      {"herd_sizes", herd},
-      {"empty_wakes", f.wakes.empty_wakes},
-      {"wake_latency_ns",
-       {{"samples", f.wakes.latency_samples},
-        {"p50", f.wakes.latency_p50_ns},
-        {"p99", f.wakes.latency_p99_ns},
-        {"max", f.wakes.latency_max_ns}}},
-      {"latency_split_ns",
-       {{"samples", f.split.samples},
-        {"incomplete", f.split.incomplete},
-        {"no_switch_in", f.split.no_switch_in},
-        {"disordered", f.split.disordered},
-        {"multi_sleep", f.split.multi_sleep},
-        {"waiting", pct(f.split.waiting)},
-        {"wake_to_run", pct(f.split.wake_to_run)},
-        {"runqueue", pct(f.split.runqueue)},
-        {"exit", pct(f.split.exit)}}},
-      {"holders", std::move(holders)},
-      {"kernel_stacks", std::move(kstacks)},
-      {"futile_wakeups", {{"woken_waits", f.futile.woken_waits}, {"futile", f.futile.futile}}},
-      {"pid", s.tgid},
-      {"uaddr", format_uaddr(s.uaddr)},
-      {"name", f.name.empty() ? json(nullptr) : json(f.name)},
-      {"kind", kind_name(s.kind)},
-      {"comm", f.comm},
-      {"threads", s.threads},
-      {"ops", std::move(ops)},
-      {"waits", s.waits},
-      {"eagain", s.eagain},
-      {"timeouts", s.timeouts},
-      {"interrupted", s.interrupted},
-      {"woken", s.woken},
-      {"requeued", s.requeued},
-      {"wait_ns",
-       {{"total", s.wait_total_ns},
-        {"max", s.wait_max_ns},
-        {"p50", s.wait_p50_ns},
-        {"p99", s.wait_p99_ns}}},
-  };
-  if (f.bucket) j["bucket"] = futex_bucket_json(*f.bucket);
-  return j;
+    w.begin_object().field("count", e.count).field("waiter_tid", e.waiter_tid).field("waker_tid", e.waker_tid).end_object();
+  w.end_array();
+  w.field("woken", s.woken);
+  w.key("woken_by")
+      .begin_object()
+      .field("futex_wake", f.wakes.by_futex_wake)
+      .field("other", f.wakes.by_other)
+      .field("pi_handoff", f.wakes.by_pi_handoff)
+      .field("signal", f.wakes.by_signal)
+      .field("thread_exit", f.wakes.by_thread_exit)
+      .field("timeout", f.wakes.by_timeout)
+      .end_object();
+  w.end_object();
+}
+
+json futex_json(const ReportData::Futex& f, const NumaFutex* numa) {
+  std::string text;
+  JsonWriter w(text);
+  write_futex_json(f, numa, w);
+  return json::parse(text);
 }
 
 json report_json_sections(const ReportData& r, size_t top) {
@@ -136,19 +203,20 @@ json report_json_sections(const ReportData& r, size_t top) {
 }
 
 void write_json_report(const ReportData& r, size_t top, const json& sections, std::ostream& out,
-                       const std::function<void(const ReportData::Futex&, json&)>& extend_futex) {
+                       const NumaFutexLookup* numa) {
   // The futexes are written one at a time: a document of every futex built
   // in memory first took gigabytes for a trace of a few hundred thousand.
   std::string head = sections.empty() ? std::string("{") : sections.dump(2);
   if (!sections.empty()) head.resize(head.size() - 2);  // the closing "\n}"
   out << head << (sections.empty() ? "\n" : ",\n") << "  \"futexes\": [";
   size_t n = top == 0 ? r.futexes.size() : std::min(top, r.futexes.size());
+  std::string text;
   for (size_t i = 0; i < n; i++) {
-    json f = futex_json(r.futexes[i]);
-    if (extend_futex) extend_futex(r.futexes[i], f);
-    // One futex a line (greppable, and indenting each cost a fifth of a
-    // report of 200,000 futexes); one write each.
-    std::string text = (i ? ",\n    " : "\n    ") + f.dump();
+    // One futex a line (greppable), one write each.
+    const ReportData::Futex& f = r.futexes[i];
+    text = i ? ",\n    " : "\n    ";
+    JsonWriter w(text);
+    write_futex_json(f, numa ? numa->find(f.stats.tgid, f.stats.uaddr) : nullptr, w);
     out.write(text.data(), std::streamsize(text.size()));
   }
   out << (n ? "\n  ]\n}\n" : "]\n}\n");
@@ -393,9 +461,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
       sections.update(wait_for_json(blocked_report.graph, blocked_report.threads));
     }
     NumaFutexLookup numa_of(result.numa);  // futexes[].page_node, .numa
-    write_json_report(data, top, sections, out, [&](const ReportData::Futex& f, json& j) {
-      if (const NumaFutex* nf = numa_of.find(f.stats.tgid, f.stats.uaddr)) add_numa_to_futex(j, *nf);
-    });
+    write_json_report(data, top, sections, out, &numa_of);
   } else {
     if (blocked_report.recorded) {  // what is stuck comes first
       write_wait_for_text(blocked_report.graph, blocked_report.threads, out);

@@ -20,6 +20,10 @@
 
 namespace fxs {
 
+class JsonWriter;
+class NumaFutexLookup;
+struct NumaFutex;
+
 struct ReportOptions {
   enum class Format { kText, kJson, kFolded };
   Format format = Format::kText;
@@ -61,14 +65,16 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
 // buckets... to list, 0 = all); a front end adds its own sections to it.
 nlohmann::json report_json_sections(const ReportData& r, size_t top);
 // Writes `sections` plus the "futexes" list, one futex at a time (memory
-// stays that of ReportData, however many futexes there are); `extend_futex`
-// (optional) adds keys to each futex's object.
+// stays that of ReportData, however many futexes there are); `numa`
+// (optional) adds each futex's "numa" and "page_node".
 void write_json_report(const ReportData& r, size_t top, const nlohmann::json& sections, std::ostream& out,
-                       const std::function<void(const ReportData::Futex&, nlohmann::json&)>& extend_futex = nullptr);
+                       const NumaFutexLookup* numa = nullptr);
 // The whole document, parsed back (for tests and small reports).
 nlohmann::json report_json(const ReportData& r, size_t top);
-// One futex's JSON object.
-nlohmann::json futex_json(const ReportData::Futex& f);
+// One futex's JSON object (with its NUMA keys if `numa`), written...
+void write_futex_json(const ReportData::Futex& f, const NumaFutex* numa, JsonWriter& w);
+// ... and parsed back (for tests).
+nlohmann::json futex_json(const ReportData::Futex& f, const NumaFutex* numa = nullptr);
 
 // The human-readable report.
 void write_text_report(const ReportData& r, size_t top, std::ostream& out);
