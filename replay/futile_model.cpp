@@ -25,7 +25,13 @@ void FutileModel::add(const fxs_rec_hdr* h) {
   uint32_t futex = index_.find_or_add(r.tgid, uaddr, &added);
   if (added) keys_.emplace_back(r.tgid, uaddr);
   uint8_t what = (is_wait_op(r.opi) ? kWait : 0) | (plain_wait(r.opi) && r.ret == 0 ? kWoken : 0);
-  by_tid_[r.tid].push_back({r.enter_ns, futex, what});
+  // A thread's calls come in runs (a chunk of one CPU): the previous
+  // thread's store is looked up once per run (map nodes do not move).
+  if (!last_calls_ || last_tid_ != r.tid) {
+    last_calls_ = &by_tid_[r.tid];
+    last_tid_ = r.tid;
+  }
+  last_calls_->push_back({r.enter_ns, futex, what});
 }
 
 void FutileModel::count(const Call& c, const Call* next) {
@@ -59,6 +65,7 @@ void FutileModel::finish() {
     for (size_t i = 0; i < v.size(); i++) count(v[i], i + 1 < v.size() ? &v[i + 1] : nullptr);
   }
   by_tid_.clear();
+  last_calls_ = nullptr;
 }
 
 const FutileWakes* FutileModel::find(uint32_t tgid, uint64_t uaddr) const {

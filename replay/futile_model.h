@@ -54,6 +54,8 @@ class FutileModel {
   // of calls in a vector (regrowth copies, a page fault per 4 KiB) were most
   // of this model's time in the window's loader.
   std::unordered_map<uint32_t, AppendStore<Call>> by_tid_;
+  AppendStore<Call>* last_calls_ = nullptr;  // by_tid_[last_tid_]
+  uint32_t last_tid_ = 0;
   std::unordered_map<Key, FutileWakes, KeyHash> futexes_;  // (tgid, uaddr)
 };
 

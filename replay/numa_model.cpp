@@ -26,18 +26,19 @@ int32_t NumaModel::node_of_cpu(int64_t cpu) const {
 }
 
 NumaModel::Acc& NumaModel::acc(uint32_t tgid, uint64_t uaddr) {
-  auto [it, fresh] = index_.try_emplace(Key{tgid, uaddr}, uint32_t(accs_.size()));
+  bool fresh = false;
+  const uint32_t i = index_.find_or_add(tgid, uaddr, &fresh);
   if (fresh) {
     accs_.emplace_back();
     accs_.back().out.tgid = tgid;
     accs_.back().out.uaddr = uaddr;
   }
-  return accs_[it->second];
+  return accs_[i];
 }
 
 const NumaModel::Page* NumaModel::page_of(uint32_t tgid, uint64_t uaddr) const {
-  auto it = pages_.find(Key{tgid, uaddr & page_mask_});
-  return it == pages_.end() ? nullptr : &it->second;
+  const uint32_t i = page_index_.find(tgid, uaddr & page_mask_);
+  return i == FutexIndex::kNone ? nullptr : &pages_[i];
 }
 
 // One call naming (tgid, uaddr), run on `node` (-1 unknown).
@@ -81,7 +82,15 @@ void NumaModel::add(const fxs_rec_hdr* h) {
     std::memcpy(&r, h, sizeof(r));
     page_records_++;
     if (r.page_size >= 512 && (r.page_size & (r.page_size - 1)) == 0) page_mask_ = ~uint64_t(r.page_size - 1);
-    Page& p = pages_[Key{r.tgid, r.page & page_mask_}];
+    bool fresh = false;
+    const uint64_t page = r.page & page_mask_;
+    const uint32_t i = page_index_.find_or_add(r.tgid, page, &fresh);
+    if (fresh) {
+      pages_.emplace_back();
+      pages_.back().tgid = r.tgid;
+      pages_.back().page = page;
+    }
+    Page& p = pages_[i];
     if (r.node >= 0 && r.node <= kMaxNode) {
       if (p.first == kPageNodeUnknown) p.first = r.node;
       if (p.current != kPageNodeUnknown && p.current != r.node) p.moves++;
@@ -152,7 +161,7 @@ NumaReport NumaModel::finish() {
     }
   }
   auto node_of = [](const Page& p) { return p.current != kPageNodeUnknown ? p.current : p.last_error ? p.last_error : kPageNodeUnknown; };
-  for (const auto& [k, p] : pages_) r.pages.push_back({uint32_t(k.a), k.b, node_of(p), p.moves});
+  for (const Page& p : pages_) r.pages.push_back({p.tgid, p.page, node_of(p), p.moves});
   std::sort(r.pages.begin(), r.pages.end(), [](const NumaPage& x, const NumaPage& y) {
     return x.tgid != y.tgid ? x.tgid < y.tgid : x.page < y.page;
   });

@@ -18,11 +18,10 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "bpf/trace_abi.h"
-#include "replay/pair_key.h"
+#include "replay/futex_index.h"
 #include "replay/error.h"
 #include "replay/wake_model.h"
 
@@ -106,9 +105,9 @@ class NumaModel {
   NumaReport finish();
 
  private:
-  using Key = PairKey;
-  using KeyHash = PairKeyHash;
   struct Page {
+    uint32_t tgid = 0;
+    uint64_t page = 0;
     int32_t first = kPageNodeUnknown;   // first answer that was a node
     int32_t current = kPageNodeUnknown; // latest answer that was a node
     int32_t last_error = 0;             // latest -errno answer, if no node ever
@@ -131,9 +130,12 @@ class NumaModel {
   std::vector<int32_t> cpu_node_;
   uint32_t max_node_ = 0;
   uint64_t page_mask_ = ~uint64_t(4095);  // from the records' page_size
-  std::unordered_map<Key, uint32_t, KeyHash> index_;  // (tgid, uaddr) -> accs_
+  // Open addressing (replay/futex_index.h): a lookup per call, and two per
+  // call once pages have nodes, were a tenth of the window's loading.
+  FutexIndex index_;  // (tgid, uaddr) -> accs_
   std::vector<Acc> accs_;
-  std::unordered_map<Key, Page, KeyHash> pages_;      // (tgid, page)
+  FutexIndex page_index_;  // (tgid, page) -> pages_
+  std::vector<Page> pages_;
   uint64_t page_records_ = 0;
   bool wake_records_ = false;
   // Matrix cells, grown as nodes appear: [waker][waiter] -> count, latencies.

@@ -16,12 +16,14 @@ namespace {
 }  // namespace
 
 uint32_t WakeModel::futex_index(uint32_t tgid, uint64_t uaddr) {
-  auto [it, fresh] = index_.try_emplace(Key{tgid, uaddr}, uint32_t(futexes_.size()));
+  bool fresh = false;
+  const uint32_t i = index_.find_or_add(tgid, uaddr, &fresh);
   if (fresh) {
     futexes_.emplace_back();
     futex_uaddrs_.push_back(uaddr);
+    futex_tgids_.push_back(tgid);
   }
-  return it->second;
+  return i;
 }
 
 void WakeModel::add(const fxs_rec_hdr* h) {
@@ -117,9 +119,9 @@ void WakeModel::classify(const Wake& w, uint32_t futex, const WaitEnd* end) {
 void WakeModel::pair_unobserved_wakes() {
   for (const auto& [key, end] : wait_ends_) {
     if (end.paired || end.ret < 0 || !end.uaddr) continue;
-    auto idx = index_.find(Key{end.tgid, end.uaddr});
-    if (idx == index_.end()) continue;
-    auto calls = wake_calls_.find(idx->second);
+    const uint32_t idx = index_.find(end.tgid, end.uaddr);
+    if (idx == FutexIndex::kNone) continue;
+    auto calls = wake_calls_.find(idx);
     if (calls == wake_calls_.end()) continue;
     const uint64_t wait_enter = key.b;
     CallsOfFutex& cf = calls->second;
@@ -138,7 +140,7 @@ void WakeModel::pair_unobserved_wakes() {
         continue;
       }
       c->remaining--;
-      Accum& a = futexes_[idx->second];
+      Accum& a = futexes_[idx];
       a.out.by_futex_wake++;
       if (auto span = plausible_span(wait_enter, end.exit_ns)) (void)add_saturating(a.out.contended_wait_ns, *span);
       a.edges[(uint64_t(c->tid) << 32) | uint32_t(key.a)]++;
@@ -262,14 +264,14 @@ void WakeModel::finish(const std::function<void(const AttributedWake&)>& on_wake
 }
 
 const FutexWakes* WakeModel::find(uint32_t tgid, uint64_t uaddr) const {
-  auto it = index_.find(Key{tgid, uaddr});
-  return it == index_.end() ? nullptr : &futexes_[it->second].out;
+  const uint32_t i = index_.find(tgid, uaddr);
+  return i == FutexIndex::kNone ? nullptr : &futexes_[i].out;
 }
 
 WakesByFutex WakeModel::results() const {
   WakesByFutex out;
   out.reserve(index_.size());
-  for (const auto& [key, i] : index_) out.emplace(key, futexes_[i].out);
+  for (size_t i = 0; i < futexes_.size(); i++) out.emplace(Key{futex_tgids_[i], futex_uaddrs_[i]}, futexes_[i].out);
   return out;
 }
 

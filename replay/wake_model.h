@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/futex_index.h"
 #include "replay/pair_key.h"
 
 namespace fxs {
@@ -119,6 +120,7 @@ class WakeModel {
   void pair_unobserved_wakes();
   std::function<void(const AttributedWake&)> on_wake_;
   std::vector<uint64_t> futex_uaddrs_;  // futexes_ index -> uaddr (for AttributedWake)
+  std::vector<uint32_t> futex_tgids_;   // futexes_ index -> tgid
 
   // A wake-type call that woke `remaining` waiters not yet paired with a wait.
   struct WakeCall {
@@ -144,7 +146,7 @@ class WakeModel {
   static constexpr size_t kMaxOverlapSteps = 256;
   std::unordered_map<uint32_t, CallsOfFutex> wake_calls_;  // futexes_ index ->
 
-  std::unordered_map<Key, uint32_t, KeyHash> index_;  // (tgid, uaddr) -> futexes_
+  FutexIndex index_;  // (tgid, uaddr) -> futexes_ (open addressing: a lookup per call)
   std::vector<Accum> futexes_;
   std::vector<Wake> wakes_;
   std::unordered_map<Key, WaitEnd, KeyHash> wait_ends_;  // (tid, enter_ns) of waits that queued
