@@ -1,14 +1,10 @@
 // append_store.h: an append-only array of trivially copyable T for models
 // that keep something per record until they finish. Its blocks never move
-// (no regrowth copies); from 2 MiB up they are 2 MiB-aligned and marked
-// MADV_HUGEPAGE, since in a VM guest faulting in 4 KiB pages one by one cost
-// more than the model's own work (docs/BENCHMARKS.md, session 12). The first
-// kInline elements live in the object itself: a model with an AppendStore
+// (no regrowth copies); from 2 MiB up they are huge pages (replay/huge_pages.h).
+// The first kInline elements live in the object itself: a model with an AppendStore
 // per key (a thread, say) often has hundreds of thousands of keys with one
 // or two elements, and a block each fragmented the heap.
 #pragma once
-
-#include <sys/mman.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -18,6 +14,8 @@
 #include <new>
 #include <type_traits>
 #include <vector>
+
+#include "replay/huge_pages.h"
 
 namespace fxs {
 
@@ -71,7 +69,7 @@ class AppendStore {
   }
 
  private:
-  static constexpr size_t kHuge = size_t{2} << 20;
+  static constexpr size_t kHuge = kHugePage;
   static constexpr size_t kFirstElems = 8;  // the first block, past the inline ones
   struct Free {
     void operator()(T* p) const { std::free(p); }
@@ -81,12 +79,8 @@ class AppendStore {
     size_t used = 0, cap = 0;
   };
   static Block allocate(size_t cap) {
-    const size_t bytes = cap * sizeof(T);
-    void* p = bytes >= kHuge ? std::aligned_alloc(kHuge, (bytes + kHuge - 1) / kHuge * kHuge) : std::malloc(bytes);
-    if (!p) throw std::bad_alloc();
-    if (bytes >= kHuge) (void)madvise(p, bytes, MADV_HUGEPAGE);  // a hint: fine if refused
     Block b;
-    b.data.reset(static_cast<T*>(p));
+    b.data.reset(static_cast<T*>(huge_page_alloc(cap * sizeof(T))));
     b.cap = cap;
     return b;
   }

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "replay/huge_pages.h"
+
 namespace fxs {
 
 class FutexIndex {
@@ -64,7 +66,7 @@ class FutexIndex {
   uint32_t slow(uint32_t tgid, uint64_t uaddr, bool* added);
   void grow();
 
-  std::vector<Slot> slots_;
+  std::vector<Slot, HugePageAllocator<Slot>> slots_;
   size_t size_ = 0;
   unsigned shift_ = 64;  // 64 - log2(slots_.size())
   uint32_t last_ = UINT32_MAX;
@@ -84,7 +86,7 @@ inline uint32_t FutexIndex::slow(uint32_t tgid, uint64_t uaddr, bool* added) {
 }
 
 inline void FutexIndex::grow() {
-  std::vector<Slot> old(slots_.empty() ? 1024 : slots_.size() * 2, Slot{0, 0, 0});
+  decltype(slots_) old(slots_.empty() ? 1024 : slots_.size() * 2, Slot{0, 0, 0});
   old.swap(slots_);
   shift_ = 64 - static_cast<unsigned>(__builtin_ctzll(slots_.size()));
   for (const Slot& s : old)

@@ -14,9 +14,9 @@ void HolderModel::add(const fxs_rec_hdr* h) {
       fxs_wait_split_rec s;
       std::memcpy(&s, h, sizeof(s));
       if (!s.waking_ns || !s.uaddr) return;
-      auto [it, fresh] = sleeps_.try_emplace(Key{s.tid, s.wait_enter_ns},
-                                             Sleep{s.sleep_ns, s.waking_ns, s.uaddr, s.tgid, s.sleeps});
-      if (!fresh && s.sleeps >= it->second.sleeps) it->second = {s.sleep_ns, s.waking_ns, s.uaddr, s.tgid, s.sleeps};
+      const Sleep sleep{s.sleep_ns, s.waking_ns, s.uaddr, s.tgid, s.sleeps};
+      auto [it, fresh] = sleeps_.try_emplace(s.tid, s.wait_enter_ns, sleep);
+      if (!fresh && s.sleeps >= it->sleeps) *it = sleep;
       break;
     }
     case FXS_REC_WAKE: {
@@ -26,8 +26,8 @@ void HolderModel::add(const fxs_rec_hdr* h) {
       // Only a wake call on the waiter's own futex, in its own process, names a holder.
       if (w.waker_opi == FXS_OP_NONE || !is_wake_or_requeue_op(w.waker_opi)) return;
       if (!w.wakee_uaddr || w.waker_uaddr != w.wakee_uaddr || w.waker_tgid != w.wakee_tgid) return;
-      auto [it, fresh] = wakers_.try_emplace(Key{w.wakee_tid, w.wait_enter_ns}, Waker{w.ts_ns, w.waker_tid});
-      if (!fresh && w.ts_ns >= it->second.ts) it->second = {w.ts_ns, w.waker_tid};
+      auto [it, fresh] = wakers_.try_emplace(w.wakee_tid, w.wait_enter_ns, Waker{w.ts_ns, w.waker_tid});
+      if (!fresh && w.ts_ns >= it->ts) *it = {w.ts_ns, w.waker_tid};
       break;
     }
     case FXS_REC_SWITCH: {
@@ -99,14 +99,14 @@ void HolderModel::finish() {
     std::stable_sort(tl.begin(), tl.end(), [](const Event& a, const Event& b) { return a.ts < b.ts; });
   std::unordered_map<Key, std::unordered_map<uint32_t, HolderTime>, KeyHash> acc;
   static const std::vector<Event> kNone;
-  for (const auto& [key, sl] : sleeps_) {
-    auto w = wakers_.find(key);
-    if (w == wakers_.end() || sl.t1 < sl.t0) continue;
-    HolderTime& h = acc[Key{sl.tgid, sl.uaddr}][w->second.tid];
-    h.holder_tid = w->second.tid;
+  for (const auto& [tid, wait_enter_ns, sl] : sleeps_) {
+    const Waker* w = wakers_.find(tid, wait_enter_ns);
+    if (!w || sl.t1 < sl.t0) continue;
+    HolderTime& h = acc[Key{sl.tgid, sl.uaddr}][w->tid];
+    h.holder_tid = w->tid;
     h.waits++;
     h.wait_ns += sl.t1 - sl.t0;
-    auto tl = timelines_.find(w->second.tid);
+    auto tl = timelines_.find(w->tid);
     charge(tl == timelines_.end() ? kNone : tl->second, sl.t0, sl.t1, h);
   }
   for (auto& [key, holders] : acc) {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/indexed_map.h"
 #include "replay/pair_key.h"
 
 namespace fxs {
@@ -55,8 +56,8 @@ class HolderModel {
   };
   void charge(const std::vector<Event>& timeline, uint64_t from, uint64_t to, HolderTime& h) const;
 
-  std::unordered_map<Key, Sleep, KeyHash> sleeps_;   // (tid, wait_enter_ns) -> last sleep
-  std::unordered_map<Key, Waker, KeyHash> wakers_;   // (tid, wait_enter_ns) -> latest futex waker
+  IndexedMap<Sleep> sleeps_;  // (tid, wait_enter_ns) -> last sleep
+  IndexedMap<Waker> wakers_;  // (tid, wait_enter_ns) -> latest futex waker
   std::unordered_map<uint32_t, std::vector<Event>> timelines_;  // tid ->
   std::unordered_map<Key, std::vector<HolderTime>, KeyHash> futexes_;  // (tgid, uaddr) ->
 };

@@ -30,8 +30,8 @@ void SplitModel::add(const fxs_rec_hdr* h) {
     std::memcpy(&s, h, sizeof(s));
     records_++;
     // One record per sleep: the one with the most sleeps has the wait's last wake-up.
-    auto [it, fresh] = splits_.try_emplace(Key{s.tid, s.wait_enter_ns}, s);
-    if (!fresh && s.sleeps >= it->second.sleeps) it->second = s;
+    auto [it, fresh] = splits_.try_emplace(s.tid, s.wait_enter_ns, s);
+    if (!fresh && s.sleeps >= it->sleeps) *it = s;
   } else if (h->type == FXS_REC_SWITCH && h->size >= sizeof(fxs_switch_rec)) {
     fxs_switch_rec w;
     std::memcpy(&w, h, sizeof(w));
@@ -60,25 +60,24 @@ void SplitModel::add(const fxs_rec_hdr* h) {
         vectors_[key] = waitv_entries(r, h, h->size);
       }
     }
-    ends_[key] = end;
+    ends_(r.tid, r.enter_ns) = end;
   }
 }
 
 void SplitModel::finish() {
-  for (const auto& [key, s] : splits_) {
-    auto e = ends_.find(key);
-    if (e == ends_.end()) {
+  for (const auto& [tid, wait_enter_ns, s] : splits_) {
+    const WaitEnd* e = ends_.find(tid, wait_enter_ns);
+    if (!e) {
       unpaired_++;
       continue;
     }
-    const uint64_t t0 = s.sleep_ns, t1 = s.waking_ns, t2 = s.wakeup_ns, t3 = s.run_ns,
-                   t4 = e->second.exit_ns;
-    auto vec = e->second.uaddr ? vectors_.end() : vectors_.find(key);
-    const uint64_t* first = vec != vectors_.end() ? vec->second.data() : &e->second.uaddr;
+    const uint64_t t0 = s.sleep_ns, t1 = s.waking_ns, t2 = s.wakeup_ns, t3 = s.run_ns, t4 = e->exit_ns;
+    auto vec = e->uaddr ? vectors_.end() : vectors_.find(Key{tid, wait_enter_ns});
+    const uint64_t* first = vec != vectors_.end() ? vec->second.data() : &e->uaddr;
     const size_t count = vec != vectors_.end() ? vec->second.size() : 1;
     for (const uint64_t* u = first; u != first + count; ++u) {
       const uint64_t uaddr = *u;
-      Accum& a = futexes_[Key{e->second.tgid, uaddr}];
+      Accum& a = futexes_[Key{e->tgid, uaddr}];
       a.out.samples++;
       if (s.sleeps > 1) a.out.multi_sleep++;
       if (s.kstack_id >= 0 && t3 >= t0) {
@@ -101,13 +100,13 @@ void SplitModel::finish() {
   }
   // Waits with a sleeping switch-out but no split: the switch-in never came.
   for (auto& [tid, v] : sleeps_out_) std::sort(v.begin(), v.end());
-  for (const auto& [key, end] : ends_) {
-    if (splits_.count(key)) continue;
-    auto out = sleeps_out_.find(uint32_t(key.a));
+  for (const auto& [tid, enter_ns, end] : ends_) {
+    if (splits_.contains(tid, enter_ns)) continue;
+    auto out = sleeps_out_.find(tid);
     if (out == sleeps_out_.end()) continue;
-    auto first = std::lower_bound(out->second.begin(), out->second.end(), key.b);
+    auto first = std::lower_bound(out->second.begin(), out->second.end(), enter_ns);
     if (first == out->second.end() || *first > end.exit_ns) continue;
-    auto vec = end.uaddr ? vectors_.end() : vectors_.find(key);
+    auto vec = end.uaddr ? vectors_.end() : vectors_.find(Key{tid, enter_ns});
     const uint64_t* u0 = vec != vectors_.end() ? vec->second.data() : &end.uaddr;
     const size_t count = vec != vectors_.end() ? vec->second.size() : 1;
     for (const uint64_t* u = u0; u != u0 + count; ++u) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/indexed_map.h"
 #include "replay/pair_key.h"
 
 namespace fxs {
@@ -87,8 +88,8 @@ class SplitModel {
     WaitSplit out;
   };
 
-  std::unordered_map<Key, fxs_wait_split_rec, KeyHash> splits_;  // (tid, wait_enter_ns) -> last sleep
-  std::unordered_map<Key, WaitEnd, KeyHash> ends_;               // (tid, enter_ns) of waits
+  IndexedMap<fxs_wait_split_rec> splits_;  // (tid, wait_enter_ns) -> last sleep
+  IndexedMap<WaitEnd> ends_;               // (tid, enter_ns) of waits
   std::unordered_map<Key, std::vector<uint64_t>, KeyHash> vectors_;  // futex_waitv that no futex woke
   std::unordered_map<Key, Accum, KeyHash> futexes_;              // (tgid, uaddr)
   std::unordered_map<int32_t, std::vector<std::string>> kernel_frames_;  // kstack_id ->

@@ -21,18 +21,7 @@ std::string comm_string(const char* comm) {
   return trace_text(comm, FXS_COMM_LEN);
 }
 
-
 }  // namespace
-
-void prefault(void* p, size_t from, size_t to) {
-  constexpr uintptr_t kPage = 4096;
-  uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + from) & ~(kPage - 1);
-  uintptr_t end = (reinterpret_cast<uintptr_t>(p) + to) & ~(kPage - 1);
-#ifndef MADV_POPULATE_WRITE
-#define MADV_POPULATE_WRITE 23  // Linux 5.14; older kernels say EINVAL and fault as before
-#endif
-  if (end > begin) ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
-}
 
 uint32_t pack_duration(uint64_t ns) {
   if (ns <= kUnitMax) return static_cast<uint32_t>(ns);  // nearly every call: no division

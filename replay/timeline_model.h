@@ -30,6 +30,7 @@
 
 #include "replay/chunk_futex_keys.h"
 #include "replay/futex_index.h"
+#include "replay/huge_pages.h"
 #include "bpf/trace_abi.h"
 
 namespace fxs {
@@ -59,11 +60,6 @@ inline constexpr uint8_t kCallQueued = 2;     // a wait-type call that queued (r
 uint32_t pack_duration(uint64_t ns);
 uint64_t unpack_duration(uint32_t packed);
 inline uint64_t TimelineCall::dur_ns() const { return unpack_duration(dur); }
-
-// Makes the pages of bytes [from, to) of `p` present: one madvise instead of
-// a page fault per 4 KiB, which costs microseconds in a VM (up to a third of
-// the timeline thread's samples while loading). Only a hint.
-void prefault(void* p, size_t from, size_t to);
 
 // A growable array of trivially copyable T, grown with realloc. glibc
 // serves large arrays with mmap and grows them with mremap, so a lane of

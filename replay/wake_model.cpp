@@ -58,7 +58,7 @@ void WakeModel::add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h) {
   if (is_wait_op(r.opi)) {
     WaitOutcome o = wait_outcome(r.ret);
     if (!r.enter_ns || o == WaitOutcome::kEagain || o == WaitOutcome::kNotCounted) return;
-    WaitEnd& end = wait_ends_[Key{r.tid, r.enter_ns}];
+    WaitEnd& end = wait_ends_(r.tid, r.enter_ns);
     end.exit_ns = r.exit_ns;
     end.ret = r.ret;
     end.tgid = r.tgid;
@@ -117,13 +117,12 @@ void WakeModel::classify(const Wake& w, uint32_t futex, const WaitEnd* end) {
 // woken. Pair each such wait (returned >= 0, no wake record) with a wake call
 // on the same futex that overlapped it and still has unpaired wakes.
 void WakeModel::pair_unobserved_wakes() {
-  for (const auto& [key, end] : wait_ends_) {
+  for (const auto& [waiter_tid, wait_enter, end] : wait_ends_) {
     if (end.paired || end.ret < 0 || !end.uaddr) continue;
     const uint32_t idx = index_.find(end.tgid, end.uaddr);
     if (idx == FutexIndex::kNone) continue;
     auto calls = wake_calls_.find(idx);
     if (calls == wake_calls_.end()) continue;
-    const uint64_t wait_enter = key.b;
     CallsOfFutex& cf = calls->second;
     std::vector<WakeCall>& v = cf.by_enter;
     // The earliest call that entered before the wait ended and left after it began.
@@ -143,7 +142,7 @@ void WakeModel::pair_unobserved_wakes() {
       Accum& a = futexes_[idx];
       a.out.by_futex_wake++;
       if (auto span = plausible_span(wait_enter, end.exit_ns)) (void)add_saturating(a.out.contended_wait_ns, *span);
-      a.edges[(uint64_t(c->tid) << 32) | uint32_t(key.a)]++;
+      a.edges[(uint64_t(c->tid) << 32) | waiter_tid]++;
       if (on_wake_) {
         // No sched_waking: the waker's node is that of its call, no latency.
         AttributedWake aw;
@@ -151,7 +150,7 @@ void WakeModel::pair_unobserved_wakes() {
         aw.uaddr = end.uaddr;
         aw.waker_tgid = end.tgid;  // the call is on the wait's own (tgid, uaddr)
         aw.waker_tid = c->tid;
-        aw.waiter_tid = uint32_t(key.a);
+        aw.waiter_tid = waiter_tid;
         aw.wake_ts_ns = c->enter_ns;
         aw.wait_enter_ns = wait_enter;
         aw.waker_cpu = c->cpu;
@@ -212,8 +211,7 @@ void WakeModel::finish(const std::function<void(const AttributedWake&)>& on_wake
   on_wake_ = on_wake;
   for (auto& [futex, calls] : wake_calls_) calls.index();
   for (const Wake& w : wakes_) {
-    auto it = w.wait_enter_ns ? wait_ends_.find(Key{w.waiter_tid, w.wait_enter_ns}) : wait_ends_.end();
-    WaitEnd* end = it == wait_ends_.end() ? nullptr : &it->second;
+    WaitEnd* end = w.wait_enter_ns ? wait_ends_.find(w.waiter_tid, w.wait_enter_ns) : nullptr;
     if (end) end->paired = true;
     // The wake call that produced this record has one wake fewer left to pair.
     if (w.by_wake_call && w.futex != kVectorWait) {
@@ -232,8 +230,8 @@ void WakeModel::finish(const std::function<void(const AttributedWake&)>& on_wake
   // A wait that timed out or was interrupted ended so whether or not a wake
   // record named it: the timer or signal can come before the waiter slept,
   // and then nothing wakes it (seen on 6.1 under qemu for futex_waitv).
-  for (const auto& kv : wait_ends_) {
-    const WaitEnd& end = kv.second;  // a named reference: clang 14 lambdas cannot capture a binding
+  for (const auto& entry : wait_ends_) {
+    const WaitEnd& end = entry.value;  // a named reference: clang 14 lambdas cannot capture a binding
     const bool timeout = end.ret == kRetETIMEDOUT;
     if (end.paired || !(timeout || is_interrupted(end.ret))) continue;
     auto count = [&](uint64_t uaddr) {

@@ -16,6 +16,7 @@
 
 #include "bpf/trace_abi.h"
 #include "replay/futex_index.h"
+#include "replay/indexed_map.h"
 #include "replay/pair_key.h"
 
 namespace fxs {
@@ -148,8 +149,8 @@ class WakeModel {
 
   FutexIndex index_;  // (tgid, uaddr) -> futexes_ (open addressing: a lookup per call)
   std::vector<Accum> futexes_;
-  std::vector<Wake> wakes_;
-  std::unordered_map<Key, WaitEnd, KeyHash> wait_ends_;  // (tid, enter_ns) of waits that queued
+  std::vector<Wake, HugePageAllocator<Wake>> wakes_;
+  IndexedMap<WaitEnd> wait_ends_;  // (tid, enter_ns) of waits that queued, in record order
   uint64_t wake_records_ = 0;
   uint64_t unattributed_ = 0;
 };
