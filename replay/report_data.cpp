@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "replay/durations.h"
+#include "replay/huge_pages.h"
 #include "replay/min_wait_warning.h"
 #include "replay/permute.h"
 
@@ -44,6 +45,7 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
   // Each futex's stats go straight into its Futex (no vector of stats
   // beside the futexes: 120 MB for 200,000 of them).
   r.futexes.reserve(model.futex_count());
+  prefault(r.futexes.data(), 0, model.futex_count() * sizeof(ReportData::Futex));  // 1.2 KB each
   model.finish_each([&](FutexStats&& s) { r.futexes.emplace_back().stats = std::move(s); });
   if (buckets) r.buckets = buckets->finish(r.futexes.size(), [&](size_t i) -> const FutexStats& { return r.futexes[i].stats; });
   std::vector<uint32_t> order =
