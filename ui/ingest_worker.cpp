@@ -233,6 +233,7 @@ void IngestWorker::feed_pairing(uint64_t records, bool end) {
     else
       std::snprintf(limit, sizeof limit, "%.0f MiB", double(pairing_limit_) / double(uint64_t{1} << 20));
     std::lock_guard lk(snap_mu_);
+    pairing_dropped_ = true;
     pairing_missing_ = "not computed: pairing every wait with its wake passed the memory limit (" +
                        std::string(limit) + ", --memory-limit) after " + std::to_string(pairing_records_) +
                        " calls and wakes; `futexscope report FILE` computes it";

@@ -127,6 +127,8 @@ class IngestWorker {
   bool pairing_pending() const;
   // Why there is no pairing ("" if there is or will be one).
   std::string pairing_missing() const;
+  // The pairing was given up past the memory limit (pairing_missing() says more).
+  bool pairing_dropped() const { return pairing_dropped_; }
   // A growing trace: pair what is loaded now (a copy of the models, taken
   // at the pairing stage's next turn, finished on the side). Any thread.
   void refresh_pairing() const { pairing_refresh_ = true; }
@@ -219,6 +221,7 @@ class IngestWorker {
   std::shared_ptr<const FutexSnapshot> snapshot_;
   std::vector<std::string> reader_warnings_;
   std::string pairing_missing_;
+  std::atomic<bool> pairing_dropped_{false};
 
   std::vector<std::thread> loader_threads_;
 };

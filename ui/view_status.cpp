@@ -85,6 +85,12 @@ void draw_status(FrameContext& f) {
                         double(t.call_limit) * sizeof(TimelineCall) / double(1ull << 30),
                         thousands(t.calls_over_limit).c_str());
   }
+  if (f.data.pairing_dropped()) {
+    // Without the pairing, the NUMA tab, "Woken by" and the contended column
+    // are empty and arrows are paired by time: say so where it is always seen.
+    piece(st, colors::kWarn, "wakes not paired (memory limit)");
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("Wake pairing %s", f.data.pairing_missing().c_str());
+  }
   if (loss.other > 0) piece(st, colors::kWarn, thousands(loss.other) + " incomplete (see Trace tab)");
   piece(st, dim, "|");
   const std::string length = format_ns(shown_duration_ns(t, snap));

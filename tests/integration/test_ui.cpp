@@ -154,6 +154,29 @@ TEST_F(UiTest, ScreenshotUnderXvfbHasTheSizeAndShowsTheData) {
   EXPECT_GE(top_pixels, 200u) << "the top futexes' bars are missing";
 }
 
+// Past --memory-limit the window gives the wake pairing up (the NUMA tab,
+// "Woken by", the contended column): the status bar says so, and only then.
+// 4 MiB pairs about 26,000 records (160 bytes each); the sample's trace has
+// several times that, while its 60,000 calls still fit the timeline.
+TEST_F(UiTest, StatusBarSaysWhenTheWakePairingWasGivenUp) {
+  REQUIRE_XVFB_UI();
+  auto status_of = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv = {"xvfb-run", "-a", "-s", "-screen 0 1024x768x24", kFutexscope, "replay", trace_,
+                                     "--screenshot", dir_->path("pairing.png"), "--size", "1600x1000"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto r = run_command(argv, 60);
+    EXPECT_EQ(r.status, 0) << r.err;
+    const std::string key = "screenshot status bar: ";
+    const size_t at = r.out.find(key);
+    return at == std::string::npos ? std::string() : r.out.substr(at + key.size(), r.out.find('\n', at) - at - key.size());
+  };
+  const std::string limited = status_of({"--memory-limit", "4M"});
+  EXPECT_NE(limited.find("wakes not paired (memory limit)"), std::string::npos) << limited;
+  const std::string plain = status_of({});
+  ASSERT_FALSE(plain.empty());
+  EXPECT_EQ(plain.find("not paired"), std::string::npos) << plain;
+}
+
 TEST_F(UiTest, WithoutADisplayOneLineErrorAndNonZeroExit) {
   REQUIRE_UI_BUILT();
   auto r = run_command({"env", "-u", "DISPLAY", "-u", "WAYLAND_DISPLAY", kFutexscope, "replay", trace_,
