@@ -7,6 +7,9 @@ and run time with `bpftool prog show` from inside the traced command, just after
 the workload ends (the programs are still attached then). Prints per program:
 runs, ns per run, and its share of the workload's wall time on each core; and,
 for scale, what an untraced futex call takes (from an untraced run's ops/s).
+The run counts include every process's system calls (sys_enter/sys_exit see
+them all and return early for the untraced), and bpf_stats itself reads the
+clock twice per run: the throughput here is below bench/overhead.py's.
 
 usage (root): bench/bpf_stats.py [--seconds 2] [--modes default,summary]
 """
@@ -73,7 +76,7 @@ def main():
             for mode in args.modes.split(","):
                 progs, ops, seconds = record_with_stats(mode, args.seconds, tmp)
                 print(f"\nrecord{' --summary' if mode == 'summary' else ''}: {ops:,} ops/s "
-                      f"({ops / untraced:.2f} of untraced)")
+                      f"({ops / untraced:.2f} of untraced, with bpf_stats on)")
                 print(f"  {'program':<24} {'runs':>12} {'ns/run':>8} {'share of 2 cores':>17}")
                 for p in sorted(progs, key=lambda p: -p.get("run_time_ns", 0)):
                     runs, ns = p.get("run_cnt", 0), p.get("run_time_ns", 0)
