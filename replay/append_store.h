@@ -69,7 +69,6 @@ class AppendStore {
   }
 
  private:
-  static constexpr size_t kHuge = kHugePage;
   static constexpr size_t kFirstElems = 8;  // the first block, past the inline ones
   struct Free {
     void operator()(T* p) const { std::free(p); }
@@ -86,7 +85,7 @@ class AppendStore {
   }
   // Each block twice the last, up to 2 MiB; then 2 MiB blocks.
   void grow() {
-    const size_t cap = blocks_.empty() ? kFirstElems : std::min(blocks_.back().cap * 2, std::max(kFirstElems, kHuge / sizeof(T)));
+    const size_t cap = blocks_.empty() ? kFirstElems : std::min(blocks_.back().cap * 2, std::max(kFirstElems, kHugePage / sizeof(T)));
     blocks_.push_back(allocate(cap));
   }
   T inline_[kInline];  // the first kInline elements

@@ -47,9 +47,9 @@ ReportData build_report(const TraceHeader& header, FutexModel& model,
   r.futexes.reserve(model.futex_count());
   prefault(r.futexes.data(), 0, model.futex_count() * sizeof(ReportData::Futex));  // 1.2 KB each
   model.finish_each([&](FutexStats&& s) { r.futexes.emplace_back().stats = std::move(s); });
-  if (buckets) r.buckets = buckets->finish(r.futexes.size(), [&](size_t i) -> const FutexStats& { return r.futexes[i].stats; });
-  std::vector<uint32_t> order =
-      FutexModel::rank_order(r.futexes.size(), [&](size_t i) -> const FutexStats& { return r.futexes[i].stats; });
+  auto stats_of = [&](size_t i) -> const FutexStats& { return r.futexes[i].stats; };
+  if (buckets) r.buckets = buckets->finish(r.futexes.size(), stats_of);
+  std::vector<uint32_t> order = FutexModel::rank_order(r.futexes.size(), stats_of);
   permute_in_place(r.futexes, order);
   for (ReportData::Futex& f : r.futexes) {
     const FutexStats& s = f.stats;

@@ -84,7 +84,6 @@ class WakeModel {
 
  private:
   using Key = PairKey;
-  using KeyHash = PairKeyHash;
   static constexpr uint32_t kVectorWait = UINT32_MAX;  // a futex_waitv waiter: futexes from its record
   struct Wake {
     uint32_t futex;        // index into futexes_, or kVectorWait

@@ -92,8 +92,8 @@ void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, 
                      const uint8_t* data, size_t size, const ChunkFutexKeys* keys,
                      std::vector<uint32_t>& side_offsets);
 // What the wake pairing holds per futex call and wake record until it is
-// finished (a hash-map node per queued wait, a record per wake, the futile
-// and split models' entries), rounded up.
+// finished (the per-wait table entries of the wake, split and holder models,
+// a record per wake, the futile model's entries), rounded up.
 inline constexpr uint64_t kPairingBytesPerRecord = 160;
 
 class IngestWorker {
