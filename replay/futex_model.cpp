@@ -38,7 +38,9 @@ FutexCounts counts_of(const fxs_agg_val& v) {
   c.requeued = v.requeued;
   c.wait_total_ns = v.wait_total_ns;
   c.wait_max_ns = v.wait_max_ns;
-  std::copy(std::begin(v.hist), std::end(v.hist), c.hist.begin());
+  WaitHist::Dense hist;
+  std::copy(std::begin(v.hist), std::end(v.hist), hist.begin());
+  c.hist.assign(hist);
   return c;
 }
 
@@ -73,7 +75,7 @@ void FutexCounts::add(const FutexCounts& o) {
   requeued += o.requeued;
   add_saturating(wait_total_ns, o.wait_total_ns);  // each part was checked when summed
   wait_max_ns = std::max(wait_max_ns, o.wait_max_ns);
-  for (unsigned b = 0; b < FXS_HIST_BUCKETS; b++) hist[b] += o.hist[b];
+  hist.add(o.hist);
 }
 
 uint64_t FutexCounts::total_ops() const {
@@ -106,9 +108,8 @@ FutexKind classify(const FutexCounts& c) {
   return FutexKind::kOther;
 }
 
-uint64_t hist_percentile(const std::array<uint64_t, FXS_HIST_BUCKETS>& hist, uint64_t max_ns,
-                         unsigned p) {
-  uint64_t n = std::accumulate(hist.begin(), hist.end(), uint64_t{0});
+uint64_t hist_percentile(const WaitHist& hist, uint64_t max_ns, unsigned p) {
+  uint64_t n = hist.total();
   if (n == 0) return 0;
   uint64_t rank = nearest_rank(n, p), seen = 0;
   for (unsigned b = 0; b < FXS_HIST_BUCKETS; b++) {
@@ -431,14 +432,16 @@ FutexStats FutexModel::finish_one(Acc& a) {
   s.requeued = a.requeued;
   s.wait_total_ns = a.wait_total_ns;
   s.wait_max_ns = a.wait_max_ns;
-  for (uint32_t d : a.short_waits) s.hist[log2_bucket(d)]++;
-  for (uint64_t d : a.long_waits) s.hist[log2_bucket(d)]++;
+  WaitHist::Dense hist{};
+  for (uint32_t d : a.short_waits) hist[log2_bucket(d)]++;
+  for (uint64_t d : a.long_waits) hist[log2_bucket(d)]++;
   if (folded_) {
     const size_t i = static_cast<size_t>(&a - accs_.data());
     if (i < folded_hist_.size())
-      for (unsigned b = 0; b < FXS_HIST_BUCKETS; b++) s.hist[b] += folded_hist_[i][b];
+      for (unsigned b = 0; b < FXS_HIST_BUCKETS; b++) hist[b] += folded_hist_[i][b];
     s.percentiles_estimated = true;
   }
+  s.hist.assign(hist);
   s.tgid = a.tgid;
   s.uaddr = a.uaddr;
   s.threads = a.threads;
@@ -447,7 +450,7 @@ FutexStats FutexModel::finish_one(Acc& a) {
     s.add(counts_of(aggs_[a.agg]));
     s.percentiles_estimated = true;
   }
-  s.wait_samples = std::accumulate(s.hist.begin(), s.hist.end(), uint64_t{0});
+  s.wait_samples = s.hist.total();
   if (s.percentiles_estimated) {
     s.wait_p50_ns = hist_percentile(s.hist, s.wait_max_ns, 50);
     s.wait_p99_ns = hist_percentile(s.hist, s.wait_max_ns, 99);

@@ -23,6 +23,7 @@
 
 #include "replay/chunk_futex_keys.h"
 #include "replay/futex_index.h"
+#include "replay/wait_hist.h"
 #include "bpf/trace_abi.h"
 #include "replay/futex_ops.h"
 #include "replay/trace_format.h"  // kNoStopRecordWarning
@@ -45,7 +46,7 @@ struct FutexCounts {
   uint64_t requeued = 0;     // waiters that requeue calls moved away from this address
   uint64_t wait_total_ns = 0;  // over waits with a known duration (enter_ns != 0)
   uint64_t wait_max_ns = 0;
-  std::array<uint64_t, FXS_HIST_BUCKETS> hist{};  // log2(ns) histogram of those durations
+  WaitHist hist;             // log2(ns) histogram of those durations
 
   void add(const FutexCounts& o);
   uint64_t total_ops() const;
@@ -82,8 +83,7 @@ FutexKind classify(const FutexCounts& c);
 
 // Nearest-rank percentile (p in 1..100) of the log2 histogram: upper bound
 // of the bucket holding the ceil(p/100 * n)-th sample, clamped to max_ns.
-uint64_t hist_percentile(const std::array<uint64_t, FXS_HIST_BUCKETS>& hist, uint64_t max_ns,
-                         unsigned p);
+uint64_t hist_percentile(const WaitHist& hist, uint64_t max_ns, unsigned p);
 
 class FutexModel {
  public:

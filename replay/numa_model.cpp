@@ -179,6 +179,8 @@ NumaReport NumaModel::finish() {
     }
     r.futexes.push_back(f);
   }
+  std::vector<Acc>().swap(accs_);
+  index_ = FutexIndex();
   for (uint32_t i = 0; i < r.futexes.size(); i++) r.by_calls.push_back(i);
   std::sort(r.by_calls.begin(), r.by_calls.end(), [&r](uint32_t i, uint32_t j) {
     const NumaFutex& a = r.futexes[i];

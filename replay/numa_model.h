@@ -102,6 +102,8 @@ class NumaModel {
   void add(const fxs_rec_hdr* rec);
   // A wake WakeModel::finish() attributed to a wake call.
   void add_wake(const AttributedWake& w);
+  // Once, after the last add: the per-futex state goes with it (a report of
+  // 200,000 futexes held it beside their rows).
   NumaReport finish();
 
  private:

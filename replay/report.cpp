@@ -232,7 +232,7 @@ json report_json(const ReportData& r, size_t top) {
 namespace {
 
 void write_histogram(const FutexStats& s, std::ostream& out) {
-  uint64_t peak = *std::max_element(s.hist.begin(), s.hist.end());
+  uint64_t peak = s.hist.peak();
   if (peak == 0) return;
   constexpr uint64_t kBarWidth = 40;
   out << "    wait time histogram (log2 buckets):\n";

@@ -744,13 +744,13 @@ TEST(FutexModel, SummaryAddsToPerEventCounts) {
 }
 
 TEST(FutexModel, HistPercentileEdges) {
-  std::array<uint64_t, FXS_HIST_BUCKETS> h{};
-  EXPECT_EQ(hist_percentile(h, 0, 50), 0u);
+  WaitHist::Dense h{};
+  EXPECT_EQ(hist_percentile(WaitHist(h), 0, 50), 0u);
   h[0] = 1;  // a 0 or 1 ns wait
-  EXPECT_EQ(hist_percentile(h, 1, 50), 1u);
+  EXPECT_EQ(hist_percentile(WaitHist(h), 1, 50), 1u);
   h[0] = 0;
   h[FXS_HIST_BUCKETS - 1] = 1;  // beyond 2^39: only max is known
-  EXPECT_EQ(hist_percentile(h, uint64_t{1} << 45, 99), uint64_t{1} << 45);
+  EXPECT_EQ(hist_percentile(WaitHist(h), uint64_t{1} << 45, 99), uint64_t{1} << 45);
 }
 
 // ---- kind heuristic and ranking -------------------------------------------
@@ -820,7 +820,7 @@ TEST(FutexModel, RankMovesEveryFutexWholeToItsPlace) {
       f.tgid = static_cast<uint32_t>(rng() % 5);
       f.uaddr = 0x1000 + 8 * i;
       f.waits = f.uaddr * 3 + f.tgid;  // travels with its futex
-      f.hist[7] = f.uaddr;
+      f.hist.add(7, f.uaddr);
     }
     std::vector<FutexStats> want = v;
     std::sort(want.begin(), want.end(), [](const FutexStats& x, const FutexStats& y) {
