@@ -4,9 +4,11 @@
  *
  * Raw tracepoints instead of syscalls:sys_*_futex because the per-syscall
  * tracepoints cost more even when empty (docs/kernel.md: 0.75 vs 0.80 of
- * untraced throughput). sys_enter only stamps the time into task storage;
- * sys_exit reads the arguments from the saved user registers (they still hold
- * them) and either streams one record or aggregates in place (--summary).
+ * untraced throughput). sys_enter only stamps the time into task storage
+ * (--summary on tp_btf: sched_switch stamps a wait's first sleep instead, and
+ * sys_exit is the only program on every system call); sys_exit reads the
+ * arguments from the saved user registers (they still hold them) and either
+ * streams one record or aggregates in place (--summary).
  */
 #include "futex_state.bpf.h"
 #include "follow_fork.bpf.h"
@@ -577,6 +579,44 @@ int BPF_PROG(fxs_sys_exit_btf, struct pt_regs *regs, long ret)
 		return 0;
 	struct sys_args args = {nr, {regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9}, regs};
 	return handle_exit(ctx, &args, ret);
+}
+
+/*
+ * --summary on tp_btf kernels, instead of fxs_sys_enter_btf: a wait's time is
+ * the time it slept, stamped when its thread first blocks inside the call
+ * (sched_switch, not preempted, prev_state not running). Only waits that
+ * sleep need a start time; stamping every call at sys_enter was a second
+ * program on every system call of the machine, and cost --summary a tenth
+ * of a futex-heavy program's throughput (docs/BENCHMARKS.md).
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(fxs_summary_sleep_btf, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	if (attach_only || preempt || !prev_state || (prev->flags & 0x00200000 /* PF_KTHREAD */))
+		return 0;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(prev);
+	if (!regs)
+		return 0;
+	long nr = regs->orig_ax;
+	if (!is_futex_nr(nr) || !fxs_is_wait_op(op_at_enter(nr, regs->si)))
+		return 0;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	if (!wanted(pid_tgid >> 32))
+		return 0;
+	__u32 tid = (__u32)pid_tgid;
+	struct task_state *st = task_slot(tid);
+	if (!st)
+		return 0;
+	if (st->tid != tid) {
+		if (st->enter_ns)
+			count(FXS_CNT_ENTER_EVICTED); /* evicts another thread's pending sleep */
+		st->tid = tid;
+		st->enter_ns = 0;
+	}
+	if (!st->enter_ns) /* the first sleep of this call: sys_exit clears it */
+		st->enter_ns = bpf_ktime_get_ns();
+	return 0;
 }
 
 SEC("raw_tracepoint/sys_enter")

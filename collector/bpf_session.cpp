@@ -121,7 +121,10 @@ Result<std::unique_ptr<BpfSession>> BpfSession::start_variant(const SessionConfi
   if (!err && !cfg.summary) err = bpf_map__set_max_entries(s->skel_->maps.new_agg_keys, 1);
   if (err) return bpf_error("size BPF maps", err);
   auto& p = s->skel_->progs;
-  bpf_program__set_autoload(p.fxs_sys_enter_btf, use_btf);
+  // --summary with tp_btf: one program per system call; a wait's start is
+  // stamped when it first sleeps (fxs_summary_sleep_btf), not at sys_enter.
+  bpf_program__set_autoload(p.fxs_sys_enter_btf, use_btf && !cfg.summary);
+  bpf_program__set_autoload(p.fxs_summary_sleep_btf, use_btf && cfg.summary);
   bpf_program__set_autoload(p.fxs_sys_exit_btf, use_btf);
   bpf_program__set_autoload(p.fxs_sys_enter_raw, !use_btf);
   bpf_program__set_autoload(p.fxs_sys_exit_raw, !use_btf);
