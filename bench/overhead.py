@@ -9,8 +9,8 @@ the median throughput of each mode and its ratio to the untraced median:
   frame-pointer stacks only (FXS_NO_DWARF_STACKS=1: no raw stack copies, no
   DWARF unwinding) | the same without sampled stacks (--stack-sample 0) |
   bpftrace count
-With --baseline BINARY, that futexscope's --summary runs in the same rounds
-(an A/B of a change to the capture).
+With --baseline BINARY, that futexscope's --summary and every-event modes run
+in the same rounds (an A/B of a change to the capture).
 For the full-event mode it also checks from the report that nothing was lost.
 
 usage (root):
@@ -82,7 +82,7 @@ def main():
     ap.add_argument("--no-bpftrace", action="store_true")
     ap.add_argument("--stack-min-wait", help="record's --stack-min-wait for the every-event modes "
                     "(default: record's, 1ms; 0 takes a stack of every wait)")
-    ap.add_argument("--baseline", metavar="BINARY", help="another futexscope whose --summary runs in the same rounds")
+    ap.add_argument("--baseline", metavar="BINARY", help="another futexscope whose --summary and every-event modes run in the same rounds")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("overhead.py: needs root to load BPF programs")
@@ -98,6 +98,7 @@ def main():
     }
     if args.baseline:
         modes["baseline --summary"] = lambda: [args.baseline, "record", "-q", "--summary", "-o", trace, "--"] + wl
+        modes["baseline (every event)"] = lambda: [args.baseline, "record", "-q", "-o", trace] + stacks + ["--"] + wl
     modes |= {
         "futexscope (every event)": lambda: [FXS, "record", "-q", "-o", trace] + stacks + ["--"] + wl,
         "futexscope (every event), frame-pointer stacks only": lambda: [FXS, "record", "-q", "-o", trace] + stacks +

@@ -134,9 +134,11 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1, __u64 a3)
 		/* The first short wait of a thread that queued gets a stack: every thread
 		 * then has one to stand for its waits (collector/stack_sample_weights.h). */
 		st->stack_sample_ctr = stack_sample_every ? (__u8)(stack_sample_every - 1) : 0;
+		st->waker_sample_ctr = st->stack_sample_ctr; /* and its first wake call that woke one */
 	}
 	st->lock = 0;
 	st->woke_long = 0;
+	st->woke_any = 0;
 	const __u64 enter_ns = bpf_ktime_get_ns();
 	if (!summary_mode) {
 		__u32 cpu = bpf_get_smp_processor_id();
@@ -441,14 +443,31 @@ static __always_inline void emit_raw_stack(const struct pt_regs *uregs, const st
 }
 
 /*
+ * One in stack_sample_every of a thread's wake calls that woke a waiter gets
+ * its stack (the collector weighs it with the thread's other wakes on that
+ * futex, as for the waits: collector/stack_sample_weights.h).
+ */
+static __always_inline int waker_in_sample(struct task_state *st, __u8 woke_any)
+{
+	if (!woke_any || !stack_sample_every || !st)
+		return 0;
+	if (++st->waker_sample_ctr < stack_sample_every)
+		return 0;
+	st->waker_sample_ctr = 0;
+	return 1;
+}
+
+/*
  * Where in the program: for waits that slept at least stack_min_wait_ns,
  * and for the calls that woke such a wait (its waker's stack: a FUTEX_WAKE,
- * FUTEX_UNLOCK_PI, requeue; the waking hook marks them).
+ * FUTEX_UNLOCK_PI, requeue; the waking hook marks them); and for a sample of
+ * the shorter waits and of the wake calls that woke anyone.
  * A user stack walk costs microseconds; on every wake and short wait it
  * slowed a contended mutex threefold (docs/BENCHMARKS.md).
  */
 static __always_inline void take_user_stack(void *ctx, const struct sys_args *args, struct fxs_futex_rec *r,
-					    struct task_state *st, long ret, __u64 now, __u8 woke_long)
+					    struct task_state *st, long ret, __u64 now, __u8 woke_long,
+					    __u8 woke_any)
 {
 	int take_stack = fxs_wait_gets_stack(r->opi, ret, r->enter_ns, now, stack_min_wait_ns);
 	/* And one in stack_sample_every of a thread's shorter waits that returned
@@ -464,7 +483,7 @@ static __always_inline void take_user_stack(void *ctx, const struct sys_args *ar
 		r->ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 		if (capture_raw_stacks)
 			emit_raw_stack(args->uregs, r);
-	} else if (capture_stacks && woke_long && !fxs_is_wait_op(r->opi)) {
+	} else if (capture_stacks && !fxs_is_wait_op(r->opi) && (woke_long || waker_in_sample(st, woke_any))) {
 		/* A waker: the frame-pointer walk only. A raw copy (4 KiB) for every
 		 * wake as well filled the rings and cost the waits' own copies. */
 		r->ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
@@ -499,9 +518,10 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	r.bucket_index = 0;
 	r.ustack_id = -1;
 	__u32 key_flags = decode_args(&r, nr, args);
-	__u8 woke_long = 0;
+	__u8 woke_long = 0, woke_any = 0;
 	if (st) {
 		woke_long = st->woke_long;
+		woke_any = st->woke_any;
 		st->enter_ns = 0;
 		st->lock = 0;
 	}
@@ -521,7 +541,7 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 		if (!summary_mode) {
 			if (st && !st->named)
 				emit_task(st, tgid, tid, now);
-			take_user_stack(ctx, args, &r, st, ret, now, woke_long);
+			take_user_stack(ctx, args, &r, st, ret, now, woke_long, woke_any);
 		}
 		return emit_waitv(&r, args->a[0], tgid, ret, st);
 	}
@@ -541,7 +561,7 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	if (st && !st->named)
 		emit_task(st, tgid, tid, now);
 	compute_bucket(r.uaddr, key_flags, st, tgid, tid, now, &r.bucket_where, &r.bucket_index);
-	take_user_stack(ctx, args, &r, st, ret, now, woke_long);
+	take_user_stack(ctx, args, &r, st, ret, now, woke_long, woke_any);
 
 	void *rb = cpu_ring();
 	struct fxs_futex_rec *out = rb ? bpf_ringbuf_reserve(rb, sizeof(*out), 0) : 0;
@@ -686,9 +706,11 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 	if (k && k->tid == tid && k->enter_ns) {
 		waker_uaddr = k->uaddr;
 		waker_opi = k->opi;
-		/* Waker stacks: the stack of a call that ended a wait long enough to have one. */
+		/* Waker stacks: the stack of a call that ended a wait long enough to have one
+		 * (and of a sample of the others). */
 		if (now - wait_enter_ns >= stack_min_wait_ns)
 			k->woke_long = 1;
+		k->woke_any = 1;
 	} else {
 		/* Not in a futex call: an exiting thread wakes its joiner (CLEARTID) from mm_release. */
 		struct task_struct *cur = (struct task_struct *)bpf_get_current_task();

@@ -38,7 +38,8 @@ struct task_state {
 	__u32 key_flags;   /* futex2 flag bits of the call's first key (key_flags_at_enter) */
 	__u32 lock_bucket_index; /* the call's bucket, computed at contention_begin */
 	__u16 lock_bucket_where;
-	__u16 pad3;
+	__u8 woke_any;         /* the call in flight woke a waiter (sched_waking saw it) */
+	__u8 waker_sample_ctr; /* wake calls that woke someone since this thread's last sampled waker stack */
 	/* Latency split of the wait in flight (sched_split.bpf.h), cleared at enter. */
 	__u64 sleep_ns;  /* t0: its first sleep */
 	__u64 waking_ns; /* t1 of its latest sleep */

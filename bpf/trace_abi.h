@@ -643,16 +643,21 @@ struct fxs_futex_name_rec {
  * thread since its last sample that have none (and their time), which that
  * stack stands for besides its own wait. At the end of the recording the
  * waits after a thread's last stack on a futex are given to that stack.
+ * With FXS_STACK_WEIGHT_WAKER in flags the same for wake calls: one in
+ * --stack-sample of a thread's wake calls that woke a waiter has a stack, and
+ * `waits` is the waiters its thread's wake calls without a stack woke on the
+ * futex since its previous waker stack there, `wait_ns` those calls.
  */
+#define FXS_STACK_WEIGHT_WAKER 1u
 struct fxs_stack_weight_rec {
 	struct fxs_rec_hdr hdr;
 	__u32 tgid;
 	__u32 tid;
 	__u64 uaddr;
-	__s32 ustack_id;     /* the sampled wait's stack (FXS_REC_STACK) */
-	__u32 pad;
-	__u64 waits;
-	__u64 wait_ns;
+	__s32 ustack_id;     /* the sampled wait's (or wake call's) stack (FXS_REC_STACK) */
+	__u32 flags;         /* FXS_STACK_WEIGHT_*; 0 (a wait's) in traces before wakers were sampled */
+	__u64 waits;         /* waker: waiters woken */
+	__u64 wait_ns;       /* waker: wake calls */
 };
 
 #ifdef __cplusplus

@@ -44,7 +44,9 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
                        (the first among them; default 16; 0: none): a contended lock's
                        waits are mostly short. Each sampled stack weighs the waits
                        it stands for, so the stacks and flame graphs cover the
-                       contention (`report` says how many waits are sampled)
+                       contention (`report` says how many waits are sampled);
+                       the same for each thread's wake calls that woke anyone
+                       (the waker stacks, `report --format folded --wakers`)
   --no-stacks          capture no stacks (no folded output)
   --serve ADDR         also stream the trace, as it is written, to every
                        `futexscope ui --connect ADDR` (ADDR: PORT or :PORT for

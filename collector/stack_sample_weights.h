@@ -11,6 +11,9 @@
 // them to their stack, so the stacks of a futex sum to its waits, exactly,
 // but for the waits of a thread that never had a stack on that futex (the
 // BPF side samples a thread's first short woken wait, so those are few).
+// Wake calls the same way: one in --stack-sample of a thread's calls that woke
+// anyone has a stack, and FXS_STACK_WEIGHT_WAKER records give it the waiters
+// that thread's calls without one woke on that futex since its previous one.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +21,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bpf/trace_abi.h"
 #include "replay/error.h"
 #include "replay/pair_key.h"
 
@@ -44,12 +48,22 @@ class StackSampleWeights {
     int32_t ustack_id = -1;
     std::vector<uint64_t> uaddrs;  // the futexes its wait counted on (a futex_waitv: each entry)
   };
-  Status write_weights(const PairKey& key, const Stacked& stack, const Pending& p, TraceWriter& w);
+  struct PendingWakes {
+    uint64_t wakes = 0, calls = 0;
+  };
+  // An FXS_REC_STACK_WEIGHT for each address of `stack`.
+  Status write_weights(const PairKey& key, const Stacked& stack, uint64_t waits, uint64_t wait_ns, uint32_t flags,
+                       TraceWriter& w);
+  Status on_wake(const PairKey& key, const fxs_futex_rec& r, TraceWriter& w);
   uint64_t min_wait_ns_;
   // (tgid << 32 | tid, uaddr) -> the short woken waits since that thread's last sample there.
   std::unordered_map<PairKey, Pending, PairKeyHash> pending_;
   // The same key -> the latest wait there that has a stack.
   std::unordered_map<PairKey, Stacked, PairKeyHash> last_;
+  // The same for wake calls: the wakes of calls without a stack, and the
+  // latest waker stack, by (thread, first address).
+  std::unordered_map<PairKey, PendingWakes, PairKeyHash> pending_wakes_;
+  std::unordered_map<PairKey, int32_t, PairKeyHash> last_waker_;
   uint64_t written_ = 0;
 };
 

@@ -75,6 +75,13 @@ constexpr bool is_pi_lock_op(unsigned opi) { return fxs_is_pi_lock_op(opi) != 0;
 constexpr uint64_t waiters_woken(unsigned opi, int32_t ret, uint64_t val, uint32_t val3) {
   return fxs_waiters_woken(opi, ret, val, val3);
 }
+// The waiters a waker's stack stands for: those above, and for a
+// FUTEX_UNLOCK_PI that succeeded the one it handed the lock to (glibc calls
+// it only when the word says someone waits).
+constexpr uint64_t waiters_a_waker_woke(unsigned opi, int32_t ret, uint64_t val, uint32_t val3) {
+  if (opi == FXS_OP_FUTEX_UNLOCK_PI) return ret == 0 ? 1 : 0;
+  return waiters_woken(opi, ret, val, val3);
+}
 
 // Return codes of a wait-type call, as seen at sys_exit.
 inline constexpr int32_t kRetEAGAIN = FXS_RET_EAGAIN;

@@ -145,7 +145,7 @@ void write_futex_json(const ReportData::Futex& f, const NumaFutex* numa, JsonWri
   for (const StackWake& st : f.waker_stacks) {
     w.begin_object().field("calls", st.calls).key("frames");
     write_frames(st.frames, w);
-    w.field("wakes", st.wakes).end_object();
+    w.field("sampled_wakes", st.sampled_wakes).field("wakes", st.wakes).end_object();
   }
   w.end_array();
   w.key("wakers").begin_array();
@@ -344,7 +344,9 @@ void write_futex_text(size_t rank, const ReportData::Futex& f, const TraceHeader
   }
   if (!f.waker_stacks.empty()) {
     const StackWake& st = f.waker_stacks[0];
-    out << "    top waker stack (" << st.wakes << " waiters woken by " << st.calls << " calls):\n";
+    out << "    top waker stack (" << st.wakes << " waiters woken by " << st.calls << " calls";
+    if (st.sampled_wakes) out << "; " << st.sampled_wakes << " of those wakes through its sample of the calls";
+    out << "):\n";
     for (size_t i = 0; i < st.frames.size() && i < 8; i++) out << "      " << st.frames[i] << '\n';
   }
   // What the stacks stand for, and why some waits may have none, rather than

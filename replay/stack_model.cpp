@@ -40,6 +40,14 @@ void StackModel::add(const fxs_rec_hdr* h) {
     fxs_stack_weight_rec w;
     std::memcpy(&w, h, sizeof(w));
     if (w.ustack_id < 0) return;
+    if (w.flags & FXS_STACK_WEIGHT_WAKER) {
+      // A sampled waker stack: the wakes of its thread's calls that had none.
+      WakeUse& u = wakers_by_futex_[FutexKey{w.tgid, w.uaddr}][key(w.tgid, w.ustack_id)];
+      u.wakes += w.waits;
+      u.calls += w.wait_ns;
+      u.sampled_wakes += w.waits;
+      return;
+    }
     weight_records_++;
     Use& u = by_futex_[FutexKey{w.tgid, w.uaddr}][key(w.tgid, w.ustack_id)];
     u.waits += w.waits;
@@ -52,9 +60,7 @@ void StackModel::add(const fxs_rec_hdr* h) {
   std::memcpy(&r, h, sizeof(r));
   if (r.ustack_id < 0) return;
   if (!is_wait_op(r.opi)) {
-    // A waker's stack: FUTEX_UNLOCK_PI returns 0 and hands the lock to the one it woke.
-    const uint64_t woke = r.opi == FXS_OP_FUTEX_UNLOCK_PI ? (r.ret == 0 ? 1 : 0)
-                                                            : waiters_woken(r.opi, r.ret, r.val, r.val3);
+    const uint64_t woke = waiters_a_waker_woke(r.opi, r.ret, r.val, r.val3);
     if (!woke) return;
     WakeUse& u = wakers_by_futex_[FutexKey{r.tgid, r.uaddr}][key(r.tgid, r.ustack_id)];
     u.wakes += woke;
@@ -101,7 +107,8 @@ std::vector<StackWake> StackModel::top_waker_stacks(uint32_t tgid, uint64_t uadd
   std::vector<StackWake> out;
   auto it = wakers_by_futex_.find(FutexKey{tgid, uaddr});
   if (it == wakers_by_futex_.end()) return out;
-  for (const auto& [k, u] : it->second) out.push_back({frames_of(uint32_t(k >> 32), int32_t(uint32_t(k))), u.wakes, u.calls});
+  for (const auto& [k, u] : it->second)
+    out.push_back({frames_of(uint32_t(k >> 32), int32_t(uint32_t(k))), u.wakes, u.calls, u.sampled_wakes});
   std::sort(out.begin(), out.end(), [](const StackWake& a, const StackWake& b) {
     return a.wakes != b.wakes ? a.wakes > b.wakes : a.calls > b.calls;
   });

@@ -28,11 +28,14 @@ struct StackWait {
 
 // The stack of wake-type calls (FUTEX_WAKE, a requeue, futex_wake,
 // FUTEX_UNLOCK_PI) that woke a futex's waiters. `record` takes a waker's
-// stack when the call woke a wait of at least --stack-min-wait.
+// stack when the call woke a wait of at least --stack-min-wait, and for one
+// in --stack-sample of a thread's calls that woke anyone, weighed with the
+// thread's wakes on the futex that have no stack (FXS_STACK_WEIGHT_WAKER).
 struct StackWake {
   std::vector<std::string> frames;  // innermost first
   uint64_t wakes = 0;               // waiters those calls woke (an UNLOCK_PI hands over to one)
   uint64_t calls = 0;
+  uint64_t sampled_wakes = 0;       // of `wakes`, those of calls without a stack that this one stands for
 };
 
 class StackModel {
@@ -64,7 +67,7 @@ class StackModel {
     uint64_t wait_ns = 0, waits = 0;
   };
   struct WakeUse {
-    uint64_t wakes = 0, calls = 0;
+    uint64_t wakes = 0, calls = 0, sampled_wakes = 0;
   };
   std::vector<std::string> frames_of(uint32_t tgid, int32_t id) const;
   // "process;outermost;...;innermost" of stack `stack_key` of process `tgid`.

@@ -133,9 +133,12 @@ void top_waker_stacks(const UiState& st) {
   for (size_t i = 0; i < st.waker_stacks.size(); i++) {
     const StackWake& sw = st.waker_stacks[i];
     if (sw.frames.empty()) continue;
-    char title[96];
-    std::snprintf(title, sizeof title, "%llu woken by %llu call%s", static_cast<unsigned long long>(sw.wakes),
-                  static_cast<unsigned long long>(sw.calls), sw.calls == 1 ? "" : "s");
+    char title[128];
+    int n = std::snprintf(title, sizeof title, "%llu woken by %llu call%s", static_cast<unsigned long long>(sw.wakes),
+                          static_cast<unsigned long long>(sw.calls), sw.calls == 1 ? "" : "s");
+    if (sw.sampled_wakes && n > 0 && size_t(n) < sizeof title)
+      std::snprintf(title + n, sizeof title - size_t(n), " (%llu sampled)",
+                    static_cast<unsigned long long>(sw.sampled_wakes));
     stack_tree(i, sw.frames, title);
   }
   ImGui::PopID();

@@ -181,6 +181,36 @@ TEST(Record, WakerStacksNameTheWakingFunction) {
   EXPECT_EQ(bad.status, 2) << bad.err;
 }
 
+// With default settings the unlocks of the quick start's contended mutex
+// have stacks: a sample of the wake calls, each standing for its thread's
+// other wakes on the word, covers (nearly) every waiter the sample says was
+// woken, and never more.
+TEST(Record, DefaultWakerStacksStandForTheWakes) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  std::string trace = dir.path("t.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-mutex"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const json truth = truth_from(r.out);
+  ASSERT_TRUE(truth.is_object()) << "sample printed no FXS_TRUTH line:\n" << r.out << r.err;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+  const json& word = truth["futexes"][0];
+  const json* f = find_futex(report, truth["pid"].get<long>(), word["uaddr"]);
+  ASSERT_NE(f, nullptr);
+  uint64_t wakes = 0, sampled = 0;
+  for (const json& st : (*f)["waker_stacks"]) {
+    wakes += st["wakes"].get<uint64_t>();
+    sampled += st["sampled_wakes"].get<uint64_t>();
+    EXPECT_NE(st["frames"].dump().find("futex_wake"), std::string::npos) << st.dump();
+  }
+  const uint64_t woken = word["woken"].get<uint64_t>();
+  EXPECT_GE(wakes * 10, woken * 9) << "waker stacks stand for " << wakes << " of " << woken << " wakes";
+  EXPECT_LE(wakes, woken);
+  EXPECT_GT(sampled, 0u) << "no waker stack stands for other calls: were the wake calls sampled?";
+}
+
 // A process that lives ~50 ms exits before the recorder's first drain tick
 // (100 ms): its mappings must have been read when its first thread record
 // arrived, or every frame stays a bare address.

@@ -40,6 +40,25 @@ std::vector<uint8_t> wait(uint32_t tid, uint64_t uaddr, uint64_t at, uint64_t ns
   return b;
 }
 
+// A wake-type call of thread `tid` on `uaddr` that returned `ret`, with stack `stack` (-1: none).
+std::vector<uint8_t> wake(uint32_t tid, uint64_t uaddr, uint64_t at, uint8_t opi, int32_t ret, int32_t stack) {
+  std::vector<uint8_t> b(sizeof(fxs_futex_rec));
+  fxs_futex_rec r{};
+  r.hdr = {FXS_REC_FUTEX, uint16_t(b.size()), 0};
+  r.tgid = 100;
+  r.tid = tid;
+  r.enter_ns = at;
+  r.exit_ns = at + 100;
+  r.ret = ret;
+  r.val = 8;  // FUTEX_WAKE's most: ret is what it woke
+  r.ustack_id = stack;
+  r.syscall = FXS_SC_FUTEX;
+  r.opi = opi;
+  r.uaddr = uaddr;
+  std::memcpy(b.data(), &r, sizeof r);
+  return b;
+}
+
 struct Weighed {
   StackModel stacks;
   uint64_t written = 0;
@@ -100,6 +119,41 @@ TEST(StackSampleWeights, AWaitvSampleStandsOnEveryAddressOfItsVector) {
   Weighed w;
   weigh(recs, w);
   for (uint64_t a : v) EXPECT_EQ(w.stacks.coverage(100, a).waits, 4u) << a;
+}
+
+// Waker stacks the same way: a sampled wake call stands for its thread's
+// wakes on the futex without a stack before it, the last one for the tail;
+// wakes that woke nobody are nobody's.
+TEST(StackSampleWeights, ASampledWakerStandsForItsThreadsWakesWithoutAStack) {
+  std::vector<std::vector<uint8_t>> recs;
+  uint64_t t = 1000;
+  recs.push_back(wake(1, 0x10, t += 1000, FXS_OP_FUTEX_WAKE, 1, 5));   // sampled
+  recs.push_back(wake(1, 0x10, t += 1000, FXS_OP_FUTEX_WAKE, 1, -1));
+  recs.push_back(wake(1, 0x10, t += 1000, FXS_OP_FUTEX_WAKE, 3, -1));  // a herd of 3
+  recs.push_back(wake(1, 0x10, t += 1000, FXS_OP_FUTEX_WAKE, 0, -1));  // woke nobody
+  recs.push_back(wake(1, 0x10, t += 1000, FXS_OP_FUTEX_WAKE, 1, 6));   // sampled: stands for the 4 before
+  recs.push_back(wake(1, 0x10, t += 1000, FXS_OP_FUTEX_WAKE, 2, -1));  // tail: to stack 6
+  // Another thread's wakes are not stack 6's: it never had a waker stack here.
+  recs.push_back(wake(2, 0x10, t += 1000, FXS_OP_FUTEX_WAKE, 1, -1));
+  // A PI unlock that returned 0 handed the lock to one waiter.
+  recs.push_back(wake(3, 0x20, t += 1000, FXS_OP_FUTEX_UNLOCK_PI, 0, -1));
+  recs.push_back(wake(3, 0x20, t += 1000, FXS_OP_FUTEX_UNLOCK_PI, 0, 9));
+  Weighed w;
+  weigh(recs, w);
+  std::vector<StackWake> s = w.stacks.top_waker_stacks(100, 0x10, 0);
+  ASSERT_EQ(s.size(), 2u);
+  // By wakes: stack 6 (its own 1, the 4 before it, the tail's 2), then stack 5.
+  EXPECT_EQ(s[0].wakes, 7u);
+  EXPECT_EQ(s[0].calls, 4u);  // itself, two that woke before it, the tail; not the one that woke nobody
+  EXPECT_EQ(s[0].sampled_wakes, 6u);
+  EXPECT_EQ(s[1].wakes, 1u);
+  EXPECT_EQ(s[1].calls, 1u);
+  EXPECT_EQ(s[1].sampled_wakes, 0u);
+  std::vector<StackWake> pi = w.stacks.top_waker_stacks(100, 0x20, 0);
+  ASSERT_EQ(pi.size(), 1u);
+  EXPECT_EQ(pi[0].wakes, 2u);
+  EXPECT_EQ(pi[0].sampled_wakes, 1u);
+  EXPECT_EQ(w.written, 3u);  // when stack 6 came, when stack 9 came, the tail at the flush
 }
 
 }  // namespace
