@@ -38,8 +38,10 @@ loads in the background; what is loaded is shown at once. Needs a display
   --tab NAME         open with this tab in front. Below the timeline: futexes
                      (default), rseq (critical-section aborts), umcg (server/worker
                      lanes), blocked (threads blocked when the recording ended,
-                     their lock holders; deadlocks also get a banner). Side panel: futex (default), buckets (hash-bucket heat
-                     map), numa (NUMA wake matrix), trace, machine. (--view is the same.)
+                     their lock holders; deadlocks also get a banner). Side
+                     panel: futex (default), buckets (hash-bucket heat map),
+                     numa (NUMA wake matrix), trace, machine. (--view is the
+                     same.)
   --memory-limit SIZE
                      most memory the timeline may take for its calls (24 bytes a
                      call; default: half of this machine's memory); the calls after
