@@ -213,10 +213,11 @@ FutexNamer::Name FutexNamer::name(uint32_t pid, uint64_t uaddr, Dwfl* d) {
 }
 
 void FutexNamer::note(uint32_t tgid, uint64_t uaddr) {
-  const PairKey key{tgid, uaddr};
-  if (!uaddr || key == last_ || seen_.size() >= kMaxNames) return;
-  last_ = key;
-  if (!seen_.try_emplace(key, false).second) return;
+  if (!uaddr || seen_.size() >= kMaxNames) return;
+  bool fresh = false;
+  seen_.find_or_add(tgid, uaddr, &fresh);
+  if (!fresh) return;
+  named_.push_back(false);
   Dwfl* d = modules_.dwfl_for(tgid);
   // An address no module holds yet: a library loaded since the modules were
   // read (after an exec, they may be read before ld.so loaded the rest).
@@ -226,10 +227,6 @@ void FutexNamer::note(uint32_t tgid, uint64_t uaddr) {
 }
 
 void FutexNamer::on_record(const void* data, size_t size) {
-  for_each_record_address(data, size, [&](uint32_t tgid, uint64_t uaddr) {
-    note(tgid, uaddr);
-    return true;
-  });
   fxs_rec_hdr h;
   if (size < sizeof(fxs_futex_rec)) return;
   std::memcpy(&h, data, sizeof(h));
@@ -241,9 +238,9 @@ void FutexNamer::on_record(const void* data, size_t size) {
 }
 
 void FutexNamer::caller_seen(const PairKey& key, const std::string& caller) {
-  auto it = seen_.find(key);
-  if (it == seen_.end()) return;
-  if (!it->second) {  // not named yet: step() will use it
+  const uint32_t i = seen_.find(uint32_t(key.a), key.b);
+  if (i == FutexIndex::kNone) return;
+  if (!named_[i]) {  // not named yet: step() will use it
     early_callers_.try_emplace(key, caller);
     return;
   }
@@ -293,7 +290,7 @@ Status FutexNamer::step(TraceWriter& w, size_t budget, std::chrono::steady_clock
         mapping_of_[key] = n.text;
     }
     if (early != early_callers_.end()) early_callers_.erase(early);
-    if (auto it = seen_.find(key); it != seen_.end()) it->second = true;
+    if (const uint32_t i = seen_.find(tgid, uaddr); i != FutexIndex::kNone) named_[i] = true;
     if (!n.text.empty()) st = write_name(tgid, uaddr, n, w);
   }
   pending_.erase(pending_.begin(), pending_.begin() + ptrdiff_t(done));

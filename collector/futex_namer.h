@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "replay/error.h"
+#include "replay/futex_index.h"
 #include "replay/pair_key.h"
 
 struct Dwfl;
@@ -56,11 +57,11 @@ class FutexNamer {
 
   explicit FutexNamer(StackSymbolizer& modules) : modules_(modules) {}
 
-  // Queues every new address a BPF record names (collector/record_addresses.h),
-  // and notes the function of a futex call's stack (written to the trace
-  // before this is called: StackSymbolizer::caller_of) for a heap word.
+  // Notes the function of a futex call's stack (written to the trace before
+  // this is called: StackSymbolizer::caller_of) for a heap word.
   void on_record(const void* data, size_t size);
-  // Queues one address of process `tgid` if it is new.
+  // Queues one address of process `tgid` if it is new (the recorder gives it
+  // each new address of the records: collector/record_addresses.h).
   void note(uint32_t tgid, uint64_t uaddr);
   // Names up to `budget` queued addresses, for at most `time` (the drain loop
   // calls it each turn, so a process is still alive for its mapping);
@@ -93,11 +94,14 @@ class FutexNamer {
   void caller_seen(const PairKey& key, const std::string& caller);
 
   StackSymbolizer& modules_;
-  std::unordered_map<PairKey, bool, PairKeyHash> seen_;  // (tgid, uaddr) queued once -> named yet
+  // (tgid, uaddr) queued once, and whether it was named yet: every record
+  // names a futex, and an unordered_map's lookup was a tenth of the
+  // collector's CPU (docs/BENCHMARKS.md).
+  FutexIndex seen_;
+  std::vector<bool> named_;  // by seen_'s index
   std::unordered_map<PairKey, std::string, PairKeyHash> early_callers_;  // not yet named, a stack came first
   std::unordered_map<PairKey, std::string, PairKeyHash> mapping_of_;     // named "[heap]", no stack on it yet
   std::vector<std::pair<PairKey, Name>> renames_;                        // written at the next step()
-  PairKey last_{0, 0};                             // the last one: most records repeat it
   struct Pending {
     uint32_t tgid;
     uint64_t uaddr;

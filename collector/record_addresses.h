@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "bpf/trace_abi.h"
+#include "replay/futex_index.h"
 #include "replay/waitv_entries.h"
 
 namespace fxs {
@@ -35,5 +36,29 @@ bool for_each_record_address(const void* data, size_t size, Fn&& fn) {
       if (!fn(r.tgid, waitv_entry(data, i))) return false;
   return true;
 }
+
+// The addresses of records that no earlier record named, each once: what
+// the futex namer and the page-node resolver look up. A hot loop's records
+// name the same few thousand futexes again and again, and a lookup of each
+// in each of them was a sixth of the collector's CPU (docs/BENCHMARKS.md).
+// Past kMax addresses every address passes, as if new (both look them up
+// again, as they did without this).
+class NewAddresses {
+ public:
+  static constexpr size_t kMax = size_t{1} << 22;
+  // Calls fn(tgid, uaddr) for each new address of the record, until fn returns false; false then.
+  template <typename Fn>
+  bool for_each_new(const void* data, size_t size, Fn&& fn) {
+    return for_each_record_address(data, size, [&](uint32_t tgid, uint64_t uaddr) {
+      if (seen_.size() >= kMax) return fn(tgid, uaddr);
+      bool fresh = false;
+      seen_.find_or_add(tgid, uaddr, &fresh);
+      return !fresh || fn(tgid, uaddr);
+    });
+  }
+
+ private:
+  FutexIndex seen_;
+};
 
 }  // namespace fxs

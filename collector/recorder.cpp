@@ -17,6 +17,7 @@
 #include "collector/kernel_facts.h"
 #include "collector/machine_info.h"
 #include "collector/futex_namer.h"
+#include "collector/record_addresses.h"
 #include "collector/page_node_resolver.h"
 #include "collector/stack_sample_weights.h"
 #include "collector/rseq_session.h"
@@ -226,17 +227,25 @@ int run_record(const RecordOptions& opts) {
   KernelStackSymbolizer kstacks(s.kstack_map_fd());
   FutexNamer names(stacks);  // what each futex word is: g_pool.lock (collector/futex_namer.h)
   StackSampleWeights weights(opts.stack_min_wait_ns);  // what a sampled stack stands for
+  NewAddresses new_addresses;  // for the names and the NUMA page nodes
   TargetLooks looks;
   if (opts.pid > 0)  // what was already stuck when we came (a command starts with nothing)
     if (Status st = looks.write(pid_t(opts.pid), FXS_SNAPSHOT_ATTACH, s, stacks, w); !st) return fail(st.message());
   bool detached = false;
+  uint32_t records_since_clock = 0;
   sink = [&](const void* data, size_t size) {
     // A drain busy with a backlog (a busy system's stacks to symbolize) can
     // run long past the --duration deadline: stop the programs as soon as it
     // passes, so nothing after it is recorded; what is queued is older.
-    if (deadline != UINT64_MAX && !detached && monotonic_ns() >= deadline) {
-      s.detach();
-      detached = true;
+    // The clock is read every 256 records, not for each: in a VM whose clock
+    // has no vDSO fast path it is a system call, and was half the
+    // collector's CPU (docs/BENCHMARKS.md).
+    if (deadline != UINT64_MAX && !detached && ++records_since_clock >= 256) {
+      records_since_clock = 0;
+      if (monotonic_ns() >= deadline) {
+        s.detach();
+        detached = true;
+      }
     }
     // A raw user stack is unwound for the wait that follows it and not kept;
     // that wait's record then names the unwound stack (collector/stack_symbolizer.h).
@@ -245,7 +254,13 @@ int run_record(const RecordOptions& opts) {
     Status st = w.append(data, size);
     if (st.ok() && !opts.summary) st = stacks.on_record(data, size, w);
     if (st.ok() && !opts.summary) st = kstacks.on_record(data, size, w);
-    if (st.ok() && !opts.summary) st = pages.on_record(data, size, w);  // NUMA
+    // Each futex address once: its page's NUMA node, and its name.
+    if (st.ok() && !opts.summary)
+      new_addresses.for_each_new(data, size, [&](uint32_t tgid, uint64_t uaddr) {
+        names.note(tgid, uaddr);
+        st = pages.note(tgid, uaddr, w);
+        return st.ok();
+      });
     if (!opts.summary) names.on_record(data, size);
     if (st.ok() && !opts.summary && opts.stacks && opts.stack_sample_every) st = weights.on_record(data, size, w);
     if (!st.ok()) {

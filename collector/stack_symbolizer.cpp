@@ -284,7 +284,7 @@ bool StackSymbolizer::take_raw_stack(const void* data, size_t size) {
 
 const void* StackSymbolizer::with_dwarf_stack(const void* data, size_t size) {
   const auto* hdr = static_cast<const fxs_rec_hdr*>(data);
-  if (hdr->type != FXS_REC_FUTEX || size < sizeof(fxs_futex_rec)) return data;
+  if (pending_.empty() || hdr->type != FXS_REC_FUTEX || size < sizeof(fxs_futex_rec)) return data;
   fxs_futex_rec r;
   std::memcpy(&r, data, sizeof(r));
   auto it = pending_.find(r.tid);
