@@ -83,17 +83,46 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// The mapping of /proc/PID/maps that holds `addr`: "[heap]", "[stack]",
-// "file+0xoff", "[anon]"; empty if none (or the process is gone).
-std::string mapping_name(uint32_t pid, uint64_t addr) {
-  const std::optional<Mapping> m = mapping_holding(pid, addr);
-  if (!m) return {};
-  if (m->path.empty()) return "[anon]";
-  if (m->path[0] == '[') return m->path;
-  return base_name(m->path) + "+" + hex(addr - m->start + m->offset);
+// "[heap]", "[stack]", "file+0xoff", "[anon]" for `addr` in mapping `m`.
+std::string mapping_text(const Mapping& m, uint64_t addr) {
+  if (m.path.empty()) return "[anon]";
+  if (m.path[0] == '[') return m.path;
+  return base_name(m.path) + "+" + hex(addr - m.start + m.offset);
 }
 
 }  // namespace
+
+void FutexNamer::remember_mappings(uint32_t pid) {
+  const auto now = std::chrono::steady_clock::now();
+  auto it = mappings_.find(pid);
+  if (it != mappings_.end() && it->second.execs == modules_.execs(pid) && now - it->second.read_at < kMappingsEvery)
+    return;
+  std::optional<std::vector<Mapping>> maps = read_mappings(pid);
+  if (!maps || maps->empty()) return;  // gone (a zombie has none): keep what was read
+  if (it == mappings_.end()) {
+    // Bounded: past this many processes (a system-wide recording of many
+    // short ones), start afresh; a word first used at exit may go unnamed.
+    if (mappings_.size() >= kMaxMappingSets) mappings_.clear();
+    it = mappings_.try_emplace(pid).first;
+  }
+  it->second = {modules_.execs(pid), now, std::move(*maps)};
+}
+
+std::string FutexNamer::mapping_name(uint32_t pid, uint64_t uaddr, uint32_t execs) {
+  remember_mappings(pid);  // read now, if due, while it may still run
+  auto it = mappings_.find(pid);
+  if (it == mappings_.end() || it->second.execs != execs) return {};  // another program's mappings
+  const Mapping* m = mapping_in(it->second.maps, uaddr);
+  if (!m && std::chrono::steady_clock::now() - it->second.read_at >= std::chrono::milliseconds(1)) {
+    // Mapped since they were read? Read them again, if it still runs.
+    it->second.read_at = {};
+    remember_mappings(pid);
+    it = mappings_.find(pid);
+    if (it == mappings_.end() || it->second.execs != execs) return {};
+    m = mapping_in(it->second.maps, uaddr);
+  }
+  return m ? mapping_text(*m, uaddr) : std::string();
+}
 
 const std::map<uint64_t, uint64_t>& FutexNamer::variables_of(Dwfl_Module* m) {
   auto [it, fresh] = variables_.try_emplace(m);
@@ -168,7 +197,7 @@ bool FutexNamer::member_path(Dwfl_Module* m, uint64_t var_addr, uint64_t off, st
   return true;
 }
 
-FutexNamer::Name FutexNamer::name(uint32_t pid, uint64_t uaddr, Dwfl* d) {
+FutexNamer::Name FutexNamer::name(uint32_t pid, uint64_t uaddr, Dwfl* d, uint32_t execs) {
   Name out;
   Dwfl_Module* m = d ? dwfl_addrmodule(d, Dwarf_Addr(uaddr)) : nullptr;
   // In none of the modules of the program that ran when the address was
@@ -205,7 +234,7 @@ FutexNamer::Name FutexNamer::name(uint32_t pid, uint64_t uaddr, Dwfl* d) {
     }
   }
   if (out.text.empty()) {
-    out.text = mapping_name(pid, uaddr);
+    out.text = mapping_name(pid, uaddr, execs);
     if (!out.text.empty()) out.source = FXS_NAME_MAPPING;
   }
   if (out.text.size() > kMaxNameBytes) out.text.resize(kMaxNameBytes);
@@ -223,11 +252,22 @@ void FutexNamer::note(uint32_t tgid, uint64_t uaddr) {
   // read (after an exec, they may be read before ld.so loaded the rest).
   // Re-read them now, while the process surely runs.
   if (d && !dwfl_addrmodule(d, Dwarf_Addr(uaddr))) modules_.refresh_if_due(tgid, kModulesRereadEvery);
-  pending_.push_back({tgid, uaddr, d});
+  pending_.push_back({tgid, uaddr, d, modules_.execs(tgid)});
 }
 
 void FutexNamer::on_record(const void* data, size_t size) {
   fxs_rec_hdr h;
+  if (size >= sizeof(fxs_task_rec)) {
+    std::memcpy(&h, data, sizeof(h));
+    if (h.type == FXS_REC_TASK) {
+      // A new thread (or program): its mappings now, while it surely runs,
+      // for the words its process first uses as it exits.
+      fxs_task_rec t;
+      std::memcpy(&t, data, sizeof(t));
+      remember_mappings(t.tgid);
+      return;
+    }
+  }
   if (size < sizeof(fxs_futex_rec)) return;
   std::memcpy(&h, data, sizeof(h));
   if (h.type != FXS_REC_FUTEX) return;
@@ -278,9 +318,9 @@ Status FutexNamer::step(TraceWriter& w, size_t budget, std::chrono::steady_clock
   for (; done < pending_.size() && done < budget && st.ok(); done++) {
     // The clock every 16 names: a lookup takes microseconds.
     if (done % 16 == 15 && std::chrono::steady_clock::now() - start >= time) break;
-    const auto [tgid, uaddr, modules] = pending_[done];
+    const auto [tgid, uaddr, modules, execs] = pending_[done];
     const PairKey key{tgid, uaddr};
-    Name n = name(tgid, uaddr, modules ? modules : modules_.dwfl_for(tgid));
+    Name n = name(tgid, uaddr, modules ? modules : modules_.dwfl_for(tgid), execs);
     auto early = early_callers_.find(key);
     // A heap word: with the function of a stack on it, now or when one comes.
     if (n.source == FXS_NAME_MAPPING && !n.text.empty() && n.text[0] == '[') {

@@ -10,7 +10,9 @@
 // "_PyRuntime.ceval.gil.cond"), else "symbol+0xoff". The path stops at a
 // pthread or std object, so the words of one pthread_cond_t share a name. An
 // address no symbol holds is named by its mapping: "[heap]", "[stack]", or
-// the mapped file. A word in an anonymous mapping ("[heap]", "[anon]",
+// the mapped file; a process's mappings are kept as last read (when a thread
+// of it began, or a name was looked up), so a word first used as the process
+// exits (a join, a last unlock) is named after it is gone. A word in an anonymous mapping ("[heap]", "[anon]",
 // "[stack]") is named again once a stack is recorded on it, with the
 // program's own function in that stack: "[heap] in worker" (the first
 // record names what the word is as soon as it is seen; the stack may come
@@ -27,6 +29,7 @@
 #include <utility>
 #include <vector>
 
+#include "collector/proc_maps.h"
 #include "replay/error.h"
 #include "replay/futex_index.h"
 #include "replay/pair_key.h"
@@ -75,8 +78,15 @@ class FutexNamer {
     uint32_t source = 0;  // enum fxs_futex_name_source
   };
   // What `uaddr` is in process `pid`, looked up in `modules` (those of the
-  // program it ran when the address was seen: it may have exec'd since).
-  Name name(uint32_t pid, uint64_t uaddr, Dwfl* modules);
+  // program it ran when the address was seen: it may have exec'd since),
+  // else in its mappings: the live ones, or, once it is gone, the last ones
+  // read while it ran that program (`execs`: StackSymbolizer::execs then).
+  Name name(uint32_t pid, uint64_t uaddr, Dwfl* modules, uint32_t execs);
+  // How often a process's mappings are read for later at most: a word first
+  // used as its process exits (a join, a last unlock) is named after it is
+  // gone, from the mappings read when one of its threads began.
+  static constexpr std::chrono::milliseconds kMappingsEvery{50};
+  static constexpr size_t kMaxMappingSets = 4096;
   uint64_t names_written() const { return written_; }
 
  private:
@@ -88,6 +98,12 @@ class FutexNamer {
   const std::map<uint64_t, uint64_t>& variables_of(Dwfl_Module* m);  // address -> DIE offset
 
   Status write_name(uint32_t tgid, uint64_t uaddr, const Name& n, TraceWriter& w);
+  // "[heap]", "[stack]", "file+0xoff", "[anon]" for the mapping holding
+  // `uaddr`; empty if none is known.
+  std::string mapping_name(uint32_t pid, uint64_t uaddr, uint32_t execs);
+  // Reads the mappings of `pid` for later, unless they were read less than
+  // kMappingsEvery ago.
+  void remember_mappings(uint32_t pid);
   // "[heap] in worker", cut to the longest name a record holds.
   static Name with_caller(const std::string& mapping, const std::string& caller);
   // A stack on (tgid, uaddr) named `caller`: its name gets it if it is a heap word's.
@@ -106,7 +122,15 @@ class FutexNamer {
     uint32_t tgid;
     uint64_t uaddr;
     Dwfl* modules;  // the process's when the address was seen (StackSymbolizer keeps them alive)
+    uint32_t execs;  // StackSymbolizer::execs then
   };
+  // The mappings last read of each process, and of which of its programs.
+  struct Mappings {
+    uint32_t execs = 0;
+    std::chrono::steady_clock::time_point read_at;
+    std::vector<Mapping> maps;
+  };
+  std::unordered_map<uint32_t, Mappings> mappings_;
   std::vector<Pending> pending_;                   // queued, not named yet
   std::map<Dwfl_Module*, std::map<uint64_t, uint64_t>> variables_;
   uint64_t written_ = 0;

@@ -317,6 +317,7 @@ Status StackSymbolizer::on_record(const void* data, size_t size, TraceWriter& w)
     // loaded too (at exec only the program and ld.so are). The old ones stay
     // alive (names cached from them point into them) but are not used again.
     if (!threads_named_.insert(uint64_t(t.tgid) << 32 | t.tid).second) {
+      execs_[t.tgid]++;
       auto it = dwfl_.find(t.tgid);
       if (it != dwfl_.end()) {
         if (it->second) retired_.push_back(it->second);

@@ -80,6 +80,12 @@ class StackSymbolizer {
   // The modules of process `pid` (read once, kept after it exits: the
   // futex names use them too, collector/futex_namer.h), or nullptr.
   Dwfl* dwfl_for(uint32_t pid);
+  // How many times process `pid` exec'd another program since it was first
+  // seen (its FXS_REC_TASK records say): which program an address was seen in.
+  uint32_t execs(uint32_t pid) const {
+    auto it = execs_.find(pid);
+    return it == execs_.end() ? 0 : it->second;
+  }
   // Re-reads the mappings of a live process (libraries loaded since, or a
   // new program after exec); false if it is gone.
   bool refresh(uint32_t pid);
@@ -114,6 +120,7 @@ class StackSymbolizer {
   std::unordered_map<uint32_t, Dwfl*> dwfl_;   // per process, kept after it exits
   std::vector<Dwfl*> retired_;                 // of processes that exec'd since: ended last
   std::unordered_set<uint64_t> threads_named_; // (tgid << 32 | tid) of FXS_REC_TASK records seen
+  std::unordered_map<uint32_t, uint32_t> execs_;  // per process: execs seen
   bool refreshed_ = false;                     // refresh() already tried for the stack at hand
   // caller_of(), for the stacks written (bounded: cleared when full).
   static constexpr size_t kMaxCallers = 65536;

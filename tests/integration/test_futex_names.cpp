@@ -104,6 +104,26 @@ TEST(FutexNames, OfAProgramExecdAfterAFutexCallAreItsOwn) {
   EXPECT_GE(checked, 8u);
 }
 
+// A word its process first uses as it exits is named after the process is
+// gone: from the mappings the recorder read while it ran.
+TEST(FutexNames, OfAWordFirstUsedAtExitAreItsMapping) {
+  REQUIRE_ROOT();
+  TempDir dir;
+  const std::string trace = dir.path("exit.fxs");
+  auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", FXS_AT_EXIT_HELPER});
+  ASSERT_EQ(r.status, 0) << r.err;
+  uint64_t addr = 0;
+  ASSERT_EQ(std::sscanf(r.out.c_str(), "heap word %" SCNx64, &addr), 1) << r.out;
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+  const json* word = nullptr;
+  for (const json& f : report["futexes"])
+    if (std::stoull(f["uaddr"].get<std::string>(), nullptr, 16) == addr) word = &f;
+  ASSERT_NE(word, nullptr) << "no futex at 0x" << std::hex << addr;
+  EXPECT_EQ((*word)["name"], "[heap]") << word->dump();
+}
+
 TEST(FutexNames, WithoutDwarfAreTheSymbolAndTheOffset) {
   REQUIRE_ROOT();
   TempDir dir;
