@@ -19,7 +19,7 @@ int main() {
   *heap_word = 0;
   static uint32_t early = 0;
   syscall(SYS_futex, &early, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
-  usleep(200000);  // the recorder drains the first record meanwhile
+  usleep(400000);  // the recorder drains the first record meanwhile, and reads the mappings
   std::printf("heap word 0x%" PRIxPTR "\n", reinterpret_cast<uintptr_t>(heap_word));
   std::fflush(stdout);
   syscall(SYS_futex, heap_word, FUTEX_WAKE_PRIVATE, 1, nullptr, nullptr, 0);
