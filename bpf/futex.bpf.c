@@ -773,6 +773,35 @@ int fxs_exec(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
+/*
+ * A thread that made traced futex calls exits (every thread's exit fires
+ * this; most return at the slot check). A wait released by its last wake is
+ * a join by another name (replay/wake_model.h).
+ */
+SEC("raw_tracepoint/sched_process_exit")
+int fxs_thread_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tgid = pid_tgid >> 32, tid = (__u32)pid_tgid;
+	struct task_state *st = task_slot(tid);
+	if (!st || st->tid != tid || !st->named || !wanted(tgid))
+		return 0;
+	void *rb = cpu_ring();
+	struct fxs_thread_exit_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
+	if (!r) {
+		count(FXS_CNT_RINGBUF_DROP);
+		return 0;
+	}
+	r->hdr.type = FXS_REC_THREAD_EXIT;
+	r->hdr.size = sizeof(*r);
+	r->hdr.reserved = 0;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->tgid = tgid;
+	r->tid = tid;
+	bpf_ringbuf_submit(r, wakeup_flag(rb));
+	return 0;
+}
+
 /* Children of traced processes are traced too (-- COMMAND). */
 SEC("raw_tracepoint/sched_process_fork")
 int fxs_fork(struct bpf_raw_tracepoint_args *ctx)

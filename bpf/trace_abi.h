@@ -43,6 +43,7 @@ enum fxs_rec_type {
 	FXS_REC_THREAD_STATE = 22, /* struct fxs_thread_state_rec + uaddrs + stack: a target thread in /proc (collector) */
 	FXS_REC_FUTEX_NAME = 23,   /* struct fxs_futex_name_rec + name: what a futex word is (collector) */
 	FXS_REC_STACK_WEIGHT = 24, /* struct fxs_stack_weight_rec: the waits a sampled stack stands for (collector) */
+	FXS_REC_THREAD_EXIT = 25,  /* struct fxs_thread_exit_rec: a thread that made traced futex calls exited */
 };
 
 /* Which system call produced a futex record. */
@@ -165,6 +166,19 @@ struct fxs_task_rec {
 	__u32 tid;
 	char comm[FXS_COMM_LEN];     /* thread name */
 	char pcomm[FXS_COMM_LEN];    /* process (group leader) name */
+};
+
+/*
+ * sched_process_exit of a thread that had made a traced futex call (one
+ * with an FXS_REC_TASK): a wait its last wake released is a join by another
+ * name (Python's Thread.join, a future set as its thread ends), not
+ * contention (replay/wake_model.h).
+ */
+struct fxs_thread_exit_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 ts_ns;
+	__u32 tgid;
+	__u32 tid;
 };
 
 /* Named in-kernel failure counters (index into the counters array map). */
@@ -415,6 +429,7 @@ struct fxs_page_node_rec {
 static_assert(sizeof(struct fxs_rec_hdr) == 8, "fxs_rec_hdr layout");
 static_assert(sizeof(struct fxs_futex_rec) == 96, "fxs_futex_rec layout");
 static_assert(sizeof(struct fxs_task_rec) == 56, "fxs_task_rec layout");
+static_assert(sizeof(struct fxs_thread_exit_rec) == 24, "fxs_thread_exit_rec layout");
 static_assert(sizeof(struct fxs_loss_rec) == 80, "fxs_loss_rec layout");
 static_assert(sizeof(struct fxs_agg_key) == 16, "fxs_agg_key layout");
 static_assert(sizeof(struct fxs_wake_rec) == 64, "fxs_wake_rec layout");

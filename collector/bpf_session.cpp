@@ -149,6 +149,8 @@ Result<std::unique_ptr<BpfSession>> BpfSession::start_variant(const SessionConfi
   const bool contention = !cfg.summary && cfg.hash.contention_tp;
   bpf_program__set_autoload(p.fxs_contention_begin, contention);
   bpf_program__set_autoload(p.fxs_contention_end, contention);
+  // Thread exits tell joins from contention (replay/wake_model.h): per-event stream only.
+  bpf_program__set_autoload(p.fxs_thread_exit, !cfg.summary);
   // The fork follower is only needed when following a command's children.
   bpf_program__set_autoload(p.fxs_fork, cfg.follow_children);
 

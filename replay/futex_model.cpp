@@ -313,7 +313,8 @@ uint32_t FutexModel::add(const fxs_rec_hdr* h, uint32_t key_id) {
     case FXS_REC_TASK: add_task(h); break;
     case FXS_REC_LOSS: add_loss(h); break;
     case FXS_REC_AGG: add_agg(h); break;
-    case FXS_REC_WAKE: break;   // who woke whom: replay/wake_model.cpp
+    case FXS_REC_WAKE:          // who woke whom: replay/wake_model.cpp
+    case FXS_REC_THREAD_EXIT: break;
     case FXS_REC_STACK:         // call stacks: replay/stack_model.cpp
     case FXS_REC_STACK_WEIGHT: break;
     case FXS_REC_FUTEX_NAME: break;  // names: replay/futex_names.cpp

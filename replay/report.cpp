@@ -109,6 +109,7 @@ void write_futex_json(const ReportData::Futex& f, const NumaFutex* numa, JsonWri
   w.end_object();
   if (numa && numa->page_node != kPageNodeUnknown) w.field("page_node", numa->page_node);
   w.field("pid", s.tgid);
+  w.field("released_at_exit", f.wakes.released_at_exit);
   w.field("requeued", s.requeued);
   w.key("stack_coverage")
       .begin_object()
@@ -264,9 +265,13 @@ void write_wakes_text(const FutexWakes& w, std::ostream& out) {
       << "  signal " << w.by_signal << "  thread exit " << w.by_thread_exit;
   if (w.by_pi_handoff) out << "  PI handoff " << w.by_pi_handoff;
   out << "  other " << w.by_other << '\n';
-  if (w.by_futex_wake + w.by_pi_handoff)
+  const bool join_like = w.join_like();
+  if (w.by_futex_wake + w.by_pi_handoff && !join_like)
     out << "    contended: " << format_ns(w.contended_wait_ns) << " blocked in the "
         << w.by_futex_wake + w.by_pi_handoff << " waits another thread's wake ended\n";
+  if (join_like)
+    out << "    released at exit: each of its " << w.released_at_exit
+        << " waits was woken by a thread as it exited (a join by another name, not contention)\n";
   if (w.latency_samples)
     out << "    woken -> returned  p50 " << format_ns(w.latency_p50_ns) << "  p99 "
         << format_ns(w.latency_p99_ns) << "  max " << format_ns(w.latency_max_ns) << '\n';

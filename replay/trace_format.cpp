@@ -107,6 +107,8 @@ uint64_t record_timestamp(const fxs_rec_hdr* rec) {
       return ts_field(rec, h.size, offsetof(fxs_wakeup_rec, ts_ns));
     case FXS_REC_PAGE_NODE:
       return ts_field(rec, h.size, offsetof(fxs_page_node_rec, ts_ns));
+    case FXS_REC_THREAD_EXIT:
+      return ts_field(rec, h.size, offsetof(fxs_thread_exit_rec, ts_ns));
     default:
       return 0;
   }

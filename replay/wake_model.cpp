@@ -35,7 +35,24 @@ void WakeModel::add(const fxs_rec_hdr* h) {
     fxs_futex_rec r;
     std::memcpy(&r, h, sizeof(r));
     add_call(r, h);
+  } else if (h->type == FXS_REC_THREAD_EXIT && h->size >= sizeof(fxs_thread_exit_rec)) {
+    fxs_thread_exit_rec e;
+    std::memcpy(&e, h, sizeof(e));
+    exits_.emplace_back(e.tid, e.ts_ns);
   }
+}
+
+bool WakeModel::exits_soon_after(uint32_t tid, uint64_t ts_ns) const {
+  auto it = std::lower_bound(exits_.begin(), exits_.end(), std::pair{tid, ts_ns});
+  return it != exits_.end() && it->first == tid && it->second - ts_ns <= kReleasedAtExitNs;
+}
+
+void WakeModel::count_contended(Accum& a, uint32_t waker_tid, uint64_t wake_ns, uint64_t wait_enter_ns,
+                                uint64_t wait_exit_ns) {
+  const bool at_exit = exits_soon_after(waker_tid, wake_ns);
+  if (at_exit) a.out.released_at_exit++;
+  if (auto span = plausible_span(wait_enter_ns, wait_exit_ns))
+    (void)add_saturating(at_exit ? a.released_at_exit_ns : a.out.contended_wait_ns, *span);
 }
 
 void WakeModel::add_wake(const fxs_wake_rec& w) {
@@ -86,8 +103,13 @@ void WakeModel::classify(const Wake& w, uint32_t futex, const WaitEnd* end) {
     a.out.by_signal++;
   } else if (w.by_wake_call) {
     (w.by_pi_handoff ? a.out.by_pi_handoff : a.out.by_futex_wake)++;
-    if (auto span = end ? plausible_span(w.wait_enter_ns, end->exit_ns) : std::nullopt)
-      (void)add_saturating(a.out.contended_wait_ns, *span);
+    if (end) {
+      if (w.by_pi_handoff) {  // a lock handed over: contention whenever its owner goes
+        if (auto span = plausible_span(w.wait_enter_ns, end->exit_ns)) (void)add_saturating(a.out.contended_wait_ns, *span);
+      } else {
+        count_contended(a, w.waker_tid, w.ts_ns, w.wait_enter_ns, end->exit_ns);
+      }
+    }
     a.edges[(uint64_t(w.waker_tid) << 32) | w.waiter_tid]++;
     if (on_wake_) {
       AttributedWake aw;
@@ -141,7 +163,7 @@ void WakeModel::pair_unobserved_wakes() {
       c->remaining--;
       Accum& a = futexes_[idx];
       a.out.by_futex_wake++;
-      if (auto span = plausible_span(wait_enter, end.exit_ns)) (void)add_saturating(a.out.contended_wait_ns, *span);
+      count_contended(a, c->tid, c->exit_ns, wait_enter, end.exit_ns);
       a.edges[(uint64_t(c->tid) << 32) | waiter_tid]++;
       if (on_wake_) {
         // No sched_waking: the waker's node is that of its call, no latency.
@@ -209,6 +231,7 @@ size_t WakeModel::CallsOfFutex::live_from(size_t i) {
 
 void WakeModel::finish(const std::function<void(const AttributedWake&)>& on_wake) {
   on_wake_ = on_wake;
+  std::sort(exits_.begin(), exits_.end());
   for (auto& [futex, calls] : wake_calls_) calls.index();
   for (const Wake& w : wakes_) {
     WaitEnd* end = w.wait_enter_ns ? wait_ends_.find(w.waiter_tid, w.wait_enter_ns) : nullptr;
@@ -248,6 +271,8 @@ void WakeModel::finish(const std::function<void(const AttributedWake&)>& on_wake
   wait_ends_.clear();
   wake_calls_.clear();
   for (Accum& a : futexes_) {
+    // Some waits, not all, released as their wakers ended: a lock, contention still.
+    if (!a.out.join_like()) (void)add_saturating(a.out.contended_wait_ns, a.released_at_exit_ns);
     for (const auto& [k, n] : a.edges) a.out.wakers.push_back({uint32_t(k >> 32), uint32_t(k), n});
     std::sort(a.out.wakers.begin(), a.out.wakers.end(), [](const WakeEdge& x, const WakeEdge& y) {
       if (x.count != y.count) return x.count > y.count;

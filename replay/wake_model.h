@@ -39,6 +39,14 @@ struct FutexWakes {
   uint64_t by_thread_exit = 0;     // a thread's exit woke it (CLEARTID, how pthread_join waits)
   uint64_t by_pi_handoff = 0;      // a FUTEX_UNLOCK_PI handed it the PI lock (counted as a waker edge too)
   uint64_t by_other = 0;           // woken, but by none of the above (or the wait is unknown)
+  // Of by_futex_wake: waits whose waker thread exited within
+  // kReleasedAtExitNs of waking them (FXS_REC_THREAD_EXIT). When that is
+  // all of them, the word is a join by another name (Python's Thread.join,
+  // a future set as its thread ends) and contended_wait_ns leaves them out;
+  // a lock some threads last release as they end keeps them.
+  uint64_t released_at_exit = 0;
+  // Every wait a wake call ended was released at exit (and no PI handoff): a join by another name.
+  bool join_like() const { return released_at_exit && released_at_exit == by_futex_wake && !by_pi_handoff; }
   std::map<uint64_t, uint64_t> herd_sizes;  // waiters woken by one wake call -> calls
   uint64_t empty_wakes = 0;        // wake calls that woke nobody
   // Waking -> the waiter's syscall exit (runqueue delay plus kernel exit work).
@@ -68,7 +76,10 @@ using WakesByFutex = std::unordered_map<PairKey, FutexWakes, PairKeyHash>;  // k
 
 class WakeModel {
  public:
-  // Takes FXS_REC_WAKE and FXS_REC_FUTEX records; ignores the rest.
+  // A wake this close before its waker thread's exit released the wait as
+  // that thread ended (FutexWakes::released_at_exit).
+  static constexpr uint64_t kReleasedAtExitNs = 5'000'000;
+  // Takes FXS_REC_WAKE, FXS_REC_FUTEX and FXS_REC_THREAD_EXIT records; ignores the rest.
   void add(const fxs_rec_hdr* rec);
   // Pairs and classifies; call once after the last add(). `on_wake` (optional)
   // sees every wake attributed to a futex wake-type call (woken_by.futex_wake
@@ -110,6 +121,7 @@ class WakeModel {
   struct Accum {
     std::unordered_map<uint64_t, uint64_t> edges;  // (waker_tid << 32 | waiter_tid) -> count
     std::vector<uint64_t> latencies;
+    uint64_t released_at_exit_ns = 0;  // the time of the released_at_exit waits
     FutexWakes out;
   };
 
@@ -118,6 +130,11 @@ class WakeModel {
   void add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h);
   void classify(const Wake& w, uint32_t futex, const WaitEnd* end);
   void pair_unobserved_wakes();
+  // Thread `tid` exited within kReleasedAtExitNs after `ts_ns` (exits_ sorted).
+  bool exits_soon_after(uint32_t tid, uint64_t ts_ns) const;
+  // The time of a wait a wake call ended, on `a` (released_at_exit when its waker then exited).
+  void count_contended(Accum& a, uint32_t waker_tid, uint64_t wake_ns, uint64_t wait_enter_ns, uint64_t wait_exit_ns);
+  std::vector<std::pair<uint32_t, uint64_t>> exits_;  // (tid, ts_ns) of FXS_REC_THREAD_EXIT
   std::function<void(const AttributedWake&)> on_wake_;
   std::vector<uint64_t> futex_uaddrs_;  // futexes_ index -> uaddr (for AttributedWake)
   std::vector<uint32_t> futex_tgids_;   // futexes_ index -> tgid

@@ -238,6 +238,32 @@ namespace {
 // report has at least those per (waker, waiter), at most one handoff per
 // FUTEX_UNLOCK_PI in all, and no FUTEX_WAKE; its other counts match as for
 // any sample.
+// A wait that a thread releases as the last thing it does before exiting
+// (how Python's Thread.join waits) is a join by another name: the report
+// says so and counts none of its time as contention.
+TEST(ContentionRank, AWaitReleasedAsItsWakerExitsIsNoContention) {
+  REQUIRE_ROOT();
+  TempDir d;
+  const std::string trace = d.path("t.fxs");
+  auto rec = run_command({kFutexscope, "record", "-q", "-o", trace, "--", FXS_RELEASE_AT_EXIT_HELPER});
+  ASSERT_EQ(rec.status, 0) << rec.err;
+  const size_t at = rec.out.find("join word ");
+  ASSERT_NE(at, std::string::npos) << rec.out;
+  const std::string word = rec.out.substr(at + 10, rec.out.find('\n', at) - at - 10);
+  auto rep = run_command({kFutexscope, "report", trace, "--format", "json"});
+  ASSERT_EQ(rep.status, 0) << rep.err;
+  const json report = json::parse(rep.out);
+  const json* f = nullptr;
+  for (const json& x : report["futexes"])
+    if (x["uaddr"] == word) f = &x;
+  ASSERT_NE(f, nullptr) << "no futex " << word;
+  EXPECT_EQ((*f)["waits"], 1) << f->dump();
+  EXPECT_EQ((*f)["woken_by"]["futex_wake"], 1) << f->dump();
+  EXPECT_EQ((*f)["released_at_exit"], 1) << f->dump();
+  EXPECT_EQ((*f)["contended_wait_ns"], 0) << f->dump();
+  EXPECT_GE((*f)["wait_ns"]["total"].get<uint64_t>(), 50'000'000u) << "the wait should have lasted ~100 ms";
+}
+
 TEST(PiHandoffs, AreTheLockPiWaitsWakers) {
   REQUIRE_ROOT();
   TempDir dir;

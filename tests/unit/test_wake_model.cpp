@@ -103,5 +103,67 @@ TEST(WakeModel, UnlockPiIsTheWakerOfTheLockPiWaitItHandsTheLockTo) {
   EXPECT_EQ(f->contended_wait_ns, 4000u);
 }
 
+// A FUTEX_WAKE by `waker` at `ts` that woke `wakee`'s wait entered at `wait_enter`, on `uaddr`.
+void add_futex_wake(WakeModel& m, uint32_t waker, uint32_t wakee, uint64_t uaddr, uint64_t wait_enter, uint64_t ts) {
+  fxs_wake_rec w{};
+  w.hdr = {FXS_REC_WAKE, sizeof(w), 0};
+  w.ts_ns = ts;
+  w.waker_tgid = w.wakee_tgid = kPid;
+  w.waker_tid = waker;
+  w.wakee_tid = wakee;
+  w.waker_uaddr = w.wakee_uaddr = uaddr;
+  w.wait_enter_ns = wait_enter;
+  w.waker_opi = FXS_OP_FUTEX_WAKE;
+  w.wakee_opi = FXS_OP_FUTEX_WAIT;
+  m.add(&w.hdr);
+}
+
+void add_exit(WakeModel& m, uint32_t tid, uint64_t ts) {
+  fxs_thread_exit_rec e{};
+  e.hdr = {FXS_REC_THREAD_EXIT, sizeof(e), 0};
+  e.ts_ns = ts;
+  e.tgid = kPid;
+  e.tid = tid;
+  m.add(&e.hdr);
+}
+
+// A word whose every wait was woken by a thread that exited right after
+// (Python's Thread.join waits on such a lock) is a join by another name:
+// not contention. A lock that some threads last release as they end stays
+// contention, all of it.
+TEST(WakeModel, AWaitReleasedByAThreadAsItExitsIsNotContention) {
+  WakeModel m;
+  // A: thread 1 waits 1 s; thread 2 wakes it and exits 1 ms later.
+  fxs_futex_rec join = wait_rec(1, FXS_OP_FUTEX_WAIT, kA, 0, 1'000'000, 1'001'000'000);
+  m.add(&join.hdr);
+  add_futex_wake(m, 2, 1, kA, 1'000'000, 1'000'900'000);
+  add_exit(m, 2, 1'001'900'000);
+  // B: two waits of 1 ms; the first woken by thread 3, which exits 1 ms
+  // later, the second by thread 4, which lives on (its exit 10 s later is
+  // no release at exit).
+  fxs_futex_rec b1 = wait_rec(5, FXS_OP_FUTEX_WAIT, kB, 0, 2'000'000'000, 2'001'000'000);
+  fxs_futex_rec b2 = wait_rec(6, FXS_OP_FUTEX_WAIT, kB, 0, 3'000'000'000, 3'001'000'000);
+  m.add(&b1.hdr);
+  m.add(&b2.hdr);
+  add_futex_wake(m, 3, 5, kB, 2'000'000'000, 2'000'990'000);
+  add_exit(m, 3, 2'001'990'000);
+  add_futex_wake(m, 4, 6, kB, 3'000'000'000, 3'000'990'000);
+  add_exit(m, 4, 13'000'000'000);
+  m.finish();
+  const FutexWakes* a = m.find(kPid, kA);
+  ASSERT_NE(a, nullptr);
+  EXPECT_EQ(a->by_futex_wake, 1u);
+  EXPECT_EQ(a->released_at_exit, 1u);
+  EXPECT_TRUE(a->join_like());
+  EXPECT_EQ(a->contended_wait_ns, 0u);
+  ASSERT_EQ(a->wakers.size(), 1u);  // still its waker's edge
+  const FutexWakes* b = m.find(kPid, kB);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->by_futex_wake, 2u);
+  EXPECT_EQ(b->released_at_exit, 1u);
+  EXPECT_FALSE(b->join_like());
+  EXPECT_EQ(b->contended_wait_ns, 2'000'000u);
+}
+
 }  // namespace
 }  // namespace fxs
