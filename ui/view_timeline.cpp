@@ -336,9 +336,17 @@ static bool lane_is_quiet(const TimelineLane& lane, const std::vector<OpenWait>&
   return true;
 }
 
-static void order_lanes(UiState& st, const TimelineModel& tl, bool growing, const std::vector<OpenWait>& open) {
+static void order_lanes(UiState& st, const TimelineModel& tl, bool growing, const std::vector<OpenWait>& open,
+                        const WakesByFutex* wakes) {
   const size_t n = tl.lanes().size();
   const ArrowIndex* exact = st.arrows && st.arrows->exact() ? st.arrows->index() : nullptr;
+  // The words whose waits were all released by threads as they exited are
+  // joins by another name: their waits are not contention (as in the table).
+  auto join_like = [&](uint32_t futex) {
+    if (!wakes || futex >= tl.futexes().size()) return false;
+    auto it = wakes->find(PairKey{tl.futexes()[futex].tgid, tl.futexes()[futex].uaddr});
+    return it != wakes->end() && it->second.join_like();
+  };
   const std::string_view filter = st.lane_filter;
   if (st.lane_rows_lanes == n && (growing || st.lane_rows_calls == tl.calls()) &&
       (exact != nullptr) == st.lane_rows_exact && filter == st.lane_rows_filter &&
@@ -358,7 +366,7 @@ static void order_lanes(UiState& st, const TimelineModel& tl, bool growing, cons
     for (size_t l = 0; l < n; l++) {
       const TimelineLane& lane = tl.lanes()[l];
       for (const ArrowIndex::Arrow& a : exact->into(l, 0, lane.calls.size()))
-        st.lane_contended[l] += lane.calls[a.wait_call].dur_ns();
+        if (!join_like(lane.calls[a.wait_call].futex)) st.lane_contended[l] += lane.calls[a.wait_call].dur_ns();
     }
     std::stable_sort(st.lane_rows.begin(), st.lane_rows.end(),
                      [&](uint32_t a, uint32_t b) { return st.lane_contended[a] > st.lane_contended[b]; });
@@ -401,7 +409,10 @@ void draw_timeline(FrameContext& f) {
 
   update_partner(st, tl);
   const std::vector<OpenWait> open = open_waits(f);
-  order_lanes(st, tl, f.growing, open);
+  {
+    std::shared_ptr<const PairingSnapshot> paired = f.data.pairing();
+    order_lanes(st, tl, f.growing, open, paired && paired->report.wake_records ? &paired->wakes : nullptr);
+  }
   // Header: the lane filter, then the selected call or what the marks mean.
   ImGui::SetNextItemWidth(kLabelW - 12);
   ImGui::InputTextWithHint("##lane_filter", "filter: pid, tid, name", st.lane_filter, sizeof st.lane_filter);
