@@ -484,9 +484,14 @@ static __always_inline void take_user_stack(void *ctx, const struct sys_args *ar
 		if (capture_raw_stacks)
 			emit_raw_stack(args->uregs, r);
 	} else if (capture_stacks && !fxs_is_wait_op(r->opi) && (woke_long || waker_in_sample(st, woke_any))) {
-		/* A waker: the frame-pointer walk only. A raw copy (4 KiB) for every
-		 * wake as well filled the rings and cost the waits' own copies. */
+		/* A waker: its raw copy lets the unwinder get past glibc's
+		 * frame-pointer-less pthread_cond_signal and pthread_mutex_unlock
+		 * to the caller. Not with --stack-min-wait 0, where every waker
+		 * woke a "long" wait: a 4 KiB copy for every wake filled the rings
+		 * and cost the waits their own copies. */
 		r->ustack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
+		if (capture_raw_stacks && stack_min_wait_ns)
+			emit_raw_stack(args->uregs, r);
 	}
 }
 

@@ -42,14 +42,23 @@ void WakeModel::add(const fxs_rec_hdr* h) {
   }
 }
 
-bool WakeModel::exits_soon_after(uint32_t tid, uint64_t ts_ns) const {
-  auto it = std::lower_bound(exits_.begin(), exits_.end(), std::pair{tid, ts_ns});
-  return it != exits_.end() && it->first == tid && it->second - ts_ns <= kReleasedAtExitNs;
+bool WakeModel::released_at_exit(uint32_t futex, uint32_t tid, uint64_t ts_ns) {
+  auto exit = std::lower_bound(exits_.begin(), exits_.end(), std::pair{tid, ts_ns});
+  if (exit == exits_.end() || exit->first != tid || exit->second - ts_ns > kReleasedAtExitNs) return false;
+  // Its last wake call on this futex: a lock it released again and again is not released at exit.
+  auto calls = wake_calls_.find(futex);
+  if (calls == wake_calls_.end()) return true;
+  const CallsOfFutex& cf = calls->second;
+  auto after = std::upper_bound(cf.by_tid.begin(), cf.by_tid.end(), tid,
+                                [&](uint32_t t, uint32_t i) { return t < cf.by_enter[i].tid; });
+  if (after == cf.by_tid.begin() || cf.by_enter[*std::prev(after)].tid != tid) return true;
+  return ts_ns >= cf.by_enter[*std::prev(after)].enter_ns;
 }
 
-void WakeModel::count_contended(Accum& a, uint32_t waker_tid, uint64_t wake_ns, uint64_t wait_enter_ns,
+void WakeModel::count_contended(uint32_t futex, uint32_t waker_tid, uint64_t wake_ns, uint64_t wait_enter_ns,
                                 uint64_t wait_exit_ns) {
-  const bool at_exit = exits_soon_after(waker_tid, wake_ns);
+  Accum& a = futexes_[futex];
+  const bool at_exit = released_at_exit(futex, waker_tid, wake_ns);
   if (at_exit) a.out.released_at_exit++;
   if (auto span = plausible_span(wait_enter_ns, wait_exit_ns))
     (void)add_saturating(at_exit ? a.released_at_exit_ns : a.out.contended_wait_ns, *span);
@@ -107,7 +116,7 @@ void WakeModel::classify(const Wake& w, uint32_t futex, const WaitEnd* end) {
       if (w.by_pi_handoff) {  // a lock handed over: contention whenever its owner goes
         if (auto span = plausible_span(w.wait_enter_ns, end->exit_ns)) (void)add_saturating(a.out.contended_wait_ns, *span);
       } else {
-        count_contended(a, w.waker_tid, w.ts_ns, w.wait_enter_ns, end->exit_ns);
+        count_contended(futex, w.waker_tid, w.ts_ns, w.wait_enter_ns, end->exit_ns);
       }
     }
     a.edges[(uint64_t(w.waker_tid) << 32) | w.waiter_tid]++;
@@ -163,7 +172,7 @@ void WakeModel::pair_unobserved_wakes() {
       c->remaining--;
       Accum& a = futexes_[idx];
       a.out.by_futex_wake++;
-      count_contended(a, c->tid, c->exit_ns, wait_enter, end.exit_ns);
+      count_contended(idx, c->tid, c->enter_ns, wait_enter, end.exit_ns);
       a.edges[(uint64_t(c->tid) << 32) | waiter_tid]++;
       if (on_wake_) {
         // No sched_waking: the waker's node is that of its call, no latency.

@@ -76,9 +76,11 @@ using WakesByFutex = std::unordered_map<PairKey, FutexWakes, PairKeyHash>;  // k
 
 class WakeModel {
  public:
-  // A wake this close before its waker thread's exit released the wait as
-  // that thread ended (FutexWakes::released_at_exit).
-  static constexpr uint64_t kReleasedAtExitNs = 5'000'000;
+  // A wake in its waker thread's last wake call on the futex, this close
+  // before that thread's exit, released the wait as the thread ended
+  // (FutexWakes::released_at_exit). Generous: a Python thread that releases
+  // its join lock then waits for the GIL (5 ms switches) before it exits.
+  static constexpr uint64_t kReleasedAtExitNs = 100'000'000;
   // Takes FXS_REC_WAKE, FXS_REC_FUTEX and FXS_REC_THREAD_EXIT records; ignores the rest.
   void add(const fxs_rec_hdr* rec);
   // Pairs and classifies; call once after the last add(). `on_wake` (optional)
@@ -130,10 +132,13 @@ class WakeModel {
   void add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h);
   void classify(const Wake& w, uint32_t futex, const WaitEnd* end);
   void pair_unobserved_wakes();
-  // Thread `tid` exited within kReleasedAtExitNs after `ts_ns` (exits_ sorted).
-  bool exits_soon_after(uint32_t tid, uint64_t ts_ns) const;
-  // The time of a wait a wake call ended, on `a` (released_at_exit when its waker then exited).
-  void count_contended(Accum& a, uint32_t waker_tid, uint64_t wake_ns, uint64_t wait_enter_ns, uint64_t wait_exit_ns);
+  // The wake at `ts_ns` by `tid` on futex `futex` was in tid's last wake
+  // call there, and tid exited within kReleasedAtExitNs after it (exits_
+  // sorted, wake_calls_ indexed).
+  bool released_at_exit(uint32_t futex, uint32_t tid, uint64_t ts_ns);
+  // The time of a wait a wake call ended, on futex `futex` (released_at_exit when its waker then exited).
+  void count_contended(uint32_t futex, uint32_t waker_tid, uint64_t wake_ns, uint64_t wait_enter_ns,
+                       uint64_t wait_exit_ns);
   std::vector<std::pair<uint32_t, uint64_t>> exits_;  // (tid, ts_ns) of FXS_REC_THREAD_EXIT
   std::function<void(const AttributedWake&)> on_wake_;
   std::vector<uint64_t> futex_uaddrs_;  // futexes_ index -> uaddr (for AttributedWake)
