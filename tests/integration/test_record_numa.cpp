@@ -180,10 +180,13 @@ TEST(RecordNuma, LookupsPastThePageCapAreCountedInTheTrace) {
   TempDir dir;
   const std::string trace = dir.path("cap.fxs");
   const uint64_t cap = fxs::PageNodeResolver::kMaxPages, over = 1500;
-  // Lingering 2 s: the process stays alive (its pages in the cap) until the
-  // collector has drained every call, however loaded the machine.
+  // Lingering 6 s: the process stays alive (its pages in the cap) until the
+  // collector has drained every call. Each page under the cap is one
+  // move_pages call (262,144 of them, ~25 us each in a VM): with 2 s, a
+  // loaded machine's collector was still asking when the process exited, and
+  // an exited process's pages leave the cap, so fewer lookups were dropped.
   auto r = run_command({kFutexscope, "record", "-q", "-o", trace, "--", kSamples + "/fxs-sample-pages", "--pages",
-                        std::to_string(cap + over), "--linger-ms", "2000"});
+                        std::to_string(cap + over), "--linger-ms", "6000"});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   const json truth = fxs::test::tagged_json_from(r.out, "FXS_TRUTH_PAGES ");
   ASSERT_FALSE(truth.is_null()) << r.out;
