@@ -92,11 +92,10 @@ std::string mapping_text(const Mapping& m, uint64_t addr) {
 
 }  // namespace
 
-void FutexNamer::remember_mappings(uint32_t pid) {
+void FutexNamer::remember_mappings(uint32_t pid, std::chrono::steady_clock::duration every) {
   const auto now = std::chrono::steady_clock::now();
   auto it = mappings_.find(pid);
-  if (it != mappings_.end() && it->second.execs == modules_.execs(pid) && now - it->second.read_at < kMappingsEvery)
-    return;
+  if (it != mappings_.end() && it->second.execs == modules_.execs(pid) && now - it->second.read_at < every) return;
   std::optional<std::vector<Mapping>> maps = read_mappings(pid);
   if (!maps || maps->empty()) return;  // gone (a zombie has none): keep what was read
   if (it == mappings_.end()) {
@@ -109,17 +108,17 @@ void FutexNamer::remember_mappings(uint32_t pid) {
 }
 
 std::string FutexNamer::mapping_name(uint32_t pid, uint64_t uaddr, uint32_t execs) {
-  remember_mappings(pid);  // read now, if due, while it may still run
-  auto it = mappings_.find(pid);
-  if (it == mappings_.end() || it->second.execs != execs) return {};  // another program's mappings
-  const Mapping* m = mapping_in(it->second.maps, uaddr);
-  if (!m && std::chrono::steady_clock::now() - it->second.read_at >= std::chrono::milliseconds(1)) {
+  // The process's mappings read for `execs`'s program, or nullptr (another program's).
+  auto known = [&]() -> const Mapping* {
+    auto it = mappings_.find(pid);
+    return it == mappings_.end() || it->second.execs != execs ? nullptr : mapping_in(it->second.maps, uaddr);
+  };
+  remember_mappings(pid, kMappingsEvery);  // read now, if due, while it may still run
+  const Mapping* m = known();
+  if (!m) {
     // Mapped since they were read? Read them again, if it still runs.
-    it->second.read_at = {};
-    remember_mappings(pid);
-    it = mappings_.find(pid);
-    if (it == mappings_.end() || it->second.execs != execs) return {};
-    m = mapping_in(it->second.maps, uaddr);
+    remember_mappings(pid, std::chrono::milliseconds(1));
+    m = known();
   }
   return m ? mapping_text(*m, uaddr) : std::string();
 }
@@ -264,7 +263,7 @@ void FutexNamer::on_record(const void* data, size_t size) {
       // for the words its process first uses as it exits.
       fxs_task_rec t;
       std::memcpy(&t, data, sizeof(t));
-      remember_mappings(t.tgid);
+      remember_mappings(t.tgid, kMappingsEvery);
       return;
     }
   }

@@ -102,8 +102,8 @@ class FutexNamer {
   // `uaddr`; empty if none is known.
   std::string mapping_name(uint32_t pid, uint64_t uaddr, uint32_t execs);
   // Reads the mappings of `pid` for later, unless they were read less than
-  // kMappingsEvery ago.
-  void remember_mappings(uint32_t pid);
+  // `every` ago (for its current program).
+  void remember_mappings(uint32_t pid, std::chrono::steady_clock::duration every);
   // "[heap] in worker", cut to the longest name a record holds.
   static Name with_caller(const std::string& mapping, const std::string& caller);
   // A stack on (tgid, uaddr) named `caller`: its name gets it if it is a heap word's.

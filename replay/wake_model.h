@@ -39,8 +39,9 @@ struct FutexWakes {
   uint64_t by_thread_exit = 0;     // a thread's exit woke it (CLEARTID, how pthread_join waits)
   uint64_t by_pi_handoff = 0;      // a FUTEX_UNLOCK_PI handed it the PI lock (counted as a waker edge too)
   uint64_t by_other = 0;           // woken, but by none of the above (or the wait is unknown)
-  // Of by_futex_wake: waits whose waker thread exited within
-  // kReleasedAtExitNs of waking them (FXS_REC_THREAD_EXIT). When that is
+  // Of by_futex_wake: waits woken in their waker thread's last wake call
+  // on this futex, the thread exiting within WakeModel::kReleasedAtExitNs
+  // after (FXS_REC_THREAD_EXIT). When that is
   // all of them, the word is a join by another name (Python's Thread.join,
   // a future set as its thread ends) and contended_wait_ns leaves them out;
   // a lock some threads last release as they end keeps them.

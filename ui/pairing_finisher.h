@@ -32,6 +32,12 @@ struct PairingSnapshot {
   double seconds = 0;       // how long it took: copying the models (live), then finishing them
 };
 
+// The wakers of `paired`, or nullptr while the pairing is not in or the trace
+// has no wake records (then nothing is contended as far as it can tell).
+inline const WakesByFutex* paired_wakes(const PairingSnapshot* paired) {
+  return paired && paired->report.wake_records ? &paired->wakes : nullptr;
+}
+
 class PairingFinisher {
  public:
   PairingFinisher() = default;

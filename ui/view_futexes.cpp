@@ -146,7 +146,7 @@ void draw_futexes(FrameContext& f) {
 
   // The loader's wake pairing, once it is in.
   std::shared_ptr<const PairingSnapshot> paired = f.data.pairing();
-  const WakesByFutex* wakes = paired && paired->report.wake_records ? &paired->wakes : nullptr;
+  const WakesByFutex* wakes = paired_wakes(paired.get());
   // Without it, the contended column says whether it is still coming or why not.
   const bool pairing_coming = !wakes && !paired && f.data.pairing_pending();
   std::string no_pairing;

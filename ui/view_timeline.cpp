@@ -409,10 +409,8 @@ void draw_timeline(FrameContext& f) {
 
   update_partner(st, tl);
   const std::vector<OpenWait> open = open_waits(f);
-  {
-    std::shared_ptr<const PairingSnapshot> paired = f.data.pairing();
-    order_lanes(st, tl, f.growing, open, paired && paired->report.wake_records ? &paired->wakes : nullptr);
-  }
+  const std::shared_ptr<const PairingSnapshot> paired = f.data.pairing();
+  order_lanes(st, tl, f.growing, open, paired_wakes(paired.get()));
   // Header: the lane filter, then the selected call or what the marks mean.
   ImGui::SetNextItemWidth(kLabelW - 12);
   ImGui::InputTextWithHint("##lane_filter", "filter: pid, tid, name", st.lane_filter, sizeof st.lane_filter);
