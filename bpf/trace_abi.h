@@ -44,6 +44,7 @@ enum fxs_rec_type {
 	FXS_REC_FUTEX_NAME = 23,   /* struct fxs_futex_name_rec + name: what a futex word is (collector) */
 	FXS_REC_STACK_WEIGHT = 24, /* struct fxs_stack_weight_rec: the waits a sampled stack stands for (collector) */
 	FXS_REC_THREAD_EXIT = 25,  /* struct fxs_thread_exit_rec: a thread that made traced futex calls exited */
+	/* A new type: add it to kKnownRecordTypeBits (replay/record_types.h) and to the kReads of the models that read it. */
 };
 
 /* Which system call produced a futex record. */

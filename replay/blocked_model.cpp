@@ -4,12 +4,11 @@
 
 namespace fxs {
 
-bool BlockedModel::add(const fxs_rec_hdr* h) {
-  if (h->type != FXS_REC_THREAD_STATE) return false;
+void BlockedModel::add(const fxs_rec_hdr* h) {
+  if (h->type != FXS_REC_THREAD_STATE) return;
   records_++;
   if (auto d = decode_thread_state(h))
     (d->when == FXS_SNAPSHOT_END ? end_ : attach_)[d->thread.tid] = std::move(d->thread);
-  return true;
 }
 
 BlockedReport BlockedModel::finish() const {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/record_types.h"
 #include "replay/wait_for_graph.h"
 
 namespace fxs {
@@ -22,8 +23,9 @@ struct BlockedReport {
 
 class BlockedModel {
  public:
-  // True if `h` was a thread state record (taken).
-  bool add(const fxs_rec_hdr* h);
+  static constexpr RecordTypes kReads{FXS_REC_THREAD_STATE};  // the record types add() reads
+  // Takes FXS_REC_THREAD_STATE records; ignores the rest.
+  void add(const fxs_rec_hdr* h);
   BlockedReport finish() const;
   // Thread state records taken so far (a reader rebuilds its report only when this grows).
   uint64_t records() const { return records_; }

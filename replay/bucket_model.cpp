@@ -77,11 +77,11 @@ const FutexBucket* BucketReport::find(uint32_t tgid, uint64_t uaddr) const {
   return it != futexes.end() && it->tgid == tgid && it->uaddr == uaddr ? &*it : nullptr;
 }
 
-bool BucketModel::add(const fxs_rec_hdr* h) {
+void BucketModel::add(const fxs_rec_hdr* h) {
   switch (h->type) {
     case FXS_REC_HASH: {
       fxs_hash_rec r;
-      if (h->size < sizeof(r)) return true;
+      if (h->size < sizeof(r)) return;
       std::memcpy(&r, h, sizeof(r));
       queues_offset_ = r.queues_offset;
       bucket_size_ = r.bucket_size;
@@ -90,24 +90,24 @@ bool BucketModel::add(const fxs_rec_hdr* h) {
         return t.tgid == r.tgid && t.mask == r.hash_mask;
       });
       if (!known) at.push_back({r.tgid, r.phash, r.hash_mask, r.ts_ns});
-      return true;
+      break;
     }
     case FXS_REC_CONTENTION: {
       fxs_contention_rec r;
-      if (h->size < sizeof(r)) return true;
+      if (h->size < sizeof(r)) return;
       std::memcpy(&r, h, sizeof(r));
       contentions_.push_back(r);
-      return true;
+      break;
     }
     case FXS_REC_HASH_GLOBAL: {
       fxs_hash_global_rec r;
-      if (h->size < sizeof(r)) return true;
+      if (h->size < sizeof(r)) return;
       std::memcpy(&r, h, sizeof(r));
       global_ = r;
-      return true;
+      break;
     }
     default:
-      return false;
+      break;
   }
 }
 

@@ -23,6 +23,7 @@
 #include "bpf/trace_abi.h"
 #include "replay/pair_key.h"
 #include "replay/futex_model.h"
+#include "replay/record_types.h"
 
 namespace fxs {
 
@@ -98,10 +99,11 @@ struct BucketReport {
 
 class BucketModel {
  public:
-  // Takes FXS_REC_HASH, FXS_REC_CONTENTION, FXS_REC_HASH_GLOBAL (returns
-  // true); false for any other record. The futexes' computed buckets come
+  static constexpr RecordTypes kReads{FXS_REC_HASH, FXS_REC_CONTENTION, FXS_REC_HASH_GLOBAL};  // the record types add() reads
+  // Takes FXS_REC_HASH, FXS_REC_CONTENTION, FXS_REC_HASH_GLOBAL; ignores
+  // the rest. The futexes' computed buckets come
   // from the futex model (FutexStats::bucket), which looks every call up anyway.
-  bool add(const fxs_rec_hdr* h);
+  void add(const fxs_rec_hdr* h);
   BucketReport finish(const std::vector<FutexStats>& futexes) const {
     return finish(futexes.size(), [&](size_t i) -> const FutexStats& { return futexes[i]; });
   }

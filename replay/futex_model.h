@@ -23,6 +23,7 @@
 
 #include "replay/chunk_futex_keys.h"
 #include "replay/futex_index.h"
+#include "replay/record_types.h"
 #include "replay/wait_hist.h"
 #include "bpf/trace_abi.h"
 #include "replay/futex_ops.h"
@@ -87,6 +88,9 @@ uint64_t hist_percentile(const WaitHist& hist, uint64_t max_ns, unsigned p);
 
 class FutexModel {
  public:
+  // The record types add() reads; it counts the types this build does not know.
+  static constexpr RecordTypes kReads =
+      RecordTypes{FXS_REC_FUTEX, FXS_REC_TASK, FXS_REC_LOSS, FXS_REC_AGG, FXS_REC_STOP} | RecordTypes::unknown();
   FutexModel();
 
   // Applies one record (any alignment; hdr.size bytes must be readable).

@@ -6,14 +6,13 @@
 
 namespace fxs {
 
-bool FutexNames::add(const fxs_rec_hdr* h) {
-  if (h->type != FXS_REC_FUTEX_NAME) return false;
+void FutexNames::add(const fxs_rec_hdr* h) {
+  if (h->type != FXS_REC_FUTEX_NAME) return;
   fxs_futex_name_rec r;
-  if (h->size < sizeof(r)) return true;  // damaged: no name
+  if (h->size < sizeof(r)) return;  // damaged: no name
   std::memcpy(&r, h, sizeof(r));
   // The latest name wins: an address reused by another object after a free.
   names_[PairKey{r.tgid, r.uaddr}] = trace_text(reinterpret_cast<const char*>(h) + sizeof(r), h->size - sizeof(r));
-  return true;
 }
 
 const std::string& FutexNames::find(uint32_t tgid, uint64_t uaddr) const {

@@ -10,13 +10,15 @@
 
 #include "bpf/trace_abi.h"
 #include "replay/pair_key.h"
+#include "replay/record_types.h"
 
 namespace fxs {
 
 class FutexNames {
  public:
-  // Takes an FXS_REC_FUTEX_NAME (true); false for any other record.
-  bool add(const fxs_rec_hdr* rec);
+  static constexpr RecordTypes kReads{FXS_REC_FUTEX_NAME};  // the record types add() reads
+  // Takes FXS_REC_FUTEX_NAME records; ignores the rest.
+  void add(const fxs_rec_hdr* rec);
   // The name of (tgid, uaddr), or "" when it has none.
   const std::string& find(uint32_t tgid, uint64_t uaddr) const;
   size_t size() const { return names_.size(); }

@@ -19,6 +19,7 @@
 #include "replay/append_store.h"
 #include "replay/pair_key.h"
 #include "replay/futex_index.h"
+#include "replay/record_types.h"
 
 namespace fxs {
 
@@ -29,6 +30,7 @@ struct FutileWakes {
 
 class FutileModel {
  public:
+  static constexpr RecordTypes kReads{FXS_REC_FUTEX};  // the record types add() reads
   // Takes FXS_REC_FUTEX records; ignores the rest.
   void add(const fxs_rec_hdr* rec);
   // Orders each thread's calls and counts; call once after the last add().

@@ -15,6 +15,7 @@
 #include "bpf/trace_abi.h"
 #include "replay/indexed_map.h"
 #include "replay/pair_key.h"
+#include "replay/record_types.h"
 
 namespace fxs {
 
@@ -30,6 +31,7 @@ struct HolderTime {
 
 class HolderModel {
  public:
+  static constexpr RecordTypes kReads{FXS_REC_WAIT_SPLIT, FXS_REC_WAKE, FXS_REC_SWITCH, FXS_REC_WAKEUP};  // the record types add() reads
   // Takes FXS_REC_WAIT_SPLIT, FXS_REC_WAKE, FXS_REC_SWITCH, FXS_REC_WAKEUP; ignores the rest.
   void add(const fxs_rec_hdr* rec);
   // Builds the timelines and charges each sleep; call once after the last add().

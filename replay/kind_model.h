@@ -32,6 +32,7 @@
 #include "bpf/trace_abi.h"
 #include "replay/futex_index.h"
 #include "replay/futex_model.h"
+#include "replay/record_types.h"
 
 namespace fxs {
 
@@ -66,6 +67,7 @@ FutexKind refine_kind(const FutexCounts& counts, const KindEvidence& e);
 // thread's time (docs/BENCHMARKS.md).
 class KindModel {
  public:
+  static constexpr RecordTypes kReads{FXS_REC_FUTEX};  // the record types add() reads
   // Takes FXS_REC_FUTEX records with their futex index; ignores the rest
   // (and records with index FutexIndex::kNone).
   void add(const fxs_rec_hdr* rec, uint32_t futex);

@@ -23,6 +23,7 @@
 #include "bpf/trace_abi.h"
 #include "replay/futex_index.h"
 #include "replay/error.h"
+#include "replay/record_types.h"
 #include "replay/wake_model.h"
 
 namespace fxs {
@@ -94,6 +95,7 @@ struct NumaReport {
 
 class NumaModel {
  public:
+  static constexpr RecordTypes kReads{FXS_REC_FUTEX, FXS_REC_PAGE_NODE, FXS_REC_WAKE, FXS_REC_AGG};  // the record types add() reads
   // cpu_node: the trace header's CPU -> node map.
   explicit NumaModel(std::vector<int32_t> cpu_node);
 

@@ -7,17 +7,17 @@
 namespace fxs {
 
 void PairingModels::add(const fxs_rec_hdr* rec) {
-  wakes_.add(rec);
-  numa_.add(rec);
-  splits_.add(rec);
-  futile_.add(rec);
-  holders_.add(rec);
+  feed(wakes_, rec);
+  feed(numa_, rec);
+  feed(splits_, rec);
+  feed(futile_, rec);
+  feed(holders_, rec);
 }
 
 uint64_t PairingModels::add_chunk(const uint8_t* data, size_t size) {
   uint64_t kept = 0;
   for_each_chunk_record(data, size, [&](const uint8_t* p, const fxs_rec_hdr& h) {
-    add(reinterpret_cast<const fxs_rec_hdr*>(p));
+    if (kReads.has(h.type)) add(reinterpret_cast<const fxs_rec_hdr*>(p));
     kept += h.type == FXS_REC_FUTEX || h.type == FXS_REC_WAKE;
   });
   return kept;

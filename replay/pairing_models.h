@@ -17,6 +17,7 @@
 #include "replay/holder_model.h"
 #include "replay/numa_model.h"
 #include "replay/pair_key.h"
+#include "replay/record_types.h"
 #include "replay/split_model.h"
 #include "replay/wake_flows.h"
 #include "replay/wake_model.h"
@@ -45,6 +46,8 @@ class PairingModels {
  public:
   explicit PairingModels(std::vector<int32_t> cpu_node) : numa_(std::move(cpu_node)) {}
 
+  static constexpr RecordTypes kReads =
+      WakeModel::kReads | NumaModel::kReads | SplitModel::kReads | FutileModel::kReads | HolderModel::kReads;
   // Any record; each model takes the types it reads.
   void add(const fxs_rec_hdr* rec);
   // Every record of a decoded chunk; returns how many cost memory per record

@@ -52,7 +52,7 @@ void add_into(fxs_rseq_counts& a, const fxs_rseq_counts& b) {
 
 }  // namespace
 
-bool RseqModel::add(const fxs_rec_hdr* h) {
+void RseqModel::add(const fxs_rec_hdr* h) {
   switch (h->type) {
     case FXS_REC_TASK: {
       fxs_task_rec t;
@@ -60,7 +60,7 @@ bool RseqModel::add(const fxs_rec_hdr* h) {
         process_names_[t.tgid] = trace_text(t.pcomm, sizeof(t.pcomm));
         thread_names_[t.tid] = trace_text(t.comm, sizeof(t.comm));
       }
-      return false;  // the futex model wants it too
+      return;
     }
     case FXS_REC_RSEQ_ABORT: {
       records_++;
@@ -78,7 +78,7 @@ bool RseqModel::add(const fxs_rec_hdr* h) {
       c.cpu = r.cpu;
       c.aborts++;
       c.causes[cause]++;
-      return true;
+      return;
     }
     case FXS_REC_RSEQ_THREAD: {
       records_++;
@@ -87,7 +87,7 @@ bool RseqModel::add(const fxs_rec_hdr* h) {
       ThreadAcc& t = lives_[{r.tgid, r.tid, r.c.first_ns}];
       max_into(t.counts, r.c);
       t.exited |= r.exited != 0;
-      return true;
+      return;
     }
     case FXS_REC_RSEQ_REG: {
       records_++;
@@ -99,14 +99,14 @@ bool RseqModel::add(const fxs_rec_hdr* h) {
         unregistrations_++;
       else
         registrations_++;
-      return true;
+      return;
     }
     case FXS_REC_RSEQ_STATS: {
       records_++;
       fxs_rseq_stats_rec r;
       if (!read_rec(h, r)) break;
       for (int i = 0; i < FXS_RSEQ_NR_COUNTERS; i++) counters_[i] = r.counters[i];  // cumulative
-      return true;
+      return;
     }
     case FXS_REC_RSEQ_SYM: {
       records_++;
@@ -116,13 +116,12 @@ bool RseqModel::add(const fxs_rec_hdr* h) {
       std::string s = trace_text(name, h->size - sizeof(r));
       if (r.offset) s += "+" + format_uaddr(r.offset);
       symbols_[{r.tgid, r.start_ip}] = std::move(s);
-      return true;
+      return;
     }
     default:
-      return false;
+      return;
   }
   malformed_++;  // an rseq record shorter than its type
-  return true;
 }
 
 RseqReport RseqModel::finish() const {

@@ -19,6 +19,7 @@
 
 
 #include "bpf/trace_abi.h"
+#include "replay/record_types.h"
 
 namespace fxs {
 
@@ -83,9 +84,11 @@ struct RseqReport {
 
 class RseqModel {
  public:
-  // Takes the rseq records (FXS_REC_RSEQ_*) and returns true for them; also
-  // reads FXS_REC_TASK names, but returns false for those (and all others).
-  bool add(const fxs_rec_hdr* h);
+  // The record types add() reads (threads' and processes' names too).
+  static constexpr RecordTypes kReads{FXS_REC_RSEQ_ABORT, FXS_REC_RSEQ_THREAD, FXS_REC_RSEQ_REG,
+                                      FXS_REC_RSEQ_STATS, FXS_REC_RSEQ_SYM,   FXS_REC_TASK};
+  // Takes the rseq records (FXS_REC_RSEQ_*) and FXS_REC_TASK names; ignores the rest.
+  void add(const fxs_rec_hdr* h);
   RseqReport finish() const;
   uint64_t records() const { return records_; }
 

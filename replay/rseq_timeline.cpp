@@ -5,10 +5,10 @@
 
 namespace fxs {
 
-bool RseqAbortTimes::add(const fxs_rec_hdr* h) {
-  if (h->type != FXS_REC_RSEQ_ABORT) return false;
+void RseqAbortTimes::add(const fxs_rec_hdr* h) {
+  if (h->type != FXS_REC_RSEQ_ABORT) return;
   fxs_rseq_abort_rec r;
-  if (h->size < sizeof(r)) return true;  // malformed: RseqModel counts it
+  if (h->size < sizeof(r)) return;  // malformed: RseqModel counts it
   std::memcpy(&r, h, sizeof(r));
   unsigned cause = r.cause < FXS_RSEQ_NR_CAUSES ? unsigned(r.cause) : unsigned(FXS_RSEQ_CAUSE_UNKNOWN);
   auto [it, fresh] = index_.try_emplace({r.tgid, r.start_ip}, sections_.size());
@@ -18,7 +18,6 @@ bool RseqAbortTimes::add(const fxs_rec_hdr* h) {
   total_++;
   first_ns_ = std::min<uint64_t>(first_ns_, r.ts_ns);
   last_ns_ = std::max<uint64_t>(last_ns_, r.ts_ns);
-  return true;
 }
 
 RseqAbortTimes::ByCause& RseqAbortTimes::by(size_t s) { return s == kAll ? all_ : sections_[s]; }

@@ -16,15 +16,17 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/record_types.h"
 
 namespace fxs {
 
 class RseqAbortTimes {
  public:
+  static constexpr RecordTypes kReads{FXS_REC_RSEQ_ABORT};  // the record types add() reads
   static constexpr size_t kAll = SIZE_MAX;  // section index meaning "every section"
 
-  // Takes FXS_REC_RSEQ_ABORT records (true); false for every other record.
-  bool add(const fxs_rec_hdr* h);
+  // Takes FXS_REC_RSEQ_ABORT records; ignores the rest.
+  void add(const fxs_rec_hdr* h);
   // Restores the sort order after records arrived out of order (several CPUs
   // write the ring in reservation order, not quite time order). Call after a
   // batch of add()s, before counting. Costs O(k log k) for the k times from

@@ -23,6 +23,7 @@
 #include "bpf/trace_abi.h"
 #include "replay/indexed_map.h"
 #include "replay/pair_key.h"
+#include "replay/record_types.h"
 
 namespace fxs {
 
@@ -64,6 +65,7 @@ inline std::array<SplitPhase, 4> split_phases(const WaitSplit& s) {
 
 class SplitModel {
  public:
+  static constexpr RecordTypes kReads{FXS_REC_WAIT_SPLIT, FXS_REC_SWITCH, FXS_REC_STACK, FXS_REC_FUTEX};  // the record types add() reads
   // Takes FXS_REC_WAIT_SPLIT and FXS_REC_FUTEX records; ignores the rest.
   void add(const fxs_rec_hdr* rec);
   // Pairs and computes; call once after the last add().

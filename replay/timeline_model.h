@@ -32,6 +32,7 @@
 #include "replay/futex_index.h"
 #include "replay/huge_pages.h"
 #include "bpf/trace_abi.h"
+#include "replay/record_types.h"
 
 namespace fxs {
 
@@ -165,6 +166,7 @@ struct TimelineItem {
 
 class TimelineModel {
  public:
+  static constexpr RecordTypes kReads{FXS_REC_FUTEX, FXS_REC_TASK, FXS_REC_LOSS, FXS_REC_STOP};  // the record types add() reads
   // Applies whole records back to back (a decompressed chunk, as
   // TraceReader::next_chunk returns it). Records of other types than
   // FXS_REC_FUTEX / FXS_REC_TASK / FXS_REC_LOSS are ignored. `keys`, if

@@ -7,39 +7,17 @@ namespace fxs {
 TraceModels::TraceModels(const TraceHeader& header) : header_(header), pairing_(header.cpu_node) {}
 
 void TraceModels::add(const fxs_rec_hdr* h) {
-  switch (h->type) {
-    case FXS_REC_RSEQ_ABORT:
-    case FXS_REC_RSEQ_THREAD:
-    case FXS_REC_RSEQ_REG:
-    case FXS_REC_RSEQ_STATS:
-    case FXS_REC_RSEQ_SYM:
-      rseq_.add(h);
-      return;
-    case FXS_REC_UMCG:
-      umcg_.add(h);
-      return;
-    case FXS_REC_HASH:
-    case FXS_REC_CONTENTION:
-    case FXS_REC_HASH_GLOBAL:
-      buckets_.add(h);
-      return;
-    case FXS_REC_THREAD_STATE:
-      blocked_.add(h);
-      return;
-    case FXS_REC_FUTEX_NAME:
-      names_.add(h);
-      return;
-    case FXS_REC_TASK:
-      rseq_.add(h);  // thread and process names: the rseq report's, and the futex model's below
-      break;
-    default:
-      break;
-  }
-  // The futex calls and everything about them, and records of unknown types
-  // (the futex model counts those).
-  kinds_.add(h, futexes_.add(h));
-  stacks_.add(h);
-  pairing_.add(h);
+  // Each model reads the types it declares (kReads). The kind model keeps
+  // its state by the futex model's index of the call's futex.
+  const uint32_t futex = FutexModel::kReads.has(h->type) ? futexes_.add(h) : FutexIndex::kNone;
+  if (KindModel::kReads.has(h->type)) kinds_.add(h, futex);
+  feed(stacks_, h);
+  feed(pairing_, h);
+  feed(buckets_, h);
+  feed(names_, h);
+  feed(rseq_, h);
+  feed(umcg_, h);
+  feed(blocked_, h);
 }
 
 TraceResult TraceModels::finish(std::vector<std::string> warnings, FutexSort sort, const PairingOutputs& out) {

@@ -16,6 +16,7 @@
 #include "replay/kind_model.h"
 #include "replay/numa_model.h"
 #include "replay/pairing_models.h"
+#include "replay/record_types.h"
 #include "replay/report_data.h"
 #include "replay/rseq_model.h"
 #include "replay/stack_model.h"
@@ -35,6 +36,11 @@ struct TraceResult {
 class TraceModels {
  public:
   explicit TraceModels(const TraceHeader& header);
+
+  // What the set reads: the union of its models' declarations (add() routes by them).
+  static constexpr RecordTypes kReads = FutexModel::kReads | KindModel::kReads | StackModel::kReads |
+                                        PairingModels::kReads | BucketModel::kReads | FutexNames::kReads |
+                                        RseqModel::kReads | UmcgModel::kReads | BlockedModel::kReads;
 
   // One record of any type, valid as a chunk holds it (TraceReader checks
   // the framing); each model reads only its own types.

@@ -5,10 +5,11 @@
 
 namespace fxs {
 
-bool UmcgLaneBuilder::add(const fxs_rec_hdr* h) {
-  if (!model_.add(h)) return false;
+void UmcgLaneBuilder::add(const fxs_rec_hdr* h) {
+  if (h->type != FXS_REC_UMCG) return;
+  model_.add(h);
   fxs_umcg_rec r;
-  if (h->size < sizeof(r)) return true;  // malformed: the model counts it
+  if (h->size < sizeof(r)) return;  // malformed: the model counts it
   std::memcpy(&r, h, sizeof(r));
   first_ns_ = std::min<uint64_t>(first_ns_, r.ts_ns);
   last_ns_ = std::max<uint64_t>(last_ns_, r.ts_ns);
@@ -22,14 +23,13 @@ bool UmcgLaneBuilder::add(const fxs_rec_hdr* h) {
     a.serving.back().t1 = std::max<uint64_t>(a.serving.back().t0, r.ts_ns);
     a.serving_open = false;
   }
-  if (!r.task_read) return true;
+  if (!r.task_read) return;
   if (r.server_tid && (a.server_seen.empty() || a.server_seen.back().second != r.server_tid))
     a.server_seen.emplace_back(r.ts_ns, r.server_tid);
   if (r.syscall == FXS_UMCG_SC_WAIT && r.phase == 0 && r.next_tid && !a.worker) {
     a.serving.push_back({r.ts_ns, r.ts_ns, FXS_UMCG_TASK_RUNNING, r.next_tid});
     a.serving_open = true;
   }
-  return true;
 }
 
 namespace {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
+#include "replay/record_types.h"
 #include "replay/umcg_model.h"
 
 namespace fxs {
@@ -55,8 +56,9 @@ struct UmcgLaneItem {
 
 class UmcgLaneBuilder {
  public:
-  // Takes FXS_REC_UMCG records (true); false for every other record.
-  bool add(const fxs_rec_hdr* h);
+  static constexpr RecordTypes kReads{FXS_REC_UMCG};  // the record types add() reads
+  // Takes FXS_REC_UMCG records; ignores the rest.
+  void add(const fxs_rec_hdr* h);
   UmcgLaneSet finish() const;
   uint64_t records() const { return model_.records(); }
 

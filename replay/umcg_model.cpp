@@ -96,13 +96,13 @@ void UmcgModel::observe(Acc& a, uint64_t ts, uint32_t state) {
   a.has_state = true;
 }
 
-bool UmcgModel::add(const fxs_rec_hdr* h) {
-  if (h->type != FXS_REC_UMCG) return false;
+void UmcgModel::add(const fxs_rec_hdr* h) {
+  if (h->type != FXS_REC_UMCG) return;
   records_++;
   fxs_umcg_rec r;
   if (h->size < sizeof(r)) {
     malformed_++;
-    return true;
+    return;
   }
   std::memcpy(&r, h, sizeof(r));
   Acc& a = tasks_[{r.tgid, r.tid}];
@@ -130,14 +130,13 @@ bool UmcgModel::add(const fxs_rec_hdr* h) {
   if (r.syscall == FXS_UMCG_SC_KICK && r.phase == 0) kicks_to_[uint32_t(r.arg)]++;
   if (!r.task_read) {
     unreadable_++;
-    return true;
+    return;
   }
   observe(a, r.ts_ns, r.state);
   if (r.server_tid && t.role != UmcgRole::kServer) t.server_tid = r.server_tid;
   // A server entering umcg_wait with next_tid set switches to that worker.
   if (r.syscall == FXS_UMCG_SC_WAIT && r.phase == 0 && r.next_tid && t.role != UmcgRole::kWorker)
     edges_[{r.tid, r.next_tid}]++;
-  return true;
 }
 
 UmcgReport UmcgModel::finish(uint64_t end_ns) const {

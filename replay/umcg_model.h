@@ -21,6 +21,7 @@
 
 
 #include "bpf/trace_abi.h"
+#include "replay/record_types.h"
 
 namespace fxs {
 
@@ -84,8 +85,9 @@ struct UmcgReport {
 
 class UmcgModel {
  public:
-  // Takes FXS_REC_UMCG records (true); false for every other record.
-  bool add(const fxs_rec_hdr* h);
+  static constexpr RecordTypes kReads{FXS_REC_UMCG};  // the record types add() reads
+  // Takes FXS_REC_UMCG records; ignores the rest.
+  void add(const fxs_rec_hdr* h);
   // Closes every timeline at `end_ns` (0: each task's last record).
   UmcgReport finish(uint64_t end_ns = 0) const;
   uint64_t records() const { return records_; }

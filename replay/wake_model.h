@@ -18,6 +18,7 @@
 #include "replay/futex_index.h"
 #include "replay/indexed_map.h"
 #include "replay/pair_key.h"
+#include "replay/record_types.h"
 
 namespace fxs {
 
@@ -77,6 +78,7 @@ using WakesByFutex = std::unordered_map<PairKey, FutexWakes, PairKeyHash>;  // k
 
 class WakeModel {
  public:
+  static constexpr RecordTypes kReads{FXS_REC_WAKE, FXS_REC_FUTEX, FXS_REC_THREAD_EXIT};  // the record types add() reads
   // A wake in its waker thread's last wake call on the futex, this close
   // before that thread's exit, released the wait as the thread ended
   // (FutexWakes::released_at_exit). Generous: a Python thread that releases

@@ -322,10 +322,12 @@ void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, 
   size_t futex_records = 0;
   for_each_chunk_record(data, size, [&](const uint8_t* p, const fxs_rec_hdr& h) {
     auto* rec = reinterpret_cast<const fxs_rec_hdr*>(p);
-    if (h.type == FXS_REC_FUTEX)
-      kinds.add(rec, model.add(rec, keys ? keys->id(futex_records++) : ChunkFutexKeys::kNone));
-    else if (h.type < FXS_REC_RSEQ_ABORT && !buckets.add(rec))
-      model.add(rec);
+    // As TraceModels::add routes them (by each model's kReads).
+    uint32_t futex = FutexIndex::kNone;
+    if (FutexModel::kReads.has(h.type))
+      futex = model.add(rec, h.type == FXS_REC_FUTEX && keys ? keys->id(futex_records++) : ChunkFutexKeys::kNone);
+    if (KindModel::kReads.has(h.type)) kinds.add(rec, futex);
+    feed(buckets, rec);
     if (SideModels::wants(h, p)) side_offsets.push_back(static_cast<uint32_t>(p - data));
   });
   model.end_chunk();

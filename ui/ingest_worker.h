@@ -38,6 +38,7 @@
 #include "replay/kind_model.h"
 #include "replay/memory_budget.h"
 #include "replay/pairing_models.h"
+#include "replay/record_types.h"
 #include "replay/timeline_model.h"
 #include "replay/trace_reader.h"
 #include "ui/pairing_finisher.h"
@@ -98,6 +99,11 @@ inline constexpr uint64_t kPairingBytesPerRecord = 160;
 
 class IngestWorker {
  public:
+  // What the window's models read, routed by their declarations as the
+  // report's are (replay/trace_models.h).
+  static constexpr RecordTypes kReads = TimelineModel::kReads | FutexModel::kReads | KindModel::kReads |
+                                        BucketModel::kReads | SideModels::kReads | PairingModels::kReads;
+
   IngestWorker(TraceReader reader, uint64_t file_bytes, bool follow);
   ~IngestWorker();  // stops and joins
   IngestWorker(const IngestWorker&) = delete;

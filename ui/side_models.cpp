@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 #include "replay/trace_format.h"
@@ -10,63 +11,56 @@
 namespace fxs::ui {
 
 bool SideModels::wants(const fxs_rec_hdr& h, const uint8_t* rec) {
-  switch (h.type) {
-    case FXS_REC_FUTEX: {
-      // Most calls carry no stack (wakes, EAGAIN, --min-wait): skip those
-      // without copying the whole record.
-      int32_t stack_id = -1;
-      if (h.size >= sizeof(fxs_futex_rec))
-        std::memcpy(&stack_id, rec + offsetof(fxs_futex_rec, ustack_id), sizeof stack_id);
-      return stack_id >= 0;
-    }
-    case FXS_REC_STACK:
-    case FXS_REC_TASK:
-      return true;
-    default:
-      return h.type >= FXS_REC_RSEQ_ABORT;  // rseq, UMCG, blocked threads, names (and newer types rseq_model_ ignores)
+  if (h.type == FXS_REC_FUTEX) {
+    // Most calls carry no stack (wakes, EAGAIN, --min-wait): skip those
+    // without copying the whole record.
+    int32_t stack_id = -1;
+    if (h.size >= sizeof(fxs_futex_rec))
+      std::memcpy(&stack_id, rec + offsetof(fxs_futex_rec, ustack_id), sizeof stack_id);
+    return stack_id >= 0;
   }
+  return kReads.has(h.type);
 }
+
+namespace {
+
+// The time a record of the side models marks (rseq aborts, UMCG calls, looks
+// at the blocked threads are part of the trace's time), or nullopt.
+template <class Rec>
+std::optional<uint64_t> ts_of(const fxs_rec_hdr& h, const uint8_t* data, size_t ts_offset) {
+  if (h.size < sizeof(Rec)) return std::nullopt;
+  uint64_t ts;
+  std::memcpy(&ts, data + ts_offset, sizeof ts);
+  return ts;
+}
+
+}  // namespace
 
 void SideModels::add(const fxs_rec_hdr& h, const uint8_t* data) {
   const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(data);
+  feed(stacks_, rec);
+  feed(rseq_model_, rec);
+  feed(rseq_times_, rec);
+  feed(names_, rec);
+  feed(blocked_model_, rec);
+  feed(umcg_builder_, rec);
+  std::optional<uint64_t> ts;
   switch (h.type) {
-    case FXS_REC_FUTEX:
-    case FXS_REC_STACK:
-    case FXS_REC_STACK_WEIGHT:
-      stacks_.add(rec);
-      break;
-    case FXS_REC_TASK:
-      rseq_model_.add(rec);  // names of threads and processes
-      break;
-    case FXS_REC_FUTEX_NAME:
-      names_.add(rec);
-      break;
     case FXS_REC_THREAD_STATE:
-      blocked_model_.add(rec);
-      if (h.size >= sizeof(fxs_thread_state_rec)) {  // the look is part of the trace's time
-        uint64_t ts;
-        std::memcpy(&ts, data + offsetof(fxs_thread_state_rec, ts_ns), sizeof ts);
-        batch_first_ = std::min(batch_first_, ts);
-        batch_last_ = std::max(batch_last_, ts);
-      }
+      ts = ts_of<fxs_thread_state_rec>(h, data, offsetof(fxs_thread_state_rec, ts_ns));
       break;
     case FXS_REC_UMCG:
-      umcg_builder_.add(rec);
-      if (h.size >= sizeof(fxs_umcg_rec)) {
-        uint64_t ts;
-        std::memcpy(&ts, data + offsetof(fxs_umcg_rec, ts_ns), sizeof ts);
-        batch_first_ = std::min(batch_first_, ts);
-        batch_last_ = std::max(batch_last_, ts);
-      }
+      ts = ts_of<fxs_umcg_rec>(h, data, offsetof(fxs_umcg_rec, ts_ns));
+      break;
+    case FXS_REC_RSEQ_ABORT:
+      ts = ts_of<fxs_rseq_abort_rec>(h, data, offsetof(fxs_rseq_abort_rec, ts_ns));
       break;
     default:
-      if (rseq_model_.add(rec) && rseq_times_.add(rec) && h.size >= sizeof(fxs_rseq_abort_rec)) {
-        uint64_t ts;
-        std::memcpy(&ts, data + offsetof(fxs_rseq_abort_rec, ts_ns), sizeof ts);
-        batch_first_ = std::min(batch_first_, ts);
-        batch_last_ = std::max(batch_last_, ts);
-      }
       break;
+  }
+  if (ts) {
+    batch_first_ = std::min(batch_first_, *ts);
+    batch_last_ = std::max(batch_last_, *ts);
   }
 }
 

@@ -23,6 +23,7 @@
 
 #include "replay/blocked_model.h"
 #include "replay/futex_names.h"
+#include "replay/record_types.h"
 #include "replay/rseq_model.h"
 #include "replay/rseq_timeline.h"
 #include "replay/stack_model.h"
@@ -33,6 +34,8 @@ namespace fxs::ui {
 
 class SideModels {
  public:
+  static constexpr RecordTypes kReads = StackModel::kReads | RseqModel::kReads | RseqAbortTimes::kReads |
+                                        FutexNames::kReads | BlockedModel::kReads | UmcgLaneBuilder::kReads;
   // Loader side (under the side mutex).
   void add_records(const uint8_t* data, size_t size);
   // The same, record by record, for a loader that walks the chunk anyway:

@@ -102,7 +102,9 @@ TEST_P(WindowAndReport, AgreeOnEveryFutex) {
     // Where the word lives: the futex panel's "Hash bucket and NUMA".
     const fxs::FutexBucket* b = window.futexes()->buckets ? window.futexes()->buckets->find(uint32_t(key.a), key.b) : nullptr;
     ASSERT_EQ(b != nullptr, f.contains("bucket")) << at;
-    if (b) EXPECT_EQ(fxs::futex_bucket_json(*b), f["bucket"]) << at;
+    if (b) {
+      EXPECT_EQ(fxs::futex_bucket_json(*b), f["bucket"]) << at;
+    }
     auto n = paired->numa_index.find(key);
     ASSERT_EQ(n != paired->numa_index.end(), f.contains("numa")) << at;
     if (n != paired->numa_index.end()) {

@@ -64,12 +64,13 @@ uint64_t global_lock(uint32_t index) { return kBase + 64ull * index + 4; }
 struct Models {
   BucketModel buckets;
   FutexModel futexes;
+  // True for the bucket model's records.
   template <class R>
   bool feed(const R& r) {
     auto* h = reinterpret_cast<const fxs_rec_hdr*>(&r);
-    if (buckets.add(h)) return true;
-    futexes.add(h);
-    return false;
+    ::fxs::feed(buckets, h);
+    ::fxs::feed(futexes, h);
+    return BucketModel::kReads.has(h->type);
   }
   BucketReport finish() { return buckets.finish(futexes.finish()); }
 };

