@@ -3,8 +3,10 @@
 
 Runs the workload untraced and traced, interleaved, several times, and prints
 the median throughput of each mode and its ratio to the untraced median:
-  untraced | floor (futexscope's programs attached to sys_enter/sys_exit but
-  returning at once: the price of being on every system call) |
+  untraced | two floors: futexscope's programs attached but returning at once,
+  --summary's (sys_exit and a sched_switch stamp, on tp_btf kernels) and the
+  every-event mode's (sys_enter, sys_exit and the scheduler hooks): the price
+  of being on every system call, which no capture in that mode can beat |
   futexscope --summary | futexscope (every event) | the same with
   frame-pointer stacks only (FXS_NO_DWARF_STACKS=1: no raw stack copies, no
   DWARF unwinding) | the same without sampled stacks (--stack-sample 0) |
@@ -33,7 +35,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("FXS_BUILD_DIR", os.path.join(ROOT, "build"))
 FXS = os.path.join(BUILD, "futexscope")
 SAMPLES = os.path.join(BUILD, "samples")
-MUTEX_ITERS = 200000
+# Lock/unlock pairs per thread of the mutex workload: enough that one run
+# lasts a good fraction of a second on a fast day (23M ops/s measured), so
+# the recorder's start-up work (symbols, names) is not most of what it measures.
+MUTEX_ITERS = 2000000
 
 
 def workload(name, seconds):
@@ -93,7 +98,9 @@ def main():
     trace = os.path.join(tmp, "t.fxs")
     modes = {
         "untraced": lambda: wl,
-        "floor: programs attached, return at once": lambda: [FXS, "record", "-q", "--summary", "-o", trace, "--"] + wl,
+        "floor: --summary's programs attached, return at once": lambda: [FXS, "record", "-q", "--summary", "-o",
+                                                                          trace, "--"] + wl,
+        "floor: every-event programs attached, return at once": lambda: [FXS, "record", "-q", "-o", trace, "--"] + wl,
         "futexscope --summary": lambda: [FXS, "record", "-q", "--summary", "-o", trace, "--"] + wl,
     }
     if args.baseline:
@@ -132,6 +139,13 @@ def main():
               ", ".join(f"{m}={results[m][-1]}" for m in modes), file=sys.stderr)
 
     print_ratio_table(f"workload: {' '.join(wl)}  ({args.runs} interleaved runs, medians)", results, modes)
+    # What the capture's own work costs, apart from being attached at all.
+    med = {m: statistics.median(v) for m, v in results.items() if v}
+    for mode, floor in (("futexscope --summary", "floor: --summary's programs attached, return at once"),
+                        ("futexscope (every event)", "floor: every-event programs attached, return at once")):
+        if med.get(floor):
+            print(f"{mode}: {med[mode] / med[floor]:.2f} of its floor "
+                  f"(the floor: {med[floor] / med['untraced']:.2f} of untraced)")
     print(f"every-event mode: lost per run {lost}; events per run {events}; "
           f"bytes/event on disk {statistics.median(s / max(e, 1) for s, e in zip(size, events)):.2f}")
 
