@@ -15,7 +15,7 @@ void HolderModel::add(const fxs_rec_hdr* h) {
       std::memcpy(&s, h, sizeof(s));
       if (!s.waking_ns || !s.uaddr) return;
       const Sleep sleep{s.sleep_ns, s.waking_ns, s.uaddr, s.tgid, s.sleeps};
-      auto [it, fresh] = sleeps_.try_emplace(s.tid, s.wait_enter_ns, sleep);
+      auto [it, fresh] = sleeps_.try_emplace(keys(), s.tid, s.wait_enter_ns, sleep);
       if (!fresh && s.sleeps >= it->sleeps) *it = sleep;
       break;
     }
@@ -26,7 +26,7 @@ void HolderModel::add(const fxs_rec_hdr* h) {
       // Only a wake call on the waiter's own futex, in its own process, names a holder.
       if (w.waker_opi == FXS_OP_NONE || !is_wake_or_requeue_op(w.waker_opi)) return;
       if (!w.wakee_uaddr || w.waker_uaddr != w.wakee_uaddr || w.waker_tgid != w.wakee_tgid) return;
-      auto [it, fresh] = wakers_.try_emplace(w.wakee_tid, w.wait_enter_ns, Waker{w.ts_ns, w.waker_tid});
+      auto [it, fresh] = wakers_.try_emplace(keys(), w.wakee_tid, w.wait_enter_ns, Waker{w.ts_ns, w.waker_tid});
       if (!fresh && w.ts_ns >= it->ts) *it = {w.ts_ns, w.waker_tid};
       break;
     }
@@ -100,7 +100,7 @@ void HolderModel::finish() {
   std::unordered_map<Key, std::unordered_map<uint32_t, HolderTime>, KeyHash> acc;
   static const std::vector<Event> kNone;
   for (const auto& [tid, wait_enter_ns, sl] : sleeps_) {
-    const Waker* w = wakers_.find(tid, wait_enter_ns);
+    const Waker* w = wakers_.find(keys(), tid, wait_enter_ns);
     if (!w || sl.t1 < sl.t0) continue;
     HolderTime& h = acc[Key{sl.tgid, sl.uaddr}][w->tid];
     h.holder_tid = w->tid;

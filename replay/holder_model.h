@@ -13,9 +13,9 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
-#include "replay/indexed_map.h"
 #include "replay/pair_key.h"
 #include "replay/record_types.h"
+#include "replay/wait_map.h"
 
 namespace fxs {
 
@@ -32,6 +32,9 @@ struct HolderTime {
 class HolderModel {
  public:
   static constexpr RecordTypes kReads{FXS_REC_WAIT_SPLIT, FXS_REC_WAKE, FXS_REC_SWITCH, FXS_REC_WAKEUP};  // the record types add() reads
+  // Number the waits with `keys` (a PairingModels' shared numbering; must
+  // outlive the model) instead of the model's own.
+  void share_wait_keys(WaitKeys* keys) { keys_.share(keys); }
   // Takes FXS_REC_WAIT_SPLIT, FXS_REC_WAKE, FXS_REC_SWITCH, FXS_REC_WAKEUP; ignores the rest.
   void add(const fxs_rec_hdr* rec);
   // Builds the timelines and charges each sleep; call once after the last add().
@@ -58,8 +61,11 @@ class HolderModel {
   };
   void charge(const std::vector<Event>& timeline, uint64_t from, uint64_t to, HolderTime& h) const;
 
-  IndexedMap<Sleep> sleeps_;  // (tid, wait_enter_ns) -> last sleep
-  IndexedMap<Waker> wakers_;  // (tid, wait_enter_ns) -> latest futex waker
+  WaitNumbering keys_;
+  WaitKeys& keys() { return keys_.get(); }
+  const WaitKeys& keys() const { return keys_.get(); }
+  WaitMap<Sleep> sleeps_;     // (tid, wait_enter_ns) -> last sleep
+  WaitMap<Waker> wakers_;     // (tid, wait_enter_ns) -> latest futex waker
   std::unordered_map<uint32_t, std::vector<Event>> timelines_;  // tid ->
   std::unordered_map<Key, std::vector<HolderTime>, KeyHash> futexes_;  // (tgid, uaddr) ->
 };

@@ -31,6 +31,7 @@ NumaReport PairingModels::finish(const PairingOutputs& out) {
   splits_.finish();
   futile_.finish();
   holders_.finish();
+  wait_keys_.clear();  // every model is done with it
   if (out.wakes || out.pairing) {
     WakesByFutex wakes = wakes_.results();
     if (out.pairing) {

@@ -44,7 +44,15 @@ struct PairingOutputs {
 
 class PairingModels {
  public:
-  explicit PairingModels(std::vector<int32_t> cpu_node) : numa_(std::move(cpu_node)) {}
+  explicit PairingModels(std::vector<int32_t> cpu_node) : numa_(std::move(cpu_node)) { share_wait_keys(); }
+  // A copy (a live view pairs what is loaded so far on another thread while
+  // loading goes on) numbers its waits on its own copy of the numbering.
+  PairingModels(const PairingModels& o)
+      : wait_keys_(o.wait_keys_), wakes_(o.wakes_), numa_(o.numa_), splits_(o.splits_), futile_(o.futile_),
+        holders_(o.holders_) {
+    share_wait_keys();
+  }
+  PairingModels& operator=(const PairingModels&) = delete;
 
   static constexpr RecordTypes kReads =
       WakeModel::kReads | NumaModel::kReads | SplitModel::kReads | FutileModel::kReads | HolderModel::kReads;
@@ -64,6 +72,14 @@ class PairingModels {
   const WakeModel& wake_model() const { return wakes_; }
 
  private:
+  void share_wait_keys() {
+    wakes_.share_wait_keys(&wait_keys_);
+    splits_.share_wait_keys(&wait_keys_);
+    holders_.share_wait_keys(&wait_keys_);
+  }
+  // One number per wait for the models that keep something per wait: a
+  // record is looked up once, not once per model (replay/wait_map.h).
+  WaitKeys wait_keys_;
   WakeModel wakes_;
   NumaModel numa_;
   SplitModel splits_;

@@ -30,7 +30,7 @@ void SplitModel::add(const fxs_rec_hdr* h) {
     std::memcpy(&s, h, sizeof(s));
     records_++;
     // One record per sleep: the one with the most sleeps has the wait's last wake-up.
-    auto [it, fresh] = splits_.try_emplace(s.tid, s.wait_enter_ns, s);
+    auto [it, fresh] = splits_.try_emplace(keys(), s.tid, s.wait_enter_ns, s);
     if (!fresh && s.sleeps >= it->sleeps) *it = s;
   } else if (h->type == FXS_REC_SWITCH && h->size >= sizeof(fxs_switch_rec)) {
     fxs_switch_rec w;
@@ -60,13 +60,13 @@ void SplitModel::add(const fxs_rec_hdr* h) {
         vectors_[key] = waitv_entries(r, h, h->size);
       }
     }
-    ends_(r.tid, r.enter_ns) = end;
+    *ends_.try_emplace(keys(), r.tid, r.enter_ns).first = end;
   }
 }
 
 void SplitModel::finish() {
   for (const auto& [tid, wait_enter_ns, s] : splits_) {
-    const WaitEnd* e = ends_.find(tid, wait_enter_ns);
+    const WaitEnd* e = ends_.find(keys(), tid, wait_enter_ns);
     if (!e) {
       unpaired_++;
       continue;
@@ -101,7 +101,7 @@ void SplitModel::finish() {
   // Waits with a sleeping switch-out but no split: the switch-in never came.
   for (auto& [tid, v] : sleeps_out_) std::sort(v.begin(), v.end());
   for (const auto& [tid, enter_ns, end] : ends_) {
-    if (splits_.contains(tid, enter_ns)) continue;
+    if (splits_.contains(keys(), tid, enter_ns)) continue;
     auto out = sleeps_out_.find(tid);
     if (out == sleeps_out_.end()) continue;
     auto first = std::lower_bound(out->second.begin(), out->second.end(), enter_ns);

@@ -21,9 +21,9 @@
 #include <vector>
 
 #include "bpf/trace_abi.h"
-#include "replay/indexed_map.h"
 #include "replay/pair_key.h"
 #include "replay/record_types.h"
+#include "replay/wait_map.h"
 
 namespace fxs {
 
@@ -66,6 +66,9 @@ inline std::array<SplitPhase, 4> split_phases(const WaitSplit& s) {
 class SplitModel {
  public:
   static constexpr RecordTypes kReads{FXS_REC_WAIT_SPLIT, FXS_REC_SWITCH, FXS_REC_STACK, FXS_REC_FUTEX};  // the record types add() reads
+  // Number the waits with `keys` (a PairingModels' shared numbering; must
+  // outlive the model) instead of the model's own.
+  void share_wait_keys(WaitKeys* keys) { keys_.share(keys); }
   // Takes FXS_REC_WAIT_SPLIT and FXS_REC_FUTEX records; ignores the rest.
   void add(const fxs_rec_hdr* rec);
   // Pairs and computes; call once after the last add().
@@ -90,8 +93,11 @@ class SplitModel {
     WaitSplit out;
   };
 
-  IndexedMap<fxs_wait_split_rec> splits_;  // (tid, wait_enter_ns) -> last sleep
-  IndexedMap<WaitEnd> ends_;               // (tid, enter_ns) of waits
+  WaitNumbering keys_;
+  WaitKeys& keys() { return keys_.get(); }
+  const WaitKeys& keys() const { return keys_.get(); }
+  WaitMap<fxs_wait_split_rec> splits_;  // (tid, wait_enter_ns) -> last sleep
+  WaitMap<WaitEnd> ends_;                  // (tid, enter_ns) of waits
   std::unordered_map<Key, std::vector<uint64_t>, KeyHash> vectors_;  // futex_waitv that no futex woke
   std::unordered_map<Key, Accum, KeyHash> futexes_;              // (tgid, uaddr)
   std::unordered_map<int32_t, std::vector<std::string>> kernel_frames_;  // kstack_id ->

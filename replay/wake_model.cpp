@@ -84,7 +84,7 @@ void WakeModel::add_call(const fxs_futex_rec& r, const fxs_rec_hdr* h) {
   if (is_wait_op(r.opi)) {
     WaitOutcome o = wait_outcome(r.ret);
     if (!r.enter_ns || o == WaitOutcome::kEagain || o == WaitOutcome::kNotCounted) return;
-    WaitEnd& end = wait_ends_(r.tid, r.enter_ns);
+    WaitEnd& end = *wait_ends_.try_emplace(keys(), r.tid, r.enter_ns).first;
     end.exit_ns = r.exit_ns;
     end.ret = r.ret;
     end.tgid = r.tgid;
@@ -243,7 +243,7 @@ void WakeModel::finish(const std::function<void(const AttributedWake&)>& on_wake
   std::sort(exits_.begin(), exits_.end());
   for (auto& [futex, calls] : wake_calls_) calls.index();
   for (const Wake& w : wakes_) {
-    WaitEnd* end = w.wait_enter_ns ? wait_ends_.find(w.waiter_tid, w.wait_enter_ns) : nullptr;
+    WaitEnd* end = w.wait_enter_ns ? wait_ends_.find(keys(), w.waiter_tid, w.wait_enter_ns) : nullptr;
     if (end) end->paired = true;
     // The wake call that produced this record has one wake fewer left to pair.
     if (w.by_wake_call && w.futex != kVectorWait) {

@@ -16,9 +16,9 @@
 
 #include "bpf/trace_abi.h"
 #include "replay/futex_index.h"
-#include "replay/indexed_map.h"
 #include "replay/pair_key.h"
 #include "replay/record_types.h"
+#include "replay/wait_map.h"
 
 namespace fxs {
 
@@ -79,6 +79,9 @@ using WakesByFutex = std::unordered_map<PairKey, FutexWakes, PairKeyHash>;  // k
 class WakeModel {
  public:
   static constexpr RecordTypes kReads{FXS_REC_WAKE, FXS_REC_FUTEX, FXS_REC_THREAD_EXIT};  // the record types add() reads
+  // Number the waits with `keys` (a PairingModels' shared numbering; must
+  // outlive the model) instead of the model's own.
+  void share_wait_keys(WaitKeys* keys) { keys_.share(keys); }
   // A wake in its waker thread's last wake call on the futex, this close
   // before that thread's exit, released the wait as the thread ended
   // (FutexWakes::released_at_exit). Generous: a Python thread that releases
@@ -174,7 +177,10 @@ class WakeModel {
   FutexIndex index_;  // (tgid, uaddr) -> futexes_ (open addressing: a lookup per call)
   std::vector<Accum> futexes_;
   std::vector<Wake, HugePageAllocator<Wake>> wakes_;
-  IndexedMap<WaitEnd> wait_ends_;  // (tid, enter_ns) of waits that queued, in record order
+  WaitNumbering keys_;
+  WaitKeys& keys() { return keys_.get(); }
+  const WaitKeys& keys() const { return keys_.get(); }
+  WaitMap<WaitEnd> wait_ends_;  // (tid, enter_ns) of waits that queued, in record order
   uint64_t wake_records_ = 0;
   uint64_t unattributed_ = 0;
 };
