@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "replay/futex_ops.h"
+#include "replay/trace_format.h"
 
 namespace fxs {
 namespace {
@@ -81,8 +82,7 @@ void BucketModel::add(const fxs_rec_hdr* h) {
   switch (h->type) {
     case FXS_REC_HASH: {
       fxs_hash_rec r;
-      if (h->size < sizeof(r)) return;
-      std::memcpy(&r, h, sizeof(r));
+      if (!read_record(h, r)) return;
       queues_offset_ = r.queues_offset;
       bucket_size_ = r.bucket_size;
       std::vector<PrivateTable>& at = tables_[r.phash];
@@ -94,15 +94,13 @@ void BucketModel::add(const fxs_rec_hdr* h) {
     }
     case FXS_REC_CONTENTION: {
       fxs_contention_rec r;
-      if (h->size < sizeof(r)) return;
-      std::memcpy(&r, h, sizeof(r));
+      if (!read_record(h, r)) return;
       contentions_.push_back(r);
       break;
     }
     case FXS_REC_HASH_GLOBAL: {
       fxs_hash_global_rec r;
-      if (h->size < sizeof(r)) return;
-      std::memcpy(&r, h, sizeof(r));
+      if (!read_record(h, r)) return;
       global_ = r;
       break;
     }

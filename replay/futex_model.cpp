@@ -1,4 +1,5 @@
 #include "replay/futex_model.h"
+#include "replay/trace_format.h"
 #include "replay/trace_text.h"
 
 #include "replay/durations.h"
@@ -274,11 +275,10 @@ inline void FutexModel::apply(uint32_t acc, const fxs_futex_rec& r, bool primary
 
 inline uint32_t FutexModel::add_futex(const fxs_rec_hdr* h, uint32_t key_id) {
   fxs_futex_rec r;
-  if (h->size < sizeof(r)) {
+  if (!read_record(h, r)) {
     malformed_++;
     return FutexIndex::kNone;
   }
-  std::memcpy(&r, h, sizeof(r));
   if (r.opi == FXS_OP_FUTEX2_WAITV) {
     if (h->size < sizeof(r) + size_t{r.nr_uaddrs} * 8) {
       malformed_++;
@@ -315,11 +315,10 @@ uint32_t FutexModel::add(const fxs_rec_hdr* h, uint32_t key_id) {
     case FXS_REC_AGG: add_agg(h); break;
     case FXS_REC_STOP: {
       fxs_stop_rec r;
-      if (h->size < sizeof(r)) {
+      if (!read_record(h, r)) {
         malformed_++;
         return FutexIndex::kNone;
       }
-      std::memcpy(&r, h, sizeof(r));
       note_ts(r.ts_ns);
       has_stop_ = true;
       break;
@@ -333,11 +332,10 @@ uint32_t FutexModel::add(const fxs_rec_hdr* h, uint32_t key_id) {
 
 void FutexModel::add_task(const fxs_rec_hdr* h) {
   fxs_task_rec r;
-  if (h->size < sizeof(r)) {
+  if (!read_record(h, r)) {
     malformed_++;
     return;
   }
-  std::memcpy(&r, h, sizeof(r));
   note_ts(r.ts_ns);
   thread_names_[r.tid] = comm_text(r.comm);
   process_names_[r.tgid] = comm_text(r.pcomm);
@@ -345,23 +343,21 @@ void FutexModel::add_task(const fxs_rec_hdr* h) {
 
 void FutexModel::add_loss(const fxs_rec_hdr* h) {
   fxs_loss_rec r;
-  if (h->size < sizeof(r)) {
+  if (!read_record(h, r)) {
     malformed_++;
     return;
   }
-  std::memcpy(&r, h, sizeof(r));
   note_ts(r.ts_ns);
   std::copy(std::begin(r.counters), std::end(r.counters), counters_.begin());
   has_loss_ = true;
 }
 
 void FutexModel::add_agg(const fxs_rec_hdr* h) {
-  if (h->size < sizeof(fxs_agg_rec)) {
+  fxs_agg_rec r;
+  if (!read_record(h, r)) {
     malformed_++;
     return;
   }
-  fxs_agg_rec r;
-  std::memcpy(&r, h, sizeof(r));
   note_ts(r.ts_ns);
   Acc& a = accs_[acc_for(r.key.tgid, r.key.uaddr)];
   if (a.agg < 0) {

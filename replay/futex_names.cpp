@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "replay/trace_format.h"
 #include "replay/trace_text.h"
 
 namespace fxs {
@@ -9,8 +10,7 @@ namespace fxs {
 void FutexNames::add(const fxs_rec_hdr* h) {
   if (h->type != FXS_REC_FUTEX_NAME) return;
   fxs_futex_name_rec r;
-  if (h->size < sizeof(r)) return;  // damaged: no name
-  std::memcpy(&r, h, sizeof(r));
+  if (!read_record(h, r)) return;  // damaged: no name
   // The latest name wins: an address reused by another object after a free.
   names_[PairKey{r.tgid, r.uaddr}] = trace_text(reinterpret_cast<const char*>(h) + sizeof(r), h->size - sizeof(r));
 }

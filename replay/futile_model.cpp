@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "replay/futex_ops.h"
+#include "replay/trace_format.h"
 
 namespace fxs {
 namespace {
@@ -16,9 +17,8 @@ bool plain_wait(uint8_t opi) {
 }  // namespace
 
 void FutileModel::add(const fxs_rec_hdr* h) {
-  if (h->type != FXS_REC_FUTEX || h->size < sizeof(fxs_futex_rec)) return;
   fxs_futex_rec r;
-  std::memcpy(&r, h, sizeof(r));
+  if (h->type != FXS_REC_FUTEX || !read_record(h, r)) return;
   if (!r.enter_ns) return;  // began before tracing: its place in the thread's order is unknown
   const uint64_t uaddr = r.opi == FXS_OP_FUTEX2_WAITV ? 0 : r.uaddr;
   bool added = false;

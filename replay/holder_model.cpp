@@ -4,15 +4,15 @@
 #include <cstring>
 
 #include "replay/futex_ops.h"
+#include "replay/trace_format.h"
 
 namespace fxs {
 
 void HolderModel::add(const fxs_rec_hdr* h) {
   switch (h->type) {
     case FXS_REC_WAIT_SPLIT: {
-      if (h->size < sizeof(fxs_wait_split_rec)) return;
       fxs_wait_split_rec s;
-      std::memcpy(&s, h, sizeof(s));
+      if (!read_record(h, s)) return;
       if (!s.waking_ns || !s.uaddr) return;
       const Sleep sleep{s.sleep_ns, s.waking_ns, s.uaddr, s.tgid, s.sleeps};
       auto [it, fresh] = sleeps_.try_emplace(keys(), s.tid, s.wait_enter_ns, sleep);
@@ -20,9 +20,8 @@ void HolderModel::add(const fxs_rec_hdr* h) {
       break;
     }
     case FXS_REC_WAKE: {
-      if (h->size < sizeof(fxs_wake_rec)) return;
       fxs_wake_rec w;
-      std::memcpy(&w, h, sizeof(w));
+      if (!read_record(h, w)) return;
       // Only a wake call on the waiter's own futex, in its own process, names a holder.
       if (w.waker_opi == FXS_OP_NONE || !is_wake_or_requeue_op(w.waker_opi)) return;
       if (!w.wakee_uaddr || w.waker_uaddr != w.wakee_uaddr || w.waker_tgid != w.wakee_tgid) return;
@@ -31,9 +30,8 @@ void HolderModel::add(const fxs_rec_hdr* h) {
       break;
     }
     case FXS_REC_SWITCH: {
-      if (h->size < sizeof(fxs_switch_rec)) return;
       fxs_switch_rec r;
-      std::memcpy(&r, h, sizeof(r));
+      if (!read_record(h, r)) return;
       if (r.flags & FXS_SWITCH_PREV_TRACED) {
         const bool runnable = (r.flags & FXS_SWITCH_PREEMPT) || r.prev_state == 0;
         timelines_[r.prev_tid].push_back({r.ts_ns, uint8_t(runnable ? 1 : 2)});
@@ -42,9 +40,8 @@ void HolderModel::add(const fxs_rec_hdr* h) {
       break;
     }
     case FXS_REC_WAKEUP: {
-      if (h->size < sizeof(fxs_wakeup_rec)) return;
       fxs_wakeup_rec r;
-      std::memcpy(&r, h, sizeof(r));
+      if (!read_record(h, r)) return;
       timelines_[r.tid].push_back({r.ts_ns, 3});
       break;
     }

@@ -7,6 +7,7 @@
 
 #include "replay/futex_ops.h"
 #include "replay/stack_model.h"
+#include "replay/trace_format.h"
 
 namespace fxs {
 namespace {
@@ -103,9 +104,8 @@ FutexKind refine_kind(const FutexCounts& c, const KindEvidence& e) {
 }
 
 void KindModel::add(const fxs_rec_hdr* h, uint32_t futex) {
-  if (futex == FutexIndex::kNone || h->type != FXS_REC_FUTEX || h->size < sizeof(fxs_futex_rec)) return;
   fxs_futex_rec r;
-  std::memcpy(&r, h, sizeof(r));
+  if (futex == FutexIndex::kNone || h->type != FXS_REC_FUTEX || !read_record(h, r)) return;
   if (r.opi == FXS_OP_FUTEX2_WAITV || r.ret == -38) return;
   if (futex >= futexes_.size()) {
     futexes_.resize(futex + 1);

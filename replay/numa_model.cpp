@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "replay/percentile.h"
+#include "replay/trace_format.h"
 #include "replay/waitv_entries.h"
 
 namespace fxs {
@@ -63,9 +64,7 @@ void NumaModel::note_call(uint32_t tgid, uint64_t uaddr, int32_t node, uint32_t 
 void NumaModel::add(const fxs_rec_hdr* h) {
   fxs_rec_hdr hdr;
   std::memcpy(&hdr, h, sizeof(hdr));
-  if (hdr.type == FXS_REC_FUTEX && hdr.size >= sizeof(fxs_futex_rec)) {
-    fxs_futex_rec r;
-    std::memcpy(&r, h, sizeof(r));
+  if (fxs_futex_rec r; hdr.type == FXS_REC_FUTEX && read_record(h, r)) {
     const int32_t node = node_of_cpu(r.enter_cpu);
     // futex2 calls carry FUTEX2_* flags in `op`; in futex(2) those bits are the command.
     const bool futex2 = r.syscall == FXS_SC_FUTEX_WAIT || r.syscall == FXS_SC_FUTEX_WAKE ||
@@ -77,9 +76,7 @@ void NumaModel::add(const fxs_rec_hdr* h) {
     }
     note_call(r.tgid, r.uaddr, node, flags);
     if (r.uaddr2 && r.uaddr2 != r.uaddr) note_call(r.tgid, r.uaddr2, node, flags);
-  } else if (hdr.type == FXS_REC_PAGE_NODE && hdr.size >= sizeof(fxs_page_node_rec)) {
-    fxs_page_node_rec r;
-    std::memcpy(&r, h, sizeof(r));
+  } else if (fxs_page_node_rec r; hdr.type == FXS_REC_PAGE_NODE && read_record(h, r)) {
     page_records_++;
     if (r.page_size >= 512 && (r.page_size & (r.page_size - 1)) == 0) page_mask_ = ~uint64_t(r.page_size - 1);
     bool fresh = false;
@@ -100,9 +97,7 @@ void NumaModel::add(const fxs_rec_hdr* h) {
     }
   } else if (hdr.type == FXS_REC_WAKE) {
     wake_records_ = true;
-  } else if (hdr.type == FXS_REC_AGG && hdr.size >= sizeof(fxs_agg_rec)) {
-    fxs_agg_rec r;
-    std::memcpy(&r, h, sizeof(r));
+  } else if (fxs_agg_rec r; hdr.type == FXS_REC_AGG && read_record(h, r)) {
     uint64_t ops = 0;
     for (uint64_t n : r.val.ops) ops += n;
     acc(r.key.tgid, r.key.uaddr).agg_calls = ops;  // cumulative: the latest wins

@@ -8,6 +8,7 @@
 
 #include "replay/blocked_report.h"
 #include "replay/bucket_report.h"
+#include "replay/contention_note.h"
 #include "replay/durations.h"
 #include "replay/json_writer.h"
 #include "replay/memory_budget.h"
@@ -265,13 +266,7 @@ void write_wakes_text(const FutexWakes& w, std::ostream& out) {
       << "  signal " << w.by_signal << "  thread exit " << w.by_thread_exit;
   if (w.by_pi_handoff) out << "  PI handoff " << w.by_pi_handoff;
   out << "  other " << w.by_other << '\n';
-  const bool join_like = w.join_like();
-  if (w.by_futex_wake + w.by_pi_handoff && !join_like)
-    out << "    contended: " << format_ns(w.contended_wait_ns) << " blocked in the "
-        << w.by_futex_wake + w.by_pi_handoff << " waits another thread's wake ended\n";
-  if (join_like)
-    out << "    released at exit: each of its " << w.released_at_exit
-        << " waits was woken by a thread as it exited (a join by another name, not contention)\n";
+  if (std::string note = contention_note(w); !note.empty()) out << "    " << note << '\n';
   if (w.latency_samples)
     out << "    woken -> returned  p50 " << format_ns(w.latency_p50_ns) << "  p99 "
         << format_ns(w.latency_p99_ns) << "  max " << format_ns(w.latency_max_ns) << '\n';

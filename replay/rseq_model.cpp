@@ -1,5 +1,6 @@
 #include "replay/rseq_model.h"
 #include "replay/format.h"
+#include "replay/trace_format.h"
 #include "replay/trace_text.h"
 
 #include <algorithm>
@@ -20,14 +21,6 @@ const char* rseq_cause_name(unsigned cause) {
 }
 
 namespace {
-
-// Copies a fixed-size record (any alignment); false if it is too short.
-template <typename T>
-bool read_rec(const fxs_rec_hdr* h, T& out) {
-  if (h->size < sizeof(T)) return false;
-  std::memcpy(&out, h, sizeof(T));
-  return true;
-}
 
 void max_into(fxs_rseq_counts& a, const fxs_rseq_counts& b) {
   a.first_ns = std::max(a.first_ns, b.first_ns);
@@ -56,7 +49,7 @@ void RseqModel::add(const fxs_rec_hdr* h) {
   switch (h->type) {
     case FXS_REC_TASK: {
       fxs_task_rec t;
-      if (read_rec(h, t)) {
+      if (read_record(h, t)) {
         process_names_[t.tgid] = trace_text(t.pcomm, sizeof(t.pcomm));
         thread_names_[t.tid] = trace_text(t.comm, sizeof(t.comm));
       }
@@ -65,7 +58,7 @@ void RseqModel::add(const fxs_rec_hdr* h) {
     case FXS_REC_RSEQ_ABORT: {
       records_++;
       fxs_rseq_abort_rec r;
-      if (!read_rec(h, r)) break;
+      if (!read_record(h, r)) break;
       unsigned cause = r.cause < FXS_RSEQ_NR_CAUSES ? unsigned(r.cause) : unsigned(FXS_RSEQ_CAUSE_UNKNOWN);
       SectionAcc& s = sections_[{r.tgid, r.start_ip}];
       s.aborts++;
@@ -83,7 +76,7 @@ void RseqModel::add(const fxs_rec_hdr* h) {
     case FXS_REC_RSEQ_THREAD: {
       records_++;
       fxs_rseq_thread_rec r;
-      if (!read_rec(h, r)) break;
+      if (!read_record(h, r)) break;
       ThreadAcc& t = lives_[{r.tgid, r.tid, r.c.first_ns}];
       max_into(t.counts, r.c);
       t.exited |= r.exited != 0;
@@ -92,7 +85,7 @@ void RseqModel::add(const fxs_rec_hdr* h) {
     case FXS_REC_RSEQ_REG: {
       records_++;
       fxs_rseq_reg_rec r;
-      if (!read_rec(h, r)) break;
+      if (!read_record(h, r)) break;
       if (r.ret != 0)
         failed_registrations_++;
       else if (r.flags & 1)
@@ -104,14 +97,14 @@ void RseqModel::add(const fxs_rec_hdr* h) {
     case FXS_REC_RSEQ_STATS: {
       records_++;
       fxs_rseq_stats_rec r;
-      if (!read_rec(h, r)) break;
+      if (!read_record(h, r)) break;
       for (int i = 0; i < FXS_RSEQ_NR_COUNTERS; i++) counters_[i] = r.counters[i];  // cumulative
       return;
     }
     case FXS_REC_RSEQ_SYM: {
       records_++;
       fxs_rseq_sym_rec r;
-      if (!read_rec(h, r)) break;
+      if (!read_record(h, r)) break;
       const char* name = reinterpret_cast<const char*>(h) + sizeof(r);
       std::string s = trace_text(name, h->size - sizeof(r));
       if (r.offset) s += "+" + format_uaddr(r.offset);

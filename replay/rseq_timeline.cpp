@@ -3,13 +3,14 @@
 #include <algorithm>
 #include <cstring>
 
+#include "replay/trace_format.h"
+
 namespace fxs {
 
 void RseqAbortTimes::add(const fxs_rec_hdr* h) {
   if (h->type != FXS_REC_RSEQ_ABORT) return;
   fxs_rseq_abort_rec r;
-  if (h->size < sizeof(r)) return;  // malformed: RseqModel counts it
-  std::memcpy(&r, h, sizeof(r));
+  if (!read_record(h, r)) return;  // malformed: RseqModel counts it
   unsigned cause = r.cause < FXS_RSEQ_NR_CAUSES ? unsigned(r.cause) : unsigned(FXS_RSEQ_CAUSE_UNKNOWN);
   auto [it, fresh] = index_.try_emplace({r.tgid, r.start_ip}, sections_.size());
   if (fresh) sections_.emplace_back();

@@ -7,6 +7,7 @@
 
 #include "replay/futex_ops.h"
 #include "replay/percentile.h"
+#include "replay/trace_format.h"
 #include "replay/waitv_entries.h"
 
 namespace fxs {
@@ -25,27 +26,19 @@ Percentiles percentiles(std::vector<uint64_t>& v) {
 }  // namespace
 
 void SplitModel::add(const fxs_rec_hdr* h) {
-  if (h->type == FXS_REC_WAIT_SPLIT && h->size >= sizeof(fxs_wait_split_rec)) {
-    fxs_wait_split_rec s;
-    std::memcpy(&s, h, sizeof(s));
+  if (fxs_wait_split_rec s; h->type == FXS_REC_WAIT_SPLIT && read_record(h, s)) {
     records_++;
     // One record per sleep: the one with the most sleeps has the wait's last wake-up.
     auto [it, fresh] = splits_.try_emplace(keys(), s.tid, s.wait_enter_ns, s);
     if (!fresh && s.sleeps >= it->sleeps) *it = s;
-  } else if (h->type == FXS_REC_SWITCH && h->size >= sizeof(fxs_switch_rec)) {
-    fxs_switch_rec w;
-    std::memcpy(&w, h, sizeof(w));
+  } else if (fxs_switch_rec w; h->type == FXS_REC_SWITCH && read_record(h, w)) {
     if ((w.flags & FXS_SWITCH_PREV_TRACED) && !(w.flags & FXS_SWITCH_PREEMPT) && w.prev_state)
       sleeps_out_[w.prev_tid].push_back(w.ts_ns);
-  } else if (h->type == FXS_REC_STACK && h->size >= sizeof(fxs_stack_rec)) {
-    fxs_stack_rec st;
-    std::memcpy(&st, h, sizeof(st));
+  } else if (fxs_stack_rec st; h->type == FXS_REC_STACK && read_record(h, st)) {
     if (st.tgid != 0) return;  // user stacks: replay/stack_model.cpp
     if (std::optional<std::vector<std::string>> frames = stack_frame_names(h, st))
       kernel_frames_[st.stack_id] = std::move(*frames);
-  } else if (h->type == FXS_REC_FUTEX && h->size >= sizeof(fxs_futex_rec)) {
-    fxs_futex_rec r;
-    std::memcpy(&r, h, sizeof(r));
+  } else if (fxs_futex_rec r; h->type == FXS_REC_FUTEX && read_record(h, r)) {
     // Only waits that queued can have slept (EAGAIN returns before queueing): a
     // hash benchmark's millions of EAGAIN calls would otherwise fill the table.
     if (!is_wait_op(r.opi) || !r.enter_ns || !queued(wait_outcome(r.ret))) return;

@@ -1,4 +1,5 @@
 #include "replay/stack_model.h"
+#include "replay/trace_format.h"
 #include "replay/trace_text.h"
 
 #include <algorithm>
@@ -27,18 +28,14 @@ std::optional<std::vector<std::string>> stack_frame_names(const fxs_rec_hdr* h, 
 }
 
 void StackModel::add(const fxs_rec_hdr* h) {
-  if (h->type == FXS_REC_STACK && h->size >= sizeof(fxs_stack_rec)) {
-    fxs_stack_rec s;
-    std::memcpy(&s, h, sizeof(s));
+  if (fxs_stack_rec s; h->type == FXS_REC_STACK && read_record(h, s)) {
     std::optional<std::vector<std::string>> frames = stack_frame_names(h, s);
     if (!frames) return;
     names_[key(s.tgid, s.stack_id)] = std::move(*frames);
     stack_records_++;
     return;
   }
-  if (h->type == FXS_REC_STACK_WEIGHT && h->size >= sizeof(fxs_stack_weight_rec)) {
-    fxs_stack_weight_rec w;
-    std::memcpy(&w, h, sizeof(w));
+  if (fxs_stack_weight_rec w; h->type == FXS_REC_STACK_WEIGHT && read_record(h, w)) {
     if (w.ustack_id < 0) return;
     if (w.flags & FXS_STACK_WEIGHT_WAKER) {
       // A sampled waker stack: the wakes of its thread's calls that had none.
@@ -55,9 +52,8 @@ void StackModel::add(const fxs_rec_hdr* h) {
     sampled_waits_[FutexKey{w.tgid, w.uaddr}] += w.waits;
     return;
   }
-  if (h->type != FXS_REC_FUTEX || h->size < sizeof(fxs_futex_rec)) return;
   fxs_futex_rec r;
-  std::memcpy(&r, h, sizeof(r));
+  if (h->type != FXS_REC_FUTEX || !read_record(h, r)) return;
   if (r.ustack_id < 0) return;
   if (!is_wait_op(r.opi)) {
     const uint64_t woke = waiters_a_waker_woke(r.opi, r.ret, r.val, r.val3);

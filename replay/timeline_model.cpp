@@ -1,4 +1,5 @@
 #include "replay/timeline_model.h"
+#include "replay/trace_format.h"
 #include "replay/trace_text.h"
 
 #include <sys/mman.h>
@@ -139,11 +140,10 @@ void TimelineModel::add_futex(const fxs_rec_hdr* h, uint32_t key_id) {
 
 void TimelineModel::add_task(const fxs_rec_hdr* h) {
   fxs_task_rec r;
-  if (h->size < sizeof(r)) {
+  if (!read_record(h, r)) {
     malformed_++;
     return;
   }
-  std::memcpy(&r, h, sizeof(r));
   thread_names_[r.tid] = comm_string(r.comm);
   process_names_[r.tgid] = comm_string(r.pcomm);
 }
@@ -154,11 +154,10 @@ void TimelineModel::add(const fxs_rec_hdr* h) {
     case FXS_REC_TASK: add_task(h); break;
     case FXS_REC_LOSS: {
       fxs_loss_rec r;
-      if (h->size < sizeof(r)) {
+      if (!read_record(h, r)) {
         malformed_++;
         break;
       }
-      std::memcpy(&r, h, sizeof(r));
       lost_ = r.counters[FXS_CNT_RINGBUF_DROP];
       break;
     }

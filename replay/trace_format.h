@@ -84,6 +84,18 @@ void for_each_chunk_record(Byte* data, size_t size, Fn&& fn) {
   }
 }
 
+// Copies a fixed-size record out of a chunk (any alignment) into `out`;
+// false if it is too short for T (a damaged file: its reader counts it). A
+// longer record (a newer layout) is read as far as T goes.
+template <typename T>
+bool read_record(const fxs_rec_hdr* h, T& out) {
+  fxs_rec_hdr hdr;
+  std::memcpy(&hdr, h, sizeof hdr);
+  if (hdr.size < sizeof(T)) return false;
+  std::memcpy(&out, h, sizeof(T));
+  return true;
+}
+
 // Timestamp a record carries (for chunk first/last ts); 0 if none.
 uint64_t record_timestamp(const fxs_rec_hdr* rec);
 

@@ -3,14 +3,15 @@
 #include <algorithm>
 #include <cstring>
 
+#include "replay/trace_format.h"
+
 namespace fxs {
 
 void UmcgLaneBuilder::add(const fxs_rec_hdr* h) {
   if (h->type != FXS_REC_UMCG) return;
   model_.add(h);
   fxs_umcg_rec r;
-  if (h->size < sizeof(r)) return;  // malformed: the model counts it
-  std::memcpy(&r, h, sizeof(r));
+  if (!read_record(h, r)) return;  // malformed: the model counts it
   first_ns_ = std::min<uint64_t>(first_ns_, r.ts_ns);
   last_ns_ = std::max<uint64_t>(last_ns_, r.ts_ns);
   Acc& a = tasks_[{r.tgid, r.tid}];

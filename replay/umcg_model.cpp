@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "replay/trace_format.h"
+
 namespace fxs {
 
 std::string umcg_state_name(uint32_t state) {
@@ -100,11 +102,10 @@ void UmcgModel::add(const fxs_rec_hdr* h) {
   if (h->type != FXS_REC_UMCG) return;
   records_++;
   fxs_umcg_rec r;
-  if (h->size < sizeof(r)) {
+  if (!read_record(h, r)) {
     malformed_++;
     return;
   }
-  std::memcpy(&r, h, sizeof(r));
   Acc& a = tasks_[{r.tgid, r.tid}];
   UmcgTask& t = a.task;
   t.tgid = r.tgid;

@@ -8,6 +8,7 @@
 #include "replay/durations.h"
 #include "replay/futex_ops.h"
 #include "replay/percentile.h"
+#include "replay/trace_format.h"
 #include "replay/waitv_entries.h"
 
 namespace fxs {
@@ -27,17 +28,11 @@ uint32_t WakeModel::futex_index(uint32_t tgid, uint64_t uaddr) {
 }
 
 void WakeModel::add(const fxs_rec_hdr* h) {
-  if (h->type == FXS_REC_WAKE && h->size >= sizeof(fxs_wake_rec)) {
-    fxs_wake_rec w;
-    std::memcpy(&w, h, sizeof(w));
+  if (fxs_wake_rec w; h->type == FXS_REC_WAKE && read_record(h, w)) {
     add_wake(w);
-  } else if (h->type == FXS_REC_FUTEX && h->size >= sizeof(fxs_futex_rec)) {
-    fxs_futex_rec r;
-    std::memcpy(&r, h, sizeof(r));
+  } else if (fxs_futex_rec r; h->type == FXS_REC_FUTEX && read_record(h, r)) {
     add_call(r, h);
-  } else if (h->type == FXS_REC_THREAD_EXIT && h->size >= sizeof(fxs_thread_exit_rec)) {
-    fxs_thread_exit_rec e;
-    std::memcpy(&e, h, sizeof(e));
+  } else if (fxs_thread_exit_rec e; h->type == FXS_REC_THREAD_EXIT && read_record(h, e)) {
     exits_.emplace_back(e.tid, e.ts_ns);
   }
 }

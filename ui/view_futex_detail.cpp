@@ -10,6 +10,7 @@
 
 #include "imgui.h"
 #include "replay/bucket_report.h"
+#include "replay/contention_note.h"
 #include "replay/format.h"
 #include "replay/futex_ops.h"
 #include "replay/numa_report.h"
@@ -213,6 +214,17 @@ void pairing_sections(const FutexStats& s, const FutexPairing& p) {
       ImGui::EndTable();
     }
   }
+  // Where in the kernel they slept (waits of at least --stack-min-wait), as the report's kernel_stacks.
+  if (!sp.kernel_stacks.empty()) {
+    ImGui::Spacing();
+    ImGui::TextUnformatted("Kernel stacks where its waits slept");
+    for (size_t i = 0; i < sp.kernel_stacks.size(); i++) {
+      const KernelStack& k = sp.kernel_stacks[i];
+      if (k.frames.empty()) continue;
+      stack_tree(100 + i, k.frames, format_ns(k.sleep_ns) + " asleep in " + std::to_string(k.waits) + " wait" +
+                                        (k.waits == 1 ? "" : "s"));
+    }
+  }
   if (p.futile.futile)
     text_wrapped(("futile wakeups " + std::to_string(p.futile.futile) + " of " + std::to_string(p.futile.woken_waits) +
                   " woken waits (the waiter went straight back to waiting)").c_str(), true);
@@ -247,6 +259,7 @@ void woken_by(FrameContext& f, const FutexStats& s) {
                      static_cast<unsigned long long>(w.by_futex_wake), static_cast<unsigned long long>(w.by_pi_handoff),
                      static_cast<unsigned long long>(w.by_timeout), static_cast<unsigned long long>(w.by_signal),
                      static_cast<unsigned long long>(w.by_thread_exit), static_cast<unsigned long long>(w.by_other));
+  if (std::string note = contention_note(w); !note.empty()) text_wrapped(note.c_str());
   std::vector<std::string> names;
   {
     std::lock_guard lk(f.data.timeline_mutex());

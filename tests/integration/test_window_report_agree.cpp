@@ -72,6 +72,7 @@ TEST_P(WindowAndReport, AgreeOnEveryFutex) {
     EXPECT_EQ(by["other"], w->second.by_other) << at;
     EXPECT_EQ(f["contended_wait_ns"], w->second.contended_wait_ns) << at;
     EXPECT_EQ(f["empty_wakes"], w->second.empty_wakes) << at;
+    EXPECT_EQ(f["released_at_exit"], w->second.released_at_exit) << at;
     std::map<std::pair<long, long>, long> edges;
     for (const auto& e : w->second.wakers) edges[{e.waker_tid, e.waiter_tid}] += long(e.count);
     std::map<std::pair<long, long>, long> want;
@@ -84,6 +85,15 @@ TEST_P(WindowAndReport, AgreeOnEveryFutex) {
     EXPECT_EQ(sp["samples"], s.samples) << at;
     EXPECT_EQ(sp["incomplete"], s.incomplete) << at;
     EXPECT_EQ(sp["disordered"], s.disordered) << at;
+    EXPECT_EQ(sp["multi_sleep"], s.multi_sleep) << at;
+    EXPECT_EQ(sp["no_switch_in"], s.no_switch_in) << at;
+    // Where the waits slept in the kernel: the futex panel's "Kernel stacks".
+    ASSERT_EQ(f["kernel_stacks"].size(), s.kernel_stacks.size()) << at;
+    for (size_t i = 0; i < s.kernel_stacks.size(); i++) {
+      EXPECT_EQ(f["kernel_stacks"][i]["sleep_ns"], s.kernel_stacks[i].sleep_ns) << at;
+      EXPECT_EQ(f["kernel_stacks"][i]["waits"], s.kernel_stacks[i].waits) << at;
+      EXPECT_EQ(f["kernel_stacks"][i]["frames"], json(s.kernel_stacks[i].frames)) << at;
+    }
     for (const auto& [name, pc] : {std::pair{"waiting", &s.waiting}, std::pair{"wake_to_run", &s.wake_to_run},
                                    std::pair{"runqueue", &s.runqueue}, std::pair{"exit", &s.exit}})
       EXPECT_EQ(sp[name], (json{{"p50", pc->p50}, {"p99", pc->p99}, {"max", pc->max}})) << at << " " << name;
