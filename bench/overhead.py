@@ -16,8 +16,10 @@ in the same rounds (an A/B of a change to the capture).
 For the full-event mode it also checks from the report that nothing was lost.
 
 usage (root):
-  bench/overhead.py futex-hash [--runs 5] [--seconds 3] [--baseline OLD/futexscope]
-  bench/overhead.py mutex      [--runs 5] [--stack-min-wait 0]
+  bench/overhead.py futex-hash   [--runs 5] [--seconds 3] [--baseline OLD/futexscope]
+  bench/overhead.py mutex        [--runs 5] [--stack-min-wait 0]
+  bench/overhead.py python-queue [--runs 5]   (CPython threads through queue.Queue:
+                                               a program nobody here wrote)
 """
 import argparse
 import json
@@ -48,6 +50,10 @@ def workload(name, seconds):
         # --exact: a fixed amount of work, so throughput = lock acquisitions / elapsed.
         return [os.path.join(SAMPLES, "fxs-sample-mutex"), "--threads", "4", "--iters",
                 str(MUTEX_ITERS), "--exact"]
+    if name == "python-queue":
+        # The interpreter running this script (not a pyenv shim, whose shell
+        # scripts would be traced and timed too).
+        return [sys.executable, os.path.join(ROOT, "bench", "python_queue.py")]
     sys.exit(f"unknown workload {name}")
 
 
@@ -55,6 +61,10 @@ def throughput(name, out):
     """Operations per second the workload reported about itself."""
     if name == "futex-hash":
         m = re.search(r"Averaged (\d+) operations/sec", out)
+        if m:
+            return int(m.group(1))
+    elif name == "python-queue":
+        m = re.search(r'"items_per_s": (\d+)', out)
         if m:
             return int(m.group(1))
     else:
@@ -81,7 +91,7 @@ def report_json(trace):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("workload", choices=["futex-hash", "mutex"])
+    ap.add_argument("workload", choices=["futex-hash", "mutex", "python-queue"])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--no-bpftrace", action="store_true")
