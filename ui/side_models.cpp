@@ -22,20 +22,6 @@ bool SideModels::wants(const fxs_rec_hdr& h, const uint8_t* rec) {
   return kReads.has(h.type);
 }
 
-namespace {
-
-// The time a record of the side models marks (rseq aborts, UMCG calls, looks
-// at the blocked threads are part of the trace's time), or nullopt.
-template <class Rec>
-std::optional<uint64_t> ts_of(const fxs_rec_hdr& h, const uint8_t* data, size_t ts_offset) {
-  if (h.size < sizeof(Rec)) return std::nullopt;
-  uint64_t ts;
-  std::memcpy(&ts, data + ts_offset, sizeof ts);
-  return ts;
-}
-
-}  // namespace
-
 void SideModels::add(const fxs_rec_hdr& h, const uint8_t* data) {
   const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(data);
   feed(stacks_, rec);
@@ -44,20 +30,11 @@ void SideModels::add(const fxs_rec_hdr& h, const uint8_t* data) {
   feed(names_, rec);
   feed(blocked_model_, rec);
   feed(umcg_builder_, rec);
+  // Rseq aborts, UMCG calls and looks at the blocked threads are part of the trace's time.
   std::optional<uint64_t> ts;
-  switch (h.type) {
-    case FXS_REC_THREAD_STATE:
-      ts = ts_of<fxs_thread_state_rec>(h, data, offsetof(fxs_thread_state_rec, ts_ns));
-      break;
-    case FXS_REC_UMCG:
-      ts = ts_of<fxs_umcg_rec>(h, data, offsetof(fxs_umcg_rec, ts_ns));
-      break;
-    case FXS_REC_RSEQ_ABORT:
-      ts = ts_of<fxs_rseq_abort_rec>(h, data, offsetof(fxs_rseq_abort_rec, ts_ns));
-      break;
-    default:
-      break;
-  }
+  if (fxs_thread_state_rec r; h.type == FXS_REC_THREAD_STATE && read_record(rec, r)) ts = r.ts_ns;
+  if (fxs_umcg_rec r; h.type == FXS_REC_UMCG && read_record(rec, r)) ts = r.ts_ns;
+  if (fxs_rseq_abort_rec r; h.type == FXS_REC_RSEQ_ABORT && read_record(rec, r)) ts = r.ts_ns;
   if (ts) {
     batch_first_ = std::min(batch_first_, *ts);
     batch_last_ = std::max(batch_last_, *ts);
