@@ -99,7 +99,8 @@ struct BucketReport {
 
 class BucketModel {
  public:
-  static constexpr RecordTypes kReads{FXS_REC_HASH, FXS_REC_CONTENTION, FXS_REC_HASH_GLOBAL};  // the record types add() reads
+  // The record types add() reads.
+  static constexpr RecordTypes kReads{FXS_REC_HASH, FXS_REC_CONTENTION, FXS_REC_HASH_GLOBAL};
   // Takes FXS_REC_HASH, FXS_REC_CONTENTION, FXS_REC_HASH_GLOBAL; ignores
   // the rest. The futexes' computed buckets come
   // from the futex model (FutexStats::bucket), which looks every call up anyway.

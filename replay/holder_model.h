@@ -31,7 +31,8 @@ struct HolderTime {
 
 class HolderModel {
  public:
-  static constexpr RecordTypes kReads{FXS_REC_WAIT_SPLIT, FXS_REC_WAKE, FXS_REC_SWITCH, FXS_REC_WAKEUP};  // the record types add() reads
+  // The record types add() reads.
+  static constexpr RecordTypes kReads{FXS_REC_WAIT_SPLIT, FXS_REC_WAKE, FXS_REC_SWITCH, FXS_REC_WAKEUP};
   // Number the waits with `keys` (a PairingModels' shared numbering; must
   // outlive the model) instead of the model's own.
   void share_wait_keys(WaitKeys* keys) { keys_.share(keys); }

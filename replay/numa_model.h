@@ -95,7 +95,8 @@ struct NumaReport {
 
 class NumaModel {
  public:
-  static constexpr RecordTypes kReads{FXS_REC_FUTEX, FXS_REC_PAGE_NODE, FXS_REC_WAKE, FXS_REC_AGG};  // the record types add() reads
+  // The record types add() reads.
+  static constexpr RecordTypes kReads{FXS_REC_FUTEX, FXS_REC_PAGE_NODE, FXS_REC_WAKE, FXS_REC_AGG};
   // cpu_node: the trace header's CPU -> node map.
   explicit NumaModel(std::vector<int32_t> cpu_node);
 

@@ -65,7 +65,8 @@ inline std::array<SplitPhase, 4> split_phases(const WaitSplit& s) {
 
 class SplitModel {
  public:
-  static constexpr RecordTypes kReads{FXS_REC_WAIT_SPLIT, FXS_REC_SWITCH, FXS_REC_STACK, FXS_REC_FUTEX};  // the record types add() reads
+  // The record types add() reads.
+  static constexpr RecordTypes kReads{FXS_REC_WAIT_SPLIT, FXS_REC_SWITCH, FXS_REC_STACK, FXS_REC_FUTEX};
   // Number the waits with `keys` (a PairingModels' shared numbering; must
   // outlive the model) instead of the model's own.
   void share_wait_keys(WaitKeys* keys) { keys_.share(keys); }

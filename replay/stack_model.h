@@ -41,7 +41,8 @@ struct StackWake {
 
 class StackModel {
  public:
-  static constexpr RecordTypes kReads{FXS_REC_STACK, FXS_REC_STACK_WEIGHT, FXS_REC_FUTEX};  // the record types add() reads
+  // The record types add() reads.
+  static constexpr RecordTypes kReads{FXS_REC_STACK, FXS_REC_STACK_WEIGHT, FXS_REC_FUTEX};
   void add(const fxs_rec_hdr* rec);
   // Stacks of futex (tgid, uaddr) by wait time, descending; at most `top`.
   std::vector<StackWait> top_stacks(uint32_t tgid, uint64_t uaddr, size_t top) const;

@@ -166,7 +166,8 @@ struct TimelineItem {
 
 class TimelineModel {
  public:
-  static constexpr RecordTypes kReads{FXS_REC_FUTEX, FXS_REC_TASK, FXS_REC_LOSS, FXS_REC_STOP};  // the record types add() reads
+  // The record types add() reads.
+  static constexpr RecordTypes kReads{FXS_REC_FUTEX, FXS_REC_TASK, FXS_REC_LOSS, FXS_REC_STOP};
   // Applies whole records back to back (a decompressed chunk, as
   // TraceReader::next_chunk returns it). Records of other types than
   // FXS_REC_FUTEX / FXS_REC_TASK / FXS_REC_LOSS are ignored. `keys`, if

@@ -78,7 +78,8 @@ using WakesByFutex = std::unordered_map<PairKey, FutexWakes, PairKeyHash>;  // k
 
 class WakeModel {
  public:
-  static constexpr RecordTypes kReads{FXS_REC_WAKE, FXS_REC_FUTEX, FXS_REC_THREAD_EXIT};  // the record types add() reads
+  // The record types add() reads.
+  static constexpr RecordTypes kReads{FXS_REC_WAKE, FXS_REC_FUTEX, FXS_REC_THREAD_EXIT};
   // Number the waits with `keys` (a PairingModels' shared numbering; must
   // outlive the model) instead of the model's own.
   void share_wait_keys(WaitKeys* keys) { keys_.share(keys); }
