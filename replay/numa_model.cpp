@@ -50,13 +50,7 @@ void NumaModel::note_call(uint32_t tgid, uint64_t uaddr, int32_t node, uint32_t 
   if (flags & kFutex2Numa) a.out.futex2_numa++;
   if (flags & kFutex2Mpol) a.out.futex2_mpol++;
   if (node < 0) return;
-  const Page* p = nullptr;
-  if (a.page != FutexIndex::kNone && a.page_mask == page_mask_) {
-    p = &pages_[a.page];
-  } else if ((p = page_of(tgid, uaddr))) {
-    a.page = static_cast<uint32_t>(p - pages_.data());
-    a.page_mask = page_mask_;
-  }
+  const Page* p = page_of(tgid, uaddr);
   if (p && p->current != kPageNodeUnknown) {
     (node == p->current ? a.out.local_calls : a.out.remote_calls)++;
   } else {

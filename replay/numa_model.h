@@ -125,10 +125,6 @@ class NumaModel {
     std::vector<uint64_t> pending_by_node;
     uint64_t agg_calls = 0;  // ops of the latest --summary aggregate (cumulative)
     std::map<std::pair<int32_t, int32_t>, uint64_t> wakes_by_node;  // (waker node, woken node) -> wakes
-    // Its page in pages_ once found, and the page mask it was found with
-    // (page_of() again if the mask changed): one lookup per call, not two.
-    uint32_t page = FutexIndex::kNone;
-    uint64_t page_mask = 0;
   };
 
   int32_t node_of_cpu(int64_t cpu) const;
