@@ -45,6 +45,13 @@ class TraceModels {
   // One record of any type, valid as a chunk holds it (TraceReader checks
   // the framing); each model reads only its own types.
   void add(const fxs_rec_hdr* h);
+  // Past the reader's memory limit, instead of add(): only the recording's
+  // loss counters and its clean end, which take no memory. A report that
+  // stopped reading early must still show every loss the recorder counted
+  // (the final counters are written last).
+  void add_end_only(const fxs_rec_hdr* h) {
+    if (h->type == FXS_REC_LOSS || h->type == FXS_REC_STOP) futexes_.add(h);
+  }
   // The recorder's clean end was read (else the trace was cut short).
   bool has_stop_record() const { return futexes_.has_stop_record(); }
 
