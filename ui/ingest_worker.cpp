@@ -27,6 +27,17 @@ int64_t thread_cpu_ns() {
   return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
 
+// Keeps the records of `types` in a decoded chunk, in order, at its start.
+void keep_only(std::vector<uint8_t>& records, RecordTypes types) {
+  size_t out = 0;
+  for_each_chunk_record(records.data(), records.size(), [&](uint8_t* p, const fxs_rec_hdr& h) {
+    if (!types.has(h.type)) return;
+    std::memmove(records.data() + out, p, h.size);
+    out += h.size;
+  });
+  records.resize(out);
+}
+
 }  // namespace
 
 bool ChunkTurns::wait(uint64_t ticket) {
@@ -52,6 +63,7 @@ struct IngestWorker::Ticket {
   uint64_t number = 0;
   bool has_records = false;         // a chunk that decoded
   bool end = false;                 // the end of the stream: the last ticket
+  bool end_only = false;            // past the memory limit: only the loss counters and the stop record
   std::vector<std::string> warnings;  // the reader's since the last ticket, then a decoding failure
 };
 
@@ -126,15 +138,20 @@ void IngestWorker::load_loop(unsigned index) {
           reader_.follow(false);  // what is in the file now is all there will be
           follow_ = false;
         }
-        // Between chunks: a chunk may expand a thousandfold, and what the
-        // window already holds stays drawable when reading stops here.
-        const bool over_budget = heap_budget_.exceeded_now();
-        next = over_budget ? TraceReader::Next::kEnd : reader_.next_stored_chunk(stored);
+        // Between chunks: a chunk may expand a thousandfold. Past the limit
+        // the models take nothing more (what the window holds stays
+        // drawable), but the rest is read for the recording's loss counters
+        // and its stop record, which take no memory: the window never shows
+        // fewer losses than the recorder counted.
+        const bool newly_over = !over_budget_ && heap_budget_.exceeded_now();
+        over_budget_ = over_budget_ || newly_over;
+        t.end_only = over_budget_;
+        next = reader_.next_stored_chunk(stored);
         bytes_read_ = reader_.bytes_read();
         const auto& w = reader_.warnings();
         t.warnings.assign(w.begin() + static_cast<std::ptrdiff_t>(warnings_taken_), w.end());
         warnings_taken_ = w.size();
-        if (over_budget) t.warnings.push_back(heap_budget_.warning(calls_.load(), "the window"));
+        if (newly_over) t.warnings.push_back(heap_budget_.warning(calls_.load(), "the window"));
         // A live view asked for the pairing while nothing new comes: a turn
         // of the stages without records serves it.
         refresh = next == TraceReader::Next::kAgain && pairing_refresh_ && pairing_alive_ && !finisher_.busy();
@@ -152,6 +169,10 @@ void IngestWorker::load_loop(unsigned index) {
         // rather than in the stages below, which take one chunk at a time.
         std::string problem = decoder.decode(stored.header, stored.payload.data(), records, &keys);
         t.has_records = problem.empty();
+        if (t.has_records && t.end_only) {
+          keep_only(records, RecordTypes{FXS_REC_LOSS, FXS_REC_STOP});
+          keys.build(records.data(), records.size());
+        }
         if (!problem.empty()) t.warnings.push_back(stored.label + ": " + problem + ", skipped");
       }
       read_ns += thread_cpu_ns() - t0;

@@ -194,6 +194,7 @@ class IngestWorker {
   uint64_t next_ticket_ = 0;
   size_t warnings_taken_ = 0;
   bool ended_ = false;  // the end of the stream has its ticket
+  bool over_budget_ = false;  // past heap_budget_: only the end records are read on
   MemoryBudget heap_budget_{UINT64_MAX};
   ChunkTurns timeline_turns_, futex_turns_, pairing_turns_;
 
