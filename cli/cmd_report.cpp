@@ -46,9 +46,10 @@ root and no BPF.
   --memory-limit SIZE
                  most memory the report may take while reading (default: 32 times
                  the file's size, at least 1G, at most half of this machine's
-                 memory); reading stops at half of it (finishing takes about as
-                 much again) and the report covers the records read so far,
-                 with a warning
+                 memory); past half of it (finishing takes about as much
+                 again) the report covers the records read so far, with a
+                 warning, and reads on only for the recording's final loss
+                 counters
 
 examples:
   futexscope report futexscope.fxs
