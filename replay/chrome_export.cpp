@@ -132,7 +132,11 @@ Result<ChromeExportStats> export_chrome(const std::string& trace_path, std::ostr
   MemoryBudget budget(memory_limit_for_file(trace_path, memory_limit));
   bool over_budget = false;
   while (reader->next_chunk(chunk) == TraceReader::Next::kChunk) {
-    if ((over_budget = budget.exceeded_now())) break;
+    if (over_budget || (over_budget = budget.exceeded_now())) {
+      keep_only_records(chunk, kEndRecords);  // the lost_events the recording ended with
+      tl.add_records(chunk.data(), chunk.size());
+      continue;
+    }
     tl.add_records(chunk.data(), chunk.size());
     for_each_chunk_record(chunk.data(), chunk.size(), [&](const uint8_t* p, const fxs_rec_hdr&) {
       wakes.add(reinterpret_cast<const fxs_rec_hdr*>(p));
@@ -140,7 +144,7 @@ Result<ChromeExportStats> export_chrome(const std::string& trace_path, std::ostr
   }
   warnings.insert(warnings.end(), reader->warnings().begin(), reader->warnings().end());
   if (over_budget) warnings.push_back(budget.warning(tl.calls(), "the export"));
-  else if (!tl.has_stop_record()) warnings.push_back(kNoStopRecordWarning);
+  if (!tl.has_stop_record()) warnings.push_back(kNoStopRecordWarning);
   if (reader->header().summary && tl.calls() == 0)
     return Error{trace_path + ": recorded with --summary (aggregates only): there are no calls to export; "
                  "record without --summary"};

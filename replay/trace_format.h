@@ -10,6 +10,7 @@
 
 #include "bpf/trace_abi.h"
 #include "replay/error.h"
+#include "replay/record_types.h"
 
 namespace fxs {
 
@@ -83,6 +84,21 @@ void for_each_chunk_record(Byte* data, size_t size, Fn&& fn) {
     off += h.size;
   }
 }
+
+// Keeps the records of `types` in a decoded chunk, in order, at its start.
+inline void keep_only_records(std::vector<uint8_t>& records, RecordTypes types) {
+  size_t out = 0;
+  for_each_chunk_record(records.data(), records.size(), [&](uint8_t* p, const fxs_rec_hdr& h) {
+    if (!types.has(h.type)) return;
+    std::memmove(records.data() + out, p, h.size);
+    out += h.size;
+  });
+  records.resize(out);
+}
+// What a reader past its memory limit still reads: the recording's loss
+// counters and its clean end, which take no memory (the report, the window
+// and the export then never show fewer losses than the recorder counted).
+inline constexpr RecordTypes kEndRecords{FXS_REC_LOSS, FXS_REC_STOP};
 
 // Copies a fixed-size record out of a chunk (any alignment) into `out`;
 // false if it is too short for T (a damaged file: its reader counts it). A

@@ -50,7 +50,7 @@ class TraceModels {
   // stopped reading early must still show every loss the recorder counted
   // (the final counters are written last).
   void add_end_only(const fxs_rec_hdr* h) {
-    if (h->type == FXS_REC_LOSS || h->type == FXS_REC_STOP) futexes_.add(h);
+    if (kEndRecords.has(h->type)) futexes_.add(h);
   }
   // The recorder's clean end was read (else the trace was cut short).
   bool has_stop_record() const { return futexes_.has_stop_record(); }

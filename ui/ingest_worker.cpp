@@ -27,17 +27,6 @@ int64_t thread_cpu_ns() {
   return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
 
-// Keeps the records of `types` in a decoded chunk, in order, at its start.
-void keep_only(std::vector<uint8_t>& records, RecordTypes types) {
-  size_t out = 0;
-  for_each_chunk_record(records.data(), records.size(), [&](uint8_t* p, const fxs_rec_hdr& h) {
-    if (!types.has(h.type)) return;
-    std::memmove(records.data() + out, p, h.size);
-    out += h.size;
-  });
-  records.resize(out);
-}
-
 }  // namespace
 
 bool ChunkTurns::wait(uint64_t ticket) {
@@ -170,7 +159,7 @@ void IngestWorker::load_loop(unsigned index) {
         std::string problem = decoder.decode(stored.header, stored.payload.data(), records, &keys);
         t.has_records = problem.empty();
         if (t.has_records && t.end_only) {
-          keep_only(records, RecordTypes{FXS_REC_LOSS, FXS_REC_STOP});
+          keep_only_records(records, kEndRecords);
           keys.build(records.data(), records.size());
         }
         if (!problem.empty()) t.warnings.push_back(stored.label + ": " + problem + ", skipped");

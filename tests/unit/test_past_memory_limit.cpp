@@ -1,4 +1,4 @@
-// A report or a window that stops reading at its memory limit
+// A report, a window or an export that stops reading at its memory limit
 // (replay/memory_budget.h) still shows the recording's final loss counters:
 // the recorder writes them last, and what is shown must never count fewer
 // losses than the recording had.
@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/temp_dir.h"
+#include "replay/chrome_export.h"
 #include "replay/memory_budget.h"
 #include "replay/report.h"
 #include "replay/trace_reader.h"
@@ -94,6 +95,20 @@ TEST_F(PastTheMemoryLimit, TheWindowShowsTheRecordingsFinalLossCounters) {
   EXPECT_TRUE(snap->has_loss_record);
   std::lock_guard lk(window.timeline_mutex());
   EXPECT_EQ(window.timeline().lost(), kDropped);
+}
+
+TEST_F(PastTheMemoryLimit, TheExportShowsTheRecordingsFinalLossCount) {
+  std::ostringstream out;
+  std::vector<std::string> warnings;
+  auto st = export_chrome(path_, out, warnings, limit());
+  ASSERT_TRUE(st.ok()) << st.message();
+  std::string said;
+  for (const std::string& w : warnings) said += w + "\n";
+  ASSERT_NE(said.find("memory limit"), std::string::npos) << "the limit was not reached: " << said;
+  EXPECT_EQ(said.find("no stop record"), std::string::npos) << "the clean end was read: " << said;
+  EXPECT_LT(st->calls, kFutexes) << "the export stopped early";
+  const nlohmann::json j = nlohmann::json::parse(out.str());
+  EXPECT_EQ(j["otherData"]["lost_events"].get<uint64_t>(), kDropped);
 }
 
 }  // namespace
