@@ -387,15 +387,10 @@ static __always_inline int emit_waitv(struct fxs_futex_rec *r, __u64 vec_ptr, __
 /* First event of a thread: record its name and its process's name. */
 static __always_inline void emit_task(struct task_state *st, __u32 tgid, __u32 tid, __u64 now)
 {
-	void *rb = cpu_ring();
-	struct fxs_task_rec *t = rb ? bpf_ringbuf_reserve(rb, sizeof(*t), 0) : 0;
-	if (!t) {
-		count(FXS_CNT_RINGBUF_DROP);
+	void *rb;
+	struct fxs_task_rec *t = reserve_record(&rb, FXS_REC_TASK, sizeof(*t));
+	if (!t)
 		return;
-	}
-	t->hdr.type = FXS_REC_TASK;
-	t->hdr.size = sizeof(*t);
-	t->hdr.reserved = 0;
 	t->ts_ns = now;
 	t->tgid = tgid;
 	t->tid = tid;
@@ -722,15 +717,10 @@ static __always_inline int handle_waking(__u32 wakee_tid, __u32 wakee_tgid)
 		if (BPF_CORE_READ(cur, flags) & 0x4 /* PF_EXITING */)
 			flags = FXS_WAKE_F_WAKER_EXITING;
 	}
-	void *rb = cpu_ring();
-	struct fxs_wake_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
-	if (!r) {
-		count(FXS_CNT_RINGBUF_DROP);
+	void *rb;
+	struct fxs_wake_rec *r = reserve_record(&rb, FXS_REC_WAKE, sizeof(*r));
+	if (!r)
 		return 0;
-	}
-	r->hdr.type = FXS_REC_WAKE;
-	r->hdr.size = sizeof(*r);
-	r->hdr.reserved = 0;
 	r->ts_ns = now;
 	r->waker_tgid = pid_tgid >> 32;
 	r->waker_tid = tid;
@@ -791,15 +781,10 @@ int fxs_thread_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct task_state *st = task_slot(tid);
 	if (!st || st->tid != tid || !st->named || !wanted(tgid))
 		return 0;
-	void *rb = cpu_ring();
-	struct fxs_thread_exit_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
-	if (!r) {
-		count(FXS_CNT_RINGBUF_DROP);
+	void *rb;
+	struct fxs_thread_exit_rec *r = reserve_record(&rb, FXS_REC_THREAD_EXIT, sizeof(*r));
+	if (!r)
 		return 0;
-	}
-	r->hdr.type = FXS_REC_THREAD_EXIT;
-	r->hdr.size = sizeof(*r);
-	r->hdr.reserved = 0;
 	r->ts_ns = bpf_ktime_get_ns();
 	r->tgid = tgid;
 	r->tid = tid;

@@ -76,15 +76,10 @@ static __always_inline void note_hash_view(struct task_state *st, const struct h
 {
 	if (!st || (st->phash_seen == v->phash && st->mask_seen == v->hash_mask && st->hash_noted))
 		return;
-	void *rb = cpu_ring();
-	struct fxs_hash_rec *h = rb ? bpf_ringbuf_reserve(rb, sizeof(*h), 0) : 0;
-	if (!h) {
-		count(FXS_CNT_RINGBUF_DROP);
+	void *rb;
+	struct fxs_hash_rec *h = reserve_record(&rb, FXS_REC_HASH, sizeof(*h));
+	if (!h)
 		return;
-	}
-	h->hdr.type = FXS_REC_HASH;
-	h->hdr.size = sizeof(*h);
-	h->hdr.reserved = 0;
 	h->ts_ns = now ? now : bpf_ktime_get_ns();
 	h->tgid = tgid;
 	h->tid = tid;
@@ -190,16 +185,12 @@ static __always_inline int handle_contention_end(__u64 lock)
 	if (!st || st->tid != tid || !st->lock || st->lock != lock)
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
-	void *rb = cpu_ring();
-	struct fxs_contention_rec *c = rb ? bpf_ringbuf_reserve(rb, sizeof(*c), 0) : 0;
+	void *rb;
+	struct fxs_contention_rec *c = reserve_record(&rb, FXS_REC_CONTENTION, sizeof(*c));
 	if (!c) {
-		count(FXS_CNT_RINGBUF_DROP);
 		st->lock = 0;
 		return 0;
 	}
-	c->hdr.type = FXS_REC_CONTENTION;
-	c->hdr.size = sizeof(*c);
-	c->hdr.reserved = 0;
 	c->ts_ns = st->lock_ns;
 	c->spin_ns = now - st->lock_ns;
 	c->lock = lock;

@@ -112,6 +112,25 @@ static __always_inline __u64 wakeup_flag(void *rb)
 									     : BPF_RB_NO_WAKEUP;
 }
 
+/*
+ * A record of `size` bytes reserved in this CPU's ring with its header filled
+ * in, or 0 with the drop counted (the collector reports every one). *rb gets
+ * the ring, for the submit's wakeup_flag().
+ */
+static __always_inline void *reserve_record(void **rb, __u16 type, __u16 size)
+{
+	*rb = cpu_ring();
+	struct fxs_rec_hdr *h = *rb ? bpf_ringbuf_reserve(*rb, size, 0) : 0;
+	if (!h) {
+		count(FXS_CNT_RINGBUF_DROP);
+		return 0;
+	}
+	h->type = type;
+	h->size = size;
+	h->reserved = 0;
+	return h;
+}
+
 /* task_state.key_flags of a call whose first key's flags are in user memory. */
 #define FXS_KEY_FLAGS_UNKNOWN (1u << 31)
 

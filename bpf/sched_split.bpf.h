@@ -47,15 +47,10 @@ static __always_inline int split_on_wakeup(__u32 tid)
 	__u64 now = bpf_ktime_get_ns();
 	if (st->enter_ns && fxs_is_wait_op(st->opi) && !st->wakeup_ns)
 		st->wakeup_ns = now;
-	void *rb = cpu_ring();
-	struct fxs_wakeup_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
-	if (!r) {
-		count(FXS_CNT_RINGBUF_DROP);
+	void *rb;
+	struct fxs_wakeup_rec *r = reserve_record(&rb, FXS_REC_WAKEUP, sizeof(*r));
+	if (!r)
 		return 0;
-	}
-	r->hdr.type = FXS_REC_WAKEUP;
-	r->hdr.size = sizeof(*r);
-	r->hdr.reserved = 0;
 	r->ts_ns = now;
 	r->tid = tid;
 	r->cpu = bpf_get_smp_processor_id();
@@ -67,15 +62,10 @@ static __always_inline int split_on_wakeup(__u32 tid)
 static __always_inline void emit_switch(__u64 now, __u32 prev_tid, __u32 next_tid, unsigned int prev_state,
 					__u8 flags)
 {
-	void *rb = cpu_ring();
-	struct fxs_switch_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
-	if (!r) {
-		count(FXS_CNT_RINGBUF_DROP);
+	void *rb;
+	struct fxs_switch_rec *r = reserve_record(&rb, FXS_REC_SWITCH, sizeof(*r));
+	if (!r)
 		return;
-	}
-	r->hdr.type = FXS_REC_SWITCH;
-	r->hdr.size = sizeof(*r);
-	r->hdr.reserved = 0;
 	r->ts_ns = now;
 	r->prev_tid = prev_tid;
 	r->next_tid = next_tid;
@@ -144,15 +134,10 @@ static __always_inline void split_emit(struct task_state *st, struct task_struct
 	if (capture_stacks && now - st->sleep_ns >= stack_min_wait_ns)
 		kstack_id = kernel_stack_of(trusted_next);
 
-	void *rb = cpu_ring();
-	struct fxs_wait_split_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
-	if (!r) {
-		count(FXS_CNT_RINGBUF_DROP);
+	void *rb;
+	struct fxs_wait_split_rec *r = reserve_record(&rb, FXS_REC_WAIT_SPLIT, sizeof(*r));
+	if (!r)
 		return;
-	}
-	r->hdr.type = FXS_REC_WAIT_SPLIT;
-	r->hdr.size = sizeof(*r);
-	r->hdr.reserved = 0;
 	r->wait_enter_ns = st->enter_ns;
 	r->sleep_ns = st->sleep_ns;
 	r->waking_ns = st->waking_ns;
