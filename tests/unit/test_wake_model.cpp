@@ -74,23 +74,30 @@ TEST(WakeModel, TimeoutsAndSignalsCountWithoutAWakeRecord) {
   EXPECT_EQ(m.find(kPid, kB)->by_signal, 0u);
 }
 
+// A wake call (FUTEX_WAKE unless said) by `waker` at `ts` that woke `wakee`'s
+// wait (FUTEX_WAIT unless said) entered at `wait_enter`, on `uaddr`.
+void add_futex_wake(WakeModel& m, uint32_t waker, uint32_t wakee, uint64_t uaddr, uint64_t wait_enter, uint64_t ts,
+                    uint8_t waker_opi = FXS_OP_FUTEX_WAKE, uint8_t wakee_opi = FXS_OP_FUTEX_WAIT) {
+  fxs_wake_rec w{};
+  w.hdr = {FXS_REC_WAKE, sizeof(w), 0};
+  w.ts_ns = ts;
+  w.waker_tgid = w.wakee_tgid = kPid;
+  w.waker_tid = waker;
+  w.wakee_tid = wakee;
+  w.waker_uaddr = w.wakee_uaddr = uaddr;
+  w.wait_enter_ns = wait_enter;
+  w.waker_opi = waker_opi;
+  w.wakee_opi = wakee_opi;
+  m.add(&w.hdr);
+}
+
 // FUTEX_UNLOCK_PI hands the lock to the waiter it wakes: that wait was
 // ended by its unlocker (a waker edge, contended time), not by "other".
 TEST(WakeModel, UnlockPiIsTheWakerOfTheLockPiWaitItHandsTheLockTo) {
   WakeModel m;
   fxs_futex_rec wait = wait_rec(2, FXS_OP_FUTEX_LOCK_PI, kA, 0, 1000, 5000);
   m.add(&wait.hdr);
-  fxs_wake_rec w{};
-  w.hdr = {FXS_REC_WAKE, sizeof(w), 0};
-  w.ts_ns = 4000;
-  w.waker_tgid = w.wakee_tgid = kPid;
-  w.waker_tid = 1;
-  w.wakee_tid = 2;
-  w.waker_uaddr = w.wakee_uaddr = kA;
-  w.wait_enter_ns = 1000;
-  w.waker_opi = FXS_OP_FUTEX_UNLOCK_PI;
-  w.wakee_opi = FXS_OP_FUTEX_LOCK_PI;
-  m.add(&w.hdr);
+  add_futex_wake(m, 1, 2, kA, 1000, 4000, FXS_OP_FUTEX_UNLOCK_PI, FXS_OP_FUTEX_LOCK_PI);
   m.finish();
   const FutexWakes* f = m.find(kPid, kA);
   ASSERT_NE(f, nullptr);
@@ -101,21 +108,6 @@ TEST(WakeModel, UnlockPiIsTheWakerOfTheLockPiWaitItHandsTheLockTo) {
   EXPECT_EQ(f->wakers[0].waker_tid, 1u);
   EXPECT_EQ(f->wakers[0].waiter_tid, 2u);
   EXPECT_EQ(f->contended_wait_ns, 4000u);
-}
-
-// A FUTEX_WAKE by `waker` at `ts` that woke `wakee`'s wait entered at `wait_enter`, on `uaddr`.
-void add_futex_wake(WakeModel& m, uint32_t waker, uint32_t wakee, uint64_t uaddr, uint64_t wait_enter, uint64_t ts) {
-  fxs_wake_rec w{};
-  w.hdr = {FXS_REC_WAKE, sizeof(w), 0};
-  w.ts_ns = ts;
-  w.waker_tgid = w.wakee_tgid = kPid;
-  w.waker_tid = waker;
-  w.wakee_tid = wakee;
-  w.waker_uaddr = w.wakee_uaddr = uaddr;
-  w.wait_enter_ns = wait_enter;
-  w.waker_opi = FXS_OP_FUTEX_WAKE;
-  w.wakee_opi = FXS_OP_FUTEX_WAIT;
-  m.add(&w.hdr);
 }
 
 void add_exit(WakeModel& m, uint32_t tid, uint64_t ts) {
