@@ -1,7 +1,5 @@
 #include "replay/chrome_export.h"
 
-#include "replay/memory_budget.h"
-
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
@@ -11,8 +9,7 @@
 
 #include "replay/futex_ops.h"
 #include "replay/trace_format.h"
-#include "replay/trace_reader.h"
-#include "replay/wake_model.h"
+#include "replay/trace_models.h"
 
 namespace fxs {
 
@@ -123,41 +120,24 @@ ChromeExportStats write_chrome_json(const TimelineModel& tl, const std::vector<W
 
 Result<ChromeExportStats> export_chrome(const std::string& trace_path, std::ostream& out,
                                         std::vector<std::string>& warnings, uint64_t memory_limit) {
-  auto reader = TraceReader::open(trace_path);
-  if (!reader) return reader.error();
-  TimelineModel tl;
-  // One pass: the timeline's calls, and the wake records the flows come from.
-  WakeModel wakes;
-  std::vector<uint8_t> chunk;
-  MemoryBudget budget(memory_limit_for_file(trace_path, memory_limit));
-  bool over_budget = false;
-  while (reader->next_chunk(chunk) == TraceReader::Next::kChunk) {
-    if (over_budget || (over_budget = budget.exceeded_now())) {
-      keep_only_records(chunk, kEndRecords);  // the lost_events the recording ended with
-      tl.add_records(chunk.data(), chunk.size());
-      continue;
-    }
-    tl.add_records(chunk.data(), chunk.size());
-    for_each_chunk_record(chunk.data(), chunk.size(), [&](const uint8_t* p, const fxs_rec_hdr&) {
-      wakes.add(reinterpret_cast<const fxs_rec_hdr*>(p));
-    });
-  }
-  warnings.insert(warnings.end(), reader->warnings().begin(), reader->warnings().end());
-  if (over_budget) warnings.push_back(budget.warning(tl.calls(), "the export"));
-  if (!tl.has_stop_record()) warnings.push_back(kNoStopRecordWarning);
-  if (reader->header().summary && tl.calls() == 0)
+  // Every call, and which wake call ended each wait: the flows are the
+  // report's waker edges (the same pairing, replay/pairing_models.h).
+  Result<TraceResult> read =
+      read_trace(trace_path, {.report = false, .attributions = true, .timeline = true}, memory_limit);
+  if (!read.ok()) return read.error();
+  TraceResult& r = *read;
+  warnings.insert(warnings.end(), r.data.warnings.begin(), r.data.warnings.end());
+  const TimelineModel& tl = r.timeline;
+  if (r.data.header.summary && tl.calls() == 0)
     return Error{trace_path + ": recorded with --summary (aggregates only): there are no calls to export; "
                  "record without --summary"};
-  std::vector<WakeAttribution> attributed;
-  wakes.finish([&](const AttributedWake& w) { attributed.push_back(WakeAttribution::of(w)); });
-  const bool exact = wakes.wake_records() > 0;
   uint64_t unplaced = 0;
-  std::vector<WakeFlow> flows = exact ? exact_wake_flows(tl, attributed, &unplaced) : pair_wakes(tl);
-  if (!exact && !flows.empty())
+  std::vector<WakeFlow> flows = r.wake_records ? exact_wake_flows(tl, r.attributed, &unplaced) : pair_wakes(tl);
+  if (!r.wake_records && !flows.empty())
     warnings.push_back("the trace has no wake records (recorded by an older futexscope): flows are paired by time, "
                        "one per wake call, and may point at the wrong waiter");
   ChromeExportStats st = write_chrome_json(tl, flows, out);
-  st.exact_flows = exact;
+  st.exact_flows = r.wake_records;
   st.unplaced_flows = unplaced;
   out.flush();
   if (!out) return Error{"writing the JSON failed"};  // the caller knows the file and why

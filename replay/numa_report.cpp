@@ -7,7 +7,6 @@
 #include <map>
 
 #include "replay/json_writer.h"
-#include "replay/trace_reader.h"
 #include "replay/report.h"
 
 namespace fxs {
@@ -177,19 +176,6 @@ void write_numa_text(const NumaReport& r, size_t top, std::ostream& out) {
   if (n < v.size()) out << "    ... " << v.size() - n << " more\n";
   if (std::any_of(v.begin(), v.begin() + long(n), [](const NumaFutex* f) { return f->mostly_remote(); }))
     out << "  MOSTLY REMOTE: more than two of its calls ran off the page's node for every one on it\n";
-}
-
-Result<NumaReport> numa_report_from_file(const std::string& path, const std::function<bool()>& keep_going,
-                                         const PairingOutputs& out) {
-  Result<TraceReader> reader = TraceReader::open(path);
-  if (!reader.ok()) return Error{reader.message()};
-  PairingModels models(reader->header().cpu_node);
-  std::vector<uint8_t> chunk;
-  while (reader->next_chunk(chunk) == TraceReader::Next::kChunk) {
-    if (keep_going && !keep_going()) return Error{path + ": cancelled"};
-    models.add_chunk(chunk.data(), chunk.size());
-  }
-  return models.finish(out);
 }
 
 }  // namespace fxs

@@ -1,9 +1,7 @@
-// numa_report.h: the "numa" part of `futexscope report` (JSON and text) and
-// a NumaReport straight from a trace file (tests, the fuzz harness).
+// numa_report.h: the "numa" part of `futexscope report` (JSON and text).
 #pragma once
 
 #include <cstddef>
-#include <functional>
 #include <map>
 #include <ostream>
 #include <string>
@@ -12,11 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "replay/error.h"
 #include "replay/numa_model.h"
-#include "replay/pairing_models.h"
-#include "replay/wake_flows.h"
-#include "replay/wake_model.h"
 
 namespace fxs {
 
@@ -44,13 +38,5 @@ void write_numa_text(const NumaReport& r, size_t top, std::ostream& out);
 std::string numa_futex_key(uint32_t tgid, uint64_t uaddr);
 // "node 1", "unknown", or the errno name of a move_pages answer ("ENOENT").
 std::string page_node_text(int32_t node);
-
-// Reads the whole trace at `path` (a file) and builds its NumaReport, the
-// way `report` does. `keep_going` (optional) is asked between chunks; false
-// ends the read with an Error ("cancelled"). `out`: what else to hand out
-// (replay/pairing_models.h).
-Result<NumaReport> numa_report_from_file(const std::string& path,
-                                         const std::function<bool()>& keep_going = nullptr,
-                                         const PairingOutputs& out = {});
 
 }  // namespace fxs

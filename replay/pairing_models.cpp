@@ -8,6 +8,7 @@ namespace fxs {
 
 void PairingModels::add(const fxs_rec_hdr* rec) {
   feed(wakes_, rec);
+  if (scope_ == PairingScope::kWakesOnly) return;
   feed(numa_, rec);
   feed(splits_, rec);
   feed(futile_, rec);
@@ -25,7 +26,7 @@ uint64_t PairingModels::add_chunk(const uint8_t* data, size_t size) {
 
 NumaReport PairingModels::finish(const PairingOutputs& out) {
   wakes_.finish([&](const AttributedWake& w) {
-    numa_.add_wake(w);
+    if (scope_ == PairingScope::kEverything) numa_.add_wake(w);
     if (out.attributed) out.attributed->push_back(WakeAttribution::of(w));
   });
   splits_.finish();

@@ -42,13 +42,21 @@ struct PairingOutputs {
   PairingByFutex* pairing = nullptr;             // split, futile wakeups, holders of every futex
 };
 
+// What a reader of the pairing pays for: everything (the report, the
+// window), or only who woke whom (export's flows): the NUMA, split, futile
+// and holder models then take no record.
+enum class PairingScope { kEverything, kWakesOnly };
+
 class PairingModels {
  public:
-  explicit PairingModels(std::vector<int32_t> cpu_node) : numa_(std::move(cpu_node)) { share_wait_keys(); }
+  explicit PairingModels(std::vector<int32_t> cpu_node, PairingScope scope = PairingScope::kEverything)
+      : scope_(scope), numa_(std::move(cpu_node)) {
+    share_wait_keys();
+  }
   // A copy (a live view pairs what is loaded so far on another thread while
   // loading goes on) numbers its waits on its own copy of the numbering.
   PairingModels(const PairingModels& o)
-      : wait_keys_(o.wait_keys_), wakes_(o.wakes_), numa_(o.numa_), splits_(o.splits_), futile_(o.futile_),
+      : scope_(o.scope_), wait_keys_(o.wait_keys_), wakes_(o.wakes_), numa_(o.numa_), splits_(o.splits_), futile_(o.futile_),
         holders_(o.holders_) {
     share_wait_keys();
   }
@@ -70,6 +78,8 @@ class PairingModels {
   const FutileWakes* futile(uint32_t tgid, uint64_t uaddr) const { return futile_.find(tgid, uaddr); }
   const std::vector<HolderTime>* holders(uint32_t tgid, uint64_t uaddr) const { return holders_.find(tgid, uaddr); }
   const WakeModel& wake_model() const { return wakes_; }
+  // The trace has wake records (else nothing can be paired exactly: --summary, or an old recording).
+  bool has_wake_records() const { return wakes_.wake_records() > 0; }
 
  private:
   void share_wait_keys() {
@@ -77,6 +87,7 @@ class PairingModels {
     splits_.share_wait_keys(&wait_keys_);
     holders_.share_wait_keys(&wait_keys_);
   }
+  PairingScope scope_;
   // One number per wait for the models that keep something per wait: a
   // record is looked up once, not once per model (replay/wait_map.h).
   WaitKeys wait_keys_;

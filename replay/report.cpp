@@ -414,23 +414,8 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   if (!reader.ok()) return reader.error();
   TraceModels models(reader->header());
   MemoryBudget budget(memory_limit_for_file(trace_path, opts.memory_limit));
-  uint64_t records = 0;
-  bool over_budget = false;
-  Status st = reader->for_each_record_while([&](const fxs_rec_hdr* h) {
-    if (!over_budget && budget.exceeded()) over_budget = true;
-    if (over_budget) {
-      models.add_end_only(h);
-    } else {
-      records++;
-      models.add(h);
-    }
-    return true;
-  });
-  std::vector<std::string> warns = reader->warnings();
-  // A read error ends the stream; report what was read before it.
-  if (!st.ok()) warns.push_back(st.message() + "; the report covers the records read before it");
-  if (over_budget) warns.push_back(budget.warning(records, "the report"));
-  if (!models.has_stop_record()) warns.push_back(kNoStopRecordWarning);
+  std::vector<std::string> warns;
+  models.read(*reader, budget, "the report", warns);
   TraceResult result = models.finish(std::move(warns), opts.sort);
   ReportData& data = result.data;
   const BlockedReport& blocked_report = result.blocked;

@@ -174,7 +174,10 @@ class TimelineModel {
   // given, are the chunk's futexes (built from these bytes): calls then find
   // their futex without a hash lookup of their own.
   void add_records(const uint8_t* data, size_t size, const ChunkFutexKeys* keys = nullptr);
+  // One record; finish_batch() after the last puts each lane's calls in time
+  // order (add_records does both).
   void add(const fxs_rec_hdr* rec);
+  void finish_batch();
 
   const std::vector<TimelineLane>& lanes() const { return lanes_; }
   // Lane indexes in the order the window shows them: the threads that waited
@@ -234,7 +237,6 @@ class TimelineModel {
   void add_task(const fxs_rec_hdr* h);
   uint32_t futex_index(uint32_t tgid, uint64_t uaddr);
   uint32_t lane_index(uint32_t tgid, uint32_t tid);
-  void finish_batch();
 
   std::vector<TimelineLane> lanes_;
   std::vector<TimelineFutex> futexes_;

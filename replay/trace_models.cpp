@@ -4,9 +4,18 @@
 
 namespace fxs {
 
-TraceModels::TraceModels(const TraceHeader& header) : header_(header), pairing_(header.cpu_node) {}
+TraceModels::TraceModels(const TraceHeader& header, Analyses analyses)
+    : header_(header),
+      analyses_(analyses),
+      pairing_(header.cpu_node, analyses.report ? PairingScope::kEverything : PairingScope::kWakesOnly) {}
 
 void TraceModels::add(const fxs_rec_hdr* h) {
+  if (analyses_.timeline) feed(timeline_, h);
+  if (!analyses_.report) {
+    if (analyses_.attributions) feed(pairing_, h);
+    add_end_only(h);  // the loss counters and the stop record
+    return;
+  }
   // Each model reads the types it declares (kReads). The kind model keeps
   // its state by the futex model's index of the call's futex.
   const uint32_t futex = FutexModel::kReads.has(h->type) ? futexes_.add(h) : FutexIndex::kNone;
@@ -20,11 +29,41 @@ void TraceModels::add(const fxs_rec_hdr* h) {
   feed(blocked_, h);
 }
 
-TraceResult TraceModels::finish(std::vector<std::string> warnings, FutexSort sort, const PairingOutputs& out) {
+void TraceModels::read(TraceReader& reader, MemoryBudget& budget, const std::string& what,
+                       std::vector<std::string>& warnings) {
+  uint64_t records = 0;
+  bool over_budget = false;
+  Status st = reader.for_each_record_while([&](const fxs_rec_hdr* h) {
+    if (!over_budget && budget.exceeded()) over_budget = true;
+    if (over_budget) {
+      add_end_only(h);
+    } else {
+      records++;
+      add(h);
+    }
+    return true;
+  });
+  warnings.insert(warnings.end(), reader.warnings().begin(), reader.warnings().end());
+  // A read error ends the stream; the result covers what was read before it.
+  if (!st.ok()) warnings.push_back(st.message() + "; " + what + " covers the records read before it");
+  if (over_budget) warnings.push_back(budget.warning(records, what));
+  if (!has_stop_record()) warnings.push_back(kNoStopRecordWarning);
+}
+
+TraceResult TraceModels::finish(std::vector<std::string> warnings, FutexSort sort) {
   TraceResult r;
+  r.wake_records = pairing_.has_wake_records();
+  timeline_.finish_batch();  // its calls in time order (records of a thread come from several CPUs' rings)
+  r.timeline = std::move(timeline_);
+  if (!analyses_.report) {
+    if (analyses_.attributions) pairing_.finish({.attributed = &r.attributed});
+    r.data.header = header_;
+    r.data.warnings = std::move(warnings);
+    return r;
+  }
   // Wakes first: the NUMA matrix counts the wakes they attribute, and the
   // report's ranking by contention needs them.
-  r.numa = pairing_.finish(out);
+  r.numa = pairing_.finish({.attributed = analyses_.attributions ? &r.attributed : nullptr});
   r.data = build_report(header_, futexes_, std::move(warnings), &pairing_.wake_model(), &stacks_, &buckets_);
   for (ReportData::Futex& f : r.data.futexes) {
     const uint32_t tgid = f.stats.tgid;
@@ -48,6 +87,16 @@ TraceResult TraceModels::finish(std::vector<std::string> warnings, FutexSort sor
   }
   r.blocked = blocked_.finish();
   return r;
+}
+
+Result<TraceResult> read_trace(const std::string& path, Analyses analyses, uint64_t memory_limit, FutexSort sort) {
+  Result<TraceReader> reader = TraceReader::open(path);
+  if (!reader.ok()) return reader.error();
+  TraceModels models(reader->header(), analyses);
+  MemoryBudget budget(memory_limit_for_file(path, memory_limit));
+  std::vector<std::string> warnings;
+  models.read(*reader, budget, analyses.report ? "the report" : "the export", warnings);
+  return models.finish(std::move(warnings), sort);
 }
 
 }  // namespace fxs

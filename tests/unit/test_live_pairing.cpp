@@ -3,7 +3,7 @@
 // piece by piece (the 2-node recording in tests/data, written again with
 // TraceWriter in four pieces, as a recorder appends) is followed live, and
 // after every piece the pairing equals that of reading the whole file so
-// far from the start (numa_report_from_file); a replay's equals the report's
+// far from the start (read_trace, as `report` reads it); a replay's equals the report's
 // models; past its memory limit it is dropped and says why.
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "replay/numa_report.h"
+#include "replay/trace_models.h"
 #include "replay/trace_reader.h"
 #include "replay/trace_writer.h"
 #include "replay/wake_model.h"
@@ -82,9 +83,9 @@ class GrowingTrace : public ::testing::Test {
     ASSERT_TRUE(writer_->flush().ok());
   }
   nlohmann::json from_start() {
-    auto r = numa_report_from_file(path_);
+    auto r = read_trace(path_, {});
     EXPECT_TRUE(r.ok()) << r.message();
-    return r.ok() ? numa_json(*r) : nlohmann::json();
+    return r.ok() ? numa_json(r->numa) : nlohmann::json();
   }
 
   TraceHeader header_;
@@ -124,9 +125,9 @@ TEST_F(GrowingTrace, LivePairingEqualsAReadFromTheStartAfterEveryPiece) {
   auto snap = worker->pairing();
   ASSERT_TRUE(snap);
   EXPECT_TRUE(snap->complete);
-  auto whole = numa_report_from_file(std::string(FXS_TEST_DATA_DIR) + "/numa-2node.fxs");
+  auto whole = read_trace(std::string(FXS_TEST_DATA_DIR) + "/numa-2node.fxs", {});
   ASSERT_TRUE(whole.ok());
-  EXPECT_EQ(numa_json(snap->report), numa_json(*whole));
+  EXPECT_EQ(numa_json(snap->report), numa_json(whole->numa));
 }
 
 // The futex panel's "Woken by" comes from the same pass (NumaSnapshot::wakes):

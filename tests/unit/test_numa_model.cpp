@@ -14,6 +14,7 @@
 #include "replay/numa_model.h"
 #include "replay/numa_report.h"
 #include "replay/report.h"
+#include "replay/trace_models.h"
 #include "replay/trace_writer.h"
 
 namespace fxs {
@@ -251,11 +252,11 @@ TEST_F(NumaTrace, TextReportShowsTheMatrixAndPages) {
 }
 
 TEST_F(NumaTrace, FromFileEqualsTheReport) {
-  auto r = numa_report_from_file(path_);
+  auto r = read_trace(path_, {});
   ASSERT_TRUE(r.ok()) << r.message();
   nlohmann::json j = report(ReportOptions::Format::kJson);
-  EXPECT_EQ(numa_json(*r), j["numa"]);
-  EXPECT_FALSE(numa_report_from_file(dir_ + "/missing.fxs").ok());
+  EXPECT_EQ(numa_json(r->numa), j["numa"]);
+  EXPECT_FALSE(read_trace(dir_ + "/missing.fxs", {}).ok());
 }
 
 // Without wake records (a --summary trace) there is no matrix to speak of.
