@@ -2,7 +2,7 @@
 """Compares fxs_load_bench binaries on one trace, runs interleaved.
 
 usage: bench/load_ab.py TRACE ROUNDS MODE BINARY...
-  MODE: full, read, timeline or futexes (see bench/load_bench.cpp)
+  MODE: full, full+pairing, full-unpaired, read, timeline, futexes or pairing (see bench/load_bench.cpp)
 
 Runs `BINARY TRACE 1 MODE` for each binary in turn (A B A B ...), ROUNDS times,
 and prints each binary's median rate and CPU time with every run's values. On a

@@ -15,6 +15,10 @@
 //   pairing: the same for the wake pairing's stage.
 //   full-unpaired: the loader without the wake pairing (full takes the RSS
 //       once the pairing is finished too).
+//   full+pairing: full, with the rate and CPU time up to the moment the
+//       pairing is finished too (the NUMA tab, "Woken by", the exact arrows
+//       in): what a build that paired in a second read of the file after
+//       "done" (c14e1be and before) must be compared with.
 // CPU time is what to compare on a shared machine: wall time depends on
 // what else runs on the cores, CPU time much less.
 #include <malloc.h>
@@ -51,7 +55,7 @@ double cpu_seconds(clockid_t clock) {
   return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
 }
 
-int run_full(const std::string& path, fxs::TraceReader reader, bool paired) {
+int run_full(const std::string& path, fxs::TraceReader reader, bool paired, bool until_paired = false) {
   struct stat sb {};
   uint64_t file_bytes = ::stat(path.c_str(), &sb) == 0 ? uint64_t(sb.st_size) : 0;
   malloc_trim(0);
@@ -68,12 +72,16 @@ int run_full(const std::string& path, fxs::TraceReader reader, bool paired) {
   auto t_done = std::chrono::steady_clock::now();
   while (worker.pairing_pending()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const double pairing_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_done).count();
+  if (until_paired) {
+    cpu = cpu_seconds(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
+    p.load_seconds += pairing_s;
+  }
   malloc_trim(0);  // as the window does: the RSS then measures what the models keep
   uint64_t rss1 = rss_bytes();
   std::printf("%s events=%llu seconds=%.3f rate=%.0f/s cpu_seconds=%.3f cpu_ns_per_event=%.1f futexes=%zu "
               "bytes_per_event=%.1f read_cpu=%.3f timeline_cpu=%.3f futexes_cpu=%.3f pairing_cpu=%.3f "
               "pairing_after_done=%.3f\n",
-              paired ? "load" : "load-unpaired", static_cast<unsigned long long>(p.calls), p.load_seconds,
+              until_paired ? "load+pairing" : paired ? "load" : "load-unpaired", static_cast<unsigned long long>(p.calls), p.load_seconds,
               p.load_seconds > 0 ? double(p.calls) / p.load_seconds : 0.0, cpu,
               p.calls ? cpu * 1e9 / double(p.calls) : 0.0, worker.futexes()->futexes.size(),
               p.calls && rss1 > rss0 ? double(rss1 - rss0) / double(p.calls) : 0.0, p.read_cpu_seconds,
@@ -116,7 +124,7 @@ int run_stage(const char* mode, fxs::TraceReader reader, const Stage& stage) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: fxs_load_bench TRACE [RUNS] [full|full-unpaired|read|timeline|futexes|pairing]\n");
+    std::fprintf(stderr, "usage: fxs_load_bench TRACE [RUNS] [full|full-unpaired|full+pairing|read|timeline|futexes|pairing]\n");
     return 2;
   }
   const std::string path = argv[1];
@@ -129,8 +137,8 @@ int main(int argc, char** argv) {
       return 1;
     }
     int rc = 0;
-    if (mode == "full" || mode == "full-unpaired") {
-      rc = run_full(path, std::move(*reader), mode == "full");
+    if (mode == "full" || mode == "full-unpaired" || mode == "full+pairing") {
+      rc = run_full(path, std::move(*reader), mode != "full-unpaired", mode == "full+pairing");
     } else if (mode == "read") {
       rc = run_stage("read", std::move(*reader), Stage());
     } else if (mode == "timeline") {
@@ -156,7 +164,7 @@ int main(int argc, char** argv) {
                        pairing.add_chunk(d, n);
                      }));
     } else {
-      std::fprintf(stderr, "fxs_load_bench: unknown mode %s (full, full-unpaired, read, timeline, futexes, pairing)\n", mode.c_str());
+      std::fprintf(stderr, "fxs_load_bench: unknown mode %s (full, full-unpaired, full+pairing, read, timeline, futexes, pairing)\n", mode.c_str());
       return 2;
     }
     if (rc) return rc;

@@ -1,5 +1,6 @@
 #include "ui/ingest_worker.h"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -8,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 #include <utility>
+
+#include "replay/huge_pages.h"
 
 namespace fxs::ui {
 
@@ -67,6 +70,13 @@ IngestWorker::~IngestWorker() { stop(); }
 
 void IngestWorker::start(std::function<void()> wake_ui) {
   wake_ui_ = std::move(wake_ui);
+  // Blocks from kPrefaultFrom up are mapped each on its own and unmapped
+  // when freed. glibc's default raises that threshold after each such free,
+  // so the pairing's large tables, freed once it is finished, stayed in the
+  // heap between the models the window keeps: the condvar sample's RSS per
+  // event once everything was in was 3x that of the same models without
+  // that (docs/BENCHMARKS.md, "Memory once the pairing is in").
+  mallopt(M_MMAP_THRESHOLD, int(kPrefaultFrom));
   if (pairing_limit_ == 0) {
     pairing_.reset();
     pairing_alive_ = false;
