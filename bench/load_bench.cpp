@@ -148,15 +148,13 @@ int main(int argc, char** argv) {
                        tl.add_records(d, n, &k);
                      }));
     } else if (mode == "futexes") {
-      fxs::FutexModel model;
-      fxs::BucketModel buckets;
-      fxs::KindModel kinds;
+      fxs::FutexTableModels table;
       fxs::ui::SideModels side;
       std::mutex mu;
       std::vector<uint32_t> scratch;
       rc = run_stage("futexes", std::move(*reader),
                      Stage([&](const uint8_t* d, size_t n, const fxs::ChunkFutexKeys& k) {
-                       fxs::ui::add_futex_chunk(model, buckets, kinds, side, mu, d, n, &k, scratch);
+                       fxs::ui::add_futex_chunk(table, side, mu, d, n, &k, scratch);
                      }));
     } else if (mode == "pairing") {
       fxs::PairingModels pairing(reader->header().cpu_node);

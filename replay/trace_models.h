@@ -11,18 +11,12 @@
 #include <string>
 #include <vector>
 
-#include "replay/blocked_model.h"
-#include "replay/bucket_model.h"
-#include "replay/futex_model.h"
-#include "replay/futex_names.h"
-#include "replay/kind_model.h"
+#include "replay/detail_models.h"
+#include "replay/futex_table_models.h"
 #include "replay/memory_budget.h"
-#include "replay/numa_model.h"
 #include "replay/pairing_models.h"
 #include "replay/record_types.h"
 #include "replay/report_data.h"
-#include "replay/rseq_model.h"
-#include "replay/stack_model.h"
 #include "replay/timeline_model.h"
 #include "replay/trace_format.h"
 #include "replay/trace_reader.h"
@@ -63,9 +57,8 @@ class TraceModels {
   explicit TraceModels(const TraceHeader& header, Analyses analyses = {});
 
   // What the set reads: the union of its models' declarations (add() routes by them).
-  static constexpr RecordTypes kReads = FutexModel::kReads | KindModel::kReads | StackModel::kReads |
-                                        PairingModels::kReads | BucketModel::kReads | FutexNames::kReads |
-                                        RseqModel::kReads | UmcgModel::kReads | BlockedModel::kReads;
+  static constexpr RecordTypes kReads =
+      FutexTableModels::kReads | DetailModels::kReads | PairingModels::kReads | UmcgModel::kReads;
 
   // One record of any type, valid as a chunk holds it (TraceReader checks
   // the framing); each model reads only its own types.
@@ -76,17 +69,17 @@ class TraceModels {
   // (the final counters are written last).
   void add_end_only(const fxs_rec_hdr* h) {
     if (!kEndRecords.has(h->type)) return;
-    futexes_.add(h);
+    table_.futexes.add(h);
     if (analyses_.timeline) timeline_.add(h);
   }
   // The recorder's clean end was read (else the trace was cut short).
-  bool has_stop_record() const { return futexes_.has_stop_record(); }
+  bool has_stop_record() const { return table_.futexes.has_stop_record(); }
 
   // Once, after the last add(). `warnings` (the reader's) come first, then
   // the models'.
   TraceResult finish(std::vector<std::string> warnings, FutexSort sort = FutexSort::kContention);
   // After finish(): every stack, for the folded output.
-  const StackModel& stacks() const { return stacks_; }
+  const StackModel& stacks() const { return details_.stacks; }
 
   // Reads every record `reader` has left into the models, as `report` and
   // `export` do: past `budget`, only the end records (add_end_only). Adds
@@ -97,15 +90,11 @@ class TraceModels {
  private:
   TraceHeader header_;
   Analyses analyses_;
-  FutexModel futexes_;
-  KindModel kinds_;
-  StackModel stacks_;
+  // The report's models, in groups the window's loader feeds too.
+  FutexTableModels table_;
+  DetailModels details_;
   PairingModels pairing_;
-  BucketModel buckets_;
-  FutexNames names_;
-  RseqModel rseq_;
-  UmcgModel umcg_;
-  BlockedModel blocked_;
+  UmcgModel umcg_;  // the window builds UMCG lanes instead (ui/side_models.h)
   TimelineModel timeline_;
 };
 

@@ -205,8 +205,7 @@ bool IngestWorker::apply_in_order(const Ticket& t, const std::vector<uint8_t>& r
     reader_warnings_.insert(reader_warnings_.end(), t.warnings.begin(), t.warnings.end());
   }
   if (t.has_records) {
-    add_futex_chunk(futex_model_, bucket_model_, kind_model_, side_, side_mu_, records.data(), records.size(), &keys,
-                    side_offsets);
+    add_futex_chunk(table_, side_, side_mu_, records.data(), records.size(), &keys, side_offsets);
     unpublished_ = true;
     auto now = std::chrono::steady_clock::now();
     if (now - last_publish_ >= std::max<std::chrono::steady_clock::duration>(kPublishEvery, publish_cost_ * 4)) {
@@ -217,7 +216,7 @@ bool IngestWorker::apply_in_order(const Ticket& t, const std::vector<uint8_t>& r
     }
   }
   if (t.end) {
-    if (unpublished_ || futex_model_.events() == 0 || !futex_model_.has_stop_record()) publish_futexes(true);
+    if (unpublished_ || table_.futexes.events() == 0 || !table_.futexes.has_stop_record()) publish_futexes(true);
     publish_side(/*final=*/true);  // everything is in: complete rseq/UMCG reports
   }
   futex_turns_.leave();
@@ -283,9 +282,9 @@ std::string IngestWorker::pairing_missing() const {
 }
 
 void IngestWorker::publish_futexes(bool final) {
-  FutexModel& model = futex_model_;
-  const BucketModel& buckets = bucket_model_;
-  const KindModel& kinds = kind_model_;
+  FutexModel& model = table_.futexes;
+  const BucketModel& buckets = table_.buckets;
+  const KindModel& kinds = table_.kinds;
   auto s = std::make_shared<FutexSnapshot>();
   s->futexes = model.finish();
   // The same kinds as `report`: values, bitsets, wake counts, glibc names in
@@ -325,29 +324,22 @@ void IngestWorker::publish_side(bool final) {
   side_.publish();
 }
 
-// One walk over the chunk for all the models of the futexes stage:
-// FutexModel::add_records() minus the rseq and UMCG records (types from
-// FXS_REC_RSEQ_ABORT up): those belong to their own models, and the futex
-// model would count them as unknown and warn. The framing was checked by
-// the reader. Hash-bucket records (and the buckets of futex records) also
-// go to `buckets`, futex records to `kinds`. The few records the side models want (stacks, names,
-// rseq, UMCG) are noted on the way and given to them under `side_mu`
-// afterwards: a second walk over every record of the chunk cost a sixth of
-// this stage's time.
-void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, SideModels& side, std::mutex& side_mu,
-                     const uint8_t* data, size_t size, const ChunkFutexKeys* keys,
-                     std::vector<uint32_t>& side_offsets) {
+// One walk over the chunk for the per-futex table's models (routed by
+// their declarations, as TraceModels routes them). The framing was checked
+// by the reader. The few records the side models want (stacks, names, rseq,
+// UMCG) are noted on the way and given to them under `side_mu` afterwards:
+// a second walk over every record of the chunk cost a sixth of this stage's
+// time.
+void add_futex_chunk(FutexTableModels& table, SideModels& side, std::mutex& side_mu, const uint8_t* data, size_t size,
+                     const ChunkFutexKeys* keys, std::vector<uint32_t>& side_offsets) {
   side_offsets.clear();
+  FutexModel& model = table.futexes;
   model.start_chunk(keys, data, size);
   size_t futex_records = 0;
   for_each_chunk_record(data, size, [&](const uint8_t* p, const fxs_rec_hdr& h) {
     auto* rec = reinterpret_cast<const fxs_rec_hdr*>(p);
-    // As TraceModels::add routes them (by each model's kReads).
-    uint32_t futex = FutexIndex::kNone;
-    if (FutexModel::kReads.has(h.type))
-      futex = model.add(rec, h.type == FXS_REC_FUTEX && keys ? keys->id(futex_records++) : ChunkFutexKeys::kNone);
-    if (KindModel::kReads.has(h.type)) kinds.add(rec, futex);
-    feed(buckets, rec);
+    if (FutexTableModels::kReads.has(h.type))
+      table.add(rec, h.type == FXS_REC_FUTEX && keys ? keys->id(futex_records++) : ChunkFutexKeys::kNone);
     if (SideModels::wants(h, p)) side_offsets.push_back(static_cast<uint32_t>(p - data));
   });
   model.end_chunk();

@@ -33,9 +33,7 @@
 #include <thread>
 #include <vector>
 
-#include "replay/bucket_model.h"
-#include "replay/futex_model.h"
-#include "replay/kind_model.h"
+#include "replay/futex_table_models.h"
 #include "replay/memory_budget.h"
 #include "replay/pairing_models.h"
 #include "replay/record_types.h"
@@ -85,13 +83,12 @@ class ChunkTurns {
   bool closed_ = false;
 };
 
-// The futexes stage's work on one chunk: the futex, bucket and kind models,
+// The futexes stage's work on one chunk: the per-futex table's models,
 // then the side models under `side_mu`; `keys` (may be null) are the chunk's
 // futexes, `side_offsets` is scratch space kept between calls. (A function
 // of its own so bench/load_bench can time it alone.)
-void add_futex_chunk(FutexModel& model, BucketModel& buckets, KindModel& kinds, SideModels& side, std::mutex& side_mu,
-                     const uint8_t* data, size_t size, const ChunkFutexKeys* keys,
-                     std::vector<uint32_t>& side_offsets);
+void add_futex_chunk(FutexTableModels& table, SideModels& side, std::mutex& side_mu, const uint8_t* data, size_t size,
+                     const ChunkFutexKeys* keys, std::vector<uint32_t>& side_offsets);
 // What the wake pairing holds per futex call and wake record until it is
 // finished (the per-wait table entries of the wake, split and holder models,
 // a record per wake, the futile model's entries), rounded up.
@@ -101,8 +98,8 @@ class IngestWorker {
  public:
   // What the window's models read, routed by their declarations as the
   // report's are (replay/trace_models.h).
-  static constexpr RecordTypes kReads = TimelineModel::kReads | FutexModel::kReads | KindModel::kReads |
-                                        BucketModel::kReads | SideModels::kReads | PairingModels::kReads;
+  static constexpr RecordTypes kReads =
+      TimelineModel::kReads | FutexTableModels::kReads | SideModels::kReads | PairingModels::kReads;
 
   IngestWorker(TraceReader reader, uint64_t file_bytes, bool follow);
   ~IngestWorker();  // stops and joins
@@ -117,7 +114,7 @@ class IngestWorker {
   void set_timeline_call_limit(uint64_t n) { timeline_.set_call_limit(n); }
   // Before start(): the futex table keeps at most n wait durations
   // (FutexModel::set_duration_limit).
-  void set_wait_duration_limit(uint64_t n) { futex_model_.set_duration_limit(n); }
+  void set_wait_duration_limit(uint64_t n) { table_.futexes.set_duration_limit(n); }
   // Before start(): reading stops, with a warning, once the heap passes this.
   void set_heap_limit(uint64_t bytes) { heap_budget_ = MemoryBudget(bytes); }
   // Before start(): the wake pairing is dropped (with a warning) once it
@@ -199,9 +196,7 @@ class IngestWorker {
   ChunkTurns timeline_turns_, futex_turns_, pairing_turns_;
 
   // The futexes stage's models: used only by the ticket inside futex_turns_.
-  FutexModel futex_model_;
-  BucketModel bucket_model_;
-  KindModel kind_model_;
+  FutexTableModels table_;
   // The pairing stage's (used only by the ticket inside pairing_turns_).
   std::unique_ptr<PairingModels> pairing_;  // null once handed over or dropped
   std::atomic<bool> pairing_alive_{true};   // pairing_ is not null (for other threads)

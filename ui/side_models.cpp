@@ -24,11 +24,8 @@ bool SideModels::wants(const fxs_rec_hdr& h, const uint8_t* rec) {
 
 void SideModels::add(const fxs_rec_hdr& h, const uint8_t* data) {
   const auto* rec = reinterpret_cast<const fxs_rec_hdr*>(data);
-  feed(stacks_, rec);
-  feed(rseq_model_, rec);
+  feed(details_, rec);
   feed(rseq_times_, rec);
-  feed(names_, rec);
-  feed(blocked_model_, rec);
   feed(umcg_builder_, rec);
   // Rseq aborts, UMCG calls and looks at the blocked threads are part of the trace's time.
   std::optional<uint64_t> ts;
@@ -58,10 +55,10 @@ void SideModels::add_records(const uint8_t* data, size_t size) {
 }
 
 void SideModels::prepare(bool final) {
-  rseq_next_ = rseq_model_.finish();
-  if (blocked_model_.records() != blocked_built_from_) {  // the graph and copies of every stack: only when new
-    blocked_next_ = blocked_model_.finish();
-    blocked_built_from_ = blocked_model_.records();
+  rseq_next_ = details_.rseq.finish();
+  if (details_.blocked.records() != blocked_built_from_) {  // the graph and copies of every stack: only when new
+    blocked_next_ = details_.blocked.finish();
+    blocked_built_from_ = details_.blocked.records();
   }
   auto now = std::chrono::steady_clock::now();
   if (umcg_builder_.records() != umcg_built_from_ && (final || now >= umcg_next_build_)) {

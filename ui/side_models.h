@@ -1,8 +1,7 @@
 // side_models.h: the models the window keeps beside the timeline and the
-// per-futex statistics: rseq (totals and abort times), UMCG lanes, the
-// user stacks of futex waits, the threads blocked when the recording
-// ended (replay/blocked_model.h), and the futexes' names
-// (replay/futex_names.h).
+// per-futex statistics: those the report reads too (replay/detail_models.h:
+// stacks, the futexes' names, rseq, the threads blocked when the recording
+// ended), and the window's own: rseq abort times and UMCG lanes.
 //
 // The loader's futexes stage (ui/ingest_worker.h) feeds them chunk by chunk under the worker's
 // side_mutex(), and a few times a second builds new reports WITHOUT the
@@ -21,12 +20,9 @@
 #include <memory>
 #include <optional>
 
-#include "replay/blocked_model.h"
-#include "replay/futex_names.h"
+#include "replay/detail_models.h"
 #include "replay/record_types.h"
-#include "replay/rseq_model.h"
 #include "replay/rseq_timeline.h"
-#include "replay/stack_model.h"
 #include "replay/timeline_model.h"
 #include "replay/umcg_lanes.h"
 
@@ -34,8 +30,7 @@ namespace fxs::ui {
 
 class SideModels {
  public:
-  static constexpr RecordTypes kReads = StackModel::kReads | RseqModel::kReads | RseqAbortTimes::kReads |
-                                        FutexNames::kReads | BlockedModel::kReads | UmcgLaneBuilder::kReads;
+  static constexpr RecordTypes kReads = DetailModels::kReads | RseqAbortTimes::kReads | UmcgLaneBuilder::kReads;
   // Loader side (under the side mutex).
   void add_records(const uint8_t* data, size_t size);
   // The same, record by record, for a loader that walks the chunk anyway:
@@ -61,12 +56,12 @@ class SideModels {
   const RseqAbortTimes& rseq_times() const { return rseq_times_; }
   const BlockedReport& blocked() const { return blocked_report_; }
   // Grows as name records are loaded (no publish needed: lookups are cheap).
-  const FutexNames& names() const { return names_; }
+  const FutexNames& names() const { return details_.names; }
   // Never null and never changes once published: copy the pointer under the
   // mutex, draw from it without.
   std::shared_ptr<const UmcgLaneSet> umcg() const { return umcg_; }
   // Also read by the loader's futexes stage without the mutex: it is their only writer.
-  const StackModel& stacks() const { return stacks_; }
+  const StackModel& stacks() const { return details_.stacks; }
   // Increases at every publish(): caches of the views key on it.
   uint64_t generation() const { return generation_; }
 
@@ -76,13 +71,10 @@ class SideModels {
   uint64_t last_ns() const { return last_ns_.load(std::memory_order_relaxed); }
 
  private:
-  RseqModel rseq_model_;
+  DetailModels details_;
   RseqAbortTimes rseq_times_;
   UmcgLaneBuilder umcg_builder_;
-  StackModel stacks_;
   RseqReport rseq_report_;
-  FutexNames names_;
-  BlockedModel blocked_model_;
   BlockedReport blocked_report_;
   std::optional<BlockedReport> blocked_next_;
   uint64_t blocked_built_from_ = 0;  // thread state records in blocked_report_
