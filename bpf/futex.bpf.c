@@ -13,6 +13,7 @@
 #include "futex_state.bpf.h"
 #include "follow_fork.bpf.h"
 #include "futex_hash.bpf.h"
+#include "rseq_state.bpf.h"
 #include "sched_split.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -172,6 +173,7 @@ struct sys_args {
 	long nr;
 	__u64 a[6];
 	const struct pt_regs *uregs; /* the saved user registers (kernel memory), for raw stacks */
+	bool btf;                    /* from a tp_btf program: BTF-typed loads (read_hash_view) */
 };
 
 /*
@@ -345,7 +347,7 @@ static int waitv_agg_one(__u32 i, void *data)
 }
 
 static __always_inline int emit_waitv(struct fxs_futex_rec *r, __u64 vec_ptr, __u32 tgid, long ret,
-				      struct task_state *st)
+				      struct task_state *st, bool btf)
 {
 	__u32 zero = 0;
 	struct waitv_scratch *s = bpf_map_lookup_elem(&scratch, &zero);
@@ -372,7 +374,7 @@ static __always_inline int emit_waitv(struct fxs_futex_rec *r, __u64 vec_ptr, __
 	r->uaddr = n ? s->uaddrs[0] : 0;
 	/* The record has room for one bucket: the first entry's. */
 	compute_bucket(r->uaddr, n ? s->vec[0].flags : 0, st, tgid, r->tid, r->exit_ns,
-		       &r->bucket_where, &r->bucket_index);
+		       &r->bucket_where, &r->bucket_index, btf);
 	r->hdr.size = sizeof(*r) + n * sizeof(__u64);
 	s->rec = *r;
 	__u64 size = r->hdr.size;
@@ -543,7 +545,7 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 				emit_task(st, tgid, tid, now);
 			take_user_stack(ctx, args, &r, st, ret, now, woke_long, woke_any);
 		}
-		return emit_waitv(&r, args->a[0], tgid, ret, st);
+		return emit_waitv(&r, args->a[0], tgid, ret, st, args->btf);
 	}
 
 	if (summary_mode) {
@@ -560,7 +562,7 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	}
 	if (st && !st->named)
 		emit_task(st, tgid, tid, now);
-	compute_bucket(r.uaddr, key_flags, st, tgid, tid, now, &r.bucket_where, &r.bucket_index);
+	compute_bucket(r.uaddr, key_flags, st, tgid, tid, now, &r.bucket_where, &r.bucket_index, args->btf);
 	take_user_stack(ctx, args, &r, st, ret, now, woke_long, woke_any);
 
 	void *rb = cpu_ring();
@@ -572,6 +574,21 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	*out = r;
 	bpf_ringbuf_submit(out, wakeup_flag(rb));
 	return 0;
+}
+
+/*
+ * rseq(2) registrations, for the rseq capture (rseq.bpf.c), into its maps
+ * (rseq_state.bpf.h): at sys_exit the call's arguments are still in the
+ * saved registers. Set when the rseq capture runs and shares its maps.
+ */
+const volatile bool rseq_registrations = false;
+
+static __always_inline int handle_rseq_exit(const struct sys_args *args, long ret)
+{
+	__u64 key = bpf_get_current_pid_tgid();
+	if (!rseq_registrations || !wanted(key >> 32))
+		return 0;
+	return rseq_registration(key, args->a[0], (__u32)args->a[1], (__u32)args->a[2], (__u32)args->a[3], ret);
 }
 
 /*
@@ -595,9 +612,11 @@ int BPF_PROG(fxs_sys_exit_btf, struct pt_regs *regs, long ret)
 	if (attach_only)
 		return 0;
 	long nr = regs->orig_ax;
-	if (!is_futex_nr(nr))
+	if (!is_futex_nr(nr) && nr != FXS_NR_RSEQ)
 		return 0;
-	struct sys_args args = {nr, {regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9}, regs};
+	struct sys_args args = {nr, {regs->di, regs->si, regs->dx, regs->r10, regs->r8, regs->r9}, regs, true};
+	if (nr == FXS_NR_RSEQ)
+		return handle_rseq_exit(&args, ret);
 	return handle_exit(ctx, &args, ret);
 }
 
@@ -661,9 +680,11 @@ int fxs_sys_exit_raw(struct bpf_raw_tracepoint_args *ctx)
 	if (bpf_probe_read_kernel(&regs.r10, offsetof(struct pt_regs, ip) - offsetof(struct pt_regs, r10),
 				  &uregs->r10))
 		return 0;
-	if (!is_futex_nr(regs.orig_ax))
+	if (!is_futex_nr(regs.orig_ax) && regs.orig_ax != FXS_NR_RSEQ)
 		return 0;
-	struct sys_args args = {regs.orig_ax, {regs.di, regs.si, regs.dx, regs.r10, regs.r8, regs.r9}, uregs};
+	struct sys_args args = {regs.orig_ax, {regs.di, regs.si, regs.dx, regs.r10, regs.r8, regs.r9}, uregs, false};
+	if (regs.orig_ax == FXS_NR_RSEQ)
+		return handle_rseq_exit(&args, (long)ctx->args[1]);
 	return handle_exit(ctx, &args, (long)ctx->args[1]);
 }
 

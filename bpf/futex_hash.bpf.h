@@ -55,19 +55,31 @@ struct hash_view {
 	__u32 hash_mask;
 };
 
-static __always_inline void read_hash_view(struct hash_view *v)
+/*
+ * btf: from a tp_btf program, whose BTF-typed pointers the verifier lets it
+ * load from directly (the JIT guards each load); else three
+ * bpf_probe_read_kernel() calls, which were 6% of the machine's samples while
+ * `perf bench futex hash` was recorded in full (docs/BENCHMARKS.md). A
+ * compile-time constant at every call: the branch not taken is not in the
+ * program. With btf, v->mm is such a pointer: fine to store and compare,
+ * not to compute with.
+ */
+static __always_inline void read_hash_view(struct hash_view *v, bool btf)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct mm_struct___fxs *mm = (void *)BPF_CORE_READ(task, mm);
+	struct mm_struct___fxs *mm;
+	if (btf)
+		mm = (void *)bpf_get_current_task_btf()->mm;
+	else
+		mm = (void *)BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), mm);
 	v->mm = (__u64)mm;
 	v->phash = 0;
 	v->hash_mask = 0;
 	if (!mm || !bpf_core_field_exists(mm->futex_phash))
 		return;
-	struct futex_private_hash___fxs *ph = BPF_CORE_READ(mm, futex_phash);
+	struct futex_private_hash___fxs *ph = btf ? mm->futex_phash : BPF_CORE_READ(mm, futex_phash);
 	v->phash = (__u64)ph;
 	if (ph)
-		v->hash_mask = BPF_CORE_READ(ph, hash_mask);
+		v->hash_mask = btf ? ph->hash_mask : BPF_CORE_READ(ph, hash_mask);
 }
 
 /* Tells the replay about a private table the first time a thread sees it, and when it changes. */
@@ -102,7 +114,7 @@ static __always_inline void note_hash_view(struct task_state *st, const struct h
  */
 static __always_inline void compute_bucket(__u64 uaddr, __u32 key_flags, struct task_state *st,
 					   __u32 tgid, __u32 tid, __u64 now, __u16 *where,
-					   __u32 *index)
+					   __u32 *index, bool btf)
 {
 	bool numa = key_flags & FXS_FUTEX2_NUMA;
 	*where = FXS_BUCKET_WHERE(FXS_BUCKET_UNKNOWN, 0);
@@ -123,7 +135,7 @@ static __always_inline void compute_bucket(__u64 uaddr, __u32 key_flags, struct 
 		return;
 	}
 	struct hash_view v;
-	read_hash_view(&v);
+	read_hash_view(&v, btf);
 	note_hash_view(st, &v, tgid, tid, now);
 	__u32 offset = uaddr & (FXS_PAGE_SIZE - 1);
 	__u64 page = uaddr - offset;
@@ -137,8 +149,9 @@ static __always_inline void compute_bucket(__u64 uaddr, __u32 key_flags, struct 
 			count(FXS_CNT_BUCKET_UNKNOWN);
 		return;
 	}
-	__u32 hash = fxs_jhash2_4((__u32)v.mm, (__u32)(v.mm >> 32), (__u32)page, (__u32)(page >> 32),
-				  offset);
+	/* The hash takes the mm's address as a number, which a BTF-typed pointer is not to the verifier. */
+	__u64 mm = btf ? (__u64)BPF_CORE_READ((struct task_struct *)bpf_get_current_task(), mm) : v.mm;
+	__u32 hash = fxs_jhash2_4((__u32)mm, (__u32)(mm >> 32), (__u32)page, (__u32)(page >> 32), offset);
 	__u32 node = 0;
 	if (numa) {
 		/* {u32 value; u32 node}: the kernel wrote the node it chose by sys_exit. */
@@ -172,7 +185,7 @@ static __always_inline int handle_contention_begin(__u64 lock, __u32 flags)
 	 * work would otherwise lengthen the very hold time the other spinners wait on.
 	 */
 	compute_bucket(st->uaddr, st->key_flags, st, (__u32)(bpf_get_current_pid_tgid() >> 32), tid,
-		       0, &st->lock_bucket_where, &st->lock_bucket_index);
+		       0, &st->lock_bucket_where, &st->lock_bucket_index, false);
 	st->lock_ns = bpf_ktime_get_ns();
 	return 0;
 }

@@ -11,11 +11,11 @@
  * signal_deliver; rseq_ip_fixup classifies with what it finds and
  * rseq_update clears it.
  *
- * raw_tracepoint programs (and the rseq(2) syscall tracepoints where tracefs
- * lists them): every handler but the migration one reads
+ * raw_tracepoint programs: every handler but the migration one reads
  * `current` (sched_switch fires with current == prev), so typed tp_btf
  * arguments would save nothing measurable, and raw_tracepoint loads wherever
- * futex.bpf.c's fallback does.
+ * futex.bpf.c's fallback does. rseq(2) registrations are recorded by
+ * futex.bpf.c's sys_exit program into this object's maps (rseq_state.bpf.h).
  *
  * Aborts and registrations are streamed through one ring buffer (aborts are
  * bounded by context switches + signals, so they stream in --summary too);
@@ -30,6 +30,7 @@
 
 #include "trace_abi.h"
 #include "follow_fork.bpf.h"
+#include "rseq_state.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -42,52 +43,11 @@ const volatile __u32 self_tgid = 0;          /* never trace the recorder itself 
 const volatile bool switch_has_prev_state = true;
 
 struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 22); /* set before load */
-} rseq_events SEC(".maps");
-
-/* Per-thread state: the counts the collector reads, then private bookkeeping. */
-struct thread_val {
-	struct fxs_rseq_counts c; /* first: the collector copies this prefix */
-	__u64 reg_ptr;            /* rseq(2) arguments between enter and exit */
-	__u32 reg_len;
-	__u32 reg_flags;
-	__u32 reg_sig;
-	__u32 last_sig;           /* last signal delivered since the last rseq_update */
-	__u8 pending;             /* FXS_RSEQ_EV_* since the last rseq_update */
-	__u8 named;               /* a FXS_REC_TASK was emitted */
-	__u8 in_rseq_call;
-	__u8 pad;
-	__u32 pad2;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* set before load */
-	__type(key, __u64);         /* tgid << 32 | tid */
-	__type(value, struct thread_val);
-} rseq_threads SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, FXS_RSEQ_NR_COUNTERS);
-	__type(key, __u32);
-	__type(value, __u64);
-} rseq_counters SEC(".maps");
-
-struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
 	__type(value, __u8);
 } rseq_traced_tgids SEC(".maps");
-
-static __always_inline void count(__u32 idx)
-{
-	__u64 *c = bpf_map_lookup_elem(&rseq_counters, &idx);
-	if (c)
-		__sync_fetch_and_add(c, 1);
-}
 
 static __always_inline bool wanted(__u32 tgid)
 {
@@ -105,17 +65,7 @@ static __always_inline struct thread_val *current_thread(bool create, __u64 *key
 	if (!wanted(key >> 32))
 		return 0;
 	*key_out = key;
-	struct thread_val *v = bpf_map_lookup_elem(&rseq_threads, &key);
-	if (v || !create)
-		return v;
-	struct thread_val zero = {};
-	zero.c.first_ns = bpf_ktime_get_ns();
-	/* Only this thread inserts its key; the insert fails only when the map is full. */
-	bpf_map_update_elem(&rseq_threads, &key, &zero, BPF_NOEXIST);
-	v = bpf_map_lookup_elem(&rseq_threads, &key);
-	if (!v)
-		count(FXS_RSEQ_CNT_MAP_FULL);
-	return v;
+	return rseq_thread(key, create);
 }
 
 #define FXS_PF_KTHREAD 0x00200000 /* include/linux/sched.h */
@@ -140,7 +90,7 @@ static __always_inline void emit_task(struct thread_val *v, __u64 key, __u64 now
 {
 	struct fxs_task_rec *t = bpf_ringbuf_reserve(&rseq_events, sizeof(*t), 0);
 	if (!t) {
-		count(FXS_RSEQ_CNT_RINGBUF_DROP);
+		rseq_count(FXS_RSEQ_CNT_RINGBUF_DROP);
 		return;
 	}
 	t->hdr.type = FXS_REC_TASK;
@@ -197,7 +147,7 @@ int fxs_rseq_ip_fixup(struct bpf_raw_tracepoint_args *ctx)
 		emit_task(v, key, now);
 	struct fxs_rseq_abort_rec *r = bpf_ringbuf_reserve(&rseq_events, sizeof(*r), 0);
 	if (!r) {
-		count(FXS_RSEQ_CNT_RINGBUF_DROP);
+		rseq_count(FXS_RSEQ_CNT_RINGBUF_DROP);
 		return 0;
 	}
 	r->hdr.type = FXS_REC_RSEQ_ABORT;
@@ -288,90 +238,6 @@ int fxs_rseq_signal(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-/*
- * rseq(2) registrations. Two variants (collector/rseq_session.cpp): the
- * per-syscall tracepoints fire for rseq calls only, but attach through the id
- * tracefs lists; where there is no tracefs, raw sys_enter/sys_exit see every
- * system call and keep the rseq ones.
- */
-#define FXS_NR_RSEQ 334 /* x86-64 */
-
-static __always_inline int reg_enter(__u64 ptr, __u64 len, __u64 flags, __u64 sig)
-{
-	__u64 key;
-	struct thread_val *v = current_thread(true, &key);
-	if (!v)
-		return 0;
-	v->reg_ptr = ptr;
-	v->reg_len = (__u32)len;
-	v->reg_flags = (__u32)flags;
-	v->reg_sig = (__u32)sig;
-	v->in_rseq_call = 1;
-	return 0;
-}
-
-static __always_inline int reg_exit(long ret)
-{
-	__u64 key;
-	struct thread_val *v = current_thread(false, &key);
-	if (!v || !v->in_rseq_call)
-		return 0;
-	v->in_rseq_call = 0;
-	if (ret == 0 && v->reg_flags == 0)
-		__sync_fetch_and_add(&v->c.registrations, 1);
-	struct fxs_rseq_reg_rec *r = bpf_ringbuf_reserve(&rseq_events, sizeof(*r), 0);
-	if (!r) {
-		count(FXS_RSEQ_CNT_RINGBUF_DROP);
-		return 0;
-	}
-	r->hdr.type = FXS_REC_RSEQ_REG;
-	r->hdr.size = sizeof(*r);
-	r->hdr.reserved = 0;
-	r->ts_ns = bpf_ktime_get_ns();
-	r->tgid = key >> 32;
-	r->tid = (__u32)key;
-	r->rseq = v->reg_ptr;
-	r->len = v->reg_len;
-	r->flags = v->reg_flags;
-	r->sig = v->reg_sig;
-	r->ret = (__s32)ret;
-	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_rseq")
-int fxs_rseq_sys_enter(struct trace_event_raw_sys_enter *ctx)
-{
-	return reg_enter(ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_rseq")
-int fxs_rseq_sys_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	return reg_exit(ctx->ret);
-}
-
-/* sys_enter(regs, id) */
-SEC("raw_tracepoint/sys_enter")
-int fxs_rseq_raw_enter(struct bpf_raw_tracepoint_args *ctx)
-{
-	if (ctx->args[1] != FXS_NR_RSEQ)
-		return 0;
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	return reg_enter(BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), BPF_CORE_READ(regs, dx),
-			 BPF_CORE_READ(regs, r10));
-}
-
-/* sys_exit(regs, ret) */
-SEC("raw_tracepoint/sys_exit")
-int fxs_rseq_raw_exit(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	if (BPF_CORE_READ(regs, orig_ax) != FXS_NR_RSEQ)
-		return 0;
-	return reg_exit((long)ctx->args[1]);
-}
-
 /* A traced thread exits: stream its final counts and free its entry. */
 SEC("raw_tracepoint/sched_process_exit")
 int fxs_rseq_exit(struct bpf_raw_tracepoint_args *ctx)
@@ -383,7 +249,7 @@ int fxs_rseq_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct fxs_rseq_thread_rec *r = bpf_ringbuf_reserve(&rseq_events, sizeof(*r), 0);
 	if (!r) {
 		/* Keep the entry: the collector's final snapshot still finds it. */
-		count(FXS_RSEQ_CNT_RINGBUF_DROP);
+		rseq_count(FXS_RSEQ_CNT_RINGBUF_DROP);
 		return 0;
 	}
 	r->hdr.type = FXS_REC_RSEQ_THREAD;

@@ -99,6 +99,7 @@ enum fxs_op {
 #define FXS_NR_FUTEX_WAKE 454
 #define FXS_NR_FUTEX_WAIT 455
 #define FXS_NR_FUTEX_REQUEUE 456
+#define FXS_NR_RSEQ 334
 
 struct fxs_rec_hdr {
 	__u16 type; /* enum fxs_rec_type */

@@ -67,11 +67,17 @@ constexpr ProgramVariant kVariants[] = {
 
 Result<std::unique_ptr<BpfSession>> BpfSession::start(const SessionConfig& cfg) {
   libbpf_set_print(libbpf_print);
-  return start_first_variant(kVariants, "FXS_BPF_VARIANT", [&](const ProgramVariant& v) {
-    auto s = start_variant(cfg, v.use_btf);
-    if (s) s.value()->variant_ = v.name;
-    return s;
-  });
+  std::string passed_over;
+  auto s = start_first_variant(
+      kVariants, "FXS_BPF_VARIANT",
+      [&](const ProgramVariant& v) {
+        auto s = start_variant(cfg, v.use_btf);
+        if (s) s.value()->variant_ = v.name;
+        return s;
+      },
+      &passed_over);
+  if (s) s.value()->passed_over_ = std::move(passed_over);
+  return s;
 }
 
 Result<std::unique_ptr<BpfSession>> BpfSession::start_variant(const SessionConfig& cfg, bool use_btf) {
@@ -119,6 +125,16 @@ Result<std::unique_ptr<BpfSession>> BpfSession::start_variant(const SessionConfi
   if (!err && !ro->capture_stacks) err = bpf_map__set_max_entries(s->skel_->maps.kstacks, 1);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.aggs, cfg.summary ? cfg.agg_entries : 1);
   if (!err && !cfg.summary) err = bpf_map__set_max_entries(s->skel_->maps.new_agg_keys, 1);
+  // rseq registrations go to the rseq capture's own maps; without it, token maps.
+  ro->rseq_registrations = cfg.rseq.events >= 0;
+  if (ro->rseq_registrations) {
+    if (!err) err = bpf_map__reuse_fd(s->skel_->maps.rseq_events, cfg.rseq.events);
+    if (!err) err = bpf_map__reuse_fd(s->skel_->maps.rseq_threads, cfg.rseq.threads);
+    if (!err) err = bpf_map__reuse_fd(s->skel_->maps.rseq_counters, cfg.rseq.counters);
+  } else {
+    if (!err) err = bpf_map__set_max_entries(s->skel_->maps.rseq_events, uint32_t(getpagesize()));
+    if (!err) err = bpf_map__set_max_entries(s->skel_->maps.rseq_threads, 1);
+  }
   if (err) return bpf_error("size BPF maps", err);
   auto& p = s->skel_->progs;
   // --summary with tp_btf: one program per system call; a wait's start is

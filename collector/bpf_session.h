@@ -30,6 +30,12 @@ struct SessionConfig {
   uint64_t stack_min_wait_ns = 1000000;  // ... that slept at least this long
   uint32_t stack_sample_every = 16;      // ... and 1 in N of a thread's shorter waits (0: none)
   HashShape hash;                    // bucket computation (per-event mode)
+  // The rseq capture's maps (bpf/rseq_state.bpf.h), when it runs: the
+  // futex programs' sys_exit records rseq(2) registrations into them
+  // (RseqSession::maps()). -1: no rseq capture, no registrations.
+  struct RseqMaps {
+    int events = -1, threads = -1, counters = -1;
+  } rseq;
 };
 
 // Called for each ring buffer record; returning non-zero stops the drain.
@@ -70,6 +76,8 @@ class BpfSession {
   uint64_t futex_call_enter_ns(uint32_t tid) const;
   // Which program variant loaded: "tp_btf" or "raw_tracepoint".
   const char* variant() const { return variant_; }
+  // Why the better variants before it failed ("" when the first one loaded).
+  const std::string& passed_over() const { return passed_over_; }
 
  private:
   BpfSession() = default;
@@ -84,6 +92,7 @@ class BpfSession {
   RecordSink sink_;
   int ncpus_ = 1;
   const char* variant_ = "";
+  std::string passed_over_;
 };
 
 }  // namespace fxs

@@ -203,6 +203,7 @@ int run_record(const RecordOptions& opts) {
   RecordSink sink;
   std::unique_ptr<RseqSession> rseq = RseqSession::start_or_note(
       cfg, kernel, [&sink](const void* data, size_t size) { return sink ? sink(data, size) : 0; });
+  if (rseq) cfg.rseq = rseq->maps();  // the futex programs record rseq(2) registrations into them
   auto session = BpfSession::start(cfg);
   if (!session) return fail(session.message());
   BpfSession& s = *session.value();
@@ -275,6 +276,10 @@ int run_record(const RecordOptions& opts) {
   // (`probe` says it too).
   if (opts.verbose && !kernel.umcg)
     std::fprintf(stderr, "futexscope: UMCG is not captured: this kernel has no UMCG (never merged into mainline)\n");
+  // A kernel without typed tracepoints falls back on every run: said with -v only.
+  if (opts.verbose && !s.passed_over().empty())
+    std::fprintf(stderr, "futexscope: using the %s programs, which cost more per call: %s\n", s.variant(),
+                 s.passed_over().c_str());
   // One-off work before the command runs, not competing with it for the CPUs.
   if (!opts.summary && opts.stacks) kstacks.load_kallsyms();
   if (!opts.summary) StackSymbolizer::load_libraries_now();  // the futex names use libdw too

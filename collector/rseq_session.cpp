@@ -21,7 +21,6 @@
 #include "collector/kernel_facts.h"
 #include "collector/machine_info.h"
 #include "collector/proc_maps.h"
-#include "collector/program_variants.h"
 #include "replay/trace_writer.h"
 #include "rseq.skel.h"
 
@@ -46,16 +45,6 @@ bool exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-// Registration variants, best first (collector/program_variants.h).
-struct RegistrationVariant {
-  const char* name;
-  bool syscall_tracepoints;  // syscalls:sys_{enter,exit}_rseq vs raw sys_enter/sys_exit
-};
-constexpr RegistrationVariant kVariants[] = {
-    {"syscall_tracepoints", true},
-    {"raw_syscalls", false},
-};
-
 }  // namespace
 
 RseqSession::RseqSession() : symbols_(std::make_unique<SymbolResolver>()) {}
@@ -71,13 +60,6 @@ Result<std::unique_ptr<RseqSession>> RseqSession::start(const SessionConfig& cfg
     return Error{kernel.tracefs_events.empty() && !kernel.btf
                      ? "no tracefs and no kernel BTF to look the rseq tracepoints up"
                      : "this kernel has no rseq:rseq_update/rseq_ip_fixup tracepoints (CONFIG_RSEQ off?)"};
-  return start_first_variant(kVariants, "FXS_RSEQ_VARIANT", [&](const RegistrationVariant& v) {
-    return start_variant(cfg, kernel, sink, v.syscall_tracepoints);
-  });
-}
-
-Result<std::unique_ptr<RseqSession>> RseqSession::start_variant(const SessionConfig& cfg, const KernelFacts& kernel,
-                                                                const RecordSink& sink, bool syscall_tracepoints) {
   std::unique_ptr<RseqSession> s(new RseqSession());
   s->sink_ = sink;
   s->ncpus_ = libbpf_num_possible_cpus();
@@ -90,11 +72,6 @@ Result<std::unique_ptr<RseqSession>> RseqSession::start_variant(const SessionCon
   ro->follow_children = cfg.follow_children;
   ro->self_tgid = static_cast<uint32_t>(getpid());
   ro->switch_has_prev_state = kernel.switch_has_prev_state;
-  auto& p = s->skel_->progs;
-  bpf_program__set_autoload(p.fxs_rseq_sys_enter, syscall_tracepoints);
-  bpf_program__set_autoload(p.fxs_rseq_sys_exit, syscall_tracepoints);
-  bpf_program__set_autoload(p.fxs_rseq_raw_enter, !syscall_tracepoints);
-  bpf_program__set_autoload(p.fxs_rseq_raw_exit, !syscall_tracepoints);
   int err = bpf_map__set_max_entries(s->skel_->maps.rseq_events,
                                      cfg.summary ? kSummaryRingBytes : kRingBytes);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.rseq_threads, kThreadEntries);
@@ -108,6 +85,11 @@ Result<std::unique_ptr<RseqSession>> RseqSession::start_variant(const SessionCon
                               s.get(), nullptr);
   if (!s->ring_) return bpf_error("create the rseq ring buffer reader", errno);
   return s;
+}
+
+SessionConfig::RseqMaps RseqSession::maps() const {
+  return {bpf_map__fd(skel_->maps.rseq_events), bpf_map__fd(skel_->maps.rseq_threads),
+          bpf_map__fd(skel_->maps.rseq_counters)};
 }
 
 std::unique_ptr<RseqSession> RseqSession::start_or_note(const SessionConfig& cfg, const KernelFacts& kernel,

@@ -31,13 +31,13 @@ struct KernelFacts;
 class RseqSession {
  public:
   // Opens, configures (target tgid, follow children, as the futex session),
-  // loads and attaches the first variant that does both: registrations from the
-  // rseq(2) syscall tracepoints, else (they attach through tracefs: none there)
-  // from raw sys_enter/sys_exit.
-  // FXS_RSEQ_VARIANT=syscall_tracepoints|raw_syscalls forces one. Records go to
-  // `sink`, like the futex session's.
+  // loads and attaches. Records go to `sink`, like the futex session's.
+  // rseq(2) registrations come from the futex session's sys_exit program,
+  // given maps() before it loads.
   static Result<std::unique_ptr<RseqSession>> start(const SessionConfig& cfg, const KernelFacts& kernel,
                                                     RecordSink sink);
+  // The maps the futex session's programs write registrations into.
+  SessionConfig::RseqMaps maps() const;
   // start(), or nullptr after one line on stderr: "futexscope: rseq not captured: <reason>".
   // FXS_NO_RSEQ=1 in the environment: nullptr, silently (futex capture only).
   static std::unique_ptr<RseqSession> start_or_note(const SessionConfig& cfg, const KernelFacts& kernel,
@@ -61,8 +61,6 @@ class RseqSession {
 
  private:
   RseqSession();
-  static Result<std::unique_ptr<RseqSession>> start_variant(const SessionConfig& cfg, const KernelFacts& kernel,
-                                                            const RecordSink& sink, bool syscall_tracepoints);
   static int on_record(void* ctx, void* data, size_t size);
   void note_symbol(const fxs_rseq_abort_rec& r);
 

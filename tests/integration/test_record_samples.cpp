@@ -345,3 +345,31 @@ TEST(Record, SigintStopsAndKeepsTheTrace) {
 }
 
 }  // namespace
+
+namespace {
+
+// Where the kernel loads typed tracepoint programs (`probe`: prog_tracing), the
+// capture must use them: the raw_tracepoint fallback records the same events,
+// so a tp_btf program the verifier started to refuse showed only as a slower
+// capture (a BTF-typed pointer used as a number did, once). `record -v` says
+// when it fell back.
+TEST(Record, UsesTheTypedTracepointProgramsWhereTheKernelLoadsThem) {
+  REQUIRE_ROOT();
+  auto probe = run_command({kFutexscope, "probe", "--format", "json"});
+  ASSERT_EQ(probe.status, 0) << probe.err;
+  if (!json::parse(probe.out)["prog_tracing"].get<bool>()) {
+    std::fprintf(stderr, "\n*** SKIPPED: this kernel does not load tp_btf programs ***\n\n");
+    GTEST_SKIP() << "no tp_btf";
+  }
+  TempDir dir;
+  for (bool summary : {false, true}) {
+    std::vector<std::string> argv = {kFutexscope, "record", "-v", "-o", dir.path("t.fxs")};
+    if (summary) argv.push_back("--summary");
+    argv.insert(argv.end(), {"--", kSamples + "/fxs-sample-mutex", "--threads", "2", "--iters", "1000"});
+    auto r = run_command(argv);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(r.err.find("cost more per call"), std::string::npos) << (summary ? "--summary: " : "") << r.err;
+  }
+}
+
+}  // namespace
