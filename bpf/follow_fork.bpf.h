@@ -6,6 +6,10 @@
 #ifndef FUTEXSCOPE_FOLLOW_FORK_BPF_H
 #define FUTEXSCOPE_FOLLOW_FORK_BPF_H
 
+#include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_helpers.h>
+
 static __always_inline int follow_fork(struct bpf_raw_tracepoint_args *ctx, void *traced,
 				       __u32 target_tgid)
 {
