@@ -56,7 +56,12 @@ class PairingModels {
   // A copy (a live view pairs what is loaded so far on another thread while
   // loading goes on) numbers its waits on its own copy of the numbering.
   PairingModels(const PairingModels& o)
-      : scope_(o.scope_), wait_keys_(o.wait_keys_), wakes_(o.wakes_), numa_(o.numa_), splits_(o.splits_), futile_(o.futile_),
+      : scope_(o.scope_),
+        wait_keys_(o.wait_keys_),
+        wakes_(o.wakes_),
+        numa_(o.numa_),
+        splits_(o.splits_),
+        futile_(o.futile_),
         holders_(o.holders_) {
     share_wait_keys();
   }

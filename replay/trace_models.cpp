@@ -13,7 +13,7 @@ void TraceModels::add(const fxs_rec_hdr* h) {
   if (analyses_.timeline) feed(timeline_, h);
   if (!analyses_.report) {
     if (analyses_.attributions) feed(pairing_, h);
-    add_end_only(h);  // the loss counters and the stop record
+    if (kEndRecords.has(h->type)) table_.futexes.add(h);  // the loss counters and the stop record
     return;
   }
   // Each model reads the types it declares (kReads).

@@ -75,7 +75,7 @@ void IngestWorker::start(std::function<void()> wake_ui) {
   // so the pairing's large tables, freed once it is finished, stayed in the
   // heap between the models the window keeps: the condvar sample's RSS per
   // event once everything was in was 3x that of the same models without
-  // that (docs/BENCHMARKS.md, "Memory once the pairing is in").
+  // that (docs/BENCHMARKS.md, "Load speed and memory with everything in").
   mallopt(M_MMAP_THRESHOLD, int(kPrefaultFrom));
   if (pairing_limit_ == 0) {
     pairing_.reset();
