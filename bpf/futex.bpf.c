@@ -8,7 +8,8 @@
  * (--summary on tp_btf: sched_switch stamps a wait's first sleep instead, and
  * sys_exit is the only program on every system call); sys_exit reads the
  * arguments from the saved user registers (they still hold them) and either
- * streams one record or aggregates in place (--summary).
+ * streams one record or aggregates in place (--summary). It also records
+ * rseq(2) registrations for rseq.bpf.c (rseq_state.bpf.h).
  */
 #include "futex_state.bpf.h"
 #include "follow_fork.bpf.h"
