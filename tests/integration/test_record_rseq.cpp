@@ -159,8 +159,8 @@ TEST(RecordRseq, AbortsEqualGroundTruthWithoutTracefs) {
 }
 
 // Nor may it be mounted (no CAP_SYS_ADMIN, as in a container): the tracepoints are
-// found in kernel BTF, and the rseq(2) syscall tracepoints, which attach through
-// tracefs, fail to attach: registrations come from raw sys_enter/sys_exit instead.
+// found in kernel BTF, and no rseq program attaches through tracefs (registrations are
+// read at the futex programs' raw sys_exit).
 TEST(RecordRseq, AbortsEqualGroundTruthWhereTracefsCannotBeMounted) {
   REQUIRE_ROOT();
   std::vector<std::string> wrapper = kWithoutTracefs;
