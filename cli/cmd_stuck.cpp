@@ -5,6 +5,7 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <nlohmann/json.hpp>
 
 #include "cli/arg_parser.h"
 #include "cli/commands.h"

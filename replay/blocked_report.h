@@ -6,7 +6,7 @@
 #include <ostream>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>  // the JSON writers include json.hpp themselves
 
 #include "replay/wait_for_graph.h"
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "replay/json_writer.h"
 #include "replay/report.h"
 

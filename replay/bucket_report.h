@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <ostream>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>  // the JSON writers include json.hpp themselves
 
 #include "replay/bucket_model.h"
 

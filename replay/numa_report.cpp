@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include "replay/json_writer.h"
 #include "replay/report.h"
 

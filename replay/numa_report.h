@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>  // the JSON writers include json.hpp themselves
 
 #include "replay/numa_model.h"
 

@@ -6,6 +6,8 @@
 #include <sstream>
 #include <tuple>
 
+#include <nlohmann/json.hpp>
+
 #include "replay/blocked_report.h"
 #include "replay/bucket_report.h"
 #include "replay/contention_note.h"

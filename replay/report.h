@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>  // the JSON writers include json.hpp themselves
 
 #include "replay/error.h"
 #include "replay/format.h"

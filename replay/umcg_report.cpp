@@ -1,5 +1,7 @@
 #include "replay/umcg_report.h"
 
+#include <nlohmann/json.hpp>
+
 namespace fxs {
 
 nlohmann::json umcg_json(const UmcgReport& r) {

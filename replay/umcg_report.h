@@ -2,7 +2,7 @@
 // UmcgModel (replay/umcg_model.h).
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>  // the JSON writers include json.hpp themselves
 
 #include "replay/umcg_model.h"
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <sstream>
 #include <string>
+#include <nlohmann/json.hpp>
 
 #include "replay/bucket_model.h"
 #include "replay/bucket_report.h"

@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include <nlohmann/json.hpp>
 
 #include "replay/numa_report.h"
 #include "replay/trace_models.h"

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include <nlohmann/json.hpp>
 
 #include "replay/rseq_model.h"
 #include "replay/rseq_report.h"

@@ -11,6 +11,7 @@
 
 #include <string>
 #include <vector>
+#include <nlohmann/json.hpp>
 
 #include "replay/trace_reader.h"
 #include "replay/trace_writer.h"

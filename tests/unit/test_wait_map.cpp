@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include <nlohmann/json.hpp>
 
 #include "replay/numa_report.h"
 #include "replay/pairing_models.h"
