@@ -14,6 +14,7 @@
 #include "replay/chrome_export.h"
 #include "replay/trace_writer.h"
 #include "common/temp_dir.h"
+#include "common/wake_record.h"
 
 namespace fxs {
 namespace {
@@ -168,17 +169,9 @@ TEST(ChromeExport, OnlyWokenWaitsOnTheSameAddressAfterTheWakeEntered) {
 }
 
 fxs_wake_rec wake(uint64_t ts, uint32_t waker, uint32_t waiter, uint64_t wait_enter) {
-  fxs_wake_rec w{};
-  w.hdr = {FXS_REC_WAKE, sizeof(w), 0};
-  w.ts_ns = ts;
-  w.waker_tgid = w.wakee_tgid = kPid;
-  w.waker_tid = waker;
-  w.wakee_tid = waiter;
-  w.waker_uaddr = w.wakee_uaddr = kA;
-  w.wait_enter_ns = wait_enter;
-  w.waker_opi = FXS_OP_FUTEX_WAKE;
-  w.wakee_opi = FXS_OP_FUTEX_WAIT;
-  return w;
+  return test::wake_record(
+      {.tgid = kPid, .waker = waker, .wakee = waiter, .waker_uaddr = kA, .wakee_uaddr = kA, .wait_enter = wait_enter,
+       .ts = ts});
 }
 
 // A herd: one FUTEX_WAKE woke three waiters (two seen by sched_waking, one

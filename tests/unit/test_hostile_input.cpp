@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/temp_dir.h"
+#include "common/wake_record.h"
 #include "replay/durations.h"
 #include "replay/trace_reader.h"
 #include "replay/trace_text.h"
@@ -218,11 +219,8 @@ TEST(HostileModels, WakePairingOnOneBusyFutexIsExact) {
     wake.enter_ns = t, wake.exit_ns = t + 50, wake.tgid = 1, wake.tid = 2, wake.uaddr = kUaddr;
     wake.opi = FXS_OP_FUTEX_WAKE, wake.val = 1, wake.ret = 1;
     add(wake);
-    fxs_wake_rec w{};
-    w.hdr = {FXS_REC_WAKE, sizeof w, 0};
-    w.ts_ns = t + 10, w.waker_tgid = 1, w.waker_tid = 2, w.wakee_tgid = 1, w.wakee_tid = 3;
-    w.waker_uaddr = kUaddr, w.wakee_uaddr = kUaddr, w.waker_opi = FXS_OP_FUTEX_WAKE;
-    add(w);
+    add(test::wake_record({.tgid = 1, .waker = 2, .wakee = 3, .waker_uaddr = kUaddr, .wakee_uaddr = kUaddr,
+                           .ts = t + 10}));
   }
   m.finish();
   const FutexWakes* f = m.find(1, kUaddr);

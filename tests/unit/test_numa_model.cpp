@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "common/wake_record.h"
 #include "replay/numa_model.h"
 #include "replay/numa_report.h"
 #include "replay/report.h"
@@ -46,19 +47,9 @@ fxs_futex_rec call(uint32_t tid, uint8_t opi, uint64_t uaddr, uint64_t enter, ui
 
 fxs_wake_rec wake(uint64_t ts, uint16_t cpu, uint32_t waker, uint8_t waker_opi, uint64_t waker_uaddr,
                   uint32_t wakee, uint64_t wakee_uaddr, uint64_t wait_enter) {
-  fxs_wake_rec w{};
-  w.hdr = {FXS_REC_WAKE, sizeof(w), 0};
-  w.ts_ns = ts;
-  w.cpu = cpu;
-  w.waker_tgid = w.wakee_tgid = kPid;
-  w.waker_tid = waker;
-  w.waker_opi = waker_opi;
-  w.waker_uaddr = waker_uaddr;
-  w.wakee_tid = wakee;
-  w.wakee_opi = FXS_OP_FUTEX_WAIT;
-  w.wakee_uaddr = wakee_uaddr;
-  w.wait_enter_ns = wait_enter;
-  return w;
+  return test::wake_record({.tgid = kPid, .waker = waker, .wakee = wakee, .waker_opi = waker_opi,
+                            .waker_uaddr = waker_uaddr, .wakee_uaddr = wakee_uaddr, .wait_enter = wait_enter,
+                            .ts = ts, .cpu = cpu});
 }
 
 fxs_page_node_rec page(uint64_t ts, uint64_t addr, int32_t node) {

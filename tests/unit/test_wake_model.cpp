@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/wake_record.h"
 #include "replay/futex_ops.h"
 #include "replay/wake_model.h"
 
@@ -44,13 +45,9 @@ void add_waitv(WakeModel& m, uint32_t tid, const std::vector<uint64_t>& uaddrs, 
 
 // The timer's sched_waking of a futex_waitv waiter: no waker call, no address.
 void add_timer_wake(WakeModel& m, uint32_t tid, uint64_t wait_enter, uint64_t ts) {
-  fxs_wake_rec w{};
-  w.hdr = {FXS_REC_WAKE, sizeof(w), 0};
-  w.ts_ns = ts;
-  w.wakee_tgid = kPid;
-  w.wakee_tid = tid;
-  w.wait_enter_ns = wait_enter;
-  w.waker_opi = FXS_OP_NONE;
+  fxs_wake_rec w =
+      test::wake_record({.tgid = kPid, .wakee = tid, .waker_opi = FXS_OP_NONE, .wait_enter = wait_enter, .ts = ts});
+  w.waker_tgid = 0;  // no thread woke it
   m.add(&w.hdr);
 }
 
@@ -78,16 +75,9 @@ TEST(WakeModel, TimeoutsAndSignalsCountWithoutAWakeRecord) {
 // wait (FUTEX_WAIT unless said) entered at `wait_enter`, on `uaddr`.
 void add_futex_wake(WakeModel& m, uint32_t waker, uint32_t wakee, uint64_t uaddr, uint64_t wait_enter, uint64_t ts,
                     uint8_t waker_opi = FXS_OP_FUTEX_WAKE, uint8_t wakee_opi = FXS_OP_FUTEX_WAIT) {
-  fxs_wake_rec w{};
-  w.hdr = {FXS_REC_WAKE, sizeof(w), 0};
-  w.ts_ns = ts;
-  w.waker_tgid = w.wakee_tgid = kPid;
-  w.waker_tid = waker;
-  w.wakee_tid = wakee;
-  w.waker_uaddr = w.wakee_uaddr = uaddr;
-  w.wait_enter_ns = wait_enter;
-  w.waker_opi = waker_opi;
-  w.wakee_opi = wakee_opi;
+  fxs_wake_rec w = test::wake_record({.tgid = kPid, .waker = waker, .wakee = wakee, .waker_opi = waker_opi,
+                                      .wakee_opi = wakee_opi, .waker_uaddr = uaddr, .wakee_uaddr = uaddr,
+                                      .wait_enter = wait_enter, .ts = ts});
   m.add(&w.hdr);
 }
 
