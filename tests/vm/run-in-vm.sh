@@ -419,7 +419,7 @@ START=$(date +%s%N)
 timeout -k 5 "$TIMEOUT" "$QEMU" -nodefaults -no-user-config -no-reboot -display none \
 	-machine q35 "${ACCEL[@]}" -smp "$NODES" -m "$((PER * NODES))M" "${NUMA[@]}" \
 	-kernel "$KIMG" -initrd "$WORK/initrd" \
-	-append "console=ttyS0 ${FXS_VM_APPEND:-quiet loglevel=3} printk.time=1 panic=-1 oops=panic rdinit=/init mitigations=off i8042.noaux i8042.nokbd" \
+	-append "console=ttyS0 ${FXS_VM_APPEND:-quiet loglevel=5} printk.time=1 panic=-1 oops=panic softlockup_panic=1 softlockup_all_cpu_backtrace=1 rdinit=/init mitigations=off i8042.noaux i8042.nokbd" \
 	-serial "file:$WORK/console" -nic none "${QARGS[@]}" </dev/null >"$WORK/qemu.log" 2>&1 &
 QPID=$!
 tail -s 0.1 -n +1 -f --pid="$QPID" "$RES/stdout" &
@@ -442,8 +442,8 @@ SECS=$(awk "BEGIN{printf \"%.1f\", ($(date +%s%N) - $START) / 1e9}")
 show_console() {
 	echo "run-in-vm: --- qemu ---" >&2
 	tail -n 20 "$WORK/qemu.log" >&2 || true
-	echo "run-in-vm: --- guest console (last 40 lines) ---" >&2
-	tail -n 40 "$WORK/console" | tr -d '\r' >&2 || true
+	echo "run-in-vm: --- guest console (last 200 lines) ---" >&2
+	tail -n 200 "$WORK/console" | tr -d '\r' >&2 || true
 }
 if [ "$QSTATUS" = 124 ] || [ "$QSTATUS" = 137 ]; then
 	show_console
