@@ -419,7 +419,7 @@ START=$(date +%s%N)
 timeout -k 5 "$TIMEOUT" "$QEMU" -nodefaults -no-user-config -no-reboot -display none \
 	-machine q35 "${ACCEL[@]}" -smp "$NODES" -m "$((PER * NODES))M" "${NUMA[@]}" \
 	-kernel "$KIMG" -initrd "$WORK/initrd" \
-	-append "console=ttyS0 ${FXS_VM_APPEND:-quiet loglevel=5} printk.time=1 panic=-1 oops=panic softlockup_panic=1 softlockup_all_cpu_backtrace=1 rdinit=/init mitigations=off i8042.noaux i8042.nokbd" \
+	-append "console=ttyS0 ${FXS_VM_APPEND:-quiet loglevel=5} printk.time=1 panic=-1 oops=panic softlockup_all_cpu_backtrace=1 rdinit=/init mitigations=off i8042.noaux i8042.nokbd" \
 	-serial "file:$WORK/console" -nic none "${QARGS[@]}" </dev/null >"$WORK/qemu.log" 2>&1 &
 QPID=$!
 tail -s 0.1 -n +1 -f --pid="$QPID" "$RES/stdout" &
