@@ -1,6 +1,7 @@
 // Errors as values: a message with context ("open trace.fxs: No such file or directory").
 #pragma once
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <variant>
@@ -11,18 +12,29 @@ struct Error {
   std::string message;
 };
 
-// Status: ok, or an Error.
+// Status: ok, or an Error. One pointer, null when ok: the recorder makes and
+// moves several per event, and a std::string member (built, moved and
+// destroyed each time) was a tenth of its CPU (docs/BENCHMARKS.md).
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  Status(Error e) : err_(std::move(e.message)), failed_(true) {}  // NOLINT: implicit by design
-  bool ok() const { return !failed_; }
+  Status(Error e) : err_(std::make_unique<std::string>(std::move(e.message))) {}  // NOLINT: implicit by design
+  Status(const Status& o) : err_(o.err_ ? std::make_unique<std::string>(*o.err_) : nullptr) {}
+  Status& operator=(const Status& o) {
+    if (this != &o) err_ = o.err_ ? std::make_unique<std::string>(*o.err_) : nullptr;
+    return *this;
+  }
+  Status(Status&&) noexcept = default;
+  Status& operator=(Status&&) noexcept = default;
+  bool ok() const { return !err_; }
   explicit operator bool() const { return ok(); }
-  const std::string& message() const { return err_; }
+  const std::string& message() const {
+    static const std::string kNoMessage;
+    return err_ ? *err_ : kNoMessage;
+  }
 
  private:
-  std::string err_;
-  bool failed_ = false;
+  std::unique_ptr<std::string> err_;
 };
 
 // Result<T>: a value, or an Error.
