@@ -13,8 +13,8 @@ struct Error {
 };
 
 // Status: ok, or an Error. One pointer, null when ok: the recorder makes and
-// moves several per event, and a std::string member (built, moved and
-// destroyed each time) was a tenth of its CPU (docs/BENCHMARKS.md).
+// moves several per event, each of which built and destroyed a std::string
+// (docs/BENCHMARKS.md, "The recorder's CPU per event, again").
 class [[nodiscard]] Status {
  public:
   Status() = default;
