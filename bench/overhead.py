@@ -3,10 +3,13 @@
 
 Runs the workload untraced and traced, interleaved, several times, and prints
 the median throughput of each mode and its ratio to the untraced median:
-  untraced | two floors: futexscope's programs attached but returning at once,
-  --summary's (sys_exit and a sched_switch stamp, on tp_btf kernels) and the
-  every-event mode's (sys_enter, sys_exit and the scheduler hooks): the price
-  of being on every system call, which no capture in that mode can beat |
+  untraced | two empty programs (libbpf, return 0) on raw sys_enter and
+  sys_exit, and one on sys_exit alone (bench/empty_hooks.cpp): what the kernel
+  charges any tracer on every system call | two floors: futexscope's programs
+  attached but returning at once, --summary's (sys_exit and a sched_switch
+  stamp, on tp_btf kernels) and the every-event mode's (sys_enter, sys_exit and
+  the scheduler hooks): the price of being on every system call, which no
+  capture in that mode can beat |
   futexscope --summary | futexscope (every event) | the same with
   frame-pointer stacks only (FXS_NO_DWARF_STACKS=1: no raw stack copies, no
   DWARF unwinding) | the same without sampled stacks (--stack-sample 0) |
@@ -36,6 +39,7 @@ import tempfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("FXS_BUILD_DIR", os.path.join(ROOT, "build"))
 FXS = os.path.join(BUILD, "futexscope")
+EMPTY_HOOKS = os.path.join(BUILD, "bench", "fxs_empty_hooks")
 SAMPLES = os.path.join(BUILD, "samples")
 # Lock/unlock pairs per thread of the mutex workload: enough that one run
 # lasts a good fraction of a second on a fast day (23M ops/s measured), so
@@ -108,6 +112,8 @@ def main():
     trace = os.path.join(tmp, "t.fxs")
     modes = {
         "untraced": lambda: wl,
+        "floor: empty programs on raw sys_enter + sys_exit": lambda: [EMPTY_HOOKS, "--"] + wl,
+        "floor: empty program on raw sys_exit alone": lambda: [EMPTY_HOOKS, "--exit-only", "--"] + wl,
         "floor: --summary's programs attached, return at once": lambda: [FXS, "record", "-q", "--summary", "-o",
                                                                           trace, "--"] + wl,
         "floor: every-event programs attached, return at once": lambda: [FXS, "record", "-q", "-o", trace, "--"] + wl,
@@ -128,6 +134,8 @@ def main():
         modes["bpftrace count per comm"] = lambda: [
             "bpftrace", "-q", "-e", "tracepoint:syscalls:sys_enter_futex { @[comm] = count(); }",
             "-c", " ".join(wl)]
+    if not os.access(EMPTY_HOOKS, os.X_OK):
+        sys.exit(f"overhead.py: {EMPTY_HOOKS} is missing (build it: cmake --build build)")
     results = {m: [] for m in modes}
     lost, events, size = [], [], []
     for i in range(args.runs):
