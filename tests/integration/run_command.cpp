@@ -97,6 +97,15 @@ nlohmann::json tagged_json_from(const std::string& out, const std::string& tag) 
 
 nlohmann::json truth_from(const std::string& out) { return tagged_json_from(out, "FXS_TRUTH "); }
 
+std::string probe_lacks(const std::string& futexscope, const std::string& fact, const std::string& why) {
+  CommandResult probe = run_command({futexscope, "probe", "--format", "json"});
+  if (probe.status != 0) {
+    ADD_FAILURE() << "futexscope probe failed: " << probe.err;
+    return "futexscope probe failed";
+  }
+  return nlohmann::json::parse(probe.out)[fact].get<bool>() ? std::string() : why;
+}
+
 const nlohmann::json* find_futex(const nlohmann::json& report, long pid, const std::string& uaddr) {
   if (!report.contains("futexes")) return nullptr;
   for (const auto& f : report["futexes"])

@@ -61,6 +61,9 @@ class BackgroundCommand {
 nlohmann::json tagged_json_from(const std::string& out, const std::string& tag);
 // The JSON of the "FXS_TRUTH {...}" line a sample printed, or null if none.
 nlohmann::json truth_from(const std::string& out);
+// Empty when `futexscope probe --format json` says `fact` is true; else `why`
+// (for FXS_SKIP_UNLESS_EMPTY). A probe that fails is a test failure.
+std::string probe_lacks(const std::string& futexscope, const std::string& fact, const std::string& why);
 // The report's futex (pid, uaddr) in report["futexes"], or nullptr.
 const nlohmann::json* find_futex(const nlohmann::json& report, long pid, const std::string& uaddr);
 

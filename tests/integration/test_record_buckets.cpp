@@ -17,6 +17,7 @@
 
 using nlohmann::json;
 using fxs::test::find_futex;
+using fxs::test::probe_lacks;
 using fxs::test::run_command;
 using fxs::test::TempDir;
 using fxs::test::truth_from;
@@ -123,12 +124,7 @@ TEST(RecordBuckets, GlobalTableBucketIsTheKernels) {
 
 TEST(RecordBuckets, NumaFutexBucketIsTheKernels) {
   REQUIRE_ROOT();
-  auto probe = run_command({kFutexscope, "probe", "--format", "json"});
-  ASSERT_EQ(probe.status, 0) << probe.err;
-  if (!json::parse(probe.out)["numa_futex"].get<bool>()) {
-    std::fprintf(stderr, "\n*** SKIPPED: this kernel has no FUTEX2_NUMA (6.16+) ***\n\n");
-    GTEST_SKIP() << "no FUTEX2_NUMA";
-  }
+  FXS_SKIP_UNLESS_EMPTY(probe_lacks(kFutexscope, "numa_futex", "this kernel has no FUTEX2_NUMA (6.16+)"));
   check_buckets(-1, true);
 }
 

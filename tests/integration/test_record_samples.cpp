@@ -16,6 +16,7 @@
 using nlohmann::json;
 using fxs::test::expect_matches_truth;
 using fxs::test::find_futex;
+using fxs::test::probe_lacks;
 using fxs::test::run_command;
 using fxs::test::truth_from;
 using fxs::test::TempDir;
@@ -355,12 +356,7 @@ namespace {
 // when it fell back.
 TEST(Record, UsesTheTypedTracepointProgramsWhereTheKernelLoadsThem) {
   REQUIRE_ROOT();
-  auto probe = run_command({kFutexscope, "probe", "--format", "json"});
-  ASSERT_EQ(probe.status, 0) << probe.err;
-  if (!json::parse(probe.out)["prog_tracing"].get<bool>()) {
-    std::fprintf(stderr, "\n*** SKIPPED: this kernel does not load tp_btf programs ***\n\n");
-    GTEST_SKIP() << "no tp_btf";
-  }
+  FXS_SKIP_UNLESS_EMPTY(probe_lacks(kFutexscope, "prog_tracing", "this kernel does not load tp_btf programs"));
   TempDir dir;
   for (bool summary : {false, true}) {
     std::vector<std::string> argv = {kFutexscope, "record", "-v", "-o", dir.path("t.fxs")};
