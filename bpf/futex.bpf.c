@@ -412,15 +412,11 @@ static __always_inline void emit_task(struct task_state *st, __u32 tgid, __u32 t
  */
 static __always_inline void emit_raw_stack(const struct pt_regs *uregs, const struct fxs_futex_rec *r)
 {
-	void *rb = cpu_ring();
-	struct fxs_ustack_raw_rec *out = rb ? bpf_ringbuf_reserve(rb, sizeof(*out), 0) : 0;
-	if (!out) {
-		count(FXS_CNT_RAW_STACK_DROP); /* no event lost: the wait keeps its frame-pointer stack */
+	/* A drop loses no event: the wait keeps its frame-pointer stack. */
+	struct fxs_ustack_raw_rec *out =
+		reserve_in(cpu_ring(), FXS_REC_USTACK_RAW, sizeof(*out), &counters, FXS_CNT_RAW_STACK_DROP);
+	if (!out)
 		return;
-	}
-	out->hdr.type = FXS_REC_USTACK_RAW;
-	out->hdr.size = sizeof(*out);
-	out->hdr.reserved = 0;
 	out->enter_ns = r->enter_ns;
 	out->tgid = r->tgid;
 	out->tid = r->tid;

@@ -15,6 +15,7 @@
 
 #include "trace_abi.h"
 #include "op_rules.h"
+#include "ring_record.bpf.h"
 #include "task_state.h"
 
 /* One load the compiler neither repeats, merges nor moves past another READ_ONCE. */
@@ -101,9 +102,7 @@ struct {
 
 static __always_inline void count(__u32 idx)
 {
-	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
-	if (c)
-		__sync_fetch_and_add(c, 1);
+	counter_inc(&counters, idx);
 }
 
 static __always_inline __u64 wakeup_flag(void *rb)
@@ -120,15 +119,7 @@ static __always_inline __u64 wakeup_flag(void *rb)
 static __always_inline void *reserve_record(void **rb, __u16 type, __u16 size)
 {
 	*rb = cpu_ring();
-	struct fxs_rec_hdr *h = *rb ? bpf_ringbuf_reserve(*rb, size, 0) : 0;
-	if (!h) {
-		count(FXS_CNT_RINGBUF_DROP);
-		return 0;
-	}
-	h->type = type;
-	h->size = size;
-	h->reserved = 0;
-	return h;
+	return reserve_in(*rb, type, size, &counters, FXS_CNT_RINGBUF_DROP);
 }
 
 /* task_state.key_flags of a call whose first key's flags are in user memory. */

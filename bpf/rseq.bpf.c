@@ -88,14 +88,9 @@ static __always_inline struct thread_val *current_user_thread(__u64 *key_out)
 /* First abort of a thread: record its name and its process's name. */
 static __always_inline void emit_task(struct thread_val *v, __u64 key, __u64 now)
 {
-	struct fxs_task_rec *t = bpf_ringbuf_reserve(&rseq_events, sizeof(*t), 0);
-	if (!t) {
-		rseq_count(FXS_RSEQ_CNT_RINGBUF_DROP);
+	struct fxs_task_rec *t = rseq_reserve(FXS_REC_TASK, sizeof(*t));
+	if (!t)
 		return;
-	}
-	t->hdr.type = FXS_REC_TASK;
-	t->hdr.size = sizeof(*t);
-	t->hdr.reserved = 0;
 	t->ts_ns = now;
 	t->tgid = key >> 32;
 	t->tid = (__u32)key;
@@ -145,14 +140,9 @@ int fxs_rseq_ip_fixup(struct bpf_raw_tracepoint_args *ctx)
 	__u64 now = bpf_ktime_get_ns();
 	if (!v->named)
 		emit_task(v, key, now);
-	struct fxs_rseq_abort_rec *r = bpf_ringbuf_reserve(&rseq_events, sizeof(*r), 0);
-	if (!r) {
-		rseq_count(FXS_RSEQ_CNT_RINGBUF_DROP);
+	struct fxs_rseq_abort_rec *r = rseq_reserve(FXS_REC_RSEQ_ABORT, sizeof(*r));
+	if (!r)
 		return 0;
-	}
-	r->hdr.type = FXS_REC_RSEQ_ABORT;
-	r->hdr.size = sizeof(*r);
-	r->hdr.reserved = 0;
 	r->ts_ns = now;
 	r->tgid = key >> 32;
 	r->tid = (__u32)key;
@@ -246,15 +236,9 @@ int fxs_rseq_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct thread_val *v = current_thread(false, &key);
 	if (!v)
 		return 0;
-	struct fxs_rseq_thread_rec *r = bpf_ringbuf_reserve(&rseq_events, sizeof(*r), 0);
-	if (!r) {
-		/* Keep the entry: the collector's final snapshot still finds it. */
-		rseq_count(FXS_RSEQ_CNT_RINGBUF_DROP);
-		return 0;
-	}
-	r->hdr.type = FXS_REC_RSEQ_THREAD;
-	r->hdr.size = sizeof(*r);
-	r->hdr.reserved = 0;
+	struct fxs_rseq_thread_rec *r = rseq_reserve(FXS_REC_RSEQ_THREAD, sizeof(*r));
+	if (!r)
+		return 0; /* the drop is counted; the entry stays for the collector's final snapshot */
 	r->ts_ns = bpf_ktime_get_ns();
 	r->tgid = key >> 32;
 	r->tid = (__u32)key;

@@ -17,6 +17,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
+#include "ring_record.bpf.h"
 #include "trace_abi.h"
 
 struct {
@@ -49,9 +50,13 @@ struct {
 
 static __always_inline void rseq_count(__u32 idx)
 {
-	__u64 *c = bpf_map_lookup_elem(&rseq_counters, &idx);
-	if (c)
-		__sync_fetch_and_add(c, 1);
+	counter_inc(&rseq_counters, idx);
+}
+
+/* A record of `size` bytes reserved in rseq_events with its header filled in, or 0 with the drop counted. */
+static __always_inline void *rseq_reserve(__u16 type, __u16 size)
+{
+	return reserve_in(&rseq_events, type, size, &rseq_counters, FXS_RSEQ_CNT_RINGBUF_DROP);
 }
 
 /* The entry of thread `key` (tgid << 32 | tid, traced: the caller checked), created when `create`. */
@@ -78,14 +83,9 @@ static __always_inline int rseq_registration(__u64 key, __u64 ptr, __u32 len, __
 		return 0;
 	if (ret == 0 && flags == 0)
 		__sync_fetch_and_add(&v->c.registrations, 1);
-	struct fxs_rseq_reg_rec *r = bpf_ringbuf_reserve(&rseq_events, sizeof(*r), 0);
-	if (!r) {
-		rseq_count(FXS_RSEQ_CNT_RINGBUF_DROP);
+	struct fxs_rseq_reg_rec *r = rseq_reserve(FXS_REC_RSEQ_REG, sizeof(*r));
+	if (!r)
 		return 0;
-	}
-	r->hdr.type = FXS_REC_RSEQ_REG;
-	r->hdr.size = sizeof(*r);
-	r->hdr.reserved = 0;
 	r->ts_ns = bpf_ktime_get_ns();
 	r->tgid = key >> 32;
 	r->tid = (__u32)key;
