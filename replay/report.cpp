@@ -13,11 +13,9 @@
 #include "replay/contention_note.h"
 #include "replay/durations.h"
 #include "replay/json_writer.h"
-#include "replay/memory_budget.h"
 #include "replay/numa_report.h"
 #include "replay/rseq_report.h"
 #include "replay/trace_models.h"
-#include "replay/trace_reader.h"
 #include "replay/umcg_report.h"
 
 namespace fxs {
@@ -412,13 +410,9 @@ void write_text_report(const ReportData& r, size_t top, std::ostream& out) {
 
 Status write_report(const std::string& trace_path, const ReportOptions& opts, std::ostream& out,
                     std::ostream& warnings, size_t* deadlocks) {
-  Result<TraceReader> reader = TraceReader::open(trace_path);
-  if (!reader.ok()) return reader.error();
-  TraceModels models(reader->header());
-  MemoryBudget budget(memory_limit_for_file(trace_path, opts.memory_limit));
-  std::vector<std::string> warns;
-  models.read(*reader, budget, "the report", warns);
-  TraceResult result = models.finish(std::move(warns), opts.sort);
+  Result<TraceResult> read = read_trace(trace_path, Analyses{}, opts.memory_limit, opts.sort);
+  if (!read.ok()) return read.error();
+  TraceResult& result = *read;
   ReportData& data = result.data;
   const BlockedReport& blocked_report = result.blocked;
   if (deadlocks) *deadlocks = blocked_report.graph.deadlocks.size();
@@ -426,7 +420,7 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
   warnings.flush();
   size_t top = opts.effective_top();
   if (opts.format == ReportOptions::Format::kFolded) {
-    if (reader->header().summary)
+    if (data.header.summary)
       return Error{trace_path + ": a --summary trace holds no stacks; record without --summary"};
     std::unordered_map<uint32_t, std::string> names;
     for (const auto& f : data.futexes) names.emplace(f.stats.tgid, f.comm);
@@ -439,10 +433,10 @@ Status write_report(const std::string& trace_path, const ReportOptions& opts, st
                   "--stack-min-wait (1ms by default; --stack-min-wait 0 for all), weighted by waiters woken\n";
     else if (cover.stacked_waits < cover.waits && !stack_coverage_warning(data.header, cover, drops))
       warnings << "futexscope: note: " << stack_coverage_text(data.header, cover, drops) << '\n';
-    if (models.stacks().sampled())
+    if (result.stacks.sampled())
       warnings << "futexscope: note: stacks of waits shorter than --stack-min-wait are a sample, each weighted with "
                   "the waits it stands for\n";
-    models.stacks().write_folded(out, names, opts.wakers);
+    result.stacks.write_folded(out, names, opts.wakers);
   } else if (opts.format == ReportOptions::Format::kJson) {
     json sections = report_json_sections(data, top);
     sections["rseq"] = rseq_json(result.rseq);

@@ -82,6 +82,7 @@ TraceResult TraceModels::finish(std::vector<std::string> warnings, FutexSort sor
     if (std::string w = umcg_warning(*r.umcg); !w.empty()) r.data.warnings.push_back(std::move(w));
   }
   r.blocked = details_.blocked.finish();
+  r.stacks = std::move(details_.stacks);  // build_report and the kinds took what they needed from it
   return r;
 }
 

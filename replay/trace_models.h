@@ -47,6 +47,7 @@ struct TraceResult {
   RseqReport rseq;
   std::optional<UmcgReport> umcg;  // only when the trace holds UMCG records
   BlockedReport blocked;           // the threads blocked when the recording ended
+  StackModel stacks;                        // every stack (the report), for the folded output
   std::vector<WakeAttribution> attributed;  // every wake attributed to the call that woke it
   bool wake_records = false;       // the trace has wake records: `attributed` is exact (else empty)
   TimelineModel timeline;
@@ -78,8 +79,6 @@ class TraceModels {
   // Once, after the last add(). `warnings` (the reader's) come first, then
   // the models'.
   TraceResult finish(std::vector<std::string> warnings, FutexSort sort = FutexSort::kContention);
-  // After finish(): every stack, for the folded output.
-  const StackModel& stacks() const { return details_.stacks; }
 
   // Reads every record `reader` has left into the models, as `report` and
   // `export` do: past `budget`, only the end records (add_end_only). Adds
