@@ -345,10 +345,6 @@ TEST(Record, SigintStopsAndKeepsTheTrace) {
   EXPECT_TRUE(rep.err.find("truncated") == std::string::npos) << rep.err;
 }
 
-}  // namespace
-
-namespace {
-
 // Where the kernel loads typed tracepoint programs (`probe`: prog_tracing), the
 // capture must use them: the raw_tracepoint fallback records the same events,
 // so a tp_btf program the verifier started to refuse showed only as a slower
