@@ -12,6 +12,7 @@
  * rseq(2) registrations for rseq.bpf.c (rseq_state.bpf.h).
  */
 #include "futex_state.bpf.h"
+#include "counted_calls.bpf.h"
 #include "follow_fork.bpf.h"
 #include "futex_hash.bpf.h"
 #include "rseq_state.bpf.h"
@@ -131,6 +132,7 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1, __u64 a3)
 		if (st->enter_ns)
 			count(FXS_CNT_ENTER_EVICTED); /* evicts another thread's pending call */
 		st->tid = tid;
+		st->count_gen = 0;
 		st->named = 0;
 		st->hash_noted = 0;
 		/* The first short wait of a thread that queued gets a stack: every thread
@@ -142,6 +144,8 @@ static __always_inline int handle_enter(long nr, __u64 a0, __u64 a1, __u64 a3)
 	st->woke_long = 0;
 	st->woke_any = 0;
 	const __u64 enter_ns = bpf_ktime_get_ns();
+	if (!st->count_gen) /* a thread new to the slot: its own counted entries */
+		st->count_gen = enter_ns;
 	if (!summary_mode) {
 		__u32 cpu = bpf_get_smp_processor_id();
 		st->enter_cpu = cpu;
@@ -542,6 +546,8 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 				emit_task(st, tgid, tid, now);
 			take_user_stack(ctx, args, &r, st, ret, now, woke_long, woke_any);
 		}
+		if (st && !summary_mode)
+			st->count_gen = now; /* counted waits after this call go to new entries */
 		return emit_waitv(&r, args->a[0], tgid, ret, st, args->btf);
 	}
 
@@ -561,6 +567,10 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 		emit_task(st, tgid, tid, now);
 	compute_bucket(r.uaddr, key_flags, st, tgid, tid, now, &r.bucket_where, &r.bucket_index, args->btf);
 	take_user_stack(ctx, args, &r, st, ret, now, woke_long, woke_any);
+	if (count_call(&r, st ? st->count_gen : 0, now))
+		return 0;
+	if (st)
+		st->count_gen = now; /* counted waits after this call go to new entries */
 
 	void *rb = cpu_ring();
 	struct fxs_futex_rec *out = rb ? bpf_ringbuf_reserve(rb, sizeof(*out), 0) : 0;

@@ -66,6 +66,20 @@ FXS_RULE __u8 fxs_op_of_futex_cmd(__u32 cmd)
 #define FXS_RET_EAGAIN (-11)
 #define FXS_RET_ETIMEDOUT (-110)
 
+/*
+ * Plain waits that returned EAGAIN (the word no longer held the expected
+ * value; they never queued): the bulk of a futex-heavy program's calls. The
+ * per-event stream counts them per thread and word in the kernel
+ * (bpf/counted_calls.bpf.h, struct fxs_futex_count_rec) instead of sending a
+ * record each.
+ */
+#define FXS_OPS_COUNTED \
+	(FXS_OP_BIT(FXS_OP_FUTEX_WAIT) | FXS_OP_BIT(FXS_OP_FUTEX_WAIT_BITSET) | FXS_OP_BIT(FXS_OP_FUTEX2_WAIT))
+FXS_RULE int fxs_call_is_counted(__u32 opi, long ret)
+{
+	return ret == FXS_RET_EAGAIN && fxs_op_in(FXS_OPS_COUNTED, opi);
+}
+
 /* -EINTR, and the restart codes (-ERESTARTSYS 512, -ERESTARTNOINTR 513,
  * -ERESTARTNOHAND 514, -ERESTART_RESTARTBLOCK 516) that sys_exit sees before
  * signal delivery turns them into EINTR or restarts the call. */

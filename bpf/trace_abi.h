@@ -44,6 +44,7 @@ enum fxs_rec_type {
 	FXS_REC_FUTEX_NAME = 23,   /* struct fxs_futex_name_rec + name: what a futex word is (collector) */
 	FXS_REC_STACK_WEIGHT = 24, /* struct fxs_stack_weight_rec: the waits a sampled stack stands for (collector) */
 	FXS_REC_THREAD_EXIT = 25,  /* struct fxs_thread_exit_rec: a thread that made traced futex calls exited */
+	FXS_REC_FUTEX_COUNT = 26,  /* struct fxs_futex_count_rec: n alike EAGAIN waits of a thread, counted in the kernel */
 	/* A new type: add it to kKnownRecordTypeBits (replay/record_types.h) and to the kReads of the models that read it. */
 };
 
@@ -143,6 +144,43 @@ struct fxs_futex_rec {
 	__s32 ustack_id;   /* user stack in the stack map (FXS_REC_STACK), or < 0 if none */
 	__u32 bucket_index; /* index of that bucket in its table */
 };
+
+/*
+ * `count` futex waits of one thread that returned EAGAIN (the word no longer
+ * held the expected value), alike in every field of their fxs_futex_rec but
+ * the times, counted in the kernel instead of streamed one record each
+ * (bpf/counted_calls.bpf.h): on a futex-heavy program nearly every call is
+ * one of these. No call of the thread that has its own record falls between
+ * the first and the last (exit times first_ns .. last_ns). Readers turn it
+ * back into `count` fxs_futex_rec, spread evenly over that span
+ * (replay/counted_calls.h); it exists only inside chunks.
+ */
+struct fxs_futex_count_rec {
+	struct fxs_rec_hdr hdr;
+	__u64 first_ns;
+	__u64 last_ns;
+	__u32 tgid;
+	__u32 tid;
+	__u64 uaddr;
+	__u64 val;
+	__u64 val2;
+	__u32 val3;
+	__s32 ret;
+	__u32 op;
+	__u32 count;
+	__u16 enter_cpu;
+	__u16 exit_cpu;
+	__u8 enter_node;
+	__u8 exit_node;
+	__u8 syscall;
+	__u8 opi;
+	__u8 has_timeout;
+	__u8 pad;
+	__u16 bucket_where;
+	__u32 bucket_index;
+};
+/* At most this many calls per record: one record expands to at most 6 MiB of calls. */
+#define FXS_COUNTED_MAX 65535
 
 /*
  * Which kernel hash table a futex op's key hashed to, computed in BPF with the
@@ -430,6 +468,7 @@ struct fxs_page_node_rec {
 #ifdef __cplusplus
 static_assert(sizeof(struct fxs_rec_hdr) == 8, "fxs_rec_hdr layout");
 static_assert(sizeof(struct fxs_futex_rec) == 96, "fxs_futex_rec layout");
+static_assert(sizeof(struct fxs_futex_count_rec) == 88, "fxs_futex_count_rec layout");
 static_assert(sizeof(struct fxs_task_rec) == 56, "fxs_task_rec layout");
 static_assert(sizeof(struct fxs_thread_exit_rec) == 24, "fxs_thread_exit_rec layout");
 static_assert(sizeof(struct fxs_loss_rec) == 80, "fxs_loss_rec layout");

@@ -14,7 +14,8 @@ namespace {
 
 constexpr const char* kHelp = R"HELP(usage: futexscope record [-o FILE] [--summary] [-p PID] [--min-wait DUR]
                          [--duration DUR] [--ring-size SIZE] [--max-futexes N]
-                         [--stack-min-wait DUR] [--stack-sample N] [--no-stacks] [--serve ADDR] [-q] [-v]
+                         [--stack-min-wait DUR] [--stack-sample N] [--no-stacks] [--each-call]
+                         [--serve ADDR] [-q] [-v]
                          [-- COMMAND [ARGS...]]
 
 Records every futex(2), futex_wait, futex_wake, futex_requeue and futex_waitv
@@ -48,6 +49,13 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
                        the same for each thread's wake calls that woke anyone
                        (the waker stacks, `report --format folded --wakers`)
   --no-stacks          capture no stacks (no folded output)
+  --each-call          per-event mode: one record for every call. By default
+                       plain waits that returned EAGAIN (the word had already
+                       changed: nearly every call of a futex-heavy program)
+                       are counted in the kernel per thread and word, exact
+                       counts over spans of at most 20-40 ms between the
+                       thread's other calls, which costs far less; readers
+                       spread each count evenly over its span
   --serve ADDR         also stream the trace, as it is written, to every
                        `futexscope ui --connect ADDR` (ADDR: PORT or :PORT for
                        loopback, HOST:PORT, or a unix socket path, with a '/');
@@ -95,6 +103,8 @@ int cmd_record(int argc, char** argv) {
       o.summary = true;
     } else if (p.flag({"--no-stacks"})) {
       o.stacks = false;
+    } else if (p.flag({"--each-call"})) {
+      o.each_call = true;
     } else if (p.flag({"-q", "--quiet"})) {
       o.quiet = true;
     } else if (p.flag({"-v", "--verbose"})) {

@@ -13,6 +13,7 @@
 
 #include "collector/program_variants.h"
 #include "futex.skel.h"
+#include "bpf/counted_calls.h"
 #include "bpf/task_state.h"
 
 namespace fxs {
@@ -125,6 +126,9 @@ Result<std::unique_ptr<BpfSession>> BpfSession::start_variant(const SessionConfi
   if (!err && !ro->capture_stacks) err = bpf_map__set_max_entries(s->skel_->maps.kstacks, 1);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.aggs, cfg.summary ? cfg.agg_entries : 1);
   if (!err && !cfg.summary) err = bpf_map__set_max_entries(s->skel_->maps.new_agg_keys, 1);
+  // Counted EAGAIN waits (bpf/counted_calls.bpf.h): per-event stream only.
+  ro->count_span_ns = cfg.summary ? 0 : cfg.count_span_ns;
+  if (!err) err = bpf_map__set_max_entries(s->skel_->maps.counted_calls, ro->count_span_ns ? cfg.counted_entries : 1);
   // rseq registrations go to the rseq capture's own maps; without it, token maps.
   ro->rseq_registrations = cfg.rseq.events >= 0;
   if (ro->rseq_registrations) {
@@ -267,6 +271,23 @@ void BpfSession::read_aggregates(
     key = next;
     prev = &key;
   }
+}
+
+Status BpfSession::flush_counted_calls() {
+  int fd = bpf_map__fd(skel_->maps.counted_calls);
+  fxs_counted_key key{}, next{};
+  fxs_counted_val val{};
+  const void* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    if (bpf_map_lookup_elem(fd, &next, &val) == 0 && val.count) {
+      fxs_futex_count_rec r{};
+      fxs_counted_record(&r, &next, &val);
+      if (sink_ && sink_(&r, sizeof r) != 0) return Error{"the trace could not take the counted calls"};
+    }
+    key = next;
+    prev = &key;
+  }
+  return {};
 }
 
 Status BpfSession::pop_new_agg_keys(const std::function<Status(const fxs_agg_key&)>& fn) {

@@ -31,6 +31,11 @@ struct SessionConfig {
   uint64_t stack_min_wait_ns = 1000000;  // ... that slept at least this long
   uint32_t stack_sample_every = 16;      // ... and 1 in N of a thread's shorter waits (0: none)
   HashShape hash;                    // bucket computation (per-event mode)
+  // Per-event mode: EAGAIN waits counted in the kernel per thread and word
+  // (bpf/counted_calls.bpf.h), an entry sent once its first call is this old;
+  // 0: one record per call (record --each-call).
+  uint64_t count_span_ns = 20'000'000;
+  uint32_t counted_entries = 65536;  // that map's size
   // The rseq capture's maps (bpf/rseq_state.bpf.h), when it runs: the
   // futex programs' sys_exit records rseq(2) registrations into them
   // (RseqSession::maps()). -1: no rseq capture, no registrations.
@@ -58,6 +63,9 @@ class BpfSession {
   Result<int> poll(int timeout_ms);
   // Drains whatever is queued now without waiting.
   Result<int> consume();
+  // After detach() and the last drain: the counted EAGAIN waits still in the
+  // kernel's map, each entry's as one FXS_REC_FUTEX_COUNT through the sink.
+  Status flush_counted_calls();
   // Sums the per-CPU failure counters (cumulative since load).
   std::array<uint64_t, FXS_NR_COUNTERS> counters() const;
   // Cumulative --summary aggregates, every key currently in the map.

@@ -1,6 +1,6 @@
 // The futex addresses a record from the BPF side names: an FXS_REC_FUTEX's
-// uaddr, uaddr2 (when not 0) and futex_waitv entries, or an FXS_REC_AGG's
-// key. One place, for every collector part that looks up what an address is
+// uaddr, uaddr2 (when not 0) and futex_waitv entries, an FXS_REC_FUTEX_COUNT's
+// uaddr, or an FXS_REC_AGG's key. One place, for every collector part that looks up what an address is
 // (collector/page_node_resolver.h, collector/futex_namer.h).
 #pragma once
 
@@ -25,6 +25,11 @@ bool for_each_record_address(const void* data, size_t size, Fn&& fn) {
     fxs_agg_rec r;
     std::memcpy(&r, data, sizeof(r));
     return fn(r.key.tgid, r.key.uaddr);
+  }
+  if (h.type == FXS_REC_FUTEX_COUNT && size >= sizeof(fxs_futex_count_rec)) {
+    fxs_futex_count_rec r;
+    std::memcpy(&r, data, sizeof(r));
+    return fn(r.tgid, r.uaddr);
   }
   if (h.type != FXS_REC_FUTEX || size < sizeof(fxs_futex_rec)) return true;
   fxs_futex_rec r;

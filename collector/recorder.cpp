@@ -192,6 +192,7 @@ int run_record(const RecordOptions& opts) {
   cfg.target_tgid = child ? uint32_t(child->pid()) : uint32_t(opts.pid);
   cfg.follow_children = child.has_value();
   cfg.min_wait_ns = opts.min_wait_ns;
+  if (opts.each_call) cfg.count_span_ns = 0;
   cfg.ring_bytes = opts.ring_bytes ? opts.ring_bytes : default_ring_bytes();
   cfg.agg_entries = opts.agg_entries;
   const KernelFacts& kernel = kernel_facts();
@@ -376,6 +377,11 @@ int run_record(const RecordOptions& opts) {
     auto n = s.consume();
     if (!n) write_status = n.error();
     if (rseq) rseq->consume();  // rseq
+    // The counted EAGAIN waits not yet sent (bpf/counted_calls.bpf.h).
+    if (write_status.ok() && !opts.summary) {
+      Status counted = s.flush_counted_calls();
+      if (!counted.ok() && write_status.ok()) write_status = counted;
+    }
   }
   Status st = write_status;
   if (st.ok() && opts.summary) st = extra.aggregates(s);

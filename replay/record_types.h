@@ -59,7 +59,9 @@ class RecordTypes {
   constexpr bool operator==(const RecordTypes&) const = default;
 
   // A type a trace can hold, as this build knows them (FXS_REC_USTACK_RAW
-  // goes from BPF to the collector only: in a trace it is unknown).
+  // goes from BPF to the collector only: in a trace it is unknown; a decoded
+  // chunk holds the calls of an FXS_REC_FUTEX_COUNT, replay/counted_calls.h,
+  // never the record itself).
   static constexpr bool known(uint32_t type) { return (kKnownRecordTypeBits & record_type_bit(type)) != 0; }
   // For messages and tests: the known types in the set, ascending.
   template <class F>

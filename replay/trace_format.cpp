@@ -91,6 +91,8 @@ uint64_t record_timestamp(const fxs_rec_hdr* rec) {
   switch (h.type) {
     case FXS_REC_FUTEX:
       return ts_field(rec, h.size, offsetof(fxs_futex_rec, enter_ns));
+    case FXS_REC_FUTEX_COUNT:
+      return ts_field(rec, h.size, offsetof(fxs_futex_count_rec, first_ns));
     case FXS_REC_TASK:
       return ts_field(rec, h.size, offsetof(fxs_task_rec, ts_ns));
     case FXS_REC_LOSS:

@@ -18,7 +18,9 @@ inline constexpr char kTraceMagic[8] = {'F', 'X', 'S', 'T', 'R', 'A', 'C', 'E'};
 inline constexpr char kChunkMagic[4] = {'F', 'X', 'S', 'C'};
 // 2: chunks may be ChunkType::kRecordsDelta (a reader of version 1 would skip
 // them as an unknown type and see no calls, so it must refuse the file instead).
-inline constexpr uint32_t kTraceFormatVersion = 2;
+// 3: chunks may hold FXS_REC_FUTEX_COUNT, counted calls (replay/counted_calls.h),
+// which a reader of version 2 would skip, undercounting.
+inline constexpr uint32_t kTraceFormatVersion = 3;
 
 // What the recorder knew about the machine and the recording when it started.
 struct TraceHeader {

@@ -20,6 +20,7 @@
 #include <thread>
 #include <utility>
 
+#include "replay/counted_calls.h"
 #include "replay/record_delta.h"
 
 namespace fxs {
@@ -266,6 +267,7 @@ std::string ChunkDecoder::decode(const ChunkHeader& h, const uint8_t* payload, s
   size_t off = 0;
   uint32_t count = 0;
   bool misaligned = false;  // some record's size is not a multiple of 8
+  bool counted = false;     // an FXS_REC_FUTEX_COUNT to expand
   while (off < size) {
     fxs_rec_hdr rh;
     if (size - off < sizeof rh) return "record at byte " + std::to_string(off) + " is cut short";
@@ -278,6 +280,7 @@ std::string ChunkDecoder::decode(const ChunkHeader& h, const uint8_t* payload, s
     off += rh.size;
     ++count;
     misaligned |= rh.size % 8 != 0;
+    counted |= rh.type == FXS_REC_FUTEX_COUNT;
     // Runs of records of one size (nearly all of a chunk: futex calls) are
     // stepped over with a constant stride, so the next header's address does
     // not wait for this one's load: the walk over a chunk that just left the
@@ -290,15 +293,17 @@ std::string ChunkDecoder::decode(const ChunkHeader& h, const uint8_t* payload, s
       if (keys) keys->add(data + off, rh);
       off += run;
       ++count;
+      counted |= rh.type == FXS_REC_FUTEX_COUNT;
     }
   }
   if (count != h.record_count) {
     return "holds " + std::to_string(count) + " records, header says " + std::to_string(h.record_count);
   }
-  if (misaligned) {
+  if (misaligned)
     if (std::string problem = align_records(records); !problem.empty()) return problem;
-    if (keys) keys->build(records.data(), records.size());
-  }
+  if (counted)
+    if (std::string problem = expand_counted_calls(records); !problem.empty()) return problem;
+  if (keys && (misaligned || counted)) keys->build(records.data(), records.size());
   return {};
 }
 

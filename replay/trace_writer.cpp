@@ -14,6 +14,7 @@
 #include <limits>
 #include <utility>
 
+#include "replay/counted_calls.h"
 #include "replay/record_delta.h"
 
 namespace fxs {
@@ -70,6 +71,7 @@ TraceWriter& TraceWriter::operator=(TraceWriter&& o) noexcept {
     name_ = std::move(o.name_);
     is_socket_ = o.is_socket_;
     raw_len_ = std::exchange(o.raw_len_, 0);
+    decoded_extra_ = std::exchange(o.decoded_extra_, 0);
     chunk_bytes_ = o.chunk_bytes_;
     raw_ = std::move(o.raw_);
     compressed_ = std::move(o.compressed_);
@@ -114,7 +116,15 @@ Status TraceWriter::append(const void* rec, size_t size) {
     if (first_ts_ == 0 || ts < first_ts_) first_ts_ = ts;
     if (ts > last_ts_) last_ts_ = ts;
   }
-  if (raw_len_ >= chunk_bytes_) return flush();
+  // A counted record stands for up to 6 MiB of calls once read back: chunks
+  // end by what they decode to, so a reader's chunk stays as large as before.
+  if (hdr.type == FXS_REC_FUTEX_COUNT && size >= sizeof(fxs_futex_count_rec)) {
+    fxs_futex_count_rec c;
+    std::memcpy(&c, dst, sizeof c);
+    if (c.last_ns > last_ts_) last_ts_ = c.last_ns;
+    decoded_extra_ += decoded_bytes(dst, hdr);
+  }
+  if (raw_len_ + decoded_extra_ >= chunk_bytes_) return flush();
   return {};
 }
 
@@ -146,6 +156,7 @@ Status TraceWriter::flush() {
   // Whatever happens next, the buffer is emptied: a writer that cannot write
   // must not grow without bound, and the caller learns how much was lost.
   raw_len_ = 0;
+  decoded_extra_ = 0;
   pending_records_ = 0;
   first_ts_ = last_ts_ = 0;
   if (ZSTD_isError(csize)) {

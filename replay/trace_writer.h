@@ -59,6 +59,7 @@ class TraceWriter {
   std::string name_;          // for error messages
   bool is_socket_ = false;    // use send(MSG_NOSIGNAL): a closed peer is an error, not SIGPIPE
   size_t raw_len_ = 0;        // bytes used in raw_ (raw_ is sized once, never per record)
+  size_t decoded_extra_ = 0;  // what the counted calls in raw_ add when read back
   size_t chunk_bytes_ = kDefaultChunkBytes;
   std::vector<uint8_t> raw_;
   std::vector<uint8_t> compressed_;

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "replay/counted_calls.h"
 #include "replay/record_delta.h"
 #include "replay/trace_reader.h"
 #include "replay/trace_writer.h"
@@ -616,6 +617,142 @@ TEST_F(TraceFormatTest, ChunksWithBadContentsAreSkipped) {
         << w;
     EXPECT_EQ(w.substr(w.size() - 9), ", skipped") << w;
   }
+}
+
+fxs_futex_count_rec counted_rec(uint32_t count, uint64_t first_ns, uint64_t last_ns) {
+  fxs_futex_count_rec c{};
+  c.hdr = {FXS_REC_FUTEX_COUNT, sizeof c, 0};
+  c.first_ns = first_ns;
+  c.last_ns = last_ns;
+  c.tgid = 100;
+  c.tid = 101;
+  c.uaddr = 0x7f0000002000ull;
+  c.val = 7;
+  c.val2 = 0;
+  c.val3 = 0xffffffffu;
+  c.ret = -11;
+  c.op = 0x80;
+  c.count = count;
+  c.enter_cpu = 1;
+  c.exit_cpu = 0;
+  c.enter_node = 1;
+  c.exit_node = 0;
+  c.syscall = FXS_SC_FUTEX;
+  c.opi = FXS_OP_FUTEX_WAIT;
+  c.bucket_where = 3;
+  c.bucket_index = 42;
+  return c;
+}
+
+// The futex records a trace reads back, in order.
+std::vector<fxs_futex_rec> futex_records_of(const std::string& p, std::vector<std::string>* warnings = nullptr) {
+  std::vector<fxs_futex_rec> out;
+  auto r = TraceReader::open(p);
+  EXPECT_TRUE(r.ok()) << r.message();
+  if (!r.ok()) return out;
+  Status st = r->for_each_record([&](const fxs_rec_hdr* h) {
+    EXPECT_NE(h->type, FXS_REC_FUTEX_COUNT) << "a counted record reached a reader";
+    if (h->type != FXS_REC_FUTEX) return;
+    fxs_futex_rec f;
+    std::memcpy(&f, h, sizeof f);
+    out.push_back(f);
+  });
+  EXPECT_TRUE(st.ok()) << st.message();
+  if (warnings) *warnings = r->warnings();
+  return out;
+}
+
+TEST_F(TraceFormatTest, CountedCallsReadBackAsTheCallsTheyCount) {
+  auto w = TraceWriter::create(path("t.fxs"), sample_header());
+  ASSERT_TRUE(w.ok()) << w.message();
+  Bytes before = futex_rec(0, 0), after = futex_rec(1, 0);
+  const fxs_futex_count_rec five = counted_rec(5, 2000, 2400), one = counted_rec(1, 3000, 3000);
+  ASSERT_TRUE(w->append(before.data(), before.size()).ok());
+  ASSERT_TRUE(w->append(&five, sizeof five).ok());
+  ASSERT_TRUE(w->append(&one, sizeof one).ok());
+  ASSERT_TRUE(w->append(after.data(), after.size()).ok());
+  ASSERT_TRUE(w->close().ok());
+  EXPECT_EQ(w->records_written(), 4u);  // stored as they came
+
+  const auto got = futex_records_of(path("t.fxs"));
+  ASSERT_EQ(got.size(), 8u);
+  EXPECT_EQ(got[0].enter_ns, 1000u);
+  EXPECT_EQ(got[7].enter_ns, 1010u);
+  // Spread evenly over the span, every other field the counted record's.
+  for (size_t i = 0; i < 6; i++) {
+    const fxs_futex_rec& f = got[1 + i];
+    const uint64_t t = i < 5 ? 2000 + 100 * i : 3000;
+    EXPECT_EQ(f.enter_ns, t) << i;
+    EXPECT_EQ(f.exit_ns, t) << i;
+    EXPECT_EQ(f.hdr.size, sizeof(fxs_futex_rec));
+    EXPECT_EQ(f.tgid, 100u);
+    EXPECT_EQ(f.tid, 101u);
+    EXPECT_EQ(f.uaddr, 0x7f0000002000ull);
+    EXPECT_EQ(f.uaddr2, 0u);
+    EXPECT_EQ(f.val, 7u);
+    EXPECT_EQ(f.val3, 0xffffffffu);
+    EXPECT_EQ(f.ret, -11);
+    EXPECT_EQ(f.op, 0x80u);
+    EXPECT_EQ(f.enter_cpu, 1u);
+    EXPECT_EQ(f.exit_cpu, 0u);
+    EXPECT_EQ(f.enter_node, 1u);
+    EXPECT_EQ(f.syscall, FXS_SC_FUTEX);
+    EXPECT_EQ(f.opi, FXS_OP_FUTEX_WAIT);
+    EXPECT_EQ(f.bucket_where, 3u);
+    EXPECT_EQ(f.bucket_index, 42u);
+    EXPECT_EQ(f.ustack_id, -1);
+  }
+}
+
+// A chunk ends by what it decodes to: the reader's chunks stay their usual size.
+TEST_F(TraceFormatTest, ChunksEndByWhatTheirCountedCallsDecodeTo) {
+  auto w = TraceWriter::create(path("t.fxs"), sample_header(), 64 * 1024);
+  ASSERT_TRUE(w.ok()) << w.message();
+  const fxs_futex_count_rec c = counted_rec(1000, 1, 1000);  // 96,000 bytes of calls
+  for (int i = 0; i < 3; i++) ASSERT_TRUE(w->append(&c, sizeof c).ok());
+  ASSERT_TRUE(w->close().ok());
+  auto r = TraceReader::open(path("t.fxs"));
+  ASSERT_TRUE(r.ok());
+  Bytes buf;
+  ChunkInfo info{};
+  int chunks = 0;
+  while (r->next_chunk(buf, &info) == TraceReader::Next::kChunk) {
+    chunks++;
+    EXPECT_EQ(buf.size(), 1000 * sizeof(fxs_futex_rec));
+    EXPECT_EQ(info.last_ts_ns, 1000u);  // the span's end, not only its start
+  }
+  EXPECT_EQ(chunks, 3);
+}
+
+// Counts past FXS_COUNTED_MAX or 0 are damage, read as no calls; a chunk
+// whose counts come to more than a reader may allocate is skipped.
+TEST_F(TraceFormatTest, HostileCountsCannotBlowUpAChunk) {
+  auto enc = encode_trace_header(sample_header());
+  ASSERT_TRUE(enc.ok());
+  Bytes small, huge;
+  for (uint32_t count : {0u, uint32_t(FXS_COUNTED_MAX) + 1, 0xffffffffu, 3u}) {
+    Bytes b = as_bytes(counted_rec(count, 10, 30));
+    small.insert(small.end(), b.begin(), b.end());
+  }
+  const size_t per_record = size_t{FXS_COUNTED_MAX} * sizeof(fxs_futex_rec);
+  const uint32_t n_huge = uint32_t(kMaxExpandedChunkBytes / per_record + 1);
+  for (uint32_t i = 0; i < n_huge; i++) {
+    Bytes b = as_bytes(counted_rec(FXS_COUNTED_MAX, 10, 30));
+    huge.insert(huge.end(), b.begin(), b.end());
+  }
+  Bytes file = *enc;
+  for (const Bytes& c : {crafted_chunk(small, 0, 4, uint32_t(small.size())),
+                         crafted_chunk(huge, 1, n_huge, uint32_t(huge.size()))})
+    file.insert(file.end(), c.begin(), c.end());
+  spit(path("t.fxs"), file);
+  std::vector<std::string> warnings;
+  const auto got = futex_records_of(path("t.fxs"), &warnings);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].enter_ns, 10u);
+  EXPECT_EQ(got[2].enter_ns, 30u);
+  ASSERT_EQ(warnings.size(), 1u) << joined(warnings);
+  EXPECT_NE(warnings[0].find("chunk 1 at offset"), std::string::npos) << warnings[0];
+  EXPECT_NE(warnings[0].find("counted calls come to"), std::string::npos) << warnings[0];
 }
 
 TEST_F(TraceFormatTest, UnknownChunkTypesAreSkippedQuietly) {
