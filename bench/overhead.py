@@ -12,8 +12,9 @@ the median throughput of each mode and its ratio to the untraced median:
   capture in that mode can beat |
   futexscope --summary | futexscope (every event) | the same with
   frame-pointer stacks only (FXS_NO_DWARF_STACKS=1: no raw stack copies, no
-  DWARF unwinding) | the same without sampled stacks (--stack-sample 0) |
-  bpftrace count
+  DWARF unwinding) | the same with one record per call (--each-call: EAGAIN
+  waits not counted in the kernel) | the same without sampled stacks
+  (--stack-sample 0) | bpftrace count
 With --baseline BINARY, that futexscope's --summary and every-event modes run
 in the same rounds (an A/B of a change to the capture).
 For the full-event mode it also checks from the report that nothing was lost.
@@ -126,6 +127,9 @@ def main():
         "futexscope (every event)": lambda: [FXS, "record", "-q", "-o", trace] + stacks + ["--"] + wl,
         "futexscope (every event), frame-pointer stacks only": lambda: [FXS, "record", "-q", "-o", trace] + stacks +
         ["--"] + wl,
+        # One record per call: EAGAIN waits not counted in the kernel.
+        "futexscope (every event), --each-call": lambda: [FXS, "record", "-q", "-o", trace, "--each-call"] +
+        stacks + ["--"] + wl,
         # The default stacks without the 1-in-16 sample of the shorter waits.
         "futexscope (every event), --stack-sample 0": lambda: [FXS, "record", "-q", "-o", trace, "--stack-sample",
                                                                "0"] + stacks + ["--"] + wl,
