@@ -43,7 +43,7 @@ struct fxs_counted_key {
 };
 
 struct fxs_counted_val {
-	__u64 first_ns; /* exit time of the first call counted since the last record */
+	__u64 first_ns; /* entry time of the first call counted since the last record */
 	__u64 last_ns;  /* and of the latest */
 	__u64 count;    /* 0: written out, the entry kept for the next call */
 };

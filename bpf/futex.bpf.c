@@ -536,7 +536,12 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	 * clock is among the costliest things done here (rdtsc in a VM).
 	 */
 	__u64 now = 0;
-	if (!summary_mode || (fxs_is_wait_op(r.opi) && fxs_wait_queued(ret)))
+	/* A wait to count (counted_calls.bpf.h) is timed by its entry: one clock read per call. */
+	const bool to_count = !summary_mode && count_span_ns && r.enter_ns && fxs_call_is_counted(r.opi, ret) &&
+			      r.syscall != FXS_SC_FUTEX_WAITV;
+	if (to_count)
+		now = r.enter_ns;
+	else if (!summary_mode || (fxs_is_wait_op(r.opi) && fxs_wait_queued(ret)))
 		now = bpf_ktime_get_ns();
 	r.exit_ns = now;
 
@@ -569,6 +574,8 @@ static __always_inline int handle_exit(void *ctx, const struct sys_args *args, l
 	take_user_stack(ctx, args, &r, st, ret, now, woke_long, woke_any);
 	if (count_call(&r, st ? st->count_gen : 0, now))
 		return 0;
+	if (to_count) /* not counted after all (a full map): its own record, with its exit time */
+		r.exit_ns = now = bpf_ktime_get_ns();
 	if (st)
 		st->count_gen = now; /* counted waits after this call go to new entries */
 

@@ -151,7 +151,7 @@ struct fxs_futex_rec {
  * the times, counted in the kernel instead of streamed one record each
  * (bpf/counted_calls.bpf.h): on a futex-heavy program nearly every call is
  * one of these. No call of the thread that has its own record falls between
- * the first and the last (exit times first_ns .. last_ns). Readers turn it
+ * the first and the last (entry times first_ns .. last_ns). Readers turn it
  * back into `count` fxs_futex_rec, spread evenly over that span
  * (replay/counted_calls.h); it exists only inside chunks.
  */
