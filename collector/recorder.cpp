@@ -235,6 +235,7 @@ int run_record(const RecordOptions& opts) {
     if (Status st = looks.write(pid_t(opts.pid), FXS_SNAPSHOT_ATTACH, s, stacks, w); !st) return fail(st.message());
   bool detached = false;
   uint32_t records_since_clock = 0;
+  uint64_t counted_calls = 0, counted_records = 0;  // EAGAIN waits counted in the kernel, for the closing line
   sink = [&](const void* data, size_t size) {
     // A drain busy with a backlog (a busy system's stacks to symbolize) can
     // run long past the --duration deadline: stop the programs as soon as it
@@ -254,6 +255,11 @@ int run_record(const RecordOptions& opts) {
     if (!opts.summary && stacks.take_raw_stack(data, size)) return 0;
     if (!opts.summary) data = stacks.with_dwarf_stack(data, size);
     Status st = w.append(data, size);
+    if (const auto* h = static_cast<const fxs_rec_hdr*>(data);
+        h->type == FXS_REC_FUTEX_COUNT && size >= sizeof(fxs_futex_count_rec)) {
+      counted_calls += static_cast<const fxs_futex_count_rec*>(data)->count;
+      counted_records++;
+    }
     if (st.ok() && !opts.summary) st = stacks.on_record(data, size, w);
     if (st.ok() && !opts.summary) st = kstacks.on_record(data, size, w);
     // Each futex address once: its page's NUMA node, and its name.
@@ -412,6 +418,9 @@ int run_record(const RecordOptions& opts) {
   if (!opts.quiet) {
     std::fprintf(stderr, "futexscope: %s; %" PRIu64 " records written to %s", stop_reason,
                  w.records_written(), opts.output.c_str());
+    if (counted_records)
+      std::fprintf(stderr, " (%" PRIu64 " of them for %" PRIu64 " EAGAIN waits counted in the kernel)",
+                   counted_records, counted_calls);
     if (opts.summary && s.new_agg_keys_full())
       std::fprintf(stderr, ", %" PRIu64 " new futexes' page nodes asked up to 1 s late (new-key queue full)",
                    s.new_agg_keys_full());
