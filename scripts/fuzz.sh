@@ -37,6 +37,13 @@ if [ "$(id -u)" -eq 0 ] && [ -x build/futexscope ]; then
       timeout 120 build/futexscope record -q -o "$out/sample-traces/$s.fxs" -- "build/samples/fxs-sample-$s" \
         >/dev/null || { rm -f "$out/sample-traces/$s.fxs"; echo "fuzz: recording the $s sample failed; fuzzing without it" >&2; }
   done
+  # EAGAIN waits only, so its chunks hold counted calls (FXS_REC_FUTEX_COUNT): a raw seed
+  # too (a few KB), since the wrapped form is made of decoded records, where none are left.
+  [ -s "$out/sample-traces/counted.fxs" ] || [ ! -x build/samples/fxs-sample-buckets ] ||
+    timeout 120 build/futexscope record -q -o "$out/sample-traces/counted.fxs" -- build/samples/fxs-sample-buckets \
+      --threads 2 --words 3 --calls 20000 >/dev/null ||
+    { rm -f "$out/sample-traces/counted.fxs"; echo "fuzz: recording the buckets sample failed; fuzzing without it" >&2; }
+  [ ! -s "$out/sample-traces/counted.fxs" ] || cp "$out/sample-traces/counted.fxs" "$out/seeds/"
 fi
 shopt -s nullglob
 for t in tests/data/*.fxs "$out"/sample-traces/*.fxs; do
