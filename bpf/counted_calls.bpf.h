@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * counted_calls.bpf.h: the per-event stream's plain waits that returned
- * EAGAIN (op_rules.h: fxs_call_is_counted), counted per thread, word and
- * every other field of their record in a hash map instead of sent one record
- * each: on `perf bench futex hash` nearly every call is one, and the ring
- * record plus the collector's work per record was most of the capture's cost
- * (docs/BENCHMARKS.md). An entry's count goes out as one fxs_futex_count_rec
- * once its first call is count_span_ns old (checked at each call, and by a
- * sweep of the CPU's entries every count_span_ns), or at FXS_COUNTED_MAX
- * calls; the collector writes what is left when the recording ends
+ * counted_calls.bpf.h: the per-event stream's calls that did nothing (plain
+ * waits that returned EAGAIN, plain wakes that woke nobody: op_rules.h,
+ * fxs_call_is_counted), counted per thread, word and every other field of
+ * their record in a hash map instead of sent one record each: on `perf bench
+ * futex hash` nearly every call is such a wait, and the ring record plus the
+ * collector's work per record was most of the capture's cost
+ * (docs/BENCHMARKS.md). A new entry's first call goes out at once (count 1);
+ * the calls after it go out as one fxs_futex_count_rec once the first of them
+ * is count_span_ns old (checked at each call, and by a sweep of the CPU's
+ * entries every count_span_ns), or at FXS_COUNTED_MAX calls; the collector
+ * writes what is left when the recording ends
  * (BpfSession::flush_counted_calls). Counts are exact: a full ring leaves the
  * count in the entry for later, a full map sends the call its own record.
  * Included by futex.bpf.c after futex_state.bpf.h.
@@ -47,19 +49,26 @@ struct {
 	__type(value, struct counted_scratch);
 } counted_scratch SEC(".maps");
 
+/* One record of v's calls; false: the ring is full. */
+static __always_inline bool emit_counted(const struct fxs_counted_key *k, const struct fxs_counted_val *v)
+{
+	void *rb = cpu_ring();
+	struct fxs_futex_count_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
+	if (!r)
+		return false;
+	fxs_counted_record(r, k, v);
+	bpf_ringbuf_submit(r, wakeup_flag(rb));
+	return true;
+}
+
 /*
  * Sends the entry's count and starts it over. A full ring keeps the count
  * where it is: it goes out with a later one, or at the end of the recording.
  */
 static __always_inline void send_counted(const struct fxs_counted_key *k, struct fxs_counted_val *v)
 {
-	void *rb = cpu_ring();
-	struct fxs_futex_count_rec *r = rb ? bpf_ringbuf_reserve(rb, sizeof(*r), 0) : 0;
-	if (!r)
-		return;
-	fxs_counted_record(r, k, v);
-	bpf_ringbuf_submit(r, wakeup_flag(rb));
-	v->count = 0;
+	if (emit_counted(k, v))
+		v->count = 0;
 }
 
 struct counted_sweep {
@@ -128,10 +137,17 @@ static __always_inline bool count_call(const struct fxs_futex_rec *r, __u64 gen,
 	k->pad = 0;
 	struct fxs_counted_val *v = bpf_map_lookup_elem(&counted_calls, k);
 	if (!v) {
+		/*
+		 * A new entry's first call goes out at once: the collector learns of a
+		 * word while its process still lives (its page's NUMA node, its name),
+		 * not up to 40 ms later. Then the entry counts the calls after it.
+		 */
 		sc->first.first_ns = sc->first.last_ns = now;
 		sc->first.count = 1;
-		/* A full map: this call gets its own record. */
-		return bpf_map_update_elem(&counted_calls, k, &sc->first, BPF_NOEXIST) == 0;
+		if (emit_counted(k, &sc->first))
+			sc->first.count = 0;
+		/* A full map: a call not sent yet gets its own record. */
+		return bpf_map_update_elem(&counted_calls, k, &sc->first, BPF_NOEXIST) == 0 || !sc->first.count;
 	}
 	if (!v->count)
 		v->first_ns = now;

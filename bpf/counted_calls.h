@@ -16,7 +16,7 @@
 
 /*
  * Every field of the calls' fxs_futex_rec but the times, the return value
- * (EAGAIN) and what such a call never has (uaddr2, a stack), plus `cpu` (the
+ * (the op's: fxs_counted_ret) and what such a call never has (uaddr2, a stack), plus `cpu` (the
  * exit CPU: only programs on that CPU touch the entry, so its plain
  * increments need no atomics) and `gen`, which changes with every call of the
  * thread that gets its own record: a count never spans one.
@@ -63,7 +63,7 @@ static inline void fxs_counted_record(struct fxs_futex_count_rec *r, const struc
 	r->val = k->val;
 	r->val2 = k->val2;
 	r->val3 = k->val3;
-	r->ret = FXS_RET_EAGAIN;
+	r->ret = fxs_counted_ret(k->opi);
 	r->op = k->op;
 	r->count = (__u32)v->count;
 	r->enter_cpu = k->enter_cpu;

@@ -67,17 +67,25 @@ FXS_RULE __u8 fxs_op_of_futex_cmd(__u32 cmd)
 #define FXS_RET_ETIMEDOUT (-110)
 
 /*
- * Plain waits that returned EAGAIN (the word no longer held the expected
- * value; they never queued): the bulk of a futex-heavy program's calls. The
+ * Calls that did nothing: plain waits that returned EAGAIN (the word no
+ * longer held the expected value; they never queued), the bulk of a
+ * futex-heavy program's calls, and plain wakes that woke nobody (0). The
  * per-event stream counts them per thread and word in the kernel
  * (bpf/counted_calls.bpf.h, struct fxs_futex_count_rec) instead of sending a
- * record each.
+ * record each; the op says which return value they all had.
  */
-#define FXS_OPS_COUNTED \
+#define FXS_OPS_COUNTED_WAITS \
 	(FXS_OP_BIT(FXS_OP_FUTEX_WAIT) | FXS_OP_BIT(FXS_OP_FUTEX_WAIT_BITSET) | FXS_OP_BIT(FXS_OP_FUTEX2_WAIT))
+#define FXS_OPS_COUNTED_WAKES \
+	(FXS_OP_BIT(FXS_OP_FUTEX_WAKE) | FXS_OP_BIT(FXS_OP_FUTEX_WAKE_BITSET) | FXS_OP_BIT(FXS_OP_FUTEX2_WAKE))
 FXS_RULE int fxs_call_is_counted(__u32 opi, long ret)
 {
-	return ret == FXS_RET_EAGAIN && fxs_op_in(FXS_OPS_COUNTED, opi);
+	return (ret == FXS_RET_EAGAIN && fxs_op_in(FXS_OPS_COUNTED_WAITS, opi)) ||
+	       (ret == 0 && fxs_op_in(FXS_OPS_COUNTED_WAKES, opi));
+}
+FXS_RULE __s32 fxs_counted_ret(__u32 opi)
+{
+	return fxs_op_in(FXS_OPS_COUNTED_WAKES, opi) ? 0 : FXS_RET_EAGAIN;
 }
 
 /* -EINTR, and the restart codes (-ERESTARTSYS 512, -ERESTARTNOINTR 513,

@@ -44,7 +44,7 @@ enum fxs_rec_type {
 	FXS_REC_FUTEX_NAME = 23,   /* struct fxs_futex_name_rec + name: what a futex word is (collector) */
 	FXS_REC_STACK_WEIGHT = 24, /* struct fxs_stack_weight_rec: the waits a sampled stack stands for (collector) */
 	FXS_REC_THREAD_EXIT = 25,  /* struct fxs_thread_exit_rec: a thread that made traced futex calls exited */
-	FXS_REC_FUTEX_COUNT = 26,  /* struct fxs_futex_count_rec: n alike EAGAIN waits of a thread, counted in the kernel */
+	FXS_REC_FUTEX_COUNT = 26,  /* struct fxs_futex_count_rec: n alike calls of a thread that did nothing, counted in the kernel */
 	/* A new type: add it to kKnownRecordTypeBits (replay/record_types.h) and to the kReads of the models that read it. */
 };
 
@@ -146,8 +146,9 @@ struct fxs_futex_rec {
 };
 
 /*
- * `count` futex waits of one thread that returned EAGAIN (the word no longer
- * held the expected value), alike in every field of their fxs_futex_rec but
+ * `count` calls of one thread that did nothing: plain waits that returned
+ * EAGAIN (the word no longer held the expected value), or plain wakes that
+ * woke nobody (op_rules.h: fxs_call_is_counted), alike in every field of their fxs_futex_rec but
  * the times, counted in the kernel instead of streamed one record each
  * (bpf/counted_calls.bpf.h): on a futex-heavy program nearly every call is
  * one of these. No call of the thread that has its own record falls between

@@ -50,9 +50,10 @@ call into a trace file. Needs root (or CAP_BPF + CAP_PERFMON).
                        (the waker stacks, `report --format folded --wakers`)
   --no-stacks          capture no stacks (no folded output)
   --each-call          per-event mode: one record for every call. By default
-                       plain waits that returned EAGAIN (the word had already
-                       changed: nearly every call of a futex-heavy program)
-                       are counted in the kernel per thread and word, exact
+                       calls that did nothing (waits that returned EAGAIN,
+                       the word had already changed: nearly every call of a
+                       futex-heavy program; wakes that woke nobody) are
+                       counted in the kernel per thread and word, exact
                        counts over spans of at most 20-40 ms between the
                        thread's other calls, which costs far less; readers
                        spread each count evenly over its span

@@ -126,7 +126,7 @@ Result<std::unique_ptr<BpfSession>> BpfSession::start_variant(const SessionConfi
   if (!err && !ro->capture_stacks) err = bpf_map__set_max_entries(s->skel_->maps.kstacks, 1);
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.aggs, cfg.summary ? cfg.agg_entries : 1);
   if (!err && !cfg.summary) err = bpf_map__set_max_entries(s->skel_->maps.new_agg_keys, 1);
-  // Counted EAGAIN waits (bpf/counted_calls.bpf.h): per-event stream only.
+  // Counted calls that did nothing (bpf/counted_calls.bpf.h): per-event stream only.
   ro->count_span_ns = cfg.summary ? 0 : cfg.count_span_ns;
   if (!err) err = bpf_map__set_max_entries(s->skel_->maps.counted_calls, ro->count_span_ns ? cfg.counted_entries : 1);
   // rseq registrations go to the rseq capture's own maps; without it, token maps.

@@ -31,7 +31,7 @@ struct SessionConfig {
   uint64_t stack_min_wait_ns = 1000000;  // ... that slept at least this long
   uint32_t stack_sample_every = 16;      // ... and 1 in N of a thread's shorter waits (0: none)
   HashShape hash;                    // bucket computation (per-event mode)
-  // Per-event mode: EAGAIN waits counted in the kernel per thread and word
+  // Per-event mode: calls that did nothing counted in the kernel per thread and word
   // (bpf/counted_calls.bpf.h), an entry sent once its first call is this old;
   // 0: one record per call (record --each-call).
   uint64_t count_span_ns = 20'000'000;
@@ -63,7 +63,7 @@ class BpfSession {
   Result<int> poll(int timeout_ms);
   // Drains whatever is queued now without waiting.
   Result<int> consume();
-  // After detach() and the last drain: the counted EAGAIN waits still in the
+  // After detach() and the last drain: the counted calls still in the
   // kernel's map, each entry's as one FXS_REC_FUTEX_COUNT through the sink.
   Status flush_counted_calls();
   // Sums the per-CPU failure counters (cumulative since load).

@@ -235,7 +235,7 @@ int run_record(const RecordOptions& opts) {
     if (Status st = looks.write(pid_t(opts.pid), FXS_SNAPSHOT_ATTACH, s, stacks, w); !st) return fail(st.message());
   bool detached = false;
   uint32_t records_since_clock = 0;
-  uint64_t counted_calls = 0, counted_records = 0;  // EAGAIN waits counted in the kernel, for the closing line
+  uint64_t counted_calls = 0, counted_records = 0;  // calls counted in the kernel, for the closing line
   sink = [&](const void* data, size_t size) {
     // A drain busy with a backlog (a busy system's stacks to symbolize) can
     // run long past the --duration deadline: stop the programs as soon as it
@@ -383,7 +383,7 @@ int run_record(const RecordOptions& opts) {
     auto n = s.consume();
     if (!n) write_status = n.error();
     if (rseq) rseq->consume();  // rseq
-    // The counted EAGAIN waits not yet sent (bpf/counted_calls.bpf.h).
+    // The counted calls not yet sent (bpf/counted_calls.bpf.h).
     if (write_status.ok() && !opts.summary) {
       Status counted = s.flush_counted_calls();
       if (!counted.ok() && write_status.ok()) write_status = counted;
@@ -419,7 +419,7 @@ int run_record(const RecordOptions& opts) {
     std::fprintf(stderr, "futexscope: %s; %" PRIu64 " records written to %s", stop_reason,
                  w.records_written(), opts.output.c_str());
     if (counted_records)
-      std::fprintf(stderr, " (%" PRIu64 " of them for %" PRIu64 " EAGAIN waits counted in the kernel)",
+      std::fprintf(stderr, " (%" PRIu64 " of them for %" PRIu64 " calls that did nothing, counted in the kernel)",
                    counted_records, counted_calls);
     if (opts.summary && s.new_agg_keys_full())
       std::fprintf(stderr, ", %" PRIu64 " new futexes' page nodes asked up to 1 s late (new-key queue full)",

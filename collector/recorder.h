@@ -23,7 +23,7 @@ struct RecordOptions {
   bool stacks = true;                // capture and symbolize user stacks (per-event mode)
   uint64_t stack_min_wait_ns = 1000000;  // of waits that slept at least this long
   uint32_t stack_sample_every = 16;      // and 1 in N of a thread's shorter waits (0: none)
-  bool each_call = false;  // per-event mode: a record for every EAGAIN wait too, not counts of them
+  bool each_call = false;  // per-event mode: a record for every call, not counts of those that did nothing
   // How often what is buffered reaches the file (and a served stream): the
   // most data a crash can lose, and for a live window the most it lags.
   uint64_t flush_interval_ns = 1000000000;

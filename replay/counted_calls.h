@@ -1,5 +1,5 @@
-// counted_calls.h: FXS_REC_FUTEX_COUNT records (`count` alike EAGAIN waits
-// of one thread, counted in the kernel: bpf/counted_calls.bpf.h) turned back
+// counted_calls.h: FXS_REC_FUTEX_COUNT records (`count` alike calls of one
+// thread that did nothing, counted in the kernel: bpf/counted_calls.bpf.h) turned back
 // into the fxs_futex_rec records they stand for, when a chunk is decoded, so
 // every model counts them as the calls they are. The calls' own times were
 // not kept: the i-th of n gets first_ns + i * (last_ns - first_ns) / (n - 1)
