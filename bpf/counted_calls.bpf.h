@@ -26,7 +26,7 @@ const volatile __u64 count_span_ns = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536); /* 1 when counting is off, set before load */
+	__uint(max_entries, 16384); /* set before load (1 when counting is off) */
 	__type(key, struct fxs_counted_key);
 	__type(value, struct fxs_counted_val);
 } counted_calls SEC(".maps");
@@ -101,8 +101,11 @@ static __always_inline void sweep_counted(struct counted_scratch *sc, __u64 now,
 }
 
 /*
- * Counts the call if it is one to count; false: it needs its own record
- * (then call counted_run_ends). `gen` is the thread's, from task_state.
+ * Counts the call if it is one to count; false: it needs its own record (and
+ * the caller changes the thread's gen). `gen` is the thread's, from
+ * task_state. Only this CPU's programs touch an entry keyed with its number,
+ * and syscall tracepoint programs run one at a time per CPU with preemption
+ * off: plain increments are safe.
  */
 static __always_inline bool count_call(const struct fxs_futex_rec *r, __u64 gen, __u64 now)
 {

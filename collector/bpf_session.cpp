@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -128,7 +129,10 @@ Result<std::unique_ptr<BpfSession>> BpfSession::start_variant(const SessionConfi
   if (!err && !cfg.summary) err = bpf_map__set_max_entries(s->skel_->maps.new_agg_keys, 1);
   // Counted calls that did nothing (bpf/counted_calls.bpf.h): per-event stream only.
   ro->count_span_ns = cfg.summary ? 0 : cfg.count_span_ns;
-  if (!err) err = bpf_map__set_max_entries(s->skel_->maps.counted_calls, ro->count_span_ns ? cfg.counted_entries : 1);
+  // FXS_COUNTED_ENTRIES=N: another map size (tests fill it to check that a full map loses nothing).
+  const char* counted_entries = getenv("FXS_COUNTED_ENTRIES");
+  const uint32_t entries = counted_entries ? uint32_t(std::max(1L, std::atol(counted_entries))) : cfg.counted_entries;
+  if (!err) err = bpf_map__set_max_entries(s->skel_->maps.counted_calls, ro->count_span_ns ? entries : 1);
   // rseq registrations go to the rseq capture's own maps; without it, token maps.
   ro->rseq_registrations = cfg.rseq.events >= 0;
   if (ro->rseq_registrations) {

@@ -35,7 +35,10 @@ struct SessionConfig {
   // (bpf/counted_calls.bpf.h), an entry sent once its first call is this old;
   // 0: one record per call (record --each-call).
   uint64_t count_span_ns = 20'000'000;
-  uint32_t counted_entries = 65536;  // that map's size
+  // That map's size: live entries (thread x word) plus those idle for less
+  // than two spans; the sweep walks all its buckets every span, so no larger
+  // than needed. Full: calls get records of their own, nothing is lost.
+  uint32_t counted_entries = 16384;
   // The rseq capture's maps (bpf/rseq_state.bpf.h), when it runs: the
   // futex programs' sys_exit records rseq(2) registrations into them
   // (RseqSession::maps()). -1: no rseq capture, no registrations.

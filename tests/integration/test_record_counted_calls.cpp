@@ -6,6 +6,7 @@
 // far fewer records than the calls it holds.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -39,12 +40,12 @@ struct Recorded {
   uint64_t stored = 0, events = 0;
 };
 
-Recorded record_and_check(const std::vector<std::string>& extra) {
+Recorded record_and_check(const std::vector<std::string>& extra, int words = 3) {
   TempDir dir;
   const std::string trace = dir.path("t.fxs");
   std::vector<std::string> cmd = {kFutexscope, "record", "-q", "-o", trace};
   cmd.insert(cmd.end(), extra.begin(), extra.end());
-  cmd.insert(cmd.end(), {"--", kSamples + "/fxs-sample-buckets", "--threads", "2", "--words", "3", "--calls", "100000"});
+  cmd.insert(cmd.end(), {"--", kSamples + "/fxs-sample-buckets", "--threads", "2", "--words", std::to_string(words), "--calls", "100000"});
   auto r = run_command(cmd);
   EXPECT_EQ(r.status, 0) << r.err;
   const json truth = truth_from(r.out);
@@ -77,6 +78,16 @@ TEST(RecordCountedCalls, EagainWaitsCountedInTheKernelKeepEveryCount) {
   EXPECT_LT(counted.stored * 10, counted.events) << counted.stored << " records stored for " << counted.events
                                                  << " events";
   EXPECT_GE(each.stored, each.events) << "--each-call stores one record per call";
+}
+
+// A map too small for the thread x word entries: the calls that find it full
+// get records of their own, and every count stays exact.
+TEST(RecordCountedCalls, AFullMapLosesNoCall) {
+  REQUIRE_ROOT();
+  setenv("FXS_COUNTED_ENTRIES", "8", 1);
+  const Recorded full = record_and_check({}, 32);  // 64 entries wanted
+  unsetenv("FXS_COUNTED_ENTRIES");
+  EXPECT_GT(full.stored, full.events / 2) << "most calls should have found the map full";
 }
 
 }  // namespace
