@@ -16,10 +16,11 @@
 
 /*
  * Every field of the calls' fxs_futex_rec but the times, the return value
- * (the op's: fxs_counted_ret) and what such a call never has (uaddr2, a stack), plus `cpu` (the
- * exit CPU: only programs on that CPU touch the entry, so its plain
- * increments need no atomics) and `gen`, which changes with every call of the
- * thread that gets its own record: a count never spans one.
+ * (the op's: fxs_counted_ret) and what such a call never has (uaddr2, a
+ * stack), plus `cpu` (the exit CPU: only programs on that CPU touch the
+ * entry, so its plain increments need no atomics) and `gen`, which changes
+ * with every call of the thread that gets its own record: a count never spans
+ * one.
  */
 struct fxs_counted_key {
 	__u64 gen;

@@ -41,7 +41,7 @@ struct task_state {
 	__u8 woke_any;         /* the call in flight woke a waiter (sched_waking saw it) */
 	__u8 waker_sample_ctr; /* wake calls that woke someone since this thread's last sampled waker stack */
 	/* Changes with each call of this thread that gets its own record: the
-	 * counted EAGAIN waits around it go to other entries (counted_calls.h). */
+	 * counted calls around it go to other entries (counted_calls.h). */
 	__u64 count_gen;
 	/* Latency split of the wait in flight (sched_split.bpf.h), cleared at enter. */
 	__u64 sleep_ns;  /* t0: its first sleep */

@@ -45,7 +45,8 @@ Recorded record_and_check(const std::vector<std::string>& extra, int words = 3) 
   const std::string trace = dir.path("t.fxs");
   std::vector<std::string> cmd = {kFutexscope, "record", "-q", "-o", trace};
   cmd.insert(cmd.end(), extra.begin(), extra.end());
-  cmd.insert(cmd.end(), {"--", kSamples + "/fxs-sample-buckets", "--threads", "2", "--words", std::to_string(words), "--calls", "100000"});
+  cmd.insert(cmd.end(), {"--", kSamples + "/fxs-sample-buckets", "--threads", "2", "--words", std::to_string(words),
+                         "--calls", "100000"});
   auto r = run_command(cmd);
   EXPECT_EQ(r.status, 0) << r.err;
   const json truth = truth_from(r.out);
